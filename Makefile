@@ -1,0 +1,54 @@
+# One command each: `make run` (set up, migrate, import courses, demo accounts, serve) and
+# `make test` (set up with test extras, run the whole suite on SQLite, then the database tests on PostgreSQL).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= auto
+
+.PHONY: run test test-sqlite test-postgres install translations extract-messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations >/dev/null
+
+run: install
+	$(BIN)/lms init
+	$(BIN)/lms demo
+	$(BIN)/lms run --host $(HOST) --port $(PORT)
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== whole suite on SQLite =="
+	$(BIN)/pytest -n $(WORKERS) -q
+
+test-postgres:
+	@echo "== database tests (marker: db) on PostgreSQL =="
+	@if [ -n "$$LMS_TEST_POSTGRES_URL" ] || $(BIN)/python -c "import sys; from tests.helpers import postgres_available; sys.exit(0 if postgres_available() else 1)"; then \
+		LMS_TEST_BACKEND=postgres $(BIN)/pytest -n $(WORKERS) -q -m db; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL does not answer and CI=true: failing"; exit 1; \
+	else \
+		echo "SKIPPED: PostgreSQL does not answer on 127.0.0.1:5432 (set LMS_TEST_POSTGRES_URL)"; \
+	fi
+
+# Re-extract the interface strings and merge them into every catalogue (then translate the new ones).
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project lms -o lms/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i lms/translations/messages.pot -d lms/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,96 @@
+"""Settings of the platform, every one read from an environment variable with a safe default.
+
+`load_config()` returns a plain dict for `create_app`. Production (`LMS_ENV=production`) refuses
+to start without `LMS_SECRET_KEY` and turns on secure cookies; development keeps a generated
+secret under `instance/` so sessions survive a restart.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def _secret_key(env: str, instance: Path) -> str:
+    key = os.environ.get("LMS_SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError(
+            "LMS_SECRET_KEY is required when LMS_ENV=production "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    # Development and tests: a key generated once and kept, so sessions survive restarts.
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(**overrides) -> dict:
+    """Build the settings from the environment; keyword arguments win (tests use them)."""
+    env = overrides.get("ENV") or os.environ.get("LMS_ENV", "development")
+    instance = Path(overrides.get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH", DEFAULT_INSTANCE))
+    production = env == "production"
+    database_url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{instance / 'lms.sqlite3'}"
+    if database_url.startswith("postgres://"):  # the scheme some hosts hand out
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    config = {
+        "ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": _bool("LMS_SECURE_COOKIES", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("LMS_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Where links in certificates and set-password links point; empty = the request's host.
+        "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "").rstrip("/"),
+        "MAX_CONTENT_LENGTH": _int("LMS_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long lessons must not expire a form
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
+        "LANGUAGES": {"en": "English", "uk": "Українська"},
+        "COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(BASE_DIR / "courses")),
+        # One-time set-password links expire after this many hours.
+        "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
+        "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),
+        # No mail server is needed: links are shown to the admin or coordinator who asks for them.
+        "MAIL_ENABLED": False,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,1 @@
+"""The token-secured JSON API."""

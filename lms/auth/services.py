@@ -1,0 +1,102 @@
+"""Writes about accounts: sign-in bookkeeping, passwords, one-time links, the profile."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from lms.auth.models import PasswordLink, User
+from lms.auth.passwords import password_problems
+from lms.auth.queries import password_link_by_token, user_by_email
+from lms.core import audit, clock
+from lms.core.security import check_password, hash_password, new_token
+from lms.extensions import db
+
+log = logging.getLogger("lms.auth")
+
+
+class AuthError(ValueError):
+    """A refused operation; the message is shown to the user."""
+
+
+def authenticate(email: str, password: str, ip: str | None = None) -> User | None:
+    """The account if the email and password match an active one, else None.
+
+    Unknown email, wrong password and inactive account all return None, so the sign-in page
+    gives one message for all three and nobody can probe which emails exist.
+    """
+    user = user_by_email(email)
+    ok = check_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit.record("auth.login_failed", actor=user, target=user, ip=ip,
+                     reason="inactive" if ok and user is not None else "credentials")
+        db.session.commit()
+        return None
+    user.last_login_at = clock.now()
+    audit.record("auth.login", actor=user, target=user, institution_id=user.institution_id, ip=ip)
+    db.session.commit()
+    return user
+
+
+def issue_password_link(user: User, actor: User | None) -> str:
+    """A fresh one-time set-password token for `user`; earlier unused links stop working."""
+    now = clock.now()
+    for link in db.session.query(PasswordLink).filter_by(user_id=user.id, used_at=None):
+        link.used_at = now
+    token, token_hash = new_token()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    db.session.add(PasswordLink(user_id=user.id, token_hash=token_hash, created_by_id=getattr(actor, "id", None),
+                                created_at=now, expires_at=now + timedelta(hours=hours)))
+    audit.record("auth.password_link_issued", actor=actor, target=user, institution_id=user.institution_id)
+    db.session.commit()
+    return token
+
+
+def usable_link(token: str) -> PasswordLink | None:
+    """The link for `token` if it is unused, unexpired and its account active."""
+    link = password_link_by_token(token)
+    if link is None or link.used_at is not None or link.expires_at <= clock.now() or not link.user.active:
+        return None
+    return link
+
+
+def set_password_from_link(token: str, password: str) -> User:
+    """Set the password through a one-time link, which is then spent."""
+    link = usable_link(token)
+    if link is None:
+        raise AuthError("link")
+    user = link.user
+    problems = password_problems(password, user.email)
+    if problems:
+        raise AuthError(" ".join(str(p) for p in problems))
+    user.password_hash = hash_password(password)
+    link.used_at = clock.now()
+    audit.record("auth.password_set", actor=user, target=user, institution_id=user.institution_id)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's own password, proving the current one first."""
+    if not check_password(user.password_hash, current):
+        raise AuthError("current")
+    problems = password_problems(new, user.email)
+    if problems:
+        raise AuthError(" ".join(str(p) for p in problems))
+    user.password_hash = hash_password(new)
+    audit.record("auth.password_changed", actor=user, target=user, institution_id=user.institution_id)
+    db.session.commit()
+
+
+def update_profile(user: User, name: str, locale: str | None) -> None:
+    """Change one's own name and interface language."""
+    user.name = name.strip()
+    user.locale = locale or None
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the language picked with the switcher in the profile."""
+    user.locale = locale
+    db.session.commit()

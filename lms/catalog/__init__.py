@@ -1,0 +1,1 @@
+"""Courses and their content: modules, lessons, images; the catalogue trainees browse."""

@@ -1,0 +1,136 @@
+"""Course, its topics, modules, lessons and images."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.types import UTCDateTime, utcnow
+from lms.extensions import db
+
+COURSE_STATUSES = ("draft", "published", "archived")
+LESSON_RULES = ("all", "none")
+QUIZ_RULES = ("all", "final", "none")
+
+
+class Course(db.Model):
+    """A course: the unit of enrolment, completion and certificates."""
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("completion_lessons IN ('all', 'none')", name="completion_lessons_known"),
+        CheckConstraint("completion_quizzes IN ('all', 'final', 'none')", name="completion_quizzes_known"),
+        CheckConstraint(
+            "certificate_validity_months IS NULL OR certificate_validity_months > 0", name="validity_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # BCP 47 language tag of the content, e.g. "en" or "uk".
+    language: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    estimated_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("1"))
+    # Learning outcomes, a list of strings.
+    outcomes: Mapped[list] = mapped_column(JSON, default=list)
+    self_enrolment: Mapped[bool] = mapped_column(default=True)
+    # Hash of the enrolment key set by an admin; NULL = no key needed.
+    enrolment_key_hash: Mapped[str | None] = mapped_column(String(255))
+    certificate_validity_months: Mapped[int | None] = mapped_column()
+    # The completion rule: which lessons must be viewed and which quizzes passed.
+    completion_lessons: Mapped[str] = mapped_column(String(8), default="all")
+    completion_quizzes: Mapped[str] = mapped_column(String(8), default="all")
+    # Fingerprint of the last imported package; an identical re-import changes nothing.
+    package_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    topics = relationship(
+        "CourseTopic", cascade="all, delete-orphan", order_by="CourseTopic.topic", back_populates="course"
+    )
+    modules = relationship(
+        "Module", cascade="all, delete-orphan", order_by="Module.position", back_populates="course"
+    )
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [t.topic for t in self.topics]
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class CourseTopic(db.Model):
+    """A topic tag of a course, for the catalogue filter."""
+
+    __tablename__ = "course_topics"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+    course = relationship("Course", back_populates="topics")
+
+
+class Module(db.Model):
+    """An ordered part of a course holding lessons and quizzes."""
+
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    # Retired items are hidden from trainees but keep what trainees did with them.
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    course = relationship("Course", back_populates="modules")
+    lessons = relationship("Lesson", order_by="Lesson.position", back_populates="module")
+    quizzes = relationship("Quiz", order_by="Quiz.position", back_populates="module")
+
+
+class Lesson(db.Model):
+    """A Markdown lesson. Its slug is unique in the course, so a lesson keeps its identity when moved."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (
+        UniqueConstraint("course_id", "slug"),
+        CheckConstraint("minutes >= 0", name="minutes_positive"),
+        Index("ix_lessons_module_id_position", "module_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    # Estimated reading time.
+    minutes: Mapped[int] = mapped_column(default=10)
+    body: Mapped[str] = mapped_column(Text, default="")
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    module = relationship("Module", back_populates="lessons")
+
+
+class CourseAsset(db.Model):
+    """An image used by a lesson, stored with the course so a package moves whole."""
+
+    __tablename__ = "course_assets"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # Path inside the package, e.g. "01-ibm-concept/pillars.png".
+    path: Mapped[str] = mapped_column(String(300))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))

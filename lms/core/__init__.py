@@ -1,0 +1,1 @@
+"""Pieces every feature package uses: clock, types, permissions, Markdown, audit, errors."""

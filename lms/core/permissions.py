@@ -1,0 +1,138 @@
+"""Who may do what: every access decision of the platform, as functions of (user, object).
+
+Views use them through `require`, templates as Jinja tests (`{% if current_user is
+can_manage_users %}`), the CLI and API the same. Institution scoping is decided here too:
+`visible_users` gives the SQL condition for the users a person may see, so no query has to
+remember it.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, true
+
+ADMIN, COORDINATOR, INSTRUCTOR, TRAINEE = "admin", "coordinator", "instructor", "trainee"
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_admin(user) -> bool:
+    """An active admin."""
+    return _signed_in(user) and user.role == ADMIN
+
+
+def can_manage_users(user) -> bool:
+    """May open the people pages at all (admins; coordinators for their own trainees)."""
+    return _signed_in(user) and user.role in (ADMIN, COORDINATOR)
+
+
+def can_manage_user(user, target) -> bool:
+    """May edit, deactivate or issue a set-password link for `target`."""
+    if is_admin(user):
+        return True
+    return (
+        _signed_in(user)
+        and user.role == COORDINATOR
+        and target.role == TRAINEE
+        and target.institution_id is not None
+        and target.institution_id == user.institution_id
+    )
+
+
+def assignable_roles(user) -> tuple[str, ...]:
+    """The roles `user` may give to an account."""
+    if is_admin(user):
+        return (TRAINEE, INSTRUCTOR, COORDINATOR, ADMIN)
+    if can_manage_users(user):
+        return (TRAINEE,)
+    return ()
+
+
+def can_assign(user, role: str, institution_id: int | None) -> bool:
+    """May create or move an account to this role and institution."""
+    if is_admin(user):
+        return True
+    return role in assignable_roles(user) and institution_id == user.institution_id
+
+
+def can_manage_institutions(user) -> bool:
+    """May create and edit institutions."""
+    return is_admin(user)
+
+
+def can_view_institution(user, institution) -> bool:
+    """May see an institution's people and figures."""
+    if is_admin(user):
+        return True
+    return _signed_in(user) and user.role == COORDINATOR and user.institution_id == institution.id
+
+
+def can_edit_course(user, course) -> bool:
+    """May change a course's content and settings."""
+    return is_admin(user) or (_signed_in(user) and user.role == INSTRUCTOR)
+
+
+def can_view_course(user, course) -> bool:
+    """May see a course in the catalogue: published ones for all, drafts for its editors."""
+    if course.status == "published":
+        return True
+    return can_edit_course(user, course)
+
+
+def visible_users(user):
+    """SQL condition on `User` for the accounts `user` may list and open."""
+    from lms.auth.models import User
+
+    if is_admin(user):
+        return true()
+    if can_manage_users(user):
+        return (User.institution_id == user.institution_id) & (User.role == TRAINEE)
+    return false()
+
+
+def visible_institutions(user):
+    """SQL condition on `Institution` for the institutions `user` may see."""
+    from lms.institutions.models import Institution
+
+    if is_admin(user):
+        return true()
+    if _signed_in(user) and user.role == COORDINATOR:
+        return Institution.id == user.institution_id
+    return false()
+
+
+def require(check, *objects):
+    """403 unless `check(current_user, *objects)` holds; for use inside views."""
+    if not check(current_user, *objects):
+        abort(403)
+
+
+def requires(check):
+    """View decorator: 403 unless `check(current_user)` holds (sign-in is asked for first)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from lms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            require(check)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+JINJA_TESTS = {
+    "admin": is_admin,
+    "can_manage_users": can_manage_users,
+    "can_manage_user": can_manage_user,
+    "can_manage_institutions": can_manage_institutions,
+    "can_edit_course": can_edit_course,
+}

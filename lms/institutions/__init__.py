@@ -1,0 +1,1 @@
+"""Training institutions: the border-guard and customs academies whose officers train here."""

@@ -1,0 +1,1 @@
+"""A trainee's learning: enrolments, lesson progress, completion and certificates."""

@@ -1,0 +1,99 @@
+"""Enrolment, LessonProgress and Certificate."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.types import UTCDateTime, utcnow
+from lms.extensions import db
+
+ENROLMENT_SOURCES = ("self", "admin", "coordinator", "bulk", "api")
+ENROLMENT_STATUSES = ("active", "completed", "withdrawn")
+
+
+class Enrolment(db.Model):
+    """A trainee's enrolment in a course, one cycle of it.
+
+    A user has at most one current enrolment per course; a new cycle (after a certificate
+    expires) makes the earlier one history (`is_current` false) and keeps it.
+    """
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", "cycle"),
+        CheckConstraint("source IN ('self', 'admin', 'coordinator', 'bulk', 'api')", name="source_known"),
+        CheckConstraint("status IN ('active', 'completed', 'withdrawn')", name="status_known"),
+        CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
+        CheckConstraint("cycle >= 1", name="cycle_positive"),
+        Index(
+            "uq_enrolments_current",
+            "user_id",
+            "course_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+        Index("ix_enrolments_course_id_status", "course_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    cycle: Mapped[int] = mapped_column(default=1)
+    is_current: Mapped[bool] = mapped_column(default=True)
+    # How the enrolment came about.
+    source: Mapped[str] = mapped_column(String(16), default="self")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First and last time the trainee opened a lesson or saved an answer.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id])
+    course = relationship("Course")
+
+
+class LessonProgress(db.Model):
+    """That an enrolled trainee has viewed a lesson, in one enrolment cycle."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    first_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Certificate(db.Model):
+    """A certificate of completion with an unguessable verification code.
+
+    The holder's name, the course title and the institution are kept as issued: a
+    certificate is a document of the moment it was issued.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        CheckConstraint("revoked_at IS NULL OR revoked_reason IS NOT NULL", name="revocation_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, URL-safe, at least 128 bits of entropy.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    course_title: Mapped[str] = mapped_column(String(200))
+    institution_name: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,0 +1,1 @@
+"""The home page, the language switcher and the health check."""

@@ -1,0 +1,42 @@
+"""Home page, language switcher and /healthz."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.auth.services import set_locale
+from lms.auth.views import safe_next
+from lms.catalog.queries import published_courses
+from lms.extensions import csrf, db
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+def home():
+    """Welcome page with the published courses; the signed-in user's tasks by role."""
+    return render_template("main/home.html", courses=published_courses())
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the interface language (kept in the profile when signed in)."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

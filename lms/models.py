@@ -1,0 +1,14 @@
+"""Every model, imported in one place so Alembic and the tests see the whole schema."""
+from lms.api.models import ApiToken
+from lms.auth.models import PasswordLink, User
+from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
+from lms.core.models import AuditEvent
+from lms.institutions.models import Institution
+from lms.learning.models import Certificate, Enrolment, LessonProgress
+from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
+
+__all__ = [
+    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset",
+    "CourseTopic", "Enrolment", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
+    "Question", "Quiz", "QuizAttempt", "User",
+]

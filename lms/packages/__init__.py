@@ -1,0 +1,1 @@
+"""Course packages: the courses/ format, its check, import and export."""

@@ -1,0 +1,118 @@
+"""Writing a course back as a package folder, in canonical form.
+
+Export, import into a fresh database and export again gives identical files: positions become
+01, 02..., keys are written in a fixed order, and every setting is written out explicitly.
+Retired items are not exported.
+"""
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.catalog.models import Course, CourseAsset, Lesson, Module
+from lms.extensions import db
+from lms.packages import yamlfile
+from lms.quizzes.models import Question, Quiz
+
+
+class ExportError(ValueError):
+    """The destination cannot be written; the message says why."""
+
+
+def _number(value):
+    """Whole numbers as int, others as float: `2` not `2.0`, `Decimal('1.00')` as `1`."""
+    if value is None:
+        return None
+    value = float(value) if isinstance(value, Decimal) else value
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def export_course(course: Course, destination: Path) -> Path:
+    """Write `course` to `destination/<slug>/`, replacing an earlier export there. Returns the folder."""
+    folder = destination / course.slug
+    if folder.exists():
+        if not (folder / "course.yaml").is_file() and any(folder.iterdir()):
+            raise ExportError(f"{folder} exists and is not a course package; choose another destination")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "course.yaml").write_text(yamlfile.dump(course_data(course)), encoding="utf-8")
+    modules = db.session.scalars(
+        select(Module).where(Module.course_id == course.id, Module.retired.is_(False)).order_by(Module.position)
+        .options(selectinload(Module.lessons),
+                 selectinload(Module.quizzes).selectinload(Quiz.questions).selectinload(Question.choices))
+    ).all()
+    assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id)).all()
+    for number, module in enumerate(modules, start=1):
+        module_dir = folder / f"{number:02d}-{module.slug}"
+        module_dir.mkdir()
+        (module_dir / "module.yaml").write_text(yamlfile.dump({"title": module.title}), encoding="utf-8")
+        items = [i for i in [*module.lessons, *module.quizzes] if not i.retired]
+        items.sort(key=lambda i: (i.position, isinstance(i, Quiz)))
+        for position, item in enumerate(items, start=1):
+            if isinstance(item, Lesson):
+                (module_dir / f"{position:02d}-{item.slug}.md").write_text(lesson_text(item), encoding="utf-8")
+            else:
+                (module_dir / f"{position:02d}-{item.slug}.quiz.yaml").write_text(
+                    yamlfile.dump(quiz_data(item)), encoding="utf-8")
+        for asset in assets:
+            module_slug, _, name = asset.path.partition("/")
+            if module_slug == module.slug:
+                (module_dir / name).write_bytes(asset.data)
+    return folder
+
+
+def course_data(course: Course) -> dict:
+    """course.yaml's content."""
+    data = {
+        "slug": course.slug, "title": course.title, "summary": course.summary, "language": course.language,
+        "topics": course.topic_names, "version": course.version,
+        "estimated_hours": _number(course.estimated_hours), "outcomes": list(course.outcomes),
+        "self_enrolment": course.self_enrolment,
+    }
+    if not data["topics"]:
+        del data["topics"]
+    if course.certificate_validity_months:
+        data["certificate_validity_months"] = course.certificate_validity_months
+    data["completion"] = {"lessons": course.completion_lessons, "quizzes": course.completion_quizzes}
+    return data
+
+
+def lesson_text(lesson: Lesson) -> str:
+    """A lesson file: front matter, then the Markdown body."""
+    front = yamlfile.dump({"title": lesson.title, "minutes": lesson.minutes})
+    return f"---\n{front}---\n\n{lesson.body.strip(chr(10))}\n"
+
+
+def quiz_data(quiz: Quiz) -> dict:
+    """A quiz file's content, with every setting written out."""
+    data = {"title": quiz.title, "final": quiz.is_final, "pass_mark": quiz.pass_mark,
+            "attempts": quiz.attempts_allowed}
+    if quiz.time_limit_minutes:
+        data["time_limit"] = quiz.time_limit_minutes
+    if quiz.draw_count:
+        data["draw"] = quiz.draw_count
+    data.update({"shuffle_questions": quiz.shuffle_questions, "shuffle_choices": quiz.shuffle_choices,
+                 "layout": quiz.layout, "review": quiz.review,
+                 "questions": [question_data(q) for q in quiz.questions if not q.retired]})
+    return data
+
+
+def question_data(question: Question) -> dict:
+    """One question of a quiz file."""
+    data = {"slug": question.slug, "kind": question.kind, "points": _number(question.points), "text": question.text}
+    if question.kind in ("single_choice", "multiple_choice"):
+        data["choices"] = [{"text": c.text, "correct": True} if c.correct else {"text": c.text}
+                           for c in question.choices]
+    elif question.kind == "true_false":
+        data["answer"] = bool(question.true_false_answer)
+    elif question.kind == "short_text":
+        data["accepted"] = list(question.accepted_answers or [])
+    elif question.kind == "numeric":
+        data["answer"] = _number(question.numeric_answer)
+        data["tolerance"] = _number(question.numeric_tolerance)
+    data["explanation"] = question.explanation
+    return data

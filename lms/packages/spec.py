@@ -1,0 +1,102 @@
+"""The parsed form of a course package: plain dataclasses, independent of the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a package: where (file relative to the courses folder, line) and what."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+@dataclass
+class ChoiceSpec:
+    text: str
+    correct: bool = False
+
+
+@dataclass
+class QuestionSpec:
+    slug: str
+    kind: str
+    text: str
+    explanation: str
+    points: float = 1.0
+    choices: list[ChoiceSpec] = field(default_factory=list)
+    true_false_answer: bool | None = None
+    accepted: list[str] = field(default_factory=list)
+    numeric_answer: float | None = None
+    tolerance: float = 0.0
+    file: str = ""  # where it was read from, for problem reports
+    line: int | None = None
+    position_in_quiz: int = 0
+
+
+@dataclass
+class QuizSpec:
+    slug: str
+    title: str
+    position: int
+    final: bool = False
+    pass_mark: int = 70
+    attempts: int = 0
+    time_limit: int | None = None
+    draw: int | None = None
+    shuffle_questions: bool = True
+    shuffle_choices: bool = True
+    layout: str = "all"
+    review: str = "after_submit"
+    questions: list[QuestionSpec] = field(default_factory=list)
+    file: str = ""
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    position: int
+    minutes: int
+    body: str
+    file: str = ""
+
+
+@dataclass
+class AssetSpec:
+    path: str  # relative to the course folder, e.g. "01-ibm-concept/pillars.png"
+    mime_type: str
+    data: bytes
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    position: int
+    lessons: list[LessonSpec] = field(default_factory=list)
+    quizzes: list[QuizSpec] = field(default_factory=list)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    language: str
+    version: int
+    estimated_hours: float
+    outcomes: list[str]
+    topics: list[str] = field(default_factory=list)
+    self_enrolment: bool = True
+    certificate_validity_months: int | None = None
+    completion_lessons: str = "all"
+    completion_quizzes: str = "all"
+    modules: list[ModuleSpec] = field(default_factory=list)
+    assets: list[AssetSpec] = field(default_factory=list)
+    fingerprint: str = ""  # SHA-256 over every file of the package

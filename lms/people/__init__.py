@@ -1,0 +1,1 @@
+"""Managing people: admins for everyone, coordinators for their institution's trainees."""

@@ -1,0 +1,52 @@
+"""The account form and the people search form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from lms.auth.forms import language_choices
+from lms.auth.labels import ROLE_LABELS
+from lms.core.forms import options
+from lms.core.permissions import assignable_roles
+from lms.institutions.queries import institutions_for
+
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UserForm(FlaskForm):
+    """Email, name, role, institution, language and active flag; choices limited to the editor's rights."""
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(message=_l("Enter a valid email address.")),
+                                                 Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"))
+    institution_id = SelectField(_l("Institution"), coerce=_int_or_none)
+    locale = SelectField(_l("Interface language"))
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+
+    def __init__(self, editor, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = options((r, ROLE_LABELS[r]) for r in assignable_roles(editor))
+        institutions = institutions_for(editor)
+        choices = [(i.id, f"{i.name} ({i.code})") for i in institutions]
+        if editor.role == "admin":
+            choices = [("", _l("None (instructors and admins only)"))] + choices
+        self.institution_id.choices = options(choices)
+        self.locale.choices = options(language_choices())
+
+
+class SearchForm(FlaskForm):
+    """Filters of the people list (sent by GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or email"))
+    role = SelectField(_l("Role"), choices=options([("", _l("Any role"))] + list(ROLE_LABELS.items())))
+    status = SelectField(_l("Status"), choices=options([("", _l("Any status")), ("active", _l("Active")),
+                                                         ("inactive", _l("Inactive"))]))

@@ -1,0 +1,34 @@
+"""Named reads of accounts for the people pages, scoped by the reader's rights."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from lms.auth.models import User
+from lms.core.permissions import visible_users
+from lms.extensions import db
+
+PER_PAGE = 50
+
+
+def search_users(viewer, text: str = "", role: str = "", institution_id: int | None = None,
+                 status: str = "", page: int = 1):
+    """A page of the accounts `viewer` may see, filtered by name/email text, role, institution, status."""
+    query = select(User).where(visible_users(viewer))
+    if text:
+        like = f"%{text.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    if role:
+        query = query.where(User.role == role)
+    if institution_id:
+        query = query.where(User.institution_id == institution_id)
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.active.is_(False))
+    query = query.order_by(func.lower(User.name), User.id)
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def visible_user(viewer, user_id: int) -> User | None:
+    """The account with this id if `viewer` may see it, else None."""
+    return db.session.scalar(select(User).where(User.id == user_id, visible_users(viewer)))

@@ -1,0 +1,97 @@
+"""People pages: list, search, create, edit, deactivate, and one-time set-password links."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.services import issue_password_link
+from lms.core.urls import external_url
+from lms.core.permissions import can_manage_user, can_manage_users, require, requires
+from lms.people import queries, services
+from lms.people.forms import ROLE_LABELS, SearchForm, UserForm
+
+bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/people")
+
+MESSAGES = {
+    "email_invalid": lambda: _("Enter a valid email address."),
+    "email_taken": lambda: _("Another account already uses this email address."),
+    "name_invalid": lambda: _("Enter a name of at most 200 characters."),
+    "role_invalid": lambda: _("Choose a role."),
+    "institution_required": lambda: _("Trainees and coordinators belong to an institution: choose one."),
+    "institution_unknown": lambda: _("Choose an institution from the list."),
+    "locale_invalid": lambda: _("Choose a language from the list."),
+    "forbidden": lambda: _("You may not give this role or institution."),
+    "self": lambda: _("You cannot change your own role or deactivate yourself."),
+}
+
+
+def _show_error(form, exc: services.PeopleError) -> None:
+    field = getattr(form, exc.field, form.email)
+    message = MESSAGES.get(exc.code)
+    field.errors = list(field.errors) + [message() if message else exc.code]
+
+
+def _link_url(token: str) -> str:
+    return external_url("auth.set_password", token=token)
+
+
+@bp.route("/")
+@requires(can_manage_users)
+def index():
+    """The accounts the viewer may manage, searchable."""
+    form = SearchForm(request.args)
+    page = queries.search_users(current_user, form.q.data or "", form.role.data or "",
+                                status=form.status.data or "", page=request.args.get("page", 1, type=int))
+    return render_template("people/index.html", form=form, page=page, role_labels=ROLE_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(can_manage_users)
+def create():
+    """Create an account and show its one-time set-password link."""
+    form = UserForm(current_user)
+    if request.method == "GET" and current_user.role == "coordinator":
+        form.institution_id.data = current_user.institution_id
+    if form.validate_on_submit():
+        try:
+            user, token = services.create_user(form.email.data, form.name.data, form.role.data,
+                                               form.institution_id.data, form.locale.data, actor=current_user)
+        except services.PeopleError as exc:
+            _show_error(form, exc)
+        else:
+            flash(_("Account created for %(name)s.", name=user.name), "success")
+            return render_template("people/link.html", user=user, link=_link_url(token), new=True)
+    return render_template("people/form.html", form=form, user=None)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@requires(can_manage_users)
+def edit(user_id: int):
+    """Change an account's details, role, institution or active flag."""
+    user = queries.visible_user(current_user, user_id) or abort(404)
+    require(can_manage_user, user)
+    form = UserForm(current_user, obj=user)
+    if request.method == "GET":
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, current_user, email=form.email.data, name=form.name.data,
+                                 role=form.role.data, institution_id=form.institution_id.data,
+                                 locale=form.locale.data, active=form.active.data)
+        except services.PeopleError as exc:
+            _show_error(form, exc)
+        else:
+            flash(_("Account of %(name)s saved.", name=user.name), "success")
+            return redirect(url_for("people.index"))
+    return render_template("people/form.html", form=form, user=user)
+
+
+@bp.route("/<int:user_id>/password-link", methods=["POST"])
+@requires(can_manage_users)
+def password_link(user_id: int):
+    """Issue a one-time set-password link (for a forgotten password) and show it once."""
+    user = queries.visible_user(current_user, user_id) or abort(404)
+    require(can_manage_user, user)
+    token = issue_password_link(user, current_user)
+    return render_template("people/link.html", user=user, link=_link_url(token), new=False)

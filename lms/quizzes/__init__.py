@@ -1,0 +1,1 @@
+"""Quizzes, their question banks, attempts and grading."""

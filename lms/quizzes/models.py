@@ -1,0 +1,171 @@
+"""Quiz, Question, Choice, and the trainee's QuizAttempt with its AttemptAnswers."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.types import UTCDateTime, utcnow
+from lms.extensions import db
+
+QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text", "numeric")
+LAYOUTS = ("all", "single")
+REVIEW_POLICIES = ("after_submit", "after_pass", "after_last_attempt", "never")
+ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
+
+
+class Quiz(db.Model):
+    """A quiz of a module with its settings; the course's final assessment has `is_final`."""
+
+    __tablename__ = "quizzes"
+    __table_args__ = (
+        UniqueConstraint("course_id", "slug"),
+        CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_percent"),
+        CheckConstraint("attempts_allowed >= 0", name="attempts_positive"),
+        CheckConstraint("time_limit_minutes IS NULL OR time_limit_minutes > 0", name="time_limit_positive"),
+        CheckConstraint("draw_count IS NULL OR draw_count > 0", name="draw_positive"),
+        CheckConstraint("layout IN ('all', 'single')", name="layout_known"),
+        CheckConstraint(
+            "review IN ('after_submit', 'after_pass', 'after_last_attempt', 'never')", name="review_known"
+        ),
+        Index("ix_quizzes_module_id_position", "module_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    # Shares the order of the module's lessons, so a quiz can sit between two lessons.
+    position: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    is_final: Mapped[bool] = mapped_column(default=False)
+    # Percent of the points needed to pass.
+    pass_mark: Mapped[int] = mapped_column(default=70)
+    # 0 means unlimited.
+    attempts_allowed: Mapped[int] = mapped_column(default=0)
+    time_limit_minutes: Mapped[int | None] = mapped_column()
+    # Questions drawn at random per attempt; NULL = the whole bank.
+    draw_count: Mapped[int | None] = mapped_column()
+    shuffle_questions: Mapped[bool] = mapped_column(default=True)
+    shuffle_choices: Mapped[bool] = mapped_column(default=True)
+    layout: Mapped[str] = mapped_column(String(8), default="all")
+    # When right answers and explanations are shown in review.
+    review: Mapped[str] = mapped_column(String(20), default="after_submit")
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    module = relationship("Module", back_populates="quizzes")
+    questions = relationship(
+        "Question", order_by="Question.position", back_populates="quiz", cascade="all, delete-orphan"
+    )
+
+
+class Question(db.Model):
+    """A question of a quiz's bank. The answer columns used depend on `kind`."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("course_id", "slug"),
+        CheckConstraint(
+            "kind IN ('single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric')",
+            name="kind_known",
+        ),
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint("kind <> 'true_false' OR true_false_answer IS NOT NULL", name="true_false_answer"),
+        CheckConstraint("kind <> 'numeric' OR numeric_answer IS NOT NULL", name="numeric_answer"),
+        CheckConstraint("numeric_tolerance >= 0", name="tolerance_positive"),
+        Index("ix_questions_quiz_id_position", "quiz_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1"))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    true_false_answer: Mapped[bool | None] = mapped_column()
+    # short_text: accepted answers, compared after normalising case and spaces.
+    accepted_answers: Mapped[list | None] = mapped_column(JSON)
+    numeric_answer: Mapped[float | None] = mapped_column(Float)
+    numeric_tolerance: Mapped[float] = mapped_column(Float, default=0.0)
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    quiz = relationship("Quiz", back_populates="questions")
+    choices = relationship(
+        "Choice", order_by="Choice.position", back_populates="question", cascade="all, delete-orphan"
+    )
+
+
+class Choice(db.Model):
+    """A choice of a single- or multiple-choice question."""
+
+    __tablename__ = "choices"
+    __table_args__ = (Index("ix_choices_question_id_position", "question_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool] = mapped_column(default=False)
+
+    question = relationship("Question", back_populates="choices")
+
+
+class QuizAttempt(db.Model):
+    """One attempt at a quiz by an enrolled trainee.
+
+    `draw` stores the questions as drawn at the start (texts, choices in their shown order,
+    answers and points), so later edits to the quiz never change a started or graded attempt.
+    """
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "quiz_id", "number"),
+        CheckConstraint("status IN ('in_progress', 'submitted', 'expired')", name="status_known"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("status = 'in_progress' OR submitted_at IS NOT NULL", name="closed_has_time"),
+        Index("ix_quiz_attempts_quiz_id_status", "quiz_id", "status"),
+        Index("ix_quiz_attempts_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    number: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set at start from the quiz's time limit; answers after it (plus a small grace) are refused.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draw: Mapped[list] = mapped_column(JSON)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    max_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    passed: Mapped[bool | None] = mapped_column()
+
+    quiz = relationship("Quiz")
+    answers = relationship("AttemptAnswer", back_populates="attempt", cascade="all, delete-orphan")
+
+
+class AttemptAnswer(db.Model):
+    """The trainee's saved answer to one drawn question; graded when the attempt closes."""
+
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"), index=True)
+    question_slug: Mapped[str] = mapped_column(String(80))
+    # Choice ids, a text or a number, as the question kind needs.
+    response: Mapped[dict | list | str | float | None] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    correct: Mapped[bool | None] = mapped_column()
+
+    attempt = relationship("QuizAttempt", back_populates="answers")

@@ -1,0 +1,158 @@
+"""Test fixtures: one app per test session, a fresh database per worker, clean tables per test.
+
+The database is SQLite by default. With `LMS_TEST_BACKEND=postgres` it is a fresh PostgreSQL
+database on `LMS_TEST_POSTGRES_URL` (default: the local server), created for the session and
+dropped after it; `make test` runs the tests marked `db` that way too.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.helpers import (
+    Auth, make_course, make_institution, make_user, postgres_admin_url, postgres_available,
+)
+
+BACKEND = os.environ.get("LMS_TEST_BACKEND", "sqlite")
+
+
+def pytest_report_header(config):
+    return f"database backend: {BACKEND}"
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogues as `make` does, so a bare `pytest` tests what users get."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "lms" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalogue = read_po(f)
+        partial = mo.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as f:
+            write_mo(f, catalogue)
+        os.replace(partial, mo)  # atomic: parallel workers never read half a file
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh, empty database for this test session (one per xdist worker)."""
+    if BACKEND == "postgres":
+        import psycopg
+
+        admin_url = postgres_admin_url()
+        if not postgres_available(admin_url):
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL does not answer at {admin_url} and CI=true")
+            pytest.skip(f"PostgreSQL does not answer at {admin_url}")
+        worker = re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        name = f"lms_test_{worker}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base = admin_url.rsplit("/", 1)[0]
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The application, built once per session, with the schema made by Alembic."""
+    os.environ["LMS_DATABASE_URL"] = database_url
+    from flask_migrate import upgrade
+
+    from lms import create_app
+
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # still scrypt, at a cost fit for thousands of tests
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        from lms.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def db(app):
+    """The database inside an app context; every table is emptied after the test."""
+    from lms.extensions import db as _db
+
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _truncate(_db)
+
+
+def _truncate(db) -> None:
+    from sqlalchemy import text
+
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, `g` and database session,
+    as in production, even though the test itself holds an app context for its own queries."""
+
+    def open(self, *args, **kwargs):
+        send = super().open
+        return contextvars.Context().run(send, *args, **kwargs)
+
+
+@pytest.fixture()
+def client(app, db):
+    """A browser without JavaScript: the Flask test client (CSRF on, as in production)."""
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture()
+def auth(client):
+    """Sign in and out as a user would, through the pages."""
+    return Auth(client)
+
+
+@pytest.fixture()
+def world(db):
+    """Two institutions in two countries with one account per role, and one more trainee each."""
+    ua = make_institution("UA-ACAD", "Border Academy of Ukraine", "UA")
+    ge = make_institution("GE-ACAD", "Border Police Academy of Georgia", "GE")
+    return {
+        "ua": ua,
+        "ge": ge,
+        "admin": make_user("admin@example.org", "Ada Admin", "admin"),
+        "instructor": make_user("instructor@example.org", "Ivan Instructor", "instructor"),
+        "coordinator": make_user("coord@example.org", "Kateryna Coordinator", "coordinator", ua),
+        "trainee": make_user("trainee@example.org", "Taras Trainee", "trainee", ua),
+        "other_coordinator": make_user("coord@example.ge", "Nino Coordinator", "coordinator", ge),
+        "other_trainee": make_user("trainee@example.ge", "Giorgi Trainee", "trainee", ge),
+    }
+
+
+__all__ = ["make_course"]

@@ -1,0 +1,136 @@
+"""A small, valid course package written into a folder, for tests to break in one place at a time."""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+# A 1x1 transparent PNG.
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+COURSE = """\
+slug: sample
+title: Sample course
+summary: A course for tests.
+language: en
+topics: [testing, strategy]
+version: 1
+estimated_hours: 1.5
+outcomes:
+  - Explain the sample.
+self_enrolment: true
+certificate_validity_months: 24
+completion:
+  lessons: all
+  quizzes: all
+"""
+
+LESSON = """\
+---
+title: Introduction
+minutes: 5
+---
+## Why
+Read this, look at ![a pixel](pixel.png) and continue.
+
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+LESSON2 = """\
+---
+title: Second lesson
+minutes: 7
+---
+More text.
+"""
+
+QUIZ = """\
+title: Check
+pass_mark: 60
+attempts: 2
+time_limit: 10
+shuffle_questions: false
+shuffle_choices: true
+layout: single
+review: after_pass
+questions:
+  - slug: q-single
+    kind: single_choice
+    points: 1
+    text: Which one?
+    choices:
+      - text: This one
+        correct: true
+      - text: That one
+    explanation: Because.
+  - slug: q-multi
+    kind: multiple_choice
+    points: 2
+    text: Which ones?
+    choices:
+      - text: A
+        correct: true
+      - text: B
+        correct: true
+      - text: C
+    explanation: A and B.
+  - slug: q-tf
+    kind: true_false
+    text: True?
+    answer: true
+    explanation: Yes.
+  - slug: q-short
+    kind: short_text
+    text: Name it.
+    accepted: [inter-agency, interagency]
+    explanation: Inter-agency.
+  - slug: q-num
+    kind: numeric
+    text: How many?
+    answer: 60
+    tolerance: 0.5
+    explanation: Sixty.
+"""
+
+FINAL = """\
+title: Final assessment
+final: true
+pass_mark: 70
+attempts: 3
+draw: 2
+questions:
+  - slug: f-1
+    kind: true_false
+    text: Final one?
+    answer: false
+    explanation: No.
+  - slug: f-2
+    kind: true_false
+    text: Final two?
+    answer: true
+    explanation: Yes.
+  - slug: f-3
+    kind: numeric
+    text: Final three?
+    answer: 3
+    explanation: Three.
+"""
+
+
+def write_sample(root: Path, slug: str = "sample") -> Path:
+    """Write the sample package to root/slug and return its folder."""
+    folder = root / slug
+    basics = folder / "01-basics"
+    final = folder / "02-final"
+    basics.mkdir(parents=True)
+    final.mkdir()
+    (folder / "course.yaml").write_text(COURSE.replace("slug: sample", f"slug: {slug}"))
+    (basics / "module.yaml").write_text("title: Basics\n")
+    (basics / "01-intro.md").write_text(LESSON)
+    (basics / "pixel.png").write_bytes(PIXEL)
+    (basics / "02-second.md").write_text(LESSON2)
+    (basics / "03-check.quiz.yaml").write_text(QUIZ)
+    (final / "module.yaml").write_text("title: Final assessment\n")
+    (final / "01-final.quiz.yaml").write_text(FINAL)
+    return folder

@@ -1,0 +1,112 @@
+"""The `lms` command: init, demo, users, institutions, and one-line errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lms.auth.models import User
+from lms.institutions.models import Institution
+
+pytestmark = pytest.mark.db
+ROOT = Path(__file__).resolve().parent.parent
+LMS = str(Path(sys.executable).parent / "lms")
+
+
+@pytest.fixture()
+def cli(app, db):
+    return app.test_cli_runner()
+
+
+def test_demo_adds_institutions_and_one_account_per_role_twice_safely(cli, db, client, auth):
+    first = cli.invoke(args=["demo"])
+    second = cli.invoke(args=["demo"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    for role in ("admin", "instructor", "coordinator", "trainee"):
+        assert f"{role}@demo.example" in first.output
+    assert db.session.query(User).count() == 4
+    assert {i.country for i in db.session.query(Institution)} >= {"UA", "GE", "MD", "AM"}
+    password = next(line.split("password: ")[1] for line in second.output.splitlines() if "trainee@" in line)
+    assert auth.login("trainee@demo.example", password).headers["Location"] == "/"
+
+
+def test_users_create_prints_a_set_password_link(cli, db, world):
+    result = cli.invoke(args=["users", "create", "--email", "Officer@Example.org", "--name", "Officer",
+                              "--role", "trainee", "--institution", "ua-acad"])
+    assert result.exit_code == 0, result.output
+    assert "/set-password/" in result.output
+    assert db.session.query(User).filter_by(email="officer@example.org").one().institution.code == "UA-ACAD"
+
+
+def test_institutions_add(cli, db):
+    result = cli.invoke(args=["institutions", "add", "--code", "GE-PA", "--name", "Police Academy", "--country", "ge"])
+    assert result.exit_code == 0 and "GE-PA" in result.output
+    assert db.session.query(Institution).one().country == "GE"
+
+
+def run_lms(*args, env_extra=None, tmp_path=None):
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+           **(env_extra or {})}
+    return subprocess.run([LMS, *args], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+
+
+@pytest.mark.slow
+def test_bad_arguments_give_one_line_and_nonzero_exit(tmp_path):
+    assert run_lms("init", "--no-courses", tmp_path=tmp_path).returncode == 0
+    cases = [
+        ("users", "create", "--email", "x@example.org", "--name", "X", "--role", "trainee"),
+        ("users", "create", "--email", "bad", "--name", "X", "--role", "admin"),
+        ("users", "create", "--email", "x@example.org", "--name", "X", "--role", "king"),
+        ("users", "create", "--email", "x@example.org", "--name", "X", "--role", "trainee", "--institution", "NOPE"),
+        ("institutions", "add", "--code", "X", "--name", "Y", "--country", "Ukraine"),
+        ("courses", "export", "no-such-course", str(tmp_path / "out")),
+        ("courses", "check", str(tmp_path / "missing")),
+        ("no-such-command",),
+        ("users", "create", "--bogus"),
+    ]
+    for args in cases:
+        result = run_lms(*args, tmp_path=tmp_path)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode != 0, args
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (args, result.stderr)
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    result = run_lms("courses", "list", env_extra={"LMS_ENV": "production", "LMS_SECRET_KEY": ""}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.strip() .startswith("Error: LMS_SECRET_KEY is required")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path, monkeypatch):
+    from config import load_config
+
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+    first = load_config(INSTANCE_PATH=str(tmp_path))
+    second = load_config(INSTANCE_PATH=str(tmp_path))
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_configuration_comes_from_the_environment(tmp_path, monkeypatch):
+    from config import ConfigError, load_config
+
+    monkeypatch.delenv("LMS_DATABASE_URL", raising=False)
+    config = load_config(INSTANCE_PATH=str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'lms.sqlite3'}"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.setenv("LMS_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://lms@db/lms")
+    prod = load_config(INSTANCE_PATH=str(tmp_path))
+    assert prod["SESSION_COOKIE_SECURE"] and prod["REMEMBER_COOKIE_SECURE"] and prod["SESSION_COOKIE_HTTPONLY"]
+    assert prod["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert prod["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://lms@db/lms"
+    monkeypatch.setenv("LMS_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(ConfigError):
+        load_config(INSTANCE_PATH=str(tmp_path))

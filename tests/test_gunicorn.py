@@ -1,0 +1,49 @@
+"""Production serving: gunicorn starts the app from wsgi.py and serves pages."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_gunicorn_serves_the_site(tmp_path):
+    env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": "x" * 40, "LMS_INSTANCE_PATH": str(tmp_path),
+           "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3"}
+    subprocess.run([str(BIN / "lms"), "init", "--no-courses"], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError("gunicorn did not start: " + (server.stdout.read().decode() if server.poll() is not None else ""))
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            body = response.read().decode()
+            assert response.status == 200 and "Sign in" in body
+            assert "max-age" in response.headers["Strict-Transport-Security"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
