@@ -14,6 +14,9 @@ BLUEPRINTS = (
     "lms.auth.views",
     "lms.people.views",
     "lms.institutions.views",
+    "lms.catalog.views",
+    "lms.learning.views",
+    "lms.quizzes.views",
 )
 
 

@@ -193,8 +193,23 @@ cli.add_command(courses_group)
 EXTRA_COMMANDS: list = [courses_group]
 
 
+@cli.group("attempts")
+def attempts_group():
+    """Quiz attempts."""
+
+
+@attempts_group.command("close-expired")
+@with_appcontext
+def close_expired_command():
+    """Close and grade every attempt past its time limit (run every few minutes from cron or a timer)."""
+    from lms.quizzes.services import close_expired
+
+    closed = close_expired()
+    click.echo(f"closed {closed} expired attempt(s)")
+
+
 def register(app) -> None:
     """Attach the feature packages' command groups to the app (for `flask --app`)."""
-    for command in (init_command, demo_command, users_group, institutions_group, *EXTRA_COMMANDS):
+    for command in (init_command, demo_command, users_group, institutions_group, attempts_group, *EXTRA_COMMANDS):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

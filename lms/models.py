@@ -4,11 +4,11 @@ from lms.auth.models import PasswordLink, User
 from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
 from lms.core.models import AuditEvent
 from lms.institutions.models import Institution
-from lms.learning.models import Certificate, Enrolment, LessonProgress
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 
 __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset",
-    "CourseTopic", "Enrolment", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
+    "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "User",
 ]

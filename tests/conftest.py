@@ -155,4 +155,18 @@ def world(db):
     }
 
 
+@pytest.fixture()
+def course(db, tmp_path):
+    """The small sample course (two lessons, a quiz of every question kind, a final), published."""
+    from lms.catalog.queries import course_by_slug
+    from lms.packages.importer import import_course
+    from lms.packages.reader import read_package
+    from tests.packages.sample import write_sample
+
+    spec, problems = read_package(write_sample(tmp_path / "packages"))
+    assert not problems
+    import_course(spec, publish=True)
+    return course_by_slug("sample")
+
+
 __all__ = ["make_course"]

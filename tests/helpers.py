@@ -44,8 +44,9 @@ def make_course(slug: str = "demo-course", title: str = "Demo course", status: s
     from lms.catalog.models import Course
     from lms.extensions import db
 
-    course = Course(slug=slug, title=title, summary=kwargs.pop("summary", "A course."), language="en",
-                    status=status, **kwargs)
+    kwargs.setdefault("summary", "A course.")
+    kwargs.setdefault("language", "en")
+    course = Course(slug=slug, title=title, status=status, **kwargs)
     db.session.add(course)
     db.session.commit()
     return course
@@ -81,3 +82,43 @@ class Auth:
         page = self.client.get(form_page or url)
         token = csrf_token(page.get_data(as_text=True))
         return self.client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def answers_for(draw: list[dict], right: bool = True) -> dict:
+    """Form fields answering every drawn question, all right or all wrong."""
+    data: dict = {"questions": [item["slug"] for item in draw]}
+    for item in draw:
+        name, kind = f"a-{item['slug']}", item["kind"]
+        if kind in ("single_choice", "multiple_choice"):
+            data[name] = [str(c["id"]) for c in item["choices"] if c["correct"] == right]
+            if kind == "single_choice":
+                data[name] = data[name][:1]
+        elif kind == "true_false":
+            data[name] = "true" if item["answer"] == right else "false"
+        elif kind == "short_text":
+            data[name] = item["accepted"][0].upper() if right else "nothing like it"
+        else:
+            data[name] = str(item["value"]).replace(".", ",") if right else "-99999"
+    return data
+
+
+def start_attempt(auth, course_slug: str, quiz_slug: str) -> int:
+    """Start (or continue) an attempt through the quiz page; returns its id."""
+    response = auth.post(f"/courses/{course_slug}/quizzes/{quiz_slug}/start", {},
+                         form_page=f"/courses/{course_slug}/quizzes/{quiz_slug}")
+    assert response.status_code == 302 and "/attempts/" in response.headers["Location"], response.headers
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def take_quiz(auth, db, course_slug: str, quiz_slug: str, right: bool = True):
+    """Start an attempt, answer every question right (or wrong), submit; returns the review page."""
+    from lms.quizzes.models import QuizAttempt
+
+    attempt_id = start_attempt(auth, course_slug, quiz_slug)
+    db.session.expire_all()
+    draw = db.session.get(QuizAttempt, attempt_id).draw
+    saved = auth.post(f"/attempts/{attempt_id}", {**answers_for(draw, right), "action": "finish"},
+                      form_page=f"/attempts/{attempt_id}")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[-500:]
+    submitted = auth.post(f"/attempts/{attempt_id}/submit", {}, form_page=f"/attempts/{attempt_id}/submit")
+    return auth.client.get(submitted.headers["Location"])

@@ -22,6 +22,7 @@ def apply_security_headers(response):
     if current_app.config["ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     # Pages for a signed-in user may show personal data: never keep them in a shared cache.
-    if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+    if (not request.path.startswith("/static/") and "Cache-Control" not in headers
+            and current_user and current_user.is_authenticated):
         headers["Cache-Control"] = "no-store"
     return response

@@ -129,10 +129,59 @@ def requires(check):
     return decorator
 
 
+
+
+def can_enrol_others(user, trainee) -> bool:
+    """May enrol `trainee` in a course (admins; coordinators for their own institution's trainees)."""
+    return trainee.role == TRAINEE and trainee.active and can_manage_user(user, trainee)
+
+
+def can_set_enrolment_key(user, course) -> bool:
+    """May set or clear a course's enrolment key."""
+    return is_admin(user)
+
+
+def can_view_certificate(user, certificate) -> bool:
+    """May download a certificate: its holder, admins, and the coordinator of the holder's institution."""
+    if not _signed_in(user):
+        return False
+    if user.id == certificate.user_id or is_admin(user):
+        return True
+    holder = certificate.holder
+    return user.role == COORDINATOR and holder is not None and holder.institution_id == user.institution_id
+
+
+def can_revoke_certificate(user, certificate) -> bool:
+    """May revoke a certificate."""
+    return is_admin(user)
+
+
+def can_view_feedback(user, course) -> bool:
+    """May read a course's feedback summary (coordinators see their own institution's part)."""
+    return _signed_in(user) and user.role in (ADMIN, INSTRUCTOR, COORDINATOR)
+
+
+def feedback_scope(user):
+    """SQL condition on `User` (the trainee who gave feedback) for whose feedback `user` may read."""
+    from lms.auth.models import User
+
+    if is_admin(user) or (_signed_in(user) and user.role == INSTRUCTOR):
+        return true()
+    if _signed_in(user) and user.role == COORDINATOR:
+        return User.institution_id == user.institution_id
+    return false()
+
+
+def owns_enrolment(user, enrolment) -> bool:
+    """The enrolment is the signed-in user's own."""
+    return _signed_in(user) and enrolment is not None and enrolment.user_id == user.id
+
+
 JINJA_TESTS = {
     "admin": is_admin,
     "can_manage_users": can_manage_users,
     "can_manage_user": can_manage_user,
     "can_manage_institutions": can_manage_institutions,
     "can_edit_course": can_edit_course,
+    "can_view_feedback": can_view_feedback,
 }

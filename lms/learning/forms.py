@@ -1,0 +1,33 @@
+"""Forms of the learning pages: feedback, enrolling a trainee, revoking a certificate."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lms.core.forms import options
+
+
+class FeedbackForm(FlaskForm):
+    """A rating from 1 to 5 and an optional comment."""
+
+    rating = RadioField(_l("How useful was this course for your work?"), coerce=int,
+                        choices=options([(5, _l("5 - very useful")), (4, "4"), (3, "3"), (2, "2"),
+                                         (1, _l("1 - not useful"))]),
+                        validators=[DataRequired(message=_l("Choose a rating."))])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)],
+                            description=_l("What should be kept, changed or added?"))
+
+
+class EnrolTraineeForm(FlaskForm):
+    """Enrol a trainee in a course, with an optional due date."""
+
+    course = SelectField(_l("Course"), validators=[DataRequired()])
+    due = DateField(_l("Due date (optional)"), validators=[Optional()])
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a certificate, saying why."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

@@ -1,0 +1,150 @@
+"""Named reads of a trainee's learning: progress, "my learning", certificates, feedback."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from lms.auth.models import User
+from lms.catalog.models import Course, Lesson, Module
+from lms.core.permissions import feedback_scope
+from lms.extensions import db
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.quizzes.models import Quiz, QuizAttempt
+
+
+@dataclass
+class Progress:
+    """What one enrolment has done: lessons viewed, best result and pass per quiz."""
+
+    viewed: set[int]
+    best: dict[int, Decimal]
+    passed: set[int]
+
+    def done(self, item) -> bool:
+        return item.id in (self.passed if isinstance(item, Quiz) else self.viewed)
+
+
+def progress(enrolment: Enrolment | None) -> Progress:
+    """The enrolment's progress, in two queries."""
+    if enrolment is None:
+        return Progress(set(), {}, set())
+    viewed = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id)))
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent),
+               func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))
+        .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
+        .group_by(QuizAttempt.quiz_id)).all()
+    return Progress(viewed, {q: p for q, p, _ in rows}, {q for q, _, passed in rows if passed})
+
+
+@dataclass
+class LearningRow:
+    """A line of "My learning"."""
+
+    enrolment: Enrolment
+    course: Course
+    done: int
+    total: int
+    certificate: Certificate | None
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0
+
+
+def my_learning(user: User) -> list[LearningRow]:
+    """The user's current enrolments with progress (lessons viewed + quizzes passed out of all), and
+    certificates of completed ones, in a fixed number of queries."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.is_current.is_(True))
+        .options(selectinload(Enrolment.course)).order_by(Enrolment.enrolled_at.desc())).all()
+    if not enrolments:
+        return []
+    ids = [e.id for e in enrolments]
+    course_ids = [e.course_id for e in enrolments]
+    live_lessons = (select(Lesson.course_id, func.count(Lesson.id)).join(Module, Module.id == Lesson.module_id)
+                    .where(Lesson.course_id.in_(course_ids), Lesson.retired.is_(False), Module.retired.is_(False))
+                    .group_by(Lesson.course_id))
+    live_quizzes = (select(Quiz.course_id, func.count(Quiz.id)).join(Module, Module.id == Quiz.module_id)
+                    .where(Quiz.course_id.in_(course_ids), Quiz.retired.is_(False), Module.retired.is_(False))
+                    .group_by(Quiz.course_id))
+    totals: dict[int, int] = {}
+    for course_id, n in [*db.session.execute(live_lessons), *db.session.execute(live_quizzes)]:
+        totals[course_id] = totals.get(course_id, 0) + n
+    viewed = dict(db.session.execute(
+        select(LessonProgress.enrolment_id, func.count(LessonProgress.id))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.enrolment_id.in_(ids), Lesson.retired.is_(False))
+        .group_by(LessonProgress.enrolment_id)).all())
+    passed = dict(db.session.execute(
+        select(QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True), Quiz.retired.is_(False))
+        .group_by(QuizAttempt.enrolment_id)).all())
+    certificates = {c.enrolment_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.enrolment_id.in_(ids)))}
+    return [LearningRow(e, e.course, min(viewed.get(e.id, 0) + passed.get(e.id, 0), totals.get(e.course_id, 0)),
+                        totals.get(e.course_id, 0), certificates.get(e.id)) for e in enrolments]
+
+
+def earlier_certificates(user: User) -> list[Certificate]:
+    """Certificates of the user's earlier cycles (recertification history)."""
+    return list(db.session.scalars(
+        select(Certificate).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+        .where(Certificate.user_id == user.id, Enrolment.is_current.is_(False)).order_by(Certificate.issued_at.desc())))
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    """The certificate with this verification code."""
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def certificate_of(enrolment: Enrolment) -> Certificate | None:
+    """The certificate issued for an enrolment."""
+    return db.session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id))
+
+
+def feedback_of(enrolment: Enrolment) -> Feedback | None:
+    """The trainee's feedback on this enrolment."""
+    return db.session.scalar(select(Feedback).where(Feedback.enrolment_id == enrolment.id))
+
+
+@dataclass
+class FeedbackSummary:
+    """Feedback on a course as a reader may see it."""
+
+    count: int
+    average: float | None
+    distribution: dict[int, int]
+    comments: list[tuple[int, str]]
+
+
+def feedback_summary(course: Course, viewer: User) -> FeedbackSummary:
+    """Ratings (count, mean, 1-5 distribution) and comments, scoped to what `viewer` may read."""
+    scoped = (select(Feedback.rating, Feedback.comment, Feedback.updated_at)
+              .join(Enrolment, Enrolment.id == Feedback.enrolment_id)
+              .join(User, User.id == Enrolment.user_id)
+              .where(Feedback.course_id == course.id, feedback_scope(viewer)))
+    sub = scoped.subquery()
+    distribution = {r: n for r, n in db.session.execute(select(sub.c.rating, func.count()).group_by(sub.c.rating))}
+    count = sum(distribution.values())
+    average = round(sum(r * n for r, n in distribution.items()) / count, 2) if count else None
+    comments = [(r, c) for r, c in db.session.execute(
+        select(sub.c.rating, sub.c.comment).where(sub.c.comment != "").order_by(sub.c.updated_at.desc()).limit(200))]
+    return FeedbackSummary(count, average, {i: distribution.get(i, 0) for i in range(1, 6)}, comments)
+
+
+def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
+    """The user's current enrolment in the course."""
+    return db.session.scalar(select(Enrolment).where(and_(
+        Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True))))
+
+
+def course_of_quiz(quiz) -> Course:
+    """The course a quiz belongs to."""
+    return db.session.get(Course, quiz.course_id)

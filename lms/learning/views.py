@@ -1,0 +1,166 @@
+"""My learning, lessons, resuming, feedback, certificates and their public verification."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.catalog import queries as catalog_queries
+from lms.catalog.models import Lesson
+from lms.catalog.views import ENROL_ERRORS, load_course
+from lms.core import clock
+from lms.core.forms import options
+from lms.core.markdown import render_markdown
+from lms.core.permissions import (
+    can_edit_course, can_enrol_others, can_revoke_certificate, can_view_certificate, can_view_feedback, require,
+)
+from lms.core.urls import external_url
+from lms.learning import queries, services
+from lms.learning.forms import EnrolTraineeForm, FeedbackForm, RevokeForm
+from lms.people.queries import visible_user
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+
+@bp.route("/my")
+@login_required
+def my_learning():
+    """Courses in progress with a resume link, completed courses with their certificates."""
+    rows = queries.my_learning(current_user)
+    return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
+                           now=clock.now())
+
+
+@bp.route("/courses/<slug>/resume")
+@login_required
+def resume(slug: str):
+    """Go to the first lesson or quiz the trainee has not done yet."""
+    course = load_course(slug)
+    enrolment = queries.enrolment_of(current_user.id, course.id)
+    if enrolment is None:
+        return redirect(url_for("catalog.course", slug=slug))
+    outline = catalog_queries.course_outline(course)
+    progress = queries.progress(enrolment)
+    for item in outline.sequence:
+        if not progress.done(item):
+            return redirect(item_url(course, item))
+    return redirect(url_for("catalog.course", slug=slug))
+
+
+def item_url(course, item) -> str:
+    """The page of a lesson or quiz."""
+    if isinstance(item, Lesson):
+        return url_for("learning.lesson", slug=course.slug, lesson=item.slug)
+    return url_for("quizzes.quiz", slug=course.slug, quiz=item.slug)
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>")
+@login_required
+def lesson(slug: str, lesson: str):
+    """A lesson, for enrolled trainees (counted as viewed) and course editors (preview)."""
+    course = load_course(slug)
+    item = catalog_queries.lesson_by_slug(course, lesson) or abort(404)
+    enrolment = queries.enrolment_of(current_user.id, course.id)
+    if enrolment is None and not can_edit_course(current_user, course):
+        flash(_("Enrol in the course to open its lessons."), "info")
+        return redirect(url_for("catalog.course", slug=slug))
+    if enrolment is not None:
+        services.record_lesson_view(enrolment, item, course)
+    outline = catalog_queries.course_outline(course)
+    previous, following = outline.neighbours(item)
+    module = next(m.module for m in outline.modules if m.module.id == item.module_id)
+    body = render_markdown(item.body, asset_base=url_for("catalog.asset", slug=slug, path=module.slug))
+    return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
+                           previous=previous, following=following, item_url=item_url, enrolment=enrolment)
+
+
+@bp.route("/courses/<slug>/feedback", methods=["GET", "POST"])
+@login_required
+def feedback(slug: str):
+    """A trainee who completed the course rates it; staff read the summary."""
+    course = load_course(slug)
+    enrolment = queries.enrolment_of(current_user.id, course.id)
+    if enrolment is not None and enrolment.status == "completed":
+        existing = queries.feedback_of(enrolment)
+        form = FeedbackForm(obj=existing)
+        if form.validate_on_submit():
+            services.save_feedback(enrolment, form.rating.data, form.comment.data or "")
+            flash(_("Thank you for your feedback."), "success")
+            return redirect(url_for("catalog.course", slug=slug))
+        return render_template("learning/feedback_form.html", course=course, form=form)
+    require(can_view_feedback, course)
+    return render_template("learning/feedback_summary.html", course=course,
+                           summary=queries.feedback_summary(course, current_user))
+
+
+@bp.route("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    """Download a certificate (its holder, admins, the holder's coordinator)."""
+    from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
+
+    certificate = queries.certificate_by_code(code) or abort(404)
+    require(can_view_certificate, certificate)
+    document = CertificateDocument(
+        holder_name=certificate.holder_name, course_title=certificate.course_title,
+        institution_name=certificate.institution_name, issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at, code=certificate.code,
+        verify_url=external_url("learning.verify", code=certificate.code))
+    pdf = render_certificate_pdf(document)
+    from flask import current_app
+
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    return response
+
+
+@bp.route("/verify/<code>", methods=["GET"])
+def verify(code: str):
+    """Public check of a certificate: valid, expired, revoked or unknown; only what the certificate shows."""
+    certificate = queries.certificate_by_code(code)
+    status = certificate.status(clock.now()) if certificate else "unknown"
+    form = RevokeForm() if certificate and can_revoke_certificate(current_user, certificate) else None
+    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form)
+    return response, 200 if certificate else 404
+
+
+@bp.route("/verify/<code>/revoke", methods=["POST"])
+@login_required
+def revoke(code: str):
+    """Revoke a certificate with a reason (admins)."""
+    certificate = queries.certificate_by_code(code) or abort(404)
+    require(can_revoke_certificate, certificate)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        services.revoke_certificate(certificate, form.reason.data, current_user)
+        flash(_("The certificate is revoked."), "success")
+    else:
+        flash(_("Give the reason for revoking the certificate."), "error")
+    return redirect(url_for("learning.verify", code=code))
+
+
+@bp.route("/people/<int:user_id>/enrol", methods=["GET", "POST"])
+@login_required
+def enrol_trainee(user_id: int):
+    """An admin, or the trainee's coordinator, enrols a trainee with an optional due date."""
+    trainee = visible_user(current_user, user_id) or abort(404)
+    require(can_enrol_others, trainee)
+    form = EnrolTraineeForm()
+    courses = catalog_queries.published_courses()
+    form.course.choices = options((c.slug, c.title) for c in courses)
+    if form.validate_on_submit():
+        course = catalog_queries.course_by_slug(form.course.data) or abort(400)
+        due = datetime.combine(form.due.data, time(23, 59), tzinfo=UTC) if form.due.data else None
+        source = "admin" if current_user.role == "admin" else "coordinator"
+        try:
+            _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source, due_at=due)
+        except services.EnrolmentError as exc:
+            flash(ENROL_ERRORS[str(exc)](), "error")
+        else:
+            flash(_("%(name)s is enrolled in %(title)s.", name=trainee.name, title=course.title) if created
+                  else _("%(name)s was already enrolled in %(title)s.", name=trainee.name, title=course.title),
+                  "success")
+            return redirect(url_for("people.edit", user_id=trainee.id))
+    return render_template("learning/enrol_trainee.html", trainee=trainee, form=form)

@@ -1,0 +1,217 @@
+"""Writes of the quiz engine: start an attempt, save answers, submit, close at the deadline.
+
+Time limits are enforced here, on the server: the deadline is stored when the attempt starts;
+answers that arrive more than GRACE_SECONDS after it are refused, and an attempt past its
+deadline is closed and graded on what was saved, the next time anything touches it or when
+`lms attempts close-expired` runs. Submitting is a conditional UPDATE, so two tabs or two
+clicks give one graded attempt, on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+
+from lms.catalog.models import Course
+from lms.core import clock
+from lms.extensions import db
+from lms.learning.models import Enrolment
+from lms.learning.services import check_completion, touch
+from lms.quizzes import grading
+from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+
+log = logging.getLogger("lms.quizzes")
+
+# Answers are still accepted this long after the deadline, for network lag on slow connections.
+GRACE_SECONDS = 30
+MAX_TEXT = 500
+
+
+class AttemptError(ValueError):
+    """A refused quiz action; `code` names the reason (the views turn it into a message)."""
+
+    def __init__(self, code: str, attempt: QuizAttempt | None = None):
+        super().__init__(code)
+        self.code, self.attempt = code, attempt
+
+
+def attempts_used(enrolment_id: int, quiz_id: int) -> int:
+    """How many attempts the enrolment has started at the quiz."""
+    return db.session.scalar(select(func.count(QuizAttempt.id)).where(
+        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.quiz_id == quiz_id)) or 0
+
+
+def open_attempt(enrolment_id: int, quiz_id: int) -> QuizAttempt | None:
+    """The enrolment's attempt in progress at the quiz, if any."""
+    return db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.status == "in_progress"))
+
+
+def start_attempt(enrolment: Enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
+    """Start an attempt (or return the one in progress): draw the questions and store the draw."""
+    current = open_attempt(enrolment.id, quiz.id)
+    if current is not None:
+        close_if_expired(current)
+        if current.status == "in_progress":
+            return current
+    used = attempts_used(enrolment.id, quiz.id)
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+        raise AttemptError("no_attempts_left")
+    questions = db.session.scalars(select(Question).where(Question.quiz_id == quiz.id, Question.retired.is_(False))
+                                   .order_by(Question.position)).all()
+    if not questions:
+        raise AttemptError("no_questions")
+    now = clock.now()
+    draw = grading.draw_questions(quiz, questions, rng or random.SystemRandom())
+    attempt = QuizAttempt(quiz_id=quiz.id, enrolment_id=enrolment.id, user_id=enrolment.user_id, number=used + 1,
+                          status="in_progress", started_at=now, draw=draw,
+                          deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
+    db.session.add(attempt)
+    touch(enrolment, now)
+    db.session.commit()
+    return attempt
+
+
+def accepting(attempt: QuizAttempt, now: datetime) -> bool:
+    """Whether answers to `attempt` still count at `now`."""
+    return attempt.status == "in_progress" and (
+        attempt.deadline_at is None or now <= attempt.deadline_at + timedelta(seconds=GRACE_SECONDS))
+
+
+def parse_responses(attempt: QuizAttempt, raw: dict[str, list[str]], slugs: list[str]) -> dict:
+    """Turn submitted form values into responses for the questions `slugs` of the attempt.
+
+    Anything that cannot come from the attempt's own page (an unknown question, a choice of
+    another question, two choices for a single-choice question) raises AttemptError("tampered").
+    """
+    items = {item["slug"]: item for item in attempt.draw}
+    responses = {}
+    for slug in slugs:
+        item = items.get(slug)
+        if item is None:
+            raise AttemptError("tampered")
+        values = [v for v in raw.get(slug, []) if v != ""]
+        kind = item["kind"]
+        if kind in grading.CHOICE_KINDS:
+            allowed = {str(c["id"]): c["id"] for c in item["choices"]}
+            if any(v not in allowed for v in values) or (kind == "single_choice" and len(values) > 1):
+                raise AttemptError("tampered")
+            responses[slug] = sorted({allowed[v] for v in values}) or None
+        elif kind == "true_false":
+            if len(values) > 1 or (values and values[0] not in ("true", "false")):
+                raise AttemptError("tampered")
+            responses[slug] = (values[0] == "true") if values else None
+        else:
+            if len(values) > 1:
+                raise AttemptError("tampered")
+            text = values[0].strip()[:MAX_TEXT] if values else ""
+            responses[slug] = text or None
+    return responses
+
+
+def save_answers(attempt: QuizAttempt, responses: dict, commit: bool = True) -> datetime:
+    """Store the trainee's answers as they are now. Refused once the attempt no longer accepts answers."""
+    now = clock.now()
+    if not accepting(attempt, now):
+        close_if_expired(attempt)
+        raise AttemptError("closed", attempt)
+    existing = {a.question_slug: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    ids = {item["slug"]: item["question_id"] for item in attempt.draw}
+    for slug, response in responses.items():
+        answer = existing.get(slug)
+        if answer is None:
+            answer = AttemptAnswer(attempt_id=attempt.id, question_slug=slug, question_id=ids.get(slug))
+            db.session.add(answer)
+        answer.response, answer.saved_at = response, now
+    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+    touch(enrolment, now)
+    if commit:
+        db.session.commit()
+    return now
+
+
+def submit_attempt(attempt: QuizAttempt, responses: dict | None = None) -> QuizAttempt:
+    """Save the last answers, close the attempt and grade it. A second submission is refused."""
+    if attempt.status != "in_progress":
+        raise AttemptError("already_submitted", attempt)
+    if responses:
+        save_answers(attempt, responses, commit=False)
+    return _close(attempt, "submitted", clock.now())
+
+
+def close_if_expired(attempt: QuizAttempt) -> bool:
+    """Close and grade an attempt whose deadline (plus grace) has passed; True if it did."""
+    if attempt.status != "in_progress" or attempt.deadline_at is None:
+        return False
+    if clock.now() <= attempt.deadline_at + timedelta(seconds=GRACE_SECONDS):
+        return False
+    try:
+        _close(attempt, "expired", attempt.deadline_at)
+    except AttemptError:
+        return False  # someone else closed it first
+    return True
+
+
+def close_expired() -> int:
+    """Close every attempt past its deadline (the periodic job); returns how many were closed."""
+    limit = clock.now() - timedelta(seconds=GRACE_SECONDS)
+    ids = db.session.scalars(select(QuizAttempt.id).where(
+        QuizAttempt.status == "in_progress", QuizAttempt.deadline_at.is_not(None),
+        QuizAttempt.deadline_at < limit)).all()
+    closed = 0
+    for attempt_id in ids:
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        if attempt is not None and close_if_expired(attempt):
+            closed += 1
+    return closed
+
+
+def _close(attempt: QuizAttempt, status: str, when: datetime) -> QuizAttempt:
+    """Claim the attempt with a conditional UPDATE, then grade it and decide completion, in one commit."""
+    try:
+        db.session.flush()
+        claimed = db.session.execute(
+            update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
+            .values(status=status, submitted_at=when).execution_options(synchronize_session=False)
+        ).rowcount
+    except OperationalError:
+        claimed = 0  # SQLite: another writer got there first
+    if claimed != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        raise AttemptError("already_submitted", attempt)
+    db.session.refresh(attempt, ["status", "submitted_at"])
+    grade(attempt)
+    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+    course = db.session.get(Course, enrolment.course_id)
+    check_completion(enrolment, course)
+    db.session.commit()
+    log.info("attempt %s %s: %s%%", attempt.id, status, attempt.percent)
+    return attempt
+
+
+def grade(attempt: QuizAttempt) -> None:
+    """Score every drawn question from the saved answers and set the attempt's result. The caller commits."""
+    answers = {a.question_slug: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    total, maximum = Decimal(0), Decimal(0)
+    for item in attempt.draw:
+        answer = answers.get(item["slug"])
+        if answer is None:
+            answer = AttemptAnswer(attempt_id=attempt.id, question_slug=item["slug"],
+                                   question_id=item["question_id"], response=None, saved_at=attempt.submitted_at)
+            db.session.add(answer)
+        points = grading.score_question(item, answer.response)
+        answer.points, answer.correct = points, points == Decimal(item["points"])
+        total += points
+        maximum += Decimal(item["points"])
+    percent = (total * 100 / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
+    attempt.score, attempt.max_score, attempt.percent = total, maximum, percent
+    attempt.passed = percent >= quiz.pass_mark

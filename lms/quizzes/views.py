@@ -1,0 +1,184 @@
+"""Quiz pages: the quiz's page, starting, answering (saved as you go), submitting, reviewing."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.catalog import queries as catalog_queries
+from lms.catalog.views import load_course
+from lms.core import clock
+from lms.core.permissions import can_edit_course
+from lms.extensions import db
+from lms.learning import queries as learning_queries
+from lms.quizzes import grading, queries, services
+from lms.quizzes.models import Quiz
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+MESSAGES = {
+    "no_attempts_left": lambda: _("You have used all the attempts this quiz allows."),
+    "no_questions": lambda: _("This quiz has no questions yet."),
+    "closed": lambda: _("Time is up: this attempt was closed and graded on the answers saved before the deadline."),
+    "already_submitted": lambda: _("This attempt was already submitted; it was graded once."),
+    "tampered": lambda: _("The answers sent do not belong to this attempt's questions. Nothing was saved; reload the page."),
+}
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/courses/<slug>/quizzes/<quiz>")
+@login_required
+def quiz(slug: str, quiz: str):
+    """The quiz's rules, the trainee's attempts and results, and the button to start."""
+    course = load_course(slug)
+    item = catalog_queries.quiz_by_slug(course, quiz) or abort(404)
+    enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    if enrolment is None and not can_edit_course(current_user, course):
+        flash(_("Enrol in the course to take its quizzes."), "info")
+        return redirect(url_for("catalog.course", slug=slug))
+    attempts = queries.attempts_at(enrolment.id, item.id) if enrolment else []
+    for attempt in attempts:
+        services.close_if_expired(attempt)
+    closed = [a for a in attempts if a.status != "in_progress"]
+    best = max((a.percent for a in closed if a.percent is not None), default=None)
+    remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
+    outline = catalog_queries.course_outline(course)
+    previous, following = outline.neighbours(item)
+    from lms.learning.views import item_url
+
+    return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,
+                           best=best, passed=any(a.passed for a in closed), remaining=remaining,
+                           open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
+                           question_count=_bank_size(item), previous=previous, following=following,
+                           item_url=item_url)
+
+
+def _bank_size(quiz: Quiz) -> int:
+    from sqlalchemy import func, select
+
+    from lms.quizzes.models import Question
+
+    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id,
+                                                                    Question.retired.is_(False)))
+    return min(total, quiz.draw_count) if quiz.draw_count else total
+
+
+@bp.route("/courses/<slug>/quizzes/<quiz>/start", methods=["POST"])
+@login_required
+def start(slug: str, quiz: str):
+    """Start an attempt (or continue the one in progress)."""
+    course = load_course(slug)
+    item = catalog_queries.quiz_by_slug(course, quiz) or abort(404)
+    enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    if enrolment is None:
+        abort(403)
+    try:
+        attempt = services.start_attempt(enrolment, item)
+    except services.AttemptError as exc:
+        flash(MESSAGES[exc.code](), "error")
+        return redirect(url_for("quizzes.quiz", slug=slug, quiz=quiz))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _load(attempt_id: int):
+    attempt = queries.own_attempt(current_user, attempt_id) or abort(404)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    return attempt, quiz
+
+
+def _page_items(attempt, quiz, page: int) -> tuple[list[dict], int, int]:
+    items = attempt.draw
+    if quiz.layout != "single":
+        return items, 1, 1
+    page = max(1, min(page, len(items)))
+    return [items[page - 1]], page, len(items)
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    """Answer the questions; every POST saves what is on the page (button or background save)."""
+    attempt, quiz = _load(attempt_id)
+    services.close_if_expired(attempt)
+    if attempt.status != "in_progress":
+        if _wants_json():
+            return jsonify(saved=False, closed=True, message=MESSAGES["closed"]()), 409
+        flash(MESSAGES["closed"]() if attempt.status == "expired" else MESSAGES["already_submitted"](), "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    page = request.values.get("page", 1, type=int)
+    if request.method == "POST":
+        slugs = request.form.getlist("questions")
+        raw = {slug: request.form.getlist(f"a-{slug}") for slug in slugs}
+        try:
+            responses = services.parse_responses(attempt, raw, slugs)
+            saved_at = services.save_answers(attempt, responses)
+        except services.AttemptError as exc:
+            if _wants_json():
+                return jsonify(saved=False, closed=exc.code == "closed", message=MESSAGES[exc.code]()), (
+                    409 if exc.code == "closed" else 400)
+            if exc.code == "closed":
+                flash(MESSAGES["closed"](), "error")
+                return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+            return render_template("errors/error.html", code=400, title=_("Answers refused"),
+                                   message=MESSAGES[exc.code](), detail=None, error_id=None), 400
+        if _wants_json():
+            return jsonify(saved=True, saved_at=saved_at.isoformat())
+        action = request.form.get("action", "save")
+        if action == "finish":
+            return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
+        if action == "next":
+            page += 1
+        elif action == "previous":
+            page -= 1
+        elif action.startswith("goto-"):
+            page = int(action[5:]) if action[5:].isdigit() else page
+        flash(_("Your answers are saved."), "success")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=page))
+    items, page, pages = _page_items(attempt, quiz, page)
+    answers = queries.saved_answers(attempt)
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=quiz, items=items, page=page, pages=pages,
+                           answers=answers, now=clock.now(), grace=services.GRACE_SECONDS,
+                           course=learning_queries.course_of_quiz(quiz))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
+@login_required
+def confirm(attempt_id: int):
+    """Confirm and submit: shows how many questions are unanswered first."""
+    attempt, quiz = _load(attempt_id)
+    services.close_if_expired(attempt)
+    if request.method == "POST":
+        try:
+            services.submit_attempt(attempt)
+        except services.AttemptError as exc:
+            flash(MESSAGES[exc.code](), "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    if attempt.status != "in_progress":
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    answers = queries.saved_answers(attempt)
+    unanswered = [i + 1 for i, item in enumerate(attempt.draw)
+                  if answers.get(item["slug"]) is None or answers[item["slug"]].response in (None, [], "")]
+    return render_template("quizzes/confirm.html", attempt=attempt, quiz=quiz, unanswered=unanswered,
+                           course=learning_queries.course_of_quiz(quiz))
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    """The result, and as the quiz allows, each question's result, the right answer and the explanation."""
+    attempt, quiz = _load(attempt_id)
+    services.close_if_expired(attempt)
+    if attempt.status == "in_progress":
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    attempts = queries.attempts_at(attempt.enrolment_id, quiz.id)
+    show = queries.answers_visible(quiz, attempt, attempts)
+    answers = queries.saved_answers(attempt)
+    course = learning_queries.course_of_quiz(quiz)
+    enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    remaining = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
+    return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, show=show, answers=answers,
+                           right_answer=grading.right_answer, course=course, remaining=remaining,
+                           enrolment=enrolment)
