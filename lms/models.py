@@ -1,14 +1,14 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from lms.api.models import ApiToken
 from lms.auth.models import PasswordLink, User
-from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
+from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.core.models import AuditEvent
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset",
+    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseStaff",
     "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "User",
 ]

@@ -99,6 +99,7 @@ def populate(engine) -> None:
             m.ApiToken(user_id=admin.id, name="t", token_hash="h" * 64, prefix="abc"),
             m.PasswordLink(user_id=trainee.id, token_hash="p" * 64, expires_at=now),
             m.Feedback(enrolment_id=enrolment.id, course_id=course.id, rating=5, comment="Useful"),
+            m.CourseStaff(course_id=course.id, user_id=admin.id, role="owner"),
         ])
         s.commit()
 

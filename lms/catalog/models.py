@@ -134,3 +134,20 @@ class CourseAsset(db.Model):
     mime_type: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+STAFF_ROLES = ("owner", "instructor")
+
+
+class CourseStaff(db.Model):
+    """A member of a course's staff: owners manage the staff, instructors edit the content."""
+
+    __tablename__ = "course_staff"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'instructor')", name="role_known"),)
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), default="instructor")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
