@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "lms.catalog.views",
     "lms.learning.views",
     "lms.quizzes.views",
+    "lms.authoring.views",
+    "lms.privacy.views",
 )
 
 
@@ -47,6 +49,10 @@ def register_logging(app: Flask) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
+    # Personal data stays out of the log: emails are masked on "lms" and on the root handlers.
+    from lms.privacy.logmask import install_email_masking
+
+    install_email_masking(logger)
 
 
 def register_extensions(app: Flask) -> None:
@@ -114,6 +120,12 @@ def register_template_helpers(app: Flask) -> None:
     from lms.auth.labels import role_label
 
     app.jinja_env.globals["role_label"] = role_label
+    from lms.catalog.labels import status_label
+
+    app.jinja_env.globals["status_label"] = status_label
+    from lms.quizzes.labels import kind_label
+
+    app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from flask_babel import format_date, format_datetime, get_locale

@@ -122,3 +122,12 @@ def take_quiz(auth, db, course_slug: str, quiz_slug: str, right: bool = True):
     assert saved.status_code == 302, saved.get_data(as_text=True)[-500:]
     submitted = auth.post(f"/attempts/{attempt_id}/submit", {}, form_page=f"/attempts/{attempt_id}/submit")
     return auth.client.get(submitted.headers["Location"])
+
+
+def make_staff(course, user, role: str = "owner"):
+    """Put an instructor on a course's staff."""
+    from lms.catalog.models import CourseStaff
+    from lms.extensions import db
+
+    db.session.add(CourseStaff(course_id=course.id, user_id=user.id, role=role))
+    db.session.commit()

@@ -71,14 +71,40 @@ def can_view_institution(user, institution) -> bool:
     return _signed_in(user) and user.role == COORDINATOR and user.institution_id == institution.id
 
 
-def can_edit_course(user, course) -> bool:
-    """May change a course's content and settings."""
+def staff_role(user, course) -> str | None:
+    """The user's role in the course's staff ("owner", "instructor") or None."""
+    if not _signed_in(user) or course is None or course.id is None:
+        return None
+    from sqlalchemy import select
+
+    from lms.catalog.models import CourseStaff
+    from lms.extensions import db
+
+    return db.session.scalar(select(CourseStaff.role).where(CourseStaff.course_id == course.id,
+                                                            CourseStaff.user_id == user.id))
+
+
+def can_create_course(user) -> bool:
+    """May create courses and upload packages (admins and instructors)."""
     return is_admin(user) or (_signed_in(user) and user.role == INSTRUCTOR)
 
 
+def can_edit_course(user, course) -> bool:
+    """May change a course's content and settings: admins, and instructors on its staff."""
+    if is_admin(user):
+        return True
+    return _signed_in(user) and user.role == INSTRUCTOR and staff_role(user, course) is not None
+
+
+def can_manage_staff(user, course) -> bool:
+    """May add and remove a course's staff: admins and the course's owners."""
+    return is_admin(user) or (_signed_in(user) and user.role == INSTRUCTOR and staff_role(user, course) == "owner")
+
+
 def can_view_course(user, course) -> bool:
-    """May see a course in the catalogue: published ones for all, drafts for its editors."""
-    if course.status == "published":
+    """May open a course page: published and archived ones for all (archived ones are out of the
+    catalogue but their trainees keep access), drafts for their editors."""
+    if course.status in ("published", "archived"):
         return True
     return can_edit_course(user, course)
 
@@ -157,8 +183,8 @@ def can_revoke_certificate(user, certificate) -> bool:
 
 
 def can_view_feedback(user, course) -> bool:
-    """May read a course's feedback summary (coordinators see their own institution's part)."""
-    return _signed_in(user) and user.role in (ADMIN, INSTRUCTOR, COORDINATOR)
+    """May read a course's feedback summary: its editors; coordinators see their own institution's part."""
+    return is_admin(user) or (_signed_in(user) and user.role == COORDINATOR) or can_edit_course(user, course)
 
 
 def feedback_scope(user):
@@ -184,4 +210,90 @@ JINJA_TESTS = {
     "can_manage_institutions": can_manage_institutions,
     "can_edit_course": can_edit_course,
     "can_view_feedback": can_view_feedback,
+    "can_create_course": can_create_course,
+    "can_manage_staff": can_manage_staff,
 }
+
+
+# --- Reports, exports, bulk enrolment and the API (issue 6) ---
+
+def can_view_reports(user) -> bool:
+    """May open the reports at all: admins (every institution) and coordinators (their own)."""
+    return _signed_in(user) and (user.role == ADMIN or (user.role == COORDINATOR and user.institution_id is not None))
+
+
+def can_view_institution_reports(user, institution) -> bool:
+    """May see the figures and trainee lists of `institution` in reports, exports and the API."""
+    return can_view_reports(user) and can_view_institution(user, institution)
+
+
+def report_scope(user):
+    """SQL condition on `User` (the enrolled trainee) for whose enrolments `user` may see in reports.
+
+    Coordinators see their own institution's trainees whatever the request asks for; admins see all.
+    """
+    from lms.auth.models import User
+
+    if is_admin(user):
+        return true()
+    if can_view_reports(user):
+        return User.institution_id == user.institution_id
+    return false()
+
+
+def can_bulk_enrol(user) -> bool:
+    """May upload a file of trainees to create and enrol (admins; coordinators for their institution)."""
+    return can_view_reports(user)
+
+
+def can_bulk_enrol_into(user, institution) -> bool:
+    """May bulk-enrol trainees of `institution`."""
+    return can_bulk_enrol(user) and institution is not None and can_view_institution(user, institution)
+
+
+def can_use_api_tokens(user) -> bool:
+    """May create personal access tokens for the API (every signed-in user; the token acts as them)."""
+    return _signed_in(user)
+
+
+def can_view_enrolments_of(user, trainee) -> bool:
+    """May read a trainee's enrolments through the API: the trainee, admins, the trainee's coordinator."""
+    if not _signed_in(user) or trainee is None:
+        return False
+    return user.id == trainee.id or is_admin(user) or can_manage_user(user, trainee)
+
+
+JINJA_TESTS.update({
+    "can_view_reports": can_view_reports,
+    "can_bulk_enrol": can_bulk_enrol,
+})
+
+
+# --- privacy (lms/privacy) ---------------------------------------------------------------------------
+
+def can_anonymise_user(user, target) -> bool:
+    """May anonymise a departed officer: admins anyone but themselves; coordinators their institution's trainees."""
+    return (target is not None and getattr(target, "anonymised_at", None) is None
+            and getattr(user, "id", None) != target.id and can_manage_user(user, target))
+
+
+def can_change_account(user, target) -> bool:
+    """May change an account's details or issue it a set-password link (never an anonymised one)."""
+    return can_manage_user(user, target) and getattr(target, "anonymised_at", None) is None
+
+
+def can_download_own_data(user) -> bool:
+    """May download everything the platform holds about oneself (every signed-in user)."""
+    return _signed_in(user)
+
+
+def can_view_export_log(user) -> bool:
+    """May read the report of who exported personal data and when (admins)."""
+    return is_admin(user)
+
+
+JINJA_TESTS.update({
+    "can_anonymise_user": can_anonymise_user,
+    "can_change_account": can_change_account,
+    "can_view_export_log": can_view_export_log,
+})

@@ -26,13 +26,15 @@ def test_catalogue_lists_published_courses_with_search_and_filters(client, cours
 
 
 def test_drafts_are_invisible_to_trainees_but_not_to_editors(client, auth, world, db):
-    from tests.helpers import make_course
+    from tests.helpers import make_course, make_staff
 
-    make_course("draft-one", "Secret draft", status="draft")
+    draft = make_course("draft-one", "Secret draft", status="draft")
     auth.login(world["trainee"].email)
     assert client.get("/courses/draft-one").status_code == 404
     auth.logout()
     auth.login(world["instructor"].email)
+    assert client.get("/courses/draft-one").status_code == 404  # not on its staff
+    make_staff(draft, world["instructor"])
     assert "not published" in client.get("/courses/draft-one").get_data(as_text=True)
 
 

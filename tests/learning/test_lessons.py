@@ -62,6 +62,9 @@ def test_lesson_markdown_is_sanitised(client, enrolled, db):
 
 
 def test_instructor_previews_without_being_recorded(client, auth, world, course, db):
+    from tests.helpers import make_staff
+
+    make_staff(course, world["instructor"], "instructor")
     auth.login(world["instructor"].email)
     html = client.get("/courses/sample/lessons/intro").get_data(as_text=True)
     assert "Preview: your visit is not recorded." in html

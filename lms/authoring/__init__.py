@@ -1,0 +1,1 @@
+"""Instructor authoring: editing courses in the browser, GIFT import, packages, regrading, item analysis."""

@@ -1,0 +1,130 @@
+"""Authoring forms: course settings, module, lesson, quiz, question, staff, GIFT, package upload."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DecimalField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from lms.core.forms import options
+
+MAX_CHOICES = 8
+LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class NewCourseForm(FlaskForm):
+    """The few things a new course needs."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=2000)])
+    language = StringField(_l("Language"), default="en", validators=[
+        DataRequired(), Regexp(LANGUAGE_RE, message=_l("Use a language tag such as en or uk."))])
+
+
+class CourseForm(NewCourseForm):
+    """All course settings."""
+
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=400)],
+                         description=_l("Separated by commas."))
+    outcomes = TextAreaField(_l("Learning outcomes"), validators=[Optional(), Length(max=4000)],
+                             description=_l("One per line."))
+    estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 999)])
+    version = IntegerField(_l("Version"), validators=[DataRequired(), NumberRange(1, 100000)])
+    self_enrolment = BooleanField(_l("Trainees may enrol themselves"))
+    certificate_validity_months = IntegerField(_l("Certificate valid for (months)"),
+                                               validators=[Optional(), NumberRange(1, 600)],
+                                               description=_l("Leave empty if certificates never expire."))
+    completion_lessons = SelectField(_l("Lessons needed to complete"), choices=options(
+        [("all", _l("Every lesson viewed")), ("none", _l("None"))]))
+    completion_quizzes = SelectField(_l("Quizzes needed to complete"), choices=options(
+        [("all", _l("Every quiz passed")), ("final", _l("The final assessment passed")), ("none", _l("None"))]))
+
+
+class TitleForm(FlaskForm):
+    """A module's title."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+
+
+class LessonForm(FlaskForm):
+    """A lesson: title, reading time and Markdown text."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    minutes = IntegerField(_l("Reading time (minutes)"), default=10, validators=[DataRequired(), NumberRange(1, 600)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=200_000)],
+                         render_kw={"rows": 22},
+                         description=_l("Headings start with ##; lists with -; tables with |. Use Preview to check."))
+
+
+class QuizForm(FlaskForm):
+    """Every setting of the quiz engine."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    is_final = BooleanField(_l("This is the course's final assessment"))
+    pass_mark = IntegerField(_l("Pass mark (%)"), default=70, validators=[DataRequired(), NumberRange(0, 100)])
+    attempts_allowed = IntegerField(_l("Attempts allowed"), default=0, validators=[NumberRange(0, 100)],
+                                    description=_l("0 for unlimited."))
+    time_limit_minutes = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(1, 1440)],
+                                      description=_l("Leave empty for no limit."))
+    draw_count = IntegerField(_l("Questions drawn per attempt"), validators=[Optional(), NumberRange(1, 1000)],
+                              description=_l("Leave empty to use the whole bank."))
+    shuffle_questions = BooleanField(_l("Shuffle the questions"), default=True)
+    shuffle_choices = BooleanField(_l("Shuffle the choices"), default=True)
+    layout = SelectField(_l("Layout"), choices=options([("all", _l("All questions on one page")),
+                                                         ("single", _l("One question per page"))]))
+    review = SelectField(_l("Show right answers and explanations"), choices=options([
+        ("after_submit", _l("After each attempt")), ("after_pass", _l("Once the trainee has passed")),
+        ("after_last_attempt", _l("Once passed or out of attempts")), ("never", _l("Never"))]))
+
+    def settings(self) -> dict:
+        return {"title": self.title.data, "is_final": self.is_final.data, "pass_mark": self.pass_mark.data,
+                "attempts_allowed": self.attempts_allowed.data or 0, "time_limit_minutes": self.time_limit_minutes.data,
+                "draw_count": self.draw_count.data, "shuffle_questions": self.shuffle_questions.data,
+                "shuffle_choices": self.shuffle_choices.data, "layout": self.layout.data, "review": self.review.data}
+
+
+class QuestionForm(FlaskForm):
+    """A question of any kind; the fields used depend on the kind."""
+
+    text = TextAreaField(_l("Question (Markdown)"), validators=[DataRequired(), Length(max=10_000)], render_kw={"rows": 4})
+    points = DecimalField(_l("Points"), default=1, places=2, validators=[DataRequired(), NumberRange(0.01, 1000)])
+    explanation = TextAreaField(_l("Explanation shown in review"), validators=[DataRequired(), Length(max=10_000)],
+                                render_kw={"rows": 3})
+    true_false_answer = SelectField(_l("The statement is"), validate_choice=False,
+                                    choices=options([("true", _l("True")), ("false", _l("False"))]))
+    accepted = TextAreaField(_l("Accepted answers"), validators=[Optional(), Length(max=4000)],
+                             description=_l("One per line; compared ignoring case and extra spaces."))
+    numeric_answer = FloatField(_l("Right value"), validators=[Optional()])
+    tolerance = FloatField(_l("Tolerance (±)"), default=0, validators=[Optional(), NumberRange(0)])
+
+
+def choice_fields(form_data, question=None) -> list[tuple[str, bool]]:
+    """The (text, correct) pairs typed in the choice rows; empty rows are skipped."""
+    pairs = []
+    for i in range(1, MAX_CHOICES + 1):
+        text = (form_data.get(f"choice-{i}") or "").strip()
+        if text:
+            pairs.append((text, form_data.get(f"correct-{i}") == "y"))
+    return pairs
+
+
+class StaffForm(FlaskForm):
+    """Add an instructor to the staff."""
+
+    user_id = SelectField(_l("Instructor"), coerce=int)
+    role = SelectField(_l("Role"), choices=options([("instructor", _l("Instructor (edits content)")),
+                                                     ("owner", _l("Owner (also manages staff)"))]))
+
+
+class GiftForm(FlaskForm):
+    """GIFT text pasted or uploaded."""
+
+    text = TextAreaField(_l("GIFT text"), validators=[Optional(), Length(max=500_000)], render_kw={"rows": 14})
+    file = FileField(_l("…or a .gift / .txt file"))
+
+
+class UploadForm(FlaskForm):
+    """A course package as a zip."""
+
+    file = FileField(_l("Course package (.zip)"), validators=[DataRequired()])

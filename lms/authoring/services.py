@@ -1,0 +1,288 @@
+"""Writes of instructor authoring: courses, modules, lessons, quizzes, questions, staff, workflow.
+
+What trainees already did is never destroyed by an edit: "deleting" a module, lesson, quiz or
+question retires it (hidden everywhere, kept with its progress and attempts), and attempts keep
+the questions they were drawn with. Every edit clears the course's package fingerprint, so a
+later `lms courses import` of a package updates it again.
+"""
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from lms.authoring.slugs import unique_slug
+from lms.catalog.models import Course, CourseStaff, CourseTopic, Lesson, Module
+from lms.core import audit
+from lms.extensions import db
+from lms.quizzes.models import Choice, Question, Quiz
+
+
+class AuthoringError(ValueError):
+    """A refused edit; `problems` lists what is wrong (for publishing: the package check's report)."""
+
+    def __init__(self, code: str, problems: list | None = None):
+        super().__init__(code)
+        self.code, self.problems = code, problems or []
+
+
+def _touched(course: Course) -> None:
+    course.package_hash = None
+
+
+def _taken(model, course_id: int) -> set[str]:
+    return set(db.session.scalars(select(model.slug).where(model.course_id == course_id)))
+
+
+# Courses ------------------------------------------------------------------------------------------
+def create_course(title: str, summary: str, language: str, actor, slug: str | None = None) -> Course:
+    """A new draft course; its creator becomes its owner."""
+    taken = set(db.session.scalars(select(Course.slug)))
+    slug = slug or unique_slug(title, taken, "course")
+    if slug in taken:
+        raise AuthoringError("slug_taken")
+    course = Course(slug=slug, title=title.strip(), summary=summary.strip(), language=language, status="draft",
+                    outcomes=[])
+    db.session.add(course)
+    db.session.flush()
+    if actor is not None and actor.role == "instructor":
+        db.session.add(CourseStaff(course_id=course.id, user_id=actor.id, role="owner"))
+    audit.record("course.created", actor=actor, target=course, slug=slug)
+    db.session.commit()
+    return course
+
+
+def update_course(course: Course, actor, **fields) -> None:
+    """Change a course's settings (title, summary, language, outcomes, topics, hours, rules...)."""
+    topics = fields.pop("topics", None)
+    for key, value in fields.items():
+        setattr(course, key, value)
+    if topics is not None:
+        wanted = list(dict.fromkeys(t.strip() for t in topics if t.strip()))
+        course.topics = [t for t in course.topics if t.topic in wanted]
+        have = {t.topic for t in course.topics}
+        course.topics.extend(CourseTopic(topic=t) for t in wanted if t not in have)
+    _touched(course)
+    db.session.commit()
+
+
+def publish(course: Course, actor) -> None:
+    """Publish after the same check as `lms courses check`; refuses with the full list of problems."""
+    problems = check_course(course)
+    if problems:
+        raise AuthoringError("check_failed", problems)
+    course.status = "published"
+    audit.record("course.published", actor=actor, target=course, slug=course.slug)
+    db.session.commit()
+
+
+def set_status(course: Course, status: str, actor) -> None:
+    """Archive (out of the catalogue, records and certificates kept) or return to draft."""
+    previous, course.status = course.status, status
+    audit.record(f"course.{'archived' if status == 'archived' else 'unpublished'}", actor=actor, target=course,
+                 slug=course.slug, previous=previous)
+    db.session.commit()
+
+
+def check_course(course: Course) -> list:
+    """The package check's problems for the course as it is now (exported, then read back)."""
+    from lms.packages.exporter import export_course
+    from lms.packages.reader import read_package
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = export_course(course, Path(tmp))
+        _spec, problems = read_package(folder, Path(tmp))
+    return problems
+
+
+# Staff --------------------------------------------------------------------------------------------
+def add_staff(course: Course, user, role: str, actor) -> None:
+    """Make an instructor an owner or instructor of the course."""
+    if user.role != "instructor":
+        raise AuthoringError("not_instructor")
+    member = db.session.get(CourseStaff, (course.id, user.id))
+    if member is None:
+        db.session.add(CourseStaff(course_id=course.id, user_id=user.id, role=role))
+    elif member.role == role:
+        return
+    else:
+        member.role = role
+    audit.record("course.staff_added", actor=actor, target=course, user_id=user.id, role=role)
+    db.session.commit()
+
+
+def remove_staff(course: Course, user_id: int, actor) -> None:
+    """Remove a member of the staff; the last owner stays."""
+    member = db.session.get(CourseStaff, (course.id, user_id))
+    if member is None:
+        return
+    owners = db.session.scalar(select(func.count()).select_from(CourseStaff).where(
+        CourseStaff.course_id == course.id, CourseStaff.role == "owner"))
+    if member.role == "owner" and owners <= 1:
+        raise AuthoringError("last_owner")
+    db.session.delete(member)
+    audit.record("course.staff_removed", actor=actor, target=course, user_id=user_id)
+    db.session.commit()
+
+
+# Modules, lessons, quizzes ----------------------------------------------------------------------------
+def _next_position(module: Module) -> int:
+    lessons = db.session.scalar(select(func.max(Lesson.position)).where(Lesson.module_id == module.id)) or 0
+    quizzes = db.session.scalar(select(func.max(Quiz.position)).where(Quiz.module_id == module.id)) or 0
+    return max(lessons, quizzes) + 1
+
+
+def add_module(course: Course, title: str, actor) -> Module:
+    """A new module at the end of the course."""
+    position = (db.session.scalar(select(func.max(Module.position)).where(Module.course_id == course.id)) or 0) + 1
+    module = Module(course_id=course.id, slug=unique_slug(title, _taken(Module, course.id), "module"),
+                    title=title.strip(), position=position)
+    db.session.add(module)
+    _touched(course)
+    db.session.commit()
+    return module
+
+
+def rename_module(module: Module, title: str, course: Course) -> None:
+    """Change a module's title."""
+    module.title = title.strip()
+    _touched(course)
+    db.session.commit()
+
+
+def add_lesson(module: Module, course: Course, title: str, minutes: int, body: str) -> Lesson:
+    """A new lesson at the end of the module."""
+    lesson = Lesson(course_id=course.id, module_id=module.id, slug=unique_slug(title, _taken(Lesson, course.id), "lesson"),
+                    position=_next_position(module), title=title.strip(), minutes=minutes, body=body)
+    db.session.add(lesson)
+    _touched(course)
+    db.session.commit()
+    return lesson
+
+
+def update_lesson(lesson: Lesson, course: Course, title: str, minutes: int, body: str) -> None:
+    """Change a lesson's title, reading time and text; its slug (identity) stays."""
+    lesson.title, lesson.minutes, lesson.body = title.strip(), minutes, body
+    _touched(course)
+    db.session.commit()
+
+
+QUIZ_SETTINGS = ("title", "is_final", "pass_mark", "attempts_allowed", "time_limit_minutes", "draw_count",
+                 "shuffle_questions", "shuffle_choices", "layout", "review")
+
+
+def add_quiz(module: Module, course: Course, settings: dict) -> Quiz:
+    """A new quiz at the end of the module."""
+    quiz = Quiz(course_id=course.id, module_id=module.id, position=_next_position(module),
+                slug=unique_slug(settings["title"], _taken(Quiz, course.id), "quiz"))
+    for key in QUIZ_SETTINGS:
+        setattr(quiz, key, settings[key])
+    db.session.add(quiz)
+    _touched(course)
+    db.session.commit()
+    return quiz
+
+
+def update_quiz(quiz: Quiz, course: Course, settings: dict) -> None:
+    """Change a quiz's settings. Attempts already started keep their draw."""
+    for key in QUIZ_SETTINGS:
+        setattr(quiz, key, settings[key])
+    _touched(course)
+    db.session.commit()
+
+
+# Questions ----------------------------------------------------------------------------------------
+def save_question(quiz: Quiz, course: Course, data: dict, question: Question | None = None) -> Question:
+    """Create or change a question of any kind with its choices, points and explanation.
+
+    Choices are matched by position, so a choice keeps its id (and its place in item analysis)
+    when its text is corrected.
+    """
+    if question is None:
+        position = (db.session.scalar(select(func.max(Question.position)).where(Question.quiz_id == quiz.id)) or 0) + 1
+        question = Question(course_id=course.id, quiz_id=quiz.id, position=position, kind=data["kind"],
+                            slug=unique_slug(data.get("slug") or data["text"][:50], _taken(Question, course.id), "question"))
+        db.session.add(question)
+    kind = question.kind
+    question.text, question.explanation = data["text"], data["explanation"]
+    question.points = Decimal(str(data["points"]))
+    question.true_false_answer = data.get("true_false_answer") if kind == "true_false" else None
+    question.accepted_answers = list(data.get("accepted") or []) if kind == "short_text" else None
+    question.numeric_answer = data.get("numeric_answer") if kind == "numeric" else None
+    question.numeric_tolerance = data.get("tolerance") or 0.0 if kind == "numeric" else 0.0
+    if kind in ("single_choice", "multiple_choice"):
+        wanted = data["choices"]  # [(text, correct)]
+        existing = list(question.choices)
+        for index, (text, correct) in enumerate(wanted):
+            if index < len(existing):
+                existing[index].text, existing[index].correct, existing[index].position = text, correct, index + 1
+            else:
+                question.choices.append(Choice(position=index + 1, text=text, correct=correct))
+        for extra in existing[len(wanted):]:
+            question.choices.remove(extra)
+    _touched(course)
+    db.session.commit()
+    return question
+
+
+def import_questions(quiz: Quiz, course: Course, specs: list, actor) -> int:
+    """Add parsed questions (GIFT import) to the quiz's bank in one transaction."""
+    taken = _taken(Question, course.id)
+    position = db.session.scalar(select(func.max(Question.position)).where(Question.quiz_id == quiz.id)) or 0
+    for spec in specs:
+        slug = unique_slug(spec.slug, taken, "question")
+        taken.add(slug)
+        position += 1
+        question = Question(course_id=course.id, quiz_id=quiz.id, slug=slug, position=position, kind=spec.kind,
+                            text=spec.text, explanation=spec.explanation or "", points=Decimal(str(spec.points)),
+                            true_false_answer=spec.true_false_answer if spec.kind == "true_false" else None,
+                            accepted_answers=list(spec.accepted) if spec.kind == "short_text" else None,
+                            numeric_answer=spec.numeric_answer if spec.kind == "numeric" else None,
+                            numeric_tolerance=spec.tolerance if spec.kind == "numeric" else 0.0)
+        question.choices = [Choice(position=i, text=c.text, correct=c.correct) for i, c in enumerate(spec.choices, 1)]
+        db.session.add(question)
+    audit.record("quiz.questions_imported", actor=actor, target=quiz, count=len(specs), format="gift")
+    _touched(course)
+    db.session.commit()
+    return len(specs)
+
+
+# Order and deletion ------------------------------------------------------------------------------------
+def siblings(item) -> list:
+    """The live items sharing `item`'s order: modules of the course, items of the module, questions of the quiz."""
+    if isinstance(item, Module):
+        return list(db.session.scalars(select(Module).where(Module.course_id == item.course_id,
+                                                            Module.retired.is_(False)).order_by(Module.position)))
+    if isinstance(item, Question):
+        return list(db.session.scalars(select(Question).where(Question.quiz_id == item.quiz_id,
+                                                              Question.retired.is_(False)).order_by(Question.position)))
+    lessons = db.session.scalars(select(Lesson).where(Lesson.module_id == item.module_id, Lesson.retired.is_(False)))
+    quizzes = db.session.scalars(select(Quiz).where(Quiz.module_id == item.module_id, Quiz.retired.is_(False)))
+    return sorted([*lessons, *quizzes], key=lambda i: (i.position, isinstance(i, Quiz)))
+
+
+def move(item, direction: int, course: Course) -> None:
+    """Move an item one place up (-1) or down (+1) among its siblings."""
+    items = siblings(item)
+    index = next(i for i, x in enumerate(items) if type(x) is type(item) and x.id == item.id)
+    target = index + direction
+    if not 0 <= target < len(items):
+        return
+    items[index], items[target] = items[target], items[index]
+    for position, sibling in enumerate(items, start=1):
+        sibling.position = position
+    _touched(course)
+    db.session.commit()
+
+
+def retire(item, course: Course, actor) -> None:
+    """"Delete" an item: it disappears for trainees and editors; what trainees did with it is kept."""
+    item.retired = True
+    if isinstance(item, Module):
+        for child in [*item.lessons, *item.quizzes]:
+            child.retired = True
+    audit.record("course.item_deleted", actor=actor, target=course, kind=item.__tablename__, slug=item.slug)
+    _touched(course)
+    db.session.commit()

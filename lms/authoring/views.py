@@ -1,0 +1,378 @@
+"""Authoring pages (/author): courses, modules, lessons, quizzes, questions, staff, workflow,
+GIFT import, package download and upload, dashboard, item analysis and regrading."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.queries import user_by_id
+from lms.authoring import queries, services
+from lms.authoring.forms import (
+    MAX_CHOICES, CourseForm, GiftForm, LessonForm, NewCourseForm, QuestionForm, QuizForm, StaffForm, TitleForm,
+    UploadForm, choice_fields,
+)
+from lms.authoring.regrade import attempts_using, regrade_question
+from lms.catalog.queries import course_by_slug, course_outline
+from lms.core.forms import options
+from lms.core.markdown import render_markdown
+from lms.core.permissions import can_create_course, can_edit_course, can_manage_staff, require, requires
+
+bp = Blueprint("authoring", __name__, template_folder="templates", url_prefix="/author")
+KINDS = ("modules", "lessons", "quizzes", "questions")
+QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text", "numeric")
+
+
+def editable(slug: str):
+    """The course if the current user may edit it: 404 when it does not exist, 403 when not theirs."""
+    course = course_by_slug(slug) or abort(404)
+    require(can_edit_course, course)
+    return course
+
+
+def item_or_404(course, kind: str, slug: str):
+    if kind not in KINDS:
+        abort(404)
+    return queries.item_by_slug(course, kind, slug) or abort(404)
+
+
+@bp.route("/")
+@requires(can_create_course)
+def index():
+    """The courses the user may edit."""
+    return render_template("authoring/index.html", courses=queries.editable_courses(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(can_create_course)
+def new_course():
+    """Create a draft course; its creator becomes its owner."""
+    form = NewCourseForm()
+    if form.validate_on_submit():
+        course = services.create_course(form.title.data, form.summary.data, form.language.data, current_user)
+        flash(_("Course created as a draft."), "success")
+        return redirect(url_for("authoring.course", slug=course.slug))
+    return render_template("authoring/new_course.html", form=form)
+
+
+@bp.route("/<slug>/", methods=["GET", "POST"])
+def course(slug: str):
+    """Settings, outline with actions, workflow."""
+    course = editable(slug)
+    form = CourseForm(obj=course)
+    if request.method == "GET":
+        form.topics.data = ", ".join(course.topic_names)
+        form.outcomes.data = "\n".join(course.outcomes or [])
+    if form.validate_on_submit():
+        services.update_course(
+            course, current_user, title=form.title.data.strip(), summary=form.summary.data.strip(),
+            language=form.language.data, topics=(form.topics.data or "").split(","),
+            outcomes=[line.strip() for line in (form.outcomes.data or "").splitlines() if line.strip()],
+            estimated_hours=form.estimated_hours.data, version=form.version.data,
+            self_enrolment=form.self_enrolment.data, certificate_validity_months=form.certificate_validity_months.data,
+            completion_lessons=form.completion_lessons.data, completion_quizzes=form.completion_quizzes.data)
+        flash(_("Course settings saved."), "success")
+        return redirect(url_for("authoring.course", slug=slug))
+    return render_template("authoring/course.html", course=course, form=form, outline=course_outline(course),
+                           module_form=TitleForm(prefix="module"), upload_form=UploadForm())
+
+
+@bp.route("/<slug>/publish", methods=["POST"])
+def publish(slug: str):
+    """Publish, if the course passes the package check."""
+    course = editable(slug)
+    try:
+        services.publish(course, current_user)
+    except services.AuthoringError as exc:
+        return render_template("authoring/publish_refused.html", course=course, problems=exc.problems), 400
+    flash(_("The course is published."), "success")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.route("/<slug>/status", methods=["POST"])
+def status(slug: str):
+    """Archive a course, or return it to draft."""
+    course = editable(slug)
+    target = request.form.get("status")
+    if target not in ("archived", "draft"):
+        abort(400)
+    services.set_status(course, target, current_user)
+    flash(_("The course is archived: it left the catalogue; records and certificates stay valid.")
+          if target == "archived" else _("The course is a draft again: trainees cannot see it."), "success")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.route("/<slug>/modules", methods=["POST"])
+def add_module(slug: str):
+    """Add a module at the end."""
+    course = editable(slug)
+    form = TitleForm(prefix="module")
+    if form.validate_on_submit():
+        services.add_module(course, form.title.data, current_user)
+        flash(_("Module added."), "success")
+    else:
+        flash(_("Give the module a title."), "error")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.route("/<slug>/modules/<module>", methods=["GET", "POST"])
+def module(slug: str, module: str):
+    """Rename a module."""
+    course = editable(slug)
+    item = item_or_404(course, "modules", module)
+    form = TitleForm(obj=item)
+    if form.validate_on_submit():
+        services.rename_module(item, form.title.data, course)
+        flash(_("Module saved."), "success")
+        return redirect(url_for("authoring.course", slug=slug))
+    return render_template("authoring/module.html", course=course, module=item, form=form)
+
+
+@bp.route("/<slug>/<kind>/<item>/move", methods=["POST"])
+def move(slug: str, kind: str, item: str):
+    """Move an item up or down (works without JavaScript)."""
+    course = editable(slug)
+    target = item_or_404(course, kind, item)
+    services.move(target, -1 if request.form.get("direction") == "up" else 1, course)
+    return redirect(request.form.get("back") if _same_site(request.form.get("back")) else
+                    url_for("authoring.course", slug=slug))
+
+
+def _same_site(target: str | None) -> bool:
+    from lms.auth.views import safe_next
+
+    return safe_next(target) is not None
+
+
+@bp.route("/<slug>/<kind>/<item>/delete", methods=["GET", "POST"])
+def delete(slug: str, kind: str, item: str):
+    """Delete after confirmation; trainees' records of the item are kept."""
+    course = editable(slug)
+    target = item_or_404(course, kind, item)
+    if request.method == "POST":
+        services.retire(target, course, current_user)
+        flash(_("Deleted. What trainees already did with it is kept."), "success")
+        if kind == "questions":
+            return redirect(url_for("authoring.quiz", slug=slug, quiz=target.quiz.slug))
+        return redirect(url_for("authoring.course", slug=slug))
+    return render_template("authoring/confirm_delete.html", course=course, item=target, kind=kind)
+
+
+@bp.route("/<slug>/modules/<module>/lessons/new", methods=["GET", "POST"])
+@bp.route("/<slug>/lessons/<lesson>", methods=["GET", "POST"])
+def lesson(slug: str, module: str | None = None, lesson: str | None = None):
+    """Write or edit a lesson, with a preview rendered exactly as trainees will see it."""
+    course = editable(slug)
+    existing = item_or_404(course, "lessons", lesson) if lesson else None
+    parent = existing.module if existing else item_or_404(course, "modules", module)
+    form = LessonForm(obj=existing)
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render_markdown(form.body.data, asset_base=url_for("catalog.asset", slug=slug, path=parent.slug))
+        elif existing:
+            services.update_lesson(existing, course, form.title.data, form.minutes.data, form.body.data)
+            flash(_("Lesson saved."), "success")
+            return redirect(url_for("authoring.lesson", slug=slug, lesson=existing.slug))
+        else:
+            created = services.add_lesson(parent, course, form.title.data, form.minutes.data, form.body.data)
+            flash(_("Lesson added."), "success")
+            return redirect(url_for("authoring.lesson", slug=slug, lesson=created.slug))
+    return render_template("authoring/lesson.html", course=course, module=parent, lesson=existing, form=form,
+                           preview=preview)
+
+
+@bp.route("/<slug>/modules/<module>/quizzes/new", methods=["GET", "POST"])
+@bp.route("/<slug>/quizzes/<quiz>", methods=["GET", "POST"])
+def quiz(slug: str, module: str | None = None, quiz: str | None = None):
+    """Quiz settings and its question bank."""
+    course = editable(slug)
+    existing = item_or_404(course, "quizzes", quiz) if quiz else None
+    parent = existing.module if existing else item_or_404(course, "modules", module)
+    form = QuizForm(obj=existing)
+    if form.validate_on_submit():
+        if existing:
+            services.update_quiz(existing, course, form.settings())
+            flash(_("Quiz settings saved."), "success")
+            return redirect(url_for("authoring.quiz", slug=slug, quiz=existing.slug))
+        created = services.add_quiz(parent, course, form.settings())
+        flash(_("Quiz added. Now add its questions."), "success")
+        return redirect(url_for("authoring.quiz", slug=slug, quiz=created.slug))
+    bank = queries.live_questions(existing) if existing else []
+    return render_template("authoring/quiz.html", course=course, module=parent, quiz=existing, form=form, bank=bank,
+                           kinds=QUESTION_KINDS)
+
+
+@bp.route("/<slug>/quizzes/<quiz>/questions/new", methods=["GET", "POST"])
+@bp.route("/<slug>/questions/<question>", methods=["GET", "POST"])
+def question(slug: str, quiz: str | None = None, question: str | None = None):
+    """Write or edit a question of any kind."""
+    course = editable(slug)
+    existing = item_or_404(course, "questions", question) if question else None
+    parent = existing.quiz if existing else item_or_404(course, "quizzes", quiz)
+    kind = existing.kind if existing else request.values.get("kind", "single_choice")
+    if kind not in QUESTION_KINDS:
+        abort(400)
+    form = QuestionForm(obj=existing)
+    if request.method == "GET" and existing:
+        form.accepted.data = "\n".join(existing.accepted_answers or [])
+        form.true_false_answer.data = "true" if existing.true_false_answer else "false"
+        form.numeric_answer.data = existing.numeric_answer
+        form.tolerance.data = existing.numeric_tolerance
+    choices = choice_fields(request.form) if request.method == "POST" else \
+        [(c.text, c.correct) for c in (existing.choices if existing else [])]
+    errors = []
+    if form.validate_on_submit():
+        errors = _question_errors(kind, form, choices)
+        if not errors:
+            saved = services.save_question(parent, course, {
+                "kind": kind, "text": form.text.data, "explanation": form.explanation.data, "points": form.points.data,
+                "true_false_answer": form.true_false_answer.data == "true",
+                "accepted": [a.strip() for a in (form.accepted.data or "").splitlines() if a.strip()],
+                "numeric_answer": form.numeric_answer.data, "tolerance": form.tolerance.data or 0.0,
+                "choices": choices}, existing)
+            flash(_("Question saved."), "success")
+            if existing and queries_attempted(saved):
+                flash(_("Trainees have already answered this question. Their graded attempts keep the version they saw; use Regrade if the answer key was wrong."), "info")
+            return redirect(url_for("authoring.quiz", slug=slug, quiz=parent.slug))
+    rows = choices + [("", False)] * (MAX_CHOICES - len(choices))
+    return render_template("authoring/question.html", course=course, quiz=parent, question=existing, form=form,
+                           kind=kind, rows=rows, errors=errors)
+
+
+def queries_attempted(question) -> bool:
+    return bool(attempts_using(question))
+
+
+def _question_errors(kind: str, form: QuestionForm, choices: list) -> list[str]:
+    errors = []
+    if kind in ("single_choice", "multiple_choice"):
+        right = sum(1 for _text, correct in choices if correct)
+        if len(choices) < 2:
+            errors.append(_("Give at least two choices."))
+        if kind == "single_choice" and right != 1:
+            errors.append(_("Mark exactly one choice as right."))
+        if kind == "multiple_choice" and right < 1:
+            errors.append(_("Mark at least one choice as right."))
+    elif kind == "short_text" and not (form.accepted.data or "").strip():
+        errors.append(_("Give at least one accepted answer."))
+    elif kind == "numeric" and form.numeric_answer.data is None:
+        errors.append(_("Give the right value."))
+    return errors
+
+
+@bp.route("/<slug>/quizzes/<quiz>/gift", methods=["GET", "POST"])
+def gift(slug: str, quiz: str):
+    """Import questions in GIFT format: preview first, save only when confirmed."""
+    from lms.authoring.gift import parse_gift
+
+    course = editable(slug)
+    target = item_or_404(course, "quizzes", quiz)
+    form = GiftForm()
+    result = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data:
+            raw = form.file.data.read(2_000_001)
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                flash(_("The file is not UTF-8 text."), "error")
+                return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=None)
+            form.text.data = text
+        result = parse_gift(text)
+        if request.form.get("action") == "import" and result.questions and not request.files.get("file"):
+            count = services.import_questions(target, course, result.questions, current_user)
+            flash(_("%(n)d questions imported.", n=count), "success")
+            return redirect(url_for("authoring.quiz", slug=slug, quiz=quiz))
+    return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=result)
+
+
+@bp.route("/<slug>/questions/<question>/regrade", methods=["GET", "POST"])
+def regrade(slug: str, question: str):
+    """Regrade the graded attempts that used a question, after it was fixed (confirmed first)."""
+    course = editable(slug)
+    target = item_or_404(course, "questions", question)
+    if request.method == "POST":
+        changed = regrade_question(target, current_user)
+        flash(_("Regraded: %(n)d results changed.", n=changed), "success")
+        return redirect(url_for("authoring.quiz", slug=slug, quiz=target.quiz.slug))
+    return render_template("authoring/regrade.html", course=course, question=target, count=len(attempts_using(target)))
+
+
+@bp.route("/<slug>/staff", methods=["GET", "POST"])
+def staff(slug: str):
+    """The course's owners and instructors."""
+    course = editable(slug)
+    form = StaffForm()
+    form.user_id.choices = options((u.id, f"{u.name} ({u.email})") for u in queries.instructors())
+    manage = can_manage_staff(current_user, course)
+    if request.method == "POST":
+        require(can_manage_staff, course)
+        try:
+            if request.form.get("remove"):
+                services.remove_staff(course, request.form.get("remove", type=int), current_user)
+                flash(_("Removed from the staff."), "success")
+            elif form.validate_on_submit():
+                services.add_staff(course, user_by_id(form.user_id.data) or abort(400), form.role.data, current_user)
+                flash(_("Added to the staff."), "success")
+        except services.AuthoringError as exc:
+            flash(_("A course keeps at least one owner.") if exc.code == "last_owner"
+                  else _("Only instructors can be staff."), "error")
+        return redirect(url_for("authoring.staff", slug=slug))
+    return render_template("authoring/staff.html", course=course, staff=queries.staff_of(course), form=form,
+                           manage=manage)
+
+
+@bp.route("/<slug>/package.zip")
+def download(slug: str):
+    """The course as a package zip (the courses/ format)."""
+    from lms.packages.archive import package_zip
+
+    course = editable(slug)
+    response = current_app.response_class(package_zip(course), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
+    return response
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@requires(can_create_course)
+def upload():
+    """Create or update a course from a package zip; a bad package is refused whole with the report."""
+    from lms.packages.archive import read_zip
+    from lms.packages.importer import import_course
+
+    form = UploadForm()
+    problems = None
+    if form.validate_on_submit():
+        spec, problems = read_zip(form.file.data.read())
+        if spec is not None:
+            existing = course_by_slug(spec.slug)
+            if existing is not None and not can_edit_course(current_user, existing):
+                abort(403)
+            result = import_course(spec, publish=False, actor=current_user)
+            if existing is None and current_user.role == "instructor":
+                created = course_by_slug(spec.slug)
+                services.add_staff(created, current_user, "owner", current_user)
+            flash(_("Package imported: %(outcome)s.", outcome=result.outcome), "success")
+            return redirect(url_for("authoring.course", slug=spec.slug))
+    return render_template("authoring/upload.html", form=form, problems=problems), 400 if problems else 200
+
+
+@bp.route("/<slug>/dashboard")
+def dashboard(slug: str):
+    """Learners of every institution by status and progress, and quiz results."""
+    course = editable(slug)
+    counts, learners, quizzes = queries.dashboard(course)
+    outline = course_outline(course)
+    return render_template("authoring/dashboard.html", course=course, counts=counts, learners=learners,
+                           quizzes=quizzes, total_items=len(outline.sequence))
+
+
+@bp.route("/<slug>/quizzes/<quiz>/analysis")
+def analysis(slug: str, quiz: str):
+    """Item analysis: answered, percent correct, discrimination, choice frequencies."""
+    course = editable(slug)
+    target = item_or_404(course, "quizzes", quiz)
+    attempts, items = queries.item_analysis(target)
+    return render_template("authoring/analysis.html", course=course, quiz=target, attempts=attempts, items=items)
