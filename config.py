@@ -35,6 +35,24 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _days(name: str) -> int | None:
+    """A retention period in whole days; unset or empty means "keep forever" (None)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    days = _int(name, 0)
+    if days < 1:
+        raise ConfigError(f"{name} must be a number of days of at least 1 (or unset to keep forever), got {value!r}")
+    return days
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _secret_key(env: str, instance: Path) -> str:
     key = os.environ.get("LMS_SECRET_KEY")
     if key:
@@ -89,8 +107,24 @@ def load_config(**overrides) -> dict:
         # One-time set-password links expire after this many hours.
         "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
         "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),
+        # Sign-in throttling (Flask-Limiter): failed sign-ins per address and per account.
+        "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "lms",
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LMS_LOGIN_LIMIT_PER_ADDRESS", "50 per 10 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
         # No mail server is needed: links are shown to the admin or coordinator who asks for them.
         "MAIL_ENABLED": False,
+        # Privacy (lms/privacy): the notice shown in the footer and after sign-in, retention, verification.
+        # A Markdown file with the operator's own notice; empty = the default text shipped in lms/privacy/.
+        "PRIVACY_NOTICE_FILE": os.environ.get("LMS_PRIVACY_NOTICE_FILE", ""),
+        # Send users who have not acknowledged the notice to it after they sign in.
+        "PRIVACY_NOTICE_AT_SIGN_IN": _bool("LMS_PRIVACY_NOTICE_AT_SIGN_IN", True),
+        # Days audit events / the raw answers of ended quiz attempts are kept; None = forever (`lms data prune`).
+        "AUDIT_RETENTION_DAYS": _days("LMS_AUDIT_RETENTION_DAYS"),
+        "ANSWER_RETENTION_DAYS": _days("LMS_ANSWER_RETENTION_DAYS"),
+        # What the public /verify/<code> page shows of the holder: "initials" (default) or the full "name".
+        "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }
     config.update(overrides)
     return config

@@ -121,6 +121,21 @@ def demo_command(force: bool):
         else:
             set_password(user, password)
         click.echo(f"  {role:<12} {email:<28} password: {password}")
+    _demo_staff()
+
+
+def _demo_staff() -> None:
+    """The demo instructor owns the shipped courses, so the authoring pages can be tried at once."""
+    from sqlalchemy import select
+
+    from lms.auth.queries import user_by_email
+    from lms.authoring.services import add_staff
+    from lms.catalog.models import Course
+    from lms.extensions import db
+
+    instructor = user_by_email("instructor@demo.example")
+    for course in db.session.scalars(select(Course)).all():
+        add_staff(course, instructor, "owner", None)
 
 
 @cli.group("users")
@@ -191,6 +206,11 @@ from lms.packages.cli import courses_group  # noqa: E402
 cli.add_command(courses_group)
 # Command groups of feature packages, added to `lms` and to `flask --app`.
 EXTRA_COMMANDS: list = [courses_group]
+
+from lms.privacy.cli import data_group  # noqa: E402  (lms data prune / export / anonymise)
+
+cli.add_command(data_group)
+EXTRA_COMMANDS.append(data_group)
 
 
 @cli.group("attempts")

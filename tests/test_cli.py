@@ -33,6 +33,16 @@ def test_demo_adds_institutions_and_one_account_per_role_twice_safely(cli, db, c
     assert auth.login("trainee@demo.example", password).headers["Location"] == "/"
 
 
+def test_demo_instructor_owns_the_courses(cli, db):
+    from lms.catalog.models import CourseStaff
+    from tests.helpers import make_course
+
+    course = make_course()
+    assert cli.invoke(args=["demo"]).exit_code == 0
+    staff = db.session.query(CourseStaff).one()
+    assert staff.course_id == course.id and staff.role == "owner"
+
+
 def test_users_create_prints_a_set_password_link(cli, db, world):
     result = cli.invoke(args=["users", "create", "--email", "Officer@Example.org", "--name", "Officer",
                               "--role", "trainee", "--institution", "ua-acad"])

@@ -40,6 +40,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the user said "I have read it" on the privacy notice; NULL: shown again after sign-in.
+    privacy_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the account was anonymised (a departed officer's erasure); it can never sign in again.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     institution = relationship("Institution", lazy="joined")
 

@@ -41,6 +41,13 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
 
 def issue_password_link(user: User, actor: User | None) -> str:
     """A fresh one-time set-password token for `user`; earlier unused links stop working."""
+    token = add_password_link(user, actor)
+    db.session.commit()
+    return token
+
+
+def add_password_link(user: User, actor: User | None) -> str:
+    """The work of `issue_password_link` without the commit (bulk enrolment: one transaction). The caller commits."""
     now = clock.now()
     for link in db.session.query(PasswordLink).filter_by(user_id=user.id, used_at=None):
         link.used_at = now
@@ -49,7 +56,6 @@ def issue_password_link(user: User, actor: User | None) -> str:
     db.session.add(PasswordLink(user_id=user.id, token_hash=token_hash, created_by_id=getattr(actor, "id", None),
                                 created_at=now, expires_at=now + timedelta(hours=hours)))
     audit.record("auth.password_link_issued", actor=actor, target=user, institution_id=user.institution_id)
-    db.session.commit()
     return token
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from lms.extensions import limiter
+from lms.core.headers import no_store
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -23,7 +25,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _account_key() -> str:
+    from lms.auth.queries import normalise_email
+
+    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the limits (a success redirects)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
+               scope="login-address", error_message=lambda: _("Too many failed sign-ins from your network. "
+                                                              "Wait a few minutes and try again."))
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed,
+               key_func=_account_key, scope="login-account",
+               error_message=lambda: _("Too many failed sign-ins for this account. Wait a few minutes and try again, "
+                                       "or ask your coordinator for a new set-password link."))
 def login():
     """The sign-in form."""
     if current_user.is_authenticated:
@@ -37,7 +57,12 @@ def login():
             if locale and not user.locale:
                 session["locale"] = locale
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            target = safe_next(request.args.get("next")) or url_for("main.home")
+            from lms.privacy.views import needs_acknowledgement
+
+            if needs_acknowledgement(user):  # the privacy notice first, then where they were going
+                return redirect(url_for("privacy.notice", next=target))
+            return redirect(target)
         flash(_("The email or password is not right, or the account is not active."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -52,6 +77,7 @@ def logout():
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
+@no_store  # shows the account's email to a visitor who is not signed in
 def set_password(token: str):
     """Choose a password through a one-time link."""
     link = services.usable_link(token)

@@ -31,8 +31,26 @@ def render_error(code: int, detail: str | None = None, error_id: str | None = No
     )
 
 
+def reject(code: int, message) -> None:
+    """Abort with an error page that says what was wrong."""
+    from werkzeug.exceptions import default_exceptions
+
+    error = default_exceptions[code]()
+    error.user_message = message
+    raise error
+
+
+def reject_nul_characters() -> None:
+    """No input may contain NUL: PostgreSQL cannot store it, and no person types it."""
+    for values in (request.args, request.form):
+        for items in values.listvalues():
+            if any("\x00" in item for item in items):
+                reject(400, _l("Your input contains a character that is not allowed (NUL). Remove it and try again."))
+
+
 def init_errors(app) -> None:
     """Register the handlers."""
+    app.before_request(reject_nul_characters)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -47,6 +65,8 @@ def init_errors(app) -> None:
         if error.code not in MESSAGES:
             return error
         detail = getattr(error, "user_message", None)
+        if error.code == 429 and getattr(error, "description", None):
+            detail = error.description  # the limit's own message
         response, code = render_error(error.code, detail)
         headers = error.get_headers()
         retry_after = dict(headers).get("Retry-After")

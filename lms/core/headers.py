@@ -26,3 +26,19 @@ def apply_security_headers(response):
             and current_user and current_user.is_authenticated):
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def no_store(view):
+    """View decorator: the response is never kept in any cache, even for visitors who are not signed in
+    (public pages that show personal data, such as certificate verification)."""
+    from functools import wraps
+
+    from flask import make_response
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapped

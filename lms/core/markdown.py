@@ -5,6 +5,7 @@ templates never mark user text safe by any other way.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import markdown as md
@@ -32,10 +33,35 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# What browsers ignore in a URL: leading/trailing C0 controls and spaces, and tabs/newlines anywhere.
+_URL_JUNK_ENDS = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_URL_JUNK_INSIDE = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _clean_url(value: str) -> str | None:
+    """The URL as a browser reads it, or None when its scheme is not allowed.
+
+    ammonia sees "\x0bjavascript:..." as a relative link, but browsers strip the control
+    character and run it: the scheme is checked again on what the browser will see.
+    """
+    cleaned = _URL_JUNK_INSIDE.sub("", _URL_JUNK_ENDS.sub("", value))
+    match = _SCHEME.match(cleaned)
+    if match and match.group(1).lower() not in URL_SCHEMES:
+        return None
+    if not match and ":" in cleaned.split("/", 1)[0]:
+        return None  # "java&#x0;script:" style tricks that still contain a colon before any slash
+    return cleaned
+
+
 def _rewrite_image(asset_base: str | None):
-    """An nh3 attribute filter that points relative image paths at the course's assets."""
+    """An nh3 attribute filter: safe URLs only, and relative image paths pointed at the course's assets."""
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in ("href", "src"):
+            value = _clean_url(value)
+            if value is None:
+                return None
         if tag == "img" and attr == "src" and asset_base:
             if "://" not in value and not value.startswith(("/", "#", "data:")):
                 return f"{asset_base.rstrip('/')}/{value.lstrip('./')}"

@@ -203,6 +203,11 @@ def owns_enrolment(user, enrolment) -> bool:
     return _signed_in(user) and enrolment is not None and enrolment.user_id == user.id
 
 
+def can_view_audit_log(user) -> bool:
+    """May read the audit log (admins); nobody may change it through the app."""
+    return is_admin(user)
+
+
 JINJA_TESTS = {
     "admin": is_admin,
     "can_manage_users": can_manage_users,
@@ -212,6 +217,7 @@ JINJA_TESTS = {
     "can_view_feedback": can_view_feedback,
     "can_create_course": can_create_course,
     "can_manage_staff": can_manage_staff,
+    "can_view_audit_log": can_view_audit_log,
 }
 
 

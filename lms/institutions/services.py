@@ -20,7 +20,7 @@ def _validate(code: str, name: str, country: str, existing_id: int | None = None
     code, name, country = code.strip().upper(), " ".join(name.split()), country.strip().upper()
     if not CODE_RE.match(code):
         raise InstitutionError("code")
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or any(ord(ch) < 32 for ch in name):
         raise InstitutionError("name")
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise InstitutionError("country")

@@ -41,7 +41,8 @@ class UserForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    """Filters of the people list (sent by GET, so no CSRF token)."""
+    """Filters of the people list, sent by POST so that a typed name never lands in a URL (the global
+    CSRF protection checks the POST; the form itself adds no token of its own)."""
 
     class Meta:
         csrf = False

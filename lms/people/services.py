@@ -30,7 +30,7 @@ def _clean(email: str, name: str, role: str, institution_id: int | None, locale:
     except EmailNotValidError as exc:
         raise PeopleError("email", "email_invalid") from exc
     name = " ".join((name or "").split())
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or any(ord(ch) < 32 for ch in name):
         raise PeopleError("name", "name_invalid")
     if role not in ROLES:
         raise PeopleError("role", "role_invalid")
@@ -52,6 +52,16 @@ def create_user(email: str, name: str, role: str, institution_id: int | None = N
 
     `actor` None means the command line, which may create any account.
     """
+    user = add_user(email, name, role, institution_id, locale, password, actor)
+    db.session.commit()
+    token = None if password else issue_password_link(user, actor)
+    return user, token
+
+
+def add_user(email: str, name: str, role: str, institution_id: int | None = None, locale: str | None = None,
+             password: str | None = None, actor: User | None = None) -> User:
+    """The checks and work of `create_user` without the commit or the link (bulk enrolment: one
+    transaction). The caller commits."""
     if actor is not None and not can_assign(actor, role, institution_id):
         raise PeopleError("role", "forbidden")
     email, name = _clean(email, name, role, institution_id, locale)
@@ -64,9 +74,7 @@ def create_user(email: str, name: str, role: str, institution_id: int | None = N
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor=actor, target=user, institution_id=institution_id, role=role)
-    db.session.commit()
-    token = None if password else issue_password_link(user, actor)
-    return user, token
+    return user
 
 
 def update_user(user: User, actor: User | None, *, email: str, name: str, role: str, institution_id: int | None,

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from lms.auth.services import issue_password_link
 from lms.core.urls import external_url
-from lms.core.permissions import can_manage_user, can_manage_users, require, requires
+from lms.core.permissions import can_change_account, can_manage_user, can_manage_users, require, requires
 from lms.people import queries, services
 from lms.people.forms import ROLE_LABELS, SearchForm, UserForm
 
@@ -36,13 +36,20 @@ def _link_url(token: str) -> str:
     return external_url("auth.set_password", token=token)
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @requires(can_manage_users)
 def index():
-    """The accounts the viewer may manage, searchable."""
-    form = SearchForm(request.args)
-    page = queries.search_users(current_user, form.q.data or "", form.role.data or "",
-                                status=form.status.data or "", page=request.args.get("page", 1, type=int))
+    """The accounts the viewer may manage, searchable.
+
+    The name-or-email search is sent by POST (with CSRF), never in the URL: a name typed into it would
+    otherwise end up in access logs, browser history and Referer headers. Role, status and page,
+    which name nobody, may come by GET too.
+    """
+    data = request.form if request.method == "POST" else request.args
+    form = SearchForm(data)
+    text = (form.q.data or "") if request.method == "POST" else ""
+    page = queries.search_users(current_user, text, form.role.data or "",
+                                status=form.status.data or "", page=data.get("page", 1, type=int))
     return render_template("people/index.html", form=form, page=page, role_labels=ROLE_LABELS)
 
 
@@ -71,6 +78,8 @@ def edit(user_id: int):
     """Change an account's details, role, institution or active flag."""
     user = queries.visible_user(current_user, user_id) or abort(404)
     require(can_manage_user, user)
+    if request.method == "POST":
+        require(can_change_account, user)  # an anonymised account stays as it is
     form = UserForm(current_user, obj=user)
     if request.method == "GET":
         form.locale.data = user.locale or ""
@@ -92,6 +101,6 @@ def edit(user_id: int):
 def password_link(user_id: int):
     """Issue a one-time set-password link (for a forgotten password) and show it once."""
     user = queries.visible_user(current_user, user_id) or abort(404)
-    require(can_manage_user, user)
+    require(can_change_account, user)
     token = issue_password_link(user, current_user)
     return render_template("people/link.html", user=user, link=_link_url(token), new=False)

@@ -1,0 +1,1 @@
+"""The audit log viewer: security-relevant events, for admins, read-only."""

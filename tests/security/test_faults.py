@@ -1,0 +1,134 @@
+"""Faults: a server killed mid-attempt loses no acknowledged answer; a database error during a
+submission rolls back whole and shows an error reference that is also in the log."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from tests.helpers import PASSWORD, answers_for, start_attempt
+
+pytestmark = pytest.mark.db
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+class Browser:
+    """A cookie-keeping HTTP client for a server in another process."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return response.read().decode()
+
+    def post(self, path: str, data: dict, token_from: str, accept: str = "text/html") -> tuple[int, str]:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(token_from)).group(1)
+        body = urllib.parse.urlencode({**data, "csrf_token": token}, doseq=True).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers={"Accept": accept})
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGKILL)
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.slow
+def test_kill_9_mid_attempt_loses_no_acknowledged_answer(database_url, db, world, course, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "LMS_DATABASE_URL": database_url, "LMS_SECRET_KEY": "k" * 40,
+           "LMS_INSTANCE_PATH": str(tmp_path), "LMS_LOG_LEVEL": "WARNING"}
+    server = start_server(env, port)
+    try:
+        browser = Browser(f"http://127.0.0.1:{port}")
+        browser.post("/login", {"email": world["trainee"].email, "password": PASSWORD}, "/login")
+        browser.post("/courses/sample/enrol", {}, "/courses/sample")
+        status, _ = browser.post("/courses/sample/quizzes/check/start", {}, "/courses/sample/quizzes/check")
+        db.session.expire_all()
+        attempt = db.session.scalar(select(QuizAttempt))
+        draw = answers_for(attempt.draw)
+        acknowledged = []
+        for slug in ("q-single", "q-tf", "q-short", "q-num"):
+            status, body = browser.post(f"/attempts/{attempt.id}", {"questions": [slug], f"a-{slug}": draw[f"a-{slug}"]},
+                                        f"/attempts/{attempt.id}", accept="application/json")
+            assert status == 200 and json.loads(body)["saved"] is True
+            acknowledged.append(slug)
+        os.killpg(server.pid, signal.SIGKILL)  # no graceful shutdown
+        server.wait(10)
+        server = start_server(env, port)
+        browser = Browser(f"http://127.0.0.1:{port}")
+        browser.post("/login", {"email": world["trainee"].email, "password": PASSWORD}, "/login")
+        page = browser.get(f"/attempts/{attempt.id}?page=4")
+        assert f'value="{draw["a-q-short"]}"' in page  # the short answer is shown as saved
+        db.session.expire_all()
+        saved = {a.question_slug for a in db.session.scalars(select(AttemptAnswer)) if a.response is not None}
+        assert saved == set(acknowledged)
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_database_error_during_submission_rolls_back_and_shows_a_reference(client, auth, world, course, db,
+                                                                             caplog, monkeypatch):
+    auth.login(world["trainee"].email)
+    auth.post("/courses/sample/enrol", {}, form_page="/courses/sample")
+    attempt_id = start_attempt(auth, "sample", "final")
+    db.session.expire_all()
+    draw = db.session.get(QuizAttempt, attempt_id).draw
+    auth.post(f"/attempts/{attempt_id}", answers_for(draw))
+
+    import lms.quizzes.services as services
+
+    def broken(*args, **kwargs):
+        raise OperationalError("UPDATE enrolments", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(services, "check_completion", broken)
+    response = auth.post(f"/attempts/{attempt_id}/submit", {}, form_page=f"/attempts/{attempt_id}/submit")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Something went wrong" in body and "went away" not in body
+    reference = re.search(r"Error reference: ([0-9a-f]{12})", body).group(1)
+    assert reference in caplog.text
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.status == "in_progress" and attempt.score is None  # nothing half-done
+    assert all(a.points is None for a in db.session.scalars(select(AttemptAnswer)))
+    monkeypatch.undo()
+    done = auth.post(f"/attempts/{attempt_id}/submit", {}, form_page=f"/attempts/{attempt_id}/submit")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).passed is True

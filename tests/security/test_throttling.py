@@ -1,0 +1,100 @@
+"""Sign-in throttling per account and per address, in memory and shared through Redis."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.helpers import PASSWORD, csrf_token
+
+pytestmark = pytest.mark.db
+
+
+def attempt(client, email, password="wrong-password", address="10.0.0.1"):
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(page.get_data(as_text=True))},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_account_is_throttled_after_five_failures(client, world):
+    email = world["trainee"].email
+    for _ in range(5):
+        assert attempt(client, email).status_code == 200
+    blocked = attempt(client, email)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins for this account" in blocked.get_data(as_text=True)
+    # Even the right password waits: the counts are per account, from any address.
+    assert attempt(client, email, PASSWORD, address="10.0.0.2").status_code == 429
+    # Other accounts are not affected.
+    assert attempt(client, world["admin"].email, PASSWORD).status_code == 302
+
+
+def test_successful_sign_ins_do_not_count(client, world):
+    for _ in range(8):
+        assert attempt(client, world["trainee"].email, PASSWORD, address="127.0.0.1").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client.get("/profile").get_data(as_text=True))})
+
+
+def test_an_address_is_throttled_across_accounts(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 10 minutes")
+    for n in range(3):
+        assert attempt(client, f"nobody{n}@example.org", address="10.9.9.9").status_code == 200
+    blocked = attempt(client, "someone-else@example.org", address="10.9.9.9")
+    assert blocked.status_code == 429 and "from your network" in blocked.get_data(as_text=True)
+    assert attempt(client, "someone-else@example.org", address="10.9.9.8").status_code == 200
+
+
+def _redis_url() -> str:
+    return os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+WORKER = """
+import sys
+from lms import create_app
+app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+client = app.test_client()
+codes = [client.post("/login", data={"email": sys.argv[1], "password": "wrong"}).status_code
+         for _ in range(int(sys.argv[2]))]
+print(" ".join(map(str, codes)))
+"""
+
+
+@pytest.mark.slow
+def test_two_workers_share_counts_through_redis(app, database_url, tmp_path):
+    """Two processes (two gunicorn workers, or two servers) with Redis storage see one count."""
+    import subprocess
+    import sys
+
+    url = _redis_url()
+    if not _redis_answers(url):
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis does not answer at {url} and CI=true")
+        pytest.skip(f"Redis does not answer at {url}")
+    email = f"shared-{uuid.uuid4().hex[:8]}@example.org"
+    env = {**os.environ, "LMS_RATELIMIT_STORAGE_URI": url, "LMS_DATABASE_URL": database_url,
+           "LMS_INSTANCE_PATH": str(tmp_path), "LMS_SECRET_KEY": "s" * 32, "LMS_LOG_LEVEL": "WARNING"}
+
+    def worker(count: int) -> list[str]:
+        result = subprocess.run([sys.executable, "-c", WORKER, email, str(count)], env=env, capture_output=True,
+                                text=True, timeout=120, check=True)
+        return result.stdout.split()
+
+    assert worker(3) == ["200", "200", "200"]
+    assert worker(3) == ["200", "200", "429"]  # the second process knows the first one's failures
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"*{email}*"):
+        client.delete(key)
