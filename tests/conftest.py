@@ -7,8 +7,12 @@ dropped after it; `make test` runs the tests marked `db` that way too.
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import re
+import shutil
+import socket
+import threading
 import uuid
 from pathlib import Path
 
@@ -24,6 +28,62 @@ BACKEND = os.environ.get("LMS_TEST_BACKEND", "sqlite")
 
 def pytest_report_header(config):
     return f"database backend: {BACKEND}"
+
+
+# --- no email address in the application log --------------------------------------------------------
+# Every record of the "lms" loggers is captured for the whole session, as the application's handlers
+# write it (register_logging puts the email-masking filter on every "lms" handler, this one included).
+# Each process checks its own records: an xdist worker hands what it found to the controller, which
+# fails the run; without xdist the process fails its own run.
+EMAIL_SHAPED = re.compile(r"[\w.+%'-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+
+
+class LmsLogRecorder(logging.Handler):
+    """Keeps the email-shaped strings found in the "lms" log (at most 50)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.leaks: list[str] = []
+        self.records = 0
+
+    def emit(self, record):
+        self.records += 1
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001 - a broken record must not hide the others
+            text = str(record.msg)
+        for found in EMAIL_SHAPED.findall(text):
+            if len(self.leaks) < 50:
+                self.leaks.append(f"{record.name}: {found} (in {text[:120]!r})")
+
+
+def pytest_configure(config):
+    config._lms_log_recorder = LmsLogRecorder()
+    config._lms_log_leaks = []
+    logging.getLogger("lms").addHandler(config._lms_log_recorder)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: collect what each worker found."""
+    node.config._lms_log_leaks.extend(getattr(node, "workeroutput", {}).get("lms_email_leaks", []))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    leaks = list(config._lms_log_recorder.leaks)
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller reports
+        config.workeroutput["lms_email_leaks"] = leaks
+        return
+    leaks += config._lms_log_leaks
+    if leaks:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"FAILED: {len(leaks)} email address(es) reached the application log:"] + [f"  {x}" for x in leaks]
+        if reporter:
+            reporter.write("\n")
+        for line in lines:
+            reporter.write_line(line, red=True) if reporter else print(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_sessionstart(session):
@@ -82,7 +142,10 @@ def app(database_url, tmp_path_factory):
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
+        # The notice after sign-in is tested in tests/privacy; elsewhere sign-in goes straight on.
+        "PRIVACY_NOTICE_AT_SIGN_IN": False,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     yield app
@@ -102,6 +165,9 @@ def db(app):
         yield _db
         _db.session.remove()
         _truncate(_db)
+        from lms.extensions import limiter
+
+        limiter.reset()  # sign-in counts do not leak from one test into the next
 
 
 def _truncate(db) -> None:
@@ -167,6 +233,42 @@ def course(db, tmp_path):
     assert not problems
     import_course(spec, publish=True)
     return course_by_slug("sample")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture()
+def live_server(app, db):
+    """The test app served by a threaded WSGI server on 127.0.0.1; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's), never a downloaded one."""
+    if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed and CI=true (make test installs it with apt)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 __all__ = ["make_course"]

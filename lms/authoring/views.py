@@ -59,10 +59,13 @@ def new_course():
 def course(slug: str):
     """Settings, outline with actions, workflow."""
     course = editable(slug)
-    form = CourseForm(obj=course)
-    if request.method == "GET":
-        form.topics.data = ", ".join(course.topic_names)
-        form.outcomes.data = "\n".join(course.outcomes or [])
+    # Plain values, not the model: on a post, a missing field falls back to these, never to a list.
+    form = CourseForm(data={
+        "title": course.title, "summary": course.summary, "language": course.language,
+        "topics": ", ".join(course.topic_names), "outcomes": "\n".join(course.outcomes or []),
+        "estimated_hours": course.estimated_hours, "version": course.version, "self_enrolment": course.self_enrolment,
+        "certificate_validity_months": course.certificate_validity_months,
+        "completion_lessons": course.completion_lessons, "completion_quizzes": course.completion_quizzes})
     if form.validate_on_submit():
         services.update_course(
             course, current_user, title=form.title.data.strip(), summary=form.summary.data.strip(),

@@ -132,8 +132,13 @@ def visible_institutions(user):
 
 
 def require(check, *objects):
-    """403 unless `check(current_user, *objects)` holds; for use inside views."""
+    """403 unless `check(current_user, *objects)` holds; for use inside views. Anonymous visitors
+    are sent to the sign-in page instead."""
     if not check(current_user, *objects):
+        if not current_user.is_authenticated:
+            from lms.extensions import login_manager
+
+            abort(login_manager.unauthorized())
         abort(403)
 
 

@@ -12,6 +12,7 @@ from lms.catalog.models import Lesson
 from lms.catalog.views import ENROL_ERRORS, load_course
 from lms.core import clock
 from lms.core.forms import options
+from lms.core.headers import no_store
 from lms.core.markdown import render_markdown
 from lms.core.permissions import (
     can_edit_course, can_enrol_others, can_revoke_certificate, can_view_certificate, can_view_feedback, require,
@@ -90,6 +91,8 @@ def feedback(slug: str):
             flash(_("Thank you for your feedback."), "success")
             return redirect(url_for("catalog.course", slug=slug))
         return render_template("learning/feedback_form.html", course=course, form=form)
+    if request.method == "POST":
+        abort(403)  # only a trainee who completed the course gives feedback
     require(can_view_feedback, course)
     return render_template("learning/feedback_summary.html", course=course,
                            summary=queries.feedback_summary(course, current_user))
@@ -117,6 +120,7 @@ def certificate_pdf(code: str):
 
 
 @bp.route("/verify/<code>", methods=["GET"])
+@no_store  # public, and shows (part of) a person's name: never kept in a shared cache
 def verify(code: str):
     """Public check of a certificate: valid, expired, revoked or unknown; only what the certificate shows."""
     certificate = queries.certificate_by_code(code)

@@ -1,0 +1,315 @@
+"""Every route of the app, from the URL map, for every role, with objects of their own and of
+another institution or course: the expected status, or the test fails. A new route without an
+entry here fails the test too."""
+from __future__ import annotations
+
+import re
+import pytest
+from sqlalchemy import select
+
+from lms.catalog.models import Course
+from lms.learning.models import Certificate
+from lms.quizzes.models import QuizAttempt
+from tests.helpers import PASSWORD, make_staff, make_user, take_quiz
+
+pytestmark = pytest.mark.db
+
+ROLES = ("anonymous", "trainee", "instructor", "coordinator", "admin")
+LOGIN = {302}          # sent to the sign-in page
+OK = {200}
+DENIED = {403}
+MISSING = {404}
+DONE = {200, 302, 303}  # an allowed form post: done, or shown again with a message
+BAD = {400}             # an allowed form post refused for its content (what the empty test form is)
+
+
+def signed_in(ok=OK):
+    return lambda role, variant: LOGIN if role == "anonymous" else ok
+
+
+def public(ok=OK):
+    return lambda role, variant: ok
+
+
+def only(roles, ok=OK, other=DENIED, variant_other=None):
+    """`roles` may; others get `other`; with an object of another institution/course, `variant_other`."""
+    def rule(role, variant):
+        if role == "anonymous":
+            return LOGIN
+        if role not in roles:
+            return other
+        if variant == "other" and variant_other is not None and role != "admin":
+            return variant_other
+        return ok
+    return rule
+
+
+def api(ok=OK):
+    """The API takes bearer tokens only: a browser session is not enough."""
+    return lambda role, variant: {401}
+
+
+# endpoint -> (GET rule, POST rule); None = the method does not exist for that endpoint.
+EXPECT = {
+    "main.home": (public(), None),
+    "main.healthz": (public(), None),
+    "main.language": (None, public({302})),
+    "static": (public(), None),
+    "auth.login": (lambda r, v: OK if r == "anonymous" else {302}, lambda r, v: {200} if r == "anonymous" else {302}),
+    "auth.logout": (None, public({302})),
+    "auth.set_password": (public(MISSING), public(MISSING)),
+    "auth.profile": (signed_in(), signed_in({200, 302})),
+    "auth.change_password": (None, signed_in({200, 302})),
+    "people.index": (only({"coordinator", "admin"}), only({"coordinator", "admin"})),
+    "people.create": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE)),
+    "people.edit": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
+                    only({"coordinator", "admin"}, DONE, variant_other=MISSING)),
+    "people.password_link": (None, only({"coordinator", "admin"}, OK, variant_other=MISSING)),
+    "institutions.index": (only({"admin"}), None),
+    "institutions.create": (only({"admin"}), only({"admin"}, DONE)),
+    "institutions.edit": (only({"admin"}), only({"admin"}, DONE)),
+    "catalog.index": (public(), None),
+    "catalog.course": (public(), None),
+    "catalog.asset": (public(), None),
+    "catalog.enrol": (None, signed_in({302})),
+    "catalog.enrolment_key": (None, only({"admin"}, {302})),
+    "learning.my_learning": (signed_in(), None),
+    "learning.resume": (signed_in({302}), None),
+    # Enrolled trainees read lessons; the course's staff preview; others are sent to the course page.
+    "learning.lesson": (lambda r, v: LOGIN if r == "anonymous" else (OK if (r == "trainee" and v == "own") or
+                        (r == "instructor" and v == "own") or r == "admin" else {302}), None),
+    # Completed trainees give feedback; staff, coordinators and admins read the summary.
+    "learning.feedback": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r in ("coordinator", "admin") or (r == "trainee" and v == "own") or (r == "instructor" and v == "own")
+        else DENIED), lambda r, v: LOGIN if r == "anonymous" else ({200, 302} if r == "trainee" and v == "own"
+                                                                   else DENIED)),
+    "learning.certificate_pdf": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r == "admin" or (r in ("trainee", "coordinator") and v == "own") else DENIED), None),
+    "learning.verify": (public(), None),
+    "learning.revoke": (None, only({"admin"}, {302})),
+    "learning.enrol_trainee": (only({"coordinator", "admin"}, OK, other=MISSING, variant_other=MISSING),
+                               only({"coordinator", "admin"}, {200, 302}, other=MISSING, variant_other=MISSING)),
+    "quizzes.quiz": (lambda r, v: LOGIN if r == "anonymous" else (OK if (r == "trainee" and v == "own") or
+                     (r == "instructor" and v == "own") or r == "admin" else {302}), None),
+    "quizzes.start": (None, lambda r, v: LOGIN if r == "anonymous" else ({302} if r == "trainee" and v == "own"
+                                                                          else DENIED)),
+    # Attempts belong to their trainee: anyone else's is "not found".
+    "quizzes.attempt": (lambda r, v: LOGIN if r == "anonymous" else (
+        {200, 302} if r == "trainee" and v == "own" else MISSING),
+        lambda r, v: LOGIN if r == "anonymous" else ({302, 400} if r == "trainee" and v == "own" else MISSING)),
+    "quizzes.confirm": (lambda r, v: LOGIN if r == "anonymous" else (
+        {200, 302} if r == "trainee" and v == "own" else MISSING),
+        lambda r, v: LOGIN if r == "anonymous" else ({302} if r == "trainee" and v == "own" else MISSING)),
+    "quizzes.review": (lambda r, v: LOGIN if r == "anonymous" else (
+        {200, 302} if r == "trainee" and v == "own" else MISSING), None),
+    "authoring.index": (only({"instructor", "admin"}), None),
+    "authoring.new_course": (only({"instructor", "admin"}), only({"instructor", "admin"}, DONE)),
+    "authoring.upload": (only({"instructor", "admin"}), only({"instructor", "admin"}, DONE | BAD)),
+    "audit.index": (only({"admin"}), None),
+    "privacy.notice": (public(), None),
+    "privacy.acknowledge": (None, signed_in({302})),
+    "privacy.download": (None, signed_in({200, 302})),
+    "privacy.export_log": (only({"admin"}), None),
+    "privacy.anonymise": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
+                          only({"coordinator", "admin"}, DONE, variant_other=MISSING)),
+    "reports.index": (only({"coordinator", "admin"}), None),
+    "reports.charts_page": (only({"coordinator", "admin"}), None),
+    "reports.drilldown": (only({"coordinator", "admin"}, OK, variant_other=DENIED | MISSING), None),
+    "reports.export_completion": (only({"coordinator", "admin"}), None),
+    "reports.export_drilldown": (only({"coordinator", "admin"}, OK, variant_other=DENIED | MISSING), None),
+    "reports.export_enrolments": (only({"coordinator", "admin"}), None),
+    "enrolments.upload": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE | BAD)),
+    "enrolments.confirm": (None, only({"coordinator", "admin"}, DONE | BAD)),
+    "api.tokens": (signed_in(), signed_in(DONE)),
+    "api.revoke": (None, lambda r, v: LOGIN if r == "anonymous" else ({302} if r == "trainee" and v == "own"
+                                                                      else MISSING)),
+    "api_v1.openapi": (public(), None),
+    "api_v1.courses": (api(), None),
+    "api_v1.completion": (api(), None),
+    "api_v1.drilldown": (api(), None),
+    "api_v1.trainee_enrolments": (api(), None),
+    "api_v1.unknown": (public({401}), None),  # the API asks for a token before anything else
+}
+# Authoring of one course: its staff and admins; an instructor of another course gets 403.
+for _endpoint in ("course", "publish", "status", "add_module", "module", "move", "delete", "lesson", "quiz",
+                  "question", "gift", "regrade", "staff", "download", "dashboard", "analysis"):
+    EXPECT[f"authoring.{_endpoint}"] = (
+        lambda r, v: LOGIN if r == "anonymous" else (OK if r == "admin" or (r == "instructor" and v == "own")
+                                                    else DENIED),
+        lambda r, v: LOGIN if r == "anonymous" else (DONE | BAD if r == "admin" or (r == "instructor" and v == "own")
+                                                    else DENIED))
+_GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
+
+
+@pytest.fixture()
+def matrix_world(db, world, tmp_path):
+    """Two published courses (the instructor is on the staff of one), trainees of two institutions
+    enrolled with attempts and certificates, an API token."""
+    from lms.api.models import ApiToken
+    from lms.packages.importer import import_course
+    from lms.packages.reader import read_package
+    from tests.packages.sample import write_sample
+
+    for slug in ("alpha", "beta"):
+        spec, _ = read_package(write_sample(tmp_path, slug))
+        import_course(spec, publish=True)
+    alpha = db.session.scalar(select(Course).where(Course.slug == "alpha"))
+    beta = db.session.scalar(select(Course).where(Course.slug == "beta"))
+    make_staff(alpha, world["instructor"])
+    other_instructor = make_user("inst2@example.org", "Other Instructor", "instructor")
+    make_staff(beta, other_instructor)
+    from lms.core.security import new_token
+
+    for key in ("trainee", "other_trainee"):
+        _token, digest = new_token()
+        api_token = ApiToken(user_id=world[key].id, name="matrix", token_hash=digest, prefix="matrix")
+        db.session.add(api_token)
+        db.session.commit()
+        world[f"{key}_token_id"] = api_token.id
+    return {"alpha": alpha, "beta": beta}
+
+
+def restore(db, world, ids) -> None:
+    """Undo what an allowed form post may have done, so every request meets the same data."""
+    from sqlalchemy import delete, update
+
+    from lms.api.models import ApiToken
+    from lms.auth.models import User
+    from lms.catalog.models import Lesson, Module
+    from lms.learning.models import Enrolment
+    from lms.quizzes.models import Question, Quiz
+
+    db.session.rollback()
+    for model in (Module, Lesson, Quiz, Question):
+        db.session.execute(update(model).values(retired=False))
+    db.session.execute(update(Course).values(status="published", enrolment_key_hash=None))
+    prepared = [world["trainee"].id, world["other_trainee"].id]
+    extra = select(Enrolment.id).where((Enrolment.user_id.not_in(prepared)) | (Enrolment.course_id != db.session.scalar(
+        select(Course.id).where(Course.slug == "alpha"))))
+    extra_ids = db.session.scalars(extra).all()
+    if extra_ids:
+        db.session.execute(delete(QuizAttempt).where(QuizAttempt.enrolment_id.in_(extra_ids)))
+        db.session.execute(delete(Enrolment).where(Enrolment.id.in_(extra_ids)))
+    db.session.execute(update(User).values(active=True))
+    db.session.execute(update(ApiToken).values(revoked_at=None))
+    db.session.execute(update(Certificate).values(revoked_at=None, revoked_reason=None, revoked_by_id=None))
+    db.session.commit()
+
+
+def prepare(app, db, world, matrix_world):
+    """Trainees' own data made through the pages: enrolment, an attempt, a completion and its certificate."""
+    from tests.helpers import Auth
+
+    ids = {}
+    for key in ("trainee", "other_trainee"):
+        client = app.test_client()
+        auth = Auth(client)
+        auth.login(world[key].email)
+        for page in ("/privacy",):
+            client.get(page)
+        _acknowledge(client)
+        auth.post("/courses/alpha/enrol", {}, form_page="/courses/alpha")
+        client.get("/courses/alpha/lessons/intro")
+        client.get("/courses/alpha/lessons/second")
+        take_quiz(auth, db, "alpha", "check")
+        take_quiz(auth, db, "alpha", "final")
+        db.session.expire_all()
+        ids[key] = {
+            "attempt": db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == world[key].id)),
+            "certificate": db.session.scalar(select(Certificate.code).where(Certificate.user_id == world[key].id)),
+        }
+    return ids
+
+
+def _acknowledge(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    match = re.search(r'action="/privacy/acknowledge".*?name="csrf_token"[^>]*value="([^"]+)"', page, re.S)
+    if match:
+        client.post("/privacy/acknowledge", data={"csrf_token": match.group(1)})
+
+
+def params(rule, role, variant, world, ids):
+    """Values for a route's arguments: the role's own objects, or another institution's or course's."""
+    own = variant == "own"
+    trainee_key = "trainee" if own or role not in ("trainee",) else "other_trainee"
+    if role == "trainee":
+        trainee_key = "trainee" if own else "other_trainee"
+    user = world["trainee"] if own else world["other_trainee"]
+    institution = world["ua"] if own else world["ge"]
+    course = "alpha" if own else "beta"
+    values = {
+        "slug": course, "lesson": "intro", "quiz": "check", "question": "q-single", "module": "basics",
+        "kind": "lessons", "item": "intro", "path": "basics/pixel.png", "fmt": "csv",
+        "user_id": str(user.id), "institution_id": str(institution.id), "token": "not-a-real-token",
+        "attempt_id": str(ids[trainee_key]["attempt"]), "anything": "nothing-here",
+        "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
+    }
+    if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
+        values["slug"] = "alpha" if own or role != "instructor" else "beta"
+        if role == "trainee" and not own:
+            values["slug"] = "beta"  # a course the trainee is not enrolled in
+    if rule.endpoint.startswith("reports.") or rule.endpoint == "api_v1.drilldown":
+        values["code"] = institution.code
+        values["slug"] = "alpha"
+    else:
+        values["code"] = ids["trainee" if own else "other_trainee"]["certificate"]
+    if rule.endpoint.startswith("learning.") and rule.endpoint in ("learning.certificate_pdf",):
+        holder = "trainee" if own else "other_trainee"
+        values["code"] = ids[holder]["certificate"]
+    if rule.endpoint in ("learning.verify", "learning.revoke"):
+        values["code"] = ids["trainee"]["certificate"]
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", values[name], path)
+    return path
+
+
+def test_every_route_for_every_role(app, db, world, matrix_world):
+    ids = prepare(app, db, world, matrix_world)
+    rules = [r for r in app.url_map.iter_rules()]
+    missing = sorted({r.endpoint for r in rules} - set(EXPECT))
+    assert not missing, f"routes without an access expectation: {missing}"
+    from tests.helpers import Auth
+
+    failures, checked = [], 0
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            key = role if role != "coordinator" else "coordinator"
+            Auth(client).login(world[key].email, PASSWORD)
+            _acknowledge(client)
+        token = None
+        for method in ("GET", "POST"):
+            for rule in sorted(rules, key=lambda r: r.rule):
+                if method not in rule.methods or rule.endpoint in ("auth.logout", "main.language"):
+                    continue
+                get_rule, post_rule = EXPECT[rule.endpoint]
+                expectation = get_rule if method == "GET" else post_rule
+                if expectation is None:
+                    continue
+                variants = ("own", "other") if rule.arguments - {"filename", "fmt", "token", "anything"} else ("own",)
+                for variant in variants:
+                    url = params(rule, role, variant, world, ids)
+                    if method == "POST":
+                        if token is None or role == "anonymous":
+                            page = client.get("/login" if role == "anonymous" else "/profile")
+                            found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+                            token = found.group(1) if found else ""
+                        response = client.post(url, data={"csrf_token": token})
+                    else:
+                        response = client.get(url)
+                    checked += 1
+                    if method == "POST" and response.status_code < 400:
+                        restore(db, world, ids)
+                    expected = expectation(role, variant)
+                    if response.status_code not in expected:
+                        failures.append(f"{role:<11} {variant:<5} {method} {url} -> {response.status_code}, "
+                                        f"expected {sorted(expected)}")
+                    if role != "anonymous" and response.status_code == 302 and "/login" in response.headers.get(
+                            "Location", "") and rule.endpoint not in ("auth.login",):
+                        # the session was lost (e.g. an account deactivated by an allowed post): sign in again
+                        Auth(client).login(world[role].email, PASSWORD)
+                        _acknowledge(client)
+                        token = None
+    print(f"access matrix: {checked} requests over {len(rules)} routes x {len(ROLES)} roles")
+    assert not failures, "\n".join(failures[:40])
