@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= auto
 
-.PHONY: run test test-sqlite test-postgres install system-deps translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres test-security install system-deps translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +27,14 @@ run: install
 	$(BIN)/lms demo
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
-# Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates.
+# Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,
+# LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v libreoffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing$$missing"; \
@@ -60,6 +63,20 @@ test-postgres:
 	else \
 		echo "SKIPPED: PostgreSQL does not answer on 127.0.0.1:5432 (set LMS_TEST_POSTGRES_URL)"; \
 	fi
+
+# sqlmap against the sign-in form, the catalogue search, the report filters and the API (PostgreSQL).
+test-security: install
+	@echo "== security scans (marker: security) =="
+	$(BIN)/pytest -q -m security tests/security_scan
+
+# Benchmarks (not part of `make test`: minutes, not seconds). `make bench SIZE=L`; the database is
+# LMS_DATABASE_URL when set, else a SQLite file per size under instance/bench/ (generated when empty).
+SIZE ?= M
+BENCH_ARGS ?=
+bench: install system-deps
+	@mkdir -p instance/bench
+	LMS_DATABASE_URL="$${LMS_DATABASE_URL:-sqlite:///$(CURDIR)/instance/bench/bench-$(SIZE).sqlite3}" \
+		$(BIN)/lms bench run --size $(SIZE) $(BENCH_ARGS)
 
 # Re-extract the interface strings and merge them into every catalogue (then translate the new ones).
 extract-messages: $(STAMP)

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, g, request, session
 from flask_login import current_user
 
-from lms.extensions import babel, csrf, db, login_manager, migrate
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (
@@ -18,7 +18,12 @@ BLUEPRINTS = (
     "lms.learning.views",
     "lms.quizzes.views",
     "lms.authoring.views",
+    "lms.audit.views",
     "lms.privacy.views",
+    "lms.reports.views",
+    "lms.enrolments.views",
+    "lms.api.views",
+    "lms.api.v1",
 )
 
 
@@ -62,13 +67,14 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
-    from lms.auth.queries import user_by_id
+    from lms.auth.queries import signed_in_user
 
-    login_manager.user_loader(user_by_id)
+    login_manager.user_loader(signed_in_user)
 
     from lms.core.db import configure_sqlite
 

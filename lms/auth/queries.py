@@ -16,6 +16,13 @@ def user_by_id(user_id: str | int) -> User | None:
         return None
 
 
+def signed_in_user(user_id: str | int) -> User | None:
+    """The account of a session (Flask-Login's loader): None once it is deactivated or anonymised, so an
+    open session ends with the account's right to sign in."""
+    user = user_by_id(user_id)
+    return user if user is not None and user.active else None
+
+
 def user_by_email(email: str) -> User | None:
     """The account with this email, compared case-insensitively."""
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))

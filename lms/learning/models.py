@@ -89,7 +89,8 @@ class Certificate(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
-    holder_name: Mapped[str] = mapped_column(String(200))
+    # NULL once the holder was anonymised: the certificate still verifies, without a name.
+    holder_name: Mapped[str | None] = mapped_column(String(200))
     course_title: Mapped[str] = mapped_column(String(200))
     institution_name: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -79,6 +79,17 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: 
     enrolment is kept as history. Self-enrolment needs a published course that allows it and, when
     the course has one, its enrolment key.
     """
+    enrolment, created, changed = prepare_enrolment(trainee, course, actor=actor, source=source, due_at=due_at,
+                                                    key=key)
+    if created or changed:
+        db.session.commit()
+    return enrolment, created
+
+
+def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "self", due_at: datetime | None = None,
+                      key: str | None = None) -> tuple[Enrolment, bool, bool]:
+    """The work of `enrol` without the commit, for callers that enrol many in one transaction (bulk
+    enrolment); returns (enrolment, created, due date changed). The caller commits."""
     from lms.core.security import check_password
 
     if course.status != "published":
@@ -92,8 +103,8 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: 
                 existing.due_at = due_at
                 audit.record("enrolment.due_changed", actor=actor, target=existing,
                              institution_id=trainee.institution_id, due_at=due_at.isoformat())
-                db.session.commit()
-            return existing, False
+                return existing, False, True
+            return existing, False, False
     if source == "self":
         if not course.self_enrolment:
             raise EnrolmentError("no_self_enrolment")
@@ -110,8 +121,7 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: 
     db.session.flush()
     audit.record("enrolment.created", actor=actor or trainee, target=enrolment, institution_id=trainee.institution_id,
                  course=course.slug, source=source, cycle=cycle)
-    db.session.commit()
-    return enrolment, True
+    return enrolment, True, False
 
 
 def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:

@@ -1,0 +1,144 @@
+"""Marshmallow schemas of the API: the query parameters it reads and the JSON it returns.
+
+They validate requests (a bad parameter is a 400 naming it) and shape responses, and the OpenAPI
+description is generated from them (`lms.api.spec`). Field names of report rows are the column
+names of the CSV exports.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from lms.reports.queries import MAX_PAGE, MAX_PER_PAGE, SORTS
+
+# No control characters (they have no business in a code or slug, and PostgreSQL refuses NUL).
+PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
+
+class QuerySchema(Schema):
+    """Base of query-string schemas: unknown parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class PageQuery(QuerySchema):
+    """Pagination."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
+                          metadata={"description": "Page number, from 1."})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE),
+                              metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."})
+
+
+class PeriodQuery(PageQuery):
+    """The enrolment and completion periods (whole days in UTC, both ends included; a period whose end
+    comes before its start matches nothing)."""
+
+    enrolled_from = fields.Date(metadata={"description": "Enrolled on or after (YYYY-MM-DD)."})
+    enrolled_to = fields.Date(metadata={"description": "Enrolled on or before (YYYY-MM-DD)."})
+    completed_from = fields.Date(metadata={"description": "Completed on or after (YYYY-MM-DD)."})
+    completed_to = fields.Date(metadata={"description": "Completed on or before (YYYY-MM-DD)."})
+
+
+class ReportQuery(PeriodQuery):
+    """The completion report's filters."""
+
+    course = fields.String(validate=[validate.Length(min=1, max=80), PRINTABLE],
+                           metadata={"description": "Course slug."})
+    institution = fields.String(validate=[validate.Length(min=1, max=32), PRINTABLE],
+                                metadata={"description": "Institution code (coordinators: only their own counts)."})
+    country = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"),
+                            metadata={"description": "ISO 3166-1 alpha-2 country code of the institution."})
+
+
+class DrilldownQuery(PeriodQuery):
+    """The drill-down's periods, sort order and page."""
+
+    sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
+
+
+class ErrorSchema(Schema):
+    """An error: a stable code, a message, and per-parameter problems for a 400."""
+
+    error = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")
+
+
+class PageSchema(Schema):
+    """Pagination of a list."""
+
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class CourseSchema(Schema):
+    """A course of the catalogue."""
+
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    language = fields.String(required=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True)
+    estimated_hours = fields.Float(required=True)
+
+
+class CoursePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CourseSchema), required=True)
+
+
+class CompletionRowSchema(Schema):
+    """A row of the completion report (field names as in the CSV export)."""
+
+    institution_code = fields.String(allow_none=True)
+    institution_name = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    course_slug = fields.String(allow_none=True)
+    course_title = fields.String(allow_none=True)
+    enrolled = fields.Integer(required=True)
+    not_started = fields.Integer(required=True)
+    in_progress = fields.Integer(required=True)
+    completed = fields.Integer(required=True)
+    completion_rate_percent = fields.Float(allow_none=True, attribute="completion_rate")
+    pass_rate_percent = fields.Float(allow_none=True, attribute="pass_rate")
+    final_submitted = fields.Integer(required=True, metadata={"description": "Trainees who submitted the final."})
+    final_passed = fields.Integer(required=True, metadata={"description": "Trainees who passed the final."})
+    average_best_score_percent = fields.Float(allow_none=True, attribute="average_best_score")
+    median_days_to_completion = fields.Float(allow_none=True, attribute="median_days")
+    last_activity_at = fields.DateTime(allow_none=True)
+
+
+class CompletionReportSchema(PageSchema):
+    items = fields.List(fields.Nested(CompletionRowSchema), required=True)
+    totals = fields.Nested(CompletionRowSchema, required=True)
+
+
+class EnrolmentRowSchema(Schema):
+    """A trainee's current enrolment with its figures (field names as in the CSV export)."""
+
+    enrolment_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    institution_code = fields.String(required=True)
+    institution_name = fields.String(required=True)
+    country = fields.String(required=True)
+    course_slug = fields.String(required=True)
+    course_title = fields.String(required=True)
+    trainee_name = fields.String(required=True, attribute="name")
+    trainee_email = fields.String(required=True, attribute="email")
+    status = fields.String(required=True, attribute="state",
+                           validate=validate.OneOf(("not_started", "in_progress", "completed")))
+    progress_percent = fields.Integer(required=True, attribute="progress")
+    best_score_percent = fields.Float(allow_none=True, attribute="course_score")
+    attempts = fields.Integer(required=True)
+    enrolled_on = fields.Date(required=True)
+    due_on = fields.Date(allow_none=True)
+    completed_on = fields.Date(allow_none=True)
+    last_activity_at = fields.DateTime(allow_none=True)
+    certificate_code = fields.String(allow_none=True)
+
+
+class EnrolmentPageSchema(PageSchema):
+    items = fields.List(fields.Nested(EnrolmentRowSchema), required=True)

@@ -1,0 +1,176 @@
+"""/api/v1: read-only JSON API secured by personal access tokens (`Authorization: Bearer <token>`).
+
+The token acts as its user: the same filters, scoping and permissions as the pages. Session
+cookies are ignored (no request is authenticated by them) and CSRF does not apply; every route
+is GET. Report reads are audited like exports (via "api"). The OpenAPI description is generated
+from the declarations in this module (`lms.api.spec`) and served at /api/v1/openapi.json.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select, true
+from werkzeug.exceptions import HTTPException
+
+from lms.api import schemas, services
+from lms.api.spec import build, error_response, operation
+from lms.auth.models import User
+from lms.catalog.models import Course
+from lms.catalog.queries import course_by_slug
+from lms.core import clock
+from lms.core.permissions import (
+    can_edit_course, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
+)
+from lms.extensions import csrf, db
+from lms.reports import queries
+from lms.reports.filters import ReportFilters
+from lms.reports.services import record_export
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # tokens, not cookies, authenticate here, and nothing is written through it
+
+PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+INT_MAX = 2**31 - 1
+
+
+@bp.before_request
+def authenticate_token():
+    """Every API request but the description needs a valid token; the session is never used."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = services.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        response = error_response(401, "unauthorized", "Send a valid token: Authorization: Bearer <token>.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
+        return response
+    g.api_user = user
+    return None
+
+
+@bp.after_request
+def no_caching(response):
+    """API answers hold personal data and depend on the token: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Authorization"
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def json_error(error: HTTPException):
+    """Errors of the API in JSON, like its answers."""
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed"}.get(error.code, "error")
+    response = error_response(error.code or 500, code, error.description or code)
+    if error.code == 405:
+        response.headers["Allow"] = dict(error.get_headers()).get("Allow", "GET")
+    return response
+
+
+def _page_dict(page, items) -> dict:
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
+def _filters(args: dict, **fixed) -> ReportFilters:
+    values = {k: args.get(k) for k in ("course", "institution", "country", "enrolled_from", "enrolled_to",
+                                       "completed_from", "completed_to")}
+    if values["country"]:
+        values["country"] = values["country"].upper()
+    values.update(fixed)
+    return ReportFilters(**{k: v for k, v in values.items() if v})
+
+
+def _forbidden():
+    return error_response(403, "forbidden", "The token's user may not see reports.")
+
+
+def _not_found():
+    return error_response(404, "not_found", "Not found.")
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API (public)."""
+    return jsonify(build("api_v1", "IBM Training API", "1.0.0",
+                         "Read-only access to courses, completion reports and enrolments, as the token's user."))
+
+
+@bp.route("/courses")
+@operation(summary="Courses", response=schemas.CoursePageSchema, query=schemas.PageQuery, errors=(400, 401),
+           tag="courses")
+def courses(args):
+    """Published courses, and drafts for course editors; by title."""
+    user = g.api_user
+    query = select(Course).order_by(Course.title, Course.id)
+    if not can_edit_course(user, None):
+        query = query.where(Course.status == "published")
+    page = db.paginate(query, page=args["page"], per_page=args["per_page"], max_per_page=queries.MAX_PER_PAGE,
+                       error_out=False)
+    return _page_dict(queries.Page(page.items, args["page"], args["per_page"], page.total), page.items)
+
+
+@bp.route("/reports/completion")
+@operation(summary="Completion report", response=schemas.CompletionReportSchema, query=schemas.ReportQuery,
+           errors=(400, 401, 403))
+def completion(args):
+    """One row per institution and course (paginated), with totals over all rows. Coordinators see only
+    their own institution, whatever the filters say."""
+    user = g.api_user
+    if not can_view_reports(user):
+        return _forbidden()
+    filters, now = _filters(args), clock.now()
+    total = queries.count_completion_rows(user, filters, now)
+    report = queries.completion_report(user, filters, now, limit=args["per_page"],
+                                       offset=(args["page"] - 1) * args["per_page"])
+    record_export(user, "export.completion_report", "json", filters, len(report.rows), via="api")
+    return {**_page_dict(queries.Page(report.rows, args["page"], args["per_page"], total), report.rows),
+            "totals": report.totals}
+
+
+@bp.route("/reports/completion/<code>/<slug>")
+@operation(summary="Drill-down: the trainees of an institution in a course", response=schemas.EnrolmentPageSchema,
+           query=schemas.DrilldownQuery, errors=(400, 401, 403, 404),
+           path_params=({"name": "code", "description": "Institution code.", "schema": {"type": "string"}},
+                        {"name": "slug", "description": "Course slug.", "schema": {"type": "string"}}))
+def drilldown(args, code: str, slug: str):
+    """Status, progress, best score, attempts, dates and certificate of each trainee, sorted and paginated."""
+    user = g.api_user
+    if not can_view_reports(user):
+        return _forbidden()
+    institution = queries.visible_institution(user, code)
+    if institution is None or not can_view_institution_reports(user, institution) or "\x00" in slug:
+        return _not_found()
+    course = course_by_slug(slug)
+    if course is None:
+        return _not_found()
+    filters = _filters(args, course=course.slug, institution=institution.code)
+    page = queries.enrolment_page(user, filters, sort=args["sort"], descending=args["order"] == "desc",
+                                  page=args["page"], per_page=args["per_page"])
+    record_export(user, "export.drilldown", "json", filters, len(page.items), via="api",
+                  institution_id=institution.id)
+    return _page_dict(page, page.items)
+
+
+@bp.route(f"/trainees/<int(max={INT_MAX}):user_id>/enrolments")
+@operation(summary="A trainee's current enrolments", response=schemas.EnrolmentPageSchema,
+           query=schemas.PageQuery, errors=(400, 401, 404), tag="enrolments",
+           path_params=({"name": "user_id", "description": "The trainee's account id.",
+                         "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},))
+def trainee_enrolments(args, user_id: int):
+    """The trainee's current enrolment cycles with their figures: for the trainee, admins and the trainee's
+    coordinator (anyone else gets 404)."""
+    user = g.api_user
+    trainee = db.session.get(User, user_id)
+    if trainee is None or not can_view_enrolments_of(user, trainee):
+        return _not_found()
+    page = queries.enrolment_page(user, ReportFilters(), sort="course", page=args["page"],
+                                  per_page=args["per_page"], user_id=trainee.id, scope=true())
+    if user.id != trainee.id:
+        record_export(user, "export.enrolments", "json", ReportFilters(), len(page.items), via="api",
+                      institution_id=trainee.institution_id)
+    return _page_dict(page, page.items)
+
+
+@bp.route("/<path:anything>")
+def unknown(anything: str):
+    """Anything else under /api/v1 is a JSON 404."""
+    return _not_found()

@@ -1,0 +1,242 @@
+"""The floors: the fastest plain way to do each workload's work, to measure the workload against.
+
+- completion report: one hand-written SQL statement with GROUP BY over the same enrolments
+  (GROUPING SETS and percentile_cont on PostgreSQL; a UNION ALL and window functions on SQLite),
+  giving the same figures, compared by `same_completion_figures`;
+- exports: the report's own SELECT run on a raw DB-API cursor (server-side on PostgreSQL) fed
+  straight to `csv.writer`, or to XlsxWriter's `write_row` in constant-memory mode;
+- quiz grading and bulk enrolment: the rows the service writes, inserted with one executemany per
+  table.
+"""
+from __future__ import annotations
+
+import csv
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import bindparam, event, text
+
+# --- completion report -----------------------------------------------------------------------------
+
+_COMMON = """
+WITH live_quiz AS (
+  SELECT q.id, q.course_id, q.is_final, m.position AS mpos, q.position AS qpos
+  FROM quizzes q JOIN modules m ON m.id = q.module_id
+  WHERE NOT q.retired AND NOT m.retired
+), final_quiz AS (
+  SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY course_id
+                  ORDER BY is_final DESC, mpos DESC, qpos DESC, id DESC) AS rn FROM live_quiz) r WHERE rn = 1
+), quiz_count AS (
+  SELECT course_id, count(*) AS n FROM live_quiz GROUP BY course_id
+), per_quiz AS (
+  SELECT a.enrolment_id, a.quiz_id, count(*) AS attempts,
+         max(CASE WHEN a.status <> 'in_progress' OR a.deadline_at < :limit THEN coalesce(a.percent, 0) END) AS best,
+         max(CASE WHEN a.passed THEN 1 ELSE 0 END) AS passed,
+         max(CASE WHEN a.status <> 'in_progress' OR a.deadline_at < :limit THEN 1 ELSE 0 END) AS submitted
+  FROM quiz_attempts a JOIN live_quiz q ON q.id = a.quiz_id
+  GROUP BY a.enrolment_id, a.quiz_id
+), per_enrolment AS (
+  SELECT p.enrolment_id, sum(p.attempts) AS attempts, sum(coalesce(p.best, 0)) AS score_sum,
+         max(CASE WHEN f.id IS NULL THEN 0 ELSE p.submitted END) AS final_submitted,
+         max(CASE WHEN f.id IS NULL THEN 0 ELSE p.passed END) AS final_passed
+  FROM per_quiz p LEFT JOIN final_quiz f ON f.id = p.quiz_id
+  GROUP BY p.enrolment_id
+), viewed AS (
+  SELECT lp.enrolment_id, count(*) AS n
+  FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id JOIN modules m ON m.id = l.module_id
+  WHERE NOT l.retired AND NOT m.retired
+  GROUP BY lp.enrolment_id
+), e AS (
+  SELECT u.institution_id, e.course_id, e.last_activity_at,
+         CASE WHEN e.status = 'completed' THEN 2
+              WHEN coalesce(v.n, 0) > 0 OR coalesce(pe.attempts, 0) > 0 THEN 1 ELSE 0 END AS state,
+         CASE WHEN qc.n > 0 THEN coalesce(pe.score_sum, 0) * 1.0 / qc.n END AS score,
+         coalesce(pe.final_submitted, 0) AS fs, coalesce(pe.final_passed, 0) AS fp,
+         CASE WHEN e.status = 'completed' THEN {days} END AS days
+  FROM enrolments e
+  JOIN users u ON u.id = e.user_id
+  JOIN institutions i ON i.id = u.institution_id
+  JOIN courses c ON c.id = e.course_id
+  LEFT JOIN viewed v ON v.enrolment_id = e.id
+  LEFT JOIN per_enrolment pe ON pe.enrolment_id = e.id
+  LEFT JOIN quiz_count qc ON qc.course_id = e.course_id
+  WHERE e.is_current AND u.role = 'trainee'
+)"""
+
+_FIGURES = """count(*) AS enrolled,
+  sum(CASE WHEN state = 0 THEN 1 ELSE 0 END) AS not_started,
+  sum(CASE WHEN state = 1 THEN 1 ELSE 0 END) AS in_progress,
+  sum(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS completed,
+  sum(fs) AS final_submitted, sum(fp) AS final_passed,
+  avg(CASE WHEN state > 0 THEN score END) AS average_best_score,
+  max(last_activity_at) AS last_activity_at"""
+
+POSTGRESQL = _COMMON.format(days="EXTRACT(EPOCH FROM (e.completed_at - e.enrolled_at)) / 86400.0") + f"""
+SELECT g.institution_id, g.course_id, i.code, c.slug, g.enrolled, g.not_started, g.in_progress, g.completed,
+       g.final_submitted, g.final_passed, g.average_best_score, g.median_days, g.last_activity_at
+FROM (SELECT institution_id, course_id, {_FIGURES},
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days
+      FROM e GROUP BY GROUPING SETS ((institution_id, course_id), ())) g
+LEFT JOIN institutions i ON i.id = g.institution_id LEFT JOIN courses c ON c.id = g.course_id
+"""
+
+# SQLite has neither GROUPING SETS nor percentile_cont: the totals are a second GROUP BY in the same
+# statement, and the median the mean of the one or two middle rows numbered by window functions.
+SQLITE = _COMMON.format(days="julianday(e.completed_at) - julianday(e.enrolled_at)") + f""",
+ranked AS (
+  SELECT e.*,
+         row_number() OVER (PARTITION BY institution_id, course_id, days IS NULL ORDER BY days) AS rn_g,
+         count(*) OVER (PARTITION BY institution_id, course_id, days IS NULL) AS n_g,
+         row_number() OVER (PARTITION BY days IS NULL ORDER BY days) AS rn_t,
+         count(*) OVER (PARTITION BY days IS NULL) AS n_t
+  FROM e
+)
+SELECT r.institution_id, r.course_id, i.code, c.slug, {_FIGURES},
+       avg(CASE WHEN days IS NOT NULL AND rn_g IN ((n_g + 1) / 2, (n_g + 2) / 2) THEN days END) AS median_days
+FROM ranked r JOIN institutions i ON i.id = r.institution_id JOIN courses c ON c.id = r.course_id
+GROUP BY r.institution_id, r.course_id
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, {_FIGURES},
+       avg(CASE WHEN days IS NOT NULL AND rn_t IN ((n_t + 1) / 2, (n_t + 2) / 2) THEN days END)
+FROM ranked
+"""
+
+
+def completion_floor(connection, limit) -> list:
+    """The completion figures per institution and course, and the totals (institution None), by hand."""
+    from lms.core.types import UTCDateTime
+
+    sql = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
+    return list(connection.execute(text(sql).bindparams(bindparam("limit", type_=UTCDateTime)), {"limit": limit}))
+
+
+def _round(value) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _figures(code, slug, enrolled, not_started, in_progress, completed, final_submitted, final_passed, score,
+             median) -> tuple:
+    return (code, slug, int(enrolled or 0), int(not_started or 0), int(in_progress or 0), int(completed or 0),
+            int(final_submitted or 0), int(final_passed or 0), _round(score), _round(median))
+
+
+def report_figures(report) -> dict:
+    """{(institution code, course slug): figures} of a CompletionReport, totals under (None, None)."""
+    figures = {(r.institution_code, r.course_slug): _figures(
+        r.institution_code, r.course_slug, r.enrolled, r.not_started, r.in_progress, r.completed,
+        r.final_submitted, r.final_passed, r.average_best_score, r.median_days) for r in report.rows}
+    t = report.totals
+    figures[(None, None)] = _figures(None, None, t.enrolled, t.not_started, t.in_progress, t.completed,
+                                     t.final_submitted, t.final_passed, t.average_best_score, t.median_days)
+    return figures
+
+
+def floor_figures(rows) -> dict:
+    """The same dict from the rows of `completion_floor`."""
+    return {(r.code, r.slug): _figures(r.code, r.slug, r.enrolled, r.not_started, r.in_progress, r.completed,
+                                       r.final_submitted, r.final_passed, r.average_best_score, r.median_days)
+            for r in rows}
+
+
+def same_completion_figures(report, floor_rows) -> None:
+    """Raise AssertionError unless the report and the floor give the same figures (means and medians
+    to 0.1, as the report rounds them; a float sum may differ in its last bit)."""
+    mine, theirs = report_figures(report), floor_figures(floor_rows)
+    if mine.keys() != theirs.keys():
+        raise AssertionError(f"report rows differ: {len(mine)} in the report, {len(theirs)} by hand")
+    for key, figures in mine.items():
+        other = theirs[key]
+        for a, b in zip(figures, other, strict=True):
+            if isinstance(a, float) and isinstance(b, float):
+                if abs(a - b) > 0.1001:
+                    raise AssertionError(f"{key}: {figures} != {other}")
+            elif a != b:
+                raise AssertionError(f"{key}: {figures} != {other}")
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+class _Captured(Exception):
+    pass
+
+
+def capture_statement(engine, statement) -> tuple[str, object]:
+    """The SQL text and DB-API parameters SQLAlchemy would send for `statement` (not executed)."""
+    seen: dict = {}
+
+    def grab(_conn, _cursor, sql, parameters, _context, _executemany):
+        seen["sql"], seen["parameters"] = sql, parameters
+        raise _Captured
+
+    with engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute", grab)
+        try:
+            conn.execute(statement)
+        except _Captured:
+            pass
+        finally:
+            event.remove(conn, "before_cursor_execute", grab)
+            conn.rollback()
+    return seen["sql"], seen["parameters"]
+
+
+class CountingSink:
+    """A file-like object that only counts what is written (the floor's "network")."""
+
+    def __init__(self):
+        self.bytes = 0
+
+    def write(self, data: str) -> int:
+        self.bytes += len(data)
+        return len(data)
+
+
+def raw_rows(engine, sql: str, parameters, batch: int = 1000):
+    """Iterate the rows of `sql` from a raw DB-API cursor (a server-side one on PostgreSQL)."""
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            cursor = raw.driver_connection.cursor(name="bench_floor")
+            cursor.itersize = batch
+        else:
+            cursor = raw.cursor()
+            cursor.arraysize = batch
+        cursor.execute(sql, parameters)
+        yield from cursor
+        cursor.close()
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def csv_floor(engine, sql: str, parameters) -> int:
+    """The export's rows from its own SELECT, written by csv.writer; returns the number of rows."""
+    sink = CountingSink()
+    writer = csv.writer(sink, lineterminator="\r\n")
+    rows = 0
+    for row in raw_rows(engine, sql, parameters):
+        writer.writerow(row)
+        rows += 1
+    return rows
+
+
+def xlsx_floor(engine, sql: str, parameters) -> int:
+    """The same rows written by XlsxWriter directly (constant memory) to a temporary file."""
+    import xlsxwriter
+
+    with tempfile.TemporaryFile() as output:
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "remove_timezone": True})
+        sheet = workbook.add_worksheet("Enrolments")
+        rows = 0
+        for rows, row in enumerate(raw_rows(engine, sql, parameters), start=1):
+            sheet.write_row(rows, 0, row)
+        workbook.close()
+    return rows
+
+
+def insert_rows(connection, table, rows: list[dict]) -> None:
+    """One executemany of `rows` into `table` (Core insert, no ORM)."""
+    if rows:
+        connection.execute(table.insert(), rows)

@@ -1,0 +1,156 @@
+"""Measuring a workload against its floor: interleaved repetitions, medians, queries, peak memory.
+
+Repetitions alternate (workload, floor, workload, floor, ...) so that whatever else the machine
+is doing slows both alike. Queries are counted with a SQLAlchemy `before_cursor_execute` event
+on the engine; peak memory is the peak of Python allocations (tracemalloc) during one extra,
+untimed run of each, because tracing slows the code it traces.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+
+
+class QueryCounter:
+    """Counts the statements sent to the database by every connection of an engine."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _on_execute(self, *_args, **_kwargs):
+        self.count += 1
+
+    def __enter__(self) -> QueryCounter:
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+@contextmanager
+def counting(engine):
+    """`with counting(engine) as counter: ...; counter.count` is the number of statements."""
+    counter = QueryCounter(engine)
+    with counter:
+        yield counter
+
+
+@dataclass
+class Workload:
+    """A piece of work and its floor. `setup`/`floor_setup` run untimed before each repetition,
+    `cleanup` once after all of them; `check(result, floor_result)` may raise if they differ."""
+
+    name: str
+    run: Callable[[], object]
+    floor: Callable[[], object]
+    floor_name: str
+    repeat: int
+    setup: Callable[[], None] | None = None
+    floor_setup: Callable[[], None] | None = None
+    after: Callable[[], None] | None = None
+    floor_after: Callable[[], None] | None = None
+    cleanup: Callable[[], None] | None = None
+    check: Callable[[object, object], None] | None = None
+    memory: bool = False
+    note: str = ""
+
+
+@dataclass
+class Result:
+    """The measurements of one workload."""
+
+    name: str
+    floor_name: str
+    times: list[float] = field(default_factory=list)
+    floor_times: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    floor_queries: list[int] = field(default_factory=list)
+    peak_bytes: int | None = None
+    floor_peak_bytes: int | None = None
+    error: str | None = None
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def floor_median(self) -> float | None:
+        return statistics.median(self.floor_times) if self.floor_times else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.median is None or not self.floor_median:
+            return None
+        return self.median / self.floor_median
+
+    @property
+    def queries_per_run(self) -> int | None:
+        return max(self.queries) if self.queries else None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "floor": self.floor_name, "median_s": self.median,
+                "floor_median_s": self.floor_median, "ratio": self.ratio, "queries": self.queries_per_run,
+                "floor_queries": max(self.floor_queries) if self.floor_queries else None,
+                "peak_bytes": self.peak_bytes, "floor_peak_bytes": self.floor_peak_bytes, "times_s": self.times,
+                "floor_times_s": self.floor_times, "error": self.error, "note": self.note}
+
+
+def _timed(engine, prepare, work, after) -> tuple[float, int, object]:
+    if prepare:
+        prepare()
+    with counting(engine) as counter:
+        started = time.perf_counter()
+        value = work()
+        elapsed = time.perf_counter() - started
+    if after:
+        after()
+    return elapsed, counter.count, value
+
+
+def _peak(prepare, work, after) -> int:
+    if prepare:
+        prepare()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        work()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    if after:
+        after()
+    return peak
+
+
+def measure(workload: Workload, engine, repeat: int | None = None) -> Result:
+    """Run the workload and its floor alternately `repeat` times; check their results agree."""
+    result = Result(workload.name, workload.floor_name, note=workload.note)
+    try:
+        for _ in range(repeat or workload.repeat):
+            elapsed, queries, value = _timed(engine, workload.setup, workload.run, workload.after)
+            result.times.append(elapsed)
+            result.queries.append(queries)
+            floor_elapsed, floor_queries, floor_value = _timed(engine, workload.floor_setup, workload.floor,
+                                                               workload.floor_after)
+            result.floor_times.append(floor_elapsed)
+            result.floor_queries.append(floor_queries)
+            if workload.check:
+                workload.check(value, floor_value)
+        if workload.memory:
+            result.peak_bytes = _peak(workload.setup, workload.run, workload.after)
+            result.floor_peak_bytes = _peak(workload.floor_setup, workload.floor, workload.floor_after)
+    except Exception as exc:  # noqa: BLE001 - one failed workload must not hide the others' figures
+        result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    finally:
+        if workload.cleanup:
+            workload.cleanup()
+    return result

@@ -1,0 +1,162 @@
+"""`make bench`: run every workload against its floor on generated data and print the table.
+
+The database is LMS_DATABASE_URL (make bench: a SQLite file under instance/bench/ unless set); an
+empty one is first filled with `--size` (M by default). The table gives, per workload: the median
+time, the floor and its median time, their ratio, the SQL statements per run (per request for
+pages), and the peak of Python memory during an export. The throughput run follows.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import func, select
+
+from lms.bench.measure import Result, measure
+
+# Repetitions of each kind of workload (each repetition runs the workload and its floor once).
+REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1}
+REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1}
+TARGETS = {
+    "completion report, all institutions": ("ratio", 2.0),
+    "CSV export, all enrolments": ("ratio", 1.5),
+    "quiz submit + grading (20 questions)": ("ratio", 3.0),
+}
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 0.001:
+        return f"{value * 1e6:,.0f} µs"
+    if value < 1:
+        return f"{value * 1000:,.1f} ms"
+    return f"{value:,.2f} s"
+
+
+def _bytes(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value / 2**20:,.1f} MiB" if value >= 2**20 else f"{value / 1024:,.0f} KiB"
+
+
+def format_table(results: Iterable[Result]) -> list[str]:
+    """The results as a text table (one line per workload, then the failures, then the targets)."""
+    header = (f"{'workload':<38} {'median':>10}  {'floor':<31} {'floor med.':>10} {'ratio':>8} {'queries':>7} "
+              f"{'peak mem':>10} {'floor mem':>10}")
+    lines = [header, "-" * len(header)]
+    failures = []
+    for r in results:
+        if r.error:
+            failures.append(f"FAILED {r.name}: {r.error}")
+        ratio = "—" if r.ratio is None else f"{r.ratio:,.2f}×"
+        queries = "—" if r.queries_per_run is None else str(r.queries_per_run)
+        lines.append(f"{r.name:<38} {_seconds(r.median):>10}  {r.floor_name:<31} {_seconds(r.floor_median):>10} "
+                     f"{ratio:>8} {queries:>7} {_bytes(r.peak_bytes):>10} {_bytes(r.floor_peak_bytes):>10}")
+    for r in results:
+        target = TARGETS.get(r.name)
+        if target and r.ratio is not None:
+            verdict = "met" if r.ratio <= target[1] else f"MISSED by {r.ratio / target[1]:.1f}×"
+            lines.append(f"target: {r.name} at most {target[1]}× its floor: {r.ratio:.2f}× ({verdict})")
+    return lines + failures
+
+
+def machine() -> str:
+    """CPU model, cores and Python version of this machine."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def data_summary(engine) -> dict[str, int]:
+    """Row counts of the tables that grow with the data."""
+    from lms.auth.models import User
+    from lms.learning.models import Enrolment
+    from lms.quizzes.models import AttemptAnswer, QuizAttempt
+
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(model)).scalar_one()
+                for name, model in (("users", User.__table__), ("enrolments", Enrolment.__table__),
+                                    ("attempts", QuizAttempt.__table__), ("answers", AttemptAnswer.__table__))}
+
+
+def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
+    """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
+    from lms.bench import workloads
+
+    repeats = REPEATS_LARGE if large else REPEATS
+    wanted = [w.lower() for w in only]
+
+    def selected(name: str) -> bool:
+        return not wanted or any(w in name.lower() for w in wanted)
+
+    makers = [
+        ("page", lambda: workloads.page_workloads(context, repeats["page"])),
+        ("quiz", lambda: [workloads.quiz_workload(context, repeats["quiz"])]),
+        ("report", lambda: [workloads.report_workload(context, repeats["report"])]),
+        ("export", lambda: workloads.export_workloads(context, repeats["export"])),
+        ("bulk", lambda: [workloads.bulk_workload(context, repeats["bulk"])]),
+    ]
+    names = {"page": ["catalogue page", "course page", "lesson page", "quiz page", "my learning page"],
+             "quiz": ["quiz submit + grading"], "report": ["completion report"],
+             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"]}
+    chosen = []
+    for kind, make in makers:
+        if any(selected(n) for n in names[kind]):
+            chosen.extend(w for w in make() if selected(w.name))
+    return chosen
+
+
+def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...] = (), throughput: bool = True,
+            duration: int = 10, json_path: str | None = None, out: Callable[[str], None] = print) -> bool:
+    """Generate `size` if the database is empty, run the workloads and the throughput run, print."""
+    from flask_migrate import upgrade
+
+    from lms.bench.app import create_bench_app
+    from lms.bench.generator import generate, is_empty
+    from lms.bench.throughput import run_throughput
+    from lms.bench.workloads import find_context, page_urls
+    from lms.extensions import db
+
+    app = create_bench_app()
+    with app.app_context():
+        upgrade()
+        engine = db.engine
+        url = engine.url.render_as_string(hide_password=True)
+        if is_empty(engine):
+            out(f"{url} is empty: generating size {size.name} first")
+            generate(engine, size, seed, out=out)
+        context = find_context(app)
+        counts = data_summary(engine)
+        version = engine.dialect.server_version_info
+        out(f"database: {url} ({engine.dialect.name} {'.'.join(map(str, version or ()))})")
+        out("data: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
+        out(f"machine: {machine()}")
+        results = []
+        for workload in build_workloads(context, counts["enrolments"] > 200_000, only):
+            out(f"running {workload.name} against {workload.floor_name} ...")
+            results.append(measure(workload, engine, repeat))
+        lesson_path = page_urls(context)["lesson page"]
+        environ = {"LMS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                   "LMS_INSTANCE_PATH": app.config["INSTANCE_PATH"]}
+        db.session.remove()
+    out("")
+    for line in format_table(results):
+        out(line)
+    load = None
+    if throughput and not only:
+        load = run_throughput(duration=duration, lesson_path=lesson_path, environ=environ)
+        for line in load.lines():
+            out(line)
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"database": url, "data": counts, "machine": machine(),
+                       "results": [r.as_dict() for r in results],
+                       "throughput": load.as_dict() if load else None}, f, indent=2)
+    return not any(r.error for r in results) and not (load and any(r.error for r in load.runs))

@@ -1,0 +1,302 @@
+"""Bulk enrolment from a CSV file: a dry-run plan, then applying it in one transaction or not at all.
+
+The file has a header row with the columns `email`, `name` and `courses` (course slugs separated
+by spaces, commas or semicolons) and optionally `due` (YYYY-MM-DD). Comma, semicolon and tab
+separated files are accepted, in UTF-8. `plan` reads it and says, line by line, which accounts
+will be created, which enrolments made, and every bad row with the reason; it writes nothing.
+`apply` plans the same content again (the preview is never trusted as sent back by the browser),
+refuses if it has any bad row or differs from the plan that was shown, and otherwise creates the
+accounts (each with a one-time set-password link), enrols everyone, and commits once.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.auth.queries import normalise_email
+from lms.catalog.models import Course
+from lms.core import audit, clock
+from lms.core.permissions import can_bulk_enrol_into
+from lms.extensions import db
+from lms.learning.models import Certificate, Enrolment
+
+MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024
+COLUMNS = ("email", "name", "courses", "due")
+_SPLIT = re.compile(r"[\s,;|]+")
+
+
+class BulkError(ValueError):
+    """The file as a whole cannot be used (not UTF-8, no header, too large, ...); `code` says why."""
+
+    def __init__(self, code: str, **details):
+        super().__init__(code)
+        self.code, self.details = code, details
+
+
+@dataclass
+class Problem:
+    """Why a line is refused: a code and its details (for the message)."""
+
+    code: str
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class PlannedEnrolment:
+    """An enrolment the plan makes: "enrol" (new), "already" (nothing to do) or "due" (due date changed)."""
+
+    course: Course
+    action: str
+
+
+@dataclass
+class PlannedRow:
+    """A good line: the account (existing, or to be created) and its enrolments."""
+
+    line: int
+    email: str
+    name: str
+    user: User | None
+    due: date | None
+    enrolments: list[PlannedEnrolment]
+
+    @property
+    def new_account(self) -> bool:
+        return self.user is None
+
+
+@dataclass
+class BadRow:
+    """A refused line with every reason."""
+
+    line: int
+    email: str
+    problems: list[Problem]
+
+
+@dataclass
+class Plan:
+    """What applying the file would do, and the lines that stop it."""
+
+    institution_id: int
+    rows: list[PlannedRow]
+    bad: list[BadRow]
+    digest: str
+
+    @property
+    def accounts_to_create(self) -> int:
+        return sum(1 for r in self.rows if r.new_account)
+
+    @property
+    def enrolments_to_create(self) -> int:
+        return sum(1 for r in self.rows for e in r.enrolments if e.action == "enrol")
+
+    @property
+    def due_dates_to_change(self) -> int:
+        return sum(1 for r in self.rows for e in r.enrolments if e.action == "due")
+
+    @property
+    def can_apply(self) -> bool:
+        return not self.bad and bool(self.rows)
+
+
+@dataclass
+class Result:
+    """What was done: the new accounts with their one-time set-password tokens, and counts."""
+
+    new_accounts: list[tuple[User, str]]
+    enrolled: int
+    due_changed: int
+    unchanged: int
+
+
+def decode(content: bytes) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark)."""
+    if len(content) > MAX_BYTES:
+        raise BulkError("too_large", megabytes=MAX_BYTES // (1024 * 1024))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkError("not_utf8") from exc
+    if "\x00" in text:  # a binary file (a spreadsheet saved as .xlsx, say); no CSV holds NUL
+        raise BulkError("not_utf8")
+    return text
+
+
+def read_lines(text: str) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column: value}) for every non-empty data line; the header decides the columns."""
+    lines = text.splitlines()
+    header_line = next((ln for ln in lines if ln.strip()), None)
+    if header_line is None:
+        raise BulkError("empty")
+    delimiter = max((";", ",", "\t"), key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows = []
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header = [v.strip().lower() for v in values]
+            header = ["courses" if h == "course" else h for h in header]
+            missing = [c for c in ("email", "courses") if c not in header]
+            if missing:
+                raise BulkError("header", missing=", ".join(missing), expected=", ".join(COLUMNS))
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise BulkError("too_many_rows", limit=MAX_ROWS)
+        rows.append((line, {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}))
+    if header is None:
+        raise BulkError("empty")
+    return rows
+
+
+def _email(raw: str) -> str | None:
+    try:
+        return validate_email(normalise_email(raw), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def plan(actor, institution, content: bytes, default_due: date | None = None) -> Plan:
+    """Read the file and say what applying it would do; writes nothing. Raises BulkError for a bad file."""
+    if not can_bulk_enrol_into(actor, institution):
+        raise BulkError("forbidden")
+    lines = read_lines(decode(content))
+    emails = {_email(v.get("email", "")) for _, v in lines} - {None}
+    slugs = {s for _, v in lines for s in _SPLIT.split(v.get("courses", "")) if s}
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))} if slugs else {}
+    user_ids = [u.id for u in users.values()]
+    current = {}
+    if user_ids and courses:
+        current = {(e.user_id, e.course_id): e for e in db.session.scalars(select(Enrolment).where(
+            Enrolment.user_id.in_(user_ids), Enrolment.course_id.in_([c.id for c in courses.values()]),
+            Enrolment.is_current.is_(True)))}
+    expired = set()
+    completed_ids = [e.id for e in current.values() if e.status == "completed"]
+    if completed_ids:
+        expired = set(db.session.scalars(select(Certificate.enrolment_id).where(
+            Certificate.enrolment_id.in_(completed_ids), Certificate.expires_at.is_not(None),
+            Certificate.expires_at <= clock.now())))
+    today = clock.now().date()
+    seen: dict[str, int] = {}
+    good, bad = [], []
+    for line, values in lines:
+        problems: list[Problem] = []
+        raw_email = values.get("email", "")
+        email = _email(raw_email)
+        name = " ".join(values.get("name", "").split())
+        user = users.get(email) if email else None
+        if email is None:
+            problems.append(Problem("email_invalid", {"email": raw_email}))
+        elif email in seen:
+            problems.append(Problem("duplicate", {"line": seen[email]}))
+        else:
+            seen[email] = line
+        if user is not None:
+            if user.institution_id != institution.id:
+                problems.append(Problem("other_institution"))
+            elif user.role != "trainee":
+                problems.append(Problem("not_trainee"))
+            elif not user.active:
+                problems.append(Problem("inactive"))
+        elif email is not None and not name:
+            problems.append(Problem("name_missing"))
+        elif len(name) > 200:
+            problems.append(Problem("name_too_long"))
+        due = default_due
+        if values.get("due"):
+            try:
+                due = date.fromisoformat(values["due"])
+            except ValueError:
+                problems.append(Problem("due_invalid", {"due": values["due"]}))
+        if due is not None and due < today:
+            problems.append(Problem("due_past", {"due": due.isoformat()}))
+        row_slugs = [s for s in _SPLIT.split(values.get("courses", "")) if s]
+        if not row_slugs:
+            problems.append(Problem("no_course"))
+        planned = []
+        for slug in dict.fromkeys(row_slugs):
+            course = courses.get(slug)
+            if course is None:
+                problems.append(Problem("course_unknown", {"course": slug}))
+            elif course.status != "published":
+                problems.append(Problem("course_not_published", {"course": slug}))
+            else:
+                planned.append(PlannedEnrolment(course, _action(user, course, current, expired, due)))
+        if problems:
+            bad.append(BadRow(line, raw_email, problems))
+        else:
+            good.append(PlannedRow(line, email, user.name if user else name, user, due, planned))
+    return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))
+
+
+def _action(user, course, current, expired, due) -> str:
+    """What `prepare_enrolment` will do for this account and course (the same rules)."""
+    existing = current.get((user.id, course.id)) if user is not None else None
+    if existing is None or existing.id in expired:
+        return "enrol"  # a completed cycle whose certificate has expired starts a new one
+    if due is not None and existing.due_at != _due_at(due):
+        return "due"
+    return "already"
+
+
+def _digest(content: bytes, institution_id: int, default_due, good, bad) -> str:
+    """A fingerprint of the file and of what it would do now: the confirmation must match the preview."""
+    summary = repr((institution_id, default_due, [(r.line, r.email, r.user.id if r.user else None,
+                                                   [(e.course.id, e.action) for e in r.enrolments]) for r in good],
+                    [(b.line, [p.code for p in b.problems]) for b in bad]))
+    return hashlib.sha256(content + b"\0" + summary.encode()).hexdigest()
+
+
+def _due_at(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
+
+
+def apply(actor, institution, content: bytes, digest: str, default_due: date | None = None) -> Result:
+    """Apply the file as previewed, in one transaction: all of it or nothing.
+
+    Raises BulkError("changed") when the file or the data changed since the preview (the new plan is
+    attached as `details["plan"]`), and BulkError("bad_rows") when any line is refused.
+    """
+    from lms.auth.services import add_password_link
+    from lms.learning.services import prepare_enrolment
+    from lms.people.services import add_user
+
+    fresh = plan(actor, institution, content, default_due)
+    if fresh.digest != digest:
+        raise BulkError("changed", plan=fresh)
+    if not fresh.can_apply:
+        raise BulkError("bad_rows", plan=fresh)
+    source = "bulk"
+    new_accounts, enrolled, due_changed, unchanged = [], 0, 0, 0
+    try:
+        for row in fresh.rows:
+            user = row.user
+            if user is None:
+                user = add_user(row.email, row.name, "trainee", institution.id, actor=actor)
+                new_accounts.append((user, add_password_link(user, actor)))
+            for planned in row.enrolments:
+                _enrolment, created, changed = prepare_enrolment(user, planned.course, actor=actor, source=source,
+                                                                 due_at=_due_at(row.due))
+                enrolled += created
+                due_changed += changed
+                unchanged += not (created or changed)
+        audit.record("enrolment.bulk", actor=actor, institution_id=institution.id, rows=len(fresh.rows),
+                     accounts_created=len(new_accounts), enrolments_created=enrolled, due_changed=due_changed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return Result(new_accounts, enrolled, due_changed, unchanged)

@@ -1,0 +1,108 @@
+"""Bulk enrolment pages: upload a CSV, see the dry-run preview, confirm, get the set-password links."""
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+
+from flask import Blueprint, abort, flash, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.core.permissions import can_bulk_enrol, requires
+from lms.core.urls import external_url
+from lms.enrolments import services
+from lms.enrolments.forms import ConfirmForm, UploadForm
+from lms.reports.queries import visible_institution
+
+bp = Blueprint("enrolments", __name__, template_folder="templates", url_prefix="/enrolments")
+
+FILE_ERRORS = {
+    "too_large": lambda d: _("The file is larger than %(megabytes)d MB. Split it into smaller files.", **d),
+    "not_utf8": lambda d: _("The file is not in UTF-8. Save it as \"CSV UTF-8\" and upload it again."),
+    "empty": lambda d: _("The file is empty."),
+    "header": lambda d: _("The first row must name the columns; missing: %(missing)s (expected: %(expected)s).", **d),
+    "too_many_rows": lambda d: _("The file has more than %(limit)d rows. Split it into smaller files.", **d),
+    "forbidden": lambda d: _("You may not enrol trainees of this institution."),
+}
+
+PROBLEMS = {
+    "email_invalid": lambda d: _("not a valid email address: %(email)s", **d),
+    "duplicate": lambda d: _("the same email address is already on line %(line)d", **d),
+    "other_institution": lambda d: _("this account belongs to another institution"),
+    "not_trainee": lambda d: _("this account is not a trainee's"),
+    "inactive": lambda d: _("this account is deactivated"),
+    "name_missing": lambda d: _("a name is needed for a new account"),
+    "name_too_long": lambda d: _("the name is longer than 200 characters"),
+    "due_invalid": lambda d: _("the due date %(due)s is not a date in the form YYYY-MM-DD", **d),
+    "due_past": lambda d: _("the due date %(due)s is in the past", **d),
+    "no_course": lambda d: _("no course given"),
+    "course_unknown": lambda d: _("unknown course: %(course)s", **d),
+    "course_not_published": lambda d: _("the course %(course)s is not published", **d),
+}
+
+ACTIONS = {"enrol": _l("will be enrolled"), "already": _l("already enrolled"), "due": _l("due date will change")}
+
+
+def problem_text(problem: services.Problem) -> str:
+    """A refused line's reason, in the reader's language."""
+    return PROBLEMS[problem.code](problem.details)
+
+
+def _institution(code: str):
+    institution = visible_institution(current_user, code or "")
+    if institution is None:
+        abort(404)
+    return institution
+
+
+def _preview(plan, content: bytes, institution, due: date | None):
+    confirm = ConfirmForm(formdata=None, content=base64.b64encode(content).decode("ascii"),
+                          institution=institution.code, due=due.isoformat() if due else "", digest=plan.digest)
+    return render_template("enrolments/preview.html", plan=plan, institution=institution, confirm=confirm,
+                           problem_text=problem_text, actions=ACTIONS)
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@requires(can_bulk_enrol)
+def upload():
+    """Upload a CSV of trainees; a valid upload shows the dry-run preview (nothing is written)."""
+    form = UploadForm(current_user)
+    if form.validate_on_submit():
+        institution = _institution(form.institution.data)
+        content = form.file.data.read()
+        try:
+            plan = services.plan(current_user, institution, content, form.due.data)
+        except services.BulkError as exc:
+            form.file.errors = [FILE_ERRORS[exc.code](exc.details)]
+        else:
+            return _preview(plan, content, institution, form.due.data)
+    return render_template("enrolments/upload.html", form=form)
+
+
+@bp.route("/bulk/confirm", methods=["POST"])
+@requires(can_bulk_enrol)
+def confirm():
+    """Apply the previewed file: the same content is read and checked again, then applied whole or not at all."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    institution = _institution(form.institution.data)
+    try:
+        content = base64.b64decode(form.content.data.encode("ascii"), validate=True)
+        due = date.fromisoformat(form.due.data) if form.due.data else None
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        abort(400)
+    try:
+        result = services.apply(current_user, institution, content, form.digest.data, due)
+    except services.BulkError as exc:
+        if exc.code in ("changed", "bad_rows"):
+            flash(_("Something changed since the preview. Check the new preview and confirm again."), "error")
+            return _preview(exc.details["plan"], content, institution, due)
+        flash(FILE_ERRORS[exc.code](exc.details), "error")
+        return render_template("enrolments/upload.html", form=UploadForm(current_user, formdata=None)), 400
+    links = [(user, external_url("auth.set_password", token=token)) for user, token in result.new_accounts]
+    flash(_("The file was applied: %(accounts)d accounts created, %(enrolled)d enrolments made.",
+            accounts=len(result.new_accounts), enrolled=result.enrolled), "success")
+    return render_template("enrolments/done.html", result=result, links=links, institution=institution)

@@ -1,0 +1,86 @@
+"""`lms data ...`: retention (prune), and an operator's personal-data download and anonymisation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("data")
+def data_group():
+    """Personal data: retention, downloads and anonymisation."""
+
+
+def _user(user_id: int | None, email: str | None):
+    from lms.auth.queries import user_by_email, user_by_id
+
+    if (user_id is None) == (email is None):
+        raise click.UsageError("give exactly one of --id or --email")
+    user = user_by_id(user_id) if user_id is not None else user_by_email(email)
+    if user is None:
+        raise click.ClickException("no such account")
+    return user
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@data_group.command("prune")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@with_appcontext
+def prune_command(dry_run: bool):
+    """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS (run daily from cron or a timer)."""
+    from lms.privacy.services import prune
+
+    report = prune(dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    if report.audit_days:
+        click.echo(f"audit events: {verb} {report.audit_events_deleted} older than {report.audit_days} days "
+                   f"(before {_when(report.audit_before)})")
+    else:
+        click.echo("audit events: kept forever (LMS_AUDIT_RETENTION_DAYS is not set)")
+    verb = "would clear" if dry_run else "cleared"
+    if report.answer_days:
+        click.echo(f"quiz answers: {verb} the raw responses of {report.answers_cleared} answer(s) of attempts "
+                   f"ended more than {report.answer_days} days ago (before {_when(report.answers_before)}); "
+                   "scores and results kept")
+    else:
+        click.echo("quiz answers: kept forever (LMS_ANSWER_RETENTION_DAYS is not set)")
+
+
+@data_group.command("export")
+@click.option("--id", "user_id", type=int, help="The account's id.")
+@click.option("--email", help="The account's email address.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write (a .json file, or a .zip of CSV files).")
+@with_appcontext
+def export_command(user_id, email, fmt, output: Path):
+    """Write everything held about one person to a file (for a request made outside the platform). Audited."""
+    from lms.privacy.services import export_personal_data
+
+    user = _user(user_id, email)
+    download = export_personal_data(user, fmt, actor=None)
+    output.write_bytes(download.content)
+    click.echo(f"wrote the personal data of account {user.id} to {output} ({len(download.content)} bytes)")
+
+
+@data_group.command("anonymise")
+@click.option("--id", "user_id", type=int, help="The account's id.")
+@click.option("--email", help="The account's email address.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def anonymise_command(user_id, email, yes: bool):
+    """Anonymise a departed officer's account (cannot be undone). Audited."""
+    from lms.privacy.services import PrivacyError, anonymise_user
+
+    user = _user(user_id, email)
+    if not yes:
+        click.confirm(f"Anonymise account {user.id} ({user.role})? This cannot be undone", abort=True)
+    try:
+        anonymise_user(user, actor=None)
+    except PrivacyError as exc:
+        raise click.ClickException("the account is already anonymised" if str(exc) == "already" else str(exc)) from exc
+    click.echo(f"account {user.id} is anonymised")

@@ -1,0 +1,286 @@
+"""Named reads of the privacy feature: the notice text, everything held about one person, the log of
+personal-data exports, and what a retention run would remove.
+
+`personal_data` answers a data-subject access request: every kind of record the platform holds
+about a user, as flat rows (one list per kind, so the JSON and the CSV files carry the same), in a
+fixed number of queries. It names nobody else: who else acted on the records is given as
+"you", "staff" or "system", never as an id or a name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import Text, and_, cast, func, or_, select
+
+from lms.api.models import ApiToken
+from lms.auth.models import PasswordLink, User
+from lms.catalog.models import Course, CourseStaff, Lesson
+from lms.core import clock
+from lms.core.models import AuditEvent
+from lms.extensions import db
+from lms.institutions.models import Institution
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
+
+NOTICE_DIR = Path(__file__).resolve().parent / "notice"
+EXPORT_ACTION_PREFIX = "export."
+PER_PAGE = 50
+
+# The kinds of records in a personal-data download, in the order they are written.
+KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
+         "feedback", "audit_events", "api_tokens", "password_links", "course_staff")
+
+
+# --- the privacy notice ---------------------------------------------------------------------------
+
+def notice_path(locale: str | None) -> Path:
+    """The Markdown file of the notice for `locale`.
+
+    The operator's LMS_PRIVACY_NOTICE_FILE (e.g. notice.md) wins; a sibling with the language before
+    the suffix (notice.uk.md) is used for that language when it exists. Without the setting, the
+    default text shipped in lms/privacy/notice/.
+    """
+    configured = current_app.config.get("PRIVACY_NOTICE_FILE") or ""
+    base = Path(configured) if configured else NOTICE_DIR / "notice.md"
+    if locale and locale != "en":
+        translated = base.with_name(f"{base.stem}.{locale}{base.suffix}")
+        if translated.is_file():
+            return translated
+    return base
+
+
+def notice_markdown(locale: str | None) -> str:
+    """The notice's Markdown text; a missing operator file falls back to the shipped text (and says so in the log)."""
+    path = notice_path(locale)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        current_app.logger.error("privacy notice file %s cannot be read; showing the default text", path)
+        return (NOTICE_DIR / "notice.md").read_text(encoding="utf-8")
+
+
+# --- everything held about one person -------------------------------------------------------------
+
+def _by(actor_id: int | None, user_id: int) -> str:
+    """Who did something, without naming anyone else."""
+    if actor_id is None:
+        return "system"
+    return "you" if actor_id == user_id else "staff"
+
+
+def _answer_text(item: dict | None, response) -> str:
+    """A response as the trainee saw it: the chosen choices' texts, true/false, or the typed text."""
+    if response is None or item is None:
+        return "" if response is None else str(response)
+    if isinstance(response, list):
+        texts = {c["id"]: c["text"] for c in item.get("choices", [])}
+        return "; ".join(texts.get(choice, str(choice)) for choice in response)
+    if isinstance(response, bool):
+        return "true" if response else "false"
+    return str(response)
+
+
+def personal_data(user: User) -> dict[str, list[dict]]:
+    """Every record the platform holds about `user`, by kind (see KINDS); password and token hashes left out."""
+    uid = user.id
+    institution = db.session.get(Institution, user.institution_id) if user.institution_id else None
+    data: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    data["profile"].append({
+        "id": user.id, "email": user.email, "name": user.name, "role": user.role,
+        "institution_code": institution.code if institution else None,
+        "institution_name": institution.name if institution else None,
+        "interface_language": user.locale, "active": user.active, "created_at": user.created_at,
+        "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
+        "has_password": user.password_hash is not None,
+    })
+
+    enrolment_rows = db.session.execute(
+        select(Enrolment, Course.slug, Course.title).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == uid).order_by(Enrolment.enrolled_at, Enrolment.id)).all()
+    for e, slug, title in enrolment_rows:
+        data["enrolments"].append({
+            "id": e.id, "course_slug": slug, "course_title": title, "cycle": e.cycle, "is_current": e.is_current,
+            "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at,
+            "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_at": e.due_at,
+            "started_at": e.started_at, "last_activity_at": e.last_activity_at, "completed_at": e.completed_at,
+        })
+    enrolment_ids = [e.id for e, _s, _t in enrolment_rows]
+
+    for p, course_slug, lesson_slug, lesson_title in db.session.execute(
+            select(LessonProgress, Course.slug, Lesson.slug, Lesson.title)
+            .join(Enrolment, Enrolment.id == LessonProgress.enrolment_id)
+            .join(Course, Course.id == Enrolment.course_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Enrolment.user_id == uid).order_by(LessonProgress.first_viewed_at, LessonProgress.id)):
+        data["lesson_progress"].append({
+            "enrolment_id": p.enrolment_id, "course_slug": course_slug, "lesson_slug": lesson_slug,
+            "lesson_title": lesson_title, "first_viewed_at": p.first_viewed_at, "last_viewed_at": p.last_viewed_at,
+        })
+
+    attempts = db.session.execute(
+        select(QuizAttempt, Quiz.slug, Quiz.title, Course.slug).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .join(Course, Course.id == Quiz.course_id)
+        .where(QuizAttempt.user_id == uid).order_by(QuizAttempt.started_at, QuizAttempt.id)).all()
+    draws = {}
+    for a, quiz_slug, quiz_title, course_slug in attempts:
+        draws[a.id] = {item["slug"]: item for item in (a.draw or [])}
+        data["quiz_attempts"].append({
+            "id": a.id, "enrolment_id": a.enrolment_id, "course_slug": course_slug, "quiz_slug": quiz_slug,
+            "quiz_title": quiz_title, "number": a.number, "status": a.status, "started_at": a.started_at,
+            "deadline_at": a.deadline_at, "submitted_at": a.submitted_at, "score": a.score,
+            "max_score": a.max_score, "percent": a.percent, "passed": a.passed,
+        })
+    attempt_ids = list(draws)
+    if attempt_ids:
+        for answer in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempt_ids))
+                                         .order_by(AttemptAnswer.attempt_id, AttemptAnswer.id)):
+            # Only the question and the trainee's own answer: never the right answers of the draw.
+            item = draws[answer.attempt_id].get(answer.question_slug)
+            data["attempt_answers"].append({
+                "attempt_id": answer.attempt_id, "question_slug": answer.question_slug,
+                "question_text": item.get("text") if item else None, "response": answer.response,
+                "response_text": _answer_text(item, answer.response), "saved_at": answer.saved_at,
+                "points": answer.points, "correct": answer.correct,
+            })
+
+    now = clock.now()
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == uid)
+                                      .order_by(Certificate.issued_at, Certificate.id)).all()
+    for c in certificates:
+        data["certificates"].append({
+            "code": c.code, "enrolment_id": c.enrolment_id, "holder_name": c.holder_name,
+            "course_title": c.course_title, "institution_name": c.institution_name, "issued_at": c.issued_at,
+            "expires_at": c.expires_at, "status": c.status(now), "revoked_at": c.revoked_at,
+            "revoked_reason": c.revoked_reason,
+        })
+
+    feedback = db.session.execute(
+        select(Feedback, Course.slug).join(Enrolment, Enrolment.id == Feedback.enrolment_id)
+        .join(Course, Course.id == Feedback.course_id)
+        .where(Enrolment.user_id == uid).order_by(Feedback.created_at, Feedback.id)).all()
+    for f, course_slug in feedback:
+        data["feedback"].append({
+            "enrolment_id": f.enrolment_id, "course_slug": course_slug, "rating": f.rating, "comment": f.comment,
+            "created_at": f.created_at, "updated_at": f.updated_at,
+        })
+
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == uid).order_by(ApiToken.id)).all()
+    for t in tokens:
+        data["api_tokens"].append({
+            "id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
+            "last_used_at": t.last_used_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at,
+        })
+
+    for link in db.session.scalars(select(PasswordLink).where(PasswordLink.user_id == uid)
+                                   .order_by(PasswordLink.created_at, PasswordLink.id)):
+        data["password_links"].append({
+            "created_at": link.created_at, "expires_at": link.expires_at, "used_at": link.used_at,
+            "issued_by": _by(link.created_by_id, uid),
+        })
+
+    for staff, slug, title in db.session.execute(
+            select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)
+            .where(CourseStaff.user_id == uid).order_by(Course.slug)):
+        data["course_staff"].append({"course_slug": slug, "course_title": title, "role": staff.role,
+                                     "added_at": staff.added_at})
+
+    for event in db.session.scalars(
+            select(AuditEvent).where(about_user(uid, enrolment_ids, [c.id for c in certificates], attempt_ids,
+                                                [f.id for f, _s in feedback], [t.id for t in tokens]))
+            .order_by(AuditEvent.created_at, AuditEvent.id)):
+        data["audit_events"].append({
+            "id": event.id, "created_at": event.created_at, "action": event.action,
+            "by": _by(event.actor_id, uid), "target_type": event.target_type, "target_id": event.target_id,
+            "details": event.details or {},
+        })
+    return data
+
+
+def about_user(user_id: int, enrolment_ids=(), certificate_ids=(), attempt_ids=(), feedback_ids=(), token_ids=()):
+    """SQL condition on `AuditEvent` for the events about a user: on the account or on one of its records."""
+    targets = [("users", [user_id]), ("enrolments", enrolment_ids), ("certificates", certificate_ids),
+               ("quiz_attempts", attempt_ids), ("feedback", feedback_ids), ("api_tokens", token_ids)]
+    return or_(*[and_(AuditEvent.target_type == kind, AuditEvent.target_id.in_(list(ids)))
+                 for kind, ids in targets if ids])
+
+
+def records_of(user_id: int) -> dict[str, list[int]]:
+    """Ids of the records that belong to a user, by table (for anonymisation)."""
+    enrolments = list(db.session.scalars(select(Enrolment.id).where(Enrolment.user_id == user_id)))
+    return {
+        "enrolments": enrolments,
+        "certificates": list(db.session.scalars(select(Certificate.id).where(Certificate.user_id == user_id))),
+        "quiz_attempts": list(db.session.scalars(select(QuizAttempt.id).where(QuizAttempt.user_id == user_id))),
+        "feedback": list(db.session.scalars(select(Feedback.id).where(Feedback.enrolment_id.in_(enrolments))))
+        if enrolments else [],
+        "api_tokens": list(db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == user_id))),
+    }
+
+
+# --- the log of personal-data exports -------------------------------------------------------------
+
+@dataclass
+class ExportRow:
+    """One export in the admin's report."""
+
+    event: AuditEvent
+    actor_name: str | None
+    actor_anonymised: bool
+    subject_name: str | None
+    institution_code: str | None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1):
+    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive).
+
+    The items are `ExportRow`s: who exported (their current name), whose data when the target is an
+    account, and the institution concerned; three queries whatever the page size.
+    """
+    query = select(AuditEvent).where(AuditEvent.action.startswith(EXPORT_ACTION_PREFIX, autoescape=True))
+    if date_from:
+        query = query.where(AuditEvent.created_at >= _day_start(date_from))
+    if date_to:
+        query = query.where(AuditEvent.created_at < _day_start(date_to + timedelta(days=1)))
+    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    events = list(pagination.items)
+    user_ids = {e.actor_id for e in events if e.actor_id} | {
+        e.target_id for e in events if e.target_type == "users" and e.target_id}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    institution_ids = {e.institution_id for e in events if e.institution_id}
+    codes = dict(db.session.execute(select(Institution.id, Institution.code)
+                                    .where(Institution.id.in_(institution_ids))).all()) if institution_ids else {}
+    rows = []
+    for e in events:
+        actor = users.get(e.actor_id)
+        subject = users.get(e.target_id) if e.target_type == "users" else None
+        rows.append(ExportRow(e, actor.name if actor else None, bool(actor and actor.anonymised_at),
+                              subject.name if subject else None, codes.get(e.institution_id)))
+    pagination.items = rows
+    return pagination
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+def expired_audit_events(before: datetime):
+    """SQL condition on `AuditEvent`: created before `before`."""
+    return AuditEvent.created_at < before
+
+
+def raw_answers_to_clear(before: datetime):
+    """SQL condition on `AttemptAnswer`: still holds a response, in an attempt that ended before `before`."""
+    ended = select(QuizAttempt.id).where(QuizAttempt.status != "in_progress", QuizAttempt.submitted_at < before)
+    return and_(AttemptAnswer.attempt_id.in_(ended), AttemptAnswer.response.is_not(None),
+                cast(AttemptAnswer.response, Text) != "null")
+
+
+def count_where(model, condition) -> int:
+    """How many rows of `model` meet `condition`."""
+    return db.session.scalar(select(func.count()).select_from(model).where(condition)) or 0

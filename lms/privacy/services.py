@@ -1,0 +1,250 @@
+"""Writes of the privacy feature: acknowledging the notice, downloading one's data, anonymising a
+departed officer, and applying the retention settings.
+
+Anonymisation keeps every row that figures are made of (enrolments, completions, attempts with
+their scores, certificates with their codes and validity) and replaces what names the person: the
+account's name and email, free text they wrote or that was written about them, the name on their
+certificates, and personal details in the audit log. Sign-in is disabled for good.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Text, cast, delete, func, null, or_, select, update
+from sqlalchemy.orm.attributes import flag_modified
+
+from lms.api.models import ApiToken
+from lms.auth.models import PasswordLink, User
+from lms.core import audit, clock
+from lms.core.models import AuditEvent
+from lms.core.permissions import can_anonymise_user
+from lms.extensions import db
+from lms.learning.models import Certificate, Feedback
+from lms.privacy import formats, queries
+from lms.quizzes.models import AttemptAnswer, QuizAttempt
+
+log = logging.getLogger("lms.privacy")
+
+# What replaces free text that named or described an anonymised person.
+PLACEHOLDER = "[anonymised]"
+# Keys of audit details that hold free text or network addresses about the person concerned.
+FREE_TEXT_KEYS = ("reason", "comment", "text", "note", "message", "name", "email")
+ADDRESS_KEYS = ("ip", "user_agent")
+FORMATS = ("json", "csv")
+
+
+class PrivacyError(ValueError):
+    """A refused privacy action; the message is a code the views turn into words."""
+
+
+def acknowledge_notice(user: User) -> None:
+    """Record that `user` has read the privacy notice (the first time only)."""
+    if user.privacy_acknowledged_at is not None:
+        return
+    user.privacy_acknowledged_at = clock.now()
+    audit.record("privacy.notice_acknowledged", actor=user, target=user, institution_id=user.institution_id)
+    db.session.commit()
+
+
+@dataclass
+class Download:
+    """A file to hand to the browser or write to disk."""
+
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Download:
+    """Everything held about `user` as JSON or a zip of CSV files; audited as "export.personal_data".
+
+    `actor` is who asked (the user themselves on the profile page; None for the command line).
+    """
+    if fmt not in FORMATS:
+        raise PrivacyError("format")
+    now = clock.now()
+    data = queries.personal_data(user)
+    meta = {"document": "personal data held by the IBM training platform", "generated_at": now,
+            "user_id": user.id, "kinds": list(data)}
+    stamp = now.strftime("%Y%m%d")
+    if fmt == "json":
+        download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
+    else:
+        download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip", formats.to_csv_zip(data, meta))
+    audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
+                 format=fmt, records=sum(len(rows) for rows in data.values()))
+    db.session.commit()
+    return download
+
+
+# --- anonymisation ---------------------------------------------------------------------------------
+
+def _patterns(user: User) -> list[str]:
+    """The strings that identify the person, as stored in plain text and inside JSON."""
+    found = set()
+    for value in (user.name, user.email):
+        value = (value or "").strip()
+        if len(value) >= 3:
+            found |= {value, value.lower(), json.dumps(value)[1:-1], json.dumps(value.lower())[1:-1]}
+    return sorted(found)
+
+
+def _matcher(user: User) -> re.Pattern:
+    """A case-insensitive pattern of the person's name and email (one that never matches if both are too short)."""
+    values = [v for v in {(user.name or "").strip(), (user.email or "").strip()} if len(v) >= 3]
+    if not values:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _scrub(value, matcher: re.Pattern, drop_personal: bool = False):
+    """`value` (a JSON value) with the person's name and email replaced; with `drop_personal`, the free
+    text and address keys of a dict replaced or removed as well."""
+    if isinstance(value, str):
+        return matcher.sub(PLACEHOLDER, value)
+    if isinstance(value, list):
+        return [_scrub(v, matcher, drop_personal) for v in value]
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if drop_personal and key in ADDRESS_KEYS:
+                continue
+            if drop_personal and key in FREE_TEXT_KEYS and isinstance(item, str) and item:
+                cleaned[key] = PLACEHOLDER
+            else:
+                cleaned[key] = _scrub(item, matcher, drop_personal)
+        return cleaned
+    return value
+
+
+def _mentioning(column, patterns: list[str]):
+    """SQL condition: the column's text (JSON included) contains one of `patterns`, in any case."""
+    text = cast(column, Text)
+    return or_(*[or_(text.contains(p, autoescape=True), func.lower(text).contains(p.lower(), autoescape=True))
+                 for p in patterns])
+
+
+# Free-text columns, anyone's, that may mention a person by name or email: scrubbed of the anonymised
+# person's name and email wherever they appear.
+FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (ApiToken, "name"),
+                     (AttemptAnswer, "response"), (AuditEvent, "details"))
+
+
+def anonymise_user(user: User, actor: User | None) -> None:
+    """Anonymise a departed officer's account; figures and certificates stay valid. Audited as "user.anonymised".
+
+    `actor` None means the command line. The audit record names no one: only the account's id.
+    """
+    if user.anonymised_at is not None:
+        raise PrivacyError("already")
+    if actor is not None and not can_anonymise_user(actor, user):
+        raise PrivacyError("forbidden")
+    now = clock.now()
+    patterns, matcher = _patterns(user), _matcher(user)
+    records = queries.records_of(user.id)
+
+    # Everything written by or about the person that is free text.
+    if records["feedback"]:
+        db.session.execute(update(Feedback).where(Feedback.id.in_(records["feedback"])).values(comment=""))
+    if records["certificates"]:
+        db.session.execute(update(Certificate).where(Certificate.id.in_(records["certificates"]))
+                           .values(holder_name=None))
+        db.session.execute(update(Certificate).where(Certificate.id.in_(records["certificates"]),
+                                                     Certificate.revoked_reason.is_not(None))
+                           .values(revoked_reason=PLACEHOLDER))
+    if records["quiz_attempts"]:
+        # Typed answers of ended attempts; scores, points and pass/fail stay as graded.
+        ended = select(QuizAttempt.id).where(QuizAttempt.id.in_(records["quiz_attempts"]),
+                                             QuizAttempt.status != "in_progress")
+        for answer in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(ended))):
+            if isinstance(answer.response, str):
+                answer.response = None
+    if records["api_tokens"]:
+        db.session.execute(update(ApiToken).where(ApiToken.id.in_(records["api_tokens"]))
+                           .values(name=PLACEHOLDER))
+        db.session.execute(update(ApiToken).where(ApiToken.id.in_(records["api_tokens"]),
+                                                  ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
+
+    # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
+    about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
+                               records["feedback"], records["api_tokens"])
+    targets = {(kind, i) for kind, ids in [("users", [user.id]), *records.items()] for i in ids}
+    for event in db.session.scalars(select(AuditEvent).where(or_(about, AuditEvent.actor_id == user.id))):
+        concerns = (event.target_type, event.target_id) in targets
+        cleaned = _scrub(event.details or {}, matcher, drop_personal=concerns)
+        if cleaned != event.details:
+            event.details = cleaned
+            flag_modified(event, "details")
+
+    # Anyone's free text that mentions the person by name or email.
+    if patterns:
+        db.session.flush()
+        for model, column in FREE_TEXT_COLUMNS:
+            for row in db.session.scalars(select(model).where(_mentioning(getattr(model, column), patterns))):
+                value = getattr(row, column)
+                cleaned = _scrub(value, matcher)
+                if cleaned != value:
+                    setattr(row, column, cleaned)
+                    flag_modified(row, column)
+
+    # The account itself: no name, no address, no way in.
+    user.name = f"Anonymised user {user.id}"
+    user.email = f"anonymised-{user.id}@anonymised.invalid"
+    user.password_hash, user.active, user.locale, user.last_login_at = None, False, None, None
+    user.anonymised_at = now
+    audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
+    db.session.commit()
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+@dataclass
+class PruneReport:
+    """What a retention run removed (or would remove, in a dry run)."""
+
+    audit_days: int | None
+    answer_days: int | None
+    audit_before: datetime | None = None
+    answers_before: datetime | None = None
+    audit_events_deleted: int = 0
+    answers_cleared: int = 0
+    dry_run: bool = False
+
+
+def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
+    """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS.
+
+    Deletes audit events older than the first; clears the raw responses of quiz attempts that ended
+    longer ago than the second. Enrolments, completions, certificates, attempt scores and pass/fail,
+    and the points of each answer are never touched. An unset setting keeps that data forever.
+    """
+    now = now or clock.now()
+    report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
+                         current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
+    if report.answer_days:
+        report.answers_before = now - timedelta(days=report.answer_days)
+        condition = queries.raw_answers_to_clear(report.answers_before)
+        report.answers_cleared = queries.count_where(AttemptAnswer, condition)
+        if not dry_run and report.answers_cleared:
+            db.session.execute(update(AttemptAnswer).where(condition).values(response=null())
+                               .execution_options(synchronize_session=False))
+    if report.audit_days:
+        report.audit_before = now - timedelta(days=report.audit_days)
+        condition = queries.expired_audit_events(report.audit_before)
+        report.audit_events_deleted = queries.count_where(AuditEvent, condition)
+        if not dry_run and report.audit_events_deleted:
+            db.session.execute(delete(AuditEvent).where(condition).execution_options(synchronize_session=False))
+    if not dry_run and (report.answers_cleared or report.audit_events_deleted):
+        audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
+                     answers_cleared=report.answers_cleared, audit_retention_days=report.audit_days,
+                     answer_retention_days=report.answer_days)
+        log.info("retention: %d audit events deleted, %d raw answers cleared",
+                 report.audit_events_deleted, report.answers_cleared)
+    db.session.commit()
+    return report

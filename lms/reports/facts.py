@@ -1,0 +1,204 @@
+"""Per-enrolment facts in one SQL statement: the ground every report, export and API answer stands on.
+
+For each current enrolment cycle of a trainee the viewer may see, and that passes the filters:
+live lessons viewed, attempts at live quizzes, quizzes passed, the course score, whether the
+final assessment was submitted and passed, progress, and the state (not started, in progress,
+completed). Everything is grouped in SQL (no query per row) and the statement is the same on
+SQLite and PostgreSQL; only two small expressions (days between two moments, the month of a
+moment) compile differently per database.
+
+Definitions (also in the README):
+- live: a lesson or quiz that is not retired, in a module that is not retired;
+- closed attempt: submitted or expired, or still "in_progress" past its deadline plus the grace
+  period (the periodic job has simply not closed it yet);
+- not started: no live lesson viewed and no attempt at a live quiz (and not completed);
+- in progress: started and not completed; completed: the enrolment's status is "completed";
+- course score: mean over the course's live quizzes of the best percentage of the trainee's
+  closed attempts, 0 for a quiz without one (an attempt closed but not graded yet counts 0);
+- final assessment: the live quiz marked final (the last one in course order if several), or the
+  course's last live quiz when none is marked final.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Float, Integer, String, and_, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from lms.auth.models import User
+from lms.catalog.models import Course, Lesson, Module
+from lms.core.permissions import report_scope
+from lms.institutions.models import Institution
+from lms.learning.models import Enrolment, LessonProgress
+from lms.quizzes.models import Quiz, QuizAttempt
+from lms.reports.filters import ReportFilters, day_after, day_start
+
+STATES = ("not_started", "in_progress", "completed")
+
+
+class days_between(FunctionElement):  # noqa: N801  (reads as a SQL function)
+    """Days (fractional) from the second moment to the first."""
+
+    type = Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_between_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return (f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
+            " / 86400.0)")
+
+
+class year_month(FunctionElement):  # noqa: N801
+    """'YYYY-MM' of a moment, in UTC."""
+
+    type = String()
+    inherit_cache = True
+    name = "year_month"
+
+
+@compiles(year_month)
+def _year_month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(year_month, "postgresql")
+def _year_month_postgresql(element, compiler, **kw):
+    return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM')"
+
+
+def _live_lesson():
+    return and_(Lesson.retired.is_(False), Module.retired.is_(False))
+
+
+def _live_quiz():
+    return and_(Quiz.retired.is_(False), Module.retired.is_(False))
+
+
+def scoped_enrolments(viewer, filters: ReportFilters, user_id: int | None = None, scope=None):
+    """SELECT of the ids of the current enrolments `viewer` may see that pass `filters`.
+
+    `scope` replaces the viewer's report scope only where the caller has decided access itself
+    (a trainee's own enrolments through the API).
+    """
+    scope = report_scope(viewer) if scope is None else scope
+    query = (select(Enrolment.id)
+             .join(User, User.id == Enrolment.user_id)
+             .join(Institution, Institution.id == User.institution_id)
+             .join(Course, Course.id == Enrolment.course_id)
+             .where(Enrolment.is_current.is_(True), User.role == "trainee", scope))
+    if user_id is not None:
+        query = query.where(Enrolment.user_id == user_id)
+    if filters.course:
+        query = query.where(Course.slug == filters.course)
+    if filters.institution:
+        query = query.where(Institution.code == filters.institution)
+    if filters.country:
+        query = query.where(Institution.country == filters.country)
+    if filters.enrolled_from:
+        query = query.where(Enrolment.enrolled_at >= day_start(filters.enrolled_from))
+    if filters.enrolled_to:
+        query = query.where(Enrolment.enrolled_at < day_after(filters.enrolled_to))
+    if filters.completed_from:
+        query = query.where(Enrolment.completed_at >= day_start(filters.completed_from))
+    if filters.completed_to:
+        query = query.where(Enrolment.completed_at < day_after(filters.completed_to))
+    return query
+
+
+def closed_attempt(now: datetime, grace_seconds: int):
+    """SQL condition: the attempt counts as closed (submitted) at `now`."""
+    limit = now - timedelta(seconds=grace_seconds)
+    return or_(QuizAttempt.status != "in_progress",
+               and_(QuizAttempt.deadline_at.is_not(None), QuizAttempt.deadline_at < limit))
+
+
+def final_quizzes():
+    """Subquery (course_id, quiz_id): each course's final assessment, as defined above."""
+    ranked = (select(Quiz.course_id, Quiz.id.label("quiz_id"),
+                     func.row_number().over(partition_by=Quiz.course_id,
+                                            order_by=(Quiz.is_final.desc(), Module.position.desc(),
+                                                      Quiz.position.desc(), Quiz.id.desc())).label("rn"))
+              .join(Module, Module.id == Quiz.module_id).where(_live_quiz()).subquery("ranked_quizzes"))
+    return select(ranked.c.course_id, ranked.c.quiz_id).where(ranked.c.rn == 1).subquery("final_quizzes")
+
+
+def facts(viewer, filters: ReportFilters, now: datetime, user_id: int | None = None, scope=None):
+    """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
+    from lms.quizzes.services import GRACE_SECONDS
+
+    scoped = scoped_enrolments(viewer, filters, user_id, scope).cte("scoped")
+    scoped_ids = select(scoped.c.id)
+    closed = closed_attempt(now, GRACE_SECONDS)
+    final = final_quizzes()
+
+    lessons_total = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
+                     .join(Module, Module.id == Lesson.module_id).where(_live_lesson())
+                     .group_by(Lesson.course_id).subquery("lessons_total"))
+    quizzes_total = (select(Quiz.course_id, func.count(Quiz.id).label("n"))
+                     .join(Module, Module.id == Quiz.module_id).where(_live_quiz())
+                     .group_by(Quiz.course_id).subquery("quizzes_total"))
+    viewed = (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
+              .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, Module.id == Lesson.module_id)
+              .where(_live_lesson(), LessonProgress.enrolment_id.in_(scoped_ids))
+              .group_by(LessonProgress.enrolment_id).subquery("viewed"))
+    is_final = final.c.quiz_id.is_not(None)
+    per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
+                       case((is_final, 1), else_=0).label("is_final"),
+                       func.count(QuizAttempt.id).label("attempts"),
+                       func.max(case((closed, func.coalesce(QuizAttempt.percent, 0)))).label("best"),
+                       func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
+                       func.max(case((closed, 1), else_=0)).label("submitted"))
+                .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
+                .outerjoin(final, final.c.quiz_id == QuizAttempt.quiz_id)
+                .where(_live_quiz(), QuizAttempt.enrolment_id.in_(scoped_ids))
+                .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, is_final).subquery("per_quiz"))
+    per_enrolment = (select(per_quiz.c.enrolment_id,
+                            func.sum(per_quiz.c.attempts).label("attempts"),
+                            func.sum(func.coalesce(per_quiz.c.best, 0)).label("score_sum"),
+                            func.sum(per_quiz.c.passed).label("quizzes_passed"),
+                            func.max(per_quiz.c.is_final * per_quiz.c.submitted).label("final_submitted"),
+                            func.max(per_quiz.c.is_final * per_quiz.c.passed).label("final_passed"))
+                     .group_by(per_quiz.c.enrolment_id).subquery("per_enrolment"))
+
+    n_lessons = func.coalesce(lessons_total.c.n, 0)
+    n_quizzes = func.coalesce(quizzes_total.c.n, 0)
+    n_viewed = func.coalesce(viewed.c.n, 0)
+    n_attempts = func.coalesce(per_enrolment.c.attempts, 0)
+    n_passed = func.coalesce(per_enrolment.c.quizzes_passed, 0)
+    done = n_viewed + n_passed
+    items = n_lessons + n_quizzes
+    progress = case((items == 0, 0), (done >= items, 100), else_=(done * 100) // items)
+    state = case((Enrolment.status == "completed", literal("completed")),
+                 (or_(n_viewed > 0, n_attempts > 0), literal("in_progress")), else_=literal("not_started"))
+    score = case((n_quizzes > 0, func.coalesce(per_enrolment.c.score_sum, 0) * 1.0 / n_quizzes))
+    return (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
+                   User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
+                   Enrolment.due_at, Enrolment.last_activity_at,
+                   state.label("state"),
+                   n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
+                   progress.label("progress"), score.label("course_score"),
+                   func.coalesce(per_enrolment.c.final_submitted, 0).label("final_submitted"),
+                   func.coalesce(per_enrolment.c.final_passed, 0).label("final_passed"))
+            .select_from(Enrolment)
+            .join(scoped, scoped.c.id == Enrolment.id)
+            .join(User, User.id == Enrolment.user_id)
+            .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
+            .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
+            .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
+            .outerjoin(per_enrolment, per_enrolment.c.enrolment_id == Enrolment.id)
+            .cte("facts"))
+
+
+def state_order(column):
+    """Sort key of a state: not started, in progress, completed."""
+    return case((column == "not_started", 0), (column == "in_progress", 1), else_=2).cast(Integer)

@@ -1,0 +1,44 @@
+"""The trainee's pages issue the same number of SQL statements whatever the size of the data:
+measured on the tiny data set, then on a larger one (more institutions, trainees, courses and
+enrolments), for the catalogue, course, lesson, quiz and my-learning pages."""
+from __future__ import annotations
+
+import pytest
+
+from tests.bench.conftest import ANCHOR
+
+pytestmark = pytest.mark.db
+
+
+def _query_counts(app, db) -> dict[str, int]:
+    from lms.bench import sizes
+    from lms.bench.client import BenchClient
+    from lms.bench.measure import counting
+    from lms.bench.workloads import find_context, page_urls
+
+    context = find_context(app)
+    client = BenchClient(app).sign_in(sizes.BENCH_TRAINEE, sizes.BENCH_PASSWORD)
+    counts = {}
+    for name, url in page_urls(context).items():
+        client.page(url)  # the first visit may write (a lesson's first view); count a later one
+        with counting(db.engine) as counter:
+            client.page(url)
+        counts[name] = counter.count
+    return counts
+
+
+def test_pages_issue_the_same_number_of_queries_at_two_sizes(app, db):
+    from lms.bench.generator import generate
+    from lms.bench.sizes import SIZES, Size
+
+    generate(db.engine, SIZES["tiny"], seed=3, anchor=ANCHOR, out=lambda _line: None)
+    small = _query_counts(app, db)
+    db.session.remove()
+    larger = Size("tiny-x4", institutions=5, trainees=160, courses=12, enrolments_per_trainee=6)
+    generate(db.engine, larger, seed=3, anchor=ANCHOR, force=True, out=lambda _line: None)
+    from lms.learning.models import Enrolment
+
+    assert db.session.query(Enrolment).count() > 4 * 100
+    assert _query_counts(app, db) == small
+    assert set(small) == {"catalogue page", "course page", "lesson page", "quiz page", "my learning page"}
+    assert all(0 < n < 30 for n in small.values()), small

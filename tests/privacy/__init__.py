@@ -1,0 +1,1 @@
+"""Tests of personal data protection (lms/privacy)."""
