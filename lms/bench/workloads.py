@@ -202,7 +202,7 @@ def export_workloads(context: BenchContext, repeat: int, formats=("csv", "xlsx")
         workloads.append(Workload(
             "XLSX export, all enrolments", lambda: admin.download("/reports/enrolments/export.xlsx"),
             lambda: floors.xlsx_floor(context.engine, sql, parameters), "XlsxWriter on the same cursor", repeat,
-            memory=True, note=f"{context.enrolments:,} rows"))
+            note=f"{context.enrolments:,} rows"))
     return workloads
 
 
