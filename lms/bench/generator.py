@@ -283,4 +283,5 @@ def _analyze(engine: Engine, out) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the size on disk is then the file's
     out(f"  statistics       refreshed in {time.perf_counter() - started:.1f} s")

@@ -150,7 +150,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
     for line in format_table(results):
         out(line)
     load = None
-    if throughput and not only:
+    if throughput:
         load = run_throughput(duration=duration, lesson_path=lesson_path, environ=environ)
         for line in load.lines():
             out(line)

@@ -136,7 +136,10 @@ def facts(viewer, filters: ReportFilters, now: datetime, user_id: int | None = N
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
     from lms.quizzes.services import GRACE_SECONDS
 
-    scoped = scoped_enrolments(viewer, filters, user_id, scope).cte("scoped")
+    # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
+    # attempts and lesson views are hash-joined, not looked up one enrolment at a time (make bench: 1.5x faster).
+    scoped = (scoped_enrolments(viewer, filters, user_id, scope).cte("scoped")
+              .prefix_with("NOT MATERIALIZED", dialect="postgresql"))
     scoped_ids = select(scoped.c.id)
     closed = closed_attempt(now, GRACE_SECONDS)
     final = final_quizzes()
