@@ -6,7 +6,6 @@ the rows with an id above the largest one before the repetition), so the data se
 """
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select

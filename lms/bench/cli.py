@@ -6,8 +6,6 @@ one refuses to run when LMS_ENV=production.
 """
 from __future__ import annotations
 
-
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext

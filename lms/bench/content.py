@@ -150,13 +150,13 @@ def _question(rng: random.Random, ids: Ids, course_id: int, quiz_id: int, slug: 
             "explanation": row["explanation"], "choices": choices, "answer": row["true_false_answer"],
             "accepted": list(row["accepted_answers"] or []), "value": row["numeric_answer"],
             "tolerance": row["numeric_tolerance"]}
-    right, wrong = _responses(item)
+    right, wrong = right_and_wrong(item)
     if grading.score_question(item, right) != Decimal(1) or grading.score_question(item, wrong) != Decimal(0):
         raise AssertionError(f"generated question {slug} does not grade as planned")
     return Question(qid, slug, item, json_text(right), json_text(wrong), Decimal(1))
 
 
-def _responses(item: dict) -> tuple[object, object]:
+def right_and_wrong(item: dict) -> tuple[object, object]:
     """A right and a wrong response, in the form `parse_responses` stores."""
     kind = item["kind"]
     if kind in grading.CHOICE_KINDS:

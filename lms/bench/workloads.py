@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from lms.bench import floors, sizes
 from lms.bench.app import BARE_PATH
 from lms.bench.client import BenchClient
-from lms.bench.content import _responses
+from lms.bench.content import right_and_wrong
 from lms.bench.measure import Workload
 from lms.extensions import db
 
@@ -87,7 +87,7 @@ def _half_right(draw: list[dict]) -> dict:
     """Responses to a drawn attempt: the first half right, the rest wrong (a fail, every time)."""
     responses = {}
     for i, item in enumerate(draw):
-        right, wrong = _responses(item)
+        right, wrong = right_and_wrong(item)
         responses[item["slug"]] = right if i < len(draw) // 2 else wrong
     return responses
 
