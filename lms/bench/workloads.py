@@ -110,7 +110,7 @@ def quiz_workload(context: BenchContext, repeat: int) -> Workload:
         state["attempt"], state["responses"] = attempt, _half_right(attempt.draw)
 
     def submit():
-        return services.submit_attempt(state["attempt"], state["responses"]).percent
+        services.submit_attempt(state["attempt"], state["responses"])
 
     def floor_setup():
         start()

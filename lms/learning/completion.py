@@ -6,7 +6,7 @@ any number of enrolments; a completion once granted is never taken back.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, literal, select
 
 from lms.catalog.models import Course, Lesson, Module
 from lms.extensions import db
@@ -34,33 +34,56 @@ def required_quizzes(course: Course):
 
 
 def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[int]:
-    """Of these active enrolments in `course`, the ids whose trainee has met the completion rule."""
+    """Of these active enrolments in `course`, the ids whose trainee has met the completion rule.
+
+    One statement for a single enrolment (the case of every lesson view and passed quiz), three
+    for a batch (the required counts, then the lessons viewed and quizzes passed per enrolment).
+    """
     if not enrolment_ids:
         return []
     lessons, quizzes = required_lessons(course), required_quizzes(course)
     if lessons is None and quizzes is None:
         return list(enrolment_ids)
-    need_lessons = db.session.scalar(select(func.count()).select_from(lessons.subquery())) if lessons is not None else 0
-    need_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery())) if quizzes is not None else 0
-    if need_lessons == 0 and need_quizzes == 0:
+    need_lessons = _count(lessons)
+    need_quizzes = _count(quizzes)
+    if len(enrolment_ids) == 1:
+        viewed_one = _viewed(enrolment_ids, lessons).with_only_columns(func.count(LessonProgress.lesson_id))
+        passed_one = _passed(enrolment_ids, quizzes).with_only_columns(
+            func.count(func.distinct(QuizAttempt.quiz_id)))
+        need_l, need_q, viewed, passed = db.session.execute(select(
+            need_lessons.scalar_subquery(), need_quizzes.scalar_subquery(),
+            viewed_one.group_by(None).scalar_subquery(), passed_one.group_by(None).scalar_subquery())).one()
+        met = (need_l or need_q) and viewed >= need_l and passed >= need_q
+        return list(enrolment_ids) if met else []
+    need_l, need_q = db.session.execute(select(need_lessons.scalar_subquery(),
+                                               need_quizzes.scalar_subquery())).one()
+    if need_l == 0 and need_q == 0:
         return []  # an empty course is never "completed"
-    viewed = {}
-    if need_lessons:
-        viewed = dict(db.session.execute(
-            select(LessonProgress.enrolment_id, func.count(LessonProgress.lesson_id))
-            .where(LessonProgress.enrolment_id.in_(enrolment_ids), LessonProgress.lesson_id.in_(lessons))
-            .group_by(LessonProgress.enrolment_id)
-        ).all())
-    passed = {}
-    if need_quizzes:
-        passed = dict(db.session.execute(
-            select(QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
-            .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.passed.is_(True),
-                   QuizAttempt.quiz_id.in_(quizzes))
-            .group_by(QuizAttempt.enrolment_id)
-        ).all())
-    return [e for e in enrolment_ids
-            if viewed.get(e, 0) >= need_lessons and passed.get(e, 0) >= need_quizzes]
+    viewed = dict(db.session.execute(_viewed(enrolment_ids, lessons)).all()) if need_l else {}
+    passed = dict(db.session.execute(_passed(enrolment_ids, quizzes)).all()) if need_q else {}
+    return [e for e in enrolment_ids if viewed.get(e, 0) >= need_l and passed.get(e, 0) >= need_q]
+
+
+def _count(required):
+    """SELECT count(*) of a required-items SELECT (0 when the rule requires none)."""
+    if required is None:
+        return select(literal(0))
+    return select(func.count()).select_from(required.subquery())
+
+
+def _viewed(enrolment_ids: list[int], lessons):
+    """Per enrolment, how many of the required lessons it has viewed."""
+    query = (select(LessonProgress.enrolment_id, func.count(LessonProgress.lesson_id))
+             .where(LessonProgress.enrolment_id.in_(enrolment_ids)).group_by(LessonProgress.enrolment_id))
+    return query.where(LessonProgress.lesson_id.in_(lessons)) if lessons is not None else query.where(false())
+
+
+def _passed(enrolment_ids: list[int], quizzes):
+    """Per enrolment, how many of the required quizzes it has passed."""
+    query = (select(QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
+             .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.passed.is_(True))
+             .group_by(QuizAttempt.enrolment_id))
+    return query.where(QuizAttempt.quiz_id.in_(quizzes)) if quizzes is not None else query.where(false())
 
 
 def active_enrolment_ids(course_id: int) -> list[int]:

@@ -99,3 +99,22 @@ def right_answer(item: dict) -> str | list[str]:
     tolerance = item["tolerance"] or 0
     value = item["value"]
     return f"{value:g} ± {tolerance:g}" if tolerance else f"{value:g}"
+
+
+def grade_draw(draw: list[dict], responses: dict, pass_mark) -> dict:
+    """Grade a whole attempt in memory: `responses` maps question slugs to responses (missing: none).
+
+    Returns the points of each slug, whether each was fully right, and the attempt's score,
+    max_score, percent and passed, exactly as stored.
+    """
+    points, correct = {}, {}
+    total, maximum = Decimal(0), Decimal(0)
+    for item in draw:
+        worth = Decimal(item["points"])
+        earned = score_question(item, responses.get(item["slug"]))
+        points[item["slug"]], correct[item["slug"]] = earned, earned == worth
+        total += earned
+        maximum += worth
+    percent = (total * 100 / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
+    return {"points": points, "correct": correct, "score": total, "max_score": maximum, "percent": percent,
+            "passed": percent >= Decimal(pass_mark)}

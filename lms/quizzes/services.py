@@ -13,8 +13,9 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import Course
 from lms.core import clock
@@ -114,7 +115,7 @@ def parse_responses(attempt: QuizAttempt, raw: dict[str, list[str]], slugs: list
     return responses
 
 
-def save_answers(attempt: QuizAttempt, responses: dict, commit: bool = True) -> datetime:
+def save_answers(attempt: QuizAttempt, responses: dict) -> datetime:
     """Store the trainee's answers as they are now. Refused once the attempt no longer accepts answers."""
     now = clock.now()
     if not accepting(attempt, now):
@@ -131,8 +132,7 @@ def save_answers(attempt: QuizAttempt, responses: dict, commit: bool = True) -> 
         answer.response, answer.saved_at = response, now
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     touch(enrolment, now)
-    if commit:
-        db.session.commit()
+    db.session.commit()
     return now
 
 
@@ -140,9 +140,11 @@ def submit_attempt(attempt: QuizAttempt, responses: dict | None = None) -> QuizA
     """Save the last answers, close the attempt and grade it. A second submission is refused."""
     if attempt.status != "in_progress":
         raise AttemptError("already_submitted", attempt)
-    if responses:
-        save_answers(attempt, responses, commit=False)
-    return _close(attempt, "submitted", clock.now())
+    now = clock.now()
+    if responses and not accepting(attempt, now):
+        close_if_expired(attempt)
+        raise AttemptError("closed", attempt)
+    return _close(attempt, "submitted", now, responses or {}, now)
 
 
 def close_if_expired(attempt: QuizAttempt) -> bool:
@@ -172,13 +174,24 @@ def close_expired() -> int:
     return closed
 
 
-def _close(attempt: QuizAttempt, status: str, when: datetime) -> QuizAttempt:
-    """Claim the attempt with a conditional UPDATE, then grade it and decide completion, in one commit."""
+def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | None = None,
+           saved_at: datetime | None = None) -> QuizAttempt:
+    """Grade in memory, then claim the attempt with a conditional UPDATE that also stores the result,
+    write every answer with its points in one statement per kind (new, changed), and decide
+    completion: one commit. `responses` (saved at `saved_at`) override the answers saved before."""
+    db.session.flush()
+    saved = {slug: (answer_id, response) for answer_id, slug, response in db.session.execute(
+        select(AttemptAnswer.id, AttemptAnswer.question_slug, AttemptAnswer.response)
+        .where(AttemptAnswer.attempt_id == attempt.id))}
+    responses = responses or {}
+    merged = {slug: response for slug, (_, response) in saved.items()} | responses
+    pass_mark = db.session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
+    result = grading.grade_draw(attempt.draw, merged, pass_mark)
+    outcome = {key: result[key] for key in ("score", "max_score", "percent", "passed")}
     try:
-        db.session.flush()
         claimed = db.session.execute(
             update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
-            .values(status=status, submitted_at=when).execution_options(synchronize_session=False)
+            .values(status=status, submitted_at=when, **outcome).execution_options(synchronize_session=False)
         ).rowcount
     except OperationalError:
         claimed = 0  # SQLite: another writer got there first
@@ -186,32 +199,62 @@ def _close(attempt: QuizAttempt, status: str, when: datetime) -> QuizAttempt:
         db.session.rollback()
         db.session.refresh(attempt)
         raise AttemptError("already_submitted", attempt)
-    db.session.refresh(attempt, ["status", "submitted_at"])
-    grade(attempt)
+    _write_answers(attempt, saved, responses, result, saved_at or when, when)
+    for key, value in dict(outcome, status=status, submitted_at=when).items():
+        set_committed_value(attempt, key, value)
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
-    course = db.session.get(Course, enrolment.course_id)
-    check_completion(enrolment, course)
+    if status == "submitted":
+        touch(enrolment, when)
+    # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
+    # neither the lessons viewed nor the quizzes passed.
+    if result["passed"]:
+        check_completion(enrolment, db.session.get(Course, enrolment.course_id))
+    attempt_id = attempt.id
     db.session.commit()
-    log.info("attempt %s %s: %s%%", attempt.id, status, attempt.percent)
+    log.info("attempt %s %s: %s%%", attempt_id, status, result["percent"])
     return attempt
 
 
+def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: dict, saved_at: datetime,
+                   when: datetime) -> None:
+    """Store every drawn question's answer with its points, without ORM objects or reading back:
+    one executemany of the new rows, one of the saved rows given a new response, one of the other
+    saved rows (points only)."""
+    table = AttemptAnswer.__table__
+    new, answered_again, graded_only = [], [], []
+    for item in attempt.draw:
+        slug = item["slug"]
+        graded = {"points": result["points"][slug], "correct": result["correct"][slug]}
+        if slug not in saved:
+            new.append(dict(graded, attempt_id=attempt.id, question_id=item["question_id"], question_slug=slug,
+                            response=responses.get(slug), saved_at=saved_at if slug in responses else when))
+        elif slug in responses:
+            answered_again.append(dict(graded, answer_id=saved[slug][0], response=responses[slug], saved_at=saved_at))
+        else:
+            graded_only.append(dict(graded, answer_id=saved[slug][0]))
+    if new:
+        db.session.execute(insert(table), new)
+    for rows in (answered_again, graded_only):
+        if rows:
+            columns = [key for key in rows[0] if key != "answer_id"]
+            db.session.execute(update(table).where(table.c.id == bindparam("answer_id"))
+                               .values({key: bindparam(key) for key in columns}), rows)
+
+
 def grade(attempt: QuizAttempt) -> None:
-    """Score every drawn question from the saved answers and set the attempt's result. The caller commits."""
+    """Score every drawn question from the saved answers and set the attempt's result (regrading
+    a closed attempt). The caller commits."""
     answers = {a.question_slug: a for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     quiz = db.session.get(Quiz, attempt.quiz_id)
-    total, maximum = Decimal(0), Decimal(0)
+    result = grading.grade_draw(attempt.draw, {slug: a.response for slug, a in answers.items()}, quiz.pass_mark)
     for item in attempt.draw:
-        answer = answers.get(item["slug"])
+        slug = item["slug"]
+        answer = answers.get(slug)
         if answer is None:
-            answer = AttemptAnswer(attempt_id=attempt.id, question_slug=item["slug"],
-                                   question_id=item["question_id"], response=None, saved_at=attempt.submitted_at)
+            answer = AttemptAnswer(attempt_id=attempt.id, question_slug=slug, question_id=item["question_id"],
+                                   response=None, saved_at=attempt.submitted_at)
             db.session.add(answer)
-        points = grading.score_question(item, answer.response)
-        answer.points, answer.correct = points, points == Decimal(item["points"])
-        total += points
-        maximum += Decimal(item["points"])
-    percent = (total * 100 / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
-    attempt.score, attempt.max_score, attempt.percent = total, maximum, percent
-    attempt.passed = percent >= quiz.pass_mark
+        answer.points, answer.correct = result["points"][slug], result["correct"][slug]
+    attempt.score, attempt.max_score = result["score"], result["max_score"]
+    attempt.percent, attempt.passed = result["percent"], result["passed"]
