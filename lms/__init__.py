@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, request, session
-from flask_login import current_user
+from flask import Flask
 
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -134,13 +133,15 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from flask_babel import format_date, format_datetime, get_locale
+    from flask_babel import format_date, format_datetime, get_locale, get_translations
+
+    from lms.core.i18n import template_translators
 
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
 
     @app.context_processor
     def layout_context():
-        return {"current_locale": str(get_locale() or "en")}
+        return {"current_locale": str(get_locale() or "en"), **template_translators(get_translations())}
 
 
 def register_security_headers(app: Flask) -> None:

@@ -12,3 +12,4 @@ __all__ = [
     "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "User",
 ]
+from lms.catalog import outline as _outline_stamps  # noqa: E402,F401  registers the flush hook that renews Course.outline_stamp

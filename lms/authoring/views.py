@@ -13,7 +13,8 @@ from lms.authoring.forms import (
     UploadForm, choice_fields,
 )
 from lms.authoring.regrade import attempts_using, regrade_question
-from lms.catalog.queries import course_by_slug, course_outline
+from lms.catalog.outline import course_outline
+from lms.catalog.queries import course_by_slug
 from lms.core.forms import options
 from lms.core.markdown import render_markdown
 from lms.core.permissions import can_create_course, can_edit_course, can_manage_staff, require, requires

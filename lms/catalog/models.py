@@ -1,6 +1,7 @@
 """Course, its topics, modules, lessons and images."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
+
+
+def new_outline_stamp() -> str:
+    """A fresh value for Course.outline_stamp."""
+    return secrets.token_hex(8)
+
 
 COURSE_STATUSES = ("draft", "published", "archived")
 LESSON_RULES = ("all", "none")
@@ -51,6 +58,9 @@ class Course(db.Model):
     package_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A new random value whenever the course's modules, lessons or quizzes change (lms.catalog.outline):
+    # outlines are cached by (id, outline_stamp), in every process alike.
+    outline_stamp: Mapped[str] = mapped_column(String(16), default=new_outline_stamp, server_default="")
 
     topics = relationship(
         "CourseTopic", cascade="all, delete-orphan", order_by="CourseTopic.topic", back_populates="course"

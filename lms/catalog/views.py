@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import queries
+from lms.catalog.outline import course_outline
 from lms.catalog.forms import CatalogueForm, EnrolForm, EnrolmentKeyForm
 from lms.core.forms import options
 from lms.core.permissions import can_set_enrolment_key, can_view_course, require
@@ -33,18 +34,18 @@ def load_course(slug: str):
 def index():
     """Published courses, with search and filters."""
     form = CatalogueForm(request.args)
-    languages, topics = queries.catalogue_facets()
-    form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in languages])
-    form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in topics])
-    courses = queries.search_catalogue(form.q.data or "", form.language.data or "", form.topic.data or "")
-    return render_template("catalog/index.html", form=form, courses=courses)
+    catalogue = queries.search_catalogue(request.args.get("q", ""), request.args.get("language", ""),
+                                         request.args.get("topic", ""))
+    form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in catalogue.languages])
+    form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in catalogue.topics])
+    return render_template("catalog/index.html", form=form, courses=catalogue.courses)
 
 
 @bp.route("/<slug>")
 def course(slug: str):
     """Outline, outcomes, time; the trainee's progress per module when enrolled."""
     course = load_course(slug)
-    outline = queries.course_outline(course)
+    outline = course_outline(course)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
     progress = learning_queries.progress(enrolment)
     certificate = learning_queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None

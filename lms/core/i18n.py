@@ -14,3 +14,33 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def template_translators(translations) -> dict:
+    """`gettext` and `ngettext` bound to the request's catalogue, for one template render.
+
+    Flask-Babel's template functions look the catalogue up again on every call (through the
+    request context and the locale selector); a page such as the catalogue translates over a
+    hundred strings. Bound once per render, they behave as Jinja's own new-style gettext: the
+    result is marked safe only under autoescaping and always %-formatted with its keyword
+    arguments (which are escaped).
+    """
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def gettext(context, string, /, **variables):
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, /, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}

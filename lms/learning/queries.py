@@ -24,7 +24,8 @@ class Progress:
     passed: set[int]
 
     def done(self, item) -> bool:
-        return item.id in (self.passed if isinstance(item, Quiz) else self.viewed)
+        """Whether the outline item (a lesson or a quiz) is viewed or passed."""
+        return item.id in (self.passed if item.kind == "quiz" else self.viewed)
 
 
 def progress(enrolment: Enrolment | None) -> Progress:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,9 @@ from lms.core import audit, clock
 from lms.extensions import db
 from lms.learning import completion
 from lms.learning.models import Certificate, Enrolment
+
+# A lesson opened again within this time of its last recorded view writes nothing (see record_lesson_view).
+VIEW_RECORD_INTERVAL = timedelta(minutes=5)
 
 log = logging.getLogger("lms.learning")
 
@@ -137,17 +140,26 @@ def touch(enrolment: Enrolment, now: datetime) -> None:
 
 
 def record_lesson_view(enrolment: Enrolment, lesson, course: Course) -> None:
-    """The trainee opened a lesson: count it as viewed, then decide completion."""
+    """The trainee opened a lesson: count it as viewed, then decide completion.
+
+    Opening a lesson again only moves its last-viewed time and the enrolment's last activity, and
+    not more often than every VIEW_RECORD_INTERVAL: reading back and forth writes nothing, and a
+    lesson seen before cannot newly complete the course.
+    """
     from lms.learning.models import LessonProgress
 
     now = clock.now()
     progress = db.session.scalar(select(LessonProgress).where(
         LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id))
-    if progress is None:
-        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now,
-                                      last_viewed_at=now))
-    else:
+    if progress is not None:
+        if _recent(progress.last_viewed_at, now) and _recent(enrolment.last_activity_at, now):
+            return
         progress.last_viewed_at = now
+        touch(enrolment, now)
+        db.session.commit()
+        return
+    db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now,
+                                  last_viewed_at=now))
     touch(enrolment, now)
     db.session.flush()
     check_completion(enrolment, course)
@@ -156,6 +168,10 @@ def record_lesson_view(enrolment: Enrolment, lesson, course: Course) -> None:
     except IntegrityError:
         # The same lesson opened twice at once: the other request recorded the view.
         db.session.rollback()
+
+
+def _recent(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and now - VIEW_RECORD_INTERVAL <= moment <= now
 
 
 def check_completion(enrolment: Enrolment, course: Course) -> Certificate | None:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import queries as catalog_queries
-from lms.catalog.models import Lesson
+from lms.catalog.outline import course_outline
 from lms.catalog.views import ENROL_ERRORS, load_course
 from lms.core import clock
 from lms.core.forms import options
@@ -42,7 +42,7 @@ def resume(slug: str):
     enrolment = queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         return redirect(url_for("catalog.course", slug=slug))
-    outline = catalog_queries.course_outline(course)
+    outline = course_outline(course)
     progress = queries.progress(enrolment)
     for item in outline.sequence:
         if not progress.done(item):
@@ -52,7 +52,7 @@ def resume(slug: str):
 
 def item_url(course, item) -> str:
     """The page of a lesson or quiz."""
-    if isinstance(item, Lesson):
+    if item.kind == "lesson":
         return url_for("learning.lesson", slug=course.slug, lesson=item.slug)
     return url_for("quizzes.quiz", slug=course.slug, quiz=item.slug)
 
@@ -69,9 +69,9 @@ def lesson(slug: str, lesson: str):
         return redirect(url_for("catalog.course", slug=slug))
     if enrolment is not None:
         services.record_lesson_view(enrolment, item, course)
-    outline = catalog_queries.course_outline(course)
-    previous, following = outline.neighbours(item)
-    module = next(m.module for m in outline.modules if m.module.id == item.module_id)
+    outline = course_outline(course)
+    previous, following = outline.neighbours("lesson", item.id)
+    module = outline.module(item.module_id)
     body = render_markdown(item.body, asset_base=url_for("catalog.asset", slug=slug, path=module.slug))
     return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
                            previous=previous, following=following, item_url=item_url, enrolment=enrolment)

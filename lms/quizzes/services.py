@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError

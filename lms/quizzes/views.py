@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import queries as catalog_queries
+from lms.catalog.outline import course_outline
 from lms.catalog.views import load_course
 from lms.core import clock
 from lms.core.permissions import can_edit_course
@@ -45,8 +46,8 @@ def quiz(slug: str, quiz: str):
     closed = [a for a in attempts if a.status != "in_progress"]
     best = max((a.percent for a in closed if a.percent is not None), default=None)
     remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
-    outline = catalog_queries.course_outline(course)
-    previous, following = outline.neighbours(item)
+    outline = course_outline(course)
+    previous, following = outline.neighbours("quiz", item.id)
     from lms.learning.views import item_url
 
     return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 
 import pytest
-from sqlalchemy import select
 
 from lms.quizzes.models import QuizAttempt
 from tests.helpers import PASSWORD
