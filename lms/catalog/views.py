@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import queries
+from lms.catalog.cards import course_cards
 from lms.catalog.outline import course_outline
 from lms.catalog.forms import CatalogueForm, EnrolForm, EnrolmentKeyForm
 from lms.core.forms import options
@@ -38,7 +39,8 @@ def index():
                                          request.args.get("topic", ""))
     form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in catalogue.languages])
     form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in catalogue.topics])
-    return render_template("catalog/index.html", form=form, courses=catalogue.courses)
+    return render_template("catalog/index.html", form=form, courses=catalogue.courses,
+                           cards=course_cards(catalogue.courses))
 
 
 @bp.route("/<slug>")

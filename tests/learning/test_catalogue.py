@@ -110,3 +110,18 @@ def test_my_learning_resumes_where_the_trainee_left_off(client, auth, world, cou
     assert "Resume" in my and "50% done" in my  # 2 of 4 lessons and quizzes
     course_page = client.get("/courses/sample").get_data(as_text=True)
     assert "2 of 3 done" in course_page and course_page.count(">Viewed<") == 2
+
+
+def test_catalogue_cards_follow_the_language_and_every_change_to_a_course(client, course, db):
+    """The rendered cards are cached by their rows and language: nothing shows stale."""
+    from sqlalchemy.orm import Session
+
+    from lms.catalog.models import Course
+
+    assert "Language: en" in client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Мова: en" in client.get("/courses/", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    with Session(db.engine) as other:  # another process editing the course
+        other.scalar(select(Course).where(Course.slug == "sample")).title = "Sample course, second edition"
+        other.commit()
+    page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Sample course, second edition" in page and "Language: en" in page
