@@ -7,6 +7,7 @@ grader (`lms.quizzes.grading.score_question`), so generated attempts score exact
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -218,6 +219,11 @@ def build_course(index: int, ids: Ids, staff_ids: list[int], created_at) -> Cour
             plan.sequence.append(("lesson", lesson_id))
         final = m == sizes.MODULES
         plan.sequence.append(("quiz", _quiz(rng, ids, rows, course_id, module_id, m, final, index)))
+    # The outline cache key (Course.outline_stamp), derived from the outline's own rows: the same
+    # content gives the same stamp, so the generated data stay deterministic and a regenerated
+    # data set never meets a stale cached outline.
+    rows["courses"][0]["outline_stamp"] = hashlib.sha256(
+        repr([rows[t] for t in ("modules", "lessons", "quizzes")]).encode()).hexdigest()[:16]
     return plan
 
 

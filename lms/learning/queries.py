@@ -140,6 +140,31 @@ def feedback_summary(course: Course, viewer: User) -> FeedbackSummary:
     return FeedbackSummary(count, average, {i: distribution.get(i, 0) for i in range(1, 6)}, comments)
 
 
+@dataclass
+class LessonVisit:
+    """What the lesson page needs, read in one statement."""
+
+    course: Course
+    lesson: Lesson
+    enrolment: Enrolment | None
+    progress: LessonProgress | None
+
+
+def lesson_visit(user_id: int, course_slug: str, lesson_slug: str) -> LessonVisit | None:
+    """The course, its live lesson, the user's current enrolment and their progress on the lesson;
+    None when there is no such course or live lesson."""
+    row = db.session.execute(
+        select(Course, Lesson, Enrolment, LessonProgress)
+        .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == lesson_slug, Lesson.retired.is_(False)))
+        .join(Module, and_(Module.id == Lesson.module_id, Module.retired.is_(False)))
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id,
+                                   Enrolment.is_current.is_(True)))
+        .outerjoin(LessonProgress, and_(LessonProgress.enrolment_id == Enrolment.id,
+                                        LessonProgress.lesson_id == Lesson.id))
+        .where(Course.slug == course_slug)).first()
+    return LessonVisit(*row) if row is not None else None
+
+
 def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
     """The user's current enrolment in the course."""
     return db.session.scalar(select(Enrolment).where(and_(

@@ -18,6 +18,7 @@ from lms.learning.models import Certificate, Enrolment
 
 # A lesson opened again within this time of its last recorded view writes nothing (see record_lesson_view).
 VIEW_RECORD_INTERVAL = timedelta(minutes=5)
+LOOK_UP = object()  # record_lesson_view: "read the progress row yourself"
 
 log = logging.getLogger("lms.learning")
 
@@ -139,18 +140,20 @@ def touch(enrolment: Enrolment, now: datetime) -> None:
     enrolment.last_activity_at = now
 
 
-def record_lesson_view(enrolment: Enrolment, lesson, course: Course) -> None:
+def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LOOK_UP) -> None:
     """The trainee opened a lesson: count it as viewed, then decide completion.
 
     Opening a lesson again only moves its last-viewed time and the enrolment's last activity, and
     not more often than every VIEW_RECORD_INTERVAL: reading back and forth writes nothing, and a
-    lesson seen before cannot newly complete the course.
+    lesson seen before cannot newly complete the course. `progress` is the enrolment's
+    LessonProgress row for the lesson (or None) when the caller has already read it.
     """
     from lms.learning.models import LessonProgress
 
     now = clock.now()
-    progress = db.session.scalar(select(LessonProgress).where(
-        LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id))
+    if progress is LOOK_UP:
+        progress = db.session.scalar(select(LessonProgress).where(
+            LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id))
     if progress is not None:
         if _recent(progress.last_viewed_at, now) and _recent(enrolment.last_activity_at, now):
             return

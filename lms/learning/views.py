@@ -15,7 +15,7 @@ from lms.core.forms import options
 from lms.core.headers import no_store
 from lms.core.markdown import render_markdown
 from lms.core.permissions import (
-    can_edit_course, can_enrol_others, can_revoke_certificate, can_view_certificate, can_view_feedback, require,
+    can_edit_course, can_enrol_others, can_view_course, can_revoke_certificate, can_view_certificate, can_view_feedback, require,
 )
 from lms.core.urls import external_url
 from lms.learning import queries, services
@@ -61,14 +61,15 @@ def item_url(course, item) -> str:
 @login_required
 def lesson(slug: str, lesson: str):
     """A lesson, for enrolled trainees (counted as viewed) and course editors (preview)."""
-    course = load_course(slug)
-    item = catalog_queries.lesson_by_slug(course, lesson) or abort(404)
-    enrolment = queries.enrolment_of(current_user.id, course.id)
+    visit = queries.lesson_visit(current_user.id, slug, lesson)
+    if visit is None or not can_view_course(current_user, visit.course):
+        abort(404)
+    course, item, enrolment = visit.course, visit.lesson, visit.enrolment
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("catalog.course", slug=slug))
     if enrolment is not None:
-        services.record_lesson_view(enrolment, item, course)
+        services.record_lesson_view(enrolment, item, course, progress=visit.progress)
     outline = course_outline(course)
     previous, following = outline.neighbours("lesson", item.id)
     module = outline.module(item.module_id)

@@ -4,8 +4,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 20:05:00
 
-Pages cache a course's outline by (course id, outline_stamp); existing courses start with an
-empty stamp, replaced at their next change.
+Pages cache a course's outline by (course id, outline_stamp); existing courses get a random
+stamp here, and a new one at each change.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,6 +21,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('courses', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('outline_stamp', sa.String(length=16), server_default='', nullable=False))
+    random_stamp = ("lower(hex(randomblob(8)))" if op.get_bind().dialect.name == "sqlite"
+                    else "substr(md5(random()::text || id::text), 1, 16)")
+    op.execute(f"UPDATE courses SET outline_stamp = {random_stamp}")
 
 
 def downgrade():
