@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.core import clock
-from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, Question, QuizAttempt
 from tests.helpers import answers_for, start_attempt, take_quiz
 
 pytestmark = pytest.mark.db

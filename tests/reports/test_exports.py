@@ -159,8 +159,14 @@ def test_csv_streams_its_rows(reader, dataset, monkeypatch):
     from lms.reports import queries
 
     fetched = []
-    original = queries.to_enrolment_row
-    monkeypatch.setattr(queries, "to_enrolment_row", lambda r: fetched.append(r) or original(r))
+    original = queries.enrolment_export_batches
+
+    def counted(*args, **kwargs):
+        for batch in original(*args, **kwargs):
+            fetched.extend(batch)
+            yield batch
+
+    monkeypatch.setattr(queries, "enrolment_export_batches", counted)
     login(reader, "admin@example.org")
     response = reader.get("/reports/enrolments/export.csv", buffered=False)
     assert response.is_streamed

@@ -86,6 +86,32 @@ def test_each_filter(reader, dataset, filters, expected_rows, expected_totals):
     assert figures(result.totals) == expected_totals
 
 
+UA_TOTALS = (6, 2, 2, 2, 33.3, 66.7, 62.5, 5.0, at("2024-02-20 15:00"))
+
+
+def test_the_rows_and_totals_come_from_one_statement(reader, dataset):
+    from lms.bench.measure import counting
+
+    admin = user(db, dataset, "admin")
+    with counting(db.engine) as counter:
+        result = queries.completion_report(admin, ReportFilters(country="UA"))
+    assert counter.count == 1
+    assert figures(result.totals) == UA_TOTALS
+    assert figures(queries.completion_totals(admin, ReportFilters(country="UA"))) == UA_TOTALS
+
+
+@pytest.mark.parametrize("limit,offset,expected", [
+    (1, 0, [(UA, "other")]), (1, 1, [(UA, "sample")]), (5, 0, [(UA, "other"), (UA, "sample")]), (2, 2, []),
+])
+def test_a_page_of_rows_keeps_the_totals_over_all_of_them(reader, dataset, limit, offset, expected):
+    result = queries.completion_report(user(db, dataset, "admin"), ReportFilters(country="UA"), limit=limit,
+                                       offset=offset)
+    assert [(r.institution_code, r.course_slug) for r in result.rows] == expected
+    assert [figures(r) for r in result.rows] == [{(UA, "other"): UA_OTHER, (UA, "sample"): UA_SAMPLE}[k]
+                                                 for k in expected]
+    assert figures(result.totals) == UA_TOTALS
+
+
 @pytest.mark.parametrize("filters", [
     {"course": "no-such-course"}, {"institution": "XX-NONE"}, {"country": "MD"},
     {"enrolled_from": date(2030, 1, 1)}, {"completed_to": date(2023, 12, 31)},
@@ -96,6 +122,8 @@ def test_filters_that_match_nothing_give_an_empty_report(reader, dataset, filter
     assert figures(result.totals) == (0, 0, 0, 0, None, None, None, None, None)
     assert queries.completions_per_month(user(db, dataset, "admin"), ReportFilters(**filters)) == []
     assert queries.completion_by_institution(user(db, dataset, "admin"), ReportFilters(**filters)) == []
+    totals = queries.completion_totals(user(db, dataset, "admin"), ReportFilters(**filters))
+    assert figures(totals) == (0, 0, 0, 0, None, None, None, None, None)
 
 
 def test_a_coordinator_sees_only_their_institution_whatever_the_filters(reader, dataset):
@@ -118,6 +146,7 @@ def test_completion_rate_per_institution_and_completions_per_month(reader, datas
     per_institution = {r.institution_code: (r.enrolled, r.completed, r.completion_rate)
                        for r in queries.completion_by_institution(admin, ReportFilters())}
     assert per_institution == {GE: (1, 1, 100.0), UA: (6, 2, 33.3)}
+    assert [figures(r) for r in queries.completion_by_institution(admin, ReportFilters())] == [GE_SAMPLE, UA_TOTALS]
     # anna in January, dmytro in February, giorgi in March.
     assert queries.completions_per_month(admin, ReportFilters()) == [("2024-01", 1), ("2024-02", 1), ("2024-03", 1)]
     assert queries.completions_per_month(admin, ReportFilters(institution=GE)) == [("2024-03", 1)]

@@ -4,7 +4,6 @@ so the sanitiser and the templates' escaping alone are proven."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.catalog.models import Course, Lesson, Module

@@ -1,0 +1,21 @@
+"""Named reads of the reports, all built on `facts.facts` and aggregated in SQL:
+
+- `completion`: the completion report with its totals (one statement), per institution, per month;
+- `enrolments`: the trainee rows of the drill-down, the enrolments export and the API;
+- `lookups`: institutions, countries and courses the viewer may filter by.
+
+Callers use `lms.reports.queries.<name>`; the names are re-exported here.
+"""
+from lms.reports.queries.common import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, _number, _percent  # noqa: F401
+from lms.reports.queries.completion import (  # noqa: F401
+    CompletionReport, CompletionRow,
+    completion_by_institution, completion_report, completion_totals, completions_per_month,
+    count_completion_rows,
+)
+from lms.reports.queries.enrolments import (  # noqa: F401
+    EnrolmentRow, Page, SORTS, count_enrolments, count_export_enrolments,
+    enrolment_export_batches, enrolment_page, enrolment_rows_query, stream_enrolments, to_enrolment_row,
+)
+from lms.reports.queries.lookups import (  # noqa: F401
+    country_choices, course_choices, institution_choices, visible_institution,
+)

@@ -1,0 +1,219 @@
+"""The completion report, its totals, the figures per institution and the completions per month,
+aggregated in SQL from `facts.facts`.
+
+The completion report's rows and totals come from one statement that reads the facts once:
+GROUPING SETS and percentile_cont on PostgreSQL; on SQLite, which has neither, a UNION ALL over the
+facts numbered by window functions (ROW_NUMBER and COUNT over the group), the median being the
+mean of the one or two middle rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, extract, func, literal, null, or_, select, tuple_, union_all
+
+from lms.catalog.models import Course
+from lms.core import clock
+from lms.extensions import db
+from lms.institutions.models import Institution
+from lms.reports.facts import days_between, facts, year_month
+from lms.reports.filters import ReportFilters
+from lms.reports.queries.common import _number, _percent
+
+
+@dataclass
+class CompletionRow:
+    """One line of the completion report: an institution and a course (or the totals: both None)."""
+
+    institution_code: str | None
+    institution_name: str | None
+    country: str | None
+    course_slug: str | None
+    course_title: str | None
+    enrolled: int
+    not_started: int
+    in_progress: int
+    completed: int
+    final_submitted: int
+    final_passed: int
+    average_best_score: float | None
+    median_days: float | None
+    last_activity_at: datetime | None
+    institution_id: int | None = None
+    course_id: int | None = None
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completed / enrolled, in percent."""
+        return _percent(self.completed, self.enrolled)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Of those who submitted the final assessment, the percent who passed it."""
+        return _percent(self.final_passed, self.final_submitted)
+
+
+@dataclass
+class CompletionReport:
+    """The rows (one per institution and course) and the totals over all of them."""
+
+    rows: list[CompletionRow]
+    totals: CompletionRow
+    filters: ReportFilters = field(default_factory=ReportFilters)
+
+
+def _figures(f):
+    """Counts, mean score, final-assessment counts and last activity over a group of `f`'s rows."""
+    started = f.c.state != "not_started"
+    return [func.count().label("enrolled"),
+            func.sum(case((f.c.state == "not_started", 1), else_=0)).label("not_started"),
+            func.sum(case((f.c.state == "in_progress", 1), else_=0)).label("in_progress"),
+            func.sum(case((f.c.state == "completed", 1), else_=0)).label("completed"),
+            func.avg(case((started, f.c.course_score))).label("average_best_score"),
+            func.sum(f.c.final_submitted).label("final_submitted"),
+            func.sum(f.c.final_passed).label("final_passed"),
+            func.max(f.c.last_activity_at).label("last_activity_at")]
+
+
+def _groups(f, keys, totals: bool = False):
+    """SELECT of the figures of `facts` per group of `keys` and, with `totals`, one more row over all
+    of them (keys NULL, is_total 1), reading `f` once: the totals are never a second pass over the facts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _groups_postgresql(f, keys, totals)
+    return _groups_windowed(f, keys, totals)
+
+
+def _groups_postgresql(f, keys, totals: bool):
+    """GROUPING SETS for the totals; the median is percentile_cont over the intervals, which are exact
+    (microseconds), so the middle of two is the same number as the mean of their days."""
+    span = case((f.c.state == "completed", f.c.completed_at - f.c.enrolled_at))
+    median = (extract("epoch", func.percentile_cont(0.5).within_group(span)) / 86400.0).label("median_days")
+    if not keys:
+        return select(*_figures(f), median, literal(1).label("is_total"))
+    query = select(*keys, *_figures(f), median)
+    if totals:
+        return query.add_columns(func.grouping(keys[0]).label("is_total")).group_by(
+            func.grouping_sets(tuple_(*keys), tuple_()))
+    return query.add_columns(literal(0).label("is_total")).group_by(*keys)
+
+
+def _numbered(days, partition, suffix: str):
+    """rn_<suffix> and n_<suffix>: the row's place by `days` and the count in its partition. Both over one
+    window (ROW_NUMBER ignores the frame), so SQLite sorts the rows once for the two, not twice."""
+    window = {"partition_by": partition, "order_by": days, "rows": (None, None)}
+    return [func.row_number().over(**window).label(f"rn_{suffix}"), func.count().over(**window).label(f"n_{suffix}")]
+
+
+def _groups_windowed(f, keys, totals: bool):
+    """SQLite (no GROUPING SETS, no percentile): the facts numbered once by window functions, then a
+    GROUP BY and a UNION ALL for the totals; the median is the mean of the one or two middle rows."""
+    # The days are named in a subquery first: spelt out in each window with its own bound 'completed',
+    # SQLite would not see the windows as the same and would sort the rows once per window.
+    days = case((f.c.state == "completed", days_between(f.c.completed_at, f.c.enrolled_at)))
+    timed = select(*keys, f.c.state, f.c.course_score, f.c.final_submitted, f.c.final_passed,
+                   f.c.last_activity_at, days.label("days")).subquery("timed")
+    pending = timed.c.days.is_(None)
+    numbered = []
+    if keys:
+        numbered += _numbered(timed.c.days, [*[timed.c[k.name] for k in keys], pending], "g")
+    if totals or not keys:
+        numbered += _numbered(timed.c.days, [pending], "t")
+    r = select(timed, *numbered).cte("ranked")
+
+    def median(rn, n):
+        middle = and_(r.c.days.is_not(None), or_(rn == (n + 1) // 2, rn == (n + 2) // 2))
+        return func.avg(case((middle, r.c.days))).label("median_days")
+
+    total = select(*[null().label(k.name) for k in keys], *_figures(r), median(r.c.rn_t, r.c.n_t),
+                   literal(1).label("is_total")) if "rn_t" in r.c else None
+    if not keys:
+        return total
+    group = [r.c[k.name] for k in keys]
+    rows = select(*group, *_figures(r), median(r.c.rn_g, r.c.n_g), literal(0).label("is_total")).group_by(*group)
+    return union_all(rows, total) if totals else rows
+
+
+def _row(r, **names) -> CompletionRow:
+    return CompletionRow(
+        institution_code=names.get("institution_code"), institution_name=names.get("institution_name"),
+        country=names.get("country"), course_slug=names.get("course_slug"), course_title=names.get("course_title"),
+        enrolled=int(r.enrolled or 0), not_started=int(r.not_started or 0), in_progress=int(r.in_progress or 0),
+        completed=int(r.completed or 0), final_submitted=int(r.final_submitted or 0),
+        final_passed=int(r.final_passed or 0), average_best_score=_number(r.average_best_score),
+        median_days=_number(r.median_days), last_activity_at=r.last_activity_at,
+        institution_id=names.get("institution_id"), course_id=names.get("course_id"))
+
+
+def completion_report(viewer, filters: ReportFilters, now: datetime | None = None, *, limit: int | None = None,
+                      offset: int = 0) -> CompletionReport:
+    """One row per institution and course in the viewer's scope, and the totals; one query in all, which
+    reads the facts once for both.
+
+    `limit` and `offset` cut a page out of the rows (the API); the totals are always over all of them.
+    """
+    f = facts(viewer, filters, now or clock.now())
+    g = _groups(f, [f.c.institution_id, f.c.course_id], totals=True).subquery("groups")
+    order = (Institution.code, Course.title, Course.slug, g.c.course_id)
+    columns = (g, Institution.code, Institution.name, Institution.country, Course.slug, Course.title)
+    joined = (g.outerjoin(Institution, Institution.id == g.c.institution_id)
+              .outerjoin(Course, Course.id == g.c.course_id))
+    if limit is None:
+        query = select(*columns).select_from(joined).order_by(g.c.is_total, *order)
+    else:
+        # The page is cut by numbering the rows rather than by LIMIT, which would cut the totals row too.
+        numbered = (select(*columns, func.row_number().over(partition_by=g.c.is_total, order_by=order)
+                           .label("position")).select_from(joined).subquery("numbered"))
+        query = (select(numbered)
+                 .where(or_(numbered.c.is_total == 1, numbered.c.position.between(offset + 1, offset + limit)))
+                 .order_by(numbered.c.is_total, numbered.c.position))
+    rows, totals = [], None
+    for r in db.session.execute(query):
+        if r.is_total:
+            totals = _row(r)
+        else:
+            rows.append(_row(r, institution_code=r.code, institution_name=r.name, country=r.country,
+                             course_slug=r.slug, course_title=r.title, institution_id=r.institution_id,
+                             course_id=r.course_id))
+    return CompletionReport(rows, totals, filters)
+
+
+def count_completion_rows(viewer, filters: ReportFilters, now: datetime | None = None) -> int:
+    """How many (institution, course) rows the completion report has."""
+    f = facts(viewer, filters, now or clock.now())
+    groups = select(f.c.institution_id, f.c.course_id).group_by(f.c.institution_id, f.c.course_id).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(groups)) or 0)
+
+
+def completion_totals(viewer, filters: ReportFilters, now: datetime | None = None) -> CompletionRow:
+    """The totals over every enrolment in scope (medians and means over all of them, not of the rows)."""
+    f = facts(viewer, filters, now or clock.now())
+    return _row(db.session.execute(_groups(f, [])).one())
+
+
+def completion_by_institution(viewer, filters: ReportFilters, now: datetime | None = None) -> list[CompletionRow]:
+    """One row per institution (all courses that pass the filters), for the completion-rate chart."""
+    f = facts(viewer, filters, now or clock.now())
+    g = _groups(f, [f.c.institution_id]).subquery("groups")
+    query = (select(g, Institution.code, Institution.name, Institution.country)
+             .select_from(g.join(Institution, Institution.id == g.c.institution_id))
+             .order_by(Institution.code))
+    return [_row(r, institution_code=r.code, institution_name=r.name, country=r.country,
+                 institution_id=r.institution_id) for r in db.session.execute(query)]
+
+
+def completions_per_month(viewer, filters: ReportFilters, now: datetime | None = None) -> list[tuple[str, int]]:
+    """(YYYY-MM, completions) for every month from the first to the last completion in scope (UTC)."""
+    f = facts(viewer, filters, now or clock.now())
+    month = year_month(f.c.completed_at)
+    counts = dict(db.session.execute(
+        select(month, func.count()).where(f.c.state == "completed").group_by(month).order_by(month)).all())
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    months, (year, mon) = [], map(int, first.split("-"))
+    while f"{year:04d}-{mon:02d}" <= last:
+        key = f"{year:04d}-{mon:02d}"
+        months.append((key, int(counts.get(key, 0))))
+        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return months
