@@ -1,9 +1,10 @@
-"""The catalogue's course cards, rendered once per set of courses and language.
+"""The catalogue page's heavy parts, rendered once per input and language.
 
-The cards are the bulk of the catalogue page (a few hundred courses, each with a link and
-translated labels). They depend only on the courses' rows, just read from the database, and on
-the interface language, so the rendered HTML is kept in a small per-process cache keyed by
-exactly those: a changed course gives a different key, and nothing can go stale.
+The course cards (a few hundred courses, each with a link and translated labels) and the search
+form (a select of every language and topic) depend only on the course rows just read from the
+database, the search the visitor typed and the interface language. Their rendered HTML is kept in
+small per-process caches keyed by exactly those values: a changed course gives a different key,
+so nothing can go stale.
 """
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from functools import lru_cache
 
 from flask import render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
-from lms.catalog.queries import CatalogueEntry
+from lms.catalog.forms import CatalogueForm
+from lms.catalog.queries import Catalogue, CatalogueEntry
+from lms.core.forms import options
 
 
 def course_cards(courses: list[CatalogueEntry]) -> Markup:
@@ -21,6 +26,21 @@ def course_cards(courses: list[CatalogueEntry]) -> Markup:
     return _cards(tuple(courses), str(get_locale()), request.script_root)
 
 
+def search_form(catalogue: Catalogue, q: str, language: str, topic: str) -> Markup:
+    """The search and filter form, filled in with the visitor's search."""
+    return _search_form(tuple(catalogue.languages), tuple(catalogue.topics), q, language, topic, str(get_locale()),
+                        request.script_root)
+
+
 @lru_cache(maxsize=64)
 def _cards(courses: tuple[CatalogueEntry, ...], locale: str, script_root: str) -> Markup:
     return Markup(render_template("catalog/_cards.html", courses=courses))
+
+
+@lru_cache(maxsize=256)
+def _search_form(languages: tuple[str, ...], topics: tuple[str, ...], q: str, language: str, topic: str,
+                 locale: str, script_root: str) -> Markup:
+    form = CatalogueForm(MultiDict({"q": q, "language": language, "topic": topic}))
+    form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in languages])
+    form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in topics])
+    return Markup(render_template("catalog/_search.html", form=form))

@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.catalog import queries
-from lms.catalog.cards import course_cards
+from lms.catalog.cards import course_cards, search_form
 from lms.catalog.outline import course_outline
-from lms.catalog.forms import CatalogueForm, EnrolForm, EnrolmentKeyForm
-from lms.core.forms import options
+from lms.catalog.forms import EnrolForm, EnrolmentKeyForm
 from lms.core.permissions import can_set_enrolment_key, can_view_course, require
 from lms.learning import queries as learning_queries
 from lms.learning import services as learning
@@ -34,13 +33,10 @@ def load_course(slug: str):
 @bp.route("/")
 def index():
     """Published courses, with search and filters."""
-    form = CatalogueForm(request.args)
-    catalogue = queries.search_catalogue(request.args.get("q", ""), request.args.get("language", ""),
-                                         request.args.get("topic", ""))
-    form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in catalogue.languages])
-    form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in catalogue.topics])
-    return render_template("catalog/index.html", form=form, courses=catalogue.courses,
-                           cards=course_cards(catalogue.courses))
+    q, language, topic = (request.args.get(name, "")[:100] for name in ("q", "language", "topic"))
+    catalogue = queries.search_catalogue(q, language, topic)
+    return render_template("catalog/index.html", courses=catalogue.courses, cards=course_cards(catalogue.courses),
+                           search=search_form(catalogue, q, language, topic))
 
 
 @bp.route("/<slug>")
