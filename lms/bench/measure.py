@@ -94,7 +94,8 @@ class Result:
 
     @property
     def queries_per_run(self) -> int | None:
-        return max(self.queries) if self.queries else None
+        """Statements of a typical run (the median: a lesson's first view writes, the next ones do not)."""
+        return round(statistics.median(self.queries)) if self.queries else None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "floor": self.floor_name, "median_s": self.median,

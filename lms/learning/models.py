@@ -47,7 +47,7 @@ class Enrolment(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="self")
     status: Mapped[str] = mapped_column(String(16), default="active")
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # First and last time the trainee opened a lesson or saved an answer.
@@ -97,7 +97,7 @@ class Certificate(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     holder = relationship("User", foreign_keys=[user_id])
     enrolment = relationship("Enrolment")
