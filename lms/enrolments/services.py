@@ -6,7 +6,8 @@ separated files are accepted, in UTF-8. `plan` reads it and says, line by line, 
 will be created, which enrolments made, and every bad row with the reason; it writes nothing.
 `apply` plans the same content again (the preview is never trusted as sent back by the browser),
 refuses if it has any bad row or differs from the plan that was shown, and otherwise creates the
-accounts (each with a one-time set-password link), enrols everyone, and commits once.
+accounts (each with a one-time set-password link), enrols everyone, and commits once. The writes
+go in batches (lms.enrolments.batch), a few statements per table rather than several per line.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.auth.queries import normalise_email
 from lms.catalog.models import Course
-from lms.core import audit, clock
+from lms.core import clock
 from lms.core.permissions import can_bulk_enrol_into
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
@@ -52,10 +53,15 @@ class Problem:
 
 @dataclass
 class PlannedEnrolment:
-    """An enrolment the plan makes: "enrol" (new), "already" (nothing to do) or "due" (due date changed)."""
+    """An enrolment the plan makes: "enrol" (new), "already" (nothing to do) or "due" (due date changed).
+
+    `existing` is the account's current enrolment in the course, if any: the one whose due date
+    changes, or the completed cycle that "enrol" closes before starting the next.
+    """
 
     course: Course
     action: str
+    existing: Enrolment | None = None
 
 
 @dataclass
@@ -72,6 +78,11 @@ class PlannedRow:
     @property
     def new_account(self) -> bool:
         return self.user is None
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The due date as the enrolments store it (the end of that day, UTC)."""
+        return _due_at(self.due)
 
 
 @dataclass
@@ -173,7 +184,9 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
     if not can_bulk_enrol_into(actor, institution):
         raise BulkError("forbidden")
     lines = read_lines(decode(content))
-    emails = {_email(v.get("email", "")) for _, v in lines} - {None}
+    # Validating an address is the costliest step of a line: each distinct one is checked once.
+    checked = {raw: _email(raw) for raw in {v.get("email", "") for _, v in lines}}
+    emails = set(checked.values()) - {None}
     slugs = {s for _, v in lines for s in _SPLIT.split(v.get("courses", "")) if s}
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))} if slugs else {}
@@ -195,7 +208,7 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
     for line, values in lines:
         problems: list[Problem] = []
         raw_email = values.get("email", "")
-        email = _email(raw_email)
+        email = checked[raw_email]
         name = " ".join(values.get("name", "").split())
         user = users.get(email) if email else None
         if email is None:
@@ -234,7 +247,8 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
             elif course.status != "published":
                 problems.append(Problem("course_not_published", {"course": slug}))
             else:
-                planned.append(PlannedEnrolment(course, _action(user, course, current, expired, due)))
+                existing = current.get((user.id, course.id)) if user is not None else None
+                planned.append(PlannedEnrolment(course, _action(existing, expired, due), existing))
         if problems:
             bad.append(BadRow(line, raw_email, problems))
         else:
@@ -242,9 +256,8 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
     return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))
 
 
-def _action(user, course, current, expired, due) -> str:
-    """What `prepare_enrolment` will do for this account and course (the same rules)."""
-    existing = current.get((user.id, course.id)) if user is not None else None
+def _action(existing, expired, due) -> str:
+    """What `prepare_enrolment` would do for this account and course (the same rules)."""
     if existing is None or existing.id in expired:
         return "enrol"  # a completed cycle whose certificate has expired starts a new one
     if due is not None and existing.due_at != _due_at(due):
@@ -270,33 +283,18 @@ def apply(actor, institution, content: bytes, digest: str, default_due: date | N
     Raises BulkError("changed") when the file or the data changed since the preview (the new plan is
     attached as `details["plan"]`), and BulkError("bad_rows") when any line is refused.
     """
-    from lms.auth.services import add_password_link
-    from lms.learning.services import prepare_enrolment
-    from lms.people.services import add_user
+    from lms.enrolments import batch
 
     fresh = plan(actor, institution, content, default_due)
     if fresh.digest != digest:
         raise BulkError("changed", plan=fresh)
     if not fresh.can_apply:
         raise BulkError("bad_rows", plan=fresh)
-    source = "bulk"
-    new_accounts, enrolled, due_changed, unchanged = [], 0, 0, 0
     try:
-        for row in fresh.rows:
-            user = row.user
-            if user is None:
-                user = add_user(row.email, row.name, "trainee", institution.id, actor=actor)
-                new_accounts.append((user, add_password_link(user, actor)))
-            for planned in row.enrolments:
-                _enrolment, created, changed = prepare_enrolment(user, planned.course, actor=actor, source=source,
-                                                                 due_at=_due_at(row.due))
-                enrolled += created
-                due_changed += changed
-                unchanged += not (created or changed)
-        audit.record("enrolment.bulk", actor=actor, institution_id=institution.id, rows=len(fresh.rows),
-                     accounts_created=len(new_accounts), enrolments_created=enrolled, due_changed=due_changed)
+        result = batch.write(fresh, actor, institution)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return Result(new_accounts, enrolled, due_changed, unchanged)
+    batch.reload_accounts(result.new_accounts)
+    return result

@@ -96,25 +96,23 @@ def test_confirming_creates_accounts_enrols_everyone_and_shows_the_links(db, cli
 
 
 def test_all_or_nothing_when_something_fails_midway(db, client, auth, world, course, monkeypatch):
-    import lms.learning.services as learning
+    from lms.enrolments import batch
 
-    original = learning.prepare_enrolment
-    calls = []
+    original = batch.add_enrolments
 
-    def failing(trainee, *args, **kwargs):
-        calls.append(trainee.email)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return original(trainee, *args, **kwargs)
+    def failing(*args, **kwargs):
+        original(*args, **kwargs)  # the accounts, links and enrolments are written, then it fails
+        raise RuntimeError("disk full")
 
     auth.login(world["coordinator"].email)
     page = upload(auth, "email,name,courses\nfirst@example.org,First,sample\nsecond@example.org,Second,sample\n")
-    monkeypatch.setattr(learning, "prepare_enrolment", failing)
+    monkeypatch.setattr(batch, "add_enrolments", failing)
     response = confirm(client, page.get_data(as_text=True))
     assert response.status_code == 500
     db.session.expire_all()
     assert count(db, User, User.email.in_(["first@example.org", "second@example.org"])) == 0
     assert count(db, Enrolment) == 0 and count(db, AuditEvent, AuditEvent.action == "enrolment.bulk") == 0
+    assert count(db, PasswordLink) == 0
 
 
 def test_a_tampered_confirmation_is_checked_again(db, client, auth, world, course):
