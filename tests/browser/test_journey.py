@@ -62,6 +62,7 @@ def test_trainee_journey(chromium, live_server, db, world, course, javascript, t
     page.click("text=Sample course")
     page.click("text=Enrol in this course")
     assert page.url.endswith("/courses/sample/lessons/intro")  # resumes at the first lesson
+    page.wait_for_load_state("load")  # the lesson's image has arrived (a busy machine may be slow)
     assert page.locator("article img[alt='a pixel']").evaluate("img => img.naturalWidth") == 1
     page.click("a[rel=next]")
     assert "Second lesson" in page.inner_text("h1")
