@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
+from lms.catalog.models import Course, CourseAsset, CourseTopic, Module
 from lms.extensions import db
 from lms.quizzes.models import Quiz
 
@@ -64,12 +64,6 @@ def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Cat
 def course_by_slug(slug: str) -> Course | None:
     """The course with this slug (its topics load when a page shows them)."""
     return db.session.scalar(select(Course).where(Course.slug == slug))
-
-
-def lesson_by_slug(course: Course, slug: str) -> Lesson | None:
-    """A live lesson of the course."""
-    return db.session.scalar(select(Lesson).join(Module).where(
-        Lesson.course_id == course.id, Lesson.slug == slug, Lesson.retired.is_(False), Module.retired.is_(False)))
 
 
 def quiz_by_slug(course: Course, slug: str) -> Quiz | None:

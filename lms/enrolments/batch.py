@@ -10,16 +10,13 @@ current enrolment these services would look up again. The caller commits.
 """
 from __future__ import annotations
 
-import logging
-from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import insert, inspect, select
 
 from lms.auth.models import PasswordLink, User
-from lms.core import clock
-from lms.core.models import AuditEvent
+from lms.core import audit, clock
 from lms.core.permissions import can_assign
 from lms.core.security import new_token
 from lms.enrolments.services import Plan, PlannedRow, Result
@@ -28,9 +25,6 @@ from lms.learning.models import Enrolment
 
 SOURCE = "bulk"
 ROLE = "trainee"
-
-# The audit log's logger: one line per kind of event of the file, not one per event.
-log = logging.getLogger("lms.audit")
 
 
 def write(plan: Plan, actor, institution) -> Result:
@@ -136,12 +130,10 @@ def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
 def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
                   created: dict[tuple[int, int], tuple[int, int]], result: Result) -> None:
     """The audit events `audit.record` would have added line by line, in that order, in one executemany."""
-    actor_id = getattr(actor, "id", None)
     events = []
 
     def event(action, target_type, target_id, institution_id, **details):
-        events.append({"action": action, "actor_id": actor_id, "target_type": target_type, "target_id": target_id,
-                       "institution_id": institution_id, "details": details})
+        events.append(audit.event_row(action, actor, target_type, target_id, institution_id, **details))
 
     for row in plan.rows:
         user = row.user or accounts[row.email]
@@ -158,9 +150,7 @@ def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
                       due_at=row.due_at.isoformat())
     event("enrolment.bulk", None, None, institution.id, rows=len(plan.rows), accounts_created=len(result.new_accounts),
           enrolments_created=result.enrolled, due_changed=result.due_changed)
-    db.session.execute(insert(AuditEvent.__table__), events)  # created_at: the column's default, per event
-    for action, count in Counter(e["action"] for e in events).items():
-        log.info("%s by user %s: %d events (bulk enrolment)", action, actor_id, count)
+    audit.record_many(events, "bulk enrolment")
 
 
 def reload_accounts(new_accounts: list[tuple[User, str]]) -> None:

@@ -143,7 +143,7 @@ def submit_attempt(attempt: QuizAttempt, responses: dict | None = None) -> QuizA
     if responses and not accepting(attempt, now):
         close_if_expired(attempt)
         raise AttemptError("closed", attempt)
-    return _close(attempt, "submitted", now, responses or {}, now)
+    return _close(attempt, "submitted", now, responses)
 
 
 def close_if_expired(attempt: QuizAttempt) -> bool:
@@ -173,11 +173,10 @@ def close_expired() -> int:
     return closed
 
 
-def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | None = None,
-           saved_at: datetime | None = None) -> QuizAttempt:
+def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | None = None) -> QuizAttempt:
     """Grade in memory, then claim the attempt with a conditional UPDATE that also stores the result,
     write every answer with its points in one statement per kind (new, changed), and decide
-    completion: one commit. `responses` (saved at `saved_at`) override the answers saved before."""
+    completion: one commit. `responses` (saved at `when`) override the answers saved before."""
     db.session.flush()
     saved = {slug: (answer_id, response) for answer_id, slug, response in db.session.execute(
         select(AttemptAnswer.id, AttemptAnswer.question_slug, AttemptAnswer.response)
@@ -198,7 +197,7 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
         db.session.rollback()
         db.session.refresh(attempt)
         raise AttemptError("already_submitted", attempt)
-    _write_answers(attempt, saved, responses, result, saved_at or when, when)
+    _write_answers(attempt, saved, responses, result, when)
     for key, value in dict(outcome, status=status, submitted_at=when).items():
         set_committed_value(attempt, key, value)
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
@@ -214,8 +213,7 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     return attempt
 
 
-def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: dict, saved_at: datetime,
-                   when: datetime) -> None:
+def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: dict, when: datetime) -> None:
     """Store every drawn question's answer with its points, without ORM objects or reading back:
     one executemany of the new rows, one of the saved rows given a new response, one of the other
     saved rows (points only)."""
@@ -226,9 +224,9 @@ def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: d
         graded = {"points": result["points"][slug], "correct": result["correct"][slug]}
         if slug not in saved:
             new.append(dict(graded, attempt_id=attempt.id, question_id=item["question_id"], question_slug=slug,
-                            response=responses.get(slug), saved_at=saved_at if slug in responses else when))
+                            response=responses.get(slug), saved_at=when))
         elif slug in responses:
-            answered_again.append(dict(graded, answer_id=saved[slug][0], response=responses[slug], saved_at=saved_at))
+            answered_again.append(dict(graded, answer_id=saved[slug][0], response=responses[slug], saved_at=when))
         else:
             graded_only.append(dict(graded, answer_id=saved[slug][0]))
     if new:

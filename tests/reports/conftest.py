@@ -64,13 +64,14 @@ class Actions:
             clock.freeze(None)
 
     def view(self, enrolment, course, lesson_slug: str, when: str):
-        from lms.catalog.queries import lesson_by_slug
         from lms.core import clock
+        from lms.learning.queries import lesson_visit
         from lms.learning.services import record_lesson_view
 
         clock.freeze(at(when))
         try:
-            record_lesson_view(enrolment, lesson_by_slug(course, lesson_slug), course)
+            visit = lesson_visit(enrolment.user_id, course.slug, lesson_slug)
+            record_lesson_view(enrolment, visit.lesson, course, progress=visit.progress)
         finally:
             clock.freeze(None)
 
