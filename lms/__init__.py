@@ -75,10 +75,11 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(signed_in_user)
 
-    from lms.core.db import configure_sqlite
+    from lms.core.db import configure_sqlite, end_read_only_requests_with_commit
 
     with app.app_context():
         configure_sqlite(db.engine)
+        end_read_only_requests_with_commit(app, db)
 
 
 def _migrations_dir() -> str:
@@ -132,6 +133,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.add_extension("jinja2.ext.do")
+    from lms.core.layout import site_frame
+
+    app.jinja_env.globals["site_frame"] = site_frame
 
     from flask_babel import format_date, format_datetime, get_locale, get_translations
 

@@ -83,3 +83,51 @@ def test_unexpected_error_shows_reference_not_traceback(app, client, caplog, mon
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+HEADER_LINKS = {  # link text -> its address, as the header shows them in English
+    "Home": "/", "Courses": "/courses/", "My learning": "/my", "Authoring": "/author/", "People": "/people/",
+    "Institutions": "/institutions/", "Audit log": "/admin/audit/", "Reports": "/reports/", "Profile": "/profile",
+    "Sign in": "/login",
+}
+EXPECTED_LINKS = {
+    None: {"Home", "Courses", "Sign in"},
+    "trainee": {"Home", "Courses", "My learning", "Profile"},
+    "instructor": {"Home", "Courses", "My learning", "Authoring", "Profile"},
+    "coordinator": {"Home", "Courses", "My learning", "People", "Reports", "Profile"},
+    "admin": {"Home", "Courses", "My learning", "Authoring", "People", "Institutions", "Audit log", "Reports",
+              "Profile"},
+}
+
+
+def _header(html: str) -> str:
+    return html[html.index("<header"):html.index("</header>")]
+
+
+def test_header_and_footer_links_follow_each_visitors_rights(client, auth, world):
+    """The frame is rendered once per set of rights and language: visitors taking turns (and the
+    same visitor twice) each see their own links, never those of the visitor before."""
+    for _round in range(2):
+        for role, expected in EXPECTED_LINKS.items():
+            if role:
+                auth.login(world[role].email)
+            html = client.get("/courses/").get_data(as_text=True)
+            header = _header(html)
+            shown = {text for text, url in HEADER_LINKS.items() if f'<a href="{url}">{text}</a>' in header}
+            assert shown == expected, role
+            assert ("Sign out" in header) is bool(role)
+            footer = html[html.index("<footer"):]
+            assert '<a href="/privacy">Privacy notice</a>' in footer
+            assert ("Personal data exports" in footer) is (role == "admin")
+            assert (f"Signed in as {world[role].name}." in footer) if role else ("Signed in as" not in footer)
+            if role:
+                auth.logout()
+
+
+def test_language_switcher_marks_the_language_in_use(client, auth, world):
+    for language, other in (("uk", "en"), ("en", "uk"), ("uk", "en")):
+        header = _header(client.get("/", headers={"Accept-Language": language}).get_data(as_text=True))
+        assert f'<option value="{language}" lang="{language}" selected>' in header
+        assert f'<option value="{other}" lang="{other}">' in header
+        home = "Головна" if language == "uk" else "Home"
+        assert f'<a href="/">{home}</a>' in header

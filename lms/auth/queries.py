@@ -1,7 +1,10 @@
 """Named reads of accounts."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from lms.auth.models import PasswordLink, User
 from lms.core.security import hash_token
@@ -16,11 +19,22 @@ def user_by_id(user_id: str | int) -> User | None:
         return None
 
 
+@cache
+def _signed_in_user_statement():
+    # Built once: every signed-in request runs it, and building a statement costs more than running
+    # it. The institution is read only by the few pages that show it, when they do.
+    return select(User).options(lazyload(User.institution)).where(User.id == bindparam("user_id"),
+                                                                 User.active.is_(True))
+
+
 def signed_in_user(user_id: str | int) -> User | None:
     """The account of a session (Flask-Login's loader): None once it is deactivated or anonymised, so an
     open session ends with the account's right to sign in."""
-    user = user_by_id(user_id)
-    return user if user is not None and user.active else None
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.execute(_signed_in_user_statement(), {"user_id": user_id}).scalar()
 
 
 def user_by_email(email: str) -> User | None:

@@ -4,7 +4,8 @@ The course cards (a few hundred courses, each with a link and translated labels)
 form (a select of every language and topic) depend only on the course rows just read from the
 database, the search the visitor typed and the interface language. Their rendered HTML is kept in
 small per-process caches keyed by exactly those values: a changed course gives a different key,
-so nothing can go stale.
+so nothing can go stale. (The cards' key is the entries themselves, which are built once per state
+of the catalogue's rows and compared by identity: see `CatalogueEntry`.)
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from lms.catalog.queries import Catalogue, CatalogueEntry
 from lms.core.forms import options
 
 
-def course_cards(courses: list[CatalogueEntry]) -> Markup:
+def course_cards(courses: tuple[CatalogueEntry, ...]) -> Markup:
     """The `<ul class="cards">` of these courses, with their count, in the current language."""
     return _cards(tuple(courses), str(get_locale()), request.script_root)
 
 
 def search_form(catalogue: Catalogue, q: str, language: str, topic: str) -> Markup:
     """The search and filter form, filled in with the visitor's search."""
-    return _search_form(tuple(catalogue.languages), tuple(catalogue.topics), q, language, topic, str(get_locale()),
+    return _search_form(catalogue.languages, catalogue.topics, q, language, topic, str(get_locale()),
                         request.script_root)
 
 

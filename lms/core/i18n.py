@@ -22,8 +22,9 @@ def template_translators(translations) -> dict:
     Flask-Babel's template functions look the catalogue up again on every call (through the
     request context and the locale selector); a page such as the catalogue translates over a
     hundred strings. Bound once per render, they behave as Jinja's own new-style gettext: the
-    result is marked safe only under autoescaping and always %-formatted with its keyword
-    arguments (which are escaped).
+    result is marked safe only under autoescaping and %-formatted with its keyword arguments
+    (which are escaped) whenever there are any or the text holds a "%" (a plain label needs no
+    formatting, and most of a page's strings are plain labels).
     """
     from jinja2 import pass_context
     from markupsafe import Markup
@@ -33,7 +34,7 @@ def template_translators(translations) -> dict:
         text = translations.ugettext(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)
-        return text % variables
+        return text % variables if variables or "%" in text else text
 
     @pass_context
     def ngettext(context, singular, plural, num, /, **variables):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
@@ -150,18 +151,25 @@ class LessonVisit:
     progress: LessonProgress | None
 
 
+@cache
+def _lesson_visit_statement():
+    # Built once (the lesson page is the most requested page): building it took a third of the read.
+    return (select(Course, Lesson, Enrolment, LessonProgress)
+            .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson_slug"),
+                               Lesson.retired.is_(False)))
+            .join(Module, and_(Module.id == Lesson.module_id, Module.retired.is_(False)))
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
+                                       Enrolment.is_current.is_(True)))
+            .outerjoin(LessonProgress, and_(LessonProgress.enrolment_id == Enrolment.id,
+                                            LessonProgress.lesson_id == Lesson.id))
+            .where(Course.slug == bindparam("course_slug")))
+
+
 def lesson_visit(user_id: int, course_slug: str, lesson_slug: str) -> LessonVisit | None:
     """The course, its live lesson, the user's current enrolment and their progress on the lesson;
     None when there is no such course or live lesson."""
-    row = db.session.execute(
-        select(Course, Lesson, Enrolment, LessonProgress)
-        .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == lesson_slug, Lesson.retired.is_(False)))
-        .join(Module, and_(Module.id == Lesson.module_id, Module.retired.is_(False)))
-        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id,
-                                   Enrolment.is_current.is_(True)))
-        .outerjoin(LessonProgress, and_(LessonProgress.enrolment_id == Enrolment.id,
-                                        LessonProgress.lesson_id == Lesson.id))
-        .where(Course.slug == course_slug)).first()
+    row = db.session.execute(_lesson_visit_statement(), {
+        "user_id": user_id, "course_slug": course_slug, "lesson_slug": lesson_slug}).first()
     return LessonVisit(*row) if row is not None else None
 
 

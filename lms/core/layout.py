@@ -1,0 +1,57 @@
+"""The parts of every page's frame that depend only on the visitor's rights and language.
+
+The header's links (a dozen URLs and translated labels, each behind a permission test), the
+footer's links and the language switcher's options are the same for every visitor with the same
+rights, in the same language, under the same script root. They are rendered once per such key and
+kept in a small per-process cache; what differs per visitor or per request (the CSRF tokens, the
+page to return to, the visitor's name) stays in `base.html`. The frame's fixed URLs are kept with
+them: building a URL costs more than the rest of a line of the template.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from flask import render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+from lms.core import permissions
+
+# The links of the frame and the permission deciding each: the cache key is the set of names granted.
+FRAME_RIGHTS = (
+    ("authoring", permissions.can_create_course),
+    ("people", permissions.can_manage_users),
+    ("institutions", permissions.can_manage_institutions),
+    ("audit", permissions.can_view_audit_log),
+    ("reports", permissions.can_view_reports),
+    ("export_log", permissions.can_view_export_log),
+)
+
+
+class Frame(NamedTuple):
+    """Rendered pieces of the page frame."""
+
+    nav_items: Markup
+    language_options: Markup
+    footer_links: Markup
+    stylesheet_url: str
+    home_url: str
+    logout_url: str
+    language_url: str
+
+
+def site_frame() -> Frame:
+    """The frame's pieces for the current visitor and language."""
+    user = current_user._get_current_object()
+    signed_in = bool(user.is_authenticated)
+    rights = frozenset(name for name, allowed in FRAME_RIGHTS if allowed(user)) if signed_in else frozenset()
+    return _frame(signed_in, rights, str(get_locale() or "en"), request.script_root)
+
+
+@lru_cache(maxsize=128)
+def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: str) -> Frame:
+    pieces = render_template("_frame.html", signed_in=signed_in, rights=rights, locale=locale).split("<!--cut-->")
+    return Frame(*(Markup(piece.strip()) for piece in pieces), url_for("static", filename="css/site.css"),
+                 url_for("main.home"), url_for("auth.logout"), url_for("main.language"))

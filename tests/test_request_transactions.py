@@ -1,0 +1,107 @@
+"""How a request's transaction ends: on PostgreSQL a request that only read commits, so the
+connection keeps its prepared statements; on both databases anything a request wrote without
+committing is rolled back."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text, update
+
+from lms.auth.models import User
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture()
+def postgres(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements kept across requests concern PostgreSQL (SQLite keeps its own)")
+    return db
+
+
+@pytest.fixture()
+def endings(postgres):
+    """Counts the COMMITs and ROLLBACKs of the connections while the test runs."""
+    seen = {"commit": 0, "rollback": 0}
+
+    def count(kind):
+        def listener(_conn):
+            seen[kind] += 1
+        return listener
+
+    listeners = [("commit", count("commit")), ("rollback", count("rollback"))]
+    for name, listener in listeners:
+        event.listen(postgres.engine, name, listener)
+    yield seen
+    for name, listener in listeners:
+        event.remove(postgres.engine, name, listener)
+
+
+def test_pages_keep_their_prepared_statements(client, auth, world, course, postgres):
+    auth.login(world["trainee"].email)
+    auth.post("/courses/sample/enrol", {}, form_page="/courses/sample")
+    postgres.session.remove()
+    postgres.engine.dispose()  # one connection from here on: the requests run one after the other
+    for _ in range(8):
+        assert client.get("/courses/sample/lessons/intro").status_code == 200
+    prepared = postgres.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+    # psycopg prepares a statement on its fifth run; a ROLLBACK at the end of each page dropped them all.
+    assert prepared >= 2  # at least the signed-in user's and the lesson page's own statement
+
+
+def test_a_read_only_page_ends_with_commit(client, auth, world, course, endings):
+    auth.login(world["trainee"].email)
+    auth.post("/courses/sample/enrol", {}, form_page="/courses/sample")
+    client.get("/courses/sample/lessons/intro")  # the first visit writes (and commits) the progress
+    before = dict(endings)
+    assert client.get("/courses/sample/lessons/intro").status_code == 200
+    assert client.get("/courses/").status_code == 200
+    assert endings["commit"] - before["commit"] == 2 and endings["rollback"] == before["rollback"]
+
+
+def _end_request(app, work):
+    """Run `work` inside a request, then end the request as Flask does (teardown, then session removal)."""
+    from lms.extensions import db
+
+    with app.test_request_context("/"):
+        work(db.session)
+        app.do_teardown_request(None)
+        db.session.remove()
+
+
+def test_flushed_changes_left_uncommitted_are_rolled_back(app, world, db):
+    trainee_id = world["trainee"].id
+    db.session.remove()
+
+    def rename_without_commit(session):
+        session.get(User, trainee_id).name = "Changed but never committed"
+        session.flush()
+
+    _end_request(app, rename_without_commit)
+    assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
+
+
+def test_statements_that_write_are_rolled_back_unless_committed(app, world, db):
+    trainee_id = world["trainee"].id
+    db.session.remove()
+
+    def update_without_commit(session):
+        session.execute(update(User).where(User.id == trainee_id).values(name="Written by a bare UPDATE"))
+
+    def write_through_text(session):
+        session.execute(text("UPDATE users SET name = 'Written by textual SQL' WHERE id = :id"), {"id": trainee_id})
+
+    for work in (update_without_commit, write_through_text):
+        _end_request(app, work)
+        assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
+        db.session.remove()
+
+
+def test_pending_changes_are_not_flushed_by_the_end_of_a_request(app, world, db):
+    trainee_id = world["trainee"].id
+    db.session.remove()
+
+    def change_in_memory(session):
+        session.get(User, trainee_id).name = "Only in memory"
+
+    _end_request(app, change_in_memory)
+    assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
