@@ -88,7 +88,9 @@ def load_config(**overrides) -> dict:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections that waited in the pool are checked before use (lms.core.db.ping_idle_connections).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "DATABASE_PING_AFTER_IDLE_SECONDS": _int("LMS_DATABASE_PING_AFTER_IDLE_SECONDS", 10),
         "SESSION_COOKIE_SECURE": _bool("LMS_SECURE_COOKIES", production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -81,26 +81,30 @@ def drop_command(yes: bool):
 @click.option("--only", multiple=True, help="Run only the workloads with these names (repeatable).")
 @click.option("--throughput/--no-throughput", default=True, show_default=True,
               help="Also serve with gunicorn and load with wrk on 127.0.0.1.")
-@click.option("--duration", default=10, show_default=True, type=int, help="Seconds of each wrk run.")
+@click.option("--duration", default=5, show_default=True, type=int, help="Seconds of each wrk run.")
+@click.option("--rounds", default=3, show_default=True, type=int,
+              help="Turns of the bare route, catalogue and lesson page (ratios are taken within a round).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results to this file.")
 @with_appcontext
 def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, ...], throughput: bool,
-                duration: int, json_path: str | None):
+                duration: int, rounds: int, json_path: str | None):
     """Run every workload against its floor and print the table (what `make bench` does)."""
     from lms.bench.runner import run_all
 
     _not_production()
     ok = run_all(_size(size_name), seed=seed, repeat=repeat, only=only, throughput=throughput, duration=duration,
-                 json_path=json_path, out=lambda line: click.echo(line))
+                 rounds=rounds, json_path=json_path, out=lambda line: click.echo(line))
     if not ok:
         raise click.ClickException("a workload failed (see above)")
 
 
 @bench_group.command("throughput")
-@click.option("--duration", default=10, show_default=True, type=int, help="Seconds of each wrk run.")
+@click.option("--duration", default=5, show_default=True, type=int, help="Seconds of each wrk run.")
+@click.option("--rounds", default=3, show_default=True, type=int,
+              help="Turns of the bare route, catalogue and lesson page (ratios are taken within a round).")
 @click.option("--connections", default=8, show_default=True, type=int)
 @with_appcontext
-def throughput_command(duration: int, connections: int):
+def throughput_command(duration: int, rounds: int, connections: int):
     """Serve the bench app with 2 gunicorn workers on 127.0.0.1 and load three routes with wrk."""
     from lms.bench.throughput import run_throughput
     from lms.bench.workloads import find_context, page_urls
@@ -111,7 +115,7 @@ def throughput_command(duration: int, connections: int):
     environ = {"LMS_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
                "LMS_INSTANCE_PATH": current_app.config["INSTANCE_PATH"]}
     for line in run_throughput(duration=duration, connections=connections, lesson_path=lesson,
-                               environ=environ).lines():
+                               environ=environ, rounds=rounds).lines():
         click.echo(line)
 
 

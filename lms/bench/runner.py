@@ -125,7 +125,7 @@ def vacuum(engine) -> None:
 
 
 def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...] = (), throughput: bool = True,
-            duration: int = 10, json_path: str | None = None, out: Callable[[str], None] = print) -> bool:
+            duration: int = 5, rounds: int = 3, json_path: str | None = None, out: Callable[[str], None] = print) -> bool:
     """Generate `size` if the database is empty, run the workloads and the throughput run, print."""
     from flask_migrate import upgrade
 
@@ -165,7 +165,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         out(line)
     load = None
     if throughput:
-        load = run_throughput(duration=duration, lesson_path=lesson_path, environ=environ)
+        load = run_throughput(duration=duration, lesson_path=lesson_path, environ=environ, rounds=rounds)
         for line in load.lines():
             out(line)
     if json_path:

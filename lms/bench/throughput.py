@@ -1,9 +1,12 @@
 """The throughput run: the bench app under gunicorn (2 workers) on 127.0.0.1, loaded by wrk.
 
-The bare route, the catalogue page and a lesson page (as the signed-in bench trainee) each get a
-bounded wrk run (`--duration` seconds, a few connections), only ever on the loopback address;
-requests per second and the 99th percentile latency are compared with the bare route's. A run
-with any non-2xx/3xx answer is reported as failed rather than as a figure.
+The bare route, the catalogue page and a lesson page (as the signed-in bench trainee) each get
+bounded wrk runs (`--duration` seconds, a few connections), only ever on the loopback address.
+The three take turns for a few rounds after a short warm-up, and each page's requests per second
+are compared with the bare route's of the same round: on a shared machine the speed of the whole
+machine drifts from one minute to the next, and a floor measured minutes apart would move the
+ratio more than the page does. The table gives the medians over the rounds and the lowest and
+highest ratio seen. A run with any non-2xx/3xx answer is reported as failed rather than as a figure.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from statistics import median
 
 from lms.bench import sizes
 from lms.bench.app import BARE_PATH
@@ -29,13 +33,21 @@ USER_AGENT = "lms-bench"
 
 @dataclass
 class Run:
-    """One wrk run."""
+    """The wrk runs of one route, one per round."""
 
     name: str
     path: str
-    requests_per_second: float | None = None
-    p99_ms: float | None = None
+    rates: list[float] = field(default_factory=list)  # requests per second, per round
+    p99s: list[float] = field(default_factory=list)  # milliseconds, per round
     error: str | None = None
+
+    @property
+    def requests_per_second(self) -> float | None:
+        return median(self.rates) if self.rates else None
+
+    @property
+    def p99_ms(self) -> float | None:
+        return median(self.p99s) if self.p99s else None
 
 
 @dataclass
@@ -45,30 +57,43 @@ class Throughput:
     runs: list[Run] = field(default_factory=list)
     skipped: str | None = None
 
+    def _bare(self) -> Run | None:
+        return next((r for r in self.runs if r.path == BARE_PATH and not r.error), None)
+
+    def ratios(self, run: Run) -> list[float]:
+        """The route's rate over the bare route's, round by round."""
+        bare = self._bare()
+        if bare is None or run.error:
+            return []
+        return [rate / floor for rate, floor in zip(run.rates, bare.rates) if floor]
+
     def ratio(self, run: Run) -> float | None:
-        bare = next((r for r in self.runs if r.path == BARE_PATH), None)
-        if bare is None or not bare.requests_per_second or not run.requests_per_second:
-            return None
-        return run.requests_per_second / bare.requests_per_second
+        ratios = self.ratios(run)
+        return median(ratios) if ratios else None
 
     def lines(self) -> list[str]:
         if self.skipped:
             return [f"throughput: skipped ({self.skipped})"]
-        out = ["", "throughput (gunicorn, 2 workers, wrk on 127.0.0.1):",
-               f"  {'route':<22} {'req/s':>9} {'p99':>10} {'vs bare':>8}"]
+        rounds = max((len(r.rates) for r in self.runs), default=0)
+        out = ["", f"throughput (gunicorn, 2 workers, wrk on 127.0.0.1; medians of {rounds} rounds):",
+               f"  {'route':<22} {'req/s':>9} {'p99':>10} {'vs bare':>8}  {'(lowest-highest)':>16}"]
         for run in self.runs:
             if run.error:
                 out.append(f"  {run.name:<22} FAILED: {run.error}")
                 continue
+            ratios = self.ratios(run)
+            spread = f"  ({min(ratios):.2f}-{max(ratios):.2f})" if ratios and run.path != BARE_PATH else ""
             ratio = self.ratio(run)
             out.append(f"  {run.name:<22} {run.requests_per_second:>9,.0f} {run.p99_ms:>8.1f} ms "
-                       f"{'' if ratio is None else f'{ratio:>7.2f}×'}")
+                       f"{'' if ratio is None else f'{ratio:>7.2f}×'}{spread}")
         return out
 
     def as_dict(self) -> dict:
         return {"skipped": self.skipped, "runs": [
             {"name": r.name, "path": r.path, "requests_per_second": r.requests_per_second, "p99_ms": r.p99_ms,
-             "vs_bare": self.ratio(r), "error": r.error} for r in self.runs]}
+             "vs_bare": self.ratio(r), "rounds": [
+                 {"requests_per_second": rate, "p99_ms": p99} for rate, p99 in zip(r.rates, r.p99s)],
+             "vs_bare_by_round": self.ratios(r), "error": r.error} for r in self.runs]}
 
 
 def _free_port() -> int:
@@ -145,13 +170,14 @@ def _wrk(base: str, path: str, duration: int, connections: int, cookie: str | No
 
 
 def run_throughput(duration: int = 10, connections: int = 8, lesson_path: str | None = None,
-                   environ: dict | None = None) -> Throughput:
-    """Serve the bench app and load the bare route, the catalogue and a lesson page in turn."""
+                   environ: dict | None = None, rounds: int = 3) -> Throughput:
+    """Serve the bench app and load the bare route, the catalogue and a lesson page in turn, `rounds` times."""
     result = Throughput()
     if shutil.which("wrk") is None:
         result.skipped = "wrk is not installed: apt-get install wrk (make system-deps does it)"
         return result
     duration = max(1, min(duration, 120))  # bounded, whatever is asked
+    rounds = max(1, min(rounds, 10))
     port = _free_port()
     base = f"http://{HOST}:{port}"
     env = {**os.environ, **(environ or {}), "LMS_LOG_LEVEL": "WARNING"}
@@ -165,16 +191,28 @@ def run_throughput(duration: int = 10, connections: int = 8, lesson_path: str | 
         targets = [("bare route", BARE_PATH, None), ("catalogue page", "/courses/", cookie)]
         if lesson_path:
             targets.append(("lesson page", lesson_path, cookie))
-        for name, path, send_cookie in targets:
-            run = Run(name, path)
+        runs = [(Run(name, path), send_cookie) for name, path, send_cookie in targets]
+        result.runs = [run for run, _ in runs]
+        for run, send_cookie in runs:  # every worker fills its caches before anything is counted
             try:
-                _preflight(base, path, send_cookie)
-                run.requests_per_second, run.p99_ms, bad = _wrk(base, path, duration, connections, send_cookie)
-                if bad:
-                    run.error = f"{bad} answers were not 2xx/3xx"
+                _preflight(base, run.path, send_cookie)
+                _wrk(base, run.path, 1, connections, send_cookie)
             except (subprocess.SubprocessError, AttributeError, OSError, RuntimeError) as exc:
                 run.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            result.runs.append(run)
+        for _round in range(rounds):
+            for run, send_cookie in runs:
+                if run.error:
+                    continue
+                try:
+                    rate, p99, bad = _wrk(base, run.path, duration, connections, send_cookie)
+                except (subprocess.SubprocessError, AttributeError, OSError, RuntimeError) as exc:
+                    run.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                    continue
+                if bad:
+                    run.error = f"{bad} answers were not 2xx/3xx"
+                    continue
+                run.rates.append(rate)
+                run.p99s.append(p99)
     finally:
         process.terminate()
         try:

@@ -1,8 +1,10 @@
 """Database engine settings that differ by backend, and how a request's transaction ends."""
 from __future__ import annotations
 
+import time
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 # Set in a connection's `info` by a statement that may change data; cleared when its transaction ends.
@@ -22,6 +24,31 @@ def configure_sqlite(engine: Engine) -> None:
         if ":memory:" not in str(engine.url):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a ping before use when it waited longer than `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout, which costs PostgreSQL pages one more
+    round trip per request. A connection back in use within seconds was working a moment ago;
+    one that sat idle (through a database restart, a network cut, a server-side timeout) is
+    checked, and replaced when the ping fails, so the first request after a quiet night does not
+    fail. A restart while requests are flowing fails the requests in flight either way, and the
+    engine then discards every older connection.
+    """
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["lms_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        since = record.info.get("lms_idle_since")
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return  # a new connection, or one in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: use another connection
+            raise exc.DisconnectionError(f"pooled connection failed its ping: {error}") from error
 
 
 def track_writes(engine: Engine) -> None:
@@ -67,4 +94,5 @@ def end_read_only_requests_with_commit(app: Flask, db) -> None:
             return
         if session.connection().info.get(_WROTE):
             return
+        session.expire_on_commit = False  # the session ends here: nothing left to refresh
         session.commit()

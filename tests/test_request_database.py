@@ -1,6 +1,6 @@
-"""How a request's transaction ends: on PostgreSQL a request that only read commits, so the
-connection keeps its prepared statements; on both databases anything a request wrote without
-committing is rolled back."""
+"""A request's database connection and transaction: on PostgreSQL a request that only read
+commits, so the connection keeps its prepared statements, and a connection that sat idle is
+checked before use; on both databases anything a request wrote without committing is rolled back."""
 from __future__ import annotations
 
 import pytest
@@ -105,3 +105,24 @@ def test_pending_changes_are_not_flushed_by_the_end_of_a_request(app, world, db)
 
     _end_request(app, change_in_memory)
     assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
+
+
+def test_a_connection_lost_while_idle_is_replaced_before_the_next_page(client, auth, world, course, postgres):
+    """The database restarted (or a firewall cut the connection) while the pool's connection waited:
+    the next page still answers, on a new connection."""
+    auth.login(world["trainee"].email)
+    postgres.session.remove()
+    postgres.engine.dispose()
+    assert client.get("/courses/sample").status_code == 200  # the pool now holds one connection
+    pool = postgres.engine.pool
+    record = pool._pool.queue[0]  # noqa: SLF001 - the one waiting connection
+    backend = record.dbapi_connection.info.backend_pid
+    import psycopg
+
+    from tests.helpers import postgres_admin_url
+
+    with psycopg.connect(postgres_admin_url(), autocommit=True) as other:  # outside the pool
+        other.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    record.info["lms_idle_since"] -= 3600  # as if it had waited an hour
+    assert client.get("/courses/sample").status_code == 200
+    assert postgres.session.scalar(text("SELECT pg_backend_pid()")) != backend
