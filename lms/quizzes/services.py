@@ -20,7 +20,7 @@ from lms.catalog.models import Course
 from lms.core import clock
 from lms.extensions import db
 from lms.learning.models import Enrolment
-from lms.learning.services import check_completion, touch
+from lms.learning.services import check_completion, touch, touch_by_id
 from lms.quizzes import grading
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 
@@ -183,8 +183,8 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
         .where(AttemptAnswer.attempt_id == attempt.id))}
     responses = responses or {}
     merged = {slug: response for slug, (_, response) in saved.items()} | responses
-    pass_mark = db.session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
-    result = grading.grade_draw(attempt.draw, merged, pass_mark)
+    # The quiz is usually in the session already (the page that submits loaded it): no statement then.
+    result = grading.grade_draw(attempt.draw, merged, db.session.get(Quiz, attempt.quiz_id).pass_mark)
     outcome = {key: result[key] for key in ("score", "max_score", "percent", "passed")}
     try:
         claimed = db.session.execute(
@@ -200,13 +200,15 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     _write_answers(attempt, saved, responses, result, when)
     for key, value in dict(outcome, status=status, submitted_at=when).items():
         set_committed_value(attempt, key, value)
-    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
-    if status == "submitted":
-        touch(enrolment, when)
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
-    # neither the lessons viewed nor the quizzes passed.
+    # neither the lessons viewed nor the quizzes passed, and needs nothing more of the enrolment.
     if result["passed"]:
+        enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+        if status == "submitted":
+            touch(enrolment, when)
         check_completion(enrolment, db.session.get(Course, enrolment.course_id))
+    elif status == "submitted":
+        touch_by_id(attempt.enrolment_id, when)
     attempt_id = attempt.id
     db.session.commit()
     log.info("attempt %s %s: %s%%", attempt_id, status, result["percent"])

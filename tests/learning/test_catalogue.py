@@ -125,3 +125,17 @@ def test_catalogue_cards_follow_the_language_and_every_change_to_a_course(client
         other.commit()
     page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Sample course, second edition" in page and "Language: en" in page
+
+
+def test_a_new_topic_shows_in_the_filter_and_its_results_at_once(client, course, db):
+    from sqlalchemy.orm import Session
+
+    from lms.catalog.models import Course, CourseTopic
+
+    assert "Sample course" not in client.get("/courses/?topic=risk-analysis").get_data(as_text=True)
+    with Session(db.engine) as other:  # another process tagging the course
+        sample = other.scalar(select(Course).where(Course.slug == "sample"))
+        other.add(CourseTopic(course_id=sample.id, topic="risk-analysis"))
+        other.commit()
+    page = client.get("/courses/?topic=risk-analysis").get_data(as_text=True)
+    assert "Sample course" in page and '<option selected value="risk-analysis">' in page

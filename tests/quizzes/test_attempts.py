@@ -260,3 +260,23 @@ def test_numeric_and_text_inputs_keep_what_was_typed(client, auth, trainee, db):
     auth.post(f"/attempts/{attempt_id}", {"questions": ["q-num"], "a-q-num": "sixty-ish", "page": 5})
     # Kept verbatim and shown again; it grades as wrong, never as an error.
     assert 'value="sixty-ish"' in client.get(f"/attempts/{attempt_id}?page=5").get_data(as_text=True)
+
+
+def test_a_submission_notes_activity_on_the_enrolment_passed_or_not(client, auth, trainee, db):
+    from datetime import UTC, datetime
+
+    from lms.learning.models import Enrolment
+
+    def enrolment():
+        db.session.expire_all()
+        return db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id))
+
+    assert enrolment().started_at is None and enrolment().last_activity_at is None
+    first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock.freeze(first)
+    take_quiz(auth, db, "sample", "check", right=False)  # not passed
+    assert (enrolment().started_at, enrolment().last_activity_at) == (first, first)
+    later = first + timedelta(hours=2)
+    clock.freeze(later)
+    take_quiz(auth, db, "sample", "check", right=True)  # passed
+    assert (enrolment().started_at, enrolment().last_activity_at) == (first, later)  # the start stays
