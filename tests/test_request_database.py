@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event, select, text, update
 
 from lms.auth.models import User
+from tests.helpers import postgres_admin_url
 
 pytestmark = pytest.mark.db
 
@@ -68,42 +69,30 @@ def _end_request(app, work):
         db.session.remove()
 
 
-def test_flushed_changes_left_uncommitted_are_rolled_back(app, world, db):
+def _change_in_memory(session, user_id):
+    session.get(User, user_id).name = "Only in memory"
+
+
+def _flush_without_commit(session, user_id):
+    session.get(User, user_id).name = "Flushed but never committed"
+    session.flush()
+
+
+def _update_without_commit(session, user_id):
+    session.execute(update(User).where(User.id == user_id).values(name="Written by a bare UPDATE"))
+
+
+def _write_through_text(session, user_id):
+    session.execute(text("UPDATE users SET name = 'Written by textual SQL' WHERE id = :id"), {"id": user_id})
+
+
+@pytest.mark.parametrize("work", [_change_in_memory, _flush_without_commit, _update_without_commit,
+                                  _write_through_text])
+def test_what_a_request_left_uncommitted_is_lost(app, world, db, work):
+    """Pending changes are not flushed, and flushed or directly written changes are rolled back."""
     trainee_id = world["trainee"].id
     db.session.remove()
-
-    def rename_without_commit(session):
-        session.get(User, trainee_id).name = "Changed but never committed"
-        session.flush()
-
-    _end_request(app, rename_without_commit)
-    assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
-
-
-def test_statements_that_write_are_rolled_back_unless_committed(app, world, db):
-    trainee_id = world["trainee"].id
-    db.session.remove()
-
-    def update_without_commit(session):
-        session.execute(update(User).where(User.id == trainee_id).values(name="Written by a bare UPDATE"))
-
-    def write_through_text(session):
-        session.execute(text("UPDATE users SET name = 'Written by textual SQL' WHERE id = :id"), {"id": trainee_id})
-
-    for work in (update_without_commit, write_through_text):
-        _end_request(app, work)
-        assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
-        db.session.remove()
-
-
-def test_pending_changes_are_not_flushed_by_the_end_of_a_request(app, world, db):
-    trainee_id = world["trainee"].id
-    db.session.remove()
-
-    def change_in_memory(session):
-        session.get(User, trainee_id).name = "Only in memory"
-
-    _end_request(app, change_in_memory)
+    _end_request(app, lambda session: work(session, trainee_id))
     assert db.session.scalar(select(User.name).where(User.id == trainee_id)) == "Taras Trainee"
 
 
@@ -118,8 +107,6 @@ def test_a_connection_lost_while_idle_is_replaced_before_the_next_page(client, a
     record = pool._pool.queue[0]  # noqa: SLF001 - the one waiting connection
     backend = record.dbapi_connection.info.backend_pid
     import psycopg
-
-    from tests.helpers import postgres_admin_url
 
     with psycopg.connect(postgres_admin_url(), autocommit=True) as other:  # outside the pool
         other.execute("SELECT pg_terminate_backend(%s)", (backend,))

@@ -169,7 +169,7 @@ def _wrk(base: str, path: str, duration: int, connections: int, cookie: str | No
     return parse_wrk(done.stdout)
 
 
-def run_throughput(duration: int = 10, connections: int = 8, lesson_path: str | None = None,
+def run_throughput(duration: int = 5, connections: int = 8, lesson_path: str | None = None,
                    environ: dict | None = None, rounds: int = 3) -> Throughput:
     """Serve the bench app and load the bare route, the catalogue and a lesson page in turn, `rounds` times."""
     result = Throughput()

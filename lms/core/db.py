@@ -54,8 +54,8 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 def track_writes(engine: Engine) -> None:
     """Mark a connection whose open transaction ran a statement that may change data.
 
-    Anything that is not a compiled SELECT counts (INSERT, UPDATE, DELETE, textual SQL), so an
-    unmarked transaction certainly only read.
+    Anything that is not a compiled SELECT counts (INSERT, UPDATE, DELETE, DDL, textual SQL), so
+    an unmarked transaction certainly only read.
     """
     @event.listens_for(engine, "before_cursor_execute")
     def _mark(conn, _cursor, _statement, _parameters, context, _executemany):
@@ -76,8 +76,8 @@ def end_read_only_requests_with_commit(app: Flask, db) -> None:
 
     For a transaction that changed nothing the two are the same, but psycopg forgets every
     prepared statement of a connection at a ROLLBACK: ending each page that way made PostgreSQL
-    plan every statement of every request again (4-5 ms for the lesson page's one statement,
-    against 0.2 ms prepared). A request that failed, left changes in the session or ran any
+    plan every statement of every request again (EXPLAIN ANALYZE of the lesson page's statement:
+    0.43 ms planning, 0.06 ms execution). A request that failed, left changes in the session or ran any
     statement that may write still ends with the rollback. SQLite keeps its statement cache across
     a rollback: there the request ends as before.
     """
