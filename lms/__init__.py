@@ -75,10 +75,13 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(signed_in_user)
 
-    from lms.core.db import configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections
+    from lms.core.db import (
+        configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections, plan_without_jit,
+    )
 
     with app.app_context():
         configure_sqlite(db.engine)
+        plan_without_jit(db.engine)
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         end_read_only_requests_with_commit(app, db)
 

@@ -1,6 +1,7 @@
 """A request's database connection and transaction: on PostgreSQL a request that only read
-commits, so the connection keeps its prepared statements, and a connection that sat idle is
-checked before use; on both databases anything a request wrote without committing is rolled back."""
+commits, so the connection keeps its prepared statements, a connection that sat idle is checked
+before use, and statements are planned without JIT compilation; on both databases anything a
+request wrote without committing is rolled back."""
 from __future__ import annotations
 
 import pytest
@@ -113,3 +114,14 @@ def test_a_connection_lost_while_idle_is_replaced_before_the_next_page(client, a
     record.info["lms_idle_since"] -= 3600  # as if it had waited an hour
     assert client.get("/courses/sample").status_code == 200
     assert postgres.session.scalar(text("SELECT pg_backend_pid()")) != backend
+
+
+def test_statements_are_planned_without_jit_compilation(client, auth, world, postgres):
+    """PostgreSQL's JIT compiled the reports' statements for longer than it saved (lms.core.db.plan_without_jit)."""
+    admin_email = world["admin"].email
+    postgres.session.remove()
+    postgres.engine.dispose()  # a connection opened from here on, as the app opens them
+    assert postgres.session.scalar(text("SHOW jit")) == "off"
+    auth.login(admin_email)
+    assert client.get("/reports/").status_code == 200
+    assert postgres.session.scalar(text("SHOW jit")) == "off"
