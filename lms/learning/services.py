@@ -5,8 +5,9 @@ import calendar
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -140,13 +141,18 @@ def touch(enrolment: Enrolment, now: datetime) -> None:
     enrolment.last_activity_at = now
 
 
-def touch_by_id(enrolment_id: int, now: datetime) -> None:
+def touch_by_id(enrolment_id: int, now: datetime, connection=None) -> None:
     """`touch` in one UPDATE, without loading the enrolment (a quiz submission that did not pass
-    needs nothing else of it). The caller commits."""
-    db.session.execute(
-        update(Enrolment).where(Enrolment.id == enrolment_id)
-        .values(started_at=func.coalesce(Enrolment.started_at, now), last_activity_at=now)
-        .execution_options(synchronize_session=False))
+    needs nothing else of it), on `connection` (default: the session's). The caller commits."""
+    (connection or db.session.connection()).execute(_touch_statement(), {"enrolment_id": enrolment_id, "now": now})
+
+
+@cache
+def _touch_statement():
+    table = Enrolment.__table__
+    now = bindparam("now", type_=table.c.last_activity_at.type)
+    return update(table).where(table.c.id == bindparam("enrolment_id")).values(
+        started_at=func.coalesce(table.c.started_at, now), last_activity_at=now)
 
 
 def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LOOK_UP) -> None:

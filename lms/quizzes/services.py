@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
@@ -178,26 +179,26 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     write every answer with its points in one statement per kind (new, changed), and decide
     completion: one commit. `responses` (saved at `when`) override the answers saved before."""
     db.session.flush()
-    saved = {slug: (answer_id, response) for answer_id, slug, response in db.session.execute(
-        select(AttemptAnswer.id, AttemptAnswer.question_slug, AttemptAnswer.response)
-        .where(AttemptAnswer.attempt_id == attempt.id))}
+    # The statements run on the session's connection and transaction: none of them loads or changes an
+    # ORM object, so the ORM's execution steps would only add time (a third of a submission on SQLite).
+    connection = db.session.connection()
+    saved = {slug: (answer_id, response) for answer_id, slug, response in connection.execute(
+        _saved_answers_statement(), {"attempt_id": attempt.id})}
     responses = responses or {}
     merged = {slug: response for slug, (_, response) in saved.items()} | responses
     # The quiz is usually in the session already (the page that submits loaded it): no statement then.
     result = grading.grade_draw(attempt.draw, merged, db.session.get(Quiz, attempt.quiz_id).pass_mark)
     outcome = {key: result[key] for key in ("score", "max_score", "percent", "passed")}
     try:
-        claimed = db.session.execute(
-            update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
-            .values(status=status, submitted_at=when, **outcome).execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = connection.execute(_claim_statement(), dict(outcome, attempt_id=attempt.id, status=status,
+                                                              submitted_at=when)).rowcount
     except OperationalError:
         claimed = 0  # SQLite: another writer got there first
     if claimed != 1:
         db.session.rollback()
         db.session.refresh(attempt)
         raise AttemptError("already_submitted", attempt)
-    _write_answers(attempt, saved, responses, result, when)
+    _write_answers(connection, attempt, saved, responses, result, when)
     for key, value in dict(outcome, status=status, submitted_at=when).items():
         set_committed_value(attempt, key, value)
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
@@ -208,14 +209,30 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
             touch(enrolment, when)
         check_completion(enrolment, db.session.get(Course, enrolment.course_id))
     elif status == "submitted":
-        touch_by_id(attempt.enrolment_id, when)
+        touch_by_id(attempt.enrolment_id, when, connection)
     attempt_id = attempt.id
     db.session.commit()
     log.info("attempt %s %s: %s%%", attempt_id, status, result["percent"])
     return attempt
 
 
-def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: dict, when: datetime) -> None:
+@cache
+def _saved_answers_statement():
+    table = AttemptAnswer.__table__
+    return select(table.c.id, table.c.question_slug, table.c.response).where(
+        table.c.attempt_id == bindparam("attempt_id"))
+
+
+@cache
+def _claim_statement():
+    """Close an attempt still in progress and store its result; 0 rows when another request closed it."""
+    table = QuizAttempt.__table__
+    return update(table).where(table.c.id == bindparam("attempt_id"), table.c.status == "in_progress").values(
+        {key: bindparam(key) for key in ("status", "submitted_at", "score", "max_score", "percent", "passed")})
+
+
+def _write_answers(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
+                   when: datetime) -> None:
     """Store every drawn question's answer with its points, without ORM objects or reading back:
     one executemany of the new rows, one of the saved rows given a new response, one of the other
     saved rows (points only)."""
@@ -232,11 +249,11 @@ def _write_answers(attempt: QuizAttempt, saved: dict, responses: dict, result: d
         else:
             graded_only.append(dict(graded, answer_id=saved[slug][0]))
     if new:
-        db.session.execute(insert(table), new)
+        connection.execute(insert(table), new)
     for rows in (answered_again, graded_only):
         if rows:
             columns = [key for key in rows[0] if key != "answer_id"]
-            db.session.execute(update(table).where(table.c.id == bindparam("answer_id"))
+            connection.execute(update(table).where(table.c.id == bindparam("answer_id"))
                                .values({key: bindparam(key) for key in columns}), rows)
 
 
