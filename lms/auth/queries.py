@@ -11,12 +11,18 @@ from lms.core.security import hash_token
 from lms.extensions import db
 
 
-def user_by_id(user_id: str | int) -> User | None:
-    """The account with this id (Flask-Login's loader)."""
+def _as_id(value: str | int | None) -> int | None:
+    """An account id from a session or a URL, or None if it is not a number."""
     try:
-        return db.session.get(User, int(user_id))
+        return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def user_by_id(user_id: str | int) -> User | None:
+    """The account with this id."""
+    user_id = _as_id(user_id)
+    return None if user_id is None else db.session.get(User, user_id)
 
 
 @cache
@@ -30,9 +36,8 @@ def _signed_in_user_statement():
 def signed_in_user(user_id: str | int) -> User | None:
     """The account of a session (Flask-Login's loader): None once it is deactivated or anonymised, so an
     open session ends with the account's right to sign in."""
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
+    user_id = _as_id(user_id)
+    if user_id is None:
         return None
     return db.session.execute(_signed_in_user_statement(), {"user_id": user_id}).scalar()
 
