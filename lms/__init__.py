@@ -1,41 +1,73 @@
-"""The IBM training platform: `create_app` builds the Flask application from its parts."""
+"""The IBM training platform: `create_app` builds the Flask application from its parts.
+
+This is the top floor (see docs/architecture.md): it imports every feature's blueprint, commands and
+signal receivers and puts them together, in the order the `register_*` steps below give.
+"""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import lazy_gettext as _l
 
+from config import load_config
+from lms import models  # noqa: F401  (every model, known to SQLAlchemy and Alembic before the first request)
+from lms.access import JINJA_TESTS
+from lms.api.v1 import bp as api_v1_bp
+from lms.api.views import bp as api_bp
+from lms.audit.views import bp as audit_bp
+from lms.auth.labels import role_label
+from lms.auth.queries import signed_in_user
+from lms.auth.views import bp as auth_bp
+from lms.authoring.views import bp as authoring_bp
+from lms.catalog import items as course_items
+from lms.catalog.labels import status_label
+from lms.catalog.outline import watch_outline_changes
+from lms.catalog.views import bp as catalog_bp
+from lms.commands import COMMANDS
+from lms.core.db import (
+    configure_sqlite,
+    end_read_only_requests_with_commit,
+    ping_idle_connections,
+    plan_without_jit,
+)
+from lms.core.errors import init_errors
+from lms.core.headers import apply_security_headers
+from lms.core.i18n import select_locale, template_translators
+from lms.core.markdown import render_inline, render_markdown
+from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.institutions.views import bp as institutions_bp
+from lms.learning.services import connect_signals as connect_learning_signals
+from lms.learning.views import bp as learning_bp
+from lms.main.frame import site_frame
+from lms.main.views import bp as main_bp
+from lms.people.views import bp as people_bp
+from lms.privacy.logmask import install_email_masking
+from lms.privacy.views import bp as privacy_bp
+from lms.quizzes.items import QUIZ
+from lms.quizzes.labels import kind_label
+from lms.quizzes.views import bp as quizzes_bp
+from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
-BLUEPRINTS = (
-    "lms.main.views",
-    "lms.auth.views",
-    "lms.people.views",
-    "lms.institutions.views",
-    "lms.catalog.views",
-    "lms.learning.views",
-    "lms.quizzes.views",
-    "lms.authoring.views",
-    "lms.audit.views",
-    "lms.privacy.views",
-    "lms.reports.views",
-    "lms.enrolments.views",
-    "lms.api.views",
-    "lms.api.v1",
-)
+BLUEPRINTS = (main_bp, auth_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
+              audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
+# The kinds of item a course's modules hold besides lessons (lms.catalog.items).
+COURSE_ITEMS = (QUIZ,)
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` entries override the environment (tests use it)."""
-    from config import load_config
-
     settings = load_config(**(config or {}))
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(settings)
     register_logging(app)
     register_extensions(app)
     register_i18n(app)
+    register_content()
+    register_signals()
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -54,15 +86,11 @@ def register_logging(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     # Personal data stays out of the log: emails are masked on "lms" and on the root handlers.
-    from lms.privacy.logmask import install_email_masking
-
     install_email_masking(logger)
 
 
 def register_extensions(app: Flask) -> None:
     """Initialise the database, migrations, sign-in and CSRF protection."""
-    import lms.models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -70,15 +98,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
-
-    from lms.auth.queries import signed_in_user
-
     login_manager.user_loader(signed_in_user)
-
-    from lms.core.db import (
-        configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections, plan_without_jit,
-    )
-
     with app.app_context():
         configure_sqlite(db.engine)
         plan_without_jit(db.engine)
@@ -94,58 +114,44 @@ def _migrations_dir() -> str:
 
 def register_i18n(app: Flask) -> None:
     """Flask-Babel with the locale from the profile, the session, the browser, else English."""
-    from lms.core.i18n import select_locale
-
     babel.init_app(app, locale_selector=select_locale)
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
 
 
+def register_content() -> None:
+    """The kinds of course item besides lessons, and the outline stamps that follow their changes."""
+    for kind in COURSE_ITEMS:
+        course_items.register(kind)
+    watch_outline_changes()
+
+
+def register_signals() -> None:
+    """Connect the features that react to others' events (lms.core.signals)."""
+    connect_learning_signals()
+
+
 def register_blueprints(app: Flask) -> None:
     """Register each feature's blueprint, in the order of BLUEPRINTS."""
-    from importlib import import_module
-
-    for name in BLUEPRINTS:
-        app.register_blueprint(import_module(name).bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly error pages without stack traces."""
-    from lms.core.errors import init_errors
-
     init_errors(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Markdown filter, permission tests and layout globals for the templates."""
-    from lms.core import permissions
-    from lms.core.markdown import render_inline, render_markdown
-
+    """Markdown filters, permission tests, labels, links between course items and the page frame."""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["markdown_inline"] = render_inline
-    app.jinja_env.tests.update(permissions.JINJA_TESTS)
-    app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
-    from lms.auth.labels import role_label
-
-    app.jinja_env.globals["role_label"] = role_label
-    from lms.catalog.labels import status_label
-
-    app.jinja_env.globals["status_label"] = status_label
-    from lms.quizzes.labels import kind_label
-
-    app.jinja_env.globals["kind_label"] = kind_label
+    app.jinja_env.tests.update(JINJA_TESTS)
     app.jinja_env.add_extension("jinja2.ext.do")
-    from lms.core.layout import site_frame
-
-    app.jinja_env.globals["site_frame"] = site_frame
-
-    from flask_babel import format_date, format_datetime, get_locale, get_translations
-
-    from lms.core.i18n import template_translators
-
-    app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
+    app.jinja_env.globals.update(
+        LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
+        item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
+        format_datetime=format_datetime)
 
     @app.context_processor
     def layout_context():
@@ -154,13 +160,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     """Security headers on every response, and no caching of signed-in pages."""
-    from lms.core.headers import apply_security_headers
-
     app.after_request(apply_security_headers)
 
 
 def register_commands(app: Flask) -> None:
-    """The `lms` command groups."""
-    from lms.cli import register
-
-    register(app)
+    """The platform's command groups, on the application's command line (`flask --app lms`)."""
+    for command in COMMANDS:
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)

@@ -1,8 +1,15 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from lms.api.models import ApiToken
+from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
-from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
-from lms.core.models import AuditEvent
+from lms.catalog.models import (
+    Course,
+    CourseAsset,
+    CourseStaff,
+    CourseTopic,
+    Lesson,
+    Module,
+)
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
@@ -12,4 +19,3 @@ __all__ = [
     "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "User",
 ]
-from lms.catalog import outline as _outline_stamps  # noqa: E402,F401  registers the flush hook that renews Course.outline_stamp

@@ -36,7 +36,7 @@ def test_inactive_account_is_refused(client, auth, world, db):
 
 
 def test_sign_in_is_recorded_in_the_audit_log(auth, world, db):
-    from lms.core.models import AuditEvent
+    from lms.audit.models import AuditEvent
 
     auth.login(world["trainee"].email)
     auth.logout()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.institutions.models import Institution
 
 pytestmark = pytest.mark.db

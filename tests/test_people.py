@@ -6,7 +6,7 @@ import re
 import pytest
 
 from lms.auth.models import User
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 
 pytestmark = pytest.mark.db
 

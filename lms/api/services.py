@@ -11,8 +11,9 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from lms.api.models import ApiToken
+from lms.audit import services as audit
 from lms.auth.models import User
-from lms.core import audit, clock
+from lms.core import clock
 from lms.core.security import hash_token, new_token
 from lms.extensions import db
 

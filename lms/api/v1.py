@@ -17,7 +17,7 @@ from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.catalog.queries import course_by_slug
 from lms.core import clock
-from lms.core.permissions import (
+from lms.access import (
     can_edit_course, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
 )
 from lms.extensions import csrf, db

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.access import can_use_api_tokens, requires
 from lms.api import queries, services
 from lms.api.forms import RevokeTokenForm, TokenForm
 from lms.core import clock
-from lms.core.permissions import can_use_api_tokens, requires
 
 bp = Blueprint("api", __name__, template_folder="templates")
 

@@ -1,1 +1,2 @@
-"""The audit log viewer: security-relevant events, for admins, read-only."""
+"""The audit log in one place: the event model, its one writer (`services.record`), the named reads
+and the admins' read-only viewer."""

@@ -2,37 +2,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional
 
+from lms.access import can_view_audit_log, requires
 from lms.audit import queries
-from lms.core.forms import options
-from lms.core.permissions import can_view_audit_log, requires
+from lms.audit.forms import AuditFilterForm
+from lms.auth.queries import names_by_id
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/admin/audit")
-
-
-class AuditFilterForm(FlaskForm):
-    """Filters (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    action = SelectField(_l("Action"), validate_choice=False)
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
 
 
 @bp.route("/")
 @requires(can_view_audit_log)
 def index():
-    """Security-relevant events, newest first."""
-    form = AuditFilterForm(request.args)
-    form.action.choices = options([("", _l("All actions")), ("auth.*", _l("All sign-in events")),
-                                   ("export.*", _l("All exports"))] + [(a, a) for a in queries.actions()])
+    """Security-relevant events, newest first, with the names of who did them."""
+    form = AuditFilterForm(queries.actions(), request.args)
     form.validate()
-    page, names = queries.search(form.action.data or "", form.since.data, form.until.data,
-                                 request.args.get("page", 1, type=int))
-    return render_template("audit/index.html", form=form, page=page, names=names)
+    page = queries.search(form.action.data or "", form.since.data, form.until.data,
+                          request.args.get("page", 1, type=int))
+    return render_template("audit/index.html", form=form, page=page,
+                           names=names_by_id(e.actor_id for e in page.items))

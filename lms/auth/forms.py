@@ -1,13 +1,12 @@
 """Sign-in, set-password and profile forms."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.core.forms import options
+from lms.core.forms import language_choices, options
 
 
 class LoginForm(FlaskForm):
@@ -35,11 +34,6 @@ class ChangePasswordForm(SetPasswordForm):
 
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
-
-
-def language_choices():
-    """("", "Same as my browser") and the interface languages."""
-    return [("", _l("Same as my browser"))] + list(current_app.config["LANGUAGES"].items())
 
 
 class ProfileForm(FlaskForm):

@@ -55,3 +55,9 @@ def normalise_email(email: str) -> str:
 def password_link_by_token(token: str) -> PasswordLink | None:
     """The one-time link for this token, used or not."""
     return db.session.scalar(select(PasswordLink).where(PasswordLink.token_hash == hash_token(token)))
+
+
+def names_by_id(user_ids) -> dict[int, str]:
+    """The names of these accounts, by id (one statement; none for no ids)."""
+    ids = {i for i in user_ids if i}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}

@@ -1,15 +1,22 @@
-"""Writes about accounts: sign-in bookkeeping, passwords, one-time links, the profile."""
+"""Writes about accounts: sign-in bookkeeping, passwords, one-time links, the profile.
+
+A one-time set-password link is written one way, however many are issued at once: `new_password_link`
+makes its token and columns, `insert_password_links` inserts any number in one statement,
+`password_link_issued` is its audit event.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import insert, update
 
+from lms.audit import services as audit
 from lms.auth.models import PasswordLink, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import password_link_by_token, user_by_email
-from lms.core import audit, clock
+from lms.core import clock
 from lms.core.security import check_password, hash_password, new_token
 from lms.extensions import db
 
@@ -47,16 +54,34 @@ def issue_password_link(user: User, actor: User | None) -> str:
 
 
 def add_password_link(user: User, actor: User | None) -> str:
-    """The work of `issue_password_link` without the commit (bulk enrolment: one transaction). The caller commits."""
+    """The work of `issue_password_link` without the commit: earlier unused links of the account are
+    spent, a new one is added. The caller commits."""
     now = clock.now()
-    for link in db.session.query(PasswordLink).filter_by(user_id=user.id, used_at=None):
-        link.used_at = now
+    db.session.execute(update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+                       .values(used_at=now))
+    token, link = new_password_link(user.id, actor, now)
+    insert_password_links([link])
+    audit.record_many([password_link_issued(user, actor)], "password link")
+    return token
+
+
+def new_password_link(user_id: int, actor: User | None, now: datetime) -> tuple[str, dict]:
+    """A fresh token for the account and the columns of its link (only the token's hash is stored; the
+    token is shown once to whoever asked for it)."""
     token, token_hash = new_token()
     hours = current_app.config["PASSWORD_LINK_HOURS"]
-    db.session.add(PasswordLink(user_id=user.id, token_hash=token_hash, created_by_id=getattr(actor, "id", None),
-                                created_at=now, expires_at=now + timedelta(hours=hours)))
-    audit.record("auth.password_link_issued", actor=actor, target=user, institution_id=user.institution_id)
-    return token
+    return token, {"user_id": user_id, "token_hash": token_hash, "created_by_id": getattr(actor, "id", None),
+                   "created_at": now, "expires_at": now + timedelta(hours=hours)}
+
+
+def insert_password_links(links: list[dict]) -> None:
+    """Insert links (`new_password_link` columns) in one statement."""
+    db.session.execute(insert(PasswordLink.__table__), links)
+
+
+def password_link_issued(user: User, actor: User | None) -> dict:
+    """The audit event of an issued link."""
+    return audit.event_row("auth.password_link_issued", actor, "users", user.id, user.institution_id)
 
 
 def usable_link(token: str) -> PasswordLink | None:

@@ -1,33 +1,31 @@
 """Sign-in, sign-out, one-time set-password links and the profile page."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
-from lms.extensions import limiter
+from lms.auth.queries import normalise_email
 from lms.core.headers import no_store
+from lms.core.urls import safe_next
+from lms.extensions import limiter
+from lms.privacy.queries import needs_acknowledgement
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site, else None (no open redirects)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 def _account_key() -> str:
-    from lms.auth.queries import normalise_email
-
     return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
 
 
@@ -58,8 +56,6 @@ def login():
                 session["locale"] = locale
             login_user(user, remember=form.remember.data)
             target = safe_next(request.args.get("next")) or url_for("main.home")
-            from lms.privacy.views import needs_acknowledgement
-
             if needs_acknowledgement(user):  # the privacy notice first, then where they were going
                 return redirect(url_for("privacy.notice", next=target))
             return redirect(target)

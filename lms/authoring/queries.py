@@ -7,19 +7,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from lms.auth.models import User
+from lms.catalog.items import live, module_of
 from lms.catalog.models import Course, CourseStaff, Lesson, Module
-from lms.core.permissions import is_admin
 from lms.extensions import db
+from lms.institutions.models import Institution
 from lms.learning.models import Enrolment, LessonProgress
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 
 
-def editable_courses(user) -> list[Course]:
-    """The courses `user` may edit: all for admins, their own staff courses for instructors."""
-    query = select(Course).order_by(Course.title)
-    if not is_admin(user):
-        query = query.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == user.id)
-    return list(db.session.scalars(query))
+def courses_in(scope) -> list[Course]:
+    """The courses within `scope` (the SQL condition on `Course` of what the editor may edit,
+    `lms.access.editable_courses`), by title."""
+    return list(db.session.scalars(select(Course).where(scope).order_by(Course.title)))
 
 
 def staff_of(course: Course) -> list[tuple[User, str]]:
@@ -69,8 +68,6 @@ def dashboard(course: Course) -> tuple[dict, list[LearnerRow], list[dict]]:
         .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.course_id == course.id, Enrolment.is_current.is_(True)).order_by(User.name)).all()
     ids = [e.id for e in enrolments]
-    from lms.institutions.models import Institution
-
     institutions = dict(db.session.execute(select(Institution.id, Institution.code)).all())
     viewed = dict(db.session.execute(select(LessonProgress.enrolment_id, func.count()).where(
         LessonProgress.enrolment_id.in_(ids)).group_by(LessonProgress.enrolment_id)).all()) if ids else {}
@@ -87,7 +84,7 @@ def dashboard(course: Course) -> tuple[dict, list[LearnerRow], list[dict]]:
         select(Quiz.slug, Quiz.title, func.count(QuizAttempt.id), func.avg(QuizAttempt.percent),
                func.sum(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))
         .join(QuizAttempt, (QuizAttempt.quiz_id == Quiz.id) & (QuizAttempt.status != "in_progress"), isouter=True)
-        .where(Quiz.course_id == course.id, Quiz.retired.is_(False))
+        .join(Module, module_of(Quiz)).where(Quiz.course_id == course.id, live(Quiz))
         .group_by(Quiz.id, Quiz.slug, Quiz.title, Quiz.position, Quiz.module_id).order_by(Quiz.module_id, Quiz.position)
     ).all()
     quiz_rows = [{"slug": s, "title": t, "attempts": n, "average": float(avg) if avg is not None else None,

@@ -3,18 +3,16 @@
 An explicit, confirmed action of an instructor. Each attempt's stored draw gets the question's
 corrected answer key and points (the text the trainee saw stays as it was), the attempt is graded
 again, and the change is audited with the result before and after. A trainee who now passes may
-complete the course; a completion or certificate already granted is never taken back.
+complete the course (the quiz engine announces the pass); a completion or certificate already granted
+is never taken back.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from lms.catalog.models import Course
-from lms.core import audit
+from lms.audit import services as audit
 from lms.extensions import db
-from lms.learning.models import Enrolment
-from lms.learning.services import check_completion
 from lms.quizzes.models import Question, QuizAttempt
 from lms.quizzes.services import grade
 
@@ -41,7 +39,6 @@ def _corrected(item: dict, question: Question) -> dict:
 def regrade_question(question: Question, actor) -> int:
     """Regrade every closed attempt that used `question`; returns how many results changed."""
     changed = 0
-    course = db.session.get(Course, question.course_id)
     for attempt in attempts_using(question):
         before = {"score": str(attempt.score), "percent": str(attempt.percent), "passed": attempt.passed}
         attempt.draw = [_corrected(item, question) if item.get("question_id") == question.id else item
@@ -53,8 +50,6 @@ def regrade_question(question: Question, actor) -> int:
             changed += 1
             audit.record("attempt.regraded", actor=actor, target=attempt, question=question.slug,
                          before=before, after=after)
-            if attempt.passed:
-                check_completion(db.session.get(Enrolment, attempt.enrolment_id), course)
     audit.record("question.regraded", actor=actor, target=question, slug=question.slug, changed=changed)
     db.session.commit()
     return changed

@@ -13,10 +13,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from lms.audit import services as audit
 from lms.authoring.slugs import unique_slug
+from lms.catalog.items import live_items
 from lms.catalog.models import Course, CourseStaff, CourseTopic, Lesson, Module
-from lms.core import audit
+from lms.catalog.services import give_to_creator
 from lms.extensions import db
+from lms.packages.exporter import export_course
+from lms.packages.importer import ImportResult, import_course
+from lms.packages.reader import read_package
+from lms.packages.spec import CourseSpec
 from lms.quizzes.models import Choice, Question, Quiz
 
 
@@ -47,11 +53,16 @@ def create_course(title: str, summary: str, language: str, actor, slug: str | No
                     outcomes=[])
     db.session.add(course)
     db.session.flush()
-    if actor is not None and actor.role == "instructor":
-        db.session.add(CourseStaff(course_id=course.id, user_id=actor.id, role="owner"))
     audit.record("course.created", actor=actor, target=course, slug=slug)
+    give_to_creator(course, actor)
     db.session.commit()
     return course
+
+
+def upload_package(spec: CourseSpec, actor) -> ImportResult:
+    """Create or update a course from an uploaded package (as a draft when new); a new course's uploader
+    becomes its owner in the same transaction as the import."""
+    return import_course(spec, publish=False, actor=actor, creator=actor)
 
 
 def update_course(course: Course, actor, **fields) -> None:
@@ -88,9 +99,6 @@ def set_status(course: Course, status: str, actor) -> None:
 
 def check_course(course: Course) -> list:
     """The package check's problems for the course as it is now (exported, then read back)."""
-    from lms.packages.exporter import export_course
-    from lms.packages.reader import read_package
-
     with tempfile.TemporaryDirectory() as tmp:
         folder = export_course(course, Path(tmp))
         _spec, problems = read_package(folder, Path(tmp))
@@ -258,8 +266,8 @@ def siblings(item) -> list:
     if isinstance(item, Question):
         return list(db.session.scalars(select(Question).where(Question.quiz_id == item.quiz_id,
                                                               Question.retired.is_(False)).order_by(Question.position)))
-    lessons = db.session.scalars(select(Lesson).where(Lesson.module_id == item.module_id, Lesson.retired.is_(False)))
-    quizzes = db.session.scalars(select(Quiz).where(Quiz.module_id == item.module_id, Quiz.retired.is_(False)))
+    lessons = db.session.scalars(live_items(Lesson, Lesson).where(Lesson.module_id == item.module_id))
+    quizzes = db.session.scalars(live_items(Quiz, Quiz).where(Quiz.module_id == item.module_id))
     return sorted([*lessons, *quizzes], key=lambda i: (i.position, isinstance(i, Quiz)))
 
 

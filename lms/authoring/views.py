@@ -2,33 +2,55 @@
 GIFT import, package download and upload, dashboard, item analysis and regrading."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.access import (
+    can_create_course,
+    can_edit_course,
+    can_manage_staff,
+    editable_course_or_404,
+    editable_courses,
+    require,
+    requires,
+)
 from lms.auth.queries import user_by_id
 from lms.authoring import queries, services
 from lms.authoring.forms import (
-    MAX_CHOICES, CourseForm, GiftForm, LessonForm, NewCourseForm, QuestionForm, QuizForm, StaffForm, TitleForm,
-    UploadForm, choice_fields,
+    MAX_CHOICES,
+    CourseForm,
+    GiftForm,
+    LessonForm,
+    NewCourseForm,
+    QuestionForm,
+    QuizForm,
+    StaffForm,
+    TitleForm,
+    UploadForm,
+    choice_fields,
 )
+from lms.authoring.gift import parse_gift
 from lms.authoring.regrade import attempts_using, regrade_question
 from lms.catalog.outline import course_outline
 from lms.catalog.queries import course_by_slug
 from lms.core.forms import options
 from lms.core.markdown import render_markdown
-from lms.core.permissions import can_create_course, can_edit_course, can_manage_staff, require, requires
+from lms.core.urls import safe_next
+from lms.packages.archive import package_zip, read_zip
 
 bp = Blueprint("authoring", __name__, template_folder="templates", url_prefix="/author")
 KINDS = ("modules", "lessons", "quizzes", "questions")
 QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text", "numeric")
-
-
-def editable(slug: str):
-    """The course if the current user may edit it: 404 when it does not exist, 403 when not theirs."""
-    course = course_by_slug(slug) or abort(404)
-    require(can_edit_course, course)
-    return course
 
 
 def item_or_404(course, kind: str, slug: str):
@@ -41,7 +63,7 @@ def item_or_404(course, kind: str, slug: str):
 @requires(can_create_course)
 def index():
     """The courses the user may edit."""
-    return render_template("authoring/index.html", courses=queries.editable_courses(current_user))
+    return render_template("authoring/index.html", courses=queries.courses_in(editable_courses(current_user)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -59,7 +81,7 @@ def new_course():
 @bp.route("/<slug>/", methods=["GET", "POST"])
 def course(slug: str):
     """Settings, outline with actions, workflow."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     # Plain values, not the model: on a post, a missing field falls back to these, never to a list.
     form = CourseForm(data={
         "title": course.title, "summary": course.summary, "language": course.language,
@@ -84,7 +106,7 @@ def course(slug: str):
 @bp.route("/<slug>/publish", methods=["POST"])
 def publish(slug: str):
     """Publish, if the course passes the package check."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     try:
         services.publish(course, current_user)
     except services.AuthoringError as exc:
@@ -96,7 +118,7 @@ def publish(slug: str):
 @bp.route("/<slug>/status", methods=["POST"])
 def status(slug: str):
     """Archive a course, or return it to draft."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = request.form.get("status")
     if target not in ("archived", "draft"):
         abort(400)
@@ -109,7 +131,7 @@ def status(slug: str):
 @bp.route("/<slug>/modules", methods=["POST"])
 def add_module(slug: str):
     """Add a module at the end."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     form = TitleForm(prefix="module")
     if form.validate_on_submit():
         services.add_module(course, form.title.data, current_user)
@@ -122,7 +144,7 @@ def add_module(slug: str):
 @bp.route("/<slug>/modules/<module>", methods=["GET", "POST"])
 def module(slug: str, module: str):
     """Rename a module."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     item = item_or_404(course, "modules", module)
     form = TitleForm(obj=item)
     if form.validate_on_submit():
@@ -135,7 +157,7 @@ def module(slug: str, module: str):
 @bp.route("/<slug>/<kind>/<item>/move", methods=["POST"])
 def move(slug: str, kind: str, item: str):
     """Move an item up or down (works without JavaScript)."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = item_or_404(course, kind, item)
     services.move(target, -1 if request.form.get("direction") == "up" else 1, course)
     return redirect(request.form.get("back") if _same_site(request.form.get("back")) else
@@ -143,15 +165,13 @@ def move(slug: str, kind: str, item: str):
 
 
 def _same_site(target: str | None) -> bool:
-    from lms.auth.views import safe_next
-
     return safe_next(target) is not None
 
 
 @bp.route("/<slug>/<kind>/<item>/delete", methods=["GET", "POST"])
 def delete(slug: str, kind: str, item: str):
     """Delete after confirmation; trainees' records of the item are kept."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = item_or_404(course, kind, item)
     if request.method == "POST":
         services.retire(target, course, current_user)
@@ -166,7 +186,7 @@ def delete(slug: str, kind: str, item: str):
 @bp.route("/<slug>/lessons/<lesson>", methods=["GET", "POST"])
 def lesson(slug: str, module: str | None = None, lesson: str | None = None):
     """Write or edit a lesson, with a preview rendered exactly as trainees will see it."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     existing = item_or_404(course, "lessons", lesson) if lesson else None
     parent = existing.module if existing else item_or_404(course, "modules", module)
     form = LessonForm(obj=existing)
@@ -190,7 +210,7 @@ def lesson(slug: str, module: str | None = None, lesson: str | None = None):
 @bp.route("/<slug>/quizzes/<quiz>", methods=["GET", "POST"])
 def quiz(slug: str, module: str | None = None, quiz: str | None = None):
     """Quiz settings and its question bank."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     existing = item_or_404(course, "quizzes", quiz) if quiz else None
     parent = existing.module if existing else item_or_404(course, "modules", module)
     form = QuizForm(obj=existing)
@@ -211,7 +231,7 @@ def quiz(slug: str, module: str | None = None, quiz: str | None = None):
 @bp.route("/<slug>/questions/<question>", methods=["GET", "POST"])
 def question(slug: str, quiz: str | None = None, question: str | None = None):
     """Write or edit a question of any kind."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     existing = item_or_404(course, "questions", question) if question else None
     parent = existing.quiz if existing else item_or_404(course, "quizzes", quiz)
     kind = existing.kind if existing else request.values.get("kind", "single_choice")
@@ -268,9 +288,7 @@ def _question_errors(kind: str, form: QuestionForm, choices: list) -> list[str]:
 @bp.route("/<slug>/quizzes/<quiz>/gift", methods=["GET", "POST"])
 def gift(slug: str, quiz: str):
     """Import questions in GIFT format: preview first, save only when confirmed."""
-    from lms.authoring.gift import parse_gift
-
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = item_or_404(course, "quizzes", quiz)
     form = GiftForm()
     result = None
@@ -295,7 +313,7 @@ def gift(slug: str, quiz: str):
 @bp.route("/<slug>/questions/<question>/regrade", methods=["GET", "POST"])
 def regrade(slug: str, question: str):
     """Regrade the graded attempts that used a question, after it was fixed (confirmed first)."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = item_or_404(course, "questions", question)
     if request.method == "POST":
         changed = regrade_question(target, current_user)
@@ -307,7 +325,7 @@ def regrade(slug: str, question: str):
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
 def staff(slug: str):
     """The course's owners and instructors."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     form = StaffForm()
     form.user_id.choices = options((u.id, f"{u.name} ({u.email})") for u in queries.instructors())
     manage = can_manage_staff(current_user, course)
@@ -331,9 +349,7 @@ def staff(slug: str):
 @bp.route("/<slug>/package.zip")
 def download(slug: str):
     """The course as a package zip (the courses/ format)."""
-    from lms.packages.archive import package_zip
-
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     response = current_app.response_class(package_zip(course), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
     return response
@@ -343,9 +359,6 @@ def download(slug: str):
 @requires(can_create_course)
 def upload():
     """Create or update a course from a package zip; a bad package is refused whole with the report."""
-    from lms.packages.archive import read_zip
-    from lms.packages.importer import import_course
-
     form = UploadForm()
     problems = None
     if form.validate_on_submit():
@@ -354,10 +367,7 @@ def upload():
             existing = course_by_slug(spec.slug)
             if existing is not None and not can_edit_course(current_user, existing):
                 abort(403)
-            result = import_course(spec, publish=False, actor=current_user)
-            if existing is None and current_user.role == "instructor":
-                created = course_by_slug(spec.slug)
-                services.add_staff(created, current_user, "owner", current_user)
+            result = services.upload_package(spec, current_user)
             flash(_("Package imported: %(outcome)s.", outcome=result.outcome), "success")
             return redirect(url_for("authoring.course", slug=spec.slug))
     return render_template("authoring/upload.html", form=form, problems=problems), 400 if problems else 200
@@ -366,7 +376,7 @@ def upload():
 @bp.route("/<slug>/dashboard")
 def dashboard(slug: str):
     """Learners of every institution by status and progress, and quiz results."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     counts, learners, quizzes = queries.dashboard(course)
     outline = course_outline(course)
     return render_template("authoring/dashboard.html", course=course, counts=counts, learners=learners,
@@ -376,7 +386,7 @@ def dashboard(slug: str):
 @bp.route("/<slug>/quizzes/<quiz>/analysis")
 def analysis(slug: str, quiz: str):
     """Item analysis: answered, percent correct, discrimination, choice frequencies."""
-    course = editable(slug)
+    course = editable_course_or_404(slug)
     target = item_or_404(course, "quizzes", quiz)
     attempts, items = queries.item_analysis(target)
     return render_template("authoring/analysis.html", course=course, quiz=target, attempts=attempts, items=items)

@@ -1,10 +1,12 @@
-"""Catalogue filters, enrolment and enrolment-key forms."""
+"""The catalogue's search and filter form."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
+
+SEARCH_MAX = 100  # characters of a search or filter value that are read
 
 
 class CatalogueForm(FlaskForm):
@@ -13,20 +15,6 @@ class CatalogueForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=SEARCH_MAX)])
     language = SelectField(_l("Language"), validate_choice=False)
     topic = SelectField(_l("Topic"), validate_choice=False)
-
-
-class EnrolForm(FlaskForm):
-    """Self-enrolment, with the key when the course has one."""
-
-    key = PasswordField(_l("Enrolment key"), validators=[Optional(), Length(max=200)],
-                        description=_l("Your coordinator or instructor gives you this key."))
-
-
-class EnrolmentKeyForm(FlaskForm):
-    """An admin sets or clears the course's enrolment key."""
-
-    key = StringField(_l("New enrolment key"), validators=[Optional(), Length(min=4, max=200)],
-                      description=_l("Leave empty to let trainees enrol without a key."))

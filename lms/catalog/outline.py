@@ -1,11 +1,12 @@
-"""A course's outline (its live modules, lessons and quizzes in order), cached by course version.
+"""A course's outline (its live modules and their items in order), cached by course version.
 
 Every lesson, quiz and course page shows the outline or steps through it (previous / next, the
 progress per module). It changes only when the course is edited or imported, so it is read
 once per `Course.outline_stamp` and kept as plain immutable data (no ORM objects) in a small
-per-process cache. The stamp is renewed by a flush hook here whenever a module, lesson or quiz
-of the course is added, changed or deleted through the ORM (authoring, package import), so every
-process sees the change on its next request, which loads the course row anyway.
+per-process cache. The stamp is renewed by a flush hook (`watch_outline_changes`, installed by the
+application) whenever a module or an item of any registered kind (`lms.catalog.items`) is added,
+changed or deleted through the ORM (authoring, package import), so every process sees the change on
+its next request, which loads the course row anyway.
 """
 from __future__ import annotations
 
@@ -15,18 +16,16 @@ from functools import lru_cache
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from lms.catalog.models import Course, Lesson, Module, new_outline_stamp
+from lms.catalog import items as item_kinds
+from lms.catalog.models import Course, Module, new_outline_stamp
 from lms.extensions import db
-from lms.quizzes.models import Quiz
-
-LESSON, QUIZ = "lesson", "quiz"
 
 
 @dataclass(frozen=True)
 class OutlineItem:
     """A lesson or a quiz as the outline shows it."""
 
-    kind: str  # LESSON or QUIZ
+    kind: str  # the name of its ItemKind: "lesson", "quiz", ...
     id: int
     slug: str
     title: str
@@ -75,39 +74,40 @@ class Outline:
 
 
 def course_outline(course: Course) -> Outline:
-    """The live modules, lessons and quizzes of a course (three queries when not cached)."""
-    return _outline(course.id, course.outline_stamp)
+    """The live modules and items of a course (one query per kind of item, and one for the modules,
+    when not cached)."""
+    return _outline(course.id, course.outline_stamp, item_kinds.kinds())
 
 
 @lru_cache(maxsize=512)
-def _outline(course_id: int, stamp: str) -> Outline:
+def _outline(course_id: int, stamp: str, kinds: tuple[item_kinds.ItemKind, ...]) -> Outline:
     modules = db.session.execute(
         select(Module.id, Module.slug, Module.title, Module.position)
         .where(Module.course_id == course_id, Module.retired.is_(False)).order_by(Module.position)).all()
-    lessons = db.session.execute(
-        select(Lesson.id, Lesson.slug, Lesson.title, Lesson.position, Lesson.module_id, Lesson.minutes)
-        .where(Lesson.course_id == course_id, Lesson.retired.is_(False))).all()
-    quizzes = db.session.execute(
-        select(Quiz.id, Quiz.slug, Quiz.title, Quiz.position, Quiz.module_id, Quiz.is_final)
-        .where(Quiz.course_id == course_id, Quiz.retired.is_(False))).all()
-    items: dict[int, list[OutlineItem]] = {m.id: [] for m in modules}
-    for row in lessons:
-        if row.module_id in items:
-            items[row.module_id].append(OutlineItem(LESSON, *row))
-    for row in quizzes:
-        if row.module_id in items:
-            items[row.module_id].append(OutlineItem(QUIZ, *row[:5], is_final=bool(row.is_final)))
+    items: dict[int, list[tuple]] = {m.id: [] for m in modules}
+    for kind in kinds:
+        for row in db.session.execute(item_kinds.outline_rows(kind, course_id)):
+            item = OutlineItem(kind.name, row.id, row.slug, row.title, row.position, row.module_id,
+                               minutes=row.minutes, is_final=bool(row.is_final))
+            items[row.module_id].append((row.position, kind.rank, item))
     return Outline(tuple(
-        OutlineModule(OutlineModuleInfo(*m), tuple(sorted(items[m.id], key=lambda i: (i.position, i.kind == QUIZ))))
+        OutlineModule(OutlineModuleInfo(*m), tuple(item for *_order, item in sorted(items[m.id], key=lambda i: i[:2])))
         for m in modules))
 
 
-@event.listens_for(Session, "before_flush")
+def watch_outline_changes() -> None:
+    """Renew a course's outline stamp whenever its modules or items change (installed once by the
+    application; installing it again changes nothing)."""
+    if not event.contains(Session, "before_flush", _renew_outline_stamps):
+        event.listen(Session, "before_flush", _renew_outline_stamps)
+
+
 def _renew_outline_stamps(session: Session, _context, _instances) -> None:
-    """Give a course a new outline stamp when one of its modules, lessons or quizzes changes."""
+    """Give a course a new outline stamp when one of its modules or items changes."""
+    watched = (Module, *(kind.model for kind in item_kinds.kinds()))
     course_ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, (Module, Lesson, Quiz)) and (
+        if isinstance(obj, watched) and (
                 obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False)):
             course_ids.add(obj.course_id)
     course_ids.discard(None)

@@ -1,4 +1,4 @@
-"""Named reads of the catalogue and of a course's outline."""
+"""Named reads of the catalogue, of a course and its images, and of course staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,9 +6,8 @@ from functools import cache, lru_cache
 
 from sqlalchemy import select
 
-from lms.catalog.models import Course, CourseAsset, CourseTopic, Module
+from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic
 from lms.extensions import db
-from lms.quizzes.models import Quiz
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,17 +90,32 @@ def _build_catalogue(rows: tuple[tuple, ...]) -> Catalogue:
                      tuple(sorted({t for e in entries for t in e.topic_names})))
 
 
+def course_by_id(course_id: int) -> Course | None:
+    """The course with this id (from the session when it is there already)."""
+    return db.session.get(Course, course_id)
+
+
 def course_by_slug(slug: str) -> Course | None:
     """The course with this slug (its topics load when a page shows them)."""
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
-def quiz_by_slug(course: Course, slug: str) -> Quiz | None:
-    """A live quiz of the course."""
-    return db.session.scalar(select(Quiz).join(Module).where(
-        Quiz.course_id == course.id, Quiz.slug == slug, Quiz.retired.is_(False), Module.retired.is_(False)))
-
-
 def asset(course: Course, path: str) -> CourseAsset | None:
     """An image of the course by its package path (module-slug/file)."""
     return db.session.scalar(select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.path == path))
+
+
+def staff_role(course_id: int, user_id: int) -> str | None:
+    """The user's role on the course's staff ("owner", "instructor"), or None."""
+    return db.session.scalar(select(CourseStaff.role).where(CourseStaff.course_id == course_id,
+                                                            CourseStaff.user_id == user_id))
+
+
+def staff_course_ids(user_id: int):
+    """SELECT of the ids of the courses the user is on the staff of."""
+    return select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
+
+
+def all_courses() -> list[Course]:
+    """Every course, whatever its status, by id."""
+    return list(db.session.scalars(select(Course).order_by(Course.id)))

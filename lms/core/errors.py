@@ -7,7 +7,9 @@ import secrets
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from lms.extensions import db
 
 log = logging.getLogger("lms.errors")
 
@@ -33,8 +35,6 @@ def render_error(code: int, detail: str | None = None, error_id: str | None = No
 
 def reject(code: int, message) -> None:
     """Abort with an error page that says what was wrong."""
-    from werkzeug.exceptions import default_exceptions
-
     error = default_exceptions[code]()
     error.user_message = message
     raise error
@@ -83,7 +83,5 @@ def init_errors(app) -> None:
             return http_error(error)
         error_id = secrets.token_hex(6)
         log.exception("error %s on %s %s", error_id, request.method, request.path)
-        from lms.extensions import db
-
         db.session.rollback()
         return render_error(500, error_id=error_id)

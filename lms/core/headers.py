@@ -1,7 +1,9 @@
 """Security headers sent with every response."""
 from __future__ import annotations
 
-from flask import current_app, request
+from functools import wraps
+
+from flask import current_app, make_response, request
 from flask_login import current_user
 
 # No inline script or style anywhere: everything comes from our own static files.
@@ -31,10 +33,6 @@ def apply_security_headers(response):
 def no_store(view):
     """View decorator: the response is never kept in any cache, even for visitors who are not signed in
     (public pages that show personal data, such as certificate verification)."""
-    from functools import wraps
-
-    from flask import make_response
-
     @wraps(view)
     def wrapped(*args, **kwargs):
         response = make_response(view(*args, **kwargs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 
@@ -20,8 +21,6 @@ def hash_token(token: str) -> str:
 
 def hash_password(password: str) -> str:
     """A salted scrypt hash of a password (cost from PASSWORD_HASH_METHOD; tests use a cheaper one)."""
-    from flask import current_app, has_app_context
-
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
     return generate_password_hash(password, method=method)
 

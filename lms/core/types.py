@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from lms.core import clock
+
 
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware.
@@ -33,6 +35,4 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     """Default for timestamp columns: the platform clock."""
-    from lms.core.clock import now
-
-    return now()
+    return clock.now()

@@ -1,5 +1,7 @@
-"""Absolute links for things shown outside the page (set-password links, certificates)."""
+"""URLs: absolute links for things shown outside the page, and which "next" addresses may be followed."""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 
@@ -10,3 +12,13 @@ def external_url(endpoint: str, **values) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

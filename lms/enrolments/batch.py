@@ -1,27 +1,40 @@
-"""The writes of an applied bulk enrolment plan, in batches: the accounts, their set-password links,
-the enrolments and the audit events each go in one executemany (which the driver may send in
-pages of rows), not a flush and a few look-ups per line.
+"""The writes of an applied bulk enrolment plan, in batches, through the same writers as one account or one
+enrolment at a time: `people.services.insert_accounts`, `auth.services.insert_password_links`,
+`learning.services.insert_enrolments` and `audit.services.record_many`, with the same columns
+(`new_account`, `new_password_link`, `new_enrolment`) and the same audit events (`account_created`,
+`password_link_issued`, `enrolment_created`, `due_changed`). Each batch is one executemany (which the
+driver may send in pages of rows), not a flush and a few look-ups per line.
 
-The rows are those the one-at-a-time services would write — `people.services.add_user`,
-`auth.services.add_password_link`, `learning.services.prepare_enrolment` and `core.audit.record` —
-with the same columns, defaults and audit details, and the audit events in the order those would
-have recorded them. The plan, made in the same transaction, already knows every account and
-current enrolment these services would look up again. The caller commits.
+The plan, made in the same transaction, already knows every account and current enrolment these
+services would look up again. The audit events are written in the order the one-at-a-time services
+would have written them, line by line. The caller commits.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from sqlalchemy import inspect, select
 
-from flask import current_app
-from sqlalchemy import insert, inspect, select
-
-from lms.auth.models import PasswordLink, User
-from lms.core import audit, clock
-from lms.core.permissions import can_assign
-from lms.core.security import new_token
-from lms.enrolments.services import Plan, PlannedRow, Result
+from lms.audit import services as audit
+from lms.auth.models import User
+from lms.auth.services import (
+    insert_password_links,
+    new_password_link,
+    password_link_issued,
+)
+from lms.core import clock
+from lms.enrolments.plans import Plan, PlannedRow, Result
 from lms.extensions import db
-from lms.learning.models import Enrolment
+from lms.learning.services import (
+    due_changed,
+    enrolment_created,
+    insert_enrolments,
+    new_enrolment,
+)
+from lms.people.services import (
+    account_created,
+    clean_name,
+    insert_accounts,
+    new_account,
+)
 
 SOURCE = "bulk"
 ROLE = "trainee"
@@ -30,8 +43,12 @@ ROLE = "trainee"
 def write(plan: Plan, actor, institution) -> Result:
     """Create the plan's accounts, links and enrolments and record the audit events. The caller commits."""
     now = clock.now()
-    accounts = create_accounts(plan.rows, actor, institution)
-    tokens = add_password_links(list(accounts.values()), actor, now)
+    accounts = create_accounts(plan.rows, institution)
+    tokens = {}
+    if accounts:
+        links = {user.id: new_password_link(user.id, actor, now) for user in accounts.values()}
+        insert_password_links([link for _token, link in links.values()])
+        tokens = {user_id: token for user_id, (token, _link) in links.items()}
     close_and_change(plan.rows)
     created = add_enrolments(plan.rows, accounts, actor, now)
     result = Result([(accounts[r.email], tokens[accounts[r.email].id]) for r in plan.rows if r.new_account],
@@ -42,48 +59,17 @@ def write(plan: Plan, actor, institution) -> Result:
     return result
 
 
-def create_accounts(rows: list[PlannedRow], actor, institution) -> dict[str, User]:
-    """The new trainee accounts, by email, inserted in one executemany that returns them.
+def create_accounts(rows: list[PlannedRow], institution) -> dict[str, User]:
+    """The new trainee accounts, by email, inserted in one statement that returns them.
 
-    The plan has already checked what `add_user` checks per account (a valid, unused email; a
-    name), except the permission, which is the same for every row, and control characters in
-    names, which `add_user` refuses with the same error.
+    The plan has already checked what `add_user` checks per account (a valid, unused email; a name);
+    the name is checked again by the same rule (`clean_name`), which refuses control characters.
     """
-    from lms.people.services import PeopleError
-
     new = [r for r in rows if r.new_account]
     if not new:
         return {}
-    if actor is not None and not can_assign(actor, ROLE, institution.id):
-        raise PeopleError("role", "forbidden")
-    if any(ord(ch) < 32 for r in new for ch in r.name):
-        raise PeopleError("name", "name_invalid")
-    values = [{"email": r.email, "name": r.name, "role": ROLE, "institution_id": institution.id, "locale": None,
-               "password_hash": None} for r in new]
-    # The ORM's bulk insert leaves out None values and sends each set of keys as its own statement:
-    # render_nulls keeps it one. (The other tables get Core inserts, without the ORM's work per row;
-    # the columns' defaults apply all the same.)
-    users = db.session.scalars(insert(User).returning(User), values, execution_options={"render_nulls": True}).all()
-    return {u.email: u for u in users}
-
-
-def add_password_links(users: list[User], actor, now: datetime) -> dict[int, str]:
-    """A one-time set-password link for each new account; returns the tokens by user id.
-
-    Only the token's hash is stored, as `add_password_link` does. A new account has no earlier
-    link to retire, so there is nothing to look up first.
-    """
-    if not users:
-        return {}
-    expires_at = now + timedelta(hours=current_app.config["PASSWORD_LINK_HOURS"])
-    tokens, values = {}, []
-    for user in users:
-        token, token_hash = new_token()
-        tokens[user.id] = token
-        values.append({"user_id": user.id, "token_hash": token_hash, "created_by_id": getattr(actor, "id", None),
-                       "created_at": now, "expires_at": expires_at})
-    db.session.execute(insert(PasswordLink.__table__), values)
-    return tokens
+    values = [new_account(r.email, clean_name(r.name), ROLE, institution.id) for r in new]
+    return {u.email: u for u in insert_accounts(values)}
 
 
 def close_and_change(rows: list[PlannedRow]) -> None:
@@ -106,7 +92,7 @@ def close_and_change(rows: list[PlannedRow]) -> None:
 
 
 def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
-                   now: datetime) -> dict[tuple[int, int], tuple[int, int]]:
+                   now) -> dict[tuple[int, int], tuple[int, int]]:
     """Insert the new enrolments; returns (id, cycle) by (user id, course id) for the audit events."""
     values = []
     for row in rows:
@@ -114,42 +100,33 @@ def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
         for planned in row.enrolments:
             if planned.action == "enrol":
                 cycle = planned.existing.cycle + 1 if planned.existing is not None else 1
-                values.append({"user_id": user_id, "course_id": planned.course.id, "cycle": cycle, "source": SOURCE,
-                               "due_at": row.due_at, "enrolled_by_id": getattr(actor, "id", None),
-                               "enrolled_at": now})
+                values.append(new_enrolment(user_id, planned.course.id, cycle=cycle, source=SOURCE,
+                                            due_at=row.due_at, actor=actor, now=now))
     if not values:
         return {}
-    table = Enrolment.__table__
-    returned = db.session.execute(insert(table).returning(table.c.id, table.c.user_id, table.c.course_id,
-                                                          table.c.cycle), values)
-    # Keyed by (user, course), which the unique index makes one current enrolment: no need for the
-    # driver to return the rows in the order they were sent.
-    return {(user_id, course_id): (id_, cycle) for id_, user_id, course_id, cycle in returned}
+    # Keyed by (user, course), which the unique index makes one current enrolment.
+    return {(user_id, course_id): (id_, cycle) for id_, user_id, course_id, cycle in insert_enrolments(values)}
 
 
 def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
                   created: dict[tuple[int, int], tuple[int, int]], result: Result) -> None:
-    """The audit events `audit.record` would have added line by line, in that order, in one executemany."""
+    """The audit events the one-at-a-time services would have written line by line, in one executemany."""
     events = []
-
-    def event(action, target_type, target_id, institution_id, **details):
-        events.append(audit.event_row(action, actor, target_type, target_id, institution_id, **details))
-
     for row in plan.rows:
         user = row.user or accounts[row.email]
         if row.new_account:
-            event("user.created", "users", user.id, institution.id, role=ROLE)
-            event("auth.password_link_issued", "users", user.id, user.institution_id)
+            events.append(account_created(user, actor))
+            events.append(password_link_issued(user, actor))
         for planned in row.enrolments:
             if planned.action == "enrol":
                 enrolment_id, cycle = created[(user.id, planned.course.id)]
-                event("enrolment.created", "enrolments", enrolment_id, user.institution_id,
-                      course=planned.course.slug, source=SOURCE, cycle=cycle)
+                events.append(enrolment_created(enrolment_id, user.institution_id, planned.course.slug, SOURCE, cycle,
+                                                actor))
             elif planned.action == "due":
-                event("enrolment.due_changed", "enrolments", planned.existing.id, user.institution_id,
-                      due_at=row.due_at.isoformat())
-    event("enrolment.bulk", None, None, institution.id, rows=len(plan.rows), accounts_created=len(result.new_accounts),
-          enrolments_created=result.enrolled, due_changed=result.due_changed)
+                events.append(due_changed(planned.existing.id, user.institution_id, row.due_at, actor))
+    events.append(audit.event_row("enrolment.bulk", actor, None, None, institution.id, rows=len(plan.rows),
+                                  accounts_created=len(result.new_accounts), enrolments_created=result.enrolled,
+                                  due_changed=result.due_changed))
     audit.record_many(events, "bulk enrolment")
 
 

@@ -7,8 +7,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
+from lms.access import visible_institutions
 from lms.core.forms import options
-from lms.reports.queries import institution_choices
+from lms.institutions.queries import institutions_by_code
 
 
 class UploadForm(FlaskForm):
@@ -23,7 +24,7 @@ class UploadForm(FlaskForm):
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.institution.choices = options((i.code, f"{i.name} ({i.code})") for i in institution_choices(viewer))
+        self.institution.choices = options((i.code, f"{i.name} ({i.code})") for i in institutions_by_code(visible_institutions(viewer)))
         if viewer.role == "coordinator" and viewer.institution is not None and not self.is_submitted():
             self.institution.data = viewer.institution.code
 

@@ -15,8 +15,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -25,109 +24,26 @@ from lms.auth.models import User
 from lms.auth.queries import normalise_email
 from lms.catalog.models import Course
 from lms.core import clock
-from lms.core.permissions import can_bulk_enrol_into
+from lms.enrolments import batch
+from lms.enrolments.batch import SOURCE
+from lms.enrolments.plans import (  # noqa: F401  (the pages name these as services.BulkError, ...)
+    BadRow,
+    BulkError,
+    Plan,
+    PlannedEnrolment,
+    PlannedRow,
+    Problem,
+    Result,
+    due_at,
+)
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
+from lms.learning.services import enrolment_action
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 COLUMNS = ("email", "name", "courses", "due")
 _SPLIT = re.compile(r"[\s,;|]+")
-
-
-class BulkError(ValueError):
-    """The file as a whole cannot be used (not UTF-8, no header, too large, ...); `code` says why."""
-
-    def __init__(self, code: str, **details):
-        super().__init__(code)
-        self.code, self.details = code, details
-
-
-@dataclass
-class Problem:
-    """Why a line is refused: a code and its details (for the message)."""
-
-    code: str
-    details: dict = field(default_factory=dict)
-
-
-@dataclass
-class PlannedEnrolment:
-    """An enrolment the plan makes: "enrol" (new), "already" (nothing to do) or "due" (due date changed).
-
-    `existing` is the account's current enrolment in the course, if any: the one whose due date
-    changes, or the completed cycle that "enrol" closes before starting the next.
-    """
-
-    course: Course
-    action: str
-    existing: Enrolment | None = None
-
-
-@dataclass
-class PlannedRow:
-    """A good line: the account (existing, or to be created) and its enrolments."""
-
-    line: int
-    email: str
-    name: str
-    user: User | None
-    due: date | None
-    enrolments: list[PlannedEnrolment]
-
-    @property
-    def new_account(self) -> bool:
-        return self.user is None
-
-    @property
-    def due_at(self) -> datetime | None:
-        """The due date as the enrolments store it (the end of that day, UTC)."""
-        return _due_at(self.due)
-
-
-@dataclass
-class BadRow:
-    """A refused line with every reason."""
-
-    line: int
-    email: str
-    problems: list[Problem]
-
-
-@dataclass
-class Plan:
-    """What applying the file would do, and the lines that stop it."""
-
-    institution_id: int
-    rows: list[PlannedRow]
-    bad: list[BadRow]
-    digest: str
-
-    @property
-    def accounts_to_create(self) -> int:
-        return sum(1 for r in self.rows if r.new_account)
-
-    @property
-    def enrolments_to_create(self) -> int:
-        return sum(1 for r in self.rows for e in r.enrolments if e.action == "enrol")
-
-    @property
-    def due_dates_to_change(self) -> int:
-        return sum(1 for r in self.rows for e in r.enrolments if e.action == "due")
-
-    @property
-    def can_apply(self) -> bool:
-        return not self.bad and bool(self.rows)
-
-
-@dataclass
-class Result:
-    """What was done: the new accounts with their one-time set-password tokens, and counts."""
-
-    new_accounts: list[tuple[User, str]]
-    enrolled: int
-    due_changed: int
-    unchanged: int
 
 
 def decode(content: bytes) -> str:
@@ -180,9 +96,11 @@ def _email(raw: str) -> str | None:
 
 
 def plan(actor, institution, content: bytes, default_due: date | None = None) -> Plan:
-    """Read the file and say what applying it would do; writes nothing. Raises BulkError for a bad file."""
-    if not can_bulk_enrol_into(actor, institution):
-        raise BulkError("forbidden")
+    """Read the file and say what applying it would do; writes nothing. Raises BulkError for a bad file.
+
+    Whether `actor` may enrol the trainees of `institution` is decided by the caller
+    (`lms.access.can_bulk_enrol_into`).
+    """
     lines = read_lines(decode(content))
     # Validating an address is the costliest step of a line: each distinct one is checked once.
     checked = {raw: _email(raw) for raw in {v.get("email", "") for _, v in lines}}
@@ -248,21 +166,14 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
                 problems.append(Problem("course_not_published", {"course": slug}))
             else:
                 existing = current.get((user.id, course.id)) if user is not None else None
-                planned.append(PlannedEnrolment(course, _action(existing, expired, due), existing))
+                action = enrolment_action(existing, existing is not None and existing.id in expired, due_at(due),
+                                          SOURCE)
+                planned.append(PlannedEnrolment(course, action, existing))
         if problems:
             bad.append(BadRow(line, raw_email, problems))
         else:
             good.append(PlannedRow(line, email, user.name if user else name, user, due, planned))
     return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))
-
-
-def _action(existing, expired, due) -> str:
-    """What `prepare_enrolment` would do for this account and course (the same rules)."""
-    if existing is None or existing.id in expired:
-        return "enrol"  # a completed cycle whose certificate has expired starts a new one
-    if due is not None and existing.due_at != _due_at(due):
-        return "due"
-    return "already"
 
 
 def _digest(content: bytes, institution_id: int, default_due, good, bad) -> str:
@@ -273,18 +184,12 @@ def _digest(content: bytes, institution_id: int, default_due, good, bad) -> str:
     return hashlib.sha256(content + b"\0" + summary.encode()).hexdigest()
 
 
-def _due_at(day: date | None) -> datetime | None:
-    return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None
-
-
 def apply(actor, institution, content: bytes, digest: str, default_due: date | None = None) -> Result:
     """Apply the file as previewed, in one transaction: all of it or nothing.
 
     Raises BulkError("changed") when the file or the data changed since the preview (the new plan is
     attached as `details["plan"]`), and BulkError("bad_rows") when any line is refused.
     """
-    from lms.enrolments import batch
-
     fresh = plan(actor, institution, content, default_due)
     if fresh.digest != digest:
         raise BulkError("changed", plan=fresh)

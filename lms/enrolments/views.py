@@ -10,11 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.core.permissions import can_bulk_enrol, requires
+from lms.access import (
+    can_bulk_enrol,
+    can_bulk_enrol_into,
+    requires,
+    visible_institutions,
+)
 from lms.core.urls import external_url
 from lms.enrolments import services
 from lms.enrolments.forms import ConfirmForm, UploadForm
-from lms.reports.queries import visible_institution
+from lms.institutions.queries import visible_institution
 
 bp = Blueprint("enrolments", __name__, template_folder="templates", url_prefix="/enrolments")
 
@@ -51,9 +56,12 @@ def problem_text(problem: services.Problem) -> str:
 
 
 def _institution(code: str):
-    institution = visible_institution(current_user, code or "")
+    """The institution chosen, if the viewer may see it (else 404) and bulk-enrol its trainees (else 403)."""
+    institution = visible_institution(visible_institutions(current_user), code or "")
     if institution is None:
         abort(404)
+    if not can_bulk_enrol_into(current_user, institution):
+        abort(403)
     return institution
 
 

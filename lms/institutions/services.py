@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from lms.core import audit
+from lms.audit import services as audit
 from lms.extensions import db
 from lms.institutions.models import Institution
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.core.permissions import can_manage_institutions, requires
+from lms.access import can_manage_institutions, requires, visible_institutions
 from lms.institutions import queries, services
 from lms.institutions.forms import InstitutionForm
 
@@ -28,7 +28,7 @@ def _show_error(form, exc):
 @requires(can_manage_institutions)
 def index():
     """All institutions with their number of accounts."""
-    return render_template("institutions/index.html", rows=queries.institutions_with_counts(current_user))
+    return render_template("institutions/index.html", rows=queries.institutions_with_counts(visible_institutions(current_user)))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, false, func, literal, select
 
-from lms.catalog.models import Course, Lesson, Module
+from lms.catalog.items import live_items
+from lms.catalog.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Enrolment, LessonProgress
 from lms.quizzes.models import Quiz, QuizAttempt
@@ -18,16 +19,14 @@ def required_lessons(course: Course):
     """SELECT of the ids of lessons the rule requires (live lessons of live modules), or None."""
     if course.completion_lessons == "none":
         return None
-    return (select(Lesson.id).join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.course_id == course.id, Lesson.retired.is_(False), Module.retired.is_(False)))
+    return live_items(Lesson).where(Lesson.course_id == course.id)
 
 
 def required_quizzes(course: Course):
     """SELECT of the ids of quizzes the rule requires to be passed, or None."""
     if course.completion_quizzes == "none":
         return None
-    query = (select(Quiz.id).join(Module, Module.id == Quiz.module_id)
-             .where(Quiz.course_id == course.id, Quiz.retired.is_(False), Module.retired.is_(False)))
+    query = live_items(Quiz).where(Quiz.course_id == course.id)
     if course.completion_quizzes == "final":
         query = query.where(Quiz.is_final.is_(True))
     return query

@@ -1,9 +1,17 @@
-"""Forms of the learning pages: feedback, enrolling a trainee, revoking a certificate."""
+"""Forms of the learning pages: enrolling (oneself, with a key; a trainee, by staff), the enrolment key,
+feedback, revoking a certificate."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.core.forms import options
@@ -31,3 +39,17 @@ class RevokeForm(FlaskForm):
     """Revoke a certificate, saying why."""
 
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class EnrolForm(FlaskForm):
+    """Self-enrolment, with the key when the course has one."""
+
+    key = PasswordField(_l("Enrolment key"), validators=[Optional(), Length(max=200)],
+                        description=_l("Your coordinator or instructor gives you this key."))
+
+
+class EnrolmentKeyForm(FlaskForm):
+    """An admin sets or clears the course's enrolment key."""
+
+    key = StringField(_l("New enrolment key"), validators=[Optional(), Length(min=4, max=200)],
+                      description=_l("Leave empty to let trainees enrol without a key."))

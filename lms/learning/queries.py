@@ -9,8 +9,8 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, Lesson, Module
-from lms.core.permissions import feedback_scope
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.quizzes.models import Quiz, QuizAttempt
@@ -67,24 +67,20 @@ def my_learning(user: User) -> list[LearningRow]:
         return []
     ids = [e.id for e in enrolments]
     course_ids = [e.course_id for e in enrolments]
-    live_lessons = (select(Lesson.course_id, func.count(Lesson.id)).join(Module, Module.id == Lesson.module_id)
-                    .where(Lesson.course_id.in_(course_ids), Lesson.retired.is_(False), Module.retired.is_(False))
-                    .group_by(Lesson.course_id))
-    live_quizzes = (select(Quiz.course_id, func.count(Quiz.id)).join(Module, Module.id == Quiz.module_id)
-                    .where(Quiz.course_id.in_(course_ids), Quiz.retired.is_(False), Module.retired.is_(False))
-                    .group_by(Quiz.course_id))
     totals: dict[int, int] = {}
-    for course_id, n in [*db.session.execute(live_lessons), *db.session.execute(live_quizzes)]:
-        totals[course_id] = totals.get(course_id, 0) + n
+    for model in (Lesson, Quiz):
+        for course_id, n in db.session.execute(live_items(model, model.course_id, func.count(model.id))
+                                                .where(model.course_id.in_(course_ids)).group_by(model.course_id)):
+            totals[course_id] = totals.get(course_id, 0) + n
+    # Done: live lessons viewed and live quizzes passed (an item of a retired module no longer counts).
     viewed = dict(db.session.execute(
-        select(LessonProgress.enrolment_id, func.count(LessonProgress.id))
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.enrolment_id.in_(ids), Lesson.retired.is_(False))
-        .group_by(LessonProgress.enrolment_id)).all())
+        live_items(Lesson, LessonProgress.enrolment_id, func.count(LessonProgress.id))
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(LessonProgress.enrolment_id.in_(ids)).group_by(LessonProgress.enrolment_id)).all())
     passed = dict(db.session.execute(
-        select(QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True), Quiz.retired.is_(False))
+        live_items(Quiz, QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
+        .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id)
+        .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True))
         .group_by(QuizAttempt.enrolment_id)).all())
     certificates = {c.enrolment_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.enrolment_id.in_(ids)))}
@@ -126,12 +122,13 @@ class FeedbackSummary:
     comments: list[tuple[int, str]]
 
 
-def feedback_summary(course: Course, viewer: User) -> FeedbackSummary:
-    """Ratings (count, mean, 1-5 distribution) and comments, scoped to what `viewer` may read."""
+def feedback_summary(course: Course, scope) -> FeedbackSummary:
+    """Ratings (count, mean, 1-5 distribution) and comments of the trainees within `scope` (the SQL
+    condition on `User` of whose feedback the reader may read, `lms.access.feedback_scope`)."""
     scoped = (select(Feedback.rating, Feedback.comment, Feedback.updated_at)
               .join(Enrolment, Enrolment.id == Feedback.enrolment_id)
               .join(User, User.id == Enrolment.user_id)
-              .where(Feedback.course_id == course.id, feedback_scope(viewer)))
+              .where(Feedback.course_id == course.id, scope))
     sub = scoped.subquery()
     distribution = {r: n for r, n in db.session.execute(select(sub.c.rating, func.count()).group_by(sub.c.rating))}
     count = sum(distribution.values())
@@ -155,9 +152,8 @@ class LessonVisit:
 def _lesson_visit_statement():
     # Built once (the lesson page is the most requested page): building it took a third of the read.
     return (select(Course, Lesson, Enrolment, LessonProgress)
-            .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson_slug"),
-                               Lesson.retired.is_(False)))
-            .join(Module, and_(Module.id == Lesson.module_id, Module.retired.is_(False)))
+            .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson_slug")))
+            .join(Module, and_(module_of(Lesson), live(Lesson)))
             .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
                                        Enrolment.is_current.is_(True)))
             .outerjoin(LessonProgress, and_(LessonProgress.enrolment_id == Enrolment.id,
@@ -177,8 +173,3 @@ def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
     """The user's current enrolment in the course."""
     return db.session.scalar(select(Enrolment).where(and_(
         Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True))))
-
-
-def course_of_quiz(quiz) -> Course:
-    """The course a quiz belongs to."""
-    return db.session.get(Course, quiz.course_id)

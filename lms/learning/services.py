@@ -7,15 +7,18 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.audit import services as audit
 from lms.catalog.models import Course
-from lms.core import audit, clock
+from lms.core import clock, signals
+from lms.core.security import check_password, hash_password
 from lms.extensions import db
 from lms.learning import completion
-from lms.learning.models import Certificate, Enrolment
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 
 # A lesson opened again within this time of its last recorded view writes nothing (see record_lesson_view).
 VIEW_RECORD_INTERVAL = timedelta(minutes=5)
@@ -93,23 +96,20 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: 
 
 def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "self", due_at: datetime | None = None,
                       key: str | None = None) -> tuple[Enrolment, bool, bool]:
-    """The work of `enrol` without the commit, for callers that enrol many in one transaction (bulk
-    enrolment); returns (enrolment, created, due date changed). The caller commits."""
-    from lms.core.security import check_password
-
+    """The work of `enrol` without the commit; returns (enrolment, created, due date changed). The caller
+    commits."""
     if course.status != "published":
         raise EnrolmentError("not_published")
     existing = current_enrolment(trainee.id, course.id)
     now = clock.now()
-    if existing is not None:
-        expired = existing.status == "completed" and _certificate_expired(existing, now)
-        if not expired:
-            if due_at is not None and source != "self" and existing.due_at != due_at:
-                existing.due_at = due_at
-                audit.record("enrolment.due_changed", actor=actor, target=existing,
-                             institution_id=trainee.institution_id, due_at=due_at.isoformat())
-                return existing, False, True
-            return existing, False, False
+    expired = existing is not None and existing.status == "completed" and _certificate_expired(existing, now)
+    action = enrolment_action(existing, expired, due_at, source)
+    if action == "due":
+        existing.due_at = due_at
+        audit.record_many([due_changed(existing.id, trainee.institution_id, due_at, actor)], "due date")
+        return existing, False, True
+    if action == "already":
+        return existing, False, False
     if source == "self":
         if not course.self_enrolment:
             raise EnrolmentError("no_self_enrolment")
@@ -120,13 +120,51 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
         existing.is_current = False
         cycle = existing.cycle + 1
         db.session.flush()
-    enrolment = Enrolment(user_id=trainee.id, course_id=course.id, cycle=cycle, source=source, due_at=due_at,
-                          enrolled_by_id=getattr(actor, "id", None), enrolled_at=now)
-    db.session.add(enrolment)
-    db.session.flush()
-    audit.record("enrolment.created", actor=actor or trainee, target=enrolment, institution_id=trainee.institution_id,
-                 course=course.slug, source=source, cycle=cycle)
-    return enrolment, True, False
+    [row] = insert_enrolments([new_enrolment(trainee.id, course.id, cycle=cycle, source=source, due_at=due_at,
+                                             actor=actor, now=now)])
+    audit.record_many([enrolment_created(row.id, trainee.institution_id, course.slug, source, cycle, actor or trainee)],
+                      "enrolment")
+    return db.session.get(Enrolment, row.id), True, False
+
+
+def enrolment_action(existing: Enrolment | None, expired: bool, due_at: datetime | None, source: str) -> str:
+    """What enrolling an account in a course does, given its current enrolment there (or None), whether
+    that enrolment's certificate has expired, and the due date asked for: "enrol" (a first cycle, or a
+    new one after an expired certificate), "due" (staff move the due date) or "already" (nothing)."""
+    if existing is None or (existing.status == "completed" and expired):
+        return "enrol"
+    if due_at is not None and source != "self" and existing.due_at != due_at:
+        return "due"
+    return "already"
+
+
+def new_enrolment(user_id: int, course_id: int, *, cycle: int, source: str, due_at: datetime | None, actor,
+                  now: datetime) -> dict:
+    """The columns of a new enrolment cycle."""
+    return {"user_id": user_id, "course_id": course_id, "cycle": cycle, "source": source, "due_at": due_at,
+            "enrolled_by_id": getattr(actor, "id", None), "enrolled_at": now}
+
+
+def insert_enrolments(enrolments: list[dict]):
+    """Insert enrolments (`new_enrolment` columns) in one statement; returns (id, user_id, course_id, cycle)
+    of each, in no particular order (a unique index keeps one current enrolment per account and course,
+    which identifies each; the account's earlier cycle there must have stopped being current first)."""
+    table = Enrolment.__table__
+    statement = insert(table).returning(table.c.id, table.c.user_id, table.c.course_id, table.c.cycle)
+    return db.session.execute(statement, enrolments).all()
+
+
+def enrolment_created(enrolment_id: int, institution_id: int | None, course_slug: str, source: str, cycle: int,
+                      actor) -> dict:
+    """The audit event of a new enrolment cycle."""
+    return audit.event_row("enrolment.created", actor, "enrolments", enrolment_id, institution_id,
+                           course=course_slug, source=source, cycle=cycle)
+
+
+def due_changed(enrolment_id: int, institution_id: int | None, due_at: datetime, actor) -> dict:
+    """The audit event of a moved due date."""
+    return audit.event_row("enrolment.due_changed", actor, "enrolments", enrolment_id, institution_id,
+                           due_at=due_at.isoformat())
 
 
 def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:
@@ -134,17 +172,19 @@ def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:
     return certificate is not None and certificate.expires_at is not None and certificate.expires_at <= now
 
 
-def touch(enrolment: Enrolment, now: datetime) -> None:
-    """Note activity on an enrolment (first and last time)."""
-    if enrolment.started_at is None:
-        enrolment.started_at = now
-    enrolment.last_activity_at = now
+def touch(enrolment_id: int, now: datetime) -> None:
+    """Note activity on an enrolment: its first (if none yet) and last activity become `now`.
 
-
-def touch_by_id(enrolment_id: int, now: datetime, connection=None) -> None:
-    """`touch` in one UPDATE, without loading the enrolment (a quiz submission that did not pass
-    needs nothing else of it), on `connection` (default: the session's). The caller commits."""
-    (connection or db.session.connection()).execute(_touch_statement(), {"enrolment_id": enrolment_id, "now": now})
+    One UPDATE on the session's connection and transaction, without loading the enrolment (a quiz
+    answer saved needs nothing else of it); an enrolment object already in the session is given the
+    same values, so what it says stays true. The caller commits.
+    """
+    db.session.connection().execute(_touch_statement(), {"enrolment_id": enrolment_id, "now": now})
+    enrolment = db.session.identity_map.get(db.session.identity_key(Enrolment, enrolment_id))
+    if enrolment is not None:
+        if enrolment.started_at is None:
+            set_committed_value(enrolment, "started_at", now)
+        set_committed_value(enrolment, "last_activity_at", now)
 
 
 @cache
@@ -163,8 +203,6 @@ def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LO
     lesson seen before cannot newly complete the course. `progress` is the enrolment's
     LessonProgress row for the lesson (or None) when the caller has already read it.
     """
-    from lms.learning.models import LessonProgress
-
     now = clock.now()
     if progress is LOOK_UP:
         progress = db.session.scalar(select(LessonProgress).where(
@@ -173,12 +211,12 @@ def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LO
         if _recent(progress.last_viewed_at, now) and _recent(enrolment.last_activity_at, now):
             return
         progress.last_viewed_at = now
-        touch(enrolment, now)
+        touch(enrolment.id, now)
         db.session.commit()
         return
     db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now,
                                   last_viewed_at=now))
-    touch(enrolment, now)
+    touch(enrolment.id, now)
     db.session.flush()
     check_completion(enrolment, course)
     try:
@@ -203,8 +241,6 @@ def check_completion(enrolment: Enrolment, course: Course) -> Certificate | None
 
 def save_feedback(enrolment: Enrolment, rating: int, comment: str) -> None:
     """Record or change the trainee's end-of-course feedback."""
-    from lms.learning.models import Feedback
-
     if enrolment.status != "completed":
         raise EnrolmentError("not_completed")
     feedback = db.session.scalar(select(Feedback).where(Feedback.enrolment_id == enrolment.id))
@@ -226,8 +262,23 @@ def revoke_certificate(certificate: Certificate, reason: str, actor) -> None:
 
 def set_enrolment_key(course: Course, key: str | None, actor) -> None:
     """Set (or clear, with an empty key) the key trainees need to enrol themselves."""
-    from lms.core.security import hash_password
-
     course.enrolment_key_hash = hash_password(key) if key else None
     audit.record("course.enrolment_key_set" if key else "course.enrolment_key_cleared", actor=actor, target=course)
     db.session.commit()
+
+
+# Events of the features below (lms.core.signals) --------------------------------------------------------
+def _on_activity(_sender, *, enrolment_id: int, when: datetime) -> None:
+    touch(enrolment_id, when)
+
+
+def _on_quiz_passed(_sender, *, enrolment_id: int, quiz_id: int) -> None:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    check_completion(enrolment, db.session.get(Course, enrolment.course_id))
+
+
+def connect_signals() -> None:
+    """Note the trainee's activity and decide completion when the quiz engine says so (called once by
+    the application; connecting again changes nothing)."""
+    signals.activity.connect(_on_activity)
+    signals.quiz_passed.connect(_on_quiz_passed)

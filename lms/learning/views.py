@@ -1,28 +1,110 @@
-"""My learning, lessons, resuming, feedback, certificates and their public verification."""
+"""A trainee's side of a course: the course page, enrolling, my learning, lessons, resuming, feedback,
+certificates and their public verification; and staff enrolling a trainee."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.access import (
+    can_edit_course,
+    can_enrol_others,
+    can_revoke_certificate,
+    can_set_enrolment_key,
+    can_view_certificate,
+    can_view_course,
+    can_view_feedback,
+    course_or_404,
+    feedback_scope,
+    require,
+    visible_users,
+)
 from lms.catalog import queries as catalog_queries
+from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline
-from lms.catalog.views import ENROL_ERRORS, load_course
 from lms.core import clock
 from lms.core.forms import options
 from lms.core.headers import no_store
 from lms.core.markdown import render_markdown
-from lms.core.permissions import (
-    can_edit_course, can_enrol_others, can_view_course, can_revoke_certificate, can_view_certificate, can_view_feedback, require,
-)
 from lms.core.urls import external_url
 from lms.learning import queries, services
-from lms.learning.forms import EnrolTraineeForm, FeedbackForm, RevokeForm
+from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
+from lms.learning.forms import (
+    EnrolForm,
+    EnrolmentKeyForm,
+    EnrolTraineeForm,
+    FeedbackForm,
+    RevokeForm,
+)
 from lms.people.queries import visible_user
 
 bp = Blueprint("learning", __name__, template_folder="templates")
+
+ENROL_ERRORS = {
+    "not_published": lambda: _("This course is not open for enrolment."),
+    "no_self_enrolment": lambda: _("Trainees cannot enrol themselves in this course. Ask your coordinator."),
+    "wrong_key": lambda: _("The enrolment key is not right."),
+}
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    """Outline, outcomes, time; the trainee's progress per module when enrolled."""
+    course = course_or_404(slug)
+    outline = course_outline(course)
+    enrolment = queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
+    progress = queries.progress(enrolment)
+    certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
+    feedback = queries.feedback_of(enrolment) if certificate else None
+    module_done = {m.module.id: sum(1 for item in m.items if progress.done(item)) for m in outline.modules}
+    return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
+                           progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
+                           enrol_form=EnrolForm(), key_form=EnrolmentKeyForm())
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    """Enrol oneself (harmless if already enrolled)."""
+    course = course_or_404(slug)
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _enrolment, created = services.enrol(current_user, course, actor=current_user, source="self",
+                                             key=form.key.data)
+    except services.EnrolmentError as exc:
+        flash(ENROL_ERRORS[str(exc)](), "error")
+        return redirect(url_for("learning.course", slug=slug))
+    if created:
+        flash(_("You are enrolled in %(title)s.", title=course.title), "success")
+    return redirect(url_for("learning.resume", slug=slug))
+
+
+@bp.route("/courses/<slug>/key", methods=["POST"])
+@login_required
+def enrolment_key(slug: str):
+    """Set or clear the enrolment key (admins)."""
+    course = course_or_404(slug)
+    require(can_set_enrolment_key, course)
+    form = EnrolmentKeyForm()
+    if form.validate_on_submit():
+        services.set_enrolment_key(course, form.key.data or None, current_user)
+        flash(_("The enrolment key is set.") if form.key.data else _("The enrolment key is removed."), "success")
+    else:
+        flash(_("An enrolment key has at least 4 characters."), "error")
+    return redirect(url_for("learning.course", slug=slug))
 
 
 @bp.route("/my")
@@ -38,23 +120,16 @@ def my_learning():
 @login_required
 def resume(slug: str):
     """Go to the first lesson or quiz the trainee has not done yet."""
-    course = load_course(slug)
+    course = course_or_404(slug)
     enrolment = queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
-        return redirect(url_for("catalog.course", slug=slug))
+        return redirect(url_for("learning.course", slug=slug))
     outline = course_outline(course)
     progress = queries.progress(enrolment)
     for item in outline.sequence:
         if not progress.done(item):
             return redirect(item_url(course, item))
-    return redirect(url_for("catalog.course", slug=slug))
-
-
-def item_url(course, item) -> str:
-    """The page of a lesson or quiz."""
-    if item.kind == "lesson":
-        return url_for("learning.lesson", slug=course.slug, lesson=item.slug)
-    return url_for("quizzes.quiz", slug=course.slug, quiz=item.slug)
+    return redirect(url_for("learning.course", slug=slug))
 
 
 @bp.route("/courses/<slug>/lessons/<lesson>")
@@ -67,7 +142,7 @@ def lesson(slug: str, lesson: str):
     course, item, enrolment = visit.course, visit.lesson, visit.enrolment
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to open its lessons."), "info")
-        return redirect(url_for("catalog.course", slug=slug))
+        return redirect(url_for("learning.course", slug=slug))
     if enrolment is not None:
         services.record_lesson_view(enrolment, item, course, progress=visit.progress)
     outline = course_outline(course)
@@ -75,14 +150,14 @@ def lesson(slug: str, lesson: str):
     module = outline.module(item.module_id)
     body = render_markdown(item.body, asset_base=url_for("catalog.asset", slug=slug, path=module.slug))
     return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
-                           previous=previous, following=following, item_url=item_url, enrolment=enrolment)
+                           previous=previous, following=following, enrolment=enrolment)
 
 
 @bp.route("/courses/<slug>/feedback", methods=["GET", "POST"])
 @login_required
 def feedback(slug: str):
     """A trainee who completed the course rates it; staff read the summary."""
-    course = load_course(slug)
+    course = course_or_404(slug)
     enrolment = queries.enrolment_of(current_user.id, course.id)
     if enrolment is not None and enrolment.status == "completed":
         existing = queries.feedback_of(enrolment)
@@ -90,21 +165,19 @@ def feedback(slug: str):
         if form.validate_on_submit():
             services.save_feedback(enrolment, form.rating.data, form.comment.data or "")
             flash(_("Thank you for your feedback."), "success")
-            return redirect(url_for("catalog.course", slug=slug))
+            return redirect(url_for("learning.course", slug=slug))
         return render_template("learning/feedback_form.html", course=course, form=form)
     if request.method == "POST":
         abort(403)  # only a trainee who completed the course gives feedback
     require(can_view_feedback, course)
     return render_template("learning/feedback_summary.html", course=course,
-                           summary=queries.feedback_summary(course, current_user))
+                           summary=queries.feedback_summary(course, feedback_scope(current_user)))
 
 
 @bp.route("/certificates/<code>.pdf")
 @login_required
 def certificate_pdf(code: str):
     """Download a certificate (its holder, admins, the holder's coordinator)."""
-    from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
-
     certificate = queries.certificate_by_code(code) or abort(404)
     require(can_view_certificate, certificate)
     document = CertificateDocument(
@@ -113,8 +186,6 @@ def certificate_pdf(code: str):
         expires_at=certificate.expires_at, code=certificate.code,
         verify_url=external_url("learning.verify", code=certificate.code))
     pdf = render_certificate_pdf(document)
-    from flask import current_app
-
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     return response
@@ -150,7 +221,7 @@ def revoke(code: str):
 @login_required
 def enrol_trainee(user_id: int):
     """An admin, or the trainee's coordinator, enrols a trainee with an optional due date."""
-    trainee = visible_user(current_user, user_id) or abort(404)
+    trainee = visible_user(visible_users(current_user), user_id) or abort(404)
     require(can_enrol_others, trainee)
     form = EnrolTraineeForm()
     courses = catalog_queries.published_courses()

@@ -1,13 +1,22 @@
 """Home page, language switcher and /healthz."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
 from lms.auth.services import set_locale
-from lms.auth.views import safe_next
 from lms.catalog.queries import published_courses
+from lms.core.urls import safe_next
 from lms.extensions import csrf, db
 
 bp = Blueprint("main", __name__, template_folder="templates")

@@ -8,6 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lms.catalog.queries import course_by_slug
+from lms.packages.exporter import ExportError, export_course
+from lms.packages.importer import import_course
+from lms.packages.queries import course_summaries
 from lms.packages.reader import package_folders, read_package
 
 
@@ -32,8 +36,6 @@ def check_folders(folders: list[Path], base: Path) -> dict[Path, list]:
 
 def import_and_report(target: Path, publish: bool) -> bool:
     """Import every package at `target`, printing one line per course and every problem; True if all imported."""
-    from lms.packages.importer import import_course
-
     base = target.parent if (target / "course.yaml").is_file() else target
     all_ok = True
     for folder in _folders(target):
@@ -91,9 +93,6 @@ def import_command(path, publish):
 @with_appcontext
 def export_command(slug, directory):
     """Write the course SLUG as a package into DIRECTORY/SLUG."""
-    from lms.catalog.queries import course_by_slug
-    from lms.packages.exporter import ExportError, export_course
-
     course = course_by_slug(slug)
     if course is None:
         raise click.BadParameter(f"no course with slug {slug!r}", param_hint="SLUG")
@@ -109,8 +108,6 @@ def export_command(slug, directory):
 @with_appcontext
 def list_command(as_json):
     """List the courses with their counts of modules, lessons, quizzes and questions."""
-    from lms.packages.queries import course_summaries
-
     rows = course_summaries()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

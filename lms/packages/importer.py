@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.audit import services as audit
 from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
-from lms.core import audit
+from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
 from lms.packages.spec import CourseSpec, QuestionSpec, QuizSpec
@@ -34,10 +35,14 @@ class ImportResult:
     completed: int = 0  # enrolments completed by the re-evaluation
 
 
-def import_course(spec: CourseSpec, publish: bool = False, actor=None) -> ImportResult:
-    """Create or update the course described by `spec`, and commit; rolls back whole on any error."""
+def import_course(spec: CourseSpec, publish: bool = False, actor=None, creator=None) -> ImportResult:
+    """Create or update the course described by `spec`, and commit; rolls back whole on any error.
+
+    `creator` is whoever makes a new course by this import (an upload in the browser): they become its
+    owner (`catalog.services.give_to_creator`) in the same transaction. The command line has none.
+    """
     try:
-        result = _import(spec, publish, actor)
+        result = _import(spec, publish, actor, creator)
         db.session.commit()
         return result
     except Exception:
@@ -45,7 +50,7 @@ def import_course(spec: CourseSpec, publish: bool = False, actor=None) -> Import
         raise
 
 
-def _import(spec: CourseSpec, publish: bool, actor) -> ImportResult:
+def _import(spec: CourseSpec, publish: bool, actor, creator) -> ImportResult:
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     if course is not None and course.package_hash == spec.fingerprint:
         if publish and course.status == "draft":
@@ -65,6 +70,8 @@ def _import(spec: CourseSpec, publish: bool, actor) -> ImportResult:
     _assets(course, spec)
     course.package_hash = spec.fingerprint
     db.session.flush()
+    if created:
+        give_to_creator(course, creator)
     completed = 0 if created else reevaluate_course(course)
     audit.record("course.imported", actor=actor, target=course, slug=course.slug, version=course.version,
                  created=created, status=course.status)

@@ -6,12 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from lms.auth.forms import language_choices
+from lms.access import assignable_roles, visible_institutions
 from lms.auth.labels import ROLE_LABELS
-from lms.core.forms import options
-from lms.core.permissions import assignable_roles
-from lms.institutions.queries import institutions_for
-
+from lms.core.forms import language_choices, options
+from lms.institutions.queries import institutions_in
 
 
 def _int_or_none(value):
@@ -32,7 +30,7 @@ class UserForm(FlaskForm):
     def __init__(self, editor, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = options((r, ROLE_LABELS[r]) for r in assignable_roles(editor))
-        institutions = institutions_for(editor)
+        institutions = institutions_in(visible_institutions(editor))
         choices = [(i.id, f"{i.name} ({i.code})") for i in institutions]
         if editor.role == "admin":
             choices = [("", _l("None (instructors and admins only)"))] + choices

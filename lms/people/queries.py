@@ -1,19 +1,19 @@
-"""Named reads of accounts for the people pages, scoped by the reader's rights."""
+"""Named reads of accounts for the people pages. Each takes `scope`, the SQL condition on `User` of the
+accounts the reader may see (`lms.access.visible_users`)."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
 from lms.auth.models import User
-from lms.core.permissions import visible_users
 from lms.extensions import db
 
 PER_PAGE = 50
 
 
-def search_users(viewer, text: str = "", role: str = "", institution_id: int | None = None,
+def search_users(scope, text: str = "", role: str = "", institution_id: int | None = None,
                  status: str = "", page: int = 1):
-    """A page of the accounts `viewer` may see, filtered by name/email text, role, institution, status."""
-    query = select(User).where(visible_users(viewer))
+    """A page of the accounts within `scope`, filtered by name/email text, role, institution, status."""
+    query = select(User).where(scope)
     if text:
         like = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
@@ -29,6 +29,6 @@ def search_users(viewer, text: str = "", role: str = "", institution_id: int | N
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
 
-def visible_user(viewer, user_id: int) -> User | None:
-    """The account with this id if `viewer` may see it, else None."""
-    return db.session.scalar(select(User).where(User.id == user_id, visible_users(viewer)))
+def visible_user(scope, user_id: int) -> User | None:
+    """The account with this id if it is within `scope`, else None."""
+    return db.session.scalar(select(User).where(User.id == user_id, scope))

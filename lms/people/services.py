@@ -1,15 +1,18 @@
-"""Writes about accounts made by admins, coordinators and the command line."""
+"""Writes about accounts made by admins, coordinators, bulk enrolment and the command line.
+
+A new account is written one way, however many are made at once: `new_account` gives its columns,
+`insert_accounts` inserts any number in one statement, `account_created` is its audit event.
+"""
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from lms.audit import services as audit
 from lms.auth.models import INSTITUTION_ROLES, ROLES, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import normalise_email
 from lms.auth.services import issue_password_link
-from lms.core import audit
-from lms.core.permissions import can_assign, can_manage_user
 from lms.core.security import hash_password
 from lms.extensions import db
 from lms.institutions.models import Institution
@@ -23,15 +26,22 @@ class PeopleError(ValueError):
         self.field, self.code = field, code
 
 
+def clean_name(name: str | None) -> str:
+    """The name with its spaces collapsed; PeopleError("name", "name_invalid") when it is empty, longer than
+    200 characters or holds a control character."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200 or any(ord(ch) < 32 for ch in name):
+        raise PeopleError("name", "name_invalid")
+    return name
+
+
 def _clean(email: str, name: str, role: str, institution_id: int | None, locale: str | None,
            existing_id: int | None = None) -> tuple[str, str]:
     try:
         email = validate_email(normalise_email(email), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise PeopleError("email", "email_invalid") from exc
-    name = " ".join((name or "").split())
-    if not name or len(name) > 200 or any(ord(ch) < 32 for ch in name):
-        raise PeopleError("name", "name_invalid")
+    name = clean_name(name)
     if role not in ROLES:
         raise PeopleError("role", "role_invalid")
     if role in INSTITUTION_ROLES and institution_id is None:
@@ -60,28 +70,49 @@ def create_user(email: str, name: str, role: str, institution_id: int | None = N
 
 def add_user(email: str, name: str, role: str, institution_id: int | None = None, locale: str | None = None,
              password: str | None = None, actor: User | None = None) -> User:
-    """The checks and work of `create_user` without the commit or the link (bulk enrolment: one
-    transaction). The caller commits."""
-    if actor is not None and not can_assign(actor, role, institution_id):
-        raise PeopleError("role", "forbidden")
+    """The checks and work of `create_user` without the commit or the link. The caller commits.
+
+    Whether `actor` may give this role and institution is decided by the caller (`lms.access.can_assign`).
+    """
     email, name = _clean(email, name, role, institution_id, locale)
     if password is not None:
         problems = password_problems(password, email)
         if problems:
             raise PeopleError("password", " ".join(str(p) for p in problems))
-    user = User(email=email, name=name, role=role, institution_id=institution_id, locale=locale or None,
-                password_hash=hash_password(password) if password else None)
-    db.session.add(user)
-    db.session.flush()
-    audit.record("user.created", actor=actor, target=user, institution_id=institution_id, role=role)
+    [user] = insert_accounts([new_account(email, name, role, institution_id, locale,
+                                          hash_password(password) if password else None)])
+    audit.record_many([account_created(user, actor)], "account")
     return user
+
+
+def new_account(email: str, name: str, role: str, institution_id: int | None, locale: str | None = None,
+                password_hash: str | None = None) -> dict:
+    """The columns of a new account, from checked values (`_clean`, or bulk enrolment's plan)."""
+    return {"email": email, "name": name, "role": role, "institution_id": institution_id, "locale": locale or None,
+            "password_hash": password_hash}
+
+
+def insert_accounts(accounts: list[dict]) -> list[User]:
+    """Insert new accounts (`new_account` rows) in one statement; returns them loaded, in no particular
+    order (asking the driver for the order of the rows sent costs a statement per row on SQLite)."""
+    # The ORM's bulk insert leaves out None values and sends each set of keys as its own statement:
+    # render_nulls keeps it one.
+    return db.session.scalars(insert(User).returning(User), accounts, execution_options={"render_nulls": True}).all()
+
+
+def account_created(user: User, actor) -> dict:
+    """The audit event of a new account."""
+    return audit.event_row("user.created", actor, "users", user.id, user.institution_id, role=user.role)
 
 
 def update_user(user: User, actor: User | None, *, email: str, name: str, role: str, institution_id: int | None,
                 locale: str | None, active: bool) -> None:
-    """Change an account; role, institution and active changes go to the audit log."""
-    if actor is not None and (not can_manage_user(actor, user) or not can_assign(actor, role, institution_id)):
-        raise PeopleError("role", "forbidden")
+    """Change an account; role, institution and active changes go to the audit log.
+
+    Whether `actor` may change this account and give it this role and institution is decided by the
+    caller (`lms.access.can_manage_user`, `can_assign`); nobody may change their own role or
+    deactivate themselves.
+    """
     if actor is not None and actor.id == user.id and (role != user.role or not active):
         raise PeopleError("role", "self")  # nobody locks themselves out by accident
     email, name = _clean(email, name, role, institution_id, locale, existing_id=user.id)

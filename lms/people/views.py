@@ -5,9 +5,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.access import (
+    can_assign,
+    can_change_account,
+    can_manage_user,
+    can_manage_users,
+    require,
+    requires,
+    visible_users,
+)
 from lms.auth.services import issue_password_link
 from lms.core.urls import external_url
-from lms.core.permissions import can_change_account, can_manage_user, can_manage_users, require, requires
 from lms.people import queries, services
 from lms.people.forms import ROLE_LABELS, SearchForm, UserForm
 
@@ -32,6 +40,14 @@ def _show_error(form, exc: services.PeopleError) -> None:
     field.errors = list(field.errors) + [message() if message else exc.code]
 
 
+def _may_assign(form) -> bool:
+    """Whether the editor may give the role and institution chosen; if not, the form says so."""
+    if can_assign(current_user, form.role.data, form.institution_id.data):
+        return True
+    _show_error(form, services.PeopleError("role", "forbidden"))
+    return False
+
+
 def _link_url(token: str) -> str:
     return external_url("auth.set_password", token=token)
 
@@ -48,7 +64,7 @@ def index():
     data = request.form if request.method == "POST" else request.args
     form = SearchForm(data)
     text = (form.q.data or "") if request.method == "POST" else ""
-    page = queries.search_users(current_user, text, form.role.data or "",
+    page = queries.search_users(visible_users(current_user), text, form.role.data or "",
                                 status=form.status.data or "", page=data.get("page", 1, type=int))
     return render_template("people/index.html", form=form, page=page, role_labels=ROLE_LABELS)
 
@@ -60,7 +76,7 @@ def create():
     form = UserForm(current_user)
     if request.method == "GET" and current_user.role == "coordinator":
         form.institution_id.data = current_user.institution_id
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _may_assign(form):
         try:
             user, token = services.create_user(form.email.data, form.name.data, form.role.data,
                                                form.institution_id.data, form.locale.data, actor=current_user)
@@ -76,14 +92,14 @@ def create():
 @requires(can_manage_users)
 def edit(user_id: int):
     """Change an account's details, role, institution or active flag."""
-    user = queries.visible_user(current_user, user_id) or abort(404)
+    user = queries.visible_user(visible_users(current_user), user_id) or abort(404)
     require(can_manage_user, user)
     if request.method == "POST":
         require(can_change_account, user)  # an anonymised account stays as it is
     form = UserForm(current_user, obj=user)
     if request.method == "GET":
         form.locale.data = user.locale or ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _may_assign(form):
         try:
             services.update_user(user, current_user, email=form.email.data, name=form.name.data,
                                  role=form.role.data, institution_id=form.institution_id.data,
@@ -100,7 +116,7 @@ def edit(user_id: int):
 @requires(can_manage_users)
 def password_link(user_id: int):
     """Issue a one-time set-password link (for a forgotten password) and show it once."""
-    user = queries.visible_user(current_user, user_id) or abort(404)
+    user = queries.visible_user(visible_users(current_user), user_id) or abort(404)
     require(can_change_account, user)
     token = issue_password_link(user, current_user)
     return render_template("people/link.html", user=user, link=_link_url(token), new=False)

@@ -6,6 +6,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from lms.auth.queries import user_by_email, user_by_id
+from lms.privacy.services import (
+    PrivacyError,
+    anonymise_user,
+    export_personal_data,
+    prune,
+)
+
 
 @click.group("data")
 def data_group():
@@ -13,8 +21,6 @@ def data_group():
 
 
 def _user(user_id: int | None, email: str | None):
-    from lms.auth.queries import user_by_email, user_by_id
-
     if (user_id is None) == (email is None):
         raise click.UsageError("give exactly one of --id or --email")
     user = user_by_id(user_id) if user_id is not None else user_by_email(email)
@@ -32,8 +38,6 @@ def _when(moment) -> str:
 @with_appcontext
 def prune_command(dry_run: bool):
     """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS (run daily from cron or a timer)."""
-    from lms.privacy.services import prune
-
     report = prune(dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     if report.audit_days:
@@ -59,8 +63,6 @@ def prune_command(dry_run: bool):
 @with_appcontext
 def export_command(user_id, email, fmt, output: Path):
     """Write everything held about one person to a file (for a request made outside the platform). Audited."""
-    from lms.privacy.services import export_personal_data
-
     user = _user(user_id, email)
     download = export_personal_data(user, fmt, actor=None)
     output.write_bytes(download.content)
@@ -74,8 +76,6 @@ def export_command(user_id, email, fmt, output: Path):
 @with_appcontext
 def anonymise_command(user_id, email, yes: bool):
     """Anonymise a departed officer's account (cannot be undone). Audited."""
-    from lms.privacy.services import PrivacyError, anonymise_user
-
     user = _user(user_id, email)
     if not yes:
         click.confirm(f"Anonymise account {user.id} ({user.role})? This cannot be undone", abort=True)

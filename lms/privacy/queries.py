@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import Text, and_, cast, func, or_, select
 
 from lms.api.models import ApiToken
+from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
 from lms.catalog.models import Course, CourseStaff, Lesson
 from lms.core import clock
-from lms.core.models import AuditEvent
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
@@ -284,3 +284,8 @@ def raw_answers_to_clear(before: datetime):
 def count_where(model, condition) -> int:
     """How many rows of `model` meet `condition`."""
     return db.session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+
+
+def needs_acknowledgement(user) -> bool:
+    """Whether `user` is to be sent to the privacy notice after signing in (LMS_PRIVACY_NOTICE_AT_SIGN_IN)."""
+    return bool(current_app.config.get("PRIVACY_NOTICE_AT_SIGN_IN", True) and user.privacy_acknowledged_at is None)

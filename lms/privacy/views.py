@@ -2,20 +2,40 @@
 anonymisation of a departed officer, and the admins' report of personal-data exports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.auth.views import safe_next
+from lms.access import (
+    can_anonymise_user,
+    can_download_own_data,
+    can_manage_users,
+    can_view_export_log,
+    require,
+    requires,
+    visible_users,
+)
 from lms.core.headers import no_store
 from lms.core.markdown import render_markdown
-from lms.core.permissions import (
-    can_anonymise_user, can_download_own_data, can_manage_users, can_view_export_log, require, requires,
-)
+from lms.core.urls import safe_next
 from lms.people.queries import visible_user
 from lms.privacy import queries, services
-from lms.privacy.forms import AcknowledgeForm, AnonymiseForm, DownloadForm, ExportLogFilter
+from lms.privacy.forms import (
+    AcknowledgeForm,
+    AnonymiseForm,
+    DownloadForm,
+    ExportLogFilter,
+)
 from lms.privacy.names import holder_for_verification
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -25,11 +45,6 @@ bp = Blueprint("privacy", __name__, template_folder="templates")
 def verification_holder(holder_name: str | None) -> str | None:
     """The part of a holder's name the public verification page shows (LMS_VERIFY_SHOWS)."""
     return holder_for_verification(holder_name, current_app.config.get("VERIFY_SHOWS", "initials"))
-
-
-def needs_acknowledgement(user) -> bool:
-    """Whether `user` is to be sent to the notice after signing in."""
-    return bool(current_app.config.get("PRIVACY_NOTICE_AT_SIGN_IN", True) and user.privacy_acknowledged_at is None)
 
 
 @bp.route("/privacy")
@@ -72,7 +87,7 @@ def download():
 @requires(can_manage_users)
 def anonymise(user_id: int):
     """Confirm, then anonymise a departed officer's account (admins; coordinators for their trainees)."""
-    user = visible_user(current_user, user_id) or abort(404)
+    user = visible_user(visible_users(current_user), user_id) or abort(404)
     require(can_anonymise_user, user)
     form = AnonymiseForm()
     if form.validate_on_submit():

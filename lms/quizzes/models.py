@@ -4,7 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -14,6 +24,9 @@ QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text"
 LAYOUTS = ("all", "single")
 REVIEW_POLICIES = ("after_submit", "after_pass", "after_last_attempt", "never")
 ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
+# Answers are still accepted this long after an attempt's deadline, for network lag on slow connections;
+# past it the attempt counts as closed (the quiz engine, the reports).
+GRACE_SECONDS = 30
 
 
 class Quiz(db.Model):

@@ -1,10 +1,28 @@
 """Named reads of quizzes and attempts."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lms.catalog.items import live_items
 from lms.extensions import db
-from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+
+
+def quiz_by_slug(course, slug: str) -> Quiz | None:
+    """A live quiz of the course."""
+    return db.session.scalar(live_items(Quiz, Quiz).where(Quiz.course_id == course.id, Quiz.slug == slug))
+
+
+def quiz_by_id(quiz_id: int) -> Quiz | None:
+    """The quiz with this id (from the session when it is there already)."""
+    return db.session.get(Quiz, quiz_id)
+
+
+def bank_size(quiz: Quiz) -> int:
+    """How many questions an attempt at the quiz draws: the live bank, or `draw_count` of it."""
+    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id,
+                                                                    Question.retired.is_(False)))
+    return min(total, quiz.draw_count) if quiz.draw_count else total
 
 
 def own_attempt(user, attempt_id: int) -> QuizAttempt | None:

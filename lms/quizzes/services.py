@@ -17,19 +17,15 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.catalog.models import Course
-from lms.core import clock
+from lms.core import clock, signals
 from lms.extensions import db
-from lms.learning.models import Enrolment
-from lms.learning.services import check_completion, touch, touch_by_id
 from lms.quizzes import grading
-from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, QuizAttempt
 
 log = logging.getLogger("lms.quizzes")
 
-# Answers are still accepted this long after the deadline, for network lag on slow connections.
-GRACE_SECONDS = 30
 MAX_TEXT = 500
+SENDER = "quizzes"
 
 
 class AttemptError(ValueError):
@@ -53,8 +49,9 @@ def open_attempt(enrolment_id: int, quiz_id: int) -> QuizAttempt | None:
         QuizAttempt.status == "in_progress"))
 
 
-def start_attempt(enrolment: Enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
-    """Start an attempt (or return the one in progress): draw the questions and store the draw."""
+def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
+    """Start an attempt (or return the one in progress) for the trainee's enrolment (any object with `id`
+    and `user_id`): draw the questions and store the draw."""
     current = open_attempt(enrolment.id, quiz.id)
     if current is not None:
         close_if_expired(current)
@@ -73,7 +70,7 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, rng: random.Random | None = 
                           status="in_progress", started_at=now, draw=draw,
                           deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
     db.session.add(attempt)
-    touch(enrolment, now)
+    signals.activity.send(SENDER, enrolment_id=enrolment.id, when=now)
     db.session.commit()
     return attempt
 
@@ -130,8 +127,7 @@ def save_answers(attempt: QuizAttempt, responses: dict) -> datetime:
             answer = AttemptAnswer(attempt_id=attempt.id, question_slug=slug, question_id=ids.get(slug))
             db.session.add(answer)
         answer.response, answer.saved_at = response, now
-    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
-    touch(enrolment, now)
+    signals.activity.send(SENDER, enrolment_id=attempt.enrolment_id, when=now)
     db.session.commit()
     return now
 
@@ -176,44 +172,73 @@ def close_expired() -> int:
 
 def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | None = None) -> QuizAttempt:
     """Grade in memory, then claim the attempt with a conditional UPDATE that also stores the result,
-    write every answer with its points in one statement per kind (new, changed), and decide
-    completion: one commit. `responses` (saved at `when`) override the answers saved before."""
+    write every answer with its points (`_store_grades`), and announce the activity and a pass (learning
+    decides completion in the same transaction): one commit. `responses` (saved at `when`) override the
+    answers saved before."""
     db.session.flush()
     # The statements run on the session's connection and transaction: none of them loads or changes an
     # ORM object, so the ORM's execution steps would only add time (a third of a submission on SQLite).
     connection = db.session.connection()
-    saved = {slug: (answer_id, response) for answer_id, slug, response in connection.execute(
-        _saved_answers_statement(), {"attempt_id": attempt.id})}
-    responses = responses or {}
-    merged = {slug: response for slug, (_, response) in saved.items()} | responses
-    # The quiz is usually in the session already (the page that submits loaded it): no statement then.
-    result = grading.grade_draw(attempt.draw, merged, db.session.get(Quiz, attempt.quiz_id).pass_mark)
-    outcome = {key: result[key] for key in ("score", "max_score", "percent", "passed")}
+    saved, result = _grade(connection, attempt, responses or {})
     try:
-        claimed = connection.execute(_claim_statement(), dict(outcome, attempt_id=attempt.id, status=status,
-                                                              submitted_at=when)).rowcount
+        claimed = connection.execute(_claim_statement(), dict(_outcome(result), attempt_id=attempt.id,
+                                                              status=status, submitted_at=when)).rowcount
     except OperationalError:
         claimed = 0  # SQLite: another writer got there first
     if claimed != 1:
         db.session.rollback()
         db.session.refresh(attempt)
         raise AttemptError("already_submitted", attempt)
-    _write_answers(connection, attempt, saved, responses, result, when)
-    for key, value in dict(outcome, status=status, submitted_at=when).items():
-        set_committed_value(attempt, key, value)
+    _store_grades(connection, attempt, saved, responses or {}, result, when)
+    set_committed_value(attempt, "status", status)
+    set_committed_value(attempt, "submitted_at", when)
+    if status == "submitted":
+        signals.activity.send(SENDER, enrolment_id=attempt.enrolment_id, when=when)
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
-    # neither the lessons viewed nor the quizzes passed, and needs nothing more of the enrolment.
+    # neither the lessons viewed nor the quizzes passed.
     if result["passed"]:
-        enrolment = db.session.get(Enrolment, attempt.enrolment_id)
-        if status == "submitted":
-            touch(enrolment, when)
-        check_completion(enrolment, db.session.get(Course, enrolment.course_id))
-    elif status == "submitted":
-        touch_by_id(attempt.enrolment_id, when, connection)
+        signals.quiz_passed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id)
     attempt_id = attempt.id
     db.session.commit()
     log.info("attempt %s %s: %s%%", attempt_id, status, result["percent"])
     return attempt
+
+
+def grade(attempt: QuizAttempt) -> None:
+    """Grade a closed attempt again from its saved answers and store the result the same way a
+    submission does (regrading, after the caller corrected the attempt's draw); a pass is announced as a
+    submission's is, so the trainee may complete the course. The caller commits."""
+    db.session.flush()  # the corrected draw
+    connection = db.session.connection()
+    saved, result = _grade(connection, attempt, {})
+    connection.execute(_result_statement(), dict(_outcome(result), attempt_id=attempt.id))
+    _store_grades(connection, attempt, saved, {}, result, attempt.submitted_at)
+    if result["passed"]:
+        signals.quiz_passed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id)
+
+
+def _grade(connection, attempt: QuizAttempt, responses: dict) -> tuple[dict, dict]:
+    """The attempt's saved answers ({slug: (answer id, response)}) and its result when `responses`
+    override them (`grading.grade_draw`)."""
+    saved = {slug: (answer_id, response) for answer_id, slug, response in connection.execute(
+        _saved_answers_statement(), {"attempt_id": attempt.id})}
+    merged = {slug: response for slug, (_, response) in saved.items()} | responses
+    # The quiz is usually in the session already (the page that submits loaded it): no statement then.
+    return saved, grading.grade_draw(attempt.draw, merged, db.session.get(Quiz, attempt.quiz_id).pass_mark)
+
+
+def _outcome(result: dict) -> dict:
+    """The attempt's columns of a result."""
+    return {key: result[key] for key in ("score", "max_score", "percent", "passed")}
+
+
+def _store_grades(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
+                  when: datetime) -> None:
+    """Store every drawn question's answer with its points (`_write_answers`), and the result on the
+    attempt object as the UPDATE already stored it in the database."""
+    _write_answers(connection, attempt, saved, responses, result, when)
+    for key, value in _outcome(result).items():
+        set_committed_value(attempt, key, value)
 
 
 @cache
@@ -229,6 +254,14 @@ def _claim_statement():
     table = QuizAttempt.__table__
     return update(table).where(table.c.id == bindparam("attempt_id"), table.c.status == "in_progress").values(
         {key: bindparam(key) for key in ("status", "submitted_at", "score", "max_score", "percent", "passed")})
+
+
+@cache
+def _result_statement():
+    """Store a closed attempt's result again (regrading)."""
+    table = QuizAttempt.__table__
+    return update(table).where(table.c.id == bindparam("attempt_id")).values(
+        {key: bindparam(key) for key in ("score", "max_score", "percent", "passed")})
 
 
 def _write_answers(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
@@ -255,22 +288,3 @@ def _write_answers(connection, attempt: QuizAttempt, saved: dict, responses: dic
             columns = [key for key in rows[0] if key != "answer_id"]
             connection.execute(update(table).where(table.c.id == bindparam("answer_id"))
                                .values({key: bindparam(key) for key in columns}), rows)
-
-
-def grade(attempt: QuizAttempt) -> None:
-    """Score every drawn question from the saved answers and set the attempt's result (regrading
-    a closed attempt). The caller commits."""
-    answers = {a.question_slug: a for a in db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    result = grading.grade_draw(attempt.draw, {slug: a.response for slug, a in answers.items()}, quiz.pass_mark)
-    for item in attempt.draw:
-        slug = item["slug"]
-        answer = answers.get(slug)
-        if answer is None:
-            answer = AttemptAnswer(attempt_id=attempt.id, question_slug=slug, question_id=item["question_id"],
-                                   response=None, saved_at=attempt.submitted_at)
-            db.session.add(answer)
-        answer.points, answer.correct = result["points"][slug], result["correct"][slug]
-    attempt.score, attempt.max_score = result["score"], result["max_score"]
-    attempt.percent, attempt.passed = result["percent"], result["passed"]

@@ -1,19 +1,26 @@
 """Quiz pages: the quiz's page, starting, answering (saved as you go), submitting, reviewing."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.access import can_edit_course, course_or_404
 from lms.catalog import queries as catalog_queries
 from lms.catalog.outline import course_outline
-from lms.catalog.views import load_course
 from lms.core import clock
-from lms.core.permissions import can_edit_course
-from lms.extensions import db
 from lms.learning import queries as learning_queries
 from lms.quizzes import grading, queries, services
-from lms.quizzes.models import Quiz
+from lms.quizzes.models import GRACE_SECONDS
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -34,12 +41,12 @@ def _wants_json() -> bool:
 @login_required
 def quiz(slug: str, quiz: str):
     """The quiz's rules, the trainee's attempts and results, and the button to start."""
-    course = load_course(slug)
-    item = catalog_queries.quiz_by_slug(course, quiz) or abort(404)
+    course = course_or_404(slug)
+    item = queries.quiz_by_slug(course, quiz) or abort(404)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to take its quizzes."), "info")
-        return redirect(url_for("catalog.course", slug=slug))
+        return redirect(url_for("learning.course", slug=slug))
     attempts = queries.attempts_at(enrolment.id, item.id) if enrolment else []
     for attempt in attempts:
         services.close_if_expired(attempt)
@@ -48,31 +55,18 @@ def quiz(slug: str, quiz: str):
     remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
     outline = course_outline(course)
     previous, following = outline.neighbours("quiz", item.id)
-    from lms.learning.views import item_url
-
     return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,
                            best=best, passed=any(a.passed for a in closed), remaining=remaining,
                            open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
-                           question_count=_bank_size(item), previous=previous, following=following,
-                           item_url=item_url)
-
-
-def _bank_size(quiz: Quiz) -> int:
-    from sqlalchemy import func, select
-
-    from lms.quizzes.models import Question
-
-    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id,
-                                                                    Question.retired.is_(False)))
-    return min(total, quiz.draw_count) if quiz.draw_count else total
+                           question_count=queries.bank_size(item), previous=previous, following=following)
 
 
 @bp.route("/courses/<slug>/quizzes/<quiz>/start", methods=["POST"])
 @login_required
 def start(slug: str, quiz: str):
     """Start an attempt (or continue the one in progress)."""
-    course = load_course(slug)
-    item = catalog_queries.quiz_by_slug(course, quiz) or abort(404)
+    course = course_or_404(slug)
+    item = queries.quiz_by_slug(course, quiz) or abort(404)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         abort(403)
@@ -86,8 +80,7 @@ def start(slug: str, quiz: str):
 
 def _load(attempt_id: int):
     attempt = queries.own_attempt(current_user, attempt_id) or abort(404)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    return attempt, quiz
+    return attempt, queries.quiz_by_id(attempt.quiz_id)
 
 
 def _page_items(attempt, quiz, page: int) -> tuple[list[dict], int, int]:
@@ -141,8 +134,8 @@ def attempt(attempt_id: int):
     items, page, pages = _page_items(attempt, quiz, page)
     answers = queries.saved_answers(attempt)
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=quiz, items=items, page=page, pages=pages,
-                           answers=answers, now=clock.now(), grace=services.GRACE_SECONDS,
-                           course=learning_queries.course_of_quiz(quiz))
+                           answers=answers, now=clock.now(), grace=GRACE_SECONDS,
+                           course=catalog_queries.course_by_id(quiz.course_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
@@ -163,7 +156,7 @@ def confirm(attempt_id: int):
     unanswered = [i + 1 for i, item in enumerate(attempt.draw)
                   if answers.get(item["slug"]) is None or answers[item["slug"]].response in (None, [], "")]
     return render_template("quizzes/confirm.html", attempt=attempt, quiz=quiz, unanswered=unanswered,
-                           course=learning_queries.course_of_quiz(quiz))
+                           course=catalog_queries.course_by_id(quiz.course_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/review")
@@ -177,7 +170,7 @@ def review(attempt_id: int):
     attempts = queries.attempts_at(attempt.enrolment_id, quiz.id)
     show = queries.answers_visible(quiz, attempt, attempts)
     answers = queries.saved_answers(attempt)
-    course = learning_queries.course_of_quiz(quiz)
+    course = catalog_queries.course_by_id(quiz.course_id)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     remaining = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, show=show, answers=answers,

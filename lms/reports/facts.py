@@ -28,10 +28,10 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lms.auth.models import User
 from lms.catalog.models import Course, Lesson, Module
-from lms.core.permissions import report_scope
+from lms.access import report_scope
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment, LessonProgress
-from lms.quizzes.models import Quiz, QuizAttempt
+from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
 from lms.reports.filters import ReportFilters, day_after, day_start
 
 STATES = ("not_started", "in_progress", "completed")
@@ -134,8 +134,6 @@ def final_quizzes():
 
 def facts(viewer, filters: ReportFilters, now: datetime, user_id: int | None = None, scope=None):
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
-    from lms.quizzes.services import GRACE_SECONDS
-
     # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
     # attempts and lesson views are hash-joined, not looked up one enrolment at a time (make bench: 1.5x faster).
     scoped = (scoped_enrolments(viewer, filters, user_id, scope).cte("scoped")

@@ -5,7 +5,7 @@ export.completion_report, export.drilldown, export.enrolments.
 """
 from __future__ import annotations
 
-from lms.core import audit
+from lms.audit import services as audit
 from lms.extensions import db
 from lms.reports.filters import ReportFilters
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from lms.catalog.queries import course_by_slug
 from lms.core import clock
-from lms.core.permissions import can_view_institution_reports, can_view_reports, require, requires
+from lms.access import can_view_institution_reports, can_view_reports, require, requires
 from lms.reports import charts, queries, services
 from lms.reports.exports import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, Batches, csv_stream, write_xlsx
 from lms.reports.filters import FILTER_NAMES, FilterError, ReportFilters, parse_filters

@@ -6,7 +6,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.extensions import db
 from tests.reports.conftest import GE, UA, dataset, reader, user  # noqa: F401  (fixtures)
 

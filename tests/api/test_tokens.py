@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.api.models import ApiToken
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.core.security import hash_token
 
 pytestmark = pytest.mark.db

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.catalog.models import Course, CourseStaff, Lesson
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.learning.models import Certificate, Enrolment, LessonProgress
 from lms.quizzes.models import Question, QuizAttempt
 from tests.helpers import make_staff, make_user, take_quiz

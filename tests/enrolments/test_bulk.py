@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import PasswordLink, User
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.learning.models import Enrolment
 
 pytestmark = pytest.mark.db

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from lms.auth.models import PasswordLink, User
 from lms.core import clock
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.core.security import hash_token
 from lms.enrolments import services
 from lms.learning.models import Enrolment

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core import clock
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.learning.models import Certificate, Enrolment
 from tests.helpers import take_quiz
 

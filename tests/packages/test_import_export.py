@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.catalog.models import Course, Lesson
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.learning.models import Certificate, Enrolment, LessonProgress
 from lms.packages.exporter import export_course
 from lms.packages.importer import import_course

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.privacy.queries import KINDS
 from tests.helpers import csrf_token
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lms.core import audit, clock
+from lms.audit import services as audit
+from lms.core import clock
 from lms.extensions import db as _db
 
 pytestmark = pytest.mark.db

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import User
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from tests.helpers import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.db

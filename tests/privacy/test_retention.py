@@ -9,7 +9,7 @@ from sqlalchemy import Text, cast, func, select
 
 from config import ConfigError, load_config
 from lms.core import clock
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import answers_for, make_user, start_attempt

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from lms.core import clock
 from lms.learning.models import Enrolment
 from lms.quizzes.models import Quiz, QuizAttempt
-from lms.quizzes.services import GRACE_SECONDS
+from lms.quizzes.models import GRACE_SECONDS
 from lms.reports import queries
 from lms.reports.filters import ReportFilters
 from tests.reports.conftest import Actions, at

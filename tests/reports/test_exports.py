@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from lms.core.models import AuditEvent
+from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.reports.exports import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, csv_value, neutralise
 from tests.helpers import Auth

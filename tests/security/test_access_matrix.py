@@ -69,10 +69,10 @@ EXPECT = {
     "institutions.create": (only({"admin"}), only({"admin"}, DONE)),
     "institutions.edit": (only({"admin"}), only({"admin"}, DONE)),
     "catalog.index": (public(), None),
-    "catalog.course": (public(), None),
+    "learning.course": (public(), None),
     "catalog.asset": (public(), None),
-    "catalog.enrol": (None, signed_in({302})),
-    "catalog.enrolment_key": (None, only({"admin"}, {302})),
+    "learning.enrol": (None, signed_in({302})),
+    "learning.enrolment_key": (None, only({"admin"}, {302})),
     "learning.my_learning": (signed_in(), None),
     "learning.resume": (signed_in({302}), None),
     # Enrolled trainees read lessons; the course's staff preview; others are sent to the course page.

@@ -112,7 +112,7 @@ def test_database_error_during_submission_rolls_back_and_shows_a_reference(clien
     draw = db.session.get(QuizAttempt, attempt_id).draw
     auth.post(f"/attempts/{attempt_id}", answers_for(draw))
 
-    import lms.quizzes.services as services
+    import lms.learning.services as services
 
     def broken(*args, **kwargs):
         raise OperationalError("UPDATE enrolments", {}, Exception("the database went away"))

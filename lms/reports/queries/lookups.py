@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.catalog.models import Course
-from lms.core.permissions import visible_institutions
+from lms.access import visible_institutions
 from lms.extensions import db
 from lms.institutions.models import Institution
 

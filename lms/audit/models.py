@@ -1,4 +1,4 @@
-"""The audit log."""
+"""The audit log's event."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -17,16 +17,23 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from lms.core import permissions
+from lms.access import (
+    can_create_course,
+    can_manage_institutions,
+    can_manage_users,
+    can_view_audit_log,
+    can_view_export_log,
+    can_view_reports,
+)
 
-# The links of the frame and the permission deciding each: the cache key is the set of names granted.
+# The links of the frame and the rule deciding each: the cache key is the set of names granted.
 FRAME_RIGHTS = (
-    ("authoring", permissions.can_create_course),
-    ("people", permissions.can_manage_users),
-    ("institutions", permissions.can_manage_institutions),
-    ("audit", permissions.can_view_audit_log),
-    ("reports", permissions.can_view_reports),
-    ("export_log", permissions.can_view_export_log),
+    ("authoring", can_create_course),
+    ("people", can_manage_users),
+    ("institutions", can_manage_institutions),
+    ("audit", can_view_audit_log),
+    ("reports", can_view_reports),
+    ("export_log", can_view_export_log),
 )
 
 

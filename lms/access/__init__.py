@@ -1,0 +1,92 @@
+"""Who may do what: every access decision of the platform, as rules of (user, object).
+
+The floor between the features and the web: it imports the models (and the named reads) it checks;
+views, forms, templates, the API and the command line ask it. Views use `require(rule, *objects)`
+or `@requires(rule)`, templates the Jinja tests in `JINJA_TESTS` (`{% if current_user is
+can_manage_users %}`), queries take the SQL conditions (`visible_users(user)`, `report_scope(user)`,
+...) as their `scope`. The rules live in one module per area; this module names them all.
+"""
+from lms.access.courses import (
+    can_create_course,
+    can_edit_course,
+    can_manage_staff,
+    can_set_enrolment_key,
+    can_view_course,
+    course_or_404,
+    editable_course_or_404,
+    editable_courses,
+    staff_role,
+)
+from lms.access.learning import (
+    can_enrol_others,
+    can_revoke_certificate,
+    can_view_certificate,
+    can_view_feedback,
+    feedback_scope,
+    owns_enrolment,
+)
+from lms.access.people import (
+    assignable_roles,
+    can_anonymise_user,
+    can_assign,
+    can_change_account,
+    can_download_own_data,
+    can_manage_institutions,
+    can_manage_user,
+    can_manage_users,
+    can_use_api_tokens,
+    can_view_audit_log,
+    can_view_export_log,
+    can_view_institution,
+    visible_institutions,
+    visible_users,
+)
+from lms.access.reports import (
+    can_bulk_enrol,
+    can_bulk_enrol_into,
+    can_view_enrolments_of,
+    can_view_institution_reports,
+    can_view_reports,
+    report_scope,
+)
+from lms.access.rules import (
+    ADMIN,
+    COORDINATOR,
+    INSTRUCTOR,
+    TRAINEE,
+    Rule,
+    is_admin,
+    require,
+    requires,
+    rule,
+    signed_in,
+)
+
+# The rules templates may test (`{% if current_user is <name> %}`, or `is <name>(object)`).
+JINJA_TESTS = {
+    "admin": is_admin,
+    "can_manage_users": can_manage_users,
+    "can_manage_user": can_manage_user,
+    "can_manage_institutions": can_manage_institutions,
+    "can_edit_course": can_edit_course,
+    "can_view_feedback": can_view_feedback,
+    "can_create_course": can_create_course,
+    "can_manage_staff": can_manage_staff,
+    "can_view_audit_log": can_view_audit_log,
+    "can_view_reports": can_view_reports,
+    "can_bulk_enrol": can_bulk_enrol,
+    "can_anonymise_user": can_anonymise_user,
+    "can_change_account": can_change_account,
+    "can_view_export_log": can_view_export_log,
+}
+
+__all__ = [
+    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles", "can_anonymise_user",
+    "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account", "can_create_course",
+    "can_download_own_data", "can_edit_course", "can_enrol_others", "can_manage_institutions", "can_manage_staff",
+    "can_manage_user", "can_manage_users", "can_revoke_certificate", "can_set_enrolment_key", "can_use_api_tokens",
+    "can_view_audit_log", "can_view_certificate", "can_view_course", "can_view_enrolments_of", "can_view_export_log",
+    "can_view_feedback", "can_view_institution", "can_view_institution_reports", "can_view_reports", "course_or_404",
+    "editable_course_or_404", "editable_courses", "feedback_scope", "is_admin", "owns_enrolment", "report_scope",
+    "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions", "visible_users",
+]

@@ -1,0 +1,164 @@
+"""The platform's own commands of `lms` (besides Flask's `run`, `shell` and `db`): set up, demo data,
+accounts, institutions, quiz attempts, course packages and personal data.
+
+`create_app` adds them to the application's command line (`flask --app lms ...`), and `lms.cli` to
+the `lms` command. Errors a user can make end with a one-line message and a non-zero exit code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from lms.auth.queries import user_by_email
+from lms.authoring.services import add_staff
+from lms.catalog.queries import all_courses
+from lms.core.urls import external_url
+from lms.institutions.queries import institution_by_code
+from lms.institutions.services import InstitutionError, create_institution
+from lms.packages.cli import courses_group, import_and_report
+from lms.people.services import PeopleError, create_user, set_password
+from lms.privacy.cli import data_group
+from lms.quizzes.services import close_expired
+
+DEMO_INSTITUTIONS = [
+    ("DEMO-UA", "Demo Border Guard Academy (Ukraine)", "UA"),
+    ("DEMO-GE", "Demo Border Police Training Centre (Georgia)", "GE"),
+    ("DEMO-MD", "Demo Border Police College (Moldova)", "MD"),
+    ("DEMO-AM", "Demo Border Guard Training Centre (Armenia)", "AM"),
+    ("DEMO-PL", "Demo Border Guard Training Centre (Poland)", "PL"),
+]
+# (email, name, role, institution code, password): fixed and documented, for trying the site.
+DEMO_USERS = [
+    ("admin@demo.example", "Olena Admin", "admin", None, "demo-admin-pass"),
+    ("instructor@demo.example", "Giorgi Beridze", "instructor", None, "demo-instructor-pass"),
+    ("coordinator@demo.example", "Ion Rusu", "coordinator", "DEMO-MD", "demo-coordinator-pass"),
+    ("trainee@demo.example", "Anna Hovhannisyan", "trainee", "DEMO-MD", "demo-trainee-pass"),
+]
+
+
+def _link(token: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return external_url("auth.set_password", token=token)
+
+
+@click.command("init")
+@click.option("--no-courses", is_flag=True, help="Only migrate; do not import courses/.")
+@with_appcontext
+def init_command(no_courses: bool):
+    """Create or upgrade the database, then import and publish the shipped courses. Safe to run twice."""
+    upgrade()
+    click.echo("Database is at the latest schema.")
+    courses_dir = Path(current_app.config["COURSES_DIR"])
+    if no_courses or not courses_dir.is_dir():
+        return
+    if not import_and_report(courses_dir, publish=True):
+        raise click.ClickException("some course packages were refused (see above)")
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Allow demo accounts even when LMS_ENV=production.")
+@with_appcontext
+def demo_command(force: bool):
+    """Add demo institutions and one account per role, and print how to sign in. Safe to run twice."""
+    if current_app.config["ENV"] == "production" and not force:
+        raise click.ClickException("refusing to add demo accounts with fixed passwords in production (use --force)")
+    for code, name, country in DEMO_INSTITUTIONS:
+        if institution_by_code(code) is None:
+            create_institution(code, name, country)
+    click.echo("Demo accounts (sign in at http://127.0.0.1:5000/login):")
+    for email, name, role, code, password in DEMO_USERS:
+        user = user_by_email(email)
+        if user is None:
+            institution = institution_by_code(code) if code else None
+            create_user(email, name, role, institution.id if institution else None, password=password)
+        else:
+            set_password(user, password)
+        click.echo(f"  {role:<12} {email:<28} password: {password}")
+    _demo_staff()
+
+
+def _demo_staff() -> None:
+    """The demo instructor owns the shipped courses, so the authoring pages can be tried at once."""
+    instructor = user_by_email("instructor@demo.example")
+    for course in all_courses():
+        add_staff(course, instructor, "owner", None)
+
+
+@click.group("users")
+def users_group():
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["trainee", "instructor", "coordinator", "admin"]))
+@click.option("--institution", "institution_code", help="Institution code; required for trainees and coordinators.")
+@click.option("--password", help="Set this password instead of printing a one-time link.")
+@click.option("--locale", type=click.Choice(["en", "uk"]))
+@with_appcontext
+def users_create(email, name, role, institution_code, password, locale):
+    """Create an account and print its one-time set-password link."""
+    institution_id = None
+    if institution_code:
+        institution = institution_by_code(institution_code)
+        if institution is None:
+            raise click.BadParameter(f"no institution with code {institution_code!r}", param_hint="--institution")
+        institution_id = institution.id
+    try:
+        user, token = create_user(email, name, role, institution_id, locale, password=password)
+    except PeopleError as exc:
+        messages = {
+            "email_invalid": "not a valid email address", "email_taken": "an account with this email exists",
+            "institution_required": "trainees and coordinators need --institution",
+            "name_invalid": "the name is empty or too long",
+        }
+        raise click.ClickException(messages.get(exc.code, exc.code)) from exc
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    if token:
+        click.echo(f"One-time set-password link: {_link(token)}")
+
+
+@click.group("institutions")
+def institutions_group():
+    """Manage institutions."""
+
+
+@institutions_group.command("add")
+@click.option("--code", required=True, help="Short identifier, e.g. UA-NABGSU.")
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. UA.")
+@with_appcontext
+def institutions_add(code, name, country):
+    """Add an institution."""
+    try:
+        institution = create_institution(code, name, country)
+    except InstitutionError as exc:
+        messages = {"code": "the code must be 2-32 letters, digits, - or _",
+                    "name": "the name is empty or too long",
+                    "country": "the country must be a two-letter ISO code such as UA",
+                    "duplicate": "an institution with this code exists"}
+        raise click.ClickException(messages[str(exc)]) from exc
+    click.echo(f"Added institution {institution.code}: {institution.name} ({institution.country}).")
+
+
+@click.group("attempts")
+def attempts_group():
+    """Quiz attempts."""
+
+
+@attempts_group.command("close-expired")
+@with_appcontext
+def close_expired_command():
+    """Close and grade every attempt past its time limit (run every few minutes from cron or a timer)."""
+    closed = close_expired()
+    click.echo(f"closed {closed} expired attempt(s)")
+
+
+# Every command group of the platform, in the order `lms --help` lists them.
+COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group)

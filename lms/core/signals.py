@@ -1,0 +1,21 @@
+"""The events one feature announces and others react to, without importing one another upward.
+
+A feature that must tell another what happened sends a signal (blinker, as indico's
+`indico/core/signals/`); the feature that cares connects a receiver when the application is built
+(`create_app` calls each feature's `connect_signals`). Signals are sent inside the sender's unit of
+work, before its commit: what the receivers write is committed, or rolled back, with it. Each
+signal's sender is the name of the feature that sends it.
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+activity = _signals.signal("activity", doc="""A trainee worked on a course: started a quiz attempt, saved answers,
+submitted an attempt. Keyword arguments: `enrolment_id`, `when` (aware UTC). Learning notes it on
+the enrolment as its first and last activity.""")
+
+quiz_passed = _signals.signal("quiz-passed", doc="""A quiz attempt was graded as passed (submitted, or closed at its
+deadline). Keyword arguments: `enrolment_id`, `quiz_id`. Learning decides whether the enrolment
+is now complete.""")

@@ -1,0 +1,1 @@
+"""Reports: the completion report, the drill-down, charts, CSV/XLSX exports, all aggregated in SQL."""
