@@ -212,11 +212,6 @@ from lms.privacy.cli import data_group  # noqa: E402  (lms data prune / export /
 cli.add_command(data_group)
 EXTRA_COMMANDS.append(data_group)
 
-from lms.bench.cli import bench_group  # noqa: E402  (lms bench generate / drop / run / throughput)
-
-cli.add_command(bench_group)
-EXTRA_COMMANDS.append(bench_group)
-
 
 @cli.group("attempts")
 def attempts_group():

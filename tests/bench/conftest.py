@@ -11,8 +11,8 @@ ANCHOR = date(2026, 6, 1)
 @pytest.fixture()
 def generated(db):
     """The tiny data set in the test database (emptied again after the test by the `db` fixture)."""
-    from lms.bench.generator import generate
-    from lms.bench.sizes import SIZES
+    from bench.generator import generate
+    from bench.sizes import SIZES
 
     return generate(db.engine, SIZES["tiny"], seed=7, anchor=ANCHOR, out=lambda _line: None)
 
@@ -21,7 +21,7 @@ def generated(db):
 def bench_app(app, database_url, tmp_path):
     """The bench configuration (the app plus the bare route) on the test database: a second app,
     so the bare route never appears in the app the other tests enumerate."""
-    from lms.bench.app import create_bench_app
+    from bench.app import create_bench_app
 
     bench = create_bench_app({
         "TESTING": True, "SECRET_KEY": "bench-test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",

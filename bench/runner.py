@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select
 
-from lms.bench.measure import Result, measure
+from bench.measure import Result, measure
 
 # Repetitions of each kind of workload (each repetition runs the workload and its floor once).
 REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1}
@@ -88,7 +88,7 @@ def data_summary(engine) -> dict[str, int]:
 
 def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
-    from lms.bench import workloads
+    from bench import workloads
 
     repeats = REPEATS_LARGE if large else REPEATS
     wanted = [w.lower() for w in only]
@@ -129,10 +129,10 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
     """Generate `size` if the database is empty, run the workloads and the throughput run, print."""
     from flask_migrate import upgrade
 
-    from lms.bench.app import create_bench_app
-    from lms.bench.generator import generate, is_empty
-    from lms.bench.throughput import run_throughput
-    from lms.bench.workloads import find_context, page_urls
+    from bench.app import create_bench_app
+    from bench.generator import generate, is_empty
+    from bench.throughput import run_throughput
+    from bench.workloads import find_context, page_urls
     from lms.extensions import db
 
     app = create_bench_app()

@@ -1,4 +1,4 @@
-"""`lms bench generate`: fill an empty database with a deterministic data set of a given size.
+"""`python -m bench generate`: fill an empty database with a deterministic data set of a given size.
 
 Rows go in through bulk inserts only (SQLAlchemy Core executemany in batches of 20,000; COPY on
 PostgreSQL), in one pass over the trainees: each trainee's history is planned in memory and the
@@ -21,13 +21,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from lms.bench import people, sizes
-from lms.bench.content import Ids, build_course
-from lms.bench.history import (
+from bench import people, sizes
+from bench.content import Ids, build_course
+from bench.history import (
     ANSWER_COLUMNS, ATTEMPT_COLUMNS, CERTIFICATE_COLUMNS, ENROLMENT_COLUMNS, FEEDBACK_COLUMNS, PROGRESS_COLUMNS,
     TABLES, History,
 )
-from lms.bench.loader import Loader, TableStats, loader_for
+from bench.loader import Loader, TableStats, loader_for
 
 FLUSH_ROWS = 200_000
 BIG_TABLES = ("users", *TABLES)
@@ -113,7 +113,7 @@ def generate(engine: Engine, size: sizes.Size, seed: int = 1, *, force: bool = F
         raise GenerationRefused(f"size {size.name} needs PostgreSQL (set LMS_DATABASE_URL=postgresql://...)")
     if not is_empty(engine):
         if not force:
-            raise GenerationRefused("the database is not empty: use a fresh LMS_DATABASE_URL, `lms bench drop`, "
+            raise GenerationRefused("the database is not empty: use a fresh LMS_DATABASE_URL, `python -m bench drop`, "
                                     "or --force to delete everything in it first")
         out("deleting every row first (--force)")
         wipe(engine)

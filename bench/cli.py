@@ -1,14 +1,25 @@
-"""`lms bench ...`: generate a data set, empty the database, run the benchmarks, measure throughput.
+"""`python -m bench ...`: generate a data set, empty the database, run the benchmarks, measure throughput.
 
 These commands write a great deal of made-up data: point LMS_DATABASE_URL at a database of its
 own (`make bench` uses instance/bench/bench-SIZE.sqlite3 unless LMS_DATABASE_URL is set). Every
 one refuses to run when LMS_ENV=production.
+
+The group is not part of the `lms` command (the installed product has no bench in it): it builds
+the application with `lms.create_app`, as `lms` does, so the same LMS_* settings apply.
 """
 from __future__ import annotations
 
+import logging
+import os
+import sys
+
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+
+from lms import create_app
+
+log = logging.getLogger("bench.cli")
 
 
 def _not_production() -> None:
@@ -17,7 +28,7 @@ def _not_production() -> None:
 
 
 def _size(name: str):
-    from lms.bench.sizes import size_named
+    from bench.sizes import size_named
 
     try:
         return size_named(name)
@@ -25,7 +36,20 @@ def _size(name: str):
         raise click.BadParameter(f"unknown size {name!r}: choose S, M, L or XL", param_hint="--size") from None
 
 
-@click.group("bench")
+class BenchGroup(click.Group):
+    """A click group whose commands get the application through `with_appcontext`, as in `lms`.
+
+    Flask's FlaskGroup would do it too, but it also lists every command of the app (`init`, `db`,
+    `users`, ...) under `python -m bench`; this group offers only its own."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # A fresh ScriptInfo per invocation: the app is built from the environment of this run.
+        # No debug flag from FLASK_DEBUG: the benchmarks measure the app as production runs it.
+        extra.setdefault("obj", ScriptInfo(create_app=create_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group("bench", cls=BenchGroup)
 def bench_group():
     """Generated data and benchmarks (a database of its own, never production)."""
 
@@ -41,7 +65,7 @@ def generate_command(size_name: str, seed: int, anchor, force: bool):
     """Migrate the database, then fill it with a deterministic data set (refuses a non-empty one)."""
     from flask_migrate import upgrade
 
-    from lms.bench.generator import GenerationRefused, generate
+    from bench.generator import GenerationRefused, generate
     from lms.extensions import db
 
     _not_production()
@@ -61,7 +85,7 @@ def generate_command(size_name: str, seed: int, anchor, force: bool):
 @with_appcontext
 def drop_command(yes: bool):
     """Delete every row of every table (the generated data and anything else in this database)."""
-    from lms.bench.generator import table_rows, wipe
+    from bench.generator import table_rows, wipe
     from lms.extensions import db
 
     _not_production()
@@ -89,7 +113,7 @@ def drop_command(yes: bool):
 def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, ...], throughput: bool,
                 duration: int, rounds: int, json_path: str | None):
     """Run every workload against its floor and print the table (what `make bench` does)."""
-    from lms.bench.runner import run_all
+    from bench.runner import run_all
 
     _not_production()
     ok = run_all(_size(size_name), seed=seed, repeat=repeat, only=only, throughput=throughput, duration=duration,
@@ -106,8 +130,8 @@ def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, 
 @with_appcontext
 def throughput_command(duration: int, rounds: int, connections: int):
     """Serve the bench app with 2 gunicorn workers on 127.0.0.1 and load three routes with wrk."""
-    from lms.bench.throughput import run_throughput
-    from lms.bench.workloads import find_context, page_urls
+    from bench.throughput import run_throughput
+    from bench.workloads import find_context, page_urls
     from lms.extensions import db
 
     _not_production()
@@ -119,3 +143,26 @@ def throughput_command(duration: int, rounds: int, connections: int):
         click.echo(line)
 
 
+def main() -> None:
+    """Entry point of `python -m bench`, with one-line errors as `lms` gives them."""
+    from config import ConfigError
+
+    # Commands print what matters themselves; the log's INFO lines would drown it.
+    os.environ.setdefault("LMS_LOG_LEVEL", "WARNING")
+    try:
+        bench_group.main(standalone_mode=False, prog_name="python -m bench")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code or 1)
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, the log the details
+        log.debug("command failed", exc_info=True)
+        click.echo(f"Error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        sys.exit(1)
