@@ -71,12 +71,13 @@ test-security: install
 
 # Benchmarks (not part of `make test`: minutes, not seconds). `make bench SIZE=L`; the database is
 # LMS_DATABASE_URL when set, else a SQLite file per size under instance/bench/ (generated when empty).
+# `python -m bench` runs from this directory: bench/ is tooling, never installed with the product.
 SIZE ?= M
 BENCH_ARGS ?=
 bench: install system-deps
 	@mkdir -p instance/bench
 	LMS_DATABASE_URL="$${LMS_DATABASE_URL:-sqlite:///$(CURDIR)/instance/bench/bench-$(SIZE).sqlite3}" \
-		$(BIN)/lms bench run --size $(SIZE) $(BENCH_ARGS)
+		$(BIN)/python -m bench run --size $(SIZE) $(BENCH_ARGS)
 
 # Re-extract the interface strings and merge them into every catalogue (then translate the new ones).
 extract-messages: $(STAMP)

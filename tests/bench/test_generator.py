@@ -13,7 +13,7 @@ pytestmark = pytest.mark.db
 
 
 def _counts(db):
-    from lms.bench.generator import table_rows
+    from bench.generator import table_rows
 
     return table_rows(db.engine)
 
@@ -79,8 +79,8 @@ def test_no_active_enrolment_already_meets_its_completion_rule(db, generated):
 
 
 def test_generation_is_deterministic_and_refuses_a_non_empty_database(db, generated):
-    from lms.bench.generator import GenerationRefused, generate
-    from lms.bench.sizes import SIZES
+    from bench.generator import GenerationRefused, generate
+    from bench.sizes import SIZES
     from lms.learning.models import Certificate
 
     codes = sorted(db.session.scalars(select(Certificate.code)))
@@ -104,8 +104,8 @@ def test_new_rows_after_generation_get_fresh_ids(db, generated):
 def test_xl_is_refused_on_sqlite_with_one_line(app, db):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the refusal concerns SQLite")
-    from lms.bench.generator import GenerationRefused, generate
-    from lms.bench.sizes import SIZES
+    from bench.generator import GenerationRefused, generate
+    from bench.sizes import SIZES
 
     with pytest.raises(GenerationRefused) as refused:
         generate(db.engine, SIZES["XL"], out=lambda _line: None)
@@ -114,8 +114,8 @@ def test_xl_is_refused_on_sqlite_with_one_line(app, db):
 
 
 def test_progress_shows_a_line_per_table_with_its_rate(db):
-    from lms.bench.generator import generate
-    from lms.bench.sizes import SIZES
+    from bench.generator import generate
+    from bench.sizes import SIZES
 
     lines: list[str] = []
     generate(db.engine, SIZES["tiny"], seed=1, anchor=ANCHOR, out=lines.append)

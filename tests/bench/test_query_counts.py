@@ -11,10 +11,10 @@ pytestmark = pytest.mark.db
 
 
 def _query_counts(app, db) -> dict[str, int]:
-    from lms.bench import sizes
-    from lms.bench.client import BenchClient
-    from lms.bench.measure import counting
-    from lms.bench.workloads import find_context, page_urls
+    from bench import sizes
+    from bench.client import BenchClient
+    from bench.measure import counting
+    from bench.workloads import find_context, page_urls
 
     context = find_context(app)
     client = BenchClient(app).sign_in(sizes.BENCH_TRAINEE, sizes.BENCH_PASSWORD)
@@ -28,8 +28,8 @@ def _query_counts(app, db) -> dict[str, int]:
 
 
 def test_pages_issue_the_same_number_of_queries_at_two_sizes(app, db):
-    from lms.bench.generator import generate
-    from lms.bench.sizes import SIZES, Size
+    from bench.generator import generate
+    from bench.sizes import SIZES, Size
 
     generate(db.engine, SIZES["tiny"], seed=3, anchor=ANCHOR, out=lambda _line: None)
     small = _query_counts(app, db)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lms.bench.measure import Result, Workload, measure
-from lms.bench.runner import format_table
+from bench.measure import Result, Workload, measure
+from bench.runner import format_table
 
 pytestmark = pytest.mark.db
 
@@ -55,8 +55,8 @@ def test_measure_alternates_workload_and_floor_and_counts_queries(db):
 
 
 def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db, generated):
-    from lms.bench import workloads
-    from lms.bench.generator import table_rows
+    from bench import workloads
+    from bench.generator import table_rows
 
     with bench_app.app_context():
         from lms.extensions import db as bench_db

@@ -90,7 +90,7 @@ UA_TOTALS = (6, 2, 2, 2, 33.3, 66.7, 62.5, 5.0, at("2024-02-20 15:00"))
 
 
 def test_the_rows_and_totals_come_from_one_statement(reader, dataset):
-    from lms.bench.measure import counting
+    from bench.measure import counting
 
     admin = user(db, dataset, "admin")
     with counting(db.engine) as counter:

@@ -1,4 +1,4 @@
-"""`lms bench generate`: fill an empty database with a deterministic data set of a given size.
+"""`python -m bench generate`: fill an empty database with a deterministic data set of a given size.
 
 Rows go in through bulk inserts only (SQLAlchemy Core executemany in batches of 20,000; COPY on
 PostgreSQL), in one pass over the trainees: each trainee's history is planned in memory and the
@@ -7,6 +7,9 @@ flat whatever the size. While rows go in, the secondary (non-unique) indexes of 
 are dropped, and built again at the end; on PostgreSQL foreign-key triggers are skipped when the
 role may (`session_replication_role = replica`, superusers only) since the generator makes every
 reference itself. Finally the planner statistics are refreshed (ANALYZE).
+
+Before the first row goes in, the database is marked as generated (`bench.marker`): only a
+database bearing that mark is ever emptied or generated into again (`--force`).
 
 Deterministic: the same size, seed and anchor day give the same rows.
 """
@@ -21,13 +24,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from lms.bench import people, sizes
-from lms.bench.content import Ids, build_course
-from lms.bench.history import (
+from bench import people, sizes
+from bench.content import Ids, build_course
+from bench.history import (
     ANSWER_COLUMNS, ATTEMPT_COLUMNS, CERTIFICATE_COLUMNS, ENROLMENT_COLUMNS, FEEDBACK_COLUMNS, PROGRESS_COLUMNS,
     TABLES, History,
 )
-from lms.bench.loader import Loader, TableStats, loader_for
+from bench.loader import Loader, TableStats, loader_for
+from bench.marker import (
+    Refused, display_url, finish_marker, is_empty, remove_marker, require_bench_database, write_marker,
+)
 
 FLUSH_ROWS = 200_000
 BIG_TABLES = ("users", *TABLES)
@@ -38,7 +44,7 @@ CATALOGUE_TABLES = ("courses", "course_topics", "course_staff", "modules", "less
                     "choices")
 
 
-class GenerationRefused(RuntimeError):
+class GenerationRefused(Refused):
     """Generation cannot start (non-empty database, XL on SQLite); the message says why in one line."""
 
 
@@ -67,19 +73,14 @@ def table_rows(engine: Engine) -> dict[str, int]:
                 for t in db.metadata.sorted_tables}
 
 
-def is_empty(engine: Engine) -> bool:
-    """Whether no table of the schema holds a row (the shipped courses count as rows)."""
-    from lms.extensions import db
-
-    with engine.connect() as conn:
-        return not any(conn.execute(text(f'SELECT 1 FROM "{t.name}" LIMIT 1')).first()
-                       for t in db.metadata.sorted_tables)
-
-
 def wipe(engine: Engine) -> None:
-    """Delete every row of every table of the schema (the tables themselves stay)."""
+    """Delete every row of every table of the schema (the tables themselves stay) and the bench's mark.
+
+    Refuses (NotBenchDatabase) a database holding rows the bench did not generate. The mark goes
+    in the same transaction as the rows: the database is then empty, which generation accepts."""
     from lms.extensions import db
 
+    require_bench_database(engine, "delete every row")
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -87,6 +88,7 @@ def wipe(engine: Engine) -> None:
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+        remove_marker(conn)
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.execute(text("VACUUM"))
@@ -105,19 +107,32 @@ def disk_bytes(engine: Engine) -> int | None:
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
 
+def check_can_generate(engine: Engine, force: bool = False) -> None:
+    """Raise GenerationRefused unless generation may write here: an empty database, or (with
+    `force`, which empties it first) one the bench generated. Asked before migrating, too."""
+    if is_empty(engine):
+        return
+    if not force:
+        raise GenerationRefused(f"{display_url(engine)} is not empty: use a fresh LMS_DATABASE_URL, "
+                                "`python -m bench drop`, or --force to delete everything in it first")
+    require_bench_database(engine, "delete every row for --force")
+
+
 def generate(engine: Engine, size: sizes.Size, seed: int = 1, *, force: bool = False, anchor: date | None = None,
              out: Callable[[str], None] = print) -> GenerationReport:
-    """Generate `size` into the database of `engine` (migrated to the latest schema beforehand)."""
+    """Generate `size` into the database of `engine` (migrated to the latest schema beforehand).
+
+    Refuses a non-empty database unless `force`, and with `force` one the bench did not generate."""
     dialect = engine.dialect.name
     if size.postgres_only and dialect != "postgresql":
         raise GenerationRefused(f"size {size.name} needs PostgreSQL (set LMS_DATABASE_URL=postgresql://...)")
+    check_can_generate(engine, force)
     if not is_empty(engine):
-        if not force:
-            raise GenerationRefused("the database is not empty: use a fresh LMS_DATABASE_URL, `lms bench drop`, "
-                                    "or --force to delete everything in it first")
         out("deleting every row first (--force)")
         wipe(engine)
     anchor_day = anchor or datetime.now(UTC).date()
+    with engine.begin() as conn:  # marked before the first row: an interrupted run can be dropped
+        write_marker(conn, size.name, seed, anchor_day)
     anchor_at = datetime(anchor_day.year, anchor_day.month, anchor_day.day, tzinfo=UTC)
     report = GenerationReport(size.name, seed, dialect)
     started = time.perf_counter()
@@ -138,6 +153,8 @@ def generate(engine: Engine, size: sizes.Size, seed: int = 1, *, force: bool = F
         _fix_sequences(conn)
         conn.commit()
     _analyze(engine, out)
+    with engine.begin() as conn:
+        finish_marker(conn)
     report.stats = loader.stats
     report.seconds = time.perf_counter() - started
     report.disk_bytes = disk_bytes(engine)

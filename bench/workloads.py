@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from lms.bench import floors, sizes
-from lms.bench.app import BARE_PATH
-from lms.bench.client import BenchClient
-from lms.bench.content import right_and_wrong
-from lms.bench.measure import Workload
+from bench import floors, sizes
+from bench.app import BARE_PATH
+from bench.client import BenchClient
+from bench.content import right_and_wrong
+from bench.measure import Workload
 from lms.extensions import db
 
 
@@ -51,7 +51,7 @@ def find_context(app) -> BenchContext:
     trainee = db.session.scalar(select(User).where(User.email == sizes.BENCH_TRAINEE))
     admin = db.session.scalar(select(User).where(User.email == sizes.BENCH_ADMIN))
     if trainee is None or admin is None:
-        raise RuntimeError("this database has no bench accounts: generate it with `lms bench generate`")
+        raise RuntimeError("this database has no bench accounts: generate it with `python -m bench generate`")
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id, Enrolment.is_current)
                                   .order_by(Enrolment.enrolled_at))
     course = db.session.get(Course, enrolment.course_id)
@@ -210,7 +210,7 @@ def bulk_workload(context: BenchContext, repeat: int, rows: int = 5000, courses:
     """Bulk enrolment of `rows` new trainees in `courses` courses each (50,000 enrolments by default)
     through lms.enrolments.services (plan, then apply), against one executemany per table of the
     rows it writes (accounts, set-password links, enrolments, audit events)."""
-    from lms.bench.bulk import BulkRun
+    from bench.bulk import BulkRun
 
     bulk = BulkRun(context, rows, context.course_slugs[:courses])
     return Workload(f"bulk enrolment ({rows * min(courses, len(context.course_slugs)):,} enrolments)", bulk.run,

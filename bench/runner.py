@@ -1,9 +1,10 @@
 """`make bench`: run every workload against its floor on generated data and print the table.
 
 The database is LMS_DATABASE_URL (make bench: a SQLite file under instance/bench/ unless set); an
-empty one is first filled with `--size` (M by default). The table gives, per workload: the median
-time, the floor and its median time, their ratio, the SQL statements per run (per request for
-pages), and the peak of Python memory during an export. The throughput run follows.
+empty one is first filled with `--size` (M by default), and one holding rows must bear the mark of
+`python -m bench generate` (the workloads write to it), or nothing runs. The table gives, per
+workload: the median time, the floor and its median time, their ratio, the SQL statements per run
+(per request for pages), and the peak of Python memory during an export. The throughput run follows.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select
 
-from lms.bench.measure import Result, measure
+from bench.measure import Result, measure
 
 # Repetitions of each kind of workload (each repetition runs the workload and its floor once).
 REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1}
@@ -88,7 +89,7 @@ def data_summary(engine) -> dict[str, int]:
 
 def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
-    from lms.bench import workloads
+    from bench import workloads
 
     repeats = REPEATS_LARGE if large else REPEATS
     wanted = [w.lower() for w in only]
@@ -126,19 +127,24 @@ def vacuum(engine) -> None:
 
 def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...] = (), throughput: bool = True,
             duration: int = 5, rounds: int = 3, json_path: str | None = None, out: Callable[[str], None] = print) -> bool:
-    """Generate `size` if the database is empty, run the workloads and the throughput run, print."""
+    """Generate `size` if the database is empty, run the workloads and the throughput run, print.
+
+    Refuses (NotBenchDatabase) a database holding rows the bench did not generate, before
+    migrating it or writing anything."""
     from flask_migrate import upgrade
 
-    from lms.bench.app import create_bench_app
-    from lms.bench.generator import generate, is_empty
-    from lms.bench.throughput import run_throughput
-    from lms.bench.workloads import find_context, page_urls
+    from bench.app import create_bench_app
+    from bench.generator import generate
+    from bench.marker import is_empty, read_marker, require_bench_database
+    from bench.throughput import run_throughput
+    from bench.workloads import find_context, page_urls
     from lms.extensions import db
 
     app = create_bench_app()
     with app.app_context():
-        upgrade()
         engine = db.engine
+        require_bench_database(engine, "run the benchmarks (they write to the database)")
+        upgrade()
         url = engine.url.render_as_string(hide_password=True)
         if is_empty(engine):
             out(f"{url} is empty: generating size {size.name} first")
@@ -147,6 +153,8 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         counts = data_summary(engine)
         version = engine.dialect.server_version_info
         out(f"database: {url} ({engine.dialect.name} {'.'.join(map(str, version or ()))})")
+        marker = read_marker(engine)
+        out(f"generated: {marker.describe() if marker else 'no mark'}")
         out("data: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
         out(f"machine: {machine()}")
         results = []
@@ -170,7 +178,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
             out(line)
     if json_path:
         with open(json_path, "w") as f:
-            json.dump({"database": url, "data": counts, "machine": machine(),
-                       "results": [r.as_dict() for r in results],
+            json.dump({"database": url, "generated": marker.describe() if marker else None, "data": counts,
+                       "machine": machine(), "results": [r.as_dict() for r in results],
                        "throughput": load.as_dict() if load else None}, f, indent=2)
     return not any(r.error for r in results) and not (load and any(r.error for r in load.runs))

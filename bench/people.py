@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from lms.bench import sizes
+from bench import sizes
 
 COUNTRIES = ["UA", "GE", "MD", "AM", "PL", "RO", "LT", "LV", "EE", "FI", "SK", "HU", "BG", "HR", "SI", "CZ",
              "DE", "AT", "AZ", "BY", "SE", "NO", "GR", "IT", "ES", "PT", "FR", "NL", "BE", "DK", "IE", "CY",

@@ -15,8 +15,8 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from lms.bench import sizes
-from lms.bench.content import CoursePlan, Ids, QuizPlan
+from bench import sizes
+from bench.content import CoursePlan, Ids, QuizPlan
 from lms.learning.services import add_months
 
 ENROLMENT_COLUMNS = ("id", "user_id", "course_id", "cycle", "is_current", "source", "status", "enrolled_at",

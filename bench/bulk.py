@@ -96,7 +96,7 @@ class BulkRun:
         db.session.remove()
 
     def floor(self) -> int:
-        from lms.bench.floors import insert_rows
+        from bench.floors import insert_rows
         from lms.extensions import db as _db
 
         with self.context.engine.begin() as conn:

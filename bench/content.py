@@ -12,8 +12,8 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lms.bench import sizes
-from lms.bench.loader import json_text
+from bench import sizes
+from bench.loader import json_text
 from lms.quizzes import grading
 
 TOPICS = [

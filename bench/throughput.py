@@ -22,12 +22,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import median
 
-from lms.bench import sizes
-from lms.bench.app import BARE_PATH
+from bench import sizes
+from bench.app import BARE_PATH
 
 HOST = "127.0.0.1"
+# The directory holding bench/ (and lms/): the bench package is imported from there, never installed.
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 USER_AGENT = "lms-bench"
 
 
@@ -182,9 +185,11 @@ def run_throughput(duration: int = 5, connections: int = 8, lesson_path: str | N
     base = f"http://{HOST}:{port}"
     env = {**os.environ, **(environ or {}), "LMS_LOG_LEVEL": "WARNING"}
     env.setdefault("LMS_SECRET_KEY", "bench-only-secret")
+    # bench/ is not installed: gunicorn finds it beside lms/ through --pythonpath, whatever the working
+    # directory (which stays the caller's, so a relative SQLite path means the same file to both).
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}",
-                                "--log-level", "warning", "lms.bench.wsgi:app"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--pythonpath", str(REPOSITORY_ROOT), "--log-level", "warning", "bench.wsgi:app"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_up(base, process)
         cookie = _session_cookie(base)

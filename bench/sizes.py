@@ -1,4 +1,4 @@
-"""The data set sizes of `lms bench generate`, and the shape of every generated course."""
+"""The data set sizes of `python -m bench generate`, and the shape of every generated course."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,0 @@
-"""WSGI entry point of the bench configuration, for the throughput run only:
-`gunicorn "lms.bench.wsgi:app"` (never deploy this; production uses `wsgi:app`)."""
-from lms.bench.app import create_bench_app
-
-app = create_bench_app()
