@@ -149,7 +149,7 @@ def report_workload(context: BenchContext, repeat: int) -> Workload:
     """The completion report for all institutions (with its totals) against one hand-written GROUP BY."""
     from lms.auth.models import User
     from lms.core import clock
-    from lms.quizzes.services import GRACE_SECONDS
+    from lms.quizzes.models import GRACE_SECONDS
     from lms.reports import queries
     from lms.reports.filters import ReportFilters
 
