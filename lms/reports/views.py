@@ -2,28 +2,22 @@
 
 Admins see every institution, coordinators only their own, whatever the URL or the parameters
 say: the scope is applied in SQL by `permissions.report_scope`, and an institution that is not
-the viewer's is "not found".
+the viewer's is "not found". The exports themselves are `lms.reports.exports`.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.queries import course_by_slug
-from lms.core import clock
 from lms.core.permissions import can_view_institution_reports, can_view_reports, require, requires
-from lms.reports import charts, queries, services
-from lms.reports.exports import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, Batches, csv_stream, write_xlsx
+from lms.reports import charts, exports, queries
 from lms.reports.filters import FILTER_NAMES, FilterError, ReportFilters, parse_filters
 from lms.reports.forms import FilterForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
-
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
 
 def _form() -> tuple[FilterForm, ReportFilters]:
     form = FilterForm(current_user, request.args)
@@ -50,10 +44,6 @@ def _bad_request(detail: str):
 
 def _filter_args(filters: ReportFilters) -> dict:
     return {k: v for k, v in filters.as_dict().items() if k in FILTER_NAMES}
-
-
-def _stamp() -> str:
-    return clock.now().strftime("%Y%m%d-%H%M")
 
 
 @bp.route("/")
@@ -108,11 +98,7 @@ def _drilldown_scope(code: str, slug: str):
 def export_completion(fmt: str):
     """The completion report as CSV or XLSX, totals in the last row."""
     _check_format(fmt)
-    filters = _args_filters()
-    report = queries.completion_report(current_user, filters)
-    rows = [*report.rows, _totals_row(report.totals)]
-    return _export(fmt, "export.completion_report", filters, COMPLETION_COLUMNS, lambda viewer, session: iter(rows),
-                   len(rows), f"completion-{_stamp()}", "Completion")
+    return exports.completion(current_user, _args_filters(), fmt)
 
 
 @bp.route("/institutions/<code>/courses/<slug>/export.<fmt>")
@@ -121,11 +107,7 @@ def export_drilldown(code: str, slug: str, fmt: str):
     """The drill-down's trainees as CSV or XLSX."""
     _check_format(fmt)
     institution, course, filters = _drilldown_scope(code, slug)
-    now = clock.now()
-    count = queries.count_enrolments(current_user, filters, now)
-    return _export(fmt, "export.drilldown", filters, ENROLMENT_COLUMNS,
-                   lambda viewer, session: queries.stream_enrolments(viewer, filters, now, session=session), count,
-                   f"trainees-{institution.code}-{course.slug}-{_stamp()}", "Trainees", institution_id=institution.id)
+    return exports.drilldown(current_user, institution, course, filters, fmt)
 
 
 @bp.route("/enrolments/export.<fmt>")
@@ -133,57 +115,12 @@ def export_drilldown(code: str, slug: str, fmt: str):
 def export_enrolments(fmt: str):
     """Every trainee's current enrolments the viewer may see (the admin's full export), filtered."""
     _check_format(fmt)
-    filters = _args_filters()
-    now = clock.now()
-    count = queries.count_export_enrolments(current_user, filters)
-
-    def rows(viewer, session):
-        if fmt == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
-            return Batches(queries.enrolment_export_batches(viewer, filters, now, sort="institution",
-                                                            session=session))
-        return queries.stream_enrolments(viewer, filters, now, sort="institution", session=session)
-
-    return _export(fmt, "export.enrolments", filters, ENROLMENT_COLUMNS, rows, count, f"enrolments-{_stamp()}",
-                   "Enrolments")
+    return exports.enrolments(current_user, _args_filters(), fmt)
 
 
 def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
+    if fmt not in exports.FORMATS:
         abort(404)
-
-
-def _totals_row(totals: queries.CompletionRow) -> queries.CompletionRow:
-    totals.institution_name = "TOTAL"
-    return totals
-
-
-def _export(fmt, action, filters, columns, rows, count, filename, sheet, institution_id=None):
-    """Audit the export, then stream the CSV or send the XLSX. `rows(viewer, session)` gives the rows."""
-    from lms.extensions import db
-
-    if fmt == "csv":
-        services.record_export(current_user, action, fmt, filters, count, institution_id=institution_id)
-        body = _streamed(db.engine, current_user.id, columns, rows)
-        response = current_app.response_class(body, mimetype=FORMATS["csv"])
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
-        return response
-    output, written = write_xlsx(columns, rows(current_user, db.session), sheet)
-    services.record_export(current_user, action, fmt, filters, written, institution_id=institution_id)
-    return send_file(output, mimetype=FORMATS["xlsx"], as_attachment=True, download_name=f"{filename}.xlsx")
-
-
-def _streamed(engine, viewer_id: int, columns, rows):
-    """The CSV body, produced while the response is sent. It reads through its own database session
-    (the request's is gone by then, and a generator must not hold Flask's context across yields),
-    with a server-side cursor, so memory does not grow with the number of rows."""
-    from sqlalchemy.orm import Session
-
-    from lms.auth.models import User
-
-    with Session(engine) as session:
-        viewer = session.get(User, viewer_id)
-        yield from csv_stream(columns, rows(viewer, session))
 
 
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed")}
