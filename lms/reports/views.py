@@ -2,7 +2,12 @@
 
 Admins see every institution, coordinators only their own, whatever the URL or the parameters
 say: the scope is applied in SQL by `permissions.report_scope`, and an institution that is not
-the viewer's is "not found". The exports themselves are `lms.reports.exports`.
+the viewer's is "not found".
+
+The filters are read by one schema (`lms.reports.filters`), as the API reads them: a page with a bad
+value still renders, the message next to the field that was wrong and the figures computed without
+that filter; an export link with one is a 400 page naming it. The exports themselves are
+`lms.reports.exports`.
 """
 from __future__ import annotations
 
@@ -12,34 +17,32 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.queries import course_by_slug
+from lms.core.errors import reject
 from lms.core.permissions import can_view_institution_reports, can_view_reports, require, requires
 from lms.reports import charts, exports, queries
-from lms.reports.filters import FILTER_NAMES, FilterError, ReportFilters, parse_filters
-from lms.reports.forms import FilterForm
+from lms.reports.filters import (
+    FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters, read_filters,
+)
+from lms.reports.forms import DrilldownFilterForm, FilterForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 
-def _form() -> tuple[FilterForm, ReportFilters]:
-    form = FilterForm(current_user, request.args)
-    form.validate()
-    return form, form.filters()
+
+def _page_filters(form, schema=ReportFilterSchema) -> ReportFilters:
+    """The filters of a page, read by the schema; its messages are shown on `form`, next to their fields.
+
+    The page still renders when a value is bad: its figures are computed without that filter (the
+    others still apply), and the form says which one was left out and why."""
+    filters, errors = read_filters(request.args, schema)
+    return form.show(filters, errors)
 
 
-def _args_filters() -> ReportFilters:
-    """The filters of an export link; a value that cannot be understood is a 400 with what was wrong."""
+def _link_filters(schema=ReportFilterSchema) -> ReportFilters:
+    """The filters of an export link: a value that cannot be understood is a 400 page naming it."""
     try:
-        return parse_filters(request.args)
-    except FilterError as exc:
-        error = _bad_request(", ".join(sorted(exc.errors)))
-        raise error from exc
-
-
-def _bad_request(detail: str):
-    from werkzeug.exceptions import BadRequest
-
-    error = BadRequest()
-    error.user_message = detail
-    return error
+        return parse_filters(request.args, schema)
+    except FilterError as error:
+        reject(400, error.describe())
 
 
 def _filter_args(filters: ReportFilters) -> dict:
@@ -50,7 +53,8 @@ def _filter_args(filters: ReportFilters) -> dict:
 @requires(can_view_reports)
 def index():
     """The completion report: one row per institution and course, with totals."""
-    form, filters = _form()
+    form = FilterForm(current_user, request.args)
+    filters = _page_filters(form)
     report = queries.completion_report(current_user, filters)
     return render_template("reports/index.html", form=form, report=report, args=_filter_args(filters))
 
@@ -59,7 +63,8 @@ def index():
 @requires(can_view_reports)
 def charts_page():
     """Completion rate per institution and completions per month, as SVG with the same figures as tables."""
-    form, filters = _form()
+    form = FilterForm(current_user, request.args)
+    filters = _page_filters(form)
     per_institution = queries.completion_by_institution(current_user, filters)
     per_month = queries.completions_per_month(current_user, filters)
     rate_chart = charts.horizontal_bars([(r.institution_code, r.completion_rate) for r in per_institution])
@@ -72,25 +77,25 @@ def charts_page():
 @requires(can_view_reports)
 def drilldown(code: str, slug: str):
     """The trainees of one institution in one course: status, progress, score, attempts, dates, certificate."""
-    institution, course, filters = _drilldown_scope(code, slug)
+    institution, course = _drilldown_subject(code, slug)
+    form = DrilldownFilterForm(request.args)
+    filters = _page_filters(form, DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
     sort = request.args.get("sort", "name")
     sort = sort if sort in queries.SORTS else "name"
     descending = request.args.get("order") == "desc"
     page = queries.enrolment_page(current_user, filters, sort=sort, descending=descending,
                                   page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE)
     return render_template("reports/drilldown.html", institution=institution, course=course, page=page, sort=sort,
-                           descending=descending, args=_filter_args(filters.replace(course=None, institution=None)))
+                           descending=descending, form=form,
+                           args=_filter_args(filters.replace(course=None, institution=None)))
 
 
-def _drilldown_scope(code: str, slug: str):
+def _drilldown_subject(code: str, slug: str):
+    """The institution and the course of a drill-down: 404 when either is unknown or out of the viewer's sight."""
     institution = queries.visible_institution(current_user, code) or abort(404)
     require(can_view_institution_reports, institution)
     course = (course_by_slug(slug) if "\x00" not in slug else None) or abort(404)
-    try:
-        filters = parse_filters(request.args)
-    except FilterError:
-        filters = ReportFilters()
-    return institution, course, filters.replace(course=course.slug, institution=institution.code)
+    return institution, course
 
 
 @bp.route("/completion/export.<fmt>")
@@ -98,7 +103,7 @@ def _drilldown_scope(code: str, slug: str):
 def export_completion(fmt: str):
     """The completion report as CSV or XLSX, totals in the last row."""
     _check_format(fmt)
-    return exports.completion(current_user, _args_filters(), fmt)
+    return exports.completion(current_user, _link_filters(), fmt)
 
 
 @bp.route("/institutions/<code>/courses/<slug>/export.<fmt>")
@@ -106,7 +111,8 @@ def export_completion(fmt: str):
 def export_drilldown(code: str, slug: str, fmt: str):
     """The drill-down's trainees as CSV or XLSX."""
     _check_format(fmt)
-    institution, course, filters = _drilldown_scope(code, slug)
+    institution, course = _drilldown_subject(code, slug)
+    filters = _link_filters(DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
     return exports.drilldown(current_user, institution, course, filters, fmt)
 
 
@@ -115,7 +121,7 @@ def export_drilldown(code: str, slug: str, fmt: str):
 def export_enrolments(fmt: str):
     """Every trainee's current enrolments the viewer may see (the admin's full export), filtered."""
     _check_format(fmt)
-    return exports.enrolments(current_user, _args_filters(), fmt)
+    return exports.enrolments(current_user, _link_filters(), fmt)
 
 
 def _check_format(fmt: str) -> None:
