@@ -2,16 +2,17 @@
 
 They validate requests (a bad parameter is a 400 naming it) and shape responses, and the OpenAPI
 description is generated from them (`lms.api.spec`). Field names of report rows are the column
-names of the CSV exports.
+names of the CSV exports. The report filters are not defined here: the query schemas extend the
+reports' own (`lms.reports.filters`), so the API reads them with the same rules as the pages and the
+exports.
 """
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from lms.reports.filters import DrilldownFilterSchema, ReportFilterSchema
 from lms.reports.queries import MAX_PAGE, MAX_PER_PAGE, SORTS
 
-# No control characters (they have no business in a code or slug, and PostgreSQL refuses NUL).
-PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
 
 class QuerySchema(Schema):
     """Base of query-string schemas: unknown parameters are ignored."""
@@ -29,29 +30,12 @@ class PageQuery(QuerySchema):
                               metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."})
 
 
-class PeriodQuery(PageQuery):
-    """The enrolment and completion periods (whole days in UTC, both ends included; a period whose end
-    comes before its start matches nothing)."""
-
-    enrolled_from = fields.Date(metadata={"description": "Enrolled on or after (YYYY-MM-DD)."})
-    enrolled_to = fields.Date(metadata={"description": "Enrolled on or before (YYYY-MM-DD)."})
-    completed_from = fields.Date(metadata={"description": "Completed on or after (YYYY-MM-DD)."})
-    completed_to = fields.Date(metadata={"description": "Completed on or before (YYYY-MM-DD)."})
+class ReportQuery(ReportFilterSchema, PageQuery):
+    """The completion report's filters (the reports' own schema, as the pages and exports read them) and a page."""
 
 
-class ReportQuery(PeriodQuery):
-    """The completion report's filters."""
-
-    course = fields.String(validate=[validate.Length(min=1, max=80), PRINTABLE],
-                           metadata={"description": "Course slug."})
-    institution = fields.String(validate=[validate.Length(min=1, max=32), PRINTABLE],
-                                metadata={"description": "Institution code (coordinators: only their own counts)."})
-    country = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"),
-                            metadata={"description": "ISO 3166-1 alpha-2 country code of the institution."})
-
-
-class DrilldownQuery(PeriodQuery):
-    """The drill-down's periods, sort order and page."""
+class DrilldownQuery(DrilldownFilterSchema, PageQuery):
+    """The drill-down's filters (the reports' own schema: periods and country), sort order and page."""
 
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
     order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))

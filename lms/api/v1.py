@@ -22,7 +22,7 @@ from lms.access import (
 )
 from lms.extensions import csrf, db
 from lms.reports import queries
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import ReportFilters, filters_from
 from lms.reports.services import record_export
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -70,15 +70,6 @@ def _page_dict(page, items) -> dict:
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
 
 
-def _filters(args: dict, **fixed) -> ReportFilters:
-    values = {k: args.get(k) for k in ("course", "institution", "country", "enrolled_from", "enrolled_to",
-                                       "completed_from", "completed_to")}
-    if values["country"]:
-        values["country"] = values["country"].upper()
-    values.update(fixed)
-    return ReportFilters(**{k: v for k, v in values.items() if v})
-
-
 def _forbidden():
     return error_response(403, "forbidden", "The token's user may not see reports.")
 
@@ -117,7 +108,7 @@ def completion(args):
     user = g.api_user
     if not can_view_reports(user):
         return _forbidden()
-    filters, now = _filters(args), clock.now()
+    filters, now = filters_from(args), clock.now()
     total = queries.count_completion_rows(user, filters, now)
     report = queries.completion_report(user, filters, now, limit=args["per_page"],
                                        offset=(args["page"] - 1) * args["per_page"])
@@ -142,7 +133,7 @@ def drilldown(args, code: str, slug: str):
     course = course_by_slug(slug)
     if course is None:
         return _not_found()
-    filters = _filters(args, course=course.slug, institution=institution.code)
+    filters = filters_from(args).replace(course=course.slug, institution=institution.code)
     page = queries.enrolment_page(user, filters, sort=args["sort"], descending=args["order"] == "desc",
                                   page=args["page"], per_page=args["per_page"])
     record_export(user, "export.drilldown", "json", filters, len(page.items), via="api",

@@ -13,6 +13,11 @@ text (never as a formula).
 
 The column names are part of the platform's interface (documented in the README): add columns at
 the end, never rename or reorder them.
+
+The downloads themselves (`completion`, `drilldown`, `enrolments`) are described by an `Export` and
+sent by `send`: the export is audited (before a CSV leaves, as an XLSX is written), a CSV is streamed
+through a database session of its own, an XLSX is sent from its temporary file, and each file is
+named after what it holds and when it was made.
 """
 from __future__ import annotations
 
@@ -24,6 +29,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from operator import call
+
+from flask import Response, current_app, send_file
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import clock
+from lms.extensions import db
+from lms.reports import queries, services
+from lms.reports.filters import ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -256,3 +270,93 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str) -> tuple
     workbook.close()
     output.seek(0)
     return output, count
+
+
+# --- the downloads -------------------------------------------------------------------------------------
+
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@dataclass(frozen=True)
+class Export:
+    """One download: what is audited (action, filters, institution), its columns, where its rows come
+    from, and the names of its file and sheet.
+
+    `rows(viewer, session)` gives the rows, read through `session` (a CSV is written after the request's
+    session is gone); `count()` is the number of rows a CSV will hold, audited before it leaves (an
+    XLSX audits the rows it wrote)."""
+
+    action: str
+    filters: ReportFilters
+    columns: tuple[Column, ...]
+    rows: Callable[[User, Session], Iterable | Batches]
+    count: Callable[[], int]
+    name: str
+    sheet: str
+    institution_id: int | None = None
+
+
+def completion(viewer, filters: ReportFilters, fmt: str) -> Response:
+    """The completion report the viewer may see, totals in the last row."""
+    report = queries.completion_report(viewer, filters)
+    report.totals.institution_name = "TOTAL"
+    rows = [*report.rows, report.totals]
+    return send(Export("export.completion_report", filters, COMPLETION_COLUMNS, lambda _viewer, _session: rows,
+                       lambda: len(rows), f"completion-{_stamp()}", "Completion"), viewer, fmt)
+
+
+def drilldown(viewer, institution, course, filters: ReportFilters, fmt: str) -> Response:
+    """The trainees of one institution in one course (`filters` name them both), as the drill-down lists them."""
+    now = clock.now()
+    return send(Export(
+        "export.drilldown", filters, ENROLMENT_COLUMNS,
+        lambda reader, session: queries.stream_enrolments(reader, filters, now, session=session),
+        lambda: queries.count_enrolments(viewer, filters, now),
+        f"trainees-{institution.code}-{course.slug}-{_stamp()}", "Trainees", institution_id=institution.id,
+    ), viewer, fmt)
+
+
+def enrolments(viewer, filters: ReportFilters, fmt: str) -> Response:
+    """Every current enrolment the viewer may see (the admin's full export), by institution."""
+    now = clock.now()
+
+    def rows(reader, session):
+        if fmt == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
+            return Batches(queries.enrolment_export_batches(reader, filters, now, sort="institution",
+                                                            session=session))
+        return queries.stream_enrolments(reader, filters, now, sort="institution", session=session)
+
+    return send(Export("export.enrolments", filters, ENROLMENT_COLUMNS, rows,
+                       lambda: queries.count_export_enrolments(viewer, filters), f"enrolments-{_stamp()}",
+                       "Enrolments"), viewer, fmt)
+
+
+def send(export: Export, viewer, fmt: str) -> Response:
+    """Audit the export, then stream it as CSV or send it as XLSX (`fmt`, one of FORMATS)."""
+    if fmt == "csv":
+        services.record_export(viewer, export.action, fmt, export.filters, export.count(),
+                               institution_id=export.institution_id)
+        body = _streamed(db.engine, viewer.id, export.columns, export.rows)
+        response = current_app.response_class(body, mimetype=FORMATS["csv"])
+        response.headers["Content-Disposition"] = f'attachment; filename="{export.name}.csv"'
+        response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
+        return response
+    if fmt != "xlsx":
+        raise ValueError(fmt)
+    output, written = write_xlsx(export.columns, export.rows(viewer, db.session), export.sheet)
+    services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
+    return send_file(output, mimetype=FORMATS["xlsx"], as_attachment=True, download_name=f"{export.name}.xlsx")
+
+
+def _streamed(engine, viewer_id: int, columns, rows) -> Iterator[bytes]:
+    """The CSV body, produced while the response is sent. It reads through its own database session
+    (the request's is gone by then, and a generator must not hold Flask's context across yields),
+    with a server-side cursor, so memory does not grow with the number of rows."""
+    with Session(engine) as session:
+        viewer = session.get(User, viewer_id)
+        yield from csv_stream(columns, rows(viewer, session))
+
+
+def _stamp() -> str:
+    return clock.now().strftime("%Y%m%d-%H%M")

@@ -1,16 +1,36 @@
-"""The report filters, shared by the pages, the exports and the API.
+"""The report filters: one schema that reads them for the pages, the exports and the API.
 
 Every filter narrows the set of enrolments the figures are computed from. Periods are whole days
 in UTC, both ends included. The viewer's scope (a coordinator's own institution) is not a filter:
-it is applied by `lms.core.permissions.report_scope` whatever the filters say.
+it is applied by `lms.core.permissions.report_scope` whatever the filters say, so a well-formed
+value the viewer may not see (another institution's code) simply matches nothing.
+
+`ReportFilterSchema` is the one definition of what a filter value may be: a course slug of 1 to 80
+characters, an institution code of 1 to 32, both without control characters; a two-letter country
+code (upper-cased); dates as YYYY-MM-DD; a period whose end comes before its start is refused (on
+its end). Surrounding spaces are dropped and an empty value is no filter (the pages' "All courses"
+sends one); unknown parameters are ignored. Every value's length is checked before anything else is
+done with it, so reading filters takes time linear in a bounded input.
+
+Each consumer answers a bad value its own way, with the schema's messages: the pages show them next
+to their fields (`read_filters`), the exports answer 400 naming the parameters (`parse_filters`),
+the API answers a 400 JSON naming them (`lms.api.schemas` extends these schemas).
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
 FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to")
 DATE_FILTERS = ("enrolled_from", "enrolled_to", "completed_from", "completed_to")
+PERIODS = (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to"))
+
+COURSE_MAX, INSTITUTION_MAX = 80, 32
 
 
 @dataclass(frozen=True)
@@ -46,38 +66,149 @@ def day_after(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+# --- the fields ----------------------------------------------------------------------------------------
+# The validators are also what the OpenAPI description says (apispec reads them: minLength, maxLength,
+# pattern); the fields check the length first themselves, so no pattern ever runs on a long value.
+
+# No control characters (C0, DEL, C1): they have no business in a code or slug, and PostgreSQL refuses NUL.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+PRINTABLE = validate.Regexp(rf"^[^{CONTROL_CHARACTERS}]*$",
+                            error=_l("Remove the control characters from this value."))
+NOT_A_COUNTRY = _l("Enter a two-letter country code, such as UA.")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class BoundedText(fields.String):
+    """A string of at most `maximum` characters without control characters, checked in that order."""
+
+    def __init__(self, maximum: int, **kwargs):
+        super().__init__(validate=[validate.Length(min=1, max=maximum, error=_too_long(maximum)), PRINTABLE],
+                         **kwargs)
+        self.maximum = maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > self.maximum:
+            raise ValidationError([_too_long(self.maximum)])
+        return text
+
+
+class CountryCode(fields.String):
+    """An ISO 3166-1 alpha-2 country code, in any case; loaded upper-cased."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(r"^[A-Za-z]{2}$", error=NOT_A_COUNTRY), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) != 2 or not text.isascii() or not text.isalpha():
+            raise ValidationError([NOT_A_COUNTRY])
+        return text.upper()
+
+
+class Day(fields.Date):
+    """A calendar day written YYYY-MM-DD, and only so (not the other forms ISO 8601 allows)."""
+
+    default_error_messages = {"invalid": _l("Enter a date as YYYY-MM-DD."),
+                              "format": _l("Enter a date as YYYY-MM-DD.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        invalid = ValidationError([self.error_messages["invalid"]])  # a list, as marshmallow's own messages
+        if not isinstance(value, str) or len(value) != 10 or not _DAY.fullmatch(value):
+            raise invalid
+        try:
+            return date.fromisoformat(value)
+        except ValueError:  # a day that does not exist, such as 2024-02-30
+            raise invalid from None
+
+
+def _too_long(maximum: int):
+    return _l("Use at most %(max)d characters.", max=maximum)
+
+
+# --- the schemas ---------------------------------------------------------------------------------------
+
+class ReportFilterSchema(Schema):
+    """The report filters of a query string; loads a dict of the filters given (see the module docstring)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    course = BoundedText(COURSE_MAX, metadata={"description": "Course slug."})
+    institution = BoundedText(INSTITUTION_MAX, metadata={
+        "description": "Institution code (coordinators: only their own counts)."})
+    country = CountryCode(metadata={"description": "ISO 3166-1 alpha-2 country code of the institution."})
+    enrolled_from = Day(metadata={"description": "Enrolled on or after (YYYY-MM-DD)."})
+    enrolled_to = Day(metadata={"description": "Enrolled on or before (YYYY-MM-DD); not before enrolled_from."})
+    completed_from = Day(metadata={"description": "Completed on or after (YYYY-MM-DD)."})
+    completed_to = Day(metadata={"description": "Completed on or before (YYYY-MM-DD); not before completed_from."})
+
+    @pre_load
+    def _tidy(self, data, **kwargs):
+        """One value per parameter (the first); filters without surrounding spaces, empty ones dropped."""
+        plain = data.to_dict() if hasattr(data, "to_dict") else dict(data)
+        for name in FILTER_NAMES:
+            value = plain.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+                if value:
+                    plain[name] = value
+                else:
+                    del plain[name]
+        return plain
+
+    @validates_schema(skip_on_field_errors=False)
+    def _periods(self, data, **kwargs):
+        """The end of a period cannot come before its start (only valid days reach here)."""
+        errors = {end: [_l("The end of a period cannot come before its start.")] for start, end in PERIODS
+                  if data.get(start) and data.get(end) and data[end] < data[start]}
+        if errors:
+            raise ValidationError(errors)
+
+
+class DrilldownFilterSchema(ReportFilterSchema):
+    """The drill-down's filters: its path names the institution and the course, so those are not read."""
+
+    class Meta(ReportFilterSchema.Meta):
+        exclude = ("course", "institution")
+
+
+# --- reading them --------------------------------------------------------------------------------------
+
+def filters_from(values: Mapping) -> ReportFilters:
+    """ReportFilters from what a filter schema loaded (other keys, such as an API's paging, are left)."""
+    return ReportFilters(**{name: values[name] for name in FILTER_NAMES if values.get(name) is not None})
+
+
+def read_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema
+                 ) -> tuple[ReportFilters, dict[str, list]]:
+    """The filters whose values are valid, and the messages of the others by parameter name (never raises).
+
+    A parameter with a message is left out of the filters: the pages compute their figures without it."""
+    try:
+        return filters_from(schema().load(args)), {}
+    except ValidationError as error:
+        messages = error.normalized_messages()
+        valid = {k: v for k, v in (error.valid_data or {}).items() if k not in messages}
+        return filters_from(valid), messages
+
+
 class FilterError(ValueError):
-    """A filter value that cannot be understood; `errors` maps each filter name to a code."""
+    """Filter values that cannot be understood; `errors` maps each parameter name to its messages."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: dict[str, list]):
         self.errors = errors
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """Each bad parameter with its messages, in the filters' order: "enrolled_from: Enter a date as ..."."""
+        names = [n for n in FILTER_NAMES if n in self.errors] + sorted(set(self.errors) - set(FILTER_NAMES))
+        return " ".join(f"{name}: {' '.join(str(m) for m in self.errors[name])}" for name in names)
 
 
-def parse_filters(args) -> ReportFilters:
-    """ReportFilters from query-string values (a mapping of str); raises FilterError on a bad value."""
-    values: dict = {}
-    errors: dict[str, str] = {}
-    for name in FILTER_NAMES:
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            continue
-        if name in DATE_FILTERS:
-            try:
-                values[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = "date_invalid"
-            continue
-        if len(raw) > 80:
-            errors[name] = "too_long"
-            continue
-        if any(ord(ch) < 32 for ch in raw):
-            errors[name] = "invalid"
-            continue
-        values[name] = raw.upper() if name == "country" else raw
-    for start, end in (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to")):
-        if values.get(start) and values.get(end) and values[start] > values[end]:
-            errors[end] = "period_reversed"
+def parse_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema) -> ReportFilters:
+    """ReportFilters from query-string values; raises FilterError naming every bad value."""
+    filters, errors = read_filters(args, schema)
     if errors:
         raise FilterError(errors)
-    return ReportFilters(**values)
+    return filters

@@ -1,29 +1,71 @@
-"""The report filter form (sent by GET, so no CSRF token) and the drill-down sort form."""
+"""The report filter forms (sent by GET, so no CSRF token): they draw the filters, the schema reads them.
+
+What a filter value may be is decided once, by `lms.reports.filters` (the schema the exports and
+the API use too). These forms only render the selects with their choices and the date inputs, and
+`show` puts the schema's messages next to the fields that were wrong.
+"""
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, HiddenField, SelectField
 
 from lms.core.forms import options
 from lms.reports import queries
 from lms.reports.filters import ReportFilters
 
+NOT_A_CHOICE = _l("Not a valid choice.")  # WTForms' own words for it, in the project's catalogue
 
-class FilterForm(FlaskForm):
-    """Course, institution (admins), country (admins), enrolment and completion periods."""
+
+class _Filters(FlaskForm):
+    """What the filter forms share: no CSRF token (GET), and `show`."""
 
     class Meta:
         csrf = False
 
-    course = SelectField(_l("Course"), validators=[Optional()])
-    institution = SelectField(_l("Institution"), validators=[Optional()])
-    country = SelectField(_l("Country"), validators=[Optional()])
-    enrolled_from = DateField(_l("Enrolled from"), validators=[Optional()])
-    enrolled_to = DateField(_l("Enrolled until"), validators=[Optional()])
-    completed_from = DateField(_l("Completed from"), validators=[Optional()])
-    completed_to = DateField(_l("Completed until"), validators=[Optional()])
+    #: The names of the filters left out of the figures because of a message, set by `show`.
+    left_out: tuple[str, ...] = ()
+
+    def show(self, filters: ReportFilters, errors: Mapping[str, list]) -> ReportFilters:
+        """Show the schema's reading: its messages on their fields, the values it read in the others.
+
+        Returns the filters the page applies: the schema's valid ones, less a select's value that is
+        not among its choices (a course that is gone, another institution's code for a coordinator),
+        which gets "Not a valid choice." and is left out like a bad value. The figures then always
+        match what the form shows (a select cannot show a value it does not offer); no one sees more
+        by it, as the viewer's scope is applied in SQL whatever the filters say (the exports and the
+        API, which have no choices, apply such a value, and it matches nothing there).
+        """
+        left_out = {}
+        for field in self:
+            value = getattr(filters, field.name, None)
+            if field.name in errors:
+                field.errors = list(errors[field.name])
+                left_out[field.name] = None
+                if isinstance(field, HiddenField):
+                    field.data = field.raw_data = None  # not sent again with the next "Apply"
+            elif value is not None and isinstance(field, SelectField) and value not in {
+                    choice.value for choice in field.choices}:
+                field.errors = [NOT_A_CHOICE]
+                left_out[field.name] = None
+            elif value is not None:
+                field.data, field.raw_data = value, None  # shown as read: a date without spaces, a country upper-cased
+        self.left_out = tuple(left_out)
+        return filters.replace(**left_out)
+
+
+class FilterForm(_Filters):
+    """Course, institution (admins), country (admins), enrolment and completion periods."""
+
+    course = SelectField(_l("Course"))
+    institution = SelectField(_l("Institution"))
+    country = SelectField(_l("Country"))
+    enrolled_from = DateField(_l("Enrolled from"))
+    enrolled_to = DateField(_l("Enrolled until"))
+    completed_from = DateField(_l("Completed from"))
+    completed_to = DateField(_l("Completed until"))
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,20 +74,13 @@ class FilterForm(FlaskForm):
             (i.code, f"{i.name} ({i.code})") for i in queries.institution_choices(viewer)])
         self.country.choices = options([("", _l("All countries"))] + [(c, c) for c in queries.country_choices(viewer)])
 
-    def validate_enrolled_to(self, field):
-        if field.data and self.enrolled_from.data and field.data < self.enrolled_from.data:
-            raise ValidationError(_l("The end of a period cannot come before its start."))
 
-    def validate_completed_to(self, field):
-        if field.data and self.completed_from.data and field.data < self.completed_from.data:
-            raise ValidationError(_l("The end of a period cannot come before its start."))
+class DrilldownFilterForm(_Filters):
+    """The drill-down's periods; its path names the institution and the course, and the country of the
+    report it came from is carried along unseen."""
 
-    def filters(self) -> ReportFilters:
-        """The valid filters (a field with an error is left out)."""
-        values = {}
-        for name in ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from",
-                     "completed_to"):
-            field = getattr(self, name)
-            if field.data and not field.errors:
-                values[name] = field.data
-        return ReportFilters(**values)
+    country = HiddenField(_l("Country"))
+    enrolled_from = DateField(_l("Enrolled from"))
+    enrolled_to = DateField(_l("Enrolled until"))
+    completed_from = DateField(_l("Completed from"))
+    completed_to = DateField(_l("Completed until"))

@@ -3,64 +3,58 @@
 Admins see every institution, coordinators only their own, whatever the URL or the parameters
 say: the scope is applied in SQL by `permissions.report_scope`, and an institution that is not
 the viewer's is "not found".
+
+The filters are read by one schema (`lms.reports.filters`), as the API reads them: a page with a bad
+value still renders, the message next to the field that was wrong and the figures computed without
+that filter; an export link with one is a 400 page naming it. The exports themselves are
+`lms.reports.exports`.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.queries import course_by_slug
-from lms.core import clock
+from lms.core.errors import reject
 from lms.access import can_view_institution_reports, can_view_reports, require, requires
-from lms.reports import charts, queries, services
-from lms.reports.exports import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, Batches, csv_stream, write_xlsx
-from lms.reports.filters import FILTER_NAMES, FilterError, ReportFilters, parse_filters
-from lms.reports.forms import FilterForm
+from lms.reports import charts, exports, queries
+from lms.reports.filters import (
+    FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters, read_filters,
+)
+from lms.reports.forms import DrilldownFilterForm, FilterForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+def _page_filters(form, schema=ReportFilterSchema) -> ReportFilters:
+    """The filters of a page, read by the schema; its messages are shown on `form`, next to their fields.
+
+    The page still renders when a value is bad: its figures are computed without that filter (the
+    others still apply), and the form says which one was left out and why."""
+    filters, errors = read_filters(request.args, schema)
+    return form.show(filters, errors)
 
 
-def _form() -> tuple[FilterForm, ReportFilters]:
-    form = FilterForm(current_user, request.args)
-    form.validate()
-    return form, form.filters()
-
-
-def _args_filters() -> ReportFilters:
-    """The filters of an export link; a value that cannot be understood is a 400 with what was wrong."""
+def _link_filters(schema=ReportFilterSchema) -> ReportFilters:
+    """The filters of an export link: a value that cannot be understood is a 400 page naming it."""
     try:
-        return parse_filters(request.args)
-    except FilterError as exc:
-        error = _bad_request(", ".join(sorted(exc.errors)))
-        raise error from exc
-
-
-def _bad_request(detail: str):
-    from werkzeug.exceptions import BadRequest
-
-    error = BadRequest()
-    error.user_message = detail
-    return error
+        return parse_filters(request.args, schema)
+    except FilterError as error:
+        reject(400, error.describe())
 
 
 def _filter_args(filters: ReportFilters) -> dict:
     return {k: v for k, v in filters.as_dict().items() if k in FILTER_NAMES}
 
 
-def _stamp() -> str:
-    return clock.now().strftime("%Y%m%d-%H%M")
-
-
 @bp.route("/")
 @requires(can_view_reports)
 def index():
     """The completion report: one row per institution and course, with totals."""
-    form, filters = _form()
+    form = FilterForm(current_user, request.args)
+    filters = _page_filters(form)
     report = queries.completion_report(current_user, filters)
     return render_template("reports/index.html", form=form, report=report, args=_filter_args(filters))
 
@@ -69,7 +63,8 @@ def index():
 @requires(can_view_reports)
 def charts_page():
     """Completion rate per institution and completions per month, as SVG with the same figures as tables."""
-    form, filters = _form()
+    form = FilterForm(current_user, request.args)
+    filters = _page_filters(form)
     per_institution = queries.completion_by_institution(current_user, filters)
     per_month = queries.completions_per_month(current_user, filters)
     rate_chart = charts.horizontal_bars([(r.institution_code, r.completion_rate) for r in per_institution])
@@ -82,25 +77,25 @@ def charts_page():
 @requires(can_view_reports)
 def drilldown(code: str, slug: str):
     """The trainees of one institution in one course: status, progress, score, attempts, dates, certificate."""
-    institution, course, filters = _drilldown_scope(code, slug)
+    institution, course = _drilldown_subject(code, slug)
+    form = DrilldownFilterForm(request.args)
+    filters = _page_filters(form, DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
     sort = request.args.get("sort", "name")
     sort = sort if sort in queries.SORTS else "name"
     descending = request.args.get("order") == "desc"
     page = queries.enrolment_page(current_user, filters, sort=sort, descending=descending,
                                   page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE)
     return render_template("reports/drilldown.html", institution=institution, course=course, page=page, sort=sort,
-                           descending=descending, args=_filter_args(filters.replace(course=None, institution=None)))
+                           descending=descending, form=form,
+                           args=_filter_args(filters.replace(course=None, institution=None)))
 
 
-def _drilldown_scope(code: str, slug: str):
+def _drilldown_subject(code: str, slug: str):
+    """The institution and the course of a drill-down: 404 when either is unknown or out of the viewer's sight."""
     institution = queries.visible_institution(current_user, code) or abort(404)
     require(can_view_institution_reports, institution)
     course = (course_by_slug(slug) if "\x00" not in slug else None) or abort(404)
-    try:
-        filters = parse_filters(request.args)
-    except FilterError:
-        filters = ReportFilters()
-    return institution, course, filters.replace(course=course.slug, institution=institution.code)
+    return institution, course
 
 
 @bp.route("/completion/export.<fmt>")
@@ -108,11 +103,7 @@ def _drilldown_scope(code: str, slug: str):
 def export_completion(fmt: str):
     """The completion report as CSV or XLSX, totals in the last row."""
     _check_format(fmt)
-    filters = _args_filters()
-    report = queries.completion_report(current_user, filters)
-    rows = [*report.rows, _totals_row(report.totals)]
-    return _export(fmt, "export.completion_report", filters, COMPLETION_COLUMNS, lambda viewer, session: iter(rows),
-                   len(rows), f"completion-{_stamp()}", "Completion")
+    return exports.completion(current_user, _link_filters(), fmt)
 
 
 @bp.route("/institutions/<code>/courses/<slug>/export.<fmt>")
@@ -120,12 +111,9 @@ def export_completion(fmt: str):
 def export_drilldown(code: str, slug: str, fmt: str):
     """The drill-down's trainees as CSV or XLSX."""
     _check_format(fmt)
-    institution, course, filters = _drilldown_scope(code, slug)
-    now = clock.now()
-    count = queries.count_enrolments(current_user, filters, now)
-    return _export(fmt, "export.drilldown", filters, ENROLMENT_COLUMNS,
-                   lambda viewer, session: queries.stream_enrolments(viewer, filters, now, session=session), count,
-                   f"trainees-{institution.code}-{course.slug}-{_stamp()}", "Trainees", institution_id=institution.id)
+    institution, course = _drilldown_subject(code, slug)
+    filters = _link_filters(DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
+    return exports.drilldown(current_user, institution, course, filters, fmt)
 
 
 @bp.route("/enrolments/export.<fmt>")
@@ -133,57 +121,12 @@ def export_drilldown(code: str, slug: str, fmt: str):
 def export_enrolments(fmt: str):
     """Every trainee's current enrolments the viewer may see (the admin's full export), filtered."""
     _check_format(fmt)
-    filters = _args_filters()
-    now = clock.now()
-    count = queries.count_export_enrolments(current_user, filters)
-
-    def rows(viewer, session):
-        if fmt == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
-            return Batches(queries.enrolment_export_batches(viewer, filters, now, sort="institution",
-                                                            session=session))
-        return queries.stream_enrolments(viewer, filters, now, sort="institution", session=session)
-
-    return _export(fmt, "export.enrolments", filters, ENROLMENT_COLUMNS, rows, count, f"enrolments-{_stamp()}",
-                   "Enrolments")
+    return exports.enrolments(current_user, _link_filters(), fmt)
 
 
 def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
+    if fmt not in exports.FORMATS:
         abort(404)
-
-
-def _totals_row(totals: queries.CompletionRow) -> queries.CompletionRow:
-    totals.institution_name = "TOTAL"
-    return totals
-
-
-def _export(fmt, action, filters, columns, rows, count, filename, sheet, institution_id=None):
-    """Audit the export, then stream the CSV or send the XLSX. `rows(viewer, session)` gives the rows."""
-    from lms.extensions import db
-
-    if fmt == "csv":
-        services.record_export(current_user, action, fmt, filters, count, institution_id=institution_id)
-        body = _streamed(db.engine, current_user.id, columns, rows)
-        response = current_app.response_class(body, mimetype=FORMATS["csv"])
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
-        return response
-    output, written = write_xlsx(columns, rows(current_user, db.session), sheet)
-    services.record_export(current_user, action, fmt, filters, written, institution_id=institution_id)
-    return send_file(output, mimetype=FORMATS["xlsx"], as_attachment=True, download_name=f"{filename}.xlsx")
-
-
-def _streamed(engine, viewer_id: int, columns, rows):
-    """The CSV body, produced while the response is sent. It reads through its own database session
-    (the request's is gone by then, and a generator must not hold Flask's context across yields),
-    with a server-side cursor, so memory does not grow with the number of rows."""
-    from sqlalchemy.orm import Session
-
-    from lms.auth.models import User
-
-    with Session(engine) as session:
-        viewer = session.get(User, viewer_id)
-        yield from csv_stream(columns, rows(viewer, session))
 
 
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed")}

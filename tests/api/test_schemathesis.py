@@ -17,6 +17,14 @@ from tests.reports.conftest import dataset, reader, user  # noqa: F401  (fixture
 pytestmark = pytest.mark.db
 
 MAX_EXAMPLES = 20
+PERIODS = (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to"))
+
+
+def reversed_period(case) -> bool:
+    """A period whose end comes before its start, which the API refuses with a 400: a rule between two
+    parameters that OpenAPI 3.0 cannot state, so such requests are not drawn here (test_api checks the 400)."""
+    query = case.query or {}
+    return any(query.get(start) and query.get(end) and str(query[end]) < str(query[start]) for start, end in PERIODS)
 
 
 def test_no_server_error_and_answers_as_documented(app, reader, dataset):
@@ -28,7 +36,7 @@ def test_no_server_error_and_answers_as_documented(app, reader, dataset):
     assert len(operations) == 4
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy().filter(lambda case: not reversed_period(case)))
         @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def run(case):
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
