@@ -19,6 +19,7 @@ from bench.app import BARE_PATH
 from bench.client import BenchClient
 from bench.content import right_and_wrong
 from bench.measure import Workload
+from lms.access import report_scope
 from lms.extensions import db
 
 
@@ -157,7 +158,7 @@ def report_workload(context: BenchContext, repeat: int) -> Workload:
 
     def report():
         admin = db.session.get(User, context.admin_id)
-        value = queries.completion_report(admin, ReportFilters(), now)
+        value = queries.completion_report(report_scope(admin), ReportFilters(), now)
         db.session.remove()
         return value
 
@@ -177,7 +178,7 @@ def _export_statement(context: BenchContext):
     from lms.reports.filters import ReportFilters
 
     admin = db.session.get(User, context.admin_id)
-    statement = queries.enrolment_rows_query(admin, ReportFilters(), clock.now(), sort="institution")
+    statement = queries.enrolment_rows_query(report_scope(admin), ReportFilters(), clock.now(), sort="institution")
     captured = floors.capture_statement(context.engine, statement)
     db.session.remove()
     return captured

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic
 from lms.extensions import db
@@ -119,3 +119,17 @@ def staff_course_ids(user_id: int):
 def all_courses() -> list[Course]:
     """Every course, whatever its status, by id."""
     return list(db.session.scalars(select(Course).order_by(Course.id)))
+
+
+def courses_beyond_draft() -> list[Course]:
+    """Every course that is not a draft (published or archived), by title: what reports may filter by."""
+    return list(db.session.scalars(select(Course).where(Course.status != "draft").order_by(Course.title)))
+
+
+def courses_by_title(drafts: bool, page: int, per_page: int) -> tuple[list[Course], int]:
+    """A page of the published courses (every course when `drafts`) by title, and how many there are."""
+    query = select(Course) if drafts else select(Course).where(Course.status == "published")
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = list(db.session.scalars(query.order_by(Course.title, Course.id).limit(per_page)
+                                    .offset((page - 1) * per_page)))
+    return items, total

@@ -1,6 +1,6 @@
 """Per-enrolment facts in one SQL statement: the ground every report, export and API answer stands on.
 
-For each current enrolment cycle of a trainee the viewer may see, and that passes the filters:
+For each current enrolment cycle of a trainee within the reader's scope, and that passes the filters:
 live lessons viewed, attempts at live quizzes, quizzes passed, the course score, whether the
 final assessment was submitted and passed, progress, and the state (not started, in progress,
 completed). Everything is grouped in SQL (no query per row) and the statement is the same on
@@ -27,8 +27,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.auth.models import User
+from lms.catalog.items import live, module_of
 from lms.catalog.models import Course, Lesson, Module
-from lms.access import report_scope
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment, LessonProgress
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
@@ -76,21 +76,13 @@ def _year_month_postgresql(element, compiler, **kw):
     return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM')"
 
 
-def _live_lesson():
-    return and_(Lesson.retired.is_(False), Module.retired.is_(False))
+def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None):
+    """SELECT of the ids of the current enrolments within `scope` that pass `filters`.
 
-
-def _live_quiz():
-    return and_(Quiz.retired.is_(False), Module.retired.is_(False))
-
-
-def scoped_enrolments(viewer, filters: ReportFilters, user_id: int | None = None, scope=None):
-    """SELECT of the ids of the current enrolments `viewer` may see that pass `filters`.
-
-    `scope` replaces the viewer's report scope only where the caller has decided access itself
-    (a trainee's own enrolments through the API).
+    `scope` is the SQL condition on the enrolled trainee (`User`) of what the reader may see: the
+    viewer's `lms.access.report_scope`, or one the caller has decided itself (a trainee's own
+    enrolments through the API).
     """
-    scope = report_scope(viewer) if scope is None else scope
     query = (select(Enrolment.id)
              .join(User, User.id == Enrolment.user_id)
              .join(Institution, Institution.id == User.institution_id)
@@ -128,29 +120,29 @@ def final_quizzes():
                      func.row_number().over(partition_by=Quiz.course_id,
                                             order_by=(Quiz.is_final.desc(), Module.position.desc(),
                                                       Quiz.position.desc(), Quiz.id.desc())).label("rn"))
-              .join(Module, Module.id == Quiz.module_id).where(_live_quiz()).subquery("ranked_quizzes"))
+              .join(Module, module_of(Quiz)).where(live(Quiz)).subquery("ranked_quizzes"))
     return select(ranked.c.course_id, ranked.c.quiz_id).where(ranked.c.rn == 1).subquery("final_quizzes")
 
 
-def facts(viewer, filters: ReportFilters, now: datetime, user_id: int | None = None, scope=None):
+def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = None):
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
     # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
     # attempts and lesson views are hash-joined, not looked up one enrolment at a time (make bench: 1.5x faster).
-    scoped = (scoped_enrolments(viewer, filters, user_id, scope).cte("scoped")
+    scoped = (scoped_enrolments(scope, filters, user_id).cte("scoped")
               .prefix_with("NOT MATERIALIZED", dialect="postgresql"))
     scoped_ids = select(scoped.c.id)
     closed = closed_attempt(now, GRACE_SECONDS)
     final = final_quizzes()
 
     lessons_total = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
-                     .join(Module, Module.id == Lesson.module_id).where(_live_lesson())
+                     .join(Module, module_of(Lesson)).where(live(Lesson))
                      .group_by(Lesson.course_id).subquery("lessons_total"))
     quizzes_total = (select(Quiz.course_id, func.count(Quiz.id).label("n"))
-                     .join(Module, Module.id == Quiz.module_id).where(_live_quiz())
+                     .join(Module, module_of(Quiz)).where(live(Quiz))
                      .group_by(Quiz.course_id).subquery("quizzes_total"))
     viewed = (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
-              .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, Module.id == Lesson.module_id)
-              .where(_live_lesson(), LessonProgress.enrolment_id.in_(scoped_ids))
+              .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, module_of(Lesson))
+              .where(live(Lesson), LessonProgress.enrolment_id.in_(scoped_ids))
               .group_by(LessonProgress.enrolment_id).subquery("viewed"))
     is_final = final.c.quiz_id.is_not(None)
     per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
@@ -159,9 +151,9 @@ def facts(viewer, filters: ReportFilters, now: datetime, user_id: int | None = N
                        func.max(case((closed, func.coalesce(QuizAttempt.percent, 0)))).label("best"),
                        func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
                        func.max(case((closed, 1), else_=0)).label("submitted"))
-                .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
+                .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, module_of(Quiz))
                 .outerjoin(final, final.c.quiz_id == QuizAttempt.quiz_id)
-                .where(_live_quiz(), QuizAttempt.enrolment_id.in_(scoped_ids))
+                .where(live(Quiz), QuizAttempt.enrolment_id.in_(scoped_ids))
                 .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, is_final).subquery("per_quiz"))
     per_enrolment = (select(per_quiz.c.enrolment_id,
                             func.sum(per_quiz.c.attempts).label("attempts"),

@@ -2,7 +2,7 @@
 
 Every filter narrows the set of enrolments the figures are computed from. Periods are whole days
 in UTC, both ends included. The viewer's scope (a coordinator's own institution) is not a filter:
-it is applied by `lms.core.permissions.report_scope` whatever the filters say, so a well-formed
+it is applied by `lms.access.report_scope` whatever the filters say, so a well-formed
 value the viewer may not see (another institution's code) simply matches nothing.
 
 `ReportFilterSchema` is the one definition of what a filter value may be: a course slug of 1 to 80

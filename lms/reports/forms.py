@@ -12,8 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField
 
+from lms.access import visible_institutions
+from lms.catalog.queries import courses_beyond_draft
 from lms.core.forms import options
-from lms.reports import queries
+from lms.institutions.queries import countries_in, institutions_by_code
 from lms.reports.filters import ReportFilters
 
 NOT_A_CHOICE = _l("Not a valid choice.")  # WTForms' own words for it, in the project's catalogue
@@ -69,10 +71,11 @@ class FilterForm(_Filters):
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.course.choices = options([("", _l("All courses"))] + [(c.slug, c.title) for c in queries.course_choices()])
+        scope = visible_institutions(viewer)
+        self.course.choices = options([("", _l("All courses"))] + [(c.slug, c.title) for c in courses_beyond_draft()])
         self.institution.choices = options([("", _l("All institutions"))] + [
-            (i.code, f"{i.name} ({i.code})") for i in queries.institution_choices(viewer)])
-        self.country.choices = options([("", _l("All countries"))] + [(c, c) for c in queries.country_choices(viewer)])
+            (i.code, f"{i.name} ({i.code})") for i in institutions_by_code(scope)])
+        self.country.choices = options([("", _l("All countries"))] + [(c, c) for c in countries_in(scope)])
 
 
 class DrilldownFilterForm(_Filters):

@@ -1,7 +1,7 @@
 """Report pages: the completion report, the drill-down, the charts, and their CSV/XLSX exports.
 
 Admins see every institution, coordinators only their own, whatever the URL or the parameters
-say: the scope is applied in SQL by `permissions.report_scope`, and an institution that is not
+say: the scope is applied in SQL by `lms.access.report_scope`, and an institution that is not
 the viewer's is "not found".
 
 The filters are read by one schema (`lms.reports.filters`), as the API reads them: a page with a bad
@@ -18,7 +18,10 @@ from flask_login import current_user
 
 from lms.catalog.queries import course_by_slug
 from lms.core.errors import reject
-from lms.access import can_view_institution_reports, can_view_reports, require, requires
+from lms.institutions.queries import visible_institution
+from lms.access import (
+    can_view_institution_reports, can_view_reports, report_scope, require, requires, visible_institutions,
+)
 from lms.reports import charts, exports, queries
 from lms.reports.filters import (
     FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters, read_filters,
@@ -55,7 +58,7 @@ def index():
     """The completion report: one row per institution and course, with totals."""
     form = FilterForm(current_user, request.args)
     filters = _page_filters(form)
-    report = queries.completion_report(current_user, filters)
+    report = queries.completion_report(report_scope(current_user), filters)
     return render_template("reports/index.html", form=form, report=report, args=_filter_args(filters))
 
 
@@ -65,8 +68,8 @@ def charts_page():
     """Completion rate per institution and completions per month, as SVG with the same figures as tables."""
     form = FilterForm(current_user, request.args)
     filters = _page_filters(form)
-    per_institution = queries.completion_by_institution(current_user, filters)
-    per_month = queries.completions_per_month(current_user, filters)
+    per_institution = queries.completion_by_institution(report_scope(current_user), filters)
+    per_month = queries.completions_per_month(report_scope(current_user), filters)
     rate_chart = charts.horizontal_bars([(r.institution_code, r.completion_rate) for r in per_institution])
     month_chart = charts.vertical_bars(per_month)
     return render_template("reports/charts.html", form=form, per_institution=per_institution, per_month=per_month,
@@ -83,7 +86,7 @@ def drilldown(code: str, slug: str):
     sort = request.args.get("sort", "name")
     sort = sort if sort in queries.SORTS else "name"
     descending = request.args.get("order") == "desc"
-    page = queries.enrolment_page(current_user, filters, sort=sort, descending=descending,
+    page = queries.enrolment_page(report_scope(current_user), filters, sort=sort, descending=descending,
                                   page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE)
     return render_template("reports/drilldown.html", institution=institution, course=course, page=page, sort=sort,
                            descending=descending, form=form,
@@ -92,7 +95,7 @@ def drilldown(code: str, slug: str):
 
 def _drilldown_subject(code: str, slug: str):
     """The institution and the course of a drill-down: 404 when either is unknown or out of the viewer's sight."""
-    institution = queries.visible_institution(current_user, code) or abort(404)
+    institution = visible_institution(visible_institutions(current_user), code) or abort(404)
     require(can_view_institution_reports, institution)
     course = (course_by_slug(slug) if "\x00" not in slug else None) or abort(404)
     return institution, course
@@ -103,7 +106,7 @@ def _drilldown_subject(code: str, slug: str):
 def export_completion(fmt: str):
     """The completion report as CSV or XLSX, totals in the last row."""
     _check_format(fmt)
-    return exports.completion(current_user, _link_filters(), fmt)
+    return exports.completion(current_user, report_scope(current_user), _link_filters(), fmt)
 
 
 @bp.route("/institutions/<code>/courses/<slug>/export.<fmt>")
@@ -113,7 +116,7 @@ def export_drilldown(code: str, slug: str, fmt: str):
     _check_format(fmt)
     institution, course = _drilldown_subject(code, slug)
     filters = _link_filters(DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
-    return exports.drilldown(current_user, institution, course, filters, fmt)
+    return exports.drilldown(current_user, report_scope(current_user), institution, course, filters, fmt)
 
 
 @bp.route("/enrolments/export.<fmt>")
@@ -121,7 +124,7 @@ def export_drilldown(code: str, slug: str, fmt: str):
 def export_enrolments(fmt: str):
     """Every trainee's current enrolments the viewer may see (the admin's full export), filtered."""
     _check_format(fmt)
-    return exports.enrolments(current_user, _link_filters(), fmt)
+    return exports.enrolments(current_user, report_scope(current_user), _link_filters(), fmt)
 
 
 def _check_format(fmt: str) -> None:

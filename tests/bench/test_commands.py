@@ -117,7 +117,8 @@ def test_python_m_bench_refuses_with_one_line_as_a_user_sees_it(db, world, datab
 
 
 def test_lms_has_no_bench_command(database_url, tmp_path):
-    from lms.cli import EXTRA_COMMANDS, cli
+    from lms.cli import cli
+    from lms.commands import COMMANDS
 
     env = {"LMS_DATABASE_URL": database_url, "LMS_INSTANCE_PATH": str(tmp_path)}
     listing = CliRunner().invoke(cli, ["--help"], env=env, prog_name="lms")
@@ -125,7 +126,7 @@ def test_lms_has_no_bench_command(database_url, tmp_path):
     commands = listing.output.split("Commands:", 1)[1]
     names = {line.split()[0] for line in commands.splitlines() if line.startswith("  ") and line.split()}
     assert {"init", "demo", "users"} <= names and "bench" not in names
-    assert "bench" not in {command.name for command in EXTRA_COMMANDS}
+    assert "bench" not in {command.name for command in COMMANDS}
     unknown = CliRunner().invoke(cli, ["bench", "--help"], env=env, prog_name="lms")
     assert unknown.exit_code == 2 and "No such command 'bench'" in unknown.output
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from lms.access import report_scope
 from lms.extensions import db
 from lms.reports import queries
 from lms.reports.filters import ReportFilters
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.db
 
 
 def report(data, viewer="admin", **filters):
-    return queries.completion_report(user(db, data, viewer), ReportFilters(**filters))
+    return queries.completion_report(report_scope(user(db, data, viewer)), ReportFilters(**filters))
 
 
 def rows_by_key(result):
@@ -94,17 +95,17 @@ def test_the_rows_and_totals_come_from_one_statement(reader, dataset):
 
     admin = user(db, dataset, "admin")
     with counting(db.engine) as counter:
-        result = queries.completion_report(admin, ReportFilters(country="UA"))
+        result = queries.completion_report(report_scope(admin), ReportFilters(country="UA"))
     assert counter.count == 1
     assert figures(result.totals) == UA_TOTALS
-    assert figures(queries.completion_totals(admin, ReportFilters(country="UA"))) == UA_TOTALS
+    assert figures(queries.completion_totals(report_scope(admin), ReportFilters(country="UA"))) == UA_TOTALS
 
 
 @pytest.mark.parametrize("limit,offset,expected", [
     (1, 0, [(UA, "other")]), (1, 1, [(UA, "sample")]), (5, 0, [(UA, "other"), (UA, "sample")]), (2, 2, []),
 ])
 def test_a_page_of_rows_keeps_the_totals_over_all_of_them(reader, dataset, limit, offset, expected):
-    result = queries.completion_report(user(db, dataset, "admin"), ReportFilters(country="UA"), limit=limit,
+    result = queries.completion_report(report_scope(user(db, dataset, "admin")), ReportFilters(country="UA"), limit=limit,
                                        offset=offset)
     assert [(r.institution_code, r.course_slug) for r in result.rows] == expected
     assert [figures(r) for r in result.rows] == [{(UA, "other"): UA_OTHER, (UA, "sample"): UA_SAMPLE}[k]
@@ -120,9 +121,9 @@ def test_filters_that_match_nothing_give_an_empty_report(reader, dataset, filter
     result = report(dataset, **filters)
     assert result.rows == []
     assert figures(result.totals) == (0, 0, 0, 0, None, None, None, None, None)
-    assert queries.completions_per_month(user(db, dataset, "admin"), ReportFilters(**filters)) == []
-    assert queries.completion_by_institution(user(db, dataset, "admin"), ReportFilters(**filters)) == []
-    totals = queries.completion_totals(user(db, dataset, "admin"), ReportFilters(**filters))
+    assert queries.completions_per_month(report_scope(user(db, dataset, "admin")), ReportFilters(**filters)) == []
+    assert queries.completion_by_institution(report_scope(user(db, dataset, "admin")), ReportFilters(**filters)) == []
+    totals = queries.completion_totals(report_scope(user(db, dataset, "admin")), ReportFilters(**filters))
     assert figures(totals) == (0, 0, 0, 0, None, None, None, None, None)
 
 
@@ -144,17 +145,17 @@ def test_people_without_report_rights_see_nothing(reader, dataset, role):
 def test_completion_rate_per_institution_and_completions_per_month(reader, dataset):
     admin = user(db, dataset, "admin")
     per_institution = {r.institution_code: (r.enrolled, r.completed, r.completion_rate)
-                       for r in queries.completion_by_institution(admin, ReportFilters())}
+                       for r in queries.completion_by_institution(report_scope(admin), ReportFilters())}
     assert per_institution == {GE: (1, 1, 100.0), UA: (6, 2, 33.3)}
-    assert [figures(r) for r in queries.completion_by_institution(admin, ReportFilters())] == [GE_SAMPLE, UA_TOTALS]
+    assert [figures(r) for r in queries.completion_by_institution(report_scope(admin), ReportFilters())] == [GE_SAMPLE, UA_TOTALS]
     # anna in January, dmytro in February, giorgi in March.
-    assert queries.completions_per_month(admin, ReportFilters()) == [("2024-01", 1), ("2024-02", 1), ("2024-03", 1)]
-    assert queries.completions_per_month(admin, ReportFilters(institution=GE)) == [("2024-03", 1)]
+    assert queries.completions_per_month(report_scope(admin), ReportFilters()) == [("2024-01", 1), ("2024-02", 1), ("2024-03", 1)]
+    assert queries.completions_per_month(report_scope(admin), ReportFilters(institution=GE)) == [("2024-03", 1)]
 
 
 def test_drilldown_rows(reader, dataset):
     admin = user(db, dataset, "admin")
-    page = queries.enrolment_page(admin, ReportFilters(course="sample", institution=UA))
+    page = queries.enrolment_page(report_scope(admin), ReportFilters(course="sample", institution=UA))
     rows = {r.name.split()[0]: (r.state, r.progress, r.course_score, r.attempts, r.enrolled_on, r.completed_on)
             for r in page.items}
     assert page.total == 5

@@ -1,8 +1,11 @@
 """Named reads of the reports, all built on `facts.facts` and aggregated in SQL:
 
 - `completion`: the completion report with its totals (one statement), per institution, per month;
-- `enrolments`: the trainee rows of the drill-down, the enrolments export and the API;
-- `lookups`: institutions, countries and courses the viewer may filter by.
+- `enrolments`: the trainee rows of the drill-down, the enrolments export and the API.
+
+Each takes `scope`, the SQL condition on the enrolled trainee of what the reader may see
+(`lms.access.report_scope`). The institutions, countries and courses to filter by are the
+institutions' and the catalogue's own reads.
 
 Callers use `lms.reports.queries.<name>`; the names are re-exported here.
 """
@@ -15,7 +18,4 @@ from lms.reports.queries.completion import (  # noqa: F401
 from lms.reports.queries.enrolments import (  # noqa: F401
     EnrolmentRow, Page, SORTS, count_enrolments, count_export_enrolments,
     enrolment_export_batches, enrolment_page, enrolment_rows_query, stream_enrolments, to_enrolment_row,
-)
-from lms.reports.queries.lookups import (  # noqa: F401
-    country_choices, course_choices, institution_choices, visible_institution,
 )

@@ -145,14 +145,14 @@ def _row(r, **names) -> CompletionRow:
         institution_id=names.get("institution_id"), course_id=names.get("course_id"))
 
 
-def completion_report(viewer, filters: ReportFilters, now: datetime | None = None, *, limit: int | None = None,
+def completion_report(scope, filters: ReportFilters, now: datetime | None = None, *, limit: int | None = None,
                       offset: int = 0) -> CompletionReport:
-    """One row per institution and course in the viewer's scope, and the totals; one query in all, which
+    """One row per institution and course within `scope` (the SQL condition on the trainee, `lms.access.report_scope`), and the totals; one query in all, which
     reads the facts once for both.
 
     `limit` and `offset` cut a page out of the rows (the API); the totals are always over all of them.
     """
-    f = facts(viewer, filters, now or clock.now())
+    f = facts(scope, filters, now or clock.now())
     g = _groups(f, [f.c.institution_id, f.c.course_id], totals=True).subquery("groups")
     order = (Institution.code, Course.title, Course.slug, g.c.course_id)
     columns = (g, Institution.code, Institution.name, Institution.country, Course.slug, Course.title)
@@ -178,22 +178,22 @@ def completion_report(viewer, filters: ReportFilters, now: datetime | None = Non
     return CompletionReport(rows, totals, filters)
 
 
-def count_completion_rows(viewer, filters: ReportFilters, now: datetime | None = None) -> int:
+def count_completion_rows(scope, filters: ReportFilters, now: datetime | None = None) -> int:
     """How many (institution, course) rows the completion report has."""
-    f = facts(viewer, filters, now or clock.now())
+    f = facts(scope, filters, now or clock.now())
     groups = select(f.c.institution_id, f.c.course_id).group_by(f.c.institution_id, f.c.course_id).subquery()
     return int(db.session.scalar(select(func.count()).select_from(groups)) or 0)
 
 
-def completion_totals(viewer, filters: ReportFilters, now: datetime | None = None) -> CompletionRow:
+def completion_totals(scope, filters: ReportFilters, now: datetime | None = None) -> CompletionRow:
     """The totals over every enrolment in scope (medians and means over all of them, not of the rows)."""
-    f = facts(viewer, filters, now or clock.now())
+    f = facts(scope, filters, now or clock.now())
     return _row(db.session.execute(_groups(f, [])).one())
 
 
-def completion_by_institution(viewer, filters: ReportFilters, now: datetime | None = None) -> list[CompletionRow]:
+def completion_by_institution(scope, filters: ReportFilters, now: datetime | None = None) -> list[CompletionRow]:
     """One row per institution (all courses that pass the filters), for the completion-rate chart."""
-    f = facts(viewer, filters, now or clock.now())
+    f = facts(scope, filters, now or clock.now())
     g = _groups(f, [f.c.institution_id]).subquery("groups")
     query = (select(g, Institution.code, Institution.name, Institution.country)
              .select_from(g.join(Institution, Institution.id == g.c.institution_id))
@@ -202,9 +202,9 @@ def completion_by_institution(viewer, filters: ReportFilters, now: datetime | No
                  institution_id=r.institution_id) for r in db.session.execute(query)]
 
 
-def completions_per_month(viewer, filters: ReportFilters, now: datetime | None = None) -> list[tuple[str, int]]:
+def completions_per_month(scope, filters: ReportFilters, now: datetime | None = None) -> list[tuple[str, int]]:
     """(YYYY-MM, completions) for every month from the first to the last completion in scope (UTC)."""
-    f = facts(viewer, filters, now or clock.now())
+    f = facts(scope, filters, now or clock.now())
     month = year_month(f.c.completed_at)
     counts = dict(db.session.execute(
         select(month, func.count()).where(f.c.state == "completed").group_by(month).order_by(month)).all())

@@ -66,10 +66,10 @@ def _utc_date(moment: datetime | None):
     return moment.astimezone(UTC).date() if moment is not None else None
 
 
-def enrolment_rows_query(viewer, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
-                         descending: bool = False, user_id: int | None = None, scope=None):
+def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
+                         descending: bool = False, user_id: int | None = None):
     """SELECT of the trainee rows in scope, sorted (ties by name, then enrolment)."""
-    f = facts(viewer, filters, now or clock.now(), user_id=user_id, scope=scope)
+    f = facts(scope, filters, now or clock.now(), user_id=user_id)
     keys = {"name": func.lower(User.name), "email": User.email, "institution": Institution.code,
             "course": Course.slug, "status": state_order(f.c.state), "progress": f.c.progress,
             "score": f.c.course_score, "attempts": f.c.attempts, "enrolled": f.c.enrolled_at,
@@ -131,37 +131,35 @@ class Page:
         return self.page + 1
 
 
-def count_enrolments(viewer, filters: ReportFilters, now: datetime | None = None, user_id: int | None = None,
-                     scope=None) -> int:
+def count_enrolments(scope, filters: ReportFilters, now: datetime | None = None, user_id: int | None = None) -> int:
     """How many trainee rows are in scope."""
-    f = facts(viewer, filters, now or clock.now(), user_id=user_id, scope=scope)
+    f = facts(scope, filters, now or clock.now(), user_id=user_id)
     return int(db.session.scalar(select(func.count()).select_from(f)) or 0)
 
 
-def enrolment_page(viewer, filters: ReportFilters, *, sort: str = "name", descending: bool = False, page: int = 1,
-                   per_page: int = PER_PAGE, user_id: int | None = None, now: datetime | None = None,
-                   scope=None) -> Page:
+def enrolment_page(scope, filters: ReportFilters, *, sort: str = "name", descending: bool = False, page: int = 1,
+                   per_page: int = PER_PAGE, user_id: int | None = None, now: datetime | None = None) -> Page:
     """A page of trainee rows, sorted; two queries."""
     now = now or clock.now()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
-    total = count_enrolments(viewer, filters, now, user_id, scope)
-    query = enrolment_rows_query(viewer, filters, now, sort, descending, user_id, scope)
+    total = count_enrolments(scope, filters, now, user_id)
+    query = enrolment_rows_query(scope, filters, now, sort, descending, user_id)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return Page([to_enrolment_row(r) for r in rows], page, per_page, total)
 
 
-def stream_enrolments(viewer, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
+def stream_enrolments(scope, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
                       descending: bool = False, batch: int = 1000, session=None):
     """Every trainee row in scope, fetched in batches through a server-side cursor (for exports).
 
     `session` is the database session to read with (a streamed response brings its own)."""
-    query = enrolment_rows_query(viewer, filters, now, sort, descending).execution_options(yield_per=batch)
+    query = enrolment_rows_query(scope, filters, now, sort, descending).execution_options(yield_per=batch)
     for r in (session or db.session).execute(query):
         yield to_enrolment_row(r)
 
 
-def enrolment_export_batches(viewer, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
+def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
                              descending: bool = False, batch: int = 1000, session=None):
     """Every trainee row in scope as batches of plain rows in the order of `exports.ENROLMENT_COLUMNS`,
     fetched through a server-side cursor (the CSV export: no object is built per row).
@@ -171,7 +169,7 @@ def enrolment_export_batches(viewer, filters: ReportFilters, now: datetime | Non
     timestamps are aware datetimes, or on SQLite the UTC text it stores them as."""
     # The session's connection, not the session: Core rows, without the ORM's loading step per row.
     connection = (session or db.session).connection()
-    query = enrolment_rows_query(viewer, filters, now, sort, descending)
+    query = enrolment_rows_query(scope, filters, now, sort, descending)
     c = query.selected_columns
     # Timestamps are only printed again: SQLite's text is taken as it is, PostgreSQL's timestamptz as the
     # driver's aware datetimes, without UTCDateTime's step per value (the cells convert to UTC).
@@ -189,9 +187,9 @@ def enrolment_export_batches(viewer, filters: ReportFilters, now: datetime | Non
         result.close()
 
 
-def count_export_enrolments(viewer, filters: ReportFilters) -> int:
+def count_export_enrolments(scope, filters: ReportFilters) -> int:
     """How many trainee rows an export of `filters` has, as `count_enrolments` counts them, but from the
     enrolments in scope alone: `facts` has one row per such enrolment, and computing its figures only to
     count them took a third of the whole export's time on SQLite."""
-    return int(db.session.scalar(select(func.count()).select_from(scoped_enrolments(viewer, filters).subquery()))
+    return int(db.session.scalar(select(func.count()).select_from(scoped_enrolments(scope, filters).subquery()))
                or 0)
