@@ -9,13 +9,31 @@ institutions' and the catalogue's own reads.
 
 Callers use `lms.reports.queries.<name>`; the names are re-exported here.
 """
-from lms.reports.queries.common import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, _number, _percent  # noqa: F401
+from lms.reports.queries.common import (  # noqa: F401
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    PER_PAGE,
+    _number,
+    _percent,
+)
 from lms.reports.queries.completion import (  # noqa: F401
-    CompletionReport, CompletionRow,
-    completion_by_institution, completion_report, completion_totals, completions_per_month,
+    CompletionReport,
+    CompletionRow,
+    completion_by_institution,
+    completion_report,
+    completion_totals,
+    completions_per_month,
     count_completion_rows,
 )
 from lms.reports.queries.enrolments import (  # noqa: F401
-    EnrolmentRow, Page, SORTS, count_enrolments, count_export_enrolments,
-    enrolment_export_batches, enrolment_page, enrolment_rows_query, stream_enrolments, to_enrolment_row,
+    SORTS,
+    EnrolmentRow,
+    Page,
+    count_enrolments,
+    count_export_enrolments,
+    enrolment_export_batches,
+    enrolment_page,
+    enrolment_rows_query,
+    stream_enrolments,
+    to_enrolment_row,
 )
