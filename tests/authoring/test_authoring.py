@@ -339,3 +339,52 @@ def test_item_analysis_on_a_known_data_set(client, auth, owner, course, db):
     auth.login(owner.email)
     page = client.get("/author/sample/quizzes/check/analysis").get_data(as_text=True)
     assert "Based on 4 graded attempts." in page and "1.00" in page and "This one: 2" in page
+
+
+def _upload(client, data: bytes):
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/author/upload").get_data(as_text=True)).group(1)
+    return client.post("/author/upload", data={"csrf_token": token, "file": (io.BytesIO(data), "package.zip")},
+                       content_type="multipart/form-data")
+
+
+def _renamed_package(client, slug: str) -> bytes:
+    """The sample course's package under another slug: a new course when uploaded."""
+    good = client.get("/author/sample/package.zip").data
+    archive = zipfile.ZipFile(io.BytesIO(good))
+    files = {name.replace("sample/", f"{slug}/", 1): archive.read(name) for name in archive.namelist()}
+    files[f"{slug}/course.yaml"] = files[f"{slug}/course.yaml"].replace(b"slug: sample", f"slug: {slug}".encode())
+    return _zip(files)
+
+
+def test_uploading_a_new_course_makes_the_instructor_its_owner(client, auth, owner, course, db):
+    auth.login(owner.email)
+    response = _upload(client, _renamed_package(client, "uploaded-copy"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/author/uploaded-copy/")
+    created = db.session.scalar(select(Course).where(Course.slug == "uploaded-copy"))
+    assert created.status == "draft"
+    assert db.session.get(CourseStaff, (created.id, owner.id)).role == "owner"
+    assert client.get("/author/uploaded-copy/").status_code == 200  # theirs to edit at once
+    events = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == created.id,
+                                                                AuditEvent.target_type == "courses")).all()
+    assert events == ["course.staff_added", "course.imported"]
+
+
+def test_an_upload_whose_owner_cannot_be_recorded_imports_nothing(client, auth, owner, course, db, monkeypatch):
+    """The course and its owner are written in one transaction: no course is left without its owner."""
+    import lms.catalog.services as catalog_services
+
+    auth.login(owner.email)
+    package = _renamed_package(client, "orphan-copy")
+
+    def broken(**_columns):
+        raise RuntimeError("the staff table went away")
+
+    monkeypatch.setattr(catalog_services, "CourseStaff", broken)
+    response = _upload(client, package)
+    monkeypatch.undo()
+    assert response.status_code == 500
+    assert db.session.scalar(select(Course).where(Course.slug == "orphan-copy")) is None
+    assert _upload(client, package).status_code == 302  # nothing half-done stands in the way
+    created = db.session.scalar(select(Course).where(Course.slug == "orphan-copy"))
+    assert db.session.get(CourseStaff, (created.id, owner.id)).role == "owner"

@@ -69,3 +69,20 @@ def test_instructor_previews_without_being_recorded(client, auth, world, course,
     html = client.get("/courses/sample/lessons/intro").get_data(as_text=True)
     assert "Preview: your visit is not recorded." in html
     assert db.session.scalars(select(LessonProgress)).all() == []
+
+
+def test_my_learning_counts_only_live_items_like_the_course_page(client, enrolled, db):
+    """A lesson viewed in a module that was retired no longer counts as done (my learning checked the
+    lesson but not its module, and showed the course as all but finished)."""
+    from lms.catalog.models import Module
+
+    client.get("/courses/sample/lessons/intro")
+    client.get("/courses/sample/lessons/second")
+    assert "50% done" in client.get("/my").get_data(as_text=True)  # 2 of 4: two lessons, a quiz, the final
+    basics = db.session.scalar(select(Module).where(Module.slug == "basics"))
+    basics.retired = True  # its lessons and quiz keep their own flags
+    db.session.commit()
+    html = client.get("/my").get_data(as_text=True)
+    assert "0% done" in html and "100% done" not in html  # only the final assessment is left, not passed
+    course_page = client.get("/courses/sample").get_data(as_text=True)
+    assert "Basics" not in course_page and "Final assessment" in course_page
