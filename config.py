@@ -3,6 +3,17 @@
 `load_config()` returns a plain dict for `create_app`. Production (`LMS_ENV=production`) refuses
 to start without `LMS_SECRET_KEY` and turns on secure cookies; development keeps a generated
 secret under `instance/` so sessions survive a restart.
+
+The folders the platform reads and writes are decided here too, the one place, because the code
+runs in two ways that put them in different places:
+
+- from a source checkout (a clone, installed editable by `make install`): the repository's
+  top-level `migrations/` and `courses/`, and `instance/` beside them;
+- from an installed wheel: `migrations/` and `courses/` are package data inside `lms/` (setup.py
+  maps them there at build time), and the instance folder is `instance/` under the current working
+  directory, since site-packages is no place for a database or a secret.
+
+This module sits below the `lms` package (which imports it) and imports nothing from it.
 """
 from __future__ import annotations
 
@@ -10,8 +21,39 @@ import os
 import secrets
 from pathlib import Path
 
+# The checkout's root, or site-packages for a wheel: config.py is installed beside the `lms` package.
 BASE_DIR = Path(__file__).resolve().parent
-DEFAULT_INSTANCE = BASE_DIR / "instance"
+# Where a wheel carries the repository's top-level folders, beside config.py (setup.py's package_dir).
+INSTALLED_AS = {"migrations": "lms/migrations", "courses": "lms/shipped_courses"}
+
+
+def source_checkout() -> Path | None:
+    """The root of the source checkout the code runs from, or None when it runs from an installed wheel.
+
+    A checkout has its pyproject.toml beside config.py; site-packages has none.
+    """
+    return BASE_DIR if (BASE_DIR / "pyproject.toml").is_file() else None
+
+
+def _shipped(name: str) -> Path:
+    root = source_checkout()
+    return root / name if root else BASE_DIR / INSTALLED_AS[name]
+
+
+def migrations_dir() -> Path:
+    """The Alembic environment and its versions: the checkout's `migrations/`, else the installed copy."""
+    return _shipped("migrations")
+
+
+def shipped_courses_dir() -> Path:
+    """The course packages shipped with the platform: the checkout's `courses/`, else the installed copy."""
+    return _shipped("courses")
+
+
+def default_instance_dir() -> Path:
+    """The instance folder when LMS_INSTANCE_PATH is not set: the checkout's `instance/` in
+    development, else `instance/` under the working directory (where the service is started)."""
+    return (source_checkout() or Path.cwd()) / "instance"
 
 
 class ConfigError(RuntimeError):
@@ -76,7 +118,7 @@ def _secret_key(env: str, instance: Path) -> str:
 def load_config(**overrides) -> dict:
     """Build the settings from the environment; keyword arguments win (tests use them)."""
     env = overrides.get("ENV") or os.environ.get("LMS_ENV", "development")
-    instance = Path(overrides.get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH", DEFAULT_INSTANCE))
+    instance = Path(overrides.get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH") or default_instance_dir())
     production = env == "production"
     database_url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{instance / 'lms.sqlite3'}"
     if database_url.startswith("postgres://"):  # the scheme some hosts hand out
@@ -105,7 +147,10 @@ def load_config(**overrides) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
         "LANGUAGES": {"en": "English", "uk": "Українська"},
-        "COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(BASE_DIR / "courses")),
+        # Course packages `lms init` imports; unset = the courses shipped with the platform.
+        "COURSES_DIR": os.environ.get("LMS_COURSES_DIR") or str(shipped_courses_dir()),
+        # Not an environment variable: where the Alembic migrations are, for Flask-Migrate.
+        "MIGRATIONS_DIR": str(migrations_dir()),
         # One-time set-password links expire after this many hours.
         "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
         "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),

@@ -92,7 +92,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Initialise the database, migrations, sign-in and CSRF protection."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -104,12 +104,6 @@ def register_extensions(app: Flask) -> None:
         plan_without_jit(db.engine)
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         end_read_only_requests_with_commit(app, db)
-
-
-def _migrations_dir() -> str:
-    from pathlib import Path
-
-    return str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def register_i18n(app: Flask) -> None:

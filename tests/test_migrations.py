@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from pytest_alembic.tests import (  # noqa: F401 - collected as tests of this module
@@ -17,15 +16,15 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as tests of this mo
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from config import migrations_dir
 from tests.helpers import postgres_admin_url
 
 pytestmark = pytest.mark.db
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture()
 def alembic_config():
-    return {"script_location": str(ROOT / "migrations")}
+    return {"script_location": str(migrations_dir())}
 
 
 @pytest.fixture()
