@@ -20,6 +20,7 @@ from lms.core.urls import external_url
 from lms.institutions.queries import institution_by_code
 from lms.institutions.services import InstitutionError, create_institution
 from lms.packages.cli import courses_group, import_and_report
+from lms.packages.reader import package_folders
 from lms.people.services import PeopleError, create_user, set_password
 from lms.privacy.cli import data_group
 from lms.quizzes.services import close_expired
@@ -53,8 +54,14 @@ def init_command(no_courses: bool):
     """Create or upgrade the database, then import and publish the shipped courses. Safe to run twice."""
     upgrade()
     click.echo("Database is at the latest schema.")
+    if no_courses:
+        return
     courses_dir = Path(current_app.config["COURSES_DIR"])
-    if no_courses or not courses_dir.is_dir():
+    if not courses_dir.is_dir() or not package_folders(courses_dir):
+        # Not an error: the schema is in place, and courses can be imported later.
+        missing = "" if courses_dir.is_dir() else " (no such folder)"
+        click.echo(f"No course packages found in {courses_dir}{missing}; set LMS_COURSES_DIR "
+                   "or run `lms courses import PATH`.", err=True)
         return
     if not import_and_report(courses_dir, publish=True):
         raise click.ClickException("some course packages were refused (see above)")

@@ -57,6 +57,74 @@ def test_institutions_add(cli, db):
     assert db.session.query(Institution).one().country == "GE"
 
 
+@pytest.mark.parametrize("folder", ["empty", "missing"])
+def test_init_says_when_there_are_no_courses_to_import_and_succeeds(cli, db, app, monkeypatch, tmp_path, folder):
+    courses = tmp_path / "courses"
+    if folder == "empty":
+        courses.mkdir()
+    monkeypatch.setitem(app.config, "COURSES_DIR", str(courses))
+    result = cli.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Database is at the latest schema." in result.output
+    assert f"No course packages found in {courses}" in result.output
+    assert "set LMS_COURSES_DIR or run `lms courses import PATH`" in result.output
+
+
+def test_init_imports_and_publishes_the_shipped_courses_once(cli, db):
+    from lms.catalog.models import Course
+
+    first = cli.invoke(args=["init"])
+    second = cli.invoke(args=["init"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "No course packages" not in first.output
+    courses = db.session.query(Course).all()
+    assert courses and {c.status for c in courses} == {"published"}
+    assert second.output.count("unchanged") == len(courses)
+
+
+def test_init_no_courses_only_migrates(cli, db):
+    from lms.catalog.models import Course
+
+    result = cli.invoke(args=["init", "--no-courses"])
+    assert result.exit_code == 0 and "No course packages" not in result.output
+    assert db.session.query(Course).count() == 0
+
+
+def test_a_checkout_reads_its_own_folders(tmp_path, monkeypatch):
+    """Development (this checkout, installed editable): the repository's folders, not the package's."""
+    from config import default_instance_dir, load_config, migrations_dir, shipped_courses_dir, source_checkout
+
+    assert source_checkout() == ROOT
+    assert migrations_dir() == ROOT / "migrations" and (migrations_dir() / "env.py").is_file()
+    assert shipped_courses_dir() == ROOT / "courses"
+    assert default_instance_dir() == ROOT / "instance"
+    monkeypatch.delenv("LMS_COURSES_DIR", raising=False)
+    monkeypatch.delenv("LMS_INSTANCE_PATH", raising=False)
+    monkeypatch.setenv("LMS_SECRET_KEY", "k" * 40)
+    monkeypatch.chdir(tmp_path)  # the working directory matters only to an installed wheel
+    config = load_config()
+    assert config["INSTANCE_PATH"] == str(ROOT / "instance") and config["COURSES_DIR"] == str(ROOT / "courses")
+    assert config["MIGRATIONS_DIR"] == str(ROOT / "migrations")
+    monkeypatch.setenv("LMS_COURSES_DIR", str(tmp_path))
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "inst"))
+    config = load_config()
+    assert config["COURSES_DIR"] == str(tmp_path) and config["INSTANCE_PATH"] == str(tmp_path / "inst")
+
+
+def test_an_installed_wheel_reads_the_package_and_the_working_directory(tmp_path, monkeypatch):
+    """Installed (config.py in site-packages, no pyproject.toml beside it): the copies in the package, and
+    instance/ under the working directory; tests/test_wheel_install.py proves it on a real install."""
+    import config
+
+    site_packages = tmp_path / "site-packages"
+    monkeypatch.setattr(config, "BASE_DIR", site_packages)
+    monkeypatch.chdir(tmp_path)
+    assert config.source_checkout() is None
+    assert config.migrations_dir() == site_packages / "lms" / "migrations"
+    assert config.shipped_courses_dir() == site_packages / "lms" / "shipped_courses"
+    assert config.default_instance_dir() == tmp_path / "instance"
+
+
 def run_lms(*args, env_extra=None, tmp_path=None):
     env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
            **(env_extra or {})}
