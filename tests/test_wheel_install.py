@@ -4,7 +4,7 @@ folder outside the repository.
 
 It proves that the wheel carries what the app needs at run time (the Alembic migrations, the
 shipped courses, the compiled catalogues) and nothing of the development tooling, and that the
-installed app looks for nothing in the source tree. Marked `slow` (about a minute: pip installs
+installed app looks for nothing in the source tree and serves its pages through gunicorn. Marked `slow` (about a minute: pip installs
 every dependency into the new environment) and not `db`, so `make test` runs it once, in its
 first pass; it needs PostgreSQL whatever the backend, and skips without it, except with CI set.
 """
@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 import zipfile
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 
@@ -43,8 +47,6 @@ def run(args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture()
 def database():
     """A fresh, empty PostgreSQL database (its URL), dropped afterwards."""
-    import psycopg
-
     admin_url = postgres_admin_url()
     if not postgres_available(admin_url):
         if os.environ.get("CI"):
@@ -75,8 +77,6 @@ def build_wheel(tmp_path: Path) -> Path:
 
 def database_state(url: str) -> dict[str, tuple]:
     """Every table's rows, as one checksum per table: equal states have equal checksums."""
-    import psycopg
-
     with psycopg.connect(url) as conn:
         tables = [r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
@@ -123,8 +123,6 @@ def test_the_wheel_installs_and_initialises_a_fresh_database(tmp_path, database)
     first = run([lms, "init"], cwd=workdir, env=env)
     assert "Database is at the latest schema." in first.stdout
 
-    import psycopg
-
     head = ScriptDirectory(str(migrations_dir())).get_current_head()
     shipped = {read_package(folder, shipped_courses_dir())[0].slug for folder in package_folders(shipped_courses_dir())}
     assert shipped
@@ -135,6 +133,41 @@ def test_the_wheel_installs_and_initialises_a_fresh_database(tmp_path, database)
     state = database_state(database)
 
     second = run([lms, "init"], cwd=workdir, env=env)
-    assert all(line.split()[0] == "unchanged" for line in second.stdout.splitlines()[1:]), second.stdout
+    reported = [line.split() for line in second.stdout.splitlines()[1:]]
+    assert sorted(reported) == sorted(["unchanged", slug] for slug in shipped), second.stdout
     assert database_state(database) == state
+
+    # The README's next steps: production refuses to start without a secret, and gunicorn
+    # serves "wsgi:app" from the working directory, in Ukrainian from the compiled catalogue.
+    refused = subprocess.run([lms, "init"], capture_output=True, text=True, cwd=workdir, timeout=120,
+                             env={**env, "LMS_SECRET_KEY": ""})
+    assert refused.returncode != 0 and refused.stderr.startswith("Error: LMS_SECRET_KEY is required")
+    assert "Увійти" in serve_login_page(venv, workdir, env)  # "Sign in"
     assert not (package.parent / "instance").exists() and not (package / "instance").exists()
+
+
+def serve_login_page(venv: Path, workdir: Path, env: dict) -> str:
+    """The sign-in page in Ukrainian, from the installed gunicorn serving `wsgi:app`."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = workdir / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([venv / "bin" / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                                   "wsgi:app"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/login", headers={"Accept-Language": "uk"})
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.read().decode()
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    server.wait(timeout=10)
+                    raise AssertionError("gunicorn did not serve: " + log.read_text()[-2000:])
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
