@@ -29,7 +29,6 @@ FILE_ERRORS = {
     "empty": lambda d: _("The file is empty."),
     "header": lambda d: _("The first row must name the columns; missing: %(missing)s (expected: %(expected)s).", **d),
     "too_many_rows": lambda d: _("The file has more than %(limit)d rows. Split it into smaller files.", **d),
-    "forbidden": lambda d: _("You may not enrol trainees of this institution."),
 }
 
 PROBLEMS = {
