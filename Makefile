@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= auto
 
-.PHONY: run test test-sqlite test-postgres test-security install system-deps translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres test-security test-install install system-deps translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ test-postgres:
 	else \
 		echo "SKIPPED: PostgreSQL does not answer on 127.0.0.1:5432 (set LMS_TEST_POSTGRES_URL)"; \
 	fi
+
+# The production install: build the wheel, install it into a fresh venv, `lms init` on a fresh PostgreSQL
+# database (half a minute: pip installs the dependencies into the new venv).
+test-install: install
+	@echo "== the wheel, installed and initialised (marker: install) =="
+	$(BIN)/pytest -q -m install tests/test_wheel_install.py
 
 # sqlmap against the sign-in form, the catalogue search, the report filters and the API (PostgreSQL).
 test-security: install

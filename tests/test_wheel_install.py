@@ -29,7 +29,7 @@ from config import migrations_dir, shipped_courses_dir
 from lms.packages.reader import package_folders, read_package
 from tests.helpers import postgres_admin_url, postgres_available
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.install]
 ROOT = Path(__file__).resolve().parent.parent
 # Left out of the copy the wheel is built from: what a fresh clone does not have either.
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "instance", "*.egg-info", "__pycache__",
