@@ -11,8 +11,6 @@ the application with `lms.create_app`, as `lms` does, so the same LMS_* settings
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +26,7 @@ from bench.sizes import size_named
 from bench.throughput import run_throughput
 from bench.workloads import find_context, page_urls
 from lms import create_app
+from lms.core.commandline import run_with_one_line_errors
 from lms.extensions import db
 
 log = logging.getLogger("bench.cli")
@@ -153,24 +152,4 @@ def throughput_command(duration: int, rounds: int, connections: int):
 
 def main() -> None:
     """Entry point of `python -m bench`, with one-line errors as `lms` gives them."""
-    from config import ConfigError
-
-    # Commands print what matters themselves; the log's INFO lines would drown it.
-    os.environ.setdefault("LMS_LOG_LEVEL", "WARNING")
-    try:
-        bench_group.main(standalone_mode=False, prog_name="python -m bench")
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code or 1)
-    except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the user gets one line, the log the details
-        log.debug("command failed", exc_info=True)
-        click.echo(f"Error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
-        sys.exit(1)
+    run_with_one_line_errors(bench_group, "python -m bench", log)

@@ -26,12 +26,7 @@ from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
-from lms.core.db import (
-    configure_sqlite,
-    end_read_only_requests_with_commit,
-    ping_idle_connections,
-    plan_without_jit,
-)
+from lms.core.db import configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections, plan_without_jit
 from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators

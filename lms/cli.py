@@ -6,15 +6,13 @@ one-line message on stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 
 import click
 from flask.cli import FlaskGroup
 
-from config import ConfigError
 from lms import create_app
 from lms.commands import COMMANDS
+from lms.core.commandline import run_with_one_line_errors
 
 log = logging.getLogger("lms.cli")
 
@@ -35,22 +33,4 @@ for _command in COMMANDS:
 
 def main() -> None:
     """Console-script entry point with one-line errors."""
-    # Commands print what matters themselves; the log's INFO lines would drown it.
-    os.environ.setdefault("LMS_LOG_LEVEL", "WARNING")
-    try:
-        cli.main(standalone_mode=False, prog_name="lms")
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code or 1)
-    except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the user gets one line, the log the details
-        log.debug("command failed", exc_info=True)
-        click.echo(f"Error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
-        sys.exit(1)
+    run_with_one_line_errors(cli, "lms", log)

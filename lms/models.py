@@ -2,14 +2,7 @@
 from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
-from lms.catalog.models import (
-    Course,
-    CourseAsset,
-    CourseStaff,
-    CourseTopic,
-    Lesson,
-    Module,
-)
+from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt

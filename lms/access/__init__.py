@@ -7,60 +7,23 @@ can_manage_users %}`), queries take the SQL conditions (`visible_users(user)`, `
 ...) as their `scope`. The rules live in one module per area; this module names them all.
 """
 from lms.access.courses import (
-    can_create_course,
-    can_edit_course,
-    can_manage_staff,
-    can_set_enrolment_key,
-    can_view_course,
-    course_or_404,
-    editable_course_or_404,
-    editable_courses,
-    staff_role,
+    can_create_course, can_edit_course, can_manage_staff, can_set_enrolment_key, can_view_course, course_or_404,
+    editable_course_or_404, editable_courses, staff_role,
 )
 from lms.access.learning import (
-    can_enrol_others,
-    can_revoke_certificate,
-    can_view_certificate,
-    can_view_feedback,
-    feedback_scope,
+    can_enrol_others, can_revoke_certificate, can_view_certificate, can_view_feedback, feedback_scope,
     owns_enrolment,
 )
 from lms.access.people import (
-    assignable_roles,
-    can_anonymise_user,
-    can_assign,
-    can_change_account,
-    can_download_own_data,
-    can_manage_institutions,
-    can_manage_user,
-    can_manage_users,
-    can_use_api_tokens,
-    can_view_audit_log,
-    can_view_export_log,
-    can_view_institution,
-    visible_institutions,
-    visible_users,
+    assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data,
+    can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
+    can_view_export_log, can_view_institution, visible_institutions, visible_users,
 )
 from lms.access.reports import (
-    can_bulk_enrol,
-    can_bulk_enrol_into,
-    can_view_enrolments_of,
-    can_view_institution_reports,
-    can_view_reports,
+    can_bulk_enrol, can_bulk_enrol_into, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
     report_scope,
 )
-from lms.access.rules import (
-    ADMIN,
-    COORDINATOR,
-    INSTRUCTOR,
-    TRAINEE,
-    Rule,
-    is_admin,
-    require,
-    requires,
-    rule,
-    signed_in,
-)
+from lms.access.rules import ADMIN, COORDINATOR, INSTRUCTOR, TRAINEE, Rule, is_admin, require, requires, rule, signed_in
 
 # The rules templates may test (`{% if current_user is <name> %}`, or `is <name>(object)`).
 JINJA_TESTS = {

@@ -5,15 +5,7 @@ from sqlalchemy import false, true
 
 from lms.access.courses import can_edit_course
 from lms.access.people import can_manage_user
-from lms.access.rules import (
-    COORDINATOR,
-    INSTRUCTOR,
-    TRAINEE,
-    has_role,
-    is_admin,
-    rule,
-    signed_in,
-)
+from lms.access.rules import COORDINATOR, INSTRUCTOR, TRAINEE, has_role, is_admin, rule, signed_in
 from lms.auth.models import User
 
 

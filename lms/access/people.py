@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, true
 
-from lms.access.rules import (
-    ADMIN,
-    COORDINATOR,
-    INSTRUCTOR,
-    TRAINEE,
-    has_role,
-    is_admin,
-    rule,
-    signed_in,
-)
+from lms.access.rules import ADMIN, COORDINATOR, INSTRUCTOR, TRAINEE, has_role, is_admin, rule, signed_in
 from lms.auth.models import User
 from lms.institutions.models import Institution
 

@@ -12,11 +12,7 @@ from sqlalchemy import true
 from werkzeug.exceptions import HTTPException
 
 from lms.access import (
-    can_edit_course,
-    can_view_enrolments_of,
-    can_view_institution_reports,
-    can_view_reports,
-    report_scope,
+    can_edit_course, can_view_enrolments_of, can_view_institution_reports, can_view_reports, report_scope,
     visible_institutions,
 )
 from lms.api import schemas, services

@@ -2,42 +2,19 @@
 GIFT import, package download and upload, dashboard, item analysis and regrading."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import (
-    can_create_course,
-    can_edit_course,
-    can_manage_staff,
-    editable_course_or_404,
-    editable_courses,
-    require,
+    can_create_course, can_edit_course, can_manage_staff, editable_course_or_404, editable_courses, require,
     requires,
 )
 from lms.auth.queries import user_by_id
 from lms.authoring import queries, services
 from lms.authoring.forms import (
-    MAX_CHOICES,
-    CourseForm,
-    GiftForm,
-    LessonForm,
-    NewCourseForm,
-    QuestionForm,
-    QuizForm,
-    StaffForm,
-    TitleForm,
-    UploadForm,
-    choice_fields,
+    MAX_CHOICES, CourseForm, GiftForm, LessonForm, NewCourseForm, QuestionForm, QuizForm, StaffForm, TitleForm,
+    UploadForm, choice_fields,
 )
 from lms.authoring.gift import parse_gift
 from lms.authoring.regrade import attempts_using, regrade_question

@@ -15,26 +15,12 @@ from sqlalchemy import inspect, select
 
 from lms.audit import services as audit
 from lms.auth.models import User
-from lms.auth.services import (
-    insert_password_links,
-    new_password_link,
-    password_link_issued,
-)
+from lms.auth.services import insert_password_links, new_password_link, password_link_issued
 from lms.core import clock
 from lms.enrolments.plans import Plan, PlannedRow, Result
 from lms.extensions import db
-from lms.learning.services import (
-    due_changed,
-    enrolment_created,
-    insert_enrolments,
-    new_enrolment,
-)
-from lms.people.services import (
-    account_created,
-    clean_name,
-    insert_accounts,
-    new_account,
-)
+from lms.learning.services import due_changed, enrolment_created, insert_enrolments, new_enrolment
+from lms.people.services import account_created, clean_name, insert_accounts, new_account
 
 SOURCE = "bulk"
 ROLE = "trainee"

@@ -10,12 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.access import (
-    can_bulk_enrol,
-    can_bulk_enrol_into,
-    requires,
-    visible_institutions,
-)
+from lms.access import can_bulk_enrol, can_bulk_enrol_into, requires, visible_institutions
 from lms.core.urls import external_url
 from lms.enrolments import services
 from lms.enrolments.forms import ConfirmForm, UploadForm

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import (
-    can_edit_course,
-    can_enrol_others,
-    can_revoke_certificate,
-    can_set_enrolment_key,
-    can_view_certificate,
-    can_view_course,
-    can_view_feedback,
-    course_or_404,
-    feedback_scope,
-    require,
-    visible_users,
+    can_edit_course, can_enrol_others, can_revoke_certificate, can_set_enrolment_key, can_view_certificate,
+    can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
 from lms.catalog import queries as catalog_queries
 from lms.catalog.items import item_url
@@ -40,13 +22,7 @@ from lms.core.markdown import render_markdown
 from lms.core.urls import external_url
 from lms.learning import queries, services
 from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
-from lms.learning.forms import (
-    EnrolForm,
-    EnrolmentKeyForm,
-    EnrolTraineeForm,
-    FeedbackForm,
-    RevokeForm,
-)
+from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm
 from lms.people.queries import visible_user
 
 bp = Blueprint("learning", __name__, template_folder="templates")

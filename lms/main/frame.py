@@ -18,11 +18,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.access import (
-    can_create_course,
-    can_manage_institutions,
-    can_manage_users,
-    can_view_audit_log,
-    can_view_export_log,
+    can_create_course, can_manage_institutions, can_manage_users, can_view_audit_log, can_view_export_log,
     can_view_reports,
 )
 

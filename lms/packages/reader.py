@@ -8,16 +8,7 @@ from pathlib import Path
 
 from lms.packages import yamlfile
 from lms.packages.fields import LANGUAGE_RE, MISSING, SLUG_RE, FileReader
-from lms.packages.spec import (
-    AssetSpec,
-    ChoiceSpec,
-    CourseSpec,
-    LessonSpec,
-    ModuleSpec,
-    Problem,
-    QuestionSpec,
-    QuizSpec,
-)
+from lms.packages.spec import AssetSpec, ChoiceSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuestionSpec, QuizSpec
 from lms.quizzes.models import LAYOUTS, QUESTION_KINDS, REVIEW_POLICIES
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")

@@ -6,13 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import (
-    can_assign,
-    can_change_account,
-    can_manage_user,
-    can_manage_users,
-    require,
-    requires,
-    visible_users,
+    can_assign, can_change_account, can_manage_user, can_manage_users, require, requires, visible_users,
 )
 from lms.auth.services import issue_password_link
 from lms.core.urls import external_url

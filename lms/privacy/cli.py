@@ -7,12 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from lms.auth.queries import user_by_email, user_by_id
-from lms.privacy.services import (
-    PrivacyError,
-    anonymise_user,
-    export_personal_data,
-    prune,
-)
+from lms.privacy.services import PrivacyError, anonymise_user, export_personal_data, prune
 
 
 @click.group("data")

@@ -1,16 +1,7 @@
 """Quiz pages: the quiz's page, starting, answering (saved as you go), submitting, reviewing."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

@@ -17,24 +17,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.access import (
-    can_view_institution_reports,
-    can_view_reports,
-    report_scope,
-    require,
-    requires,
-    visible_institutions,
+    can_view_institution_reports, can_view_reports, report_scope, require, requires, visible_institutions,
 )
 from lms.catalog.queries import course_by_slug
 from lms.core.errors import reject
 from lms.institutions.queries import visible_institution
 from lms.reports import charts, exports, queries
 from lms.reports.filters import (
-    FILTER_NAMES,
-    DrilldownFilterSchema,
-    FilterError,
-    ReportFilters,
-    ReportFilterSchema,
-    parse_filters,
+    FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters,
     read_filters,
 )
 from lms.reports.forms import DrilldownFilterForm, FilterForm

@@ -11,18 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import (
-    and_,
-    case,
-    extract,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    tuple_,
-    union_all,
-)
+from sqlalchemy import and_, case, extract, func, literal, null, or_, select, tuple_, union_all
 
 from lms.catalog.models import Course
 from lms.core import clock
