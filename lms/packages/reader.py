@@ -7,24 +7,18 @@ import re
 from pathlib import Path
 
 from lms.packages import yamlfile
-from lms.packages.fields import LANGUAGE_RE, MISSING, SLUG_RE, FileReader
-from lms.packages.spec import AssetSpec, ChoiceSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuestionSpec, QuizSpec
-from lms.quizzes.models import LAYOUTS, QUESTION_KINDS, REVIEW_POLICIES
+from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
+from lms.packages.quizfile import read_quiz
+from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 COURSE_KEYS = {"slug", "title", "summary", "language", "topics", "version", "estimated_hours", "outcomes",
                "self_enrolment", "certificate_validity_months", "completion"}
-QUIZ_KEYS = {"slug", "title", "final", "pass_mark", "attempts", "time_limit", "draw", "shuffle_questions",
-             "shuffle_choices", "layout", "review", "questions"}
-QUESTION_KEYS = {"slug", "kind", "text", "explanation", "points", "choices", "answer", "accepted", "tolerance"}
-KIND_KEYS = {
-    "single_choice": {"choices"}, "multiple_choice": {"choices"}, "true_false": {"answer"},
-    "short_text": {"accepted"}, "numeric": {"answer", "tolerance"},
-}
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_IMG_RE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"'][^>]*>", re.I)
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
+MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
 
 
 def fingerprint(folder: Path) -> str:
@@ -50,8 +44,11 @@ class PackageReader:
         except ValueError:
             return path.as_posix()
 
-    def problem(self, path: Path, message: str, line: int | None = None) -> None:
-        self.problems.append(Problem(self.rel(path), line, message))
+    def problem(self, path: Path, message: str, line: int | None = None, *, code: str, subject: str = "package",
+                slug: str | None = None, field: str | None = None, **details) -> None:
+        """Record a problem of a file or folder (see `Problem` for the facts besides the message)."""
+        self.problems.append(Problem(self.rel(path), line, message, code=code, subject=subject, slug=slug,
+                                     field=field, details=details))
 
     def read(self) -> tuple[CourseSpec | None, list[Problem]]:
         course = self._course()
@@ -63,50 +60,53 @@ class PackageReader:
         return (course if not self.problems else None), self.problems
 
     # course.yaml -----------------------------------------------------------------------------
-    def _yaml(self, path: Path, what: str):
+    def _yaml(self, path: Path, what: str, subject: str, slug: str | None):
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            self.problem(path, "not UTF-8 text")
+            self.problem(path, "not UTF-8 text", code="not_utf8", subject=subject, slug=slug)
             return None
         try:
             data = yamlfile.load(text)
         except yamlfile.YamlError as exc:
-            self.problem(path, str(exc), exc.line)
+            self.problem(path, str(exc), exc.line, code="not_yaml", subject=subject, slug=slug)
             return None
         if not isinstance(data, yamlfile.LineDict):
-            self.problem(path, f"{what} must be a YAML mapping of keys to values", 1)
+            self.problem(path, f"{what} must be a YAML mapping of keys to values", 1, code="not_mapping",
+                         subject=subject, slug=slug)
             return None
         return data
 
     def _course(self) -> CourseSpec | None:
         path = self.folder / "course.yaml"
         if not path.is_file():
-            self.problem(self.folder, "missing course.yaml")
+            self.problem(self.folder, "missing course.yaml", code="missing_file")
             return None
-        data = self._yaml(path, "course.yaml")
+        data = self._yaml(path, "course.yaml", "course", self.folder.name)
         if data is None:
             return None
-        r = FileReader(self.problems, self.rel(path), data)
+        r = FileReader(self.problems, self.rel(path), data, "course", self.folder.name)
         r.unknown_keys(COURSE_KEYS, "course.yaml")
         slug = r.slug("slug", "course.yaml")
         if slug and slug != self.folder.name:
-            r.problem(f"slug '{slug}' must equal the folder name '{self.folder.name}'", "slug")
+            r.problem(f"slug '{slug}' must equal the folder name '{self.folder.name}'", "slug", code="slug_mismatch")
         language = r.text("language", "course.yaml")
         if language and not LANGUAGE_RE.match(language):
-            r.problem(f"'language' must be a BCP 47 tag such as en or uk, got {language!r}", "language")
+            r.problem(f"'language' must be a BCP 47 tag such as en or uk, got {language!r}", "language",
+                      code="not_language")
         completion = data.get("completion") or yamlfile.LineDict()
         if not isinstance(completion, yamlfile.LineDict):
-            r.problem("'completion' must be a mapping with 'lessons' and 'quizzes'", "completion")
+            r.problem("'completion' must be a mapping with 'lessons' and 'quizzes'", "completion", code="not_mapping")
             completion = yamlfile.LineDict()
         if not hasattr(completion, "lines"):
             completion.lines, completion.line = {}, data.line_of("completion")
-        c = FileReader(self.problems, self.rel(path), completion)
+        c = FileReader(self.problems, self.rel(path), completion, "course", self.folder.name, prefix="completion.")
         c.unknown_keys({"lessons", "quizzes"}, "completion")
         topics = r.text_list("topics", "course.yaml")
         for index, topic in enumerate(topics):
-            if len(topic) > 60:
-                r.problem(f"topic {index + 1} is longer than 60 characters", "topics")
+            if len(topic) > MAX_TOPIC:
+                r.problem(f"topic {index + 1} is longer than {MAX_TOPIC} characters", "topics", code="topic_too_long",
+                          number=index + 1, max=MAX_TOPIC)
         return CourseSpec(
             slug=slug or self.folder.name,
             title=r.text("title", "course.yaml", max_length=200),
@@ -139,18 +139,20 @@ class PackageReader:
             if entry.name == "course.yaml" or entry.name.startswith("."):
                 continue
             if not entry.is_dir():
-                self.problem(entry, "unexpected file: a course folder holds course.yaml and module folders")
+                self.problem(entry, "unexpected file: a course folder holds course.yaml and module folders",
+                             code="unexpected_file")
                 continue
             numbered = self._numbered(entry)
             if numbered is None:
-                self.problem(entry, "a module folder is named NN-slug, e.g. 01-the-ibm-concept")
+                self.problem(entry, "a module folder is named NN-slug, e.g. 01-the-ibm-concept", code="misnamed")
                 continue
             module = self._module(entry, *numbered)
             if module is not None:
                 modules.append(module)
         modules.sort(key=lambda m: m.position)
         if not modules:
-            self.problem(self.folder, "the course has no modules")
+            self.problem(self.folder, "the course has no modules", code="no_modules", subject="course",
+                         slug=self.folder.name)
         for index, module in enumerate(modules, start=1):
             module.position = index
         return modules
@@ -158,12 +160,12 @@ class PackageReader:
     def _module(self, folder: Path, number: int, folder_slug: str) -> ModuleSpec | None:
         path = folder / "module.yaml"
         if not path.is_file():
-            self.problem(folder, "missing module.yaml")
+            self.problem(folder, "missing module.yaml", code="missing_file", subject="module", slug=folder_slug)
             return None
-        data = self._yaml(path, "module.yaml")
+        data = self._yaml(path, "module.yaml", "module", folder_slug)
         if data is None:
             return None
-        r = FileReader(self.problems, self.rel(path), data)
+        r = FileReader(self.problems, self.rel(path), data, "module", slug_in(data, folder_slug))
         r.unknown_keys({"title", "slug"}, "module.yaml")
         module = ModuleSpec(slug=r.slug("slug", "module.yaml", required=False, default=folder_slug),
                             title=r.text("title", "module.yaml", max_length=200), position=number)
@@ -184,149 +186,73 @@ class PackageReader:
                     items.append(quiz)
             else:
                 self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, "
-                                    "images .png .jpg .gif .svg .webp")
+                                    "images .png .jpg .gif .svg .webp", code="unexpected_file")
         items.sort(key=lambda item: item.position)
         for index, item in enumerate(items, start=1):
             item.position = index
             (module.lessons if isinstance(item, LessonSpec) else module.quizzes).append(item)
         if not items:
-            self.problem(folder, "the module has no lessons and no quizzes")
+            self.problem(folder, "the module has no lessons and no quizzes", code="empty_module", subject="module",
+                         slug=module.slug)
         return module
 
     def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
+        about = {"subject": "lesson", "slug": file_slug}
         try:
             text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         except UnicodeDecodeError:
-            self.problem(path, "not UTF-8 text")
+            self.problem(path, "not UTF-8 text", code="not_utf8", **about)
             return None
         match = FRONT_MATTER_RE.match(text)
         if not match:
-            self.problem(path, "missing front matter: start the file with ---, title:, minutes:, ---", 1)
+            self.problem(path, "missing front matter: start the file with ---, title:, minutes:, ---", 1,
+                         code="no_front_matter", **about)
             return None
         try:
             data = yamlfile.load(match.group(1), first_line=2)
         except yamlfile.YamlError as exc:
-            self.problem(path, f"front matter {exc}", exc.line)
+            self.problem(path, f"front matter {exc}", exc.line, code="not_yaml", **about)
             return None
         if not isinstance(data, yamlfile.LineDict):
-            self.problem(path, "front matter must be a mapping with title and minutes", 1)
+            self.problem(path, "front matter must be a mapping with title and minutes", 1, code="not_mapping", **about)
             return None
-        r = FileReader(self.problems, self.rel(path), data)
+        about["slug"] = slug_in(data, file_slug)
+        r = FileReader(self.problems, self.rel(path), data, **about)
         r.unknown_keys({"title", "minutes", "slug"}, "the front matter")
         body = match.group(2).strip("\n") + "\n"
         body_line = match.group(1).count("\n") + 3
         if not body.strip():
-            self.problem(path, "the lesson has no text", body_line)
-        self._images(path, body, body_line)
+            self.problem(path, "the lesson has no text", body_line, code="required", field="body", **about)
+        self._images(path, body, body_line, about)
         return LessonSpec(slug=r.slug("slug", "front matter", required=False, default=file_slug),
                           title=r.text("title", "front matter", max_length=200), position=number,
                           minutes=r.integer("minutes", "front matter", 10, required=True, minimum=0, maximum=600),
                           body=body, file=self.rel(path))
 
-    def _images(self, path: Path, body: str, first_line: int) -> None:
+    def _images(self, path: Path, body: str, first_line: int, about: dict) -> None:
         for offset, line in enumerate(body.split("\n")):
             found = [(alt, src) for alt, src in IMAGE_RE.findall(line)] + [(None, src) for src in HTML_IMG_RE.findall(line)]
             for alt, src in found:
                 lineno = first_line + offset
+                image = {"field": "body", "src": src, **about}
                 if "://" in src or src.startswith("data:"):
-                    self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno)
+                    self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno,
+                                 code="image_outside", **image)
                     continue
                 target = (path.parent / src).resolve()
                 if (path.parent.resolve() not in target.parents) or not target.is_file():
-                    self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno)
+                    self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno,
+                                 code="image_missing", **image)
                 elif target.suffix.lower() not in IMAGE_SUFFIXES:
-                    self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno)
+                    self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno,
+                                 code="image_not_image", **image)
                 if alt is not None and not alt.strip():
-                    self.problem(path, f"image {src!r} has no alternative text", lineno)
+                    self.problem(path, f"image {src!r} has no alternative text", lineno, code="image_no_alt", **image)
 
     # quizzes -----------------------------------------------------------------------------------
     def _quiz(self, path: Path, number: int, file_slug: str) -> QuizSpec | None:
-        data = self._yaml(path, "a quiz file")
-        if data is None:
-            return None
-        r = FileReader(self.problems, self.rel(path), data)
-        r.unknown_keys(QUIZ_KEYS, "the quiz")
-        quiz = QuizSpec(
-            slug=r.slug("slug", "the quiz", required=False, default=file_slug),
-            title=r.text("title", "the quiz", max_length=200), position=number,
-            final=r.boolean("final", "the quiz", False),
-            pass_mark=r.integer("pass_mark", "the quiz", 70, minimum=0, maximum=100),
-            attempts=r.integer("attempts", "the quiz", 0, minimum=0),
-            time_limit=r.integer("time_limit", "the quiz", None, minimum=1),
-            draw=r.integer("draw", "the quiz", None, minimum=1),
-            shuffle_questions=r.boolean("shuffle_questions", "the quiz", True),
-            shuffle_choices=r.boolean("shuffle_choices", "the quiz", True),
-            layout=r.choice("layout", "the quiz", LAYOUTS, "all"),
-            review=r.choice("review", "the quiz", REVIEW_POLICIES, "after_submit"),
-            file=self.rel(path),
-        )
-        questions = data.get("questions")
-        if not isinstance(questions, list) or not questions:
-            r.problem("the quiz has no questions: add a 'questions' list", "questions" if "questions" in data else None)
-            return quiz
-        for index, item in enumerate(questions):
-            if not isinstance(item, yamlfile.LineDict):
-                r.problem(f"question {index + 1} must be a mapping", line=questions.line_of(index))
-                continue
-            question = self._question(FileReader(self.problems, self.rel(path), item), index + 1)
-            if question:
-                question.position_in_quiz = len(quiz.questions) + 1
-                quiz.questions.append(question)
-        if quiz.draw is not None and quiz.draw > len(questions):
-            r.problem(f"'draw' is {quiz.draw} but the bank has only {len(questions)} questions", "draw")
-        return quiz
-
-    def _question(self, r: FileReader, number: int) -> QuestionSpec | None:
-        what = f"question {number}"
-        kind = r.raw("kind", True, what)
-        if kind is MISSING:
-            return None
-        if kind not in QUESTION_KINDS:
-            r.problem(f"unknown question kind {kind!r} in {what}; use one of {', '.join(QUESTION_KINDS)}", "kind")
-            return None
-        r.unknown_keys(QUESTION_KEYS - (set().union(*KIND_KEYS.values()) - KIND_KEYS[kind]), what)
-        q = QuestionSpec(slug=r.slug("slug", what), kind=kind, text=r.text("text", what),
-                         explanation=r.text("explanation", what),
-                         points=r.number("points", what, 1.0, positive=True), file=r.file, line=r.data.line)
-        if kind in ("single_choice", "multiple_choice"):
-            q.choices = self._choices(r, what, kind)
-        elif kind == "true_false":
-            value = r.raw("answer", True, what)
-            if isinstance(value, bool):
-                q.true_false_answer = value
-            elif value is not MISSING:
-                r.problem(f"'answer' of a true_false question must be true or false, got {value!r}", "answer")
-        elif kind == "short_text":
-            q.accepted = r.text_list("accepted", what, required=True)
-        elif kind == "numeric":
-            q.numeric_answer = r.number("answer", what, None, required=True)
-            q.tolerance = r.number("tolerance", what, 0.0, minimum=0)
-        return q
-
-    def _choices(self, r: FileReader, what: str, kind: str) -> list[ChoiceSpec]:
-        raw = r.raw("choices", True, what)
-        if not isinstance(raw, list):
-            if raw is not MISSING:
-                r.problem(f"'choices' of {what} must be a list", "choices")
-            return []
-        choices = []
-        for index, item in enumerate(raw):
-            if not isinstance(item, yamlfile.LineDict):
-                r.problem(f"choice {index + 1} of {what} must have 'text' (and 'correct: true' if right)",
-                          line=raw.line_of(index))
-                continue
-            c = FileReader(r.problems, r.file, item)
-            c.unknown_keys({"text", "correct"}, f"choice {index + 1} of {what}")
-            choices.append(ChoiceSpec(text=c.text("text", f"choice {index + 1} of {what}"),
-                                      correct=c.boolean("correct", "choice", False)))
-        correct = sum(1 for c in choices if c.correct)
-        if len(raw) < 2:
-            r.problem(f"{what} needs at least 2 choices", "choices")
-        if kind == "single_choice" and correct != 1:
-            r.problem(f"{what} is single_choice but has {correct} correct answers; it needs exactly 1", "choices")
-        if kind == "multiple_choice" and correct < 1:
-            r.problem(f"{what} is multiple_choice but has no correct answer", "choices")
-        return choices
+        data = self._yaml(path, "a quiz file", "quiz", file_slug)
+        return None if data is None else read_quiz(self.problems, self.rel(path), data, number, file_slug)
 
     # whole course ------------------------------------------------------------------------------
     def _check_course_wide(self, course: CourseSpec) -> None:
@@ -336,7 +262,8 @@ class PackageReader:
             key = (kind, slug)
             where = where if isinstance(where, str) else self.rel(where)
             if slug and key in seen:
-                self.problems.append(Problem(where, line, f"duplicate {kind} slug '{slug}' (also in {seen[key]})"))
+                self.problems.append(Problem(where, line, f"duplicate {kind} slug '{slug}' (also in {seen[key]})",
+                                             code="duplicate_slug", subject=kind, slug=slug, field="slug"))
             else:
                 seen[key] = where + (f":{line}" if line else "")
 
@@ -353,17 +280,24 @@ class PackageReader:
                 if quiz.final:
                     finals.append((module, quiz))
         if len(finals) > 1:
-            self.problem(self.folder, f"a course has at most one final assessment; found {len(finals)}")
+            self.problem(self.folder, f"a course has at most one final assessment; found {len(finals)}",
+                         code="several_finals", subject="course", slug=course.slug, count=len(finals),
+                         quizzes=[quiz.slug for _module, quiz in finals])
         if finals:
             module, quiz = finals[0]
+            final = {"subject": "quiz", "slug": quiz.slug, "field": "final", "module": module.slug}
             if module is not course.modules[-1]:
-                self.problem(self._module_folder(module), "the final assessment must be in the course's last module")
+                self.problem(self._module_folder(module), "the final assessment must be in the course's last module",
+                             code="final_not_last", **final)
             elif module.lessons or len(module.quizzes) > 1:
-                self.problem(self._module_folder(module), "the final assessment sits alone in its module")
+                self.problem(self._module_folder(module), "the final assessment sits alone in its module",
+                             code="final_not_alone", **final)
         elif course.completion_quizzes == "final":
-            self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none")
+            self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
+                         code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
         if not any(m.lessons or m.quizzes for m in course.modules):
-            self.problem(self.folder, "the course has no lessons and no quizzes")
+            self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
+                         slug=course.slug)
         course.assets = self._assets(course)
 
     def _module_folder(self, module: ModuleSpec) -> Path:

@@ -1,16 +1,31 @@
 """The parsed form of a course package: plain dataclasses, independent of the database."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
 @dataclass
 class Problem:
-    """One thing wrong with a package: where (file relative to the courses folder, line) and what."""
+    """One thing wrong with a package, as facts that each surface words in its own terms.
+
+    For package authors (`lms courses check`, the upload report): the file relative to the courses
+    folder, the line, and `message`, in the package's own words (`str(problem)`). For everyone else, the
+    same problem about the course itself: the object it is about (`subject`: "course", "module",
+    "lesson", "quiz", "question", or "package" for the files and folders themselves) and that object's
+    `slug`; the `field`, named by its package key ("outcomes", "draw", "explanation"; "completion.quizzes"
+    inside a mapping); a `code` naming the rule broken ("required", "too_long", "draw_exceeds_bank"...);
+    and the `details` the wording needs ({"max": 200}). The authoring pages render these, never `message`.
+    """
 
     file: str
     line: int | None
     message: str
+    code: str = "invalid"
+    subject: str = "package"
+    slug: str | None = None
+    field: str | None = None
+    details: dict = dataclasses.field(default_factory=dict)  # `field` above is the problem's own
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"

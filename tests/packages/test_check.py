@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lms.packages.quizfile import check_question, question_spec_data
 from lms.packages.reader import package_folders, read_package
 from tests.packages.sample import write_sample
 
@@ -68,6 +69,61 @@ def test_each_problem_is_reported_with_file_and_line(tmp_path, file, old, new, e
     problems = problems_of(folder)
     assert any(re.search(expected, p) for p in problems), problems
     assert read_package(folder)[0] is None  # nothing usable comes out of a package with a problem
+
+
+FACTS = [
+    # (file, old, new, (subject, slug, field, code, details)): what the problem is about, for the pages
+    ("course.yaml", "outcomes:\n  - Explain the sample.\n", "outcomes: []\n",
+     ("course", "sample", "outcomes", "required", {})),
+    ("course.yaml", "title: Sample course\n", "", ("course", "sample", "title", "required", {})),
+    ("course.yaml", "topics: [testing, strategy]", f"topics: [testing, {'x' * 61}]",
+     ("course", "sample", "topics", "topic_too_long", {"number": 2, "max": 60})),
+    ("course.yaml", "  quizzes: all", "  quizzes: some",
+     ("course", "sample", "completion.quizzes", "not_one_of", {"options": ["all", "final", "none"]})),
+    ("course.yaml", "estimated_hours: 1.5", "estimated_hours: 0",
+     ("course", "sample", "estimated_hours", "not_positive", {})),
+    ("01-basics/02-second.md", "More text.\n", "", ("lesson", "second", "body", "required", {})),
+    ("01-basics/01-intro.md", "(pixel.png)", "(gone.png)",
+     ("lesson", "intro", "body", "image_missing", {"src": "gone.png"})),
+    ("01-basics/03-check.quiz.yaml", "pass_mark: 60", "pass_mark: 140",
+     ("quiz", "check", "pass_mark", "out_of_range", {"minimum": 0, "maximum": 100})),
+    ("02-final/01-final.quiz.yaml", "draw: 2", "draw: 9", ("quiz", "final", "draw", "draw_exceeds_bank",
+                                                          {"draw": 9, "bank": 3})),
+    ("02-final/01-final.quiz.yaml", "    explanation: Three.\n", "", ("question", "f-3", "explanation", "required", {})),
+    ("01-basics/03-check.quiz.yaml", "      - text: That one\n", "      - text: That one\n        correct: true\n",
+     ("question", "q-single", "choices", "not_one_correct", {"correct": 2})),
+    ("01-basics/03-check.quiz.yaml", "title: Check\n", "title: Check\nfinal: true\n",
+     ("course", "sample", None, "several_finals", {"count": 2, "quizzes": ["check", "final"]})),
+]
+
+
+@pytest.mark.parametrize("file,old,new,facts", FACTS, ids=[f"{c[3][0]}-{c[3][2]}-{c[3][3]}" for c in FACTS])
+def test_each_problem_says_what_object_and_field_it_is_about(tmp_path, file, old, new, facts):
+    """The structured side of a problem, which the authoring pages render (never the message)."""
+    folder = write_sample(tmp_path)
+    replace(folder / file, old, new)
+    found = [(p.subject, p.slug, p.field, p.code, p.details) for p in read_package(folder)[1]]
+    assert facts in found, found
+
+
+def test_a_final_assessment_out_of_place_is_about_the_quiz(tmp_path):
+    folder = write_sample(tmp_path)
+    (folder / "02-final").rename(folder / "00-final")
+    problem = next(p for p in read_package(folder)[1] if p.code == "final_not_last")
+    assert (problem.subject, problem.slug, problem.field) == ("quiz", "final", "final")
+    assert str(problem) == "sample/00-final: the final assessment must be in the course's last module"
+
+
+def test_one_question_is_checked_by_the_same_rules(tmp_path):
+    """`check_question` (the GIFT preview, the quiz editor's drafts) applies the check's rules to one question."""
+    spec, _ = read_package(write_sample(tmp_path))
+    questions = [q for m in spec.modules for quiz in m.quizzes for q in quiz.questions]
+    assert len(questions) == 8 and all(check_question(question_spec_data(q)) == [] for q in questions)
+    question = questions[0]
+    question.explanation = ""
+    [problem] = check_question(question_spec_data(question))
+    assert (problem.subject, problem.slug, problem.field, problem.code) == ("question", "q-single", "explanation",
+                                                                            "required")
 
 
 def test_every_problem_is_listed_not_just_the_first(tmp_path):
