@@ -153,3 +153,25 @@ def test_backend_is_the_one_asked_for(database_url):
     """The PostgreSQL run really runs on PostgreSQL."""
     expected = "postgresql" if os.environ.get("LMS_TEST_BACKEND") == "postgres" else "sqlite"
     assert database_url.startswith(expected)
+
+
+def test_question_drafts_keep_existing_questions_and_refuse_to_go_down_over_drafts(alembic_runner, alembic_engine):
+    """0007 makes no existing question a draft; going below it is refused while a draft exists (the
+    older schema would draw it into attempts), and allowed, keeping every row, once none is left."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0006")
+    alembic_runner.migrate_up_to("0007")
+    with alembic_engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM questions WHERE draft")).scalar_one() == 0
+        conn.execute(text("UPDATE questions SET draft = TRUE"))
+    before = row_counts(alembic_engine)
+    with pytest.raises(RuntimeError, match=r"1 question\(s\) are drafts"):
+        alembic_runner.migrate_down_to("0006")
+    assert row_counts(alembic_engine) == before
+    assert "draft" in {c["name"] for c in inspect(alembic_engine).get_columns("questions")}
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE questions SET draft = FALSE"))
+    alembic_runner.migrate_down_to("0006")
+    assert "draft" not in {c["name"] for c in inspect(alembic_engine).get_columns("questions")}
+    assert row_counts(alembic_engine) == before

@@ -146,6 +146,7 @@ def _question_fields(question: Question, spec: QuestionSpec, quiz_id: int) -> No
     question.numeric_answer = spec.numeric_answer if spec.kind == "numeric" else None
     question.numeric_tolerance = spec.tolerance if spec.kind == "numeric" else 0.0
     question.retired = False
+    question.draft = False  # the package passed the check: a draft completed in it is whole again
     wanted = [(c.text, c.correct) for c in spec.choices]
     if [(c.text, c.correct) for c in question.choices] != wanted:
         question.choices = [Choice(position=i, text=text, correct=correct)

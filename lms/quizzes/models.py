@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_, false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -96,11 +98,21 @@ class Question(db.Model):
     numeric_answer: Mapped[float | None] = mapped_column(Float)
     numeric_tolerance: Mapped[float] = mapped_column(Float, default=0.0)
     retired: Mapped[bool] = mapped_column(default=False)
+    # A draft lacks something publishing requires (a GIFT question imported without an explanation, when
+    # the instructor chose to import it as it is): it stays in the bank for the editor to complete, is
+    # never drawn into an attempt (`drawable`), and publishing names it until it is complete.
+    draft: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     quiz = relationship("Quiz", back_populates="questions")
     choices = relationship(
         "Choice", order_by="Choice.position", back_populates="question", cascade="all, delete-orphan"
     )
+
+
+def drawable():
+    """SQL condition: a question an attempt may draw, neither retired nor a draft. The one definition,
+    for drawing and for the number of questions a trainee is told an attempt holds."""
+    return and_(Question.retired.is_(False), Question.draft.is_(False))
 
 
 class Choice(db.Model):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from lms.catalog.items import live_items
 from lms.extensions import db
-from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt, drawable
 
 
 def quiz_by_slug(course, slug: str) -> Quiz | None:
@@ -19,9 +19,8 @@ def quiz_by_id(quiz_id: int) -> Quiz | None:
 
 
 def bank_size(quiz: Quiz) -> int:
-    """How many questions an attempt at the quiz draws: the live bank, or `draw_count` of it."""
-    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id,
-                                                                    Question.retired.is_(False)))
+    """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it."""
+    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id, drawable()))
     return min(total, quiz.draw_count) if quiz.draw_count else total
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms.core import clock, signals
 from lms.extensions import db
 from lms.quizzes import grading
-from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, QuizAttempt
+from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, QuizAttempt, drawable
 
 log = logging.getLogger("lms.quizzes")
 
@@ -60,7 +60,7 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> Qu
     used = attempts_used(enrolment.id, quiz.id)
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AttemptError("no_attempts_left")
-    questions = db.session.scalars(select(Question).where(Question.quiz_id == quiz.id, Question.retired.is_(False))
+    questions = db.session.scalars(select(Question).where(Question.quiz_id == quiz.id, drawable())
                                    .order_by(Question.position)).all()
     if not questions:
         raise AttemptError("no_questions")
