@@ -1,35 +1,48 @@
 """Authoring forms: course settings, module, lesson, quiz, question, staff, GIFT, package upload."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, FloatField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from lms.core.forms import options
+from lms.packages.reader import MAX_TOPIC
 
 MAX_CHOICES = 8
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
+def short_topics(form, field) -> None:
+    """Each topic of a comma-separated list fits the catalogue's filter, as publishing requires."""
+    if any(len(topic.strip()) > MAX_TOPIC for topic in (field.data or "").split(",")):
+        raise ValidationError(_("Each topic is at most %(n)d characters long.", n=MAX_TOPIC))
+
+
 class NewCourseForm(FlaskForm):
-    """The few things a new course needs."""
+    """What a new course needs: every setting publishing requires that has no sensible default (the
+    version starts at 1, the rules at their usual values; the course settings change them)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=2000)])
     language = StringField(_l("Language"), default="en", validators=[
         DataRequired(), Regexp(LANGUAGE_RE, message=_l("Use a language tag such as en or uk."))])
+    outcomes = TextAreaField(_l("Learning outcomes"), validators=[DataRequired(), Length(max=4000)],
+                             description=_l("One per line: what a trainee can do after the course."))
+    estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 999)])
+
+    def outcome_lines(self) -> list[str]:
+        """The outcomes typed, one per non-empty line."""
+        return [line.strip() for line in (self.outcomes.data or "").splitlines() if line.strip()]
 
 
 class CourseForm(NewCourseForm):
     """All course settings."""
 
-    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=400)],
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=400), short_topics],
                          description=_l("Separated by commas."))
-    outcomes = TextAreaField(_l("Learning outcomes"), validators=[Optional(), Length(max=4000)],
-                             description=_l("One per line."))
-    estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 999)])
     version = IntegerField(_l("Version"), validators=[DataRequired(), NumberRange(1, 100000)])
     self_enrolment = BooleanField(_l("Trainees may enrol themselves"))
     certificate_validity_months = IntegerField(_l("Certificate valid for (months)"),

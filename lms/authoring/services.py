@@ -22,7 +22,7 @@ from lms.extensions import db
 from lms.packages.exporter import export_course
 from lms.packages.importer import ImportResult, import_course
 from lms.packages.reader import read_package
-from lms.packages.spec import CourseSpec
+from lms.packages.spec import CourseSpec, Problem
 from lms.quizzes.models import Choice, Question, Quiz
 
 
@@ -43,14 +43,16 @@ def _taken(model, course_id: int) -> set[str]:
 
 
 # Courses ------------------------------------------------------------------------------------------
-def create_course(title: str, summary: str, language: str, actor, slug: str | None = None) -> Course:
-    """A new draft course; its creator becomes its owner."""
+def create_course(title: str, summary: str, language: str, actor, slug: str | None = None, *,
+                  outcomes: list[str], estimated_hours: Decimal) -> Course:
+    """A new draft course; its creator becomes its owner. It is given every setting publishing needs
+    that has no sensible default (learning outcomes, estimated hours); the rest take their defaults."""
     taken = set(db.session.scalars(select(Course.slug)))
     slug = slug or unique_slug(title, taken, "course")
     if slug in taken:
         raise AuthoringError("slug_taken")
     course = Course(slug=slug, title=title.strip(), summary=summary.strip(), language=language, status="draft",
-                    outcomes=[])
+                    outcomes=[o.strip() for o in outcomes if o.strip()], estimated_hours=estimated_hours)
     db.session.add(course)
     db.session.flush()
     audit.record("course.created", actor=actor, target=course, slug=slug)
@@ -97,8 +99,9 @@ def set_status(course: Course, status: str, actor) -> None:
     db.session.commit()
 
 
-def check_course(course: Course) -> list:
-    """The package check's problems for the course as it is now (exported, then read back)."""
+def check_course(course: Course) -> list[Problem]:
+    """The package check's problems for the course as it is now (exported, then read back). Each is about
+    an object of the course (see `Problem`); `lms.authoring.problems` says them in the author's terms."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = export_course(course, Path(tmp))
         _spec, problems = read_package(folder, Path(tmp))

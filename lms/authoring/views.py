@@ -17,6 +17,7 @@ from lms.authoring.forms import (
     UploadForm, choice_fields,
 )
 from lms.authoring.gift import parse_gift
+from lms.authoring.problems import for_author
 from lms.authoring.regrade import attempts_using, regrade_question
 from lms.catalog.outline import course_outline
 from lms.catalog.queries import course_by_slug
@@ -49,7 +50,8 @@ def new_course():
     """Create a draft course; its creator becomes its owner."""
     form = NewCourseForm()
     if form.validate_on_submit():
-        course = services.create_course(form.title.data, form.summary.data, form.language.data, current_user)
+        course = services.create_course(form.title.data, form.summary.data, form.language.data, current_user,
+                                        outcomes=form.outcome_lines(), estimated_hours=form.estimated_hours.data)
         flash(_("Course created as a draft."), "success")
         return redirect(url_for("authoring.course", slug=course.slug))
     return render_template("authoring/new_course.html", form=form)
@@ -69,12 +71,14 @@ def course(slug: str):
     if form.validate_on_submit():
         services.update_course(
             course, current_user, title=form.title.data.strip(), summary=form.summary.data.strip(),
-            language=form.language.data, topics=(form.topics.data or "").split(","),
-            outcomes=[line.strip() for line in (form.outcomes.data or "").splitlines() if line.strip()],
+            language=form.language.data, topics=(form.topics.data or "").split(","), outcomes=form.outcome_lines(),
             estimated_hours=form.estimated_hours.data, version=form.version.data,
             self_enrolment=form.self_enrolment.data, certificate_validity_months=form.certificate_validity_months.data,
             completion_lessons=form.completion_lessons.data, completion_quizzes=form.completion_quizzes.data)
         flash(_("Course settings saved."), "success")
+        if course.completion_quizzes == "final" and not queries.has_final_assessment(course):
+            flash(_("Publishing needs the final assessment these settings ask for: mark a quiz of the course's last "
+                    "module as the final assessment, or choose another rule for quizzes."), "info")
         return redirect(url_for("authoring.course", slug=slug))
     return render_template("authoring/course.html", course=course, form=form, outline=course_outline(course),
                            module_form=TitleForm(prefix="module"), upload_form=UploadForm())
@@ -87,7 +91,8 @@ def publish(slug: str):
     try:
         services.publish(course, current_user)
     except services.AuthoringError as exc:
-        return render_template("authoring/publish_refused.html", course=course, problems=exc.problems), 400
+        problems = for_author(course, exc.problems, queries.item_names(course))
+        return render_template("authoring/publish_refused.html", course=course, problems=problems), 400
     flash(_("The course is published."), "success")
     return redirect(url_for("authoring.course", slug=slug))
 

@@ -68,7 +68,7 @@ def test_trainee_cannot_author(client, auth, world, course):
 def test_instructor_builds_publishes_and_a_trainee_takes_the_course(app, client, auth, world, db, tmp_path):
     auth.login(world["instructor"].email)
     response = auth.post("/author/new", {"title": "Risk analysis basics", "summary": "CIRAM for officers.",
-                                         "language": "en"})
+                                         "language": "en", "outcomes": "Explain CIRAM.", "estimated_hours": "2"})
     assert response.headers["Location"] == "/author/risk-analysis-basics/"
     base = "/author/risk-analysis-basics"
     auth.post(f"{base}/", {"title": "Risk analysis basics", "summary": "CIRAM for officers.", "language": "en",
@@ -143,7 +143,10 @@ def test_publishing_refuses_with_the_check_report(client, auth, owner, course, d
     response = auth.post("/author/sample/publish", {}, form_page="/author/sample/")
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400 and "cannot be published yet" in text
-    assert "03-check.quiz.yaml" in text and "'explanation' must be a non-empty text" in text
+    # In the author's terms, linked to the field that fixes it; the package's paths are for `lms courses check`.
+    assert ('<a href="/author/sample/questions/q-tf#explanation">Question “True?” in quiz “Check”</a> › '
+            "Explanation shown in review: Required for publishing, and empty.") in text
+    assert "quiz.yaml" not in text and "must be a non-empty text" not in text
     db.session.expire_all()
     assert db.session.scalar(select(Course.status)) == "draft"
 
