@@ -18,7 +18,9 @@ optional ``::Title::`` gives the slug; a ``[markdown]``/``[html]``/``[plain]``/`
 stripped (the text is kept as Markdown); the escapes ``\\~ \\= \\# \\{ \\} \\: \\\\`` and ``\\n`` work.
 Text after the answer block is kept, with ``_____`` where the block stood ("missing word").
 General feedback (``####...``) becomes the explanation; without it, the feedback of the correct
-answer(s) does. Without any feedback the explanation is empty, for the instructor to fill in.
+answer(s) does. Without any feedback the explanation is empty, for the instructor to fill in: `review`
+marks each question that publishing would refuse (the package check's rules for a question), with the
+explanations the instructor typed in the preview added, so the preview can ask for them there.
 GIFT has no points: 1 per question, 2 for multiple_choice.
 
 Everything else -- essay, matching, descriptions, a second answer block, unbalanced braces, no correct
@@ -30,9 +32,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lms.packages.spec import ChoiceSpec, QuestionSpec
+from lms.packages.quizfile import check_question, question_spec_data
+from lms.packages.spec import ChoiceSpec, Problem, QuestionSpec
 
 SLUG_BASE_MAX = 60  # leaves room for a "-N" suffix within the platform's 80 characters
 SLUG_WORDS = 8
@@ -63,6 +67,44 @@ class GiftResult:
 
     questions: list[QuestionSpec]
     problems: list[GiftProblem]
+
+
+@dataclass
+class Candidate:
+    """A parsed question in the preview: its `number` there (1, 2...), the question with any explanation
+    typed in the preview, whether the preview asks for an explanation (GIFT gave none), and the problems
+    for which publishing would refuse it as it stands (none: it imports complete)."""
+
+    number: int
+    question: QuestionSpec
+    asks_explanation: bool
+    problems: list[Problem]
+
+
+MAX_EXPLANATION = 10_000  # characters, as in the question editor
+
+
+def review(questions: list[QuestionSpec], typed: Mapping[int, str]) -> list[Candidate]:
+    """The parsed questions as candidates for import. A question without an explanation takes the one
+    typed for its number in `typed` (when not longer than MAX_EXPLANATION); each is then checked with
+    the package check's rules for a question."""
+    candidates = []
+    for number, question in enumerate(questions, start=1):
+        asks = not question.explanation
+        problems = []
+        if asks:
+            explanation = (typed.get(number) or "").strip()
+            if len(explanation) > MAX_EXPLANATION:
+                problems.append(Problem("", None, f"'explanation' is longer than {MAX_EXPLANATION} characters",
+                                        code="too_long", subject="question", slug=question.slug, field="explanation",
+                                        details={"max": MAX_EXPLANATION}))
+            else:
+                question.explanation = explanation
+        # An explanation refused for its length is reported as such, not also as missing.
+        problems += [p for p in check_question(question_spec_data(question))
+                     if not (problems and p.field == "explanation")]
+        candidates.append(Candidate(number, question, asks, problems))
+    return candidates
 
 
 class _Skip(Exception):

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.catalog.items import live, live_items, module_of
@@ -35,9 +36,9 @@ def instructors() -> list[User]:
 
 
 def live_questions(quiz: Quiz) -> list[Question]:
-    """The quiz's bank in order."""
+    """The quiz's bank in order, drafts included, with their choices (the editor checks each draft)."""
     return list(db.session.scalars(select(Question).where(Question.quiz_id == quiz.id, Question.retired.is_(False))
-                                   .order_by(Question.position)))
+                                   .order_by(Question.position).options(selectinload(Question.choices))))
 
 
 def has_final_assessment(course: Course) -> bool:

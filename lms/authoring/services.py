@@ -19,8 +19,9 @@ from lms.catalog.items import live_items
 from lms.catalog.models import Course, CourseStaff, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
-from lms.packages.exporter import export_course
+from lms.packages.exporter import export_course, question_data
 from lms.packages.importer import ImportResult, import_course
+from lms.packages.quizfile import check_question, question_spec_data
 from lms.packages.reader import read_package
 from lms.packages.spec import CourseSpec, Problem
 from lms.quizzes.models import Choice, Question, Quiz
@@ -106,6 +107,11 @@ def check_course(course: Course) -> list[Problem]:
         folder = export_course(course, Path(tmp))
         _spec, problems = read_package(folder, Path(tmp))
     return problems
+
+
+def question_problems(question: Question) -> list[Problem]:
+    """What would refuse this saved question at publishing: the package check's rules for a question."""
+    return check_question(question_data(question))
 
 
 # Staff --------------------------------------------------------------------------------------------
@@ -218,6 +224,7 @@ def save_question(quiz: Quiz, course: Course, data: dict, question: Question | N
         db.session.add(question)
     kind = question.kind
     question.text, question.explanation = data["text"], data["explanation"]
+    question.draft = False  # the form asks for everything publishing requires of a question
     question.points = Decimal(str(data["points"]))
     question.true_false_answer = data.get("true_false_answer") if kind == "true_false" else None
     question.accepted_answers = list(data.get("accepted") or []) if kind == "short_text" else None
@@ -238,11 +245,20 @@ def save_question(quiz: Quiz, course: Course, data: dict, question: Question | N
     return question
 
 
-def import_questions(quiz: Quiz, course: Course, specs: list, actor) -> int:
-    """Add parsed questions (GIFT import) to the quiz's bank in one transaction."""
+def import_questions(quiz: Quiz, course: Course, specs: list, actor, drafts: bool = False) -> tuple[int, int]:
+    """Add parsed questions (GIFT import) to the quiz's bank in one transaction; returns how many were
+    imported, and how many of them as drafts.
+
+    A question that publishing would refuse (the package check's rules for a question: no explanation,
+    say) is refused with the rest (`AuthoringError("incomplete")`), unless `drafts`: then it is imported
+    as a draft, never drawn into an attempt until completed in the question editor.
+    """
+    incomplete = [i for i, spec in enumerate(specs) if check_question(question_spec_data(spec))]
+    if incomplete and not drafts:
+        raise AuthoringError("incomplete")
     taken = _taken(Question, course.id)
     position = db.session.scalar(select(func.max(Question.position)).where(Question.quiz_id == quiz.id)) or 0
-    for spec in specs:
+    for index, spec in enumerate(specs):
         slug = unique_slug(spec.slug, taken, "question")
         taken.add(slug)
         position += 1
@@ -251,13 +267,15 @@ def import_questions(quiz: Quiz, course: Course, specs: list, actor) -> int:
                             true_false_answer=spec.true_false_answer if spec.kind == "true_false" else None,
                             accepted_answers=list(spec.accepted) if spec.kind == "short_text" else None,
                             numeric_answer=spec.numeric_answer if spec.kind == "numeric" else None,
-                            numeric_tolerance=spec.tolerance if spec.kind == "numeric" else 0.0)
+                            numeric_tolerance=spec.tolerance if spec.kind == "numeric" else 0.0,
+                            draft=index in incomplete)
         question.choices = [Choice(position=i, text=c.text, correct=c.correct) for i, c in enumerate(spec.choices, 1)]
         db.session.add(question)
-    audit.record("quiz.questions_imported", actor=actor, target=quiz, count=len(specs), format="gift")
+    audit.record("quiz.questions_imported", actor=actor, target=quiz, count=len(specs), drafts=len(incomplete),
+                 format="gift")
     _touched(course)
     db.session.commit()
-    return len(specs)
+    return len(specs), len(incomplete)
 
 
 # Order and deletion ------------------------------------------------------------------------------------

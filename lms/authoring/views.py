@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
@@ -16,8 +17,8 @@ from lms.authoring.forms import (
     MAX_CHOICES, CourseForm, GiftForm, LessonForm, NewCourseForm, QuestionForm, QuizForm, StaffForm, TitleForm,
     UploadForm, choice_fields,
 )
-from lms.authoring.gift import parse_gift
-from lms.authoring.problems import for_author
+from lms.authoring.gift import parse_gift, review
+from lms.authoring.problems import describe, for_author, for_question
 from lms.authoring.regrade import attempts_using, regrade_question
 from lms.catalog.outline import course_outline
 from lms.catalog.queries import course_by_slug
@@ -205,8 +206,10 @@ def quiz(slug: str, module: str | None = None, quiz: str | None = None):
         flash(_("Quiz added. Now add its questions."), "success")
         return redirect(url_for("authoring.quiz", slug=slug, quiz=created.slug))
     bank = queries.live_questions(existing) if existing else []
+    # What each draft lacks, as publishing would say it: the bank lists them as needing it.
+    needs = {q.id: for_question(course, q, services.question_problems(q)) for q in bank if q.draft}
     return render_template("authoring/quiz.html", course=course, module=parent, quiz=existing, form=form, bank=bank,
-                           kinds=QUESTION_KINDS)
+                           kinds=QUESTION_KINDS, needs=needs)
 
 
 @bp.route("/<slug>/quizzes/<quiz>/questions/new", methods=["GET", "POST"])
@@ -269,11 +272,13 @@ def _question_errors(kind: str, form: QuestionForm, choices: list) -> list[str]:
 
 @bp.route("/<slug>/quizzes/<quiz>/gift", methods=["GET", "POST"])
 def gift(slug: str, quiz: str):
-    """Import questions in GIFT format: preview first, save only when confirmed."""
+    """Import questions in GIFT format: preview first, save only when confirmed. The preview marks each
+    question publishing would refuse (no explanation, say) and asks for its explanation there; the
+    import takes them complete, or, when the instructor chooses, as drafts to complete later."""
     course = editable_course_or_404(slug)
     target = item_or_404(course, "quizzes", quiz)
     form = GiftForm()
-    result = None
+    result = candidates = None
     if form.validate_on_submit():
         text = form.text.data or ""
         if form.file.data:
@@ -285,11 +290,26 @@ def gift(slug: str, quiz: str):
                 return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=None)
             form.text.data = text
         result = parse_gift(text)
-        if request.form.get("action") == "import" and result.questions and not request.files.get("file"):
-            count = services.import_questions(target, course, result.questions, current_user)
-            flash(_("%(n)d questions imported.", n=count), "success")
-            return redirect(url_for("authoring.quiz", slug=slug, quiz=quiz))
-    return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=result)
+        candidates = review(result.questions, {n: request.form.get(f"explanation-{n}", "")
+                                               for n in range(1, len(result.questions) + 1)})
+        action = request.form.get("action")
+        if action in ("import", "drafts") and result.questions and not request.files.get("file"):
+            try:
+                count, drafts = services.import_questions(target, course, result.questions, current_user,
+                                                          drafts=action == "drafts")
+            except services.AuthoringError:
+                flash(_("Nothing was imported: give an explanation for each marked question, or import them as "
+                        "drafts."), "error")
+            else:
+                flash(_("%(n)d questions imported.", n=count), "success")
+                if drafts:
+                    flash(ngettext("%(num)d of them is a draft: it is not drawn into attempts, and the course cannot "
+                                   "be published, until it is complete.",
+                                   "%(num)d of them are drafts: they are not drawn into attempts, and the course cannot "
+                                   "be published, until they are complete.", drafts), "info")
+                return redirect(url_for("authoring.quiz", slug=slug, quiz=quiz))
+    return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=result,
+                           candidates=candidates, describe=describe)
 
 
 @bp.route("/<slug>/questions/<question>/regrade", methods=["GET", "POST"])

@@ -214,7 +214,7 @@ def test_gift_import_previews_then_saves_only_on_confirm(client, auth, owner, co
     text = preview.get_data(as_text=True)
     assert "3 questions will be imported." in text and "Line 8:" in text and "essay" in text.lower()
     assert db.session.scalar(select(func.count()).select_from(Question)) == before
-    auth.post("/author/sample/quizzes/check/gift", {"text": GIFT, "action": "import"})
+    auth.post("/author/sample/quizzes/check/gift", {"text": GIFT, "action": "drafts"})  # GIFT without feedback
     kinds = db.session.scalars(select(Question.kind).where(Question.slug.not_like("q-%"), Question.slug.not_like("f-%"))).all()
     assert sorted(kinds) == ["numeric", "single_choice", "true_false"]
 

@@ -1,12 +1,14 @@
 """An instructor in headless Chromium: a course made through the forms alone publishes after fixing what
-the refusal names, following its links. What the person sees, and what the server stored."""
+the refusal names, following its links; GIFT questions without feedback get their explanations in the
+preview (without JavaScript) and the course publishes. What the person sees, and what the server stored."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from lms.catalog.models import Course
-from tests.helpers import PASSWORD
+from lms.quizzes.models import Question
+from tests.helpers import PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
@@ -96,4 +98,51 @@ def test_a_course_made_through_the_forms_publishes_after_the_fixes_the_refusal_l
     assert "The course is published." in page.inner_text("main")
     course = course_row(db)
     assert course.status == "published" and course.completion_quizzes == "all"
+    context.close()
+
+
+GIFT = """::Visa::A visa is a travel document. {F}
+
+::Stamp::Which stamp marks an entry? {=the entry stamp ~the exit stamp}
+
+::Gates::How many gates does the test crossing have? {#4:0####North, south, east and west.}
+"""
+
+
+def test_gift_explanations_added_in_the_preview_without_javascript_then_the_course_publishes(
+        chromium, live_server, db, world, course):
+    make_staff(course, world["instructor"])
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, world["instructor"].email)
+    page.goto(f"{live_server}/author/sample/")
+    page.click("button:has-text('Back to draft')")
+    page.click("main >> text=Check")
+    page.click("text=Import questions in GIFT format")
+    page.fill("#text", GIFT)
+    page.click("button[value=preview]")
+    # The preview marks the two questions without feedback, with a field for each explanation.
+    preview = page.inner_text("section.panel")
+    assert "2 questions, marked below, would stop the course from being published." in preview
+    assert page.locator("p.error").all_inner_texts() == [
+        "Would block publishing: Explanation shown in review: Required for publishing, and empty."] * 2
+    assert page.locator("textarea[name^=explanation-]").count() == 2
+    page.fill("#explanation-1", "A visa authorises; the passport is the travel document.")
+    page.click("button[value=import]")  # one explanation missing: nothing is imported
+    assert "Nothing was imported" in page.inner_text("main")
+    assert page.input_value("#explanation-1") == "A visa authorises; the passport is the travel document."
+    assert db.session.scalar(select(Question).where(Question.slug == "visa")) is None
+    page.fill("#explanation-2", "Entry is stamped on arrival.")
+    page.click("button[value=import]")
+    assert "3 questions imported." in page.inner_text("main")
+    db.session.expire_all()
+    stored = {q.slug: (q.explanation, q.draft) for q in db.session.scalars(
+        select(Question).where(Question.slug.in_(["visa", "stamp", "gates"])))}
+    assert stored == {"visa": ("A visa authorises; the passport is the travel document.", False),
+                      "stamp": ("Entry is stamped on arrival.", False),
+                      "gates": ("North, south, east and west.", False)}
+    page.click("nav.crumbs >> text=Sample course")
+    page.click("button:has-text('Publish')")
+    assert "The course is published." in page.inner_text("main")
+    assert course_row(db).status == "published"
     context.close()
