@@ -43,7 +43,7 @@ def _cards(courses: tuple[CatalogueEntry, ...], locale: str, script_root: str) -
 def _search_form(languages: tuple[str, ...], topics: tuple[str, ...], q: str, language: str, topic: str,
                  locale: str, script_root: str) -> Markup:
     form = CatalogueForm(MultiDict({"q": q, "language": language, "topic": topic}))
-    # Each language by its name in the interface language, in that language's alphabetical order.
+    # Each language by its name in the interface language (the tag stays the value sent), sorted by that name.
     named = sorted(((code, language_name(code)) for code in languages), key=lambda choice: choice[1].casefold())
     form.language.choices = options([("", _("Any language"))] + named)
     form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in topics])
