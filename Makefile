@@ -8,7 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= auto
 
-.PHONY: run test test-sqlite test-postgres test-security test-install install system-deps translations extract-messages clean
+# axe-core (npm), which the browser tests inject into pages to check accessibility; kept inside the venv.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(VENV)/axe
+
+.PHONY: run test test-sqlite test-postgres test-security test-install install system-deps axe translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +32,12 @@ run: install
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,
-# LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run.
+# LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run;
+# npm to fetch axe-core (`make axe`).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v libreoffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
@@ -46,7 +52,17 @@ system-deps:
 		fi; \
 	fi
 
-test: install system-deps
+# axe-core at the pinned version in $(AXE_DIR); without npm the accessibility checks skip (and fail with CI=true).
+axe: system-deps
+	@if ! grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then \
+		if command -v npm >/dev/null 2>&1; then \
+			npm install --silent --no-audit --no-fund --no-save --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
+		else \
+			echo "NOTE: npm is missing: the accessibility checks will skip (and fail with CI=true)"; \
+		fi; \
+	fi
+
+test: install system-deps axe
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

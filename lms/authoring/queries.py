@@ -1,19 +1,26 @@
-"""Named reads for authoring: the editor's courses, staff, the course dashboard and item analysis."""
+"""Named reads for authoring: the editor's courses, staff, the course dashboard and item analysis.
+
+The dashboard's progress of a learner is the reports' per-enrolment figure (`lms.reports.facts`), read
+from the same SQL, so that the instructor and the coordinator never see two numbers for one trainee.
+"""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, CourseStaff, Lesson, Module
+from lms.core import clock
 from lms.extensions import db
 from lms.institutions.models import Institution
-from lms.learning.models import Enrolment, LessonProgress
+from lms.learning.models import Enrolment
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
+from lms.reports.facts import facts
+from lms.reports.filters import ReportFilters
 
 
 def courses_in(scope) -> list[Course]:
@@ -88,30 +95,29 @@ class LearnerRow:
     status: str
     enrolled_at: object
     completed_at: object
-    viewed: int
-    passed: int
+    progress: int | None  # whole percent, the reports' figure; None for a learner who is not a trainee
 
 
 def dashboard(course: Course) -> tuple[dict, list[LearnerRow], list[dict]]:
-    """Learners by status, the learners with their progress, and each quiz's results; fixed number of queries."""
+    """Learners by status, the learners with their progress, and each quiz's results; fixed number of queries.
+
+    Progress comes from `lms.reports.facts` (every institution's trainees in this course), so it is the
+    number the drill-down, the exports and the API give; the reports count trainees only, so a learner
+    of another role has none."""
+    figures = facts(true(), ReportFilters(course=course.slug), clock.now())
     enrolments = db.session.execute(
         select(Enrolment.id, User.name, Enrolment.status, Enrolment.enrolled_at, Enrolment.completed_at,
-               Enrolment.started_at, User.institution_id)
+               Enrolment.started_at, User.institution_id, figures.c.progress)
         .join(User, User.id == Enrolment.user_id)
+        .outerjoin(figures, figures.c.enrolment_id == Enrolment.id)
         .where(Enrolment.course_id == course.id, Enrolment.is_current.is_(True)).order_by(User.name)).all()
-    ids = [e.id for e in enrolments]
     institutions = dict(db.session.execute(select(Institution.id, Institution.code)).all())
-    viewed = dict(db.session.execute(select(LessonProgress.enrolment_id, func.count()).where(
-        LessonProgress.enrolment_id.in_(ids)).group_by(LessonProgress.enrolment_id)).all()) if ids else {}
-    passed = dict(db.session.execute(select(QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
-                                     .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True))
-                                     .group_by(QuizAttempt.enrolment_id)).all()) if ids else {}
     rows, counts = [], Counter()
     for e in enrolments:
         status = "completed" if e.status == "completed" else ("in_progress" if e.started_at else "not_started")
         counts[status] += 1
         rows.append(LearnerRow(e.name, institutions.get(e.institution_id), status, e.enrolled_at, e.completed_at,
-                               viewed.get(e.id, 0), passed.get(e.id, 0)))
+                               None if e.progress is None else int(e.progress)))
     quizzes = db.session.execute(
         select(Quiz.slug, Quiz.title, func.count(QuizAttempt.id), func.avg(QuizAttempt.percent),
                func.sum(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))

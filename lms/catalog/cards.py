@@ -18,6 +18,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from lms.catalog.forms import CatalogueForm
+from lms.catalog.labels import language_name
 from lms.catalog.queries import Catalogue, CatalogueEntry
 from lms.core.forms import options
 
@@ -42,6 +43,8 @@ def _cards(courses: tuple[CatalogueEntry, ...], locale: str, script_root: str) -
 def _search_form(languages: tuple[str, ...], topics: tuple[str, ...], q: str, language: str, topic: str,
                  locale: str, script_root: str) -> Markup:
     form = CatalogueForm(MultiDict({"q": q, "language": language, "topic": topic}))
-    form.language.choices = options([("", _("Any language"))] + [(lang, lang) for lang in languages])
+    # Each language by its name in the interface language (the tag stays the value sent), sorted by that name.
+    named = sorted(((code, language_name(code)) for code in languages), key=lambda choice: choice[1].casefold())
+    form.language.choices = options([("", _("Any language"))] + named)
     form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in topics])
     return Markup(render_template("catalog/_search.html", form=form))

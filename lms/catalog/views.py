@@ -7,8 +7,11 @@ from lms.access import course_or_404
 from lms.catalog import queries
 from lms.catalog.cards import course_cards, search_form
 from lms.catalog.forms import SEARCH_MAX
+from lms.catalog.labels import language_name
 
 bp = Blueprint("catalog", __name__, template_folder="templates", url_prefix="/courses")
+# Templates name a course's language ("English", "англійська"), never show its tag.
+bp.add_app_template_global(language_name, "language_name")
 
 
 @bp.route("/")

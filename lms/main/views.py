@@ -1,7 +1,9 @@
-"""Home page, language switcher and /healthz."""
+"""Home page, language switcher, /healthz and /favicon.ico."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -11,6 +13,8 @@ from lms.core.urls import safe_next
 from lms.extensions import csrf, db
 
 bp = Blueprint("main", __name__, template_folder="templates")
+
+ICON_MAX_AGE = 7 * 24 * 3600  # seconds: browsers ask for the icon with every page; it changes with a release
 
 
 @bp.route("/")
@@ -40,3 +44,11 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it without a link (and older ones with the link): the static
+    ICO, kept by browsers and shared caches for a week, for visitors signed in or not."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=ICON_MAX_AGE)

@@ -7,6 +7,10 @@ generator so a response can stream them without holding them in memory. The func
 column's cells is chosen once per column (by its kind), not once per cell; a big export hands its
 rows over as `Batches` of plain tuples so that no object is built per row.
 
+CSV for Excel: the same file with UTF-8's byte-order mark in front. Excel opens a CSV without one in
+the computer's legacy code page and garbles Cyrillic, Georgian and Armenian names; with it, it reads
+UTF-8. The plain CSV keeps no mark, for the scripts and tools that would take it for text.
+
 XLSX: written by XlsxWriter in constant-memory mode to a temporary file; numbers as numbers, dates
 as dates, the header row frozen, an autofilter and column widths. Text is always written as
 text (never as a formula).
@@ -15,9 +19,10 @@ The column names are part of the platform's interface (documented in the README)
 the end, never rename or reorder them.
 
 The downloads themselves (`completion`, `drilldown`, `enrolments`) are described by an `Export` and
-sent by `send`: the export is audited (before a CSV leaves, as an XLSX is written), a CSV is streamed
-through a database session of its own, an XLSX is sent from its temporary file, and each file is
-named after what it holds and when it was made.
+sent by `send` in one of the `FORMATS` (csv, csv-excel, xlsx): the export is audited with its format
+(before a CSV leaves, as an XLSX is written), a CSV is streamed through a database session of its own,
+an XLSX is sent from its temporary file, and each file is named after what it holds and when it was
+made.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ from lms.reports import queries, services
 from lms.reports.filters import ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff".encode("utf-8")  # EF BB BF: how Excel tells a UTF-8 CSV from one in the legacy code page
 
 
 @dataclass(frozen=True)
@@ -207,11 +213,12 @@ def _chunks(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def csv_stream(columns: tuple[Column, ...], rows: Iterable | Batches, flush_every: int = 200) -> Iterator[bytes]:
+def csv_stream(columns: tuple[Column, ...], rows: Iterable | Batches, flush_every: int = 200,
+               bom: bool = False) -> Iterator[bytes]:
     """The CSV file as UTF-8 chunks: the header at once, then rows in small batches.
 
     `rows`: objects read through the columns' getters, or `Batches` of tuples in the columns' order
-    (one chunk per batch)."""
+    (one chunk per batch). `bom`: start with the byte-order mark (the CSV for Excel)."""
     cells = [csv_cell(c) for c in columns]
     if isinstance(rows, Batches):
         batches = ((map(call, cells, row) for row in batch) for batch in rows.batches)
@@ -222,7 +229,7 @@ def csv_stream(columns: tuple[Column, ...], rows: Iterable | Batches, flush_ever
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in columns])
-    yield buffer.getvalue().encode("utf-8")
+    yield (BOM if bom else b"") + buffer.getvalue().encode("utf-8")
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
@@ -273,8 +280,24 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str) -> tuple
 
 # --- the downloads -------------------------------------------------------------------------------------
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+@dataclass(frozen=True)
+class Format:
+    """A download format, named in the URL (`export.<name>`) and in the audit log.
+
+    `content_type` is sent as it is, charset included (Flask would add a second charset to a text/ mimetype);
+    `suffix` ends the file's name; `bom`: a CSV that starts with UTF-8's byte-order mark."""
+
+    kind: str  # "csv" or "xlsx": the writer
+    content_type: str
+    suffix: str
+    bom: bool = False
+
+
+FORMATS = {
+    "csv": Format("csv", "text/csv; charset=utf-8", ".csv"),
+    "csv-excel": Format("csv", "text/csv; charset=utf-8", "-excel.csv", bom=True),
+    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
 
 
 @dataclass(frozen=True)
@@ -322,7 +345,7 @@ def enrolments(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
     now = clock.now()
 
     def rows(session):
-        if fmt == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
+        if FORMATS[fmt].kind == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
             return Batches(queries.enrolment_export_batches(scope, filters, now, sort="institution",
                                                             session=session))
         return queries.stream_enrolments(scope, filters, now, sort="institution", session=session)
@@ -334,29 +357,29 @@ def enrolments(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
 
 def send(export: Export, viewer, fmt: str) -> Response:
     """Audit the export, then stream it as CSV or send it as XLSX (`fmt`, one of FORMATS)."""
-    if fmt == "csv":
+    form = FORMATS[fmt]
+    if form.kind == "csv":
         services.record_export(viewer, export.action, fmt, export.filters, export.count(),
                                institution_id=export.institution_id)
-        body = _streamed(db.engine, export.columns, export.rows)
-        response = current_app.response_class(body, mimetype=FORMATS["csv"])
-        response.headers["Content-Disposition"] = f'attachment; filename="{export.name}.csv"'
+        body = _streamed(db.engine, export.columns, export.rows, form.bom)
+        response = current_app.response_class(body, content_type=form.content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{export.name}{form.suffix}"'
         response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
         return response
-    if fmt != "xlsx":
-        raise ValueError(fmt)
     output, written = write_xlsx(export.columns, export.rows(db.session), export.sheet)
     services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
-    return send_file(output, mimetype=FORMATS["xlsx"], as_attachment=True, download_name=f"{export.name}.xlsx")
+    return send_file(output, mimetype=form.content_type, as_attachment=True,
+                     download_name=f"{export.name}{form.suffix}")
 
 
-def _streamed(engine, columns, rows) -> Iterator[bytes]:
+def _streamed(engine, columns, rows, bom: bool = False) -> Iterator[bytes]:
     """The CSV body, produced while the response is sent. It reads through its own database session
     (the request's is gone by then, and a generator must not hold Flask's context across yields),
     with a server-side cursor, so memory does not grow with the number of rows. The scope in the
     statement is plain SQL of the viewer's rights, made during the request: nothing of the request's
     session is needed here."""
     with Session(engine) as session:
-        yield from csv_stream(columns, rows(session))
+        yield from csv_stream(columns, rows(session), bom=bom)
 
 
 def _stamp() -> str:

@@ -13,6 +13,9 @@ Definitions (also in the README):
   period (the periodic job has simply not closed it yet);
 - not started: no live lesson viewed and no attempt at a live quiz (and not completed);
 - in progress: started and not completed; completed: the enrolment's status is "completed";
+- progress: live lessons viewed plus live quizzes passed, out of the course's live lessons and quizzes,
+  as a whole percent rounded down (`progress_percent`: 100 only when every item is done); the one
+  definition, shown alike by the drill-down, the exports, the API and the instructor's dashboard;
 - course score: mean over the course's live quizzes of the best percentage of the trainee's
   closed attempts, 0 for a quiz without one (an attempt closed but not graded yet counts 0);
 - final assessment: the live quiz marked final (the last one in course order if several), or the
@@ -124,6 +127,13 @@ def final_quizzes():
     return select(ranked.c.course_id, ranked.c.quiz_id).where(ranked.c.rn == 1).subquery("final_quizzes")
 
 
+def progress_percent(done, items):
+    """SQL: the whole percent of `items` that are `done`, rounded down (1 of 13 is 7, not 8), 0 for a
+    course without items and 100 once everything is done. Rounded down so that a trainee with an item
+    left never reads 100 %; integer division, the same on SQLite and PostgreSQL."""
+    return case((items == 0, 0), (done >= items, 100), else_=(done * 100) // items)
+
+
 def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = None):
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
     # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
@@ -170,7 +180,7 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
     n_passed = func.coalesce(per_enrolment.c.quizzes_passed, 0)
     done = n_viewed + n_passed
     items = n_lessons + n_quizzes
-    progress = case((items == 0, 0), (done >= items, 100), else_=(done * 100) // items)
+    progress = progress_percent(done, items)
     state = case((Enrolment.status == "completed", literal("completed")),
                  (or_(n_viewed > 0, n_attempts > 0), literal("in_progress")), else_=literal("not_started"))
     score = case((n_quizzes > 0, func.coalesce(per_enrolment.c.score_sum, 0) * 1.0 / n_quizzes))

@@ -118,13 +118,13 @@ def test_catalogue_cards_follow_the_language_and_every_change_to_a_course(client
 
     from lms.catalog.models import Course
 
-    assert "Language: en" in client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Мова: en" in client.get("/courses/", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    assert "Language: English" in client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Мова: англійська" in client.get("/courses/", headers={"Accept-Language": "uk"}).get_data(as_text=True)
     with Session(db.engine) as other:  # another process editing the course
         other.scalar(select(Course).where(Course.slug == "sample")).title = "Sample course, second edition"
         other.commit()
     page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Sample course, second edition" in page and "Language: en" in page
+    assert "Sample course, second edition" in page and "Language: English" in page
 
 
 def test_a_new_topic_shows_in_the_filter_and_its_results_at_once(client, course, db):

@@ -77,3 +77,22 @@ def test_csv_and_xlsx_open_in_libreoffice(db, client, auth, world, course, tmp_p
     assert rows["hostile@example.org"]["trainee_name"] == "=1+2"
     assert rows["olena@example.org"]["completed_on"] == "2024-01-12"
     assert rows["olena@example.org"]["attempts"] == "2"
+
+
+def test_the_csv_for_excel_opens_with_georgian_and_armenian_names(db, client, auth, world, course, tmp_path,
+                                                                  libreoffice):
+    """The byte-order mark is read as the sign of UTF-8, not as a character of the first column's name."""
+    act = Actions(db)
+    names = {"nino@example.ge": "ნინო ბერიძე", "anna@example.am": "Աննա Հովհաննիսյան",
+             "olena@example.org": "Олена Коваленко"}
+    for email, name in names.items():
+        act.enrol(make_user(email, name, "trainee", world["ua"]), course, "2024-01-10 10:00")
+    auth.login(world["coordinator"].email)
+    response = client.get(f"/reports/institutions/{world['ua'].code}/courses/{course.slug}/export.csv-excel")
+    assert response.status_code == 200 and response.get_data().startswith(b"\xef\xbb\xbf")
+    csv_file = tmp_path / "trainees.csv"
+    csv_file.write_bytes(response.get_data())
+
+    rows = list(openpyxl.load_workbook(libreoffice(csv_file, "xlsx", CSV_FILTER)).active.iter_rows(values_only=True))
+    assert list(rows[0]) == ENROLMENT_HEADER  # "institution_code", with no stray mark in front
+    assert {r[6]: r[5] for r in rows[1:]} == names

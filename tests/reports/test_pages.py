@@ -41,7 +41,7 @@ def test_the_admin_sees_every_institution_with_totals(reader, dataset):
     assert ["GE-ACAD", "Sample course", "1", "0", "0", "1", "100.0 %", "100.0 %", "100.0 %", "1.5", "Mar 2, 2024"] in rows
     assert ["UA-ACAD", "Sample course", "1", "1", "0", "0", "0.0 %", "—", "—", "—", "—"] in rows  # course "other"
     assert ["Total", "7", "2", "2", "3", "42.9 %", "75.0 %", "70.0 %", "3.0", "Mar 2, 2024"] in rows
-    assert 'scope="col"' in html and "<caption>" in html
+    assert 'scope="col"' in html and '<caption id="report-caption">' in html
     assert "<script" not in html and "style=" not in html
 
 

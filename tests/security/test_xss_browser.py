@@ -27,8 +27,10 @@ INJECTED = """() => {
   for (const s of document.querySelectorAll('script')) {
     if (!s.src || !s.src.endsWith('/static/js/quiz.js')) bad.push('SCRIPT ' + s.outerHTML.slice(0, 80));
   }
+  const frameLinks = ':not([href$="/static/css/site.css"]):not([rel="icon"][href$="/favicon.ico"])' +
+                     ':not([rel="icon"][href$="/static/favicon.svg"])';  // the frame's own links
   for (const sel of ['iframe', 'object', 'embed', 'base', 'meta[http-equiv]', 'style', 'svg', 'math', 'template',
-                     'link:not([href$="site.css"])', 'video', 'audio', 'marquee', 'input[autofocus]']) {
+                     'link' + frameLinks, 'video', 'audio', 'marquee', 'input[autofocus]']) {
     for (const el of document.querySelectorAll(sel)) bad.push(sel + ' ' + el.outerHTML.slice(0, 80));
   }
   return bad;
