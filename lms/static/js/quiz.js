@@ -5,13 +5,16 @@
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = form.querySelector(".save-status");
+  // The attribute, not form.action: the buttons named "action" shadow that property (it would be the
+  // buttons, and the answers would be posted to ".../[object RadioNodeList]").
+  var url = form.getAttribute("action") || window.location.href;
   var timer = null;
   function say(text) { if (status) { status.textContent = text; } }
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
-                         headers: { "Accept": "application/json" } })
+    fetch(url, { method: "POST", body: data, credentials: "same-origin",
+                 headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
         if (res.ok && res.body.saved) {
