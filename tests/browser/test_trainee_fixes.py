@@ -1,12 +1,18 @@
 """What a trainee meets in headless Chromium: answers that save themselves (without pressing a button) and
-are there after a reload."""
+are there after a reload; recertifying from *My learning* through the course page once a certificate has
+expired, with JavaScript and without."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
+from lms.core import clock
+from lms.learning import services as learning
+from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import PASSWORD
 
@@ -78,3 +84,61 @@ def test_answers_save_themselves_and_are_there_after_a_reload(browser_page, live
 
     # Nothing failed (no post to ".../[object RadioNodeList]"), nothing went elsewhere.
     assert page.problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_recertifying_from_my_learning_through_the_course_page(browser_page, live_server, db, world, course,
+                                                                javascript):
+    trainee = world["trainee"]
+    # A cycle completed 30 months ago: its certificate (valid 24 months) expired 6 months ago.
+    enrolment, _created = learning.enrol(trainee, course)
+    learning.complete_enrolment(enrolment, course, when=clock.now() - timedelta(days=913))
+    db.session.commit()
+    first = db.session.scalar(select(Certificate))
+    assert first.expires_at < clock.now()
+    expired_on = format_date(first.expires_at, "long", locale="en")
+
+    page = browser_page
+    sign_in(page, live_server, trainee.email)
+    page.click("nav >> text=My learning")
+    row = page.locator("tr", has_text="Sample course")
+    assert "Expired" in row.inner_text()
+    row.locator("text=Enrol again to recertify").click()
+    assert page.url.endswith("/courses/sample")
+    main = page.inner_text("main")
+    assert "You have completed this course" in main
+    assert f"Your certificate expired on {expired_on}." in main
+    page.click("main button:has-text('Enrol again')")
+
+    assert page.url.endswith("/courses/sample/lessons/intro")  # the new cycle starts at the first lesson
+    assert "You are enrolled in Sample course." in page.inner_text("main")
+    db.session.expire_all()
+    cycles = db.session.scalars(select(Enrolment).order_by(Enrolment.cycle)).all()
+    assert [(e.cycle, e.is_current, e.status) for e in cycles] == [(1, False, "completed"), (2, True, "active")]
+    assert db.session.scalars(select(Certificate)).all() == [first]  # kept, with the first cycle
+    assert first.enrolment_id == cycles[0].id
+
+    page.click("nav >> text=My learning")
+    progress = page.inner_text("#progress-heading + *")
+    assert "Sample course" in progress  # in progress again (the lesson just opened counts)
+    done = page.inner_text("section:has(#done-heading)")
+    assert "(earlier cycle)" in done and "Enrol again to recertify" not in done
+    page.goto(f"{live_server}/courses/sample")
+    main = page.inner_text("main")
+    assert "Continue where you left off" in main
+    assert "expired" not in main and page.locator("main button:has-text('Enrol')").count() == 0
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("javascript", [False], ids=["without-js"])
+def test_a_valid_certificate_offers_no_new_cycle(browser_page, live_server, db, world, course, javascript):
+    trainee = world["trainee"]
+    enrolment, _created = learning.enrol(trainee, course)
+    learning.complete_enrolment(enrolment, course)
+    db.session.commit()
+    page = browser_page
+    sign_in(page, live_server, trainee.email)
+    page.goto(f"{live_server}/courses/sample")
+    main = page.inner_text("main")
+    assert "You have completed this course" in main and "expired" not in main
+    assert page.locator("main button:has-text('Enrol')").count() == 0
