@@ -1,6 +1,6 @@
 """What a trainee meets in headless Chromium: answers that save themselves (without pressing a button) and
-are there after a reload; recertifying from *My learning* through the course page once a certificate has
-expired, with JavaScript and without."""
+are there after a reload; a number that can be read two ways refused with a message, with JavaScript and
+without; recertifying from *My learning* through the course page once a certificate has expired."""
 from __future__ import annotations
 
 import re
@@ -19,6 +19,8 @@ from tests.helpers import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
 SAVED = "Answers saved."
+REFUSED = ("“60,000” was not saved: it can mean 60000 or 60. Write 60000 or 60 000 for the whole number, "
+           "or 60 for the decimal one.")
 
 
 @pytest.fixture()
@@ -82,8 +84,46 @@ def test_answers_save_themselves_and_are_there_after_a_reload(browser_page, live
     assert page.is_checked(f"#c-{choice['id']}")
     assert page.inner_text(".save-status") == ""  # a fresh page: nothing claimed before a save
 
-    # Nothing failed (no post to ".../[object RadioNodeList]"), nothing went elsewhere.
-    assert page.problems == []
+    # A numeric answer typed in: saved as it is typed, once it is a number that reads one way only.
+    page.goto(f"{live_server}/attempts/{attempt_id}?page=5")
+    page.fill("#a-q-num", "60,000")
+    page.wait_for_selector(".save-status:has-text('1 answer was not saved')", timeout=10_000)
+    assert page.inner_text("#m-q-num") == REFUSED
+    assert page.get_attribute("#a-q-num", "aria-invalid") == "true"
+    assert page.input_value("#a-q-num") == "60,000"  # what was typed stays
+    assert answer_of(db, attempt_id, "q-num") is None
+    page.fill("#a-q-num", "60 000")
+    page.wait_for_selector(f".save-status:has-text('{SAVED}')", timeout=10_000)
+    assert page.inner_text("#m-q-num") == "" and page.get_attribute("#a-q-num", "aria-invalid") is None
+    assert answer_of(db, attempt_id, "q-num") == "60 000"
+    page.reload()
+    assert page.input_value("#a-q-num") == "60 000"
+    # The refused background save answered 400 on purpose; nothing else failed, nothing went elsewhere.
+    assert [p for p in page.problems if not p.startswith(f"400 POST {live_server}/attempts/{attempt_id}")] == []
+    assert not any("object" in p for p in page.problems)
+
+
+@pytest.mark.parametrize("javascript", [False], ids=["without-js"])
+def test_an_ambiguous_number_is_refused_without_javascript(browser_page, live_server, db, world, course, javascript):
+    page = browser_page
+    sign_in(page, live_server, world["trainee"].email)
+    attempt_id, _draw = start_check_quiz(page, live_server, db)
+    page.goto(f"{live_server}/attempts/{attempt_id}?page=5")
+    assert "A number, such as 12.5 or 45 000." in page.inner_text("#q-q-num")
+    page.fill("#a-q-num", "60")
+    page.click("text=Save answers")
+    assert "Your answers are saved." in page.inner_text("main")
+    page.fill("#a-q-num", "60,000")
+    page.click("text=Finish and submit…")
+    main = page.inner_text("main")
+    assert "1 answer was not saved: see the message under it." in main and REFUSED in main
+    assert page.input_value("#a-q-num") == "60,000"  # what was typed, not what was saved
+    assert "/submit" not in page.url  # not on to the confirmation
+    assert answer_of(db, attempt_id, "q-num") == "60"  # the answer saved before stays
+    page.fill("#a-q-num", "60 000")
+    page.click("text=Save answers")
+    assert answer_of(db, attempt_id, "q-num") == "60 000" and page.input_value("#a-q-num") == "60 000"
+    assert [p for p in page.problems if not p.startswith(f"400 POST {live_server}/attempts/{attempt_id}")] == []
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

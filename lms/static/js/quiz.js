@@ -10,6 +10,18 @@
   var url = form.getAttribute("action") || window.location.href;
   var timer = null;
   function say(text) { if (status) { status.textContent = text; } }
+  // What the server said of each answer (a number refused or not read as one), under its field.
+  function mark(refused, notes) {
+    var messages = form.querySelectorAll("[data-answer-message]");
+    for (var i = 0; i < messages.length; i++) {
+      var slug = messages[i].getAttribute("data-answer-message");
+      var field = document.getElementById("a-" + slug);
+      messages[i].textContent = refused[slug] || notes[slug] || "";
+      if (field) {
+        if (refused[slug]) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
+      }
+    }
+  }
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
@@ -17,6 +29,7 @@
                  headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
+        if (!res.body.closed) { mark(res.body.refused || {}, res.body.notes || {}); }
         if (res.ok && res.body.saved) {
           say(form.getAttribute("data-saved-text") || "Saved " + new Date().toLocaleTimeString());
         } else {
