@@ -106,9 +106,14 @@ class Certificate(db.Model):
         """valid, expired or revoked, at `now`."""
         if self.revoked_at is not None:
             return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
+        if self.lapsed(now):
             return "expired"
         return "valid"
+
+    def lapsed(self, now: datetime) -> bool:
+        """Whether its expiry date has passed at `now`, revoked or not: its holder may then enrol in a new
+        cycle of the course (the enrolment service and the course page both ask this)."""
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class Feedback(db.Model):

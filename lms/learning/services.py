@@ -169,7 +169,7 @@ def due_changed(enrolment_id: int, institution_id: int | None, due_at: datetime,
 
 def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:
     certificate = db.session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id))
-    return certificate is not None and certificate.expires_at is not None and certificate.expires_at <= now
+    return certificate is not None and certificate.lapsed(now)
 
 
 def touch(enrolment_id: int, now: datetime) -> None:

@@ -36,7 +36,8 @@ ENROL_ERRORS = {
 
 @bp.route("/courses/<slug>")
 def course(slug: str):
-    """Outline, outcomes, time; the trainee's progress per module when enrolled."""
+    """Outline, outcomes, time; the trainee's progress per module when enrolled; the enrol form when not
+    enrolled, or when the certificate of the completed enrolment has expired (a new cycle)."""
     course = course_or_404(slug)
     outline = course_outline(course)
     enrolment = queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
@@ -46,6 +47,7 @@ def course(slug: str):
     module_done = {m.module.id: sum(1 for item in m.items if progress.done(item)) for m in outline.modules}
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
+                           recertify=certificate is not None and certificate.lapsed(clock.now()),
                            enrol_form=EnrolForm(), key_form=EnrolmentKeyForm())
 
 

@@ -6,14 +6,18 @@ server-side only: pages render its `text` and `choices[*].id/text`, never anythi
 Multiple choice gives partial credit: each correct choice picked earns points / (number of
 correct choices); each wrong choice picked takes the same share away; a question never scores
 below zero. Short text is compared after folding case and collapsing spaces. Numeric answers are
-right within the question's tolerance, and accept a decimal comma.
+right within the question's tolerance; `read_number` says how a typed number is read (a decimal
+comma or point, spaces between groups of digits, a currency or %), and an answer it finds
+ambiguous ("45,000") never scores.
 """
 from __future__ import annotations
 
 import random
-import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from babel.numbers import list_currencies
 
 CHOICE_KINDS = ("single_choice", "multiple_choice")
 
@@ -48,14 +52,190 @@ def normalise_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value or "").casefold().split())
 
 
+# A numeric answer longer than this is not read (the answer field holds 50 characters).
+MAX_NUMBER_CHARS = 100
+POINTS = frozenset(".,")
+SIGNS = {"+": "", "-": "-", "\u2212": "-"}  # U+2212 is the minus sign proper
+# Words that may stand before or after a number: ISO 4217 currency codes, and the hryvnia as Ukrainians
+# write it. Nothing else: a word such as "k", "mln" or "thousand" would change the value.
+CURRENCY_WORDS = frozenset(code.casefold() for code in list_currencies()) | {"грн"}
+
+
+class NumberReading(NamedTuple):
+    """How a typed answer reads as a number.
+
+    `value` is the number, or None; then `problem` says why: "empty", "not_a_number", or "ambiguous",
+    where `whole` and `decimal` are the two ways the text can be read ("45,000": 45000 or 45.000) and
+    `point` is the separator typed.
+    """
+
+    value: Decimal | None
+    problem: str | None = None
+    whole: Decimal | None = None
+    decimal: Decimal | None = None
+    point: str = "."
+
+
+EMPTY = NumberReading(None, "empty")
+NOT_A_NUMBER = NumberReading(None, "not_a_number")
+
+
+def read_number(value, limit: int = MAX_NUMBER_CHARS) -> NumberReading:
+    """Read a number as a person writes it, refusing what could mean two numbers.
+
+    Accepted, around the digits: a sign (+, - or the minus sign), a currency sign or code before or
+    after the number ("€45 000", "45000 EUR"), or a % after it ("66.7%"); spaces between them.
+    Inside: ASCII digits, and separators, one at a time:
+
+    - spaces of any kind (space, no-break, thin, narrow no-break) group the digits of the whole part:
+      a first group of 1 to 3 digits, then groups of exactly 3 ("45 000", "1 234,5");
+    - a single comma or point is the decimal separator ("12,5", "12.5", ".5", "45."), after every
+      space; except that one followed by exactly three digits after 1 to 3 digits that do not start
+      with 0 and no space ("45,000", "45.000", "1,234", "3.142") is **ambiguous**: it is a thousands
+      separator in some languages and a decimal one in others. "0.125", "1234.567" and "1 234,567"
+      are not ambiguous (a thousands separator never follows a lone 0, four digits or a group);
+    - a comma or point repeated groups thousands ("1,234,567", "1.234.567");
+    - a comma and a point both: the last one is the decimal separator and appears once, the other
+      groups thousands before it ("1,234.5", "1.234,56", "1,234.567"): no language uses both for
+      thousands, so this is never ambiguous. Spaces do not mix with them.
+
+    Anything else (exponents, other words, two numbers, misplaced groups) is not a number. The time
+    is linear in the length of the text, which is bounded by `limit`.
+    """
+    if value is None or isinstance(value, bool):
+        return EMPTY if value is None else NOT_A_NUMBER
+    if isinstance(value, (int, float, Decimal)):  # an answer stored as a number (not through the pages)
+        number = Decimal(str(value))
+        return NumberReading(number) if number.is_finite() else NOT_A_NUMBER
+    text = str(value)
+    if len(text) > limit:
+        return NOT_A_NUMBER
+    text = text.strip()
+    if not text:
+        return EMPTY
+    start, end, sign, unit = 0, len(text), None, False
+    if text[start] in SIGNS:
+        sign, start = SIGNS[text[start]], start + 1
+    after = _word_end(text, start)
+    if after > start and _is_currency(text[start:after]):
+        start, unit = _skip_spaces(text, after), True
+        if sign is None and start < end and text[start] in SIGNS:
+            sign, start = SIGNS[text[start]], start + 1
+    if end > start and text[end - 1] == "%" and not unit:
+        end = _skip_spaces_back(text, start, end - 1)
+    elif not unit:
+        word_end = end - 1 if end > start and text[end - 1] == "." else end  # "45 грн."
+        before = _word_start(text, start, word_end)
+        if before < word_end and _is_currency(text[before:word_end]):
+            end = _skip_spaces_back(text, start, before)
+    return _read_digits(text[start:end], sign or "")
+
+
+def _word_end(text: str, i: int) -> int:
+    while i < len(text) and (text[i].isalpha() or unicodedata.category(text[i]) == "Sc"):
+        i += 1
+    return i
+
+
+def _word_start(text: str, start: int, end: int) -> int:
+    while end > start and (text[end - 1].isalpha() or unicodedata.category(text[end - 1]) == "Sc"):
+        end -= 1
+    return end
+
+
+def _is_currency(word: str) -> bool:
+    return (len(word) == 1 and unicodedata.category(word) == "Sc") or word.casefold() in CURRENCY_WORDS
+
+
+def _is_space(ch: str) -> bool:
+    return unicodedata.category(ch) == "Zs"
+
+
+def _skip_spaces(text: str, i: int) -> int:
+    while i < len(text) and _is_space(text[i]):
+        i += 1
+    return i
+
+
+def _skip_spaces_back(text: str, start: int, end: int) -> int:
+    while end > start and _is_space(text[end - 1]):
+        end -= 1
+    return end
+
+
+def _read_digits(core: str, sign: str) -> NumberReading:
+    """The number of `core` (digits and separators only), by the rules of `read_number`."""
+    digits: list[str] = []  # runs of digits ...
+    seps: list[str] = []    # ... and the one separator before each run but the first
+    i, n = 0, len(core)
+    if n and core[0] in POINTS:  # ".5": a decimal part alone
+        i, seps = 1, [core[0]]
+        digits.append("")
+    while i < n:
+        j = i
+        while j < n and "0" <= core[j] <= "9":
+            j += 1
+        if j == i:
+            return NOT_A_NUMBER  # not a digit, or two separators in a row
+        digits.append(core[i:j])
+        if j == n:
+            break
+        if not (core[j] in POINTS or _is_space(core[j])):
+            return NOT_A_NUMBER
+        seps.append(core[j])
+        i = j + 1
+        if i == n and core[j] in POINTS:  # "45.": a decimal point with no decimals
+            digits.append("")
+    if not digits or len(digits) != len(seps) + 1:
+        return NOT_A_NUMBER
+    points = [k for k, s in enumerate(seps) if s in POINTS]
+    spaced = len(points) < len(seps)
+    if not points:
+        return _number(sign, digits, "")
+    last = points[-1]
+    kinds = {seps[k] for k in points}
+    if len(points) > 1 and len(kinds) == 1:  # "1,234,567": the same mark repeated groups thousands
+        return NOT_A_NUMBER if spaced else _number(sign, digits, "")
+    if len(kinds) == 2 and (spaced or sum(seps[k] == seps[last] for k in points) != 1):
+        return NOT_A_NUMBER
+    if last != len(seps) - 1:  # a space after the decimal separator
+        return NOT_A_NUMBER
+    whole, fraction = digits[: last + 1], digits[last + 1]
+    if whole == [""] and len(digits) == 2 and fraction:
+        return NumberReading(Decimal(f"{sign}0.{fraction}"))
+    if len(whole) == 1 and len(fraction) == 3 and 1 <= len(whole[0]) <= 3 and whole[0][0] != "0":
+        return NumberReading(None, "ambiguous", whole=Decimal(sign + whole[0] + fraction),
+                             decimal=Decimal(f"{sign}{whole[0]}.{fraction}"), point=seps[last])
+    return _number(sign, whole, fraction)
+
+
+def _number(sign: str, groups: list[str], fraction: str) -> NumberReading:
+    """The number of whole-part `groups` (1 to 3 digits, then 3 each, when grouped) and decimals."""
+    if any(not g for g in groups):
+        return NOT_A_NUMBER
+    if len(groups) > 1 and (len(groups[0]) > 3 or groups[0][0] == "0" or any(len(g) != 3 for g in groups[1:])):
+        return NOT_A_NUMBER
+    return NumberReading(Decimal(sign + "".join(groups) + (f".{fraction}" if fraction else "")))
+
+
 def parse_number(value) -> Decimal | None:
-    """A number typed by a trainee ("12.5", "12,5", " 1 000 ") or None if it is not one."""
-    if value is None:
-        return None
-    text = re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-        return None
-    return Decimal(text)
+    """The number a trainee typed ("12.5", "12,5", "45 000", "€45 000", "66.7%"), or None when it is not
+    one or is ambiguous ("45,000"): see `read_number`."""
+    return read_number(value).value
+
+
+def suggestions(reading: NumberReading) -> tuple[str, str, str]:
+    """For an ambiguous reading, how to write each of its two numbers unambiguously: the whole number
+    plain and with a space between groups ("45000", "45 000"), and the decimal one with the separator
+    typed ("45", "1,5", "3.1420": a fourth decimal when all three count)."""
+    whole = f"{reading.whole:f}"
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[k:k + 3] for k in range(head, len(digits), 3)]
+    integer, fraction = f"{reading.decimal:f}".split(".")
+    fraction = fraction.rstrip("0")
+    decimal = integer + (reading.point + fraction + ("0" if len(fraction) == 3 else "") if fraction else "")
+    return whole, sign + " ".join(groups), decimal
 
 
 def score_question(item: dict, response) -> Decimal:

@@ -4,7 +4,8 @@ Time limits are enforced here, on the server: the deadline is stored when the at
 answers that arrive more than GRACE_SECONDS after it are refused, and an attempt past its
 deadline is closed and graded on what was saved, the next time anything touches it or when
 `lms attempts close-expired` runs. Submitting is a conditional UPDATE, so two tabs or two
-clicks give one graded attempt, on SQLite and PostgreSQL alike.
+clicks give one graded attempt, on SQLite and PostgreSQL alike. A numeric answer that can be read as
+two numbers ("45,000") is refused wherever answers are saved, and the answer saved before stays.
 """
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ class AttemptError(ValueError):
     def __init__(self, code: str, attempt: QuizAttempt | None = None):
         super().__init__(code)
         self.code, self.attempt = code, attempt
+
+
+class AnswersRefused(AttemptError):
+    """Numeric answers that can be read two ways (`grading.read_number`): `refused` maps each such
+    question's slug to the text typed, `responses` holds the page's other answers, which may be saved."""
+
+    def __init__(self, responses: dict, refused: dict[str, str]):
+        super().__init__("ambiguous_number")
+        self.responses, self.refused = responses, refused
 
 
 def attempts_used(enrolment_id: int, quiz_id: int) -> int:
@@ -86,9 +96,10 @@ def parse_responses(attempt: QuizAttempt, raw: dict[str, list[str]], slugs: list
 
     Anything that cannot come from the attempt's own page (an unknown question, a choice of
     another question, two choices for a single-choice question) raises AttemptError("tampered").
+    Numeric answers that can be read as two numbers raise AnswersRefused, which carries the others.
     """
     items = {item["slug"]: item for item in attempt.draw}
-    responses = {}
+    responses, refused = {}, {}
     for slug in slugs:
         item = items.get(slug)
         if item is None:
@@ -108,16 +119,33 @@ def parse_responses(attempt: QuizAttempt, raw: dict[str, list[str]], slugs: list
             if len(values) > 1:
                 raise AttemptError("tampered")
             text = values[0].strip()[:MAX_TEXT] if values else ""
-            responses[slug] = text or None
+            if kind == "numeric" and grading.read_number(text).problem == "ambiguous":
+                refused[slug] = text
+            else:
+                responses[slug] = text or None
+    if refused:
+        raise AnswersRefused(responses, refused)
     return responses
 
 
+def refuse_ambiguous(attempt: QuizAttempt, responses: dict) -> None:
+    """Raise AnswersRefused if any of `responses` is a numeric answer that can be read as two numbers
+    (the check of every writer of answers, whoever the caller)."""
+    numeric = {item["slug"] for item in attempt.draw if item["kind"] == "numeric"}
+    refused = {slug: response for slug, response in responses.items()
+               if slug in numeric and grading.read_number(response).problem == "ambiguous"}
+    if refused:
+        raise AnswersRefused({k: v for k, v in responses.items() if k not in refused}, refused)
+
+
 def save_answers(attempt: QuizAttempt, responses: dict) -> datetime:
-    """Store the trainee's answers as they are now. Refused once the attempt no longer accepts answers."""
+    """Store the trainee's answers as they are now. Refused once the attempt no longer accepts answers,
+    and when a numeric answer can be read as two numbers (AnswersRefused: nothing is stored)."""
     now = clock.now()
     if not accepting(attempt, now):
         close_if_expired(attempt)
         raise AttemptError("closed", attempt)
+    refuse_ambiguous(attempt, responses)
     existing = {a.question_slug: a for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     ids = {item["slug"]: item["question_id"] for item in attempt.draw}
@@ -133,13 +161,16 @@ def save_answers(attempt: QuizAttempt, responses: dict) -> datetime:
 
 
 def submit_attempt(attempt: QuizAttempt, responses: dict | None = None) -> QuizAttempt:
-    """Save the last answers, close the attempt and grade it. A second submission is refused."""
+    """Save the last answers, close the attempt and grade it. A second submission is refused, and so are
+    last answers with a number that can be read two ways (AnswersRefused: the attempt stays open)."""
     if attempt.status != "in_progress":
         raise AttemptError("already_submitted", attempt)
     now = clock.now()
     if responses and not accepting(attempt, now):
         close_if_expired(attempt)
         raise AttemptError("closed", attempt)
+    if responses:
+        refuse_ambiguous(attempt, responses)
     return _close(attempt, "submitted", now, responses)
 
 

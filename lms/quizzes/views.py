@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.access import can_edit_course, course_or_404
@@ -10,7 +11,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.outline import course_outline
 from lms.core import clock
 from lms.learning import queries as learning_queries
-from lms.quizzes import grading, queries, services
+from lms.quizzes import grading, labels, queries, services
 from lms.quizzes.models import GRACE_SECONDS
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -22,6 +23,11 @@ MESSAGES = {
     "already_submitted": lambda: _("This attempt was already submitted; it was graded once."),
     "tampered": lambda: _("The answers sent do not belong to this attempt's questions. Nothing was saved; reload the page."),
 }
+
+
+def _refused(count: int) -> str:
+    return ngettext("%(num)d answer was not saved: see the message under it.",
+                    "%(num)d answers were not saved: see the messages under them.", count)
 
 
 def _wants_json() -> bool:
@@ -97,8 +103,12 @@ def attempt(attempt_id: int):
     if request.method == "POST":
         slugs = request.form.getlist("questions")
         raw = {slug: request.form.getlist(f"a-{slug}") for slug in slugs}
+        refused: dict[str, str] = {}
         try:
-            responses = services.parse_responses(attempt, raw, slugs)
+            try:
+                responses = services.parse_responses(attempt, raw, slugs)
+            except services.AnswersRefused as exc:
+                responses, refused = exc.responses, exc.refused  # the other answers are saved all the same
             saved_at = services.save_answers(attempt, responses)
         except services.AttemptError as exc:
             if _wants_json():
@@ -109,8 +119,18 @@ def attempt(attempt_id: int):
                 return redirect(url_for("quizzes.review", attempt_id=attempt.id))
             return render_template("errors/error.html", code=400, title=_("Answers refused"),
                                    message=MESSAGES[exc.code](), detail=None, error_id=None), 400
+        problems = {slug: labels.ambiguous_number(text) for slug, text in refused.items()}
+        items = {item["slug"]: item for item in attempt.draw}
+        notes = {slug: note for slug, response in responses.items()
+                 if (note := labels.number_note(items[slug], response))}
         if _wants_json():
-            return jsonify(saved=True, saved_at=saved_at.isoformat())
+            if problems:
+                return jsonify(saved=False, closed=False, message=_refused(len(problems)), refused=problems,
+                               notes=notes), 400
+            return jsonify(saved=True, saved_at=saved_at.isoformat(), **({"notes": notes} if notes else {}))
+        if problems:  # the page again, with what was typed in the refused fields and why
+            flash(_refused(len(problems)), "error")
+            return _answer_page(attempt, quiz, page, typed=refused, problems=problems), 400
         action = request.form.get("action", "save")
         if action == "finish":
             return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
@@ -122,10 +142,16 @@ def attempt(attempt_id: int):
             page = int(action[5:]) if action[5:].isdigit() else page
         flash(_("Your answers are saved."), "success")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=page))
+    return _answer_page(attempt, quiz, page)
+
+
+def _answer_page(attempt, quiz, page: int, typed: dict | None = None, problems: dict | None = None) -> str:
+    """The questions of the page with the saved answers, or for refused ones what was `typed` and why."""
     items, page, pages = _page_items(attempt, quiz, page)
     answers = queries.saved_answers(attempt)
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=quiz, items=items, page=page, pages=pages,
-                           answers=answers, now=clock.now(), grace=GRACE_SECONDS,
+                           answers=answers, now=clock.now(), grace=GRACE_SECONDS, typed=typed or {},
+                           problems=problems or {}, number_note=labels.number_note,
                            course=catalog_queries.course_by_id(quiz.course_id))
 
 
@@ -165,5 +191,6 @@ def review(attempt_id: int):
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     remaining = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, show=show, answers=answers,
-                           right_answer=grading.right_answer, course=course, remaining=remaining,
+                           right_answer=grading.right_answer, number_review_note=labels.number_review_note,
+                           course=course, remaining=remaining,
                            enrolment=enrolment)

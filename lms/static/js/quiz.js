@@ -5,15 +5,31 @@
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = form.querySelector(".save-status");
+  // The attribute, not form.action: the buttons named "action" shadow that property (it would be the
+  // buttons, and the answers would be posted to ".../[object RadioNodeList]").
+  var url = form.getAttribute("action") || window.location.href;
   var timer = null;
   function say(text) { if (status) { status.textContent = text; } }
+  // What the server said of each answer (a number refused or not read as one), under its field.
+  function mark(refused, notes) {
+    var messages = form.querySelectorAll("[data-answer-message]");
+    for (var i = 0; i < messages.length; i++) {
+      var slug = messages[i].getAttribute("data-answer-message");
+      var field = document.getElementById("a-" + slug);
+      messages[i].textContent = refused[slug] || notes[slug] || "";
+      if (field) {
+        if (refused[slug]) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
+      }
+    }
+  }
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
-                         headers: { "Accept": "application/json" } })
+    fetch(url, { method: "POST", body: data, credentials: "same-origin",
+                 headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
+        if (!res.body.closed) { mark(res.body.refused || {}, res.body.notes || {}); }
         if (res.ok && res.body.saved) {
           say(form.getAttribute("data-saved-text") || "Saved " + new Date().toLocaleTimeString());
         } else {
