@@ -2,6 +2,7 @@
 again on a populated database without losing the rows of the tables it does not drop."""
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from config import migrations_dir
+from lms.core.storage import current_storage
 from tests.helpers import postgres_admin_url
 
 pytestmark = pytest.mark.db
@@ -77,8 +79,12 @@ def populate(engine) -> None:
         s.flush()
         lesson = m.Lesson(course_id=course.id, module_id=module.id, slug="l", position=1, title="L", body="# x")
         quiz = m.Quiz(course_id=course.id, module_id=module.id, slug="q", position=2, title="Q")
+        image = b"\x89PNG not really"
+        digest = hashlib.sha256(image).hexdigest()
+        current_storage().put(f"course-assets/{course.id}/{digest}", image)
         s.add_all([lesson, quiz, m.CourseAsset(course_id=course.id, path="m/a.png", mime_type="image/png",
-                                                data=b"\x89PNG", sha256="0" * 64)])
+                                                storage_key=f"course-assets/{course.id}/{digest}", size=len(image),
+                                                sha256=digest)])
         s.flush()
         question = m.Question(course_id=course.id, quiz_id=quiz.id, slug="qq", position=1, kind="single_choice",
                               text="?", explanation="!", choices=[m.Choice(position=1, text="a", correct=True)])

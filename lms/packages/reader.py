@@ -6,6 +6,7 @@ import mimetypes
 import re
 from pathlib import Path
 
+from lms.core.markdown import image_references
 from lms.packages import yamlfile
 from lms.packages.fields import LANGUAGE_RE, MISSING, SLUG_RE, FileReader
 from lms.packages.spec import AssetSpec, ChoiceSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuestionSpec, QuizSpec
@@ -22,8 +23,6 @@ KIND_KEYS = {
     "single_choice": {"choices"}, "multiple_choice": {"choices"}, "true_false": {"answer"},
     "short_text": {"accepted"}, "numeric": {"answer", "tolerance"},
 }
-IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-HTML_IMG_RE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"'][^>]*>", re.I)
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 
 
@@ -224,20 +223,18 @@ class PackageReader:
                           body=body, file=self.rel(path))
 
     def _images(self, path: Path, body: str, first_line: int) -> None:
-        for offset, line in enumerate(body.split("\n")):
-            found = [(alt, src) for alt, src in IMAGE_RE.findall(line)] + [(None, src) for src in HTML_IMG_RE.findall(line)]
-            for alt, src in found:
-                lineno = first_line + offset
-                if "://" in src or src.startswith("data:"):
-                    self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno)
-                    continue
-                target = (path.parent / src).resolve()
-                if (path.parent.resolve() not in target.parents) or not target.is_file():
-                    self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno)
-                elif target.suffix.lower() not in IMAGE_SUFFIXES:
-                    self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno)
-                if alt is not None and not alt.strip():
-                    self.problem(path, f"image {src!r} has no alternative text", lineno)
+        for reference in image_references(body):
+            alt, src, lineno = reference.alt, reference.src, first_line + reference.line - 1
+            if reference.outside:
+                self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno)
+                continue
+            target = (path.parent / src).resolve()
+            if (path.parent.resolve() not in target.parents) or not target.is_file():
+                self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno)
+            elif target.suffix.lower() not in IMAGE_SUFFIXES:
+                self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno)
+            if alt is not None and not alt.strip():
+                self.problem(path, f"image {src!r} has no alternative text", lineno)
 
     # quizzes -----------------------------------------------------------------------------------
     def _quiz(self, path: Path, number: int, file_slug: str) -> QuizSpec | None:
