@@ -191,18 +191,19 @@ class S3Storage(Storage):
         return StorageError(f"{self.describe()}: {type(exc).__name__}: {exc}")
 
     def put(self, key: str, data: bytes | BinaryIO, content_type: str | None = None) -> None:
-        extra = {"ContentType": content_type} if content_type else {}
+        name, extra = self._name(key), {"ContentType": content_type} if content_type else {}
         try:
             if isinstance(data, (bytes, bytearray, memoryview)):
-                self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=bytes(data), **extra)
+                self.client.put_object(Bucket=self.bucket, Key=name, Body=bytes(data), **extra)
             else:  # a file: boto3 sends a large one in parts, never whole in memory
-                self.client.upload_fileobj(data, self.bucket, self._name(key), ExtraArgs=extra or None)
+                self.client.upload_fileobj(data, self.bucket, name, ExtraArgs=extra or None)
         except Exception as exc:  # botocore's errors, whatever their class: one message for the caller
             raise self._fail(exc, key) from exc
 
     def stream(self, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        name = self._name(key)
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
+            body = self.client.get_object(Bucket=self.bucket, Key=name)["Body"]
         except Exception as exc:
             raise self._fail(exc, key) from exc
 
@@ -215,8 +216,9 @@ class S3Storage(Storage):
         return read()
 
     def exists(self, key: str) -> bool:
+        name = self._name(key)
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+            self.client.head_object(Bucket=self.bucket, Key=name)
             return True
         except Exception as exc:
             error = self._fail(exc, key)
@@ -225,8 +227,9 @@ class S3Storage(Storage):
             raise error from exc
 
     def delete(self, key: str) -> None:
+        name = self._name(key)
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+            self.client.delete_object(Bucket=self.bucket, Key=name)
         except Exception as exc:
             raise self._fail(exc, key) from exc
 
