@@ -23,7 +23,7 @@ from lms.catalog.assets import lesson_html, module_image_list
 from lms.catalog.outline import course_outline
 from lms.catalog.queries import course_by_slug
 from lms.core.forms import options
-from lms.core.images import ImageRefused
+from lms.core.images import MAX_BYTES, ImageRefused
 from lms.core.urls import safe_next
 from lms.packages.archive import package_zip, read_zip
 
@@ -207,7 +207,7 @@ def lesson(slug: str, module: str | None = None, lesson: str | None = None):
         if preview else []
     return render_template("authoring/lesson.html", course=course, module=parent, lesson=existing, form=form,
                            preview=shown, problems=problems, image_form=image_form,
-                           images=module_image_list(course.id, parent.slug))
+                           images=module_image_list(course.id, parent.slug), image_limit=MAX_BYTES)
 
 
 def _image_refusal(exc: ImageRefused) -> str:

@@ -14,8 +14,6 @@ This module knows no feature.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -94,9 +92,12 @@ def _decode(image: Image.Image) -> Image.Image:
     """The first frame, decoded upright, in sRGB, as RGB (or RGBA when it has transparency)."""
     if image.format == "JPEG":
         # JPEG decodes straight to a smaller scale (1/2, 1/4, 1/8) that is still at least the width
-        # kept: a 24-megapixel photograph then costs a quarter of the memory and time.
-        wanted = min(image.width, WIDTHS[0])
-        image.draft("RGB", (wanted, max(1, image.height * wanted // image.width)))
+        # kept once the image is upright: a 24-megapixel photograph then costs a quarter of the memory
+        # and time. Orientations 5 to 8 turn the stored height into the shown width.
+        turned = image.getexif().get(0x0112) in (5, 6, 7, 8)
+        shown_width, shown_height = (image.height, image.width) if turned else (image.width, image.height)
+        wanted = (min(shown_width, WIDTHS[0]), max(1, shown_height * min(shown_width, WIDTHS[0]) // shown_width))
+        image.draft("RGB", wanted[::-1] if turned else wanted)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -163,16 +164,3 @@ def dimensions(data: bytes) -> tuple[int, int] | None:
     if size[0] < 1 or size[1] < 1 or size[0] * size[1] > MAX_PIXELS:
         return None
     return size
-
-
-_NOT_SAFE = re.compile(r"[^a-z0-9]+")
-
-
-def safe_stem(filename: str | None, fallback: str = "image", max_length: int = 60) -> str:
-    """A file name's stem as lower-case ASCII letters, digits and single hyphens ("Карта КПП (2).PNG"
-    becomes "karta-kpp-2" where the letters transliterate, else the fallback), at most `max_length`."""
-    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
-    ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    slug = _NOT_SAFE.sub("-", ascii_text.lower()).strip("-")[:max_length].strip("-")
-    return slug or fallback

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.catalog.models import CourseAsset, Lesson
+from lms.core.images import MAX_BYTES
 from lms.core.storage import current_storage
 from tests.helpers import PASSWORD, make_staff
 from tests.images import photo
@@ -48,6 +49,11 @@ def test_an_instructor_adds_an_image_and_a_trainee_sees_it(chromium, live_server
         page.keyboard.press("Control+Home")
         for _ in range(2):
             page.keyboard.press("ArrowDown")
+    if javascript:  # a file over the limit is turned down before it is sent (the server would refuse it too)
+        page.set_input_files("#image", files=[{"name": "huge.jpg", "mimeType": "image/jpeg",
+                                               "buffer": b"\xff\xd8" + bytes(MAX_BYTES)}])
+        assert "The file is larger than 10 MB." in page.inner_text("fieldset")
+        assert page.locator("#image").evaluate("input => input.files.length") == 0
     page.set_input_files("#image", files=[{"name": "Dawn patrol.jpg", "mimeType": "image/jpeg",
                                            "buffer": photo(2400, 1600)}])
     page.fill("#alt", "Two officers walking along the river at dawn")
