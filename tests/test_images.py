@@ -60,10 +60,10 @@ def test_a_gif_is_refused_even_when_it_is_a_real_image():
 def test_a_decompression_bomb_is_refused_from_its_header_at_once():
     bomb = png_bomb()
     assert len(bomb) < 1000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a machine busy with other work does not change it
     with pytest.raises(ImageRefused) as refused:
         prepare(bomb)
-    assert refused.value.code == "too_many_pixels" and time.perf_counter() - started < 1
+    assert refused.value.code == "too_many_pixels" and time.process_time() - started < 0.5
     with pytest.raises(ImageRefused, match="too_many_pixels"):
         prepare(png_bomb(9000, 5000))  # 45 million: under Pillow's own limit, over ours
     assert dimensions(bomb) is None
@@ -119,9 +119,10 @@ def test_the_exif_orientation_is_applied_before_it_is_stripped():
 
 @pytest.mark.parametrize("scale", [1, 4, 16])
 def test_time_grows_with_the_pixels_not_faster(scale):
-    """x1, x4, x16 the pixels: the time stays within a linear budget (generous, for a busy machine)."""
+    """x1, x4, x16 the pixels: the work stays within a linear budget. CPU time, not the clock: other
+    work on a busy machine does not count."""
     side = {1: 1, 4: 2, 16: 4}[scale]
     data = photo(600 * side, 400 * side, gps=False)
-    started = time.perf_counter()
+    started = time.process_time()
     prepare(data)
-    assert time.perf_counter() - started < 0.5 * scale
+    assert time.process_time() - started < 0.5 * scale

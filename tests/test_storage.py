@@ -146,3 +146,36 @@ def test_the_default_directory_is_in_the_instance_folder_and_urls_are_checked(tm
         monkeypatch.setenv("LMS_STORAGE_URL", wrong)
         with pytest.raises(ConfigError, match="LMS_STORAGE_URL"):
             load_config(INSTANCE_PATH=str(tmp_path), SECRET_KEY="x")
+
+
+@pytest.mark.db
+def test_the_platform_keeps_and_serves_course_images_from_a_bucket(app, client, db, tmp_path, s3_endpoint, s3_bucket):
+    """The whole path on S3: a package import writes the images into the bucket, and the image route
+    serves them from it; a second server with the same settings (another storage object on the same
+    bucket) finds the same files."""
+    import boto3
+
+    from lms.catalog.models import CourseAsset
+    from lms.core.storage import current_storage, init_storage
+    from lms.packages.importer import import_course
+    from lms.packages.reader import read_package
+    from tests.packages.sample import PIXEL, write_sample
+
+    settings = {"STORAGE_URL": f"s3://{s3_bucket}/lms", "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
+                "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "testing",
+                "STORAGE_S3_SECRET_ACCESS_KEY": "testing"}
+    local = current_storage()
+    init_storage(app, storage_from_config(settings))
+    try:
+        spec, _problems = read_package(write_sample(tmp_path))
+        import_course(spec, publish=True)
+        key = db.session.query(CourseAsset.storage_key).scalar()
+        raw = boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="testing",
+                           aws_secret_access_key="testing", region_name="us-east-1")
+        assert raw.get_object(Bucket=s3_bucket, Key=f"lms/{key}")["Body"].read() == PIXEL
+        response = client.get("/courses/sample/assets/basics/pixel.png")
+        assert response.status_code == 200 and response.data == PIXEL and response.mimetype == "image/png"
+        other_server = storage_from_config(settings)
+        assert other_server.get(key) == PIXEL
+    finally:
+        init_storage(app, local)
