@@ -18,6 +18,7 @@ This module sits below the `lms` package (which imports it) and imports nothing 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -95,6 +96,15 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _storage_url(name: str) -> str:
+    """An s3://bucket/prefix URL, or empty (files in a directory)."""
+    value = (os.environ.get(name) or "").strip()
+    if value and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/([A-Za-z0-9_][A-Za-z0-9._-]*/?)*)?$", value):
+        raise ConfigError(f"{name} must be an S3 bucket URL such as s3://lms-files/production, got {value!r} "
+                          "(leave it unset to keep files in LMS_STORAGE_DIR)")
+    return value
+
+
 def _secret_key(env: str, instance: Path) -> str:
     key = os.environ.get("LMS_SECRET_KEY")
     if key:
@@ -147,6 +157,14 @@ def load_config(**overrides) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
         "LANGUAGES": {"en": "English", "uk": "Українська"},
+        # Where the platform keeps files (lms.core.storage): a directory, unless STORAGE_URL names an
+        # S3-compatible bucket (s3://bucket/prefix) that several servers share.
+        "STORAGE_DIR": os.environ.get("LMS_STORAGE_DIR") or str(instance / "storage"),
+        "STORAGE_URL": _storage_url("LMS_STORAGE_URL"),
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("LMS_STORAGE_S3_ENDPOINT_URL", ""),
+        "STORAGE_S3_REGION": os.environ.get("LMS_STORAGE_S3_REGION", ""),
+        "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("LMS_STORAGE_S3_ACCESS_KEY_ID", ""),
+        "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("LMS_STORAGE_S3_SECRET_ACCESS_KEY", ""),
         # Course packages `lms init` imports; unset = the courses shipped with the platform.
         "COURSES_DIR": os.environ.get("LMS_COURSES_DIR") or str(shipped_courses_dir()),
         # Not an environment variable: where the Alembic migrations are, for Flask-Migrate.

@@ -31,6 +31,7 @@ from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
+from lms.core.storage import init_storage
 from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
@@ -85,8 +86,9 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Initialise the database, migrations, sign-in and CSRF protection."""
+    """Initialise the database, the file storage, migrations, sign-in and CSRF protection."""
     db.init_app(app)
+    init_storage(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -44,3 +44,36 @@ def test_scripts_handlers_and_styles_are_removed():
 
 def test_inline_rendering_drops_the_paragraph():
     assert str(render_inline("**bold** choice")) == "<strong>bold</strong> choice"
+
+
+def test_images_kept_in_several_widths_get_srcset_and_nothing_else_does():
+    from lms.core.markdown import IMAGE_SIZES, ImageSet
+
+    images = (ImageSet("map.webp", 1200, 800, (("map.w600.webp", 600),)),)
+    base = "/courses/c/assets/m"
+    out = str(render_markdown("![Map](map.webp) ![Pixel](pixel.png)", asset_base=base, images=images))
+    assert (f'<img alt="Map" height="800" sizes="{IMAGE_SIZES}" src="{base}/map.webp" '
+            f'srcset="{base}/map.w600.webp 600w, {base}/map.webp 1200w" width="1200">') in out
+    assert f'<img alt="Pixel" src="{base}/pixel.png">' in out  # one size only: no srcset
+    # A srcset or sizes written by hand survives only if it is what the renderer would write: nh3 does
+    # not check the URLs inside srcset, so anything else (outside, javascript:, other files) is dropped.
+    for attack in ('srcset="https://evil.example/x.png 600w"', 'srcset="javascript:alert(1) 1x"',
+                   'srcset="map.w600.webp 600w, //evil.example/x.png 1200w"', 'srcset="secret.webp 600w"',
+                   'srcset="map.w600.webp 2x"', 'sizes="100vw"', 'sizes="(max-width: 1px) url(x)"'):
+        hand = str(render_markdown(f'<img alt="x" src="map.webp" {attack}>', asset_base=base, images=images))
+        assert "srcset" not in hand and "sizes" not in hand and "evil" not in hand, attack
+    assert "srcset" not in html('<img src="map.webp" srcset="map.w600.webp 600w">')  # no course, no srcset
+    assert 'srcset=' not in html("![Map](map.webp)", base)
+
+
+def test_image_references_are_read_with_their_lines_and_alt_text():
+    from lms.core.markdown import image_references, markdown_image
+
+    text = 'One ![A \\[b\\] c](a.png "t")\n\n<IMG class=x src="b.webp">\n![](https://example.org/c.png)'
+    refs = image_references(text)
+    assert [(r.line, r.alt, r.src, r.outside) for r in refs] == [
+        (1, "A [b] c", "a.png", False), (3, None, "b.webp", False), (4, "", "https://example.org/c.png", True)]
+    snippet = markdown_image("A [b]\nc \\ d", "x.webp")
+    assert snippet == "![A \\[b\\] c \\\\ d](x.webp)"
+    assert image_references(snippet)[0].alt == "A [b] c \\ d"
+    assert 'alt="A [b] c \\ d"' in html(snippet)

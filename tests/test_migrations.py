@@ -2,6 +2,7 @@
 again on a populated database without losing the rows of the tables it does not drop."""
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from config import migrations_dir
+from lms.core.storage import current_storage
 from tests.helpers import postgres_admin_url
 
 pytestmark = pytest.mark.db
@@ -77,8 +79,12 @@ def populate(engine) -> None:
         s.flush()
         lesson = m.Lesson(course_id=course.id, module_id=module.id, slug="l", position=1, title="L", body="# x")
         quiz = m.Quiz(course_id=course.id, module_id=module.id, slug="q", position=2, title="Q")
+        image = b"\x89PNG not really"
+        digest = hashlib.sha256(image).hexdigest()
+        current_storage().put(f"course-assets/{course.id}/{digest}", image)
         s.add_all([lesson, quiz, m.CourseAsset(course_id=course.id, path="m/a.png", mime_type="image/png",
-                                                data=b"\x89PNG", sha256="0" * 64)])
+                                                storage_key=f"course-assets/{course.id}/{digest}", size=len(image),
+                                                sha256=digest)])
         s.flush()
         question = m.Question(course_id=course.id, quiz_id=quiz.id, slug="qq", position=1, kind="single_choice",
                               text="?", explanation="!", choices=[m.Choice(position=1, text="a", correct=True)])
@@ -175,3 +181,58 @@ def test_question_drafts_keep_existing_questions_and_refuse_to_go_down_over_draf
     alembic_runner.migrate_down_to("0006")
     assert "draft" not in {c["name"] for c in inspect(alembic_engine).get_columns("questions")}
     assert row_counts(alembic_engine) == before
+
+
+def _images_at_0007(engine) -> dict[int, bytes]:
+    """A course with a PNG and an SVG stored in the database, as revision 0007 keeps them."""
+    from tests.images import diagram
+
+    images = {1: diagram(640, 400), 2: b"<svg xmlns='http://www.w3.org/2000/svg'/>"}
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO courses (id, slug, title, summary, language, status, version, estimated_hours, outcomes, "
+            "self_enrolment, completion_lessons, completion_quizzes, created_at, updated_at) VALUES (7, 'c', 'C', "
+            "'S', 'en', 'draft', 1, 1, '[]', true, 'all', 'all', :now, :now)"), {"now": datetime(2026, 1, 1, tzinfo=UTC)})
+        for asset_id, data in images.items():
+            conn.execute(text("INSERT INTO course_assets (id, course_id, path, mime_type, data, sha256) VALUES "
+                              "(:id, 7, :path, :mime, :data, :sha)"),
+                         {"id": asset_id, "path": f"m/{asset_id}", "mime": "image/png" if asset_id == 1 else "image/svg+xml",
+                          "data": data, "sha": "stale" if asset_id == 1 else hashlib.sha256(data).hexdigest()})
+    return images
+
+
+def test_course_images_move_into_the_storage_and_back(alembic_runner, alembic_engine):
+    """0008 moves the bytes into the storage and keeps a key; its downgrade moves them back."""
+    alembic_runner.migrate_up_to("0007")
+    images = _images_at_0007(alembic_engine)
+    alembic_runner.migrate_up_one()
+    assert "data" not in {c["name"] for c in inspect(alembic_engine).get_columns("course_assets")}
+    with alembic_engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(text(
+            "SELECT id, storage_key, size, sha256, width, height FROM course_assets"))}
+    for asset_id, data in images.items():
+        row = rows[asset_id]
+        assert row.sha256 == hashlib.sha256(data).hexdigest()  # recomputed from the bytes, not trusted
+        assert row.storage_key == f"course-assets/7/{row.sha256}" and row.size == len(data)
+        assert current_storage().get(row.storage_key) == data
+    assert (rows[1].width, rows[1].height, rows[2].width, rows[2].height) == (640, 400, None, None)
+    alembic_runner.migrate_down_one()
+    with alembic_engine.connect() as conn:
+        back = {r.id: bytes(r.data) for r in conn.execute(text("SELECT id, data FROM course_assets"))}
+    assert back == images
+    assert "storage_key" not in {c["name"] for c in inspect(alembic_engine).get_columns("course_assets")}
+
+
+def test_the_downgrade_refuses_when_a_file_is_missing_and_changes_nothing(alembic_runner, alembic_engine):
+    alembic_runner.migrate_up_to("0007")
+    _images_at_0007(alembic_engine)
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        key = conn.execute(text("SELECT storage_key FROM course_assets WHERE id = 1")).scalar_one()
+    current_storage().delete(key)
+    with pytest.raises(RuntimeError, match=r"1 file\(s\) are missing.*m/1.*nothing was changed"):
+        alembic_runner.migrate_down_one()
+    assert alembic_runner.current == "0008"
+    columns = {c["name"] for c in inspect(alembic_engine).get_columns("course_assets")}
+    assert "storage_key" in columns and "data" not in columns
+    assert row_counts(alembic_engine)["course_assets"] == 2

@@ -1,14 +1,18 @@
-"""Authoring forms: course settings, module, lesson, quiz, question, staff, GIFT, package upload."""
+"""Authoring forms: course settings, module, lesson and its images, quiz, question, staff, GIFT, package upload."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DecimalField, FloatField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField, DecimalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from lms.core.forms import options
+from lms.core.images import MAX_BYTES
 from lms.packages.reader import MAX_TOPIC
 
 MAX_CHOICES = 8
@@ -68,6 +72,36 @@ class LessonForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=200_000)],
                          render_kw={"rows": 22},
                          description=_l("Headings start with ##; lists with -; tables with |. Use Preview to check."))
+
+
+class ImageForm(FlaskForm):
+    """An image for a lesson, uploaded from the lesson editor: the file and its alternative text.
+
+    Its fields sit in the lesson's own form (one plain post, no JavaScript needed); `insert_at` is the
+    cursor's place in the text when a script records it. The fields are checked only for an upload, by
+    the methods below rather than by required-validators: those would mark the fields required for
+    saving the lesson too.
+    """
+
+    image = FileField(_l("Image file"), render_kw={"accept": "image/png,image/jpeg,image/webp"},
+                      description=_l("PNG, JPEG or WebP, at most %(mb)d MB. Large images are made smaller for slow "
+                                     "connections.", mb=MAX_BYTES // (1024 * 1024)))
+    alt = StringField(_l("Alternative text"), validators=[Length(max=300)],
+                      description=_l("What the image shows, for trainees who cannot see it."))
+    insert_at = HiddenField()
+
+    def validate_image(self, field) -> None:
+        if not (isinstance(field.data, FileStorage) and field.data.filename):
+            raise StopValidation(_l("Choose an image file."))
+
+    def validate_alt(self, field) -> None:
+        if not (field.data or "").strip():
+            raise StopValidation(_l("Describe the image for trainees who cannot see it."))
+
+    def position(self) -> int | None:
+        """Where to insert the image in the text, if the page's script said (a whole number), else None."""
+        value = (self.insert_at.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 9 else None
 
 
 class QuizForm(FlaskForm):

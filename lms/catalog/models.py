@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -132,18 +132,32 @@ class Lesson(db.Model):
 
 
 class CourseAsset(db.Model):
-    """An image used by a lesson, stored with the course so a package moves whole."""
+    """An image used by a lesson, kept with the course so a package moves whole.
+
+    The bytes are in the platform's storage (lms.core.storage) under `storage_key`; the row holds what
+    pages need without reading them (lms.catalog.assets writes both).
+    """
 
     __tablename__ = "course_assets"
-    __table_args__ = (UniqueConstraint("course_id", "path"),)
+    __table_args__ = (
+        UniqueConstraint("course_id", "path"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+        CheckConstraint("(width IS NULL AND height IS NULL) OR (width > 0 AND height > 0)", name="dimensions_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    # Path inside the package, e.g. "01-ibm-concept/pillars.png".
+    # Module slug and file name, e.g. "ibm-concept/pillars.png" (a package's module folder holds the file).
     path: Mapped[str] = mapped_column(String(300))
     mime_type: Mapped[str] = mapped_column(String(100))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Where the bytes are in the storage: "course-assets/<course id>/<sha256>" (lms.catalog.assets.storage_key).
+    storage_key: Mapped[str] = mapped_column(String(200))
+    # Bytes, for Content-Length and the editor's list of images.
+    size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
+    # Pixels, read from the file's header when it is a raster image; NULL for SVG and what cannot be read.
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
 
 
 STAFF_ROLES = ("owner", "instructor")

@@ -1,15 +1,19 @@
 """The one place where Markdown becomes HTML: rendered, then sanitised to an allowlist.
 
 Lessons, quiz texts, explanations and course summaries all pass through `render_markdown`;
-templates never mark user text safe by any other way.
+templates never mark user text safe by any other way. `image_references` is the one reading of which
+images a text uses, for the package check and the lesson editor's preview alike.
 """
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
 from functools import lru_cache
 
 import markdown as md
 import nh3
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
@@ -20,7 +24,8 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
-    "img": {"src", "alt", "title", "width", "height"},
+    # srcset and sizes survive only as the renderer writes them for an ImageSet (see _image_filter).
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "td": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -31,6 +36,60 @@ ALLOWED_ATTRIBUTES = {
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# How wide a lesson's image is shown: the width of `.lesson` in site.css (44rem, less the page's 1rem
+# margins on a narrow screen). The browser picks from srcset the smallest copy that fills it.
+IMAGE_SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """An image of a lesson kept in several widths: its file name (as the Markdown names it), its
+    width and height in pixels, and the (file name, width) of each smaller copy."""
+
+    name: str
+    width: int
+    height: int
+    smaller: tuple[tuple[str, int], ...]
+
+    def srcset(self) -> str:
+        return ", ".join(f"{name} {width}w" for name, width in (*self.smaller, (self.name, self.width)))
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    """An image a text uses: its line (1 = the text's first), its alternative text (None for an HTML
+    <img>, whose alt is not read) and its source as written."""
+
+    line: int
+    alt: str | None
+    src: str
+
+    @property
+    def outside(self) -> bool:
+        """A link to somewhere else (a web address or inline data) rather than a file of the course."""
+        return "://" in self.src or self.src.startswith(("data:", "//"))
+
+
+# ![alt](src "title"), the alt possibly holding escaped brackets; and <img ... src="...">.
+_MARKDOWN_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"'][^>]*>", re.I)
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def image_references(text: str) -> list[ImageReference]:
+    """Every image of a Markdown text, line by line (time linear in the text's length)."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        found += [ImageReference(number, _ESCAPED.sub(r"\1", alt), src) for alt, src in _MARKDOWN_IMAGE.findall(line)]
+        found += [ImageReference(number, None, src) for src in _HTML_IMAGE.findall(line)]
+    return found
+
+
+def markdown_image(alt: str, name: str) -> str:
+    """The Markdown of an image: `![alt](name)`, the alt on one line with its brackets escaped."""
+    alt = " ".join(alt.split())
+    alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}]({name})"
 
 
 # What browsers ignore in a URL: leading/trailing C0 controls and spaces, and tabs/newlines anywhere.
@@ -54,8 +113,19 @@ def _clean_url(value: str) -> str | None:
     return cleaned
 
 
-def _rewrite_image(asset_base: str | None):
-    """An nh3 attribute filter: safe URLs only, and relative image paths pointed at the course's assets."""
+def _asset_url(asset_base: str, name: str) -> str:
+    return f"{asset_base.rstrip('/')}/{name.lstrip('./')}"
+
+
+def _image_filter(asset_base: str | None, images: tuple[ImageSet, ...]):
+    """An nh3 attribute filter: safe URLs only, relative image paths pointed at the course's assets,
+    and srcset/sizes only as the renderer writes them.
+
+    nh3 checks the scheme of href and src but not the URLs inside srcset: here a srcset survives only
+    when every candidate is a file of one of `images` with a width descriptor, and sizes only when it
+    is IMAGE_SIZES, whoever wrote them. Anything else is dropped, never repaired.
+    """
+    known = {name for image in images for name in (image.name, *(n for n, _w in image.smaller))}
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr in ("href", "src"):
@@ -64,7 +134,15 @@ def _rewrite_image(asset_base: str | None):
                 return None
         if tag == "img" and attr == "src" and asset_base:
             if "://" not in value and not value.startswith(("/", "#", "data:")):
-                return f"{asset_base.rstrip('/')}/{value.lstrip('./')}"
+                return _asset_url(asset_base, value)
+        if attr == "srcset":
+            candidates = [c.split() for c in value.split(",")]
+            if not asset_base or not all(len(c) == 2 and c[0] in known and re.fullmatch(r"[1-9]\d{0,4}w", c[1])
+                                         for c in candidates):
+                return None
+            return ", ".join(f"{_asset_url(asset_base, name)} {width}" for name, width in candidates)
+        if attr == "sizes":
+            return value if value == IMAGE_SIZES else None
         if tag == "div" and attr == "class" and value != "footnote":
             return None  # only the footnotes' own wrapper keeps a class
         return value
@@ -72,29 +150,59 @@ def _rewrite_image(asset_base: str | None):
     return attribute_filter
 
 
+class _ResponsiveImages(Treeprocessor):
+    """Gives each Markdown image that names an ImageSet its srcset, sizes, width and height, so the
+    browser fetches the copy that fits the screen and keeps the image's room while it loads."""
+
+    def __init__(self, md_instance, images: tuple[ImageSet, ...]):
+        super().__init__(md_instance)
+        self.images = {image.name: image for image in images}
+
+    def run(self, root: etree.Element) -> None:
+        for img in root.iter("img"):
+            image = self.images.get((img.get("src") or "").removeprefix("./"))
+            if image is None or not image.smaller:
+                continue
+            img.set("srcset", image.srcset())
+            img.set("sizes", IMAGE_SIZES)
+            if img.get("width") is None and img.get("height") is None:
+                img.set("width", str(image.width))
+                img.set("height", str(image.height))
+
+
+class _ResponsiveImagesExtension(md.Extension):
+    def __init__(self, images: tuple[ImageSet, ...]):
+        super().__init__()
+        self.images = images
+
+    def extendMarkdown(self, md_instance) -> None:  # noqa: N802 - Python-Markdown's name
+        # After "inline" (20), which makes the images, and before "prettify" (10).
+        md_instance.treeprocessors.register(_ResponsiveImages(md_instance, self.images), "responsive_images", 15)
+
+
 @lru_cache(maxsize=1024)
-def _render(text: str, asset_base: str | None) -> str:
-    html = md.markdown(
-        text,
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "def_list", "abbr"],
-        output_format="html",
-    )
+def _render(text: str, asset_base: str | None, images: tuple[ImageSet, ...]) -> str:
+    extensions = ["tables", "fenced_code", "footnotes", "sane_lists", "def_list", "abbr"]
+    if images:
+        extensions.append(_ResponsiveImagesExtension(images))
+    html = md.markdown(text, extensions=extensions, output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
-        attribute_filter=_rewrite_image(asset_base),
+        attribute_filter=_image_filter(asset_base, images),
         strip_comments=True,
     )
 
 
-def render_markdown(text: str | None, asset_base: str | None = None) -> Markup:
-    """Markdown to safe HTML. `asset_base` is the URL prefix for a course's relative image paths."""
+def render_markdown(text: str | None, asset_base: str | None = None, images: tuple[ImageSet, ...] = ()) -> Markup:
+    """Markdown to safe HTML. `asset_base` is the URL prefix for a course's relative image paths;
+    `images` are the images kept in several widths, which get srcset and sizes."""
     if not text:
         return Markup("")
-    return Markup(_render(text, asset_base))
+    return Markup(_render(text, asset_base, tuple(images)))
 
 
 def render_inline(text: str | None) -> Markup:

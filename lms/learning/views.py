@@ -13,12 +13,12 @@ from lms.access import (
     can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
 from lms.catalog import queries as catalog_queries
+from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline
 from lms.core import clock
 from lms.core.forms import options
 from lms.core.headers import no_store
-from lms.core.markdown import render_markdown
 from lms.core.urls import external_url
 from lms.learning import queries, services
 from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
@@ -126,7 +126,7 @@ def lesson(slug: str, lesson: str):
     outline = course_outline(course)
     previous, following = outline.neighbours("lesson", item.id)
     module = outline.module(item.module_id)
-    body = render_markdown(item.body, asset_base=url_for("catalog.asset", slug=slug, path=module.slug))
+    body = lesson_html(course.slug, course.id, module.slug, item.body)
     return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
                            previous=previous, following=following, enrolment=enrolment)
 

@@ -6,6 +6,7 @@ Retired items are not exported.
 """
 from __future__ import annotations
 
+import logging
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +14,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, Lesson, Module
+from lms.core.storage import StorageNotFound
 from lms.extensions import db
 from lms.packages import yamlfile
 from lms.quizzes.models import Question, Quiz
+
+
+log = logging.getLogger("lms.packages")
 
 
 class ExportError(ValueError):
@@ -61,8 +67,22 @@ def export_course(course: Course, destination: Path) -> Path:
         for asset in assets:
             module_slug, _, name = asset.path.partition("/")
             if module_slug == module.slug:
-                (module_dir / name).write_bytes(asset.data)
+                _write_asset(asset, module_dir / name)
     return folder
+
+
+def _write_asset(asset: CourseAsset, target: Path) -> None:
+    """Copy an image from the storage into the package. A file missing from the storage is left out
+    and logged: the package check then names the lesson that uses it, where a crash would name nothing."""
+    try:
+        chunks = course_assets.stream(asset)
+    except StorageNotFound:
+        log.error("course image %s (course %s) is missing from the storage; left out of the package",
+                  asset.path, asset.course_id)
+        return
+    with target.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
 
 
 def course_data(course: Course) -> dict:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.audit import services as audit
+from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
@@ -40,17 +41,21 @@ def import_course(spec: CourseSpec, publish: bool = False, actor=None, creator=N
 
     `creator` is whoever makes a new course by this import (an upload in the browser): they become its
     owner (`catalog.services.give_to_creator`) in the same transaction. The command line has none.
+    The images' bytes go to the storage before the commit; the files of images the package replaced
+    or dropped are deleted after it.
     """
+    released: list[str | None] = []
     try:
-        result = _import(spec, publish, actor, creator)
+        result = _import(spec, publish, actor, creator, released)
         db.session.commit()
-        return result
     except Exception:
         db.session.rollback()
         raise
+    course_assets.release(released)
+    return result
 
 
-def _import(spec: CourseSpec, publish: bool, actor, creator) -> ImportResult:
+def _import(spec: CourseSpec, publish: bool, actor, creator, released: list) -> ImportResult:
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     if course is not None and course.package_hash == spec.fingerprint:
         if publish and course.status == "draft":
@@ -67,7 +72,7 @@ def _import(spec: CourseSpec, publish: bool, actor, creator) -> ImportResult:
         course.status = "published"
     db.session.flush()
     _modules(course, spec)
-    _assets(course, spec)
+    released += _assets(course, spec)
     course.package_hash = spec.fingerprint
     db.session.flush()
     if created:
@@ -153,15 +158,17 @@ def _question_fields(question: Question, spec: QuestionSpec, quiz_id: int) -> No
                             for i, (text, correct) in enumerate(wanted, start=1)]
 
 
-def _assets(course: Course, spec: CourseSpec) -> None:
+def _assets(course: Course, spec: CourseSpec) -> list[str | None]:
+    """Make the course's images those of the package; returns the storage keys no longer named."""
     existing = {a.path: a for a in db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id))}
+    released = []
     for asset_spec in spec.assets:
-        digest = hashlib.sha256(asset_spec.data).hexdigest()
         asset = existing.pop(asset_spec.path, None)
-        if asset is None:
-            db.session.add(CourseAsset(course_id=course.id, path=asset_spec.path, mime_type=asset_spec.mime_type,
-                                       data=asset_spec.data, sha256=digest))
-        elif asset.sha256 != digest:
-            asset.data, asset.sha256, asset.mime_type = asset_spec.data, digest, asset_spec.mime_type
+        if asset is None or asset.sha256 != hashlib.sha256(asset_spec.data).hexdigest() \
+                or asset.mime_type != asset_spec.mime_type:
+            _row, previous = course_assets.put(course.id, asset_spec.path, asset_spec.data, asset_spec.mime_type, asset)
+            released.append(previous)
     for asset in existing.values():
+        released.append(asset.storage_key)
         db.session.delete(asset)  # images carry no trainee data
+    return released

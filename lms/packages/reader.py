@@ -6,6 +6,7 @@ import mimetypes
 import re
 from pathlib import Path
 
+from lms.core.markdown import image_references
 from lms.packages import yamlfile
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.quizfile import read_quiz
@@ -15,8 +16,6 @@ NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 COURSE_KEYS = {"slug", "title", "summary", "language", "topics", "version", "estimated_hours", "outcomes",
                "self_enrolment", "certificate_validity_months", "completion"}
-IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-HTML_IMG_RE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"'][^>]*>", re.I)
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
 
@@ -230,24 +229,22 @@ class PackageReader:
                           body=body, file=self.rel(path))
 
     def _images(self, path: Path, body: str, first_line: int, about: dict) -> None:
-        for offset, line in enumerate(body.split("\n")):
-            found = [(alt, src) for alt, src in IMAGE_RE.findall(line)] + [(None, src) for src in HTML_IMG_RE.findall(line)]
-            for alt, src in found:
-                lineno = first_line + offset
-                image = {"field": "body", "src": src, **about}
-                if "://" in src or src.startswith("data:"):
-                    self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno,
-                                 code="image_outside", **image)
-                    continue
-                target = (path.parent / src).resolve()
-                if (path.parent.resolve() not in target.parents) or not target.is_file():
-                    self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno,
-                                 code="image_missing", **image)
-                elif target.suffix.lower() not in IMAGE_SUFFIXES:
-                    self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno,
-                                 code="image_not_image", **image)
-                if alt is not None and not alt.strip():
-                    self.problem(path, f"image {src!r} has no alternative text", lineno, code="image_no_alt", **image)
+        for reference in image_references(body):
+            alt, src, lineno = reference.alt, reference.src, first_line + reference.line - 1
+            image = {"field": "body", "src": src, **about}
+            if reference.outside:
+                self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno,
+                             code="image_outside", **image)
+                continue
+            target = (path.parent / src).resolve()
+            if (path.parent.resolve() not in target.parents) or not target.is_file():
+                self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno,
+                             code="image_missing", **image)
+            elif target.suffix.lower() not in IMAGE_SUFFIXES:
+                self.problem(path, f"{src!r} is not an image (.png .jpg .gif .svg .webp)", lineno,
+                             code="image_not_image", **image)
+            if alt is not None and not alt.strip():
+                self.problem(path, f"image {src!r} has no alternative text", lineno, code="image_no_alt", **image)
 
     # quizzes -----------------------------------------------------------------------------------
     def _quiz(self, path: Path, number: int, file_slug: str) -> QuizSpec | None:
