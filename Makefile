@@ -26,9 +26,10 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations >/dev/null
 
+# `lms demo` prints the sign-in address of the server started next (LMS_PUBLIC_URL when set).
 run: install
 	$(BIN)/lms init
-	$(BIN)/lms demo
+	$(BIN)/lms demo --host $(HOST) --port $(PORT)
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,

@@ -2,13 +2,17 @@
 accounts, institutions, quiz attempts, course packages and personal data.
 
 `create_app` adds them to the application's command line (`flask --app lms ...`), and `lms.cli` to
-the `lms` command. Errors a user can make end with a one-line message and a non-zero exit code.
+the `lms` command. Errors a user can make end with a one-line English message and a non-zero exit
+code (`lms.core.commandline`); every command runs in English (`in_english`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -16,7 +20,9 @@ from flask_migrate import upgrade
 from lms.auth.queries import user_by_email
 from lms.authoring.services import add_staff
 from lms.catalog.queries import all_courses
+from lms.core.commandline import in_english
 from lms.core.urls import external_url
+from lms.extensions import db
 from lms.institutions.queries import institution_by_code
 from lms.institutions.services import InstitutionError, create_institution
 from lms.packages.cli import courses_group, import_and_report
@@ -41,19 +47,87 @@ DEMO_USERS = [
 ]
 
 
-def _link(token: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+# The refusals of account data (lms.people.services.PeopleError codes), as the command line words them.
+PEOPLE_ERRORS = {
+    "email_invalid": "not a valid email address (--email)",
+    "email_taken": "an account with this email address already exists (--email)",
+    "institution_required": "trainees and coordinators belong to an institution: give --institution CODE",
+    "institution_unknown": "no such institution (--institution)",
+    "name_invalid": "the name is empty, longer than 200 characters or holds a control character (--name)",
+    "role_invalid": "unknown role (--role)",
+    "locale_invalid": "unknown language (--locale): use en or uk",
+}
+
+# The refusals of institution data (lms.institutions.services.InstitutionError), as the command line words them.
+INSTITUTION_ERRORS = {
+    "code": "the code must be 2-32 letters, digits, - or _ (--code)",
+    "name": "the name is empty, longer than 200 characters or holds a control character (--name)",
+    "country": "{country!r} is not a country code of ISO 3166-1 (--country): use two letters such as UA, GE or MD",
+    "duplicate": "an institution with the code {code!r} already exists (--code)",
+}
+
+
+def served_at_options(command):
+    """`--host` and `--port`: where `lms run` serves the site, for the links a command prints."""
+    command = click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
+                           envvar="FLASK_RUN_PORT",
+                           help="The port `lms run` serves on, for the printed links (unless LMS_PUBLIC_URL is set).")(command)
+    return click.option("--host", default="127.0.0.1", show_default=True, envvar="FLASK_RUN_HOST",
+                        help="The host `lms run` serves on, for the printed links (unless LMS_PUBLIC_URL is set).")(command)
+
+
+def site_address(host: str, port: int) -> str:
+    """Where people reach the site: LMS_PUBLIC_URL when it is set, else the development server's address
+    (a server listening on every interface is reached on 127.0.0.1 from this machine)."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return public.rstrip("/")
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _link(token: str, base: str) -> str:
     with current_app.test_request_context(base_url=base):
         return external_url("auth.set_password", token=token)
+
+
+def _people_error(exc: PeopleError) -> click.ClickException:
+    if exc.code == "password_weak":
+        rules = " ".join(str(problem) for problem in exc.problems)  # lazy texts, rendered in English
+        return click.ClickException(f"the password is refused (--password): {rules}")
+    return click.ClickException(PEOPLE_ERRORS.get(exc.code, f"refused: {exc.code}"))
+
+
+def _migrate() -> str:
+    """Upgrade the database to the latest schema; one sentence on what was done."""
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    head = script.get_current_head()
+    with db.engine.connect() as connection:
+        before = MigrationContext.configure(connection).get_current_heads()
+    try:
+        for revision in before:
+            script.get_revision(revision)
+    except CommandError as exc:
+        raise click.ClickException(
+            f"the database is at schema revision {', '.join(before)}, which this version of the platform "
+            "does not know (was it upgraded by a newer version?); nothing was changed") from exc
+    if before == (head,):
+        return f"Database is already at the latest schema (revision {head}); nothing to migrate."
+    upgrade()
+    if not before:
+        return f"Database created: migrated from nothing to the latest schema (revision {head})."
+    return f"Database upgraded from schema revision {', '.join(before)} to the latest (revision {head})."
 
 
 @click.command("init")
 @click.option("--no-courses", is_flag=True, help="Only migrate; do not import courses/.")
 @with_appcontext
+@in_english
 def init_command(no_courses: bool):
     """Create or upgrade the database, then import and publish the shipped courses. Safe to run twice."""
-    upgrade()
-    click.echo("Database is at the latest schema.")
+    click.echo(_migrate())
     if no_courses:
         return
     courses_dir = Path(current_app.config["COURSES_DIR"])
@@ -69,15 +143,21 @@ def init_command(no_courses: bool):
 
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Allow demo accounts even when LMS_ENV=production.")
+@served_at_options
 @with_appcontext
-def demo_command(force: bool):
-    """Add demo institutions and one account per role, and print how to sign in. Safe to run twice."""
+@in_english
+def demo_command(force: bool, host: str, port: int):
+    """Add demo institutions and one account per role, and print how to sign in. Safe to run twice.
+
+    The sign-in address is LMS_PUBLIC_URL when it is set, else http://HOST:PORT (`make run` passes the
+    HOST and PORT it serves on).
+    """
     if current_app.config["ENV"] == "production" and not force:
         raise click.ClickException("refusing to add demo accounts with fixed passwords in production (use --force)")
     for code, name, country in DEMO_INSTITUTIONS:
         if institution_by_code(code) is None:
             create_institution(code, name, country)
-    click.echo("Demo accounts (sign in at http://127.0.0.1:5000/login):")
+    click.echo(f"Demo accounts (sign in at {site_address(host, port)}/login):")
     for email, name, role, code, password in DEMO_USERS:
         user = user_by_email(email)
         if user is None:
@@ -108,9 +188,12 @@ def users_group():
 @click.option("--institution", "institution_code", help="Institution code; required for trainees and coordinators.")
 @click.option("--password", help="Set this password instead of printing a one-time link.")
 @click.option("--locale", type=click.Choice(["en", "uk"]))
+@served_at_options
 @with_appcontext
-def users_create(email, name, role, institution_code, password, locale):
-    """Create an account and print its one-time set-password link."""
+@in_english
+def users_create(email, name, role, institution_code, password, locale, host, port):
+    """Create an account and print its one-time set-password link (on LMS_PUBLIC_URL when it is set,
+    else on http://HOST:PORT)."""
     institution_id = None
     if institution_code:
         institution = institution_by_code(institution_code)
@@ -120,15 +203,10 @@ def users_create(email, name, role, institution_code, password, locale):
     try:
         user, token = create_user(email, name, role, institution_id, locale, password=password)
     except PeopleError as exc:
-        messages = {
-            "email_invalid": "not a valid email address", "email_taken": "an account with this email exists",
-            "institution_required": "trainees and coordinators need --institution",
-            "name_invalid": "the name is empty or too long",
-        }
-        raise click.ClickException(messages.get(exc.code, exc.code)) from exc
+        raise _people_error(exc) from exc
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
     if token:
-        click.echo(f"One-time set-password link: {_link(token)}")
+        click.echo(f"One-time set-password link: {_link(token, site_address(host, port))}")
 
 
 @click.group("institutions")
@@ -141,16 +219,13 @@ def institutions_group():
 @click.option("--name", required=True)
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. UA.")
 @with_appcontext
+@in_english
 def institutions_add(code, name, country):
     """Add an institution."""
     try:
         institution = create_institution(code, name, country)
     except InstitutionError as exc:
-        messages = {"code": "the code must be 2-32 letters, digits, - or _",
-                    "name": "the name is empty or too long",
-                    "country": "the country must be a two-letter ISO code such as UA",
-                    "duplicate": "an institution with this code exists"}
-        raise click.ClickException(messages[str(exc)]) from exc
+        raise click.ClickException(INSTITUTION_ERRORS[str(exc)].format(code=code.strip().upper(), country=country)) from exc
     click.echo(f"Added institution {institution.code}: {institution.name} ({institution.country}).")
 
 
@@ -161,6 +236,7 @@ def attempts_group():
 
 @attempts_group.command("close-expired")
 @with_appcontext
+@in_english
 def close_expired_command():
     """Close and grade every attempt past its time limit (run every few minutes from cron or a timer)."""
     closed = close_expired()

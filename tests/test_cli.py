@@ -43,6 +43,44 @@ def test_demo_instructor_owns_the_courses(cli, db):
     assert staff.course_id == course.id and staff.role == "owner"
 
 
+@pytest.mark.parametrize("args,env,address", [
+    ((), {}, "http://127.0.0.1:5000"),
+    (("--port", "5077"), {}, "http://127.0.0.1:5077"),
+    (("--host", "0.0.0.0", "--port", "8080"), {}, "http://127.0.0.1:8080"),  # every interface: this machine's
+    ((), {"FLASK_RUN_PORT": "5099"}, "http://127.0.0.1:5099"),  # as `lms run` reads it
+    (("--port", "5077"), {"PUBLIC_URL": "https://learn.example.org"}, "https://learn.example.org"),
+], ids=["default", "port", "any-interface", "flask-run-port", "public-url"])
+def test_demo_and_users_create_print_the_address_the_site_is_served_at(cli, app, db, world, monkeypatch,
+                                                                         args, env, address):
+    monkeypatch.delenv("FLASK_RUN_HOST", raising=False)
+    monkeypatch.delenv("FLASK_RUN_PORT", raising=False)
+    monkeypatch.setitem(app.config, "PUBLIC_URL", env.get("PUBLIC_URL", ""))
+    if "FLASK_RUN_PORT" in env:
+        monkeypatch.setenv("FLASK_RUN_PORT", env["FLASK_RUN_PORT"])
+    demo = cli.invoke(args=["demo", *args])
+    assert demo.exit_code == 0, demo.output
+    assert f"Demo accounts (sign in at {address}/login):" in demo.output
+    created = cli.invoke(args=["users", "create", "--email", "new@example.org", "--name", "New", "--role", "admin",
+                               *args])
+    assert created.exit_code == 0, created.output
+    assert f"One-time set-password link: {address}/set-password/" in created.output
+
+
+def test_make_run_prints_the_sign_in_address_of_its_port(cli, db, monkeypatch):
+    """`make run PORT=5077`: the demo accounts are printed with the address the server is started on."""
+    monkeypatch.delenv("FLASK_RUN_PORT", raising=False)
+    monkeypatch.delenv("FLASK_RUN_HOST", raising=False)
+    plan = subprocess.run(["make", "-n", "run", "PORT=5077"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert plan.returncode == 0, plan.stderr
+    commands = [line.split() for line in plan.stdout.splitlines() if line.split()[:1] == [".venv/bin/lms"]]
+    demo = next(c for c in commands if c[1] == "demo")
+    serve = next(c for c in commands if c[1] == "run")
+    assert serve[2:] == ["--host", "127.0.0.1", "--port", "5077"]
+    result = cli.invoke(args=demo[1:])
+    assert result.exit_code == 0, result.output
+    assert "Demo accounts (sign in at http://127.0.0.1:5077/login):" in result.output
+
+
 def test_users_create_prints_a_set_password_link(cli, db, world):
     result = cli.invoke(args=["users", "create", "--email", "Officer@Example.org", "--name", "Officer",
                               "--role", "trainee", "--institution", "ua-acad"])
@@ -65,7 +103,7 @@ def test_init_says_when_there_are_no_courses_to_import_and_succeeds(cli, db, app
     monkeypatch.setitem(app.config, "COURSES_DIR", str(courses))
     result = cli.invoke(args=["init"])
     assert result.exit_code == 0, result.output
-    assert "Database is at the latest schema." in result.output
+    assert "Database is already at the latest schema (revision " in result.output
     assert f"No course packages found in {courses}" in result.output
     assert "set LMS_COURSES_DIR or run `lms courses import PATH`" in result.output
 
@@ -80,6 +118,37 @@ def test_init_imports_and_publishes_the_shipped_courses_once(cli, db):
     courses = db.session.query(Course).all()
     assert courses and {c.status for c in courses} == {"published"}
     assert second.output.count("unchanged") == len(courses)
+
+
+@pytest.mark.slow
+def test_init_says_whether_it_created_upgraded_or_left_the_schema(tmp_path):
+    """A new database is created, an older one upgraded from its revision, a current one left as it is."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    previous = ScriptDirectory(str(ROOT / "migrations")).get_revision(head).down_revision
+    created = run_lms("init", "--no-courses", tmp_path=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout == f"Database created: migrated from nothing to the latest schema (revision {head}).\n"
+    assert run_lms("db", "downgrade", previous, tmp_path=tmp_path).returncode == 0
+    upgraded = run_lms("init", "--no-courses", tmp_path=tmp_path)
+    assert upgraded.stdout == (f"Database upgraded from schema revision {previous} to the latest "
+                               f"(revision {head}).\n"), upgraded.stderr
+    again = run_lms("init", "--no-courses", tmp_path=tmp_path)
+    assert again.stdout == f"Database is already at the latest schema (revision {head}); nothing to migrate.\n"
+
+
+@pytest.mark.slow
+def test_init_refuses_a_database_newer_than_the_code(tmp_path):
+    import sqlite3
+
+    assert run_lms("init", "--no-courses", tmp_path=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = run_lms("init", tmp_path=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == ("Error: the database is at schema revision 9999, which this version of the platform "
+                             "does not know (was it upgraded by a newer version?); nothing was changed\n")
 
 
 def test_init_no_courses_only_migrates(cli, db):

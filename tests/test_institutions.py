@@ -35,6 +35,44 @@ def test_duplicate_code_and_bad_country_are_explained(client, auth, world, db):
     assert db.session.query(Institution).count() == 2
 
 
+@pytest.mark.parametrize("country", ["XX", "zz", "EU", "UK", "XK"])
+def test_a_code_that_is_not_an_iso_3166_country_is_refused_with_its_reason(client, auth, world, db, country):
+    """Two letters are not enough: the code must be one of ISO 3166-1 (UK is GB; EU, ZZ and XK are not
+    countries of the standard). On the form, on edit and in the service the command line uses."""
+    from lms.institutions.services import InstitutionError, create_institution
+
+    auth.login(world["admin"].email)
+    page = auth.post("/institutions/new", {"code": "NEW-1", "name": "New academy", "country": country}).get_data(
+        as_text=True)
+    assert f"{country.upper()} is not a country code of ISO 3166-1. Use a code such as UA, GE or MD." in page
+    edit = auth.post(f"/institutions/{world['ua'].id}/edit", {"code": "UA-ACAD", "name": "Border Academy of Ukraine",
+                                                             "country": country, "active": "y"})
+    assert "is not a country code of ISO 3166-1" in edit.get_data(as_text=True)
+    with pytest.raises(InstitutionError, match="country"):
+        create_institution("NEW-2", "New academy", country)
+    db.session.expire_all()
+    assert db.session.query(Institution).count() == 2 and world["ua"].country == "UA"
+
+
+def test_every_iso_3166_country_is_accepted(db):
+    from lms.institutions.services import COUNTRY_CODES, is_country_code
+
+    assert len(COUNTRY_CODES) == 249  # the codes ISO 3166-1 assigns
+    for code in ("UA", "ge", " md ", "AM", "PL", "GB", "PS", "TW", "AX", "SS", "BQ", "CW", "SX"):
+        assert is_country_code(code), code
+    for code in ("XX", "UK", "EU", "ZZ", "XK", "AC", "", "U", "UKR", "001"):
+        assert not is_country_code(code), code
+
+
+def test_the_form_in_ukrainian_explains_a_bad_country(client, auth, world, db):
+    from tests.helpers import make_user
+
+    auth.login(make_user("adminka@example.org", "Oksana Admin", "admin", locale="uk").email)
+    page = auth.post("/institutions/new", {"code": "NEW-1", "name": "New academy", "country": "XX"}).get_data(
+        as_text=True)
+    assert "XX не є кодом країни за ISO 3166-1" in page
+
+
 def test_coordinator_cannot_manage_institutions(client, auth, world):
     auth.login(world["coordinator"].email)
     assert client.get("/institutions/").status_code == 403

@@ -1,8 +1,9 @@
-"""Writes about institutions."""
+"""Writes about institutions, and the one check of a country code."""
 from __future__ import annotations
 
 import re
 
+from babel import Locale
 from sqlalchemy import func, select
 
 from lms.audit import services as audit
@@ -10,6 +11,19 @@ from lms.extensions import db
 from lms.institutions.models import Institution
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+
+# The codes of ISO 3166-1 alpha-2, from the CLDR territories that Babel carries (already a dependency,
+# through Flask-Babel, and updated with each Babel release): its two-letter codes, less those CLDR adds
+# that ISO has not assigned to a country: exceptionally reserved codes (AC, CP, CQ, DG, EA, IC, TA),
+# groupings (EU, EZ, UN), CLDR's own (QO, XA, XB, ZZ) and XK (Kosovo, a user-assigned code). 249 codes.
+NOT_ISO_3166 = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA", "EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+COUNTRY_CODES = frozenset(code for code in Locale("en").territories
+                          if len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166)
+
+
+def is_country_code(code: str | None) -> bool:
+    """Whether `code` (any case, spaces around allowed) is an ISO 3166-1 alpha-2 country code."""
+    return (code or "").strip().upper() in COUNTRY_CODES
 
 
 class InstitutionError(ValueError):
@@ -22,7 +36,7 @@ def _validate(code: str, name: str, country: str, existing_id: int | None = None
         raise InstitutionError("code")
     if not name or len(name) > 200 or any(ord(ch) < 32 for ch in name):
         raise InstitutionError("name")
-    if not re.fullmatch(r"[A-Z]{2}", country):
+    if country not in COUNTRY_CODES:
         raise InstitutionError("country")
     clash = db.session.scalar(select(Institution.id).where(func.upper(Institution.code) == code))
     if clash is not None and clash != existing_id:

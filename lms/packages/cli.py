@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lms.catalog.queries import course_by_slug
+from lms.core.commandline import in_english
 from lms.packages.exporter import ExportError, export_course
 from lms.packages.importer import import_course
 from lms.packages.queries import course_summaries
@@ -60,6 +61,7 @@ def courses_group():
 @courses_group.command("check")
 @click.argument("path", required=False)
 @with_appcontext
+@in_english
 def check_command(path):
     """Check the packages at PATH (default: the courses folder) and list every problem."""
     target = _courses_path(path)
@@ -81,6 +83,7 @@ def check_command(path):
 @click.argument("path", required=False)
 @click.option("--publish", is_flag=True, help="Publish the imported courses (draft otherwise).")
 @with_appcontext
+@in_english
 def import_command(path, publish):
     """Import or update the packages at PATH (default: the courses folder). Safe to run twice."""
     if not import_and_report(_courses_path(path), publish):
@@ -91,6 +94,7 @@ def import_command(path, publish):
 @click.argument("slug")
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
+@in_english
 def export_command(slug, directory):
     """Write the course SLUG as a package into DIRECTORY/SLUG."""
     course = course_by_slug(slug)
@@ -100,12 +104,15 @@ def export_command(slug, directory):
         folder = export_course(course, Path(directory))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or directory}: {exc.strerror or exc}") from exc
     click.echo(f"exported {slug} to {folder}")
 
 
 @courses_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_appcontext
+@in_english
 def list_command(as_json):
     """List the courses with their counts of modules, lessons, quizzes and questions."""
     rows = course_summaries()

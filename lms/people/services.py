@@ -19,11 +19,13 @@ from lms.institutions.models import Institution
 
 
 class PeopleError(ValueError):
-    """Refused account data. `field` names the form field, the message says why."""
+    """Refused account data. `field` names the form field, `code` says why; for a weak password
+    (code "password_weak") `problems` holds the rules it breaks, as lazy texts the caller renders
+    in its own language (a page in the user's, the command line in English)."""
 
-    def __init__(self, field: str, code: str):
+    def __init__(self, field: str, code: str, problems: list | None = None):
         super().__init__(code)
-        self.field, self.code = field, code
+        self.field, self.code, self.problems = field, code, list(problems or [])
 
 
 def clean_name(name: str | None) -> str:
@@ -78,7 +80,7 @@ def add_user(email: str, name: str, role: str, institution_id: int | None = None
     if password is not None:
         problems = password_problems(password, email)
         if problems:
-            raise PeopleError("password", " ".join(str(p) for p in problems))
+            raise PeopleError("password", "password_weak", problems)
     [user] = insert_accounts([new_account(email, name, role, institution_id, locale,
                                           hash_password(password) if password else None)])
     audit.record_many([account_created(user, actor)], "account")
@@ -131,7 +133,7 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     """Set a password directly (command line and demo data)."""
     problems = password_problems(password, user.email)
     if problems:
-        raise PeopleError("password", " ".join(str(p) for p in problems))
+        raise PeopleError("password", "password_weak", problems)
     user.password_hash = hash_password(password)
     audit.record("auth.password_set", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()

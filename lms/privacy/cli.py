@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from lms.auth.queries import user_by_email, user_by_id
+from lms.core.commandline import in_english
 from lms.privacy.services import PrivacyError, anonymise_user, export_personal_data, prune
 
 
@@ -20,7 +21,8 @@ def _user(user_id: int | None, email: str | None):
         raise click.UsageError("give exactly one of --id or --email")
     user = user_by_id(user_id) if user_id is not None else user_by_email(email)
     if user is None:
-        raise click.ClickException("no such account")
+        raise click.ClickException(f"no account with id {user_id}" if user_id is not None
+                                   else f"no account with the email address {email!r}")
     return user
 
 
@@ -31,6 +33,7 @@ def _when(moment) -> str:
 @data_group.command("prune")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @with_appcontext
+@in_english
 def prune_command(dry_run: bool):
     """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS (run daily from cron or a timer)."""
     report = prune(dry_run=dry_run)
@@ -56,9 +59,12 @@ def prune_command(dry_run: bool):
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write (a .json file, or a .zip of CSV files).")
 @with_appcontext
+@in_english
 def export_command(user_id, email, fmt, output: Path):
     """Write everything held about one person to a file (for a request made outside the platform). Audited."""
     user = _user(user_id, email)
+    if not output.parent.is_dir():  # checked first: the export is audited, and nothing would be written
+        raise click.BadParameter(f"{output.parent} is not a folder", param_hint="--output")
     download = export_personal_data(user, fmt, actor=None)
     output.write_bytes(download.content)
     click.echo(f"wrote the personal data of account {user.id} to {output} ({len(download.content)} bytes)")
@@ -69,13 +75,16 @@ def export_command(user_id, email, fmt, output: Path):
 @click.option("--email", help="The account's email address.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
+@in_english
 def anonymise_command(user_id, email, yes: bool):
     """Anonymise a departed officer's account (cannot be undone). Audited."""
     user = _user(user_id, email)
+    if user.anonymised_at is not None:  # said before asking for a confirmation that would change nothing
+        raise click.ClickException(f"account {user.id} is already anonymised; nothing to do")
     if not yes:
         click.confirm(f"Anonymise account {user.id} ({user.role})? This cannot be undone", abort=True)
     try:
         anonymise_user(user, actor=None)
     except PrivacyError as exc:
-        raise click.ClickException("the account is already anonymised" if str(exc) == "already" else str(exc)) from exc
+        raise click.ClickException(f"account {user.id} cannot be anonymised ({exc})") from exc
     click.echo(f"account {user.id} is anonymised")
