@@ -126,7 +126,11 @@ def _migrate() -> str:
 @with_appcontext
 @in_english
 def init_command(no_courses: bool):
-    """Create or upgrade the database, then import and publish the shipped courses. Safe to run twice."""
+    """Create or upgrade the database, then import the shipped courses that are new or changed. Safe to run twice.
+
+    A new course is published; a course whose package changed is updated and keeps its status; a course
+    edited in the browser since its last import is kept as it is (`lms courses import` overwrites it).
+    """
     click.echo(_migrate())
     if no_courses:
         return
@@ -137,7 +141,7 @@ def init_command(no_courses: bool):
         click.echo(f"No course packages found in {courses_dir}{missing}; set LMS_COURSES_DIR "
                    "or run `lms courses import PATH`.", err=True)
         return
-    if not import_and_report(courses_dir, publish=True):
+    if not import_and_report(courses_dir, publish=True, shipped=True):
         raise click.ClickException("some course packages were refused (see above)")
 
 

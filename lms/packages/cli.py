@@ -1,4 +1,4 @@
-"""`lms courses check | import | export | list`."""
+"""`lms courses check | import | export | list`, and the import that `lms init` runs."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from lms.catalog.queries import course_by_slug
 from lms.core.commandline import in_english
 from lms.packages.exporter import ExportError, export_course
-from lms.packages.importer import import_course
+from lms.packages.importer import import_course, import_shipped_course
 from lms.packages.queries import course_summaries
 from lms.packages.reader import package_folders, read_package
 
@@ -35,8 +35,13 @@ def check_folders(folders: list[Path], base: Path) -> dict[Path, list]:
     return {folder: read_package(folder, base)[1] for folder in folders}
 
 
-def import_and_report(target: Path, publish: bool) -> bool:
-    """Import every package at `target`, printing one line per course and every problem; True if all imported."""
+def import_and_report(target: Path, publish: bool, shipped: bool = False) -> bool:
+    """Import every package at `target`, printing one line per course and every problem; True if all imported.
+
+    `shipped` is `lms init`'s rule (`importer.import_shipped_course`): new courses are published, a
+    changed package updates its course (status kept), and a course changed in the browser is kept,
+    with one line saying so. Otherwise every package replaces its course (`import_course`).
+    """
     base = target.parent if (target / "course.yaml").is_file() else target
     all_ok = True
     for folder in _folders(target):
@@ -47,7 +52,11 @@ def import_and_report(target: Path, publish: bool) -> bool:
             for problem in problems:
                 click.echo(f"  {problem}", err=True)
             continue
-        result = import_course(spec, publish=publish)
+        result = import_shipped_course(spec) if shipped else import_course(spec, publish=publish)
+        if result.outcome == "kept":
+            click.echo(f"{'kept':<10} {spec.slug}: {result.reason}; not overwritten "
+                       f"(`lms courses import {folder}` would replace it)")
+            continue
         extra = f", {result.completed} enrolment(s) completed" if result.completed else ""
         click.echo(f"{result.outcome:<10} {spec.slug}{extra}")
     return all_ok

@@ -4,6 +4,10 @@ Running it twice changes nothing (the package's fingerprint is kept). An update 
 trainee's enrolments, progress and attempts: items are matched by slug, items no longer in the
 package are retired rather than deleted, and attempts carry their own copy of the questions they
 were drawn with. After an update, active enrolments are re-evaluated against the completion rule.
+
+`import_course` is the explicit import (`lms courses import`, an upload in the browser): it replaces
+the course by the package. `import_shipped_course` is `lms init`'s, run at every start of `make run`:
+it never overwrites what was changed in the browser and never changes a course's status.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
+from lms.packages.queries import last_import_by_a_person
 from lms.packages.spec import CourseSpec, QuestionSpec, QuizSpec
 from lms.quizzes.models import Choice, Question, Quiz
 
@@ -32,8 +37,9 @@ class ImportResult:
     """What an import did to one course: created, updated, published or unchanged."""
 
     slug: str
-    outcome: str
+    outcome: str  # created, updated, published, unchanged, or kept (by lms init: see `reason`)
     completed: int = 0  # enrolments completed by the re-evaluation
+    reason: str = ""  # why a course was kept as it is
 
 
 def import_course(spec: CourseSpec, publish: bool = False, actor=None, creator=None) -> ImportResult:
@@ -53,6 +59,27 @@ def import_course(spec: CourseSpec, publish: bool = False, actor=None, creator=N
         raise
     course_assets.release(released)
     return result
+
+
+def import_shipped_course(spec: CourseSpec) -> ImportResult:
+    """`lms init`'s import of a package of the courses folder, and commit.
+
+    A new course is created and published. An existing course is updated only when the package
+    changed since the course was last imported, and keeps its status (an instructor may have set it
+    back to draft). A course changed in the browser since its last import (any edit clears its
+    fingerprint, and an upload is an import made by a person) is kept as it is: outcome "kept", with
+    the reason. `lms courses import` remains the way to overwrite it.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
+    if course is None:
+        return import_course(spec, publish=True)
+    if course.package_hash == spec.fingerprint:
+        return ImportResult(spec.slug, "unchanged")
+    if course.package_hash is None:
+        return ImportResult(spec.slug, "kept", reason="edited in the browser since its last import")
+    if last_import_by_a_person(course.id):
+        return ImportResult(spec.slug, "kept", reason="a package was uploaded in the browser since its last import")
+    return import_course(spec, publish=False)
 
 
 def _import(spec: CourseSpec, publish: bool, actor, creator, released: list) -> ImportResult:

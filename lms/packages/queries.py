@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lms.audit.models import AuditEvent
 from lms.catalog.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.quizzes.models import Question, Quiz
@@ -28,3 +29,15 @@ def course_summaries() -> list[dict]:
     )
     keys = ("slug", "title", "language", "status", "version", "modules", "lessons", "quizzes", "questions")
     return [dict(zip(keys, row)) for row in db.session.execute(query)]
+
+
+def last_import_by_a_person(course_id: int) -> bool:
+    """Whether the course's latest package import was made by a person (an upload in the browser) rather
+    than by the command line (no actor). False when the audit log holds no import of it (pruned)."""
+    actor = db.session.execute(
+        select(AuditEvent.actor_id)
+        .where(AuditEvent.action == "course.imported", AuditEvent.target_type == Course.__tablename__,
+               AuditEvent.target_id == course_id)
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return actor is not None and actor.actor_id is not None

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 from lms.core.markdown import image_references
@@ -20,13 +22,28 @@ FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
 
 
-def fingerprint(folder: Path) -> str:
-    """SHA-256 over the names and bytes of every file in the package; equal packages, equal prints."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+def fingerprint(course: CourseSpec) -> str:
+    """SHA-256 over what an import writes: every setting, text, question and image of the package, and
+    nothing of how the files are written (quoting, line wrapping, comments, the numbers in file names,
+    the order of topics) or where each item was read from.
+
+    Two packages that import to the same course have the same print, so a course exported and imported
+    again is "unchanged"; any change that an import would write changes the print.
+    """
+    def canonical(value):
+        if isinstance(value, dict):
+            return {key: canonical(item) for key, item in value.items() if key not in ("file", "line")}
+        if isinstance(value, list):
+            return [canonical(item) for item in value]
+        if isinstance(value, bytes):
+            return hashlib.sha256(value).hexdigest()
+        return value
+
+    data = asdict(course)
+    del data["fingerprint"]
+    data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
+    text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PackageReader:
@@ -55,7 +72,7 @@ class PackageReader:
             return None, self.problems
         course.modules = self._modules()
         self._check_course_wide(course)
-        course.fingerprint = fingerprint(self.folder)
+        course.fingerprint = fingerprint(course)
         return (course if not self.problems else None), self.problems
 
     # course.yaml -----------------------------------------------------------------------------

@@ -114,4 +114,4 @@ class CourseSpec:
     completion_quizzes: str = "all"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
-    fingerprint: str = ""  # SHA-256 over every file of the package
+    fingerprint: str = ""  # SHA-256 over the content an import writes (reader.fingerprint)
