@@ -1,18 +1,15 @@
 """Reading a course folder into a CourseSpec, listing every problem with its file and line."""
 from __future__ import annotations
 
-import hashlib
-import json
 import mimetypes
 import re
-from dataclasses import asdict
 from pathlib import Path
 
 from lms.core.markdown import image_references
 from lms.packages import yamlfile
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.quizfile import read_quiz
-from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec
+from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -20,30 +17,6 @@ COURSE_KEYS = {"slug", "title", "summary", "language", "topics", "version", "est
                "self_enrolment", "certificate_validity_months", "completion"}
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
-
-
-def fingerprint(course: CourseSpec) -> str:
-    """SHA-256 over what an import writes: every setting, text, question and image of the package, and
-    nothing of how the files are written (quoting, line wrapping, comments, the numbers in file names,
-    the order of topics) or where each item was read from.
-
-    Two packages that import to the same course have the same print, so a course exported and imported
-    again is "unchanged"; any change that an import would write changes the print.
-    """
-    def canonical(value):
-        if isinstance(value, dict):
-            return {key: canonical(item) for key, item in value.items() if key not in ("file", "line")}
-        if isinstance(value, list):
-            return [canonical(item) for item in value]
-        if isinstance(value, bytes):
-            return hashlib.sha256(value).hexdigest()
-        return value
-
-    data = asdict(course)
-    del data["fingerprint"]
-    data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
-    text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PackageReader:

@@ -1,8 +1,11 @@
-"""The parsed form of a course package: plain dataclasses, independent of the database."""
+"""The parsed form of a course package: plain dataclasses, independent of the database, and the
+fingerprint of their content."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -114,4 +117,28 @@ class CourseSpec:
     completion_quizzes: str = "all"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
-    fingerprint: str = ""  # SHA-256 over the content an import writes (reader.fingerprint)
+    fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
+
+
+def fingerprint(course: CourseSpec) -> str:
+    """SHA-256 over what an import writes: every setting, text, question and image of the package, and
+    nothing of how the files are written (quoting, line wrapping, comments, the numbers in file names,
+    the order of topics) or where each item was read from.
+
+    Two packages that import to the same course have the same print, so a course exported and imported
+    again is "unchanged"; any change that an import would write changes the print.
+    """
+    def canonical(value):
+        if isinstance(value, dict):
+            return {key: canonical(item) for key, item in value.items() if key not in ("file", "line")}
+        if isinstance(value, list):
+            return [canonical(item) for item in value]
+        if isinstance(value, bytes):
+            return hashlib.sha256(value).hexdigest()
+        return value
+
+    data = asdict(course)
+    del data["fingerprint"]
+    data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
+    text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
