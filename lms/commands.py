@@ -68,12 +68,13 @@ INSTITUTION_ERRORS = {
 
 
 def served_at_options(command):
-    """`--host` and `--port`: where `lms run` serves the site, for the links a command prints."""
+    """`--host` and `--port`: where `lms run` serves the site, for the links a command prints. They read
+    FLASK_RUN_HOST and FLASK_RUN_PORT as `lms run` does, so both agree when those are set."""
+    unless = "for the printed links (unless LMS_PUBLIC_URL is set)"
     command = click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
-                           envvar="FLASK_RUN_PORT",
-                           help="The port `lms run` serves on, for the printed links (unless LMS_PUBLIC_URL is set).")(command)
+                           envvar="FLASK_RUN_PORT", help=f"The port `lms run` serves on, {unless}.")(command)
     return click.option("--host", default="127.0.0.1", show_default=True, envvar="FLASK_RUN_HOST",
-                        help="The host `lms run` serves on, for the printed links (unless LMS_PUBLIC_URL is set).")(command)
+                        help=f"The host `lms run` serves on, {unless}.")(command)
 
 
 def site_address(host: str, port: int) -> str:
@@ -229,7 +230,8 @@ def institutions_add(code, name, country):
     try:
         institution = create_institution(code, name, country)
     except InstitutionError as exc:
-        raise click.ClickException(INSTITUTION_ERRORS[str(exc)].format(code=code.strip().upper(), country=country)) from exc
+        message = INSTITUTION_ERRORS[str(exc)].format(code=code.strip().upper(), country=country)
+        raise click.ClickException(message) from exc
     click.echo(f"Added institution {institution.code}: {institution.name} ({institution.country}).")
 
 
