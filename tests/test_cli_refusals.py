@@ -44,6 +44,11 @@ def assert_one_line_refusal(result, *fragments):
     return lines[0]
 
 
+def _production(app, monkeypatch) -> tuple:
+    monkeypatch.setitem(app.config, "ENV", "production")
+    return ("demo",)
+
+
 def _anonymised(world):
     from lms.privacy.services import anonymise_user
 
@@ -105,16 +110,16 @@ REFUSALS = [
     ("empty institution name", ("institutions", "add", "--code", "UA-NEW", "--name", "", "--country", "UA"),
      ["the name is empty"]),
     # courses
-    ("check a missing folder", lambda tmp, w: ("courses", "check", tmp / "missing"), ["is not a folder"]),
-    ("check a folder without packages", lambda tmp, w: ("courses", "check", tmp), ["no course packages"]),
-    ("import a missing folder", lambda tmp, w: ("courses", "import", tmp / "missing"), ["is not a folder"]),
-    ("import a file", lambda tmp, w: ("courses", "import", tmp / "course.zip"), ["is not a folder"]),
-    ("import a folder without packages", lambda tmp, w: ("courses", "import", tmp), ["no course packages"]),
-    ("export an unknown course", lambda tmp, w: ("courses", "export", "no-such-course", tmp),
+    ("check a missing folder", lambda tmp, w, app, mp: ("courses", "check", tmp / "missing"), ["is not a folder"]),
+    ("check a folder without packages", lambda tmp, w, app, mp: ("courses", "check", tmp), ["no course packages"]),
+    ("import a missing folder", lambda tmp, w, app, mp: ("courses", "import", tmp / "missing"), ["is not a folder"]),
+    ("import a file", lambda tmp, w, app, mp: ("courses", "import", tmp / "course.zip"), ["is not a folder"]),
+    ("import a folder without packages", lambda tmp, w, app, mp: ("courses", "import", tmp), ["no course packages"]),
+    ("export an unknown course", lambda tmp, w, app, mp: ("courses", "export", "no-such-course", tmp),
      ["no course with slug 'no-such-course'"]),
-    ("export over another folder", lambda tmp, w: ("courses", "export", "demo-course", _foreign_folder(tmp, w)),
+    ("export over another folder", lambda tmp, w, app, mp: ("courses", "export", "demo-course", _foreign_folder(tmp, w)),
      ["exists and is not a course package"]),
-    ("export over a file", lambda tmp, w: ("courses", "export", "demo-course", _course_folder_file(tmp, w)),
+    ("export over a file", lambda tmp, w, app, mp: ("courses", "export", "demo-course", _course_folder_file(tmp, w)),
      ["cannot write"]),
     # data
     ("neither id nor email", ("data", "anonymise", "--yes"), ["give exactly one of --id or --email"]),
@@ -123,12 +128,14 @@ REFUSALS = [
     ("unknown account id", ("data", "anonymise", "--id", "999999", "--yes"), ["no account with id 999999"]),
     ("unknown account email", ("data", "export", "--email", "nobody@example.org", "--output", "x.json"),
      ["no account with the email address 'nobody@example.org'"]),
-    ("export to a missing folder", lambda tmp, w: ("data", "export", "--id", w["trainee"].id,
+    ("export to a missing folder", lambda tmp, w, app, mp: ("data", "export", "--id", w["trainee"].id,
                                                    "--output", tmp / "missing" / "x.json"), ["is not a folder"]),
     ("unknown export format", ("data", "export", "--id", "1", "--format", "xml", "--output", "x.json"),
      ["'--format'"]),
-    ("anonymise an anonymised account", lambda tmp, w: ("data", "anonymise", "--id", _anonymised(w), "--yes"),
+    ("anonymise an anonymised account", lambda tmp, w, app, mp: ("data", "anonymise", "--id", _anonymised(w), "--yes"),
      ["is already anonymised"]),
+    # production
+    ("demo in production", lambda tmp, w, app, mp: _production(app, mp), ["refusing to add demo accounts", "--force"]),
     # the command itself
     ("unknown command", ("no-such-command",), ["No such command 'no-such-command'"]),
     ("extra argument", ("attempts", "close-expired", "now"), ["unexpected extra argument"]),
@@ -136,10 +143,10 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize("args,fragments", [case[1:] for case in REFUSALS], ids=[case[0] for case in REFUSALS])
-def test_every_refusal_is_one_readable_line(lms, world, tmp_path, monkeypatch, args, fragments):
+def test_every_refusal_is_one_readable_line(lms, app, world, tmp_path, monkeypatch, args, fragments):
     monkeypatch.chdir(tmp_path)
     if callable(args):
-        args = args(tmp_path, world)
+        args = args(tmp_path, world, app, monkeypatch)
     (tmp_path / "course.zip").write_bytes(b"PK")
     assert_one_line_refusal(lms(*args), *fragments)
 
@@ -152,11 +159,6 @@ def test_a_weak_password_is_refused_in_english_and_creates_nothing(lms, world):
     line = assert_one_line_refusal(lms(*NEW, "--role", "admin", "--locale", "uk", "--password", "qwertyuiop"))
     assert line == "Error: the password is refused (--password): This password is too easy to guess. Choose another."
     assert User.query.filter_by(email="new@example.org").count() == 0
-
-
-def test_demo_refuses_production(lms, app, monkeypatch):
-    monkeypatch.setitem(app.config, "ENV", "production")
-    assert_one_line_refusal(lms("demo"), "refusing to add demo accounts", "--force")
 
 
 def test_anonymise_asks_and_a_no_aborts_in_one_line(lms, world):

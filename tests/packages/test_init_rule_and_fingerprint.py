@@ -98,10 +98,7 @@ def test_init_never_changes_a_status_and_updates_a_changed_package(app, db, ship
     assert sample(db).status == "draft" and "Read this first" in intro_body(db)
     assert course_line(run(app, "init")) == "unchanged  sample"
 
-
-def test_courses_import_publish_still_publishes_an_unchanged_draft(app, db, shipped):
-    run(app, "courses", "import", shipped)
-    assert sample(db).status == "draft"
+    # The explicit command keeps its behaviour: --publish publishes the unchanged draft.
     assert course_line(run(app, "courses", "import", "--publish", shipped)) == "published  sample"
     assert sample(db).status == "published"
 
