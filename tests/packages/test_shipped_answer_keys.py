@@ -56,7 +56,8 @@ def points(item: dict, response) -> Decimal:
 
 @pytest.mark.db
 @pytest.mark.parametrize("response,right", [
-    ("45000", True), ("45 000", True), (" 45000 ", True),
+    ("45000", True), ("45 000", True), (" 45000 ", True), ("€45 000", True),
+    ("45,000", False),  # one number or forty-five? The grader refuses what can mean two numbers.
     ("4500", False), ("450000", False), ("3000", False), ("30000", False),
 ])
 def test_the_duty_lost_is_written_as_the_question_asks(drawn, response, right):
@@ -82,7 +83,7 @@ def test_the_complaint_body_accepts_the_ukrainian_ombudsman(drawn, response, rig
 
 @pytest.mark.db
 @pytest.mark.parametrize("response,right", [
-    ("67", True), ("66.7", True), ("66,7", True), ("66.67", True), ("66.6", True),
+    ("67", True), ("66.7", True), ("66,7", True), ("66.67", True), ("66.6", True), ("67 %", True),
     ("66", False), ("68", False), ("0.67", False), ("33", False), ("33.3", False), ("12", False),
 ])
 def test_the_grid_percentage_says_how_to_write_it_and_grades_its_roundings(drawn, response, right):
