@@ -1,12 +1,17 @@
 """How the interface language is chosen."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The signed-in user's choice, else the choice made with the switcher, else the browser's, else English."""
+    """The signed-in user's choice, else the choice made with the switcher, else the browser's, else English.
+
+    Outside a request (the command line, a job) there is no one to ask: the default language.
+    """
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
