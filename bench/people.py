@@ -5,6 +5,7 @@ import random
 from datetime import datetime, timedelta
 
 from bench import sizes
+from lms.core.when import country_default_zone
 
 COUNTRIES = ["UA", "GE", "MD", "AM", "PL", "RO", "LT", "LV", "EE", "FI", "SK", "HU", "BG", "HR", "SI", "CZ",
              "DE", "AT", "AZ", "BY", "SE", "NO", "GR", "IT", "ES", "PT", "FR", "NL", "BE", "DK", "IE", "CY",
@@ -28,7 +29,7 @@ LAST = {
 }
 SCRIPT_OF = {"UA": "cyrillic", "GE": "georgian", "AM": "armenian"}
 
-INSTITUTION_COLUMNS = ("id", "code", "name", "country", "active", "created_at")
+INSTITUTION_COLUMNS = ("id", "code", "name", "country", "timezone", "active", "created_at")
 USER_COLUMNS = ("id", "email", "name", "password_hash", "role", "institution_id", "locale", "active", "created_at",
                 "last_login_at")
 
@@ -40,7 +41,7 @@ def institutions(count: int, start: datetime) -> list[tuple]:
         country = COUNTRIES[n % len(COUNTRIES)]
         kind = INSTITUTION_KINDS[n % len(INSTITUTION_KINDS)]
         rows.append((n + 1, f"{country}-BG{n // len(COUNTRIES) + 1:02d}", f"{kind} of {country} no. {n + 1}",
-                     country, True, start))
+                     country, country_default_zone(country) or "UTC", True, start))
     return rows
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 
 from config import load_config
@@ -32,6 +32,7 @@ from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
 from lms.core.storage import init_storage
+from lms.core.when import format_date, format_datetime, format_time, iso, select_timezone
 from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
@@ -104,8 +105,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_i18n(app: Flask) -> None:
-    """Flask-Babel with the locale from the profile, the session, the browser, else English."""
-    babel.init_app(app, locale_selector=select_locale)
+    """Flask-Babel with the locale from the profile, the session, the browser, else English, and the
+    viewer's time zone (lms.core.when)."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
 
@@ -142,7 +144,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
-        format_datetime=format_datetime)
+        format_datetime=format_datetime, format_time=format_time, iso=iso)
 
     @app.context_processor
     def layout_context():

@@ -236,3 +236,35 @@ def test_the_downgrade_refuses_when_a_file_is_missing_and_changes_nothing(alembi
     columns = {c["name"] for c in inspect(alembic_engine).get_columns("course_assets")}
     assert "storage_key" in columns and "data" not in columns
     assert row_counts(alembic_engine)["course_assets"] == 2
+
+
+def test_due_dates_become_dates_that_end_in_the_trainees_zone_and_come_back(alembic_runner, alembic_engine):
+    """0009: a due date stored as 23:59 UTC of the typed date becomes that date, ending at midnight in the
+    institution's zone (Kyiv for a Ukrainian academy); the downgrade writes 23:59 UTC of the date back,
+    and refuses, changing nothing, while an enrolment is withdrawn."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0008")
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE enrolments SET due_at = :at"), {"at": datetime(2027, 3, 28, 23, 59, tzinfo=UTC)})
+    alembic_runner.migrate_up_to("0009")
+    with alembic_engine.begin() as conn:
+        zone, days = conn.execute(text("SELECT timezone, expiry_notice_days FROM institutions")).one()
+        due_on, due_at = conn.execute(text("SELECT due_on, due_at FROM enrolments")).one()
+    assert (zone, days) == ("Europe/Kyiv", 60)
+    assert str(due_on) == "2027-03-28"
+    # 2027-03-29 00:00 in Kyiv, summer time (UTC+3) since 28 March: 21:00 UTC.
+    assert str(due_at).startswith("2027-03-28 21:00")
+    before = row_counts(alembic_engine)
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE enrolments SET status = 'withdrawn', withdrawn_at = due_at, "
+                          "withdrawal_reason = 'wrong course'"))
+    with pytest.raises(RuntimeError, match=r"1 enrolment\(s\) are withdrawn"):
+        alembic_runner.migrate_down_to("0008")
+    assert "due_on" in {c["name"] for c in inspect(alembic_engine).get_columns("enrolments")}
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE enrolments SET status = 'completed', withdrawn_at = NULL, withdrawal_reason = NULL"))
+    alembic_runner.migrate_down_to("0008")
+    assert row_counts(alembic_engine) == before
+    with alembic_engine.begin() as conn:
+        assert str(conn.execute(text("SELECT due_at FROM enrolments")).scalar_one()).startswith("2027-03-28 23:59")

@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     # Interface language chosen in the profile; NULL means "follow the browser".
     locale: Mapped[str | None] = mapped_column(String(8))
+    # IANA time zone chosen in the profile; NULL means "my institution's" (lms.core.when.person_zone).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

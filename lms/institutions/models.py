@@ -25,6 +25,11 @@ class Institution(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # ISO 3166-1 alpha-2 country code, upper case.
     country: Mapped[str] = mapped_column(String(2), index=True)
+    # IANA zone in which its people read times and their due dates end (lms.core.when); set from the
+    # country when the institution is made, changed on the institution form.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # A certificate expiring within this many days counts as "expiring" in its reports.
+    expiry_notice_days: Mapped[int] = mapped_column(default=60, server_default="60")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

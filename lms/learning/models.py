@@ -1,9 +1,9 @@
 """Enrolment, LessonProgress and Certificate."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -48,11 +48,18 @@ class Enrolment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The due date as the person typed it: a calendar date, shown as that date everywhere.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # The moment it ends: midnight at the end of `due_on` in the trainee's zone (lms.core.when.end_of_day);
+    # written with `due_on` by the enrolment services, and again when the trainee's zone changes.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # First and last time the trainee opened a lesson or saved an answer.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Withdrawal (status "withdrawn"): when and why (who: the audit log); cleared when restored.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
