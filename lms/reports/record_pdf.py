@@ -44,7 +44,7 @@ def cycle_lines(cycle: RecordCycle, now: datetime, where: ZoneInfo) -> list[str]
     figures = [_("Progress: %(percent)d%%", percent=cycle.progress),
                _("Attempts: %(num)d", num=cycle.attempts)]
     if cycle.score is not None:
-        figures.insert(1, _("Score: %(percent)s%%", percent=f"{cycle.score:.1f}"))
+        figures.insert(1, _("Score: %(percent)s%%", percent="%.1f" % cycle.score))
     lines.append(" · ".join(figures))
     dates = [_("Enrolled: %(date)s", date=when.format_date(e.enrolled_at, "medium", where))]
     if cycle.due is not None:
