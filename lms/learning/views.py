@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import (
-    can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key, can_view_certificate,
-    can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
+    can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
+    can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
 from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html

@@ -94,7 +94,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         "id": user.id, "email": user.email, "name": user.name, "role": user.role,
         "institution_code": institution.code if institution else None,
         "institution_name": institution.name if institution else None,
-        "interface_language": user.locale, "timezone": user.timezone, "active": user.active, "created_at": user.created_at,
+        "interface_language": user.locale, "timezone": user.timezone, "active": user.active,
+        "created_at": user.created_at,
         "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
         "has_password": user.password_hash is not None,
     })

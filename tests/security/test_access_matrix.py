@@ -229,7 +229,8 @@ def prepare(app, db, world, matrix_world):
         ids[key] = {
             "attempt": db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == world[key].id)),
             "certificate": db.session.scalar(select(Certificate.code).where(Certificate.user_id == world[key].id)),
-            "enrolment": db.session.scalar(select(Certificate.enrolment_id).where(Certificate.user_id == world[key].id)),
+            "enrolment": db.session.scalar(select(Certificate.enrolment_id)
+                                           .where(Certificate.user_id == world[key].id)),
         }
     return ids
 
