@@ -205,17 +205,17 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     assert (olena.role, olena.institution_id, olena.password_hash) == ("trainee", ua.id, None)
     visit.axe("set-password link")
     visit.link("Back to people")
-    visit.link("Olena Kovalenko")
-    visit.link("Enrol Olena Kovalenko in a course")
-    page.select_option("#course", label="Sample course")
-    page.fill("#due", due)
+    visit.link("Olena Kovalenko")  # the officer's page: the training record
+    assert page.url == f"{visit.base}/people/{olena.id}" and "No enrolments." in visit.main()
+    page.select_option("#enrol-course", label="Sample course")
+    page.fill("#enrol-due", due)
     visit.axe("enrol a trainee")
-    page.click("main button:has-text('Enrol')")
-    assert page.url == f"{visit.base}/people/{olena.id}/edit"
+    page.click("form[aria-labelledby=enrol-heading] button:has-text('Enrol')")
+    assert page.url == f"{visit.base}/people/{olena.id}"
     assert "Olena Kovalenko is enrolled in Sample course." in visit.main()
     [enrolment] = fresh(db, Enrolment, Enrolment.user_id == olena.id)
-    assert (enrolment.course_id, enrolment.source, enrolment.due_at.date().isoformat()) == (course.id, "coordinator",
-                                                                                            due)
+    assert (enrolment.course_id, enrolment.source, enrolment.due_date().isoformat()) == (course.id, "coordinator",
+                                                                                         due)
 
     # Another officer from a file: preview, then applied.
     visit.header("Reports")
@@ -263,6 +263,8 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     assert "Giorgi Trainee" not in visit.main()
     assert visit.refused(f"/people/{world['other_trainee'].id}/edit") == 404
     assert visit.refused(f"/people/{world['other_trainee'].id}/enrol") == 404
+    assert visit.refused(f"/people/{world['other_trainee'].id}") == 404
+    assert visit.refused(f"/people/{world['other_trainee'].id}/record.pdf") == 404
     assert visit.refused(f"/reports/institutions/{ge.code}/courses/sample") == 404
     assert visit.problems == []
 
