@@ -2,7 +2,6 @@
 certificates and their public verification; and staff enrolling a trainee."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +15,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline
-from lms.core import clock
+from lms.core import clock, when
 from lms.core.forms import options
 from lms.core.headers import no_store
 from lms.core.urls import external_url
@@ -162,7 +161,7 @@ def certificate_pdf(code: str):
         holder_name=certificate.holder_name, course_title=certificate.course_title,
         institution_name=certificate.institution_name, issued_at=certificate.issued_at,
         expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=external_url("learning.verify", code=certificate.code))
+        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder))
     pdf = render_certificate_pdf(document)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
@@ -176,7 +175,8 @@ def verify(code: str):
     certificate = queries.certificate_by_code(code)
     status = certificate.status(clock.now()) if certificate else "unknown"
     form = RevokeForm() if certificate and can_revoke_certificate(current_user, certificate) else None
-    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form)
+    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form,
+                               holder_zone=when.person_zone(certificate.holder) if certificate else None)
     return response, 200 if certificate else 404
 
 
@@ -206,10 +206,10 @@ def enrol_trainee(user_id: int):
     form.course.choices = options((c.slug, c.title) for c in courses)
     if form.validate_on_submit():
         course = catalog_queries.course_by_slug(form.course.data) or abort(400)
-        due = datetime.combine(form.due.data, time(23, 59), tzinfo=UTC) if form.due.data else None
         source = "admin" if current_user.role == "admin" else "coordinator"
         try:
-            _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source, due_at=due)
+            _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source,
+                                                 due_on=form.due.data)
         except services.EnrolmentError as exc:
             flash(ENROL_ERRORS[str(exc)](), "error")
         else:
