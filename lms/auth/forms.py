@@ -13,9 +13,9 @@ from lms.core.forms import language_choices, options
 def zone_choices(person) -> list[tuple[str, str]]:
     """A person's choice of zone: first "follow my institution's" (stored as NULL), then every zone."""
     theirs = when.person_zone(None, getattr(person, "institution", None))
-    label = (_l("My institution's zone (%(zone)s)", zone=when.zone_label(theirs))
+    label = (_l("My institution's zone (%(zone)s)", zone=when.zone_label(theirs, separator=", "))
              if getattr(person, "institution", None) is not None
-             else _l("The platform's zone (%(zone)s)", zone=when.zone_label(theirs)))
+             else _l("The platform's zone (%(zone)s)", zone=when.zone_label(theirs, separator=", ")))
     return [("", label)] + [(name, name) for name in when.all_zones()]
 
 

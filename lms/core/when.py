@@ -239,11 +239,20 @@ def zone_name(where: tzinfo) -> str:
     key = getattr(where, "key", None)
     if key:
         return key
-    offset = datetime.now(UTC).astimezone(where).strftime("%z")  # machine text, the offset of a fixed zone
-    return "UTC" if offset == "+0000" else f"{offset[:3]}:{offset[3:]}"
+    offset = zone_offset(where, datetime.now(UTC))  # a fixed zone: the same offset at any time
+    return "UTC" if offset == "+00:00" else offset
 
 
-def zone_label(where: ZoneInfo, at: datetime | None = None) -> str:
-    """A zone's name for a person: "Europe/Kyiv (UTC+02:00)", with its offset at `at` (default: now)."""
-    offset = (at or clock.now()).astimezone(where).strftime("%z")
-    return f"{where.key} (UTC{offset[:3]}:{offset[3:]})" if where.key != "UTC" else "UTC"
+def zone_offset(where: tzinfo, at: datetime | None = None) -> str:
+    """A zone's UTC offset at `at` (default: now), as "+02:00"."""
+    offset = (at or clock.now()).astimezone(where).strftime("%z")  # machine text, reshaped below
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def zone_label(where: ZoneInfo, at: datetime | None = None, separator: str = " (") -> str:
+    """A zone's name for a person: "Europe/Kyiv (UTC+02:00)", with its offset at `at` (default: now);
+    with `separator=", "`: "Europe/Kyiv, UTC+02:00"."""
+    if where.key == "UTC":
+        return "UTC"
+    label = f"{where.key}{separator}UTC{zone_offset(where, at)}"
+    return label + ")" if separator == " (" else label

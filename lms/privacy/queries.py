@@ -92,7 +92,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         "id": user.id, "email": user.email, "name": user.name, "role": user.role,
         "institution_code": institution.code if institution else None,
         "institution_name": institution.name if institution else None,
-        "interface_language": user.locale, "active": user.active, "created_at": user.created_at,
+        "interface_language": user.locale, "time_zone": user.timezone, "active": user.active, "created_at": user.created_at,
         "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
         "has_password": user.password_hash is not None,
     })
@@ -104,7 +104,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         data["enrolments"].append({
             "id": e.id, "course_slug": slug, "course_title": title, "cycle": e.cycle, "is_current": e.is_current,
             "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at,
-            "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_at": e.due_at,
+            "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_on": e.due_on, "due_at": e.due_at,
             "started_at": e.started_at, "last_activity_at": e.last_activity_at, "completed_at": e.completed_at,
         })
     enrolment_ids = [e.id for e, _s, _t in enrolment_rows]

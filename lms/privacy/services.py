@@ -71,7 +71,7 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
     data = queries.personal_data(user)
     meta = {"document": "personal data held by the IBM training platform", "generated_at": now,
             "user_id": user.id, "kinds": list(data)}
-    stamp = now.strftime("%Y%m%d")
+    stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
@@ -199,6 +199,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     user.name = f"Anonymised user {user.id}"
     user.email = f"anonymised-{user.id}@anonymised.invalid"
     user.password_hash, user.active, user.locale, user.last_login_at = None, False, None, None
+    user.timezone = None  # a choice of the person: gone with them (their institution's zone applies)
     user.anonymised_at = now
     audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()
