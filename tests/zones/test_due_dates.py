@@ -215,3 +215,19 @@ def test_bulk_due_dates_are_read_as_dates_and_the_past_is_the_trainees(client, a
         clock.freeze(None)
     enrolment = db.session.query(Enrolment).filter(Enrolment.source == "bulk").one()
     assert (enrolment.due_on.isoformat(), enrolment.due_at) == ("2027-03-28", datetime(2027, 3, 28, 20, 0, tzinfo=UTC))
+
+
+def test_an_admin_sets_a_persons_zone_or_moves_them_and_their_due_dates_follow(client, auth, world, course, db,
+                                                                                 kyiv_platform):
+    trainee = world["trainee"]
+    enrol(auth, world["coordinator"], trainee, course, "2027-03-28")
+    auth.login(world["admin"].email)
+    form = {"email": trainee.email, "name": trainee.name, "role": "trainee", "institution_id": str(world["ge"].id),
+            "locale": "", "timezone": "", "active": "y"}
+    moved = auth.post(f"/people/{trainee.id}/edit", form)
+    assert moved.status_code == 302, moved.get_data(as_text=True)[-600:]
+    assert current(db, trainee, course).due_at == datetime(2027, 3, 28, 20, 0, tzinfo=UTC)  # Tbilisi's midnight
+    own = auth.post(f"/people/{trainee.id}/edit", {**form, "timezone": "Europe/Kyiv"})
+    assert own.status_code == 302
+    assert current(db, trainee, course).due_at == datetime(2027, 3, 28, 21, 0, tzinfo=UTC)
+    assert db.session.query(AuditEvent).filter_by(action="user.timezone_changed").count() == 1
