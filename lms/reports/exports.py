@@ -33,7 +33,7 @@ import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from operator import call
 
@@ -179,43 +179,70 @@ def _number_cell(digits: int | None) -> Callable[[object], str]:
     return cell
 
 
-def _naive_utc(value) -> datetime:
-    """A stored instant (an aware datetime, or SQLite's UTC text of one) as a naive UTC datetime, to the second."""
+def _utc_text(value) -> str:
+    """YYYY-MM-DDTHH:MM:SS (UTC) of a stored instant: an aware datetime, or SQLite's UTC text of one."""
     if value.__class__ is str:
-        return datetime.fromisoformat(_stored_moment(value))
-    return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        if len(value) >= 19 and value[10] == " " and value[19:20] in ("", "."):
+            return value[:10] + "T" + value[11:19]
+        return _stored_moment(value)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (value.year, value.month, value.day, value.hour, value.minute,
+                                             value.second)
 
 
 class LocalTimes:
     """Instants as wall-clock time in a zone, for the cells of one export.
 
-    The zone's offset is looked up once per UTC hour (checked at both ends of the hour, so an hour in which
-    the clocks change is looked up per value): a cell costs an addition, not a time-zone conversion."""
+    The zone is asked once per UTC day: when its offset is whole hours and the same all that day (every
+    day but two a year in zones with summer time), an instant's local text is its own minutes and seconds
+    after its hour moved by the offset, with no conversion per cell; on the other days each instant is
+    converted on its own. The memory is one small entry per day the data spans."""
 
     def __init__(self, zone: tzinfo):
         self.zone = zone
-        self._offsets: dict = {}
+        self.days: dict[str, tuple | None] = {}  # by the UTC date, "YYYY-MM-DD"
 
-    def offset(self, naive: datetime) -> tuple[timedelta, str] | None:
-        hour = naive.replace(minute=0, second=0)
-        found = self._offsets.get(hour, False)
+    def day_entry(self, key: str) -> tuple | None:
+        """(offset in hours, offset text, the day before, the day, the day after) of the UTC date `key`, or
+        None when that day's instants are converted one by one."""
+        found = self.days.get(key, False)
         if found is False:
-            first, last = (self.zone.utcoffset(m.replace(tzinfo=UTC).astimezone(self.zone))
-                           for m in (hour, hour + timedelta(minutes=59, seconds=59)))
-            found = (first, _offset_text(first)) if first == last else None
-            if len(self._offsets) >= 4096:
-                self._offsets.clear()
-            self._offsets[hour] = found
-        if found is None:
-            exact = self.zone.utcoffset(naive.replace(tzinfo=UTC).astimezone(self.zone))
-            return exact, _offset_text(exact)
+            day = date.fromisoformat(key)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            first = start.astimezone(self.zone).utcoffset()
+            last = (start + timedelta(hours=23, minutes=59, seconds=59)).astimezone(self.zone).utcoffset()
+            found = None
+            if first == last and first.total_seconds() % 3600 == 0 and day not in (date.min, date.max):
+                found = (int(first.total_seconds()) // 3600, _offset_text(first),
+                         (day - timedelta(days=1)).isoformat(), key, (day + timedelta(days=1)).isoformat())
+            if len(self.days) >= 16384:
+                self.days.clear()
+            self.days[key] = found
         return found
 
-    def local(self, value) -> tuple[datetime, str]:
-        """The wall-clock time of a stored instant and the offset's text ("+03:00")."""
-        naive = _naive_utc(value)
-        offset, text = self.offset(naive)
-        return naive + offset, text
+    def text(self, value) -> str:
+        """ISO 8601 with the zone's offset, to the second: 2027-03-29T00:30:00+03:00."""
+        utc = _utc_text(value)
+        found = self.day_entry(utc[:10])
+        if found is not None:
+            hour = int(utc[11:13]) + found[0]
+            on = found[3] if 0 <= hour < 24 else (found[2] if hour < 0 else found[4])
+            return on + _HOURS[hour % 24] + utc[13:19] + found[1]
+        moment = datetime.fromisoformat(utc).replace(tzinfo=UTC).astimezone(self.zone)
+        return "%04d-%02d-%02dT%02d:%02d:%02d" % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                                                  moment.second) + _offset_text(moment.utcoffset())
+
+    def day(self, value) -> str:
+        """The instant's date in the zone, YYYY-MM-DD."""
+        return self.text(value)[:10]
+
+    def local(self, value) -> datetime:
+        """The instant as naive wall-clock time in the zone (for a spreadsheet's cells)."""
+        return datetime.fromisoformat(self.text(value)[:19])
+
+
+_HOURS = tuple("T%02d" % h for h in range(24))
 
 
 def _offset_text(offset: timedelta) -> str:
@@ -224,21 +251,25 @@ def _offset_text(offset: timedelta) -> str:
     return "%s%02d:%02d" % (sign, abs(minutes) // 60, abs(minutes) % 60)
 
 
-def _day_cell(times: LocalTimes) -> Callable[[object], str]:
+def _local_cell(times: LocalTimes, day: bool) -> Callable[[object], str]:
+    """The cell of an instant in the zone: its date (`day`) or ISO 8601 with the offset. `LocalTimes.text`
+    inlined for SQLite's text: an export of every enrolment writes three such cells a row."""
+    days, entry, slow, hours = times.days, times.day_entry, times.text, _HOURS
+    end = 10 if day else None
+
     def cell(value) -> str:
         if value is None:
             return ""
-        return times.local(value)[0].date().isoformat()
-    return cell
+        if value.__class__ is str and len(value) >= 19 and value[10] == " " and value[19:20] in ("", "."):
+            found = days.get(value[:10], False)
+            if found is False:
+                found = entry(value[:10])
+            if found is not None:
+                hour = int(value[11:13]) + found[0]
+                on = found[3] if 0 <= hour < 24 else (found[2] if hour < 0 else found[4])
+                return on if day else on + hours[hour % 24] + value[13:19] + found[1]
+        return slow(value)[:end]
 
-
-def _local_datetime_cell(times: LocalTimes) -> Callable[[object], str]:
-    def cell(value) -> str:
-        if value is None:
-            return ""
-        moment, offset = times.local(value)
-        return "%04d-%02d-%02dT%02d:%02d:%02d%s" % (moment.year, moment.month, moment.day, moment.hour,
-                                                   moment.minute, moment.second, offset)
     return cell
 
 
@@ -252,7 +283,7 @@ def csv_cell(column: Column, zone: tzinfo = UTC, times: LocalTimes | None = None
         return _number_cell(column.digits)
     if column.kind in ("day", "datetime") and getattr(zone, "key", "UTC") != "UTC" and zone is not UTC:
         times = times or LocalTimes(zone)
-        return _day_cell(times) if column.kind == "day" else _local_datetime_cell(times)
+        return _local_cell(times, day=column.kind == "day")
     try:
         return _CELLS[column.kind]
     except KeyError:
@@ -350,10 +381,10 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str, zone: tz
             elif column.kind == "date":
                 worksheet.write_datetime(count, index, datetime(value.year, value.month, value.day), formats["date"])
             elif column.kind == "day":
-                day = times.local(value)[0]
+                day = times.local(value)
                 worksheet.write_datetime(count, index, datetime(day.year, day.month, day.day), formats["date"])
             else:
-                worksheet.write_datetime(count, index, times.local(value)[0], formats["datetime"])
+                worksheet.write_datetime(count, index, times.local(value), formats["datetime"])
     worksheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     workbook.close()
     output.seek(0)
