@@ -9,7 +9,7 @@ fixed number of queries. It names nobody else: who else acted on the records is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from flask import current_app
@@ -19,7 +19,7 @@ from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
 from lms.catalog.models import Course, CourseStaff, Lesson
-from lms.core import clock
+from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
@@ -233,21 +233,19 @@ class ExportRow:
     institution_code: str | None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1):
-    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive).
+def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1, zone: tzinfo = UTC):
+    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive,
+    whole days in `zone`, the viewer's).
 
     The items are `ExportRow`s: who exported (their current name), whose data when the target is an
     account, and the institution concerned; three queries whatever the page size.
     """
     query = select(AuditEvent).where(AuditEvent.action.startswith(EXPORT_ACTION_PREFIX, autoescape=True))
-    if date_from:
-        query = query.where(AuditEvent.created_at >= _day_start(date_from))
-    if date_to:
-        query = query.where(AuditEvent.created_at < _day_start(date_to + timedelta(days=1)))
+    start, end = when.day_range(date_from, date_to, zone)
+    if start:
+        query = query.where(AuditEvent.created_at >= start)
+    if end:
+        query = query.where(AuditEvent.created_at < end)
     query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     events = list(pagination.items)
