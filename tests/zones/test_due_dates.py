@@ -231,3 +231,39 @@ def test_an_admin_sets_a_persons_zone_or_moves_them_and_their_due_dates_follow(c
     assert own.status_code == 302
     assert current(db, trainee, course).due_at == datetime(2027, 3, 28, 21, 0, tzinfo=UTC)
     assert db.session.query(AuditEvent).filter_by(action="user.timezone_changed").count() == 1
+
+
+def test_the_personal_data_download_holds_the_zone_and_the_due_date_and_anonymising_clears_the_zone(
+        client, auth, world, course, db, kyiv_platform):
+    import json
+
+    from lms.auth.services import set_timezone
+    from lms.privacy.services import anonymise_user
+    from tests.helpers import csrf_token
+
+    trainee = world["trainee"]
+    enrol(auth, world["coordinator"], trainee, course, "2027-03-28")
+    set_timezone(trainee, "Asia/Tbilisi", actor=trainee)
+    db.session.commit()
+    auth.login(trainee.email)
+    page = client.get("/profile").get_data(as_text=True)
+    response = client.post("/profile/data", data={"format": "json", "csrf_token": csrf_token(page)})
+    records = json.loads(response.get_data(as_text=True))["records"]
+    assert records["profile"][0]["time_zone"] == "Asia/Tbilisi"
+    enrolment = records["enrolments"][0]
+    assert (enrolment["due_on"], enrolment["due_at"]) == ("2027-03-28", "2027-03-29T00:00:00+04:00")
+    auth.logout()
+    anonymise_user(trainee, world["admin"])
+    db.session.expire_all()
+    assert db.session.get(type(trainee), trainee.id).timezone is None
+
+
+def test_the_command_line_names_the_zone_and_asks_for_one_where_it_must(app, db):
+    cli = app.test_cli_runner()
+    refused = cli.invoke(args=["institutions", "add", "--code", "CA-CBSA", "--name", "College", "--country", "CA"])
+    assert refused.exit_code != 0 and "'CA' has several time zones" in refused.output and "--timezone" in refused.output
+    added = cli.invoke(args=["institutions", "add", "--code", "CA-CBSA", "--name", "College", "--country", "CA",
+                             "--timezone", "America/Toronto", "--expiry-notice-days", "30"])
+    assert added.exit_code == 0 and "America/Toronto" in added.output
+    institution = db.session.query(Institution).filter_by(code="CA-CBSA").one()
+    assert (institution.timezone, institution.expiry_notice_days) == ("America/Toronto", 30)
