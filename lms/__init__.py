@@ -32,7 +32,9 @@ from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
 from lms.core.storage import init_storage
-from lms.core.when import format_date, format_datetime, format_time, iso, select_timezone
+from lms.core.when import (
+    format_date, format_datetime, format_time, iso, select_timezone, viewer_zone, zone_label,
+)
 from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
@@ -144,7 +146,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
-        format_datetime=format_datetime, format_time=format_time, iso=iso)
+        format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
+        zone_label=zone_label)
 
     @app.context_processor
     def layout_context():

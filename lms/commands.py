@@ -64,6 +64,9 @@ INSTITUTION_ERRORS = {
     "name": "the name is empty, longer than 200 characters or holds a control character (--name)",
     "country": "{country!r} is not a country code of ISO 3166-1 (--country): use two letters such as UA, GE or MD",
     "duplicate": "an institution with the code {code!r} already exists (--code)",
+    "timezone": "{timezone!r} is not a time zone (--timezone): use an IANA name such as Europe/Kyiv",
+    "timezone_required": "{country!r} has several time zones: give the institution's with --timezone",
+    "expiry_notice_days": "the expiring notice is 1 to 730 days (--expiry-notice-days)",
 }
 
 
@@ -223,16 +226,22 @@ def institutions_group():
 @click.option("--code", required=True, help="Short identifier, e.g. UA-NABGSU.")
 @click.option("--name", required=True)
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. UA.")
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Kyiv; default: the country's (required for a country "
+                                 "with several zones).")
+@click.option("--expiry-notice-days", type=int, help="A certificate expiring within this many days counts as "
+                                                     "expiring (1-730; default 60).")
 @with_appcontext
 @in_english
-def institutions_add(code, name, country):
+def institutions_add(code, name, country, timezone, expiry_notice_days):
     """Add an institution."""
     try:
-        institution = create_institution(code, name, country)
+        institution = create_institution(code, name, country, timezone=timezone,
+                                         expiry_notice_days=expiry_notice_days)
     except InstitutionError as exc:
-        message = INSTITUTION_ERRORS[str(exc)].format(code=code.strip().upper(), country=country)
+        message = INSTITUTION_ERRORS[str(exc)].format(code=code.strip().upper(), country=country, timezone=timezone)
         raise click.ClickException(message) from exc
-    click.echo(f"Added institution {institution.code}: {institution.name} ({institution.country}).")
+    click.echo(f"Added institution {institution.code}: {institution.name} ({institution.country}, "
+               f"{institution.timezone}).")
 
 
 @click.group("attempts")

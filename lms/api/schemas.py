@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lms.reports.filters import DrilldownFilterSchema, ReportFilterSchema
+from lms.core import when
+from lms.reports.filters import DrilldownFilterSchema, ReportFilterSchema, UtcOffset, Zone
 from lms.reports.queries import MAX_PAGE, MAX_PER_PAGE, SORTS
 
 
@@ -30,15 +31,39 @@ class PageQuery(QuerySchema):
                               metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."})
 
 
-class ReportQuery(ReportFilterSchema, PageQuery):
-    """The completion report's filters (the reports' own schema, as the pages and exports read them) and a page."""
+ZONE_DESCRIPTION = ("The time zone whose whole days the periods (enrolled_from ... completed_to) are, and in which "
+                    "dates and times are returned, by its IANA name, such as Europe/Kyiv. Without `tz` or "
+                    "`utc_offset`, the token owner's zone (their profile's, else their institution's, else the "
+                    "platform's).")
+OFFSET_DESCRIPTION = ("Instead of `tz`: a fixed UTC offset, such as +03:00 or -05:00, for the periods and the dates "
+                      "and times returned. `tz` wins when both are given.")
 
 
-class DrilldownQuery(DrilldownFilterSchema, PageQuery):
+class ZoneQuery(QuerySchema):
+    """The zone of the periods and of the answer."""
+
+    tz = Zone(metadata={"description": ZONE_DESCRIPTION})
+    utc_offset = UtcOffset(metadata={"description": OFFSET_DESCRIPTION})
+
+
+class ReportQuery(ReportFilterSchema, ZoneQuery, PageQuery):
+    """The completion report's filters (the reports' own schema, as the pages and exports read them), the zone of
+    its periods and a page."""
+
+
+class DrilldownQuery(DrilldownFilterSchema, ZoneQuery, PageQuery):
     """The drill-down's filters (the reports' own schema: periods and country), sort order and page."""
 
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
     order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
+
+
+class Instant(fields.DateTime):
+    """An instant as ISO 8601 with the offset of the reader's zone (`lms.core.when.iso`), e.g.
+    2027-03-28T23:59:00+03:00."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return when.iso(value)
 
 
 class ErrorSchema(Schema):
@@ -92,7 +117,7 @@ class CompletionRowSchema(Schema):
     final_passed = fields.Integer(required=True, metadata={"description": "Trainees who passed the final."})
     average_best_score_percent = fields.Float(allow_none=True, attribute="average_best_score")
     median_days_to_completion = fields.Float(allow_none=True, attribute="median_days")
-    last_activity_at = fields.DateTime(allow_none=True)
+    last_activity_at = Instant(allow_none=True)
 
 
 class CompletionReportSchema(PageSchema):
@@ -117,10 +142,12 @@ class EnrolmentRowSchema(Schema):
     progress_percent = fields.Integer(required=True, attribute="progress")
     best_score_percent = fields.Float(allow_none=True, attribute="course_score")
     attempts = fields.Integer(required=True)
-    enrolled_on = fields.Date(required=True)
-    due_on = fields.Date(allow_none=True)
-    completed_on = fields.Date(allow_none=True)
-    last_activity_at = fields.DateTime(allow_none=True)
+    enrolled_on = fields.Date(required=True, metadata={"description": "The date of enrolment, in the reader's zone."})
+    due_on = fields.Date(allow_none=True, metadata={
+        "description": "The due date as it was set (a date; it ends at midnight at its end in the trainee's zone)."})
+    due_at = Instant(allow_none=True, metadata={"description": "The instant the due date ends."})
+    completed_on = fields.Date(allow_none=True, metadata={"description": "The date of completion, in the reader's zone."})
+    last_activity_at = Instant(allow_none=True)
     certificate_code = fields.String(allow_none=True)
 
 

@@ -6,14 +6,14 @@ token's id and name, never the token.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import or_, select, update
 
 from lms.api.models import ApiToken
 from lms.audit import services as audit
 from lms.auth.models import User
-from lms.core import clock
+from lms.core import clock, when
 from lms.core.security import hash_token, new_token
 from lms.extensions import db
 
@@ -44,7 +44,7 @@ def create_token(user: User, name: str, expires_in_days: int | None = None) -> t
     db.session.add(row)
     db.session.flush()
     audit.record("api.token_created", actor=user, target=row, institution_id=user.institution_id, name=name,
-                 expires_at=row.expires_at.isoformat() if row.expires_at else None)
+                 expires_at=when.iso(row.expires_at, UTC))
     db.session.commit()
     return row, token
 

@@ -19,7 +19,7 @@ from lms.api import schemas, services
 from lms.api.spec import build, error_response, operation
 from lms.auth.queries import user_by_id
 from lms.catalog.queries import course_by_slug, courses_by_title
-from lms.core import clock
+from lms.core import clock, when
 from lms.extensions import csrf
 from lms.institutions.queries import visible_institution
 from lms.reports import queries
@@ -30,6 +30,13 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # tokens, not cookies, authenticate here, and nothing is written through it
 
 PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+DESCRIPTION = (
+    "Read-only access to courses, completion reports and enrolments, as the token's user.\n\n"
+    "Dates and times: instants are ISO 8601 with the offset of the reader's zone (2027-03-28T23:59:00+03:00); "
+    "dates are YYYY-MM-DD. A due date (`due_on`) is a date as it was set; it ends at midnight at its end in "
+    "the trainee's zone (`due_at`). Report periods (enrolled_from ... completed_to) are whole days, both ends "
+    "included, in the zone given by `tz` (an IANA name such as Europe/Kyiv) or `utc_offset` (such as +03:00), "
+    "else in the token owner's zone (their profile's, else their institution's, else the platform's).")
 INT_MAX = 2**31 - 1
 
 
@@ -45,6 +52,14 @@ def authenticate_token():
         response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
         return response
     g.api_user = user
+    # Dates and times are read and written in the token owner's zone unless the request names one (`tz`).
+    g.viewer_zone = when.person_zone(user)
+    for name in ("utc_offset", "tz"):  # tz wins
+        if request.args.get(name):
+            try:
+                g.viewer_zone = when.parse_zone(request.args[name])
+            except ValueError:
+                pass  # the query schema refuses it with a 400 naming it
     return None
 
 
@@ -82,8 +97,7 @@ def _not_found():
 @bp.route("/openapi.json")
 def openapi():
     """The OpenAPI 3 description of this API (public)."""
-    return jsonify(build("api_v1", "IBM Training API", "1.0.0",
-                         "Read-only access to courses, completion reports and enrolments, as the token's user."))
+    return jsonify(build("api_v1", "IBM Training API", "1.0.0", DESCRIPTION))
 
 
 @bp.route("/courses")
@@ -105,7 +119,7 @@ def completion(args):
     user = g.api_user
     if not can_view_reports(user):
         return _forbidden()
-    filters, now = filters_from(args), clock.now()
+    filters, now = filters_from(args, when.viewer_zone()), clock.now()
     scope = report_scope(user)
     total = queries.count_completion_rows(scope, filters, now)
     report = queries.completion_report(scope, filters, now, limit=args["per_page"],
@@ -131,7 +145,7 @@ def drilldown(args, code: str, slug: str):
     course = course_by_slug(slug)
     if course is None:
         return _not_found()
-    filters = filters_from(args).replace(course=course.slug, institution=institution.code)
+    filters = filters_from(args, when.viewer_zone()).replace(course=course.slug, institution=institution.code)
     page = queries.enrolment_page(report_scope(user), filters, sort=args["sort"], descending=args["order"] == "desc",
                                   page=args["page"], per_page=args["per_page"])
     record_export(user, "export.drilldown", "json", filters, len(page.items), via="api",

@@ -6,7 +6,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from lms.core import when
 from lms.core.forms import language_choices, options
+
+
+def zone_choices(person) -> list[tuple[str, str]]:
+    """A person's choice of zone: first "follow my institution's" (stored as NULL), then every zone."""
+    theirs = when.person_zone(None, getattr(person, "institution", None))
+    label = (_l("My institution's zone (%(zone)s)", zone=when.zone_label(theirs, separator=", "))
+             if getattr(person, "institution", None) is not None
+             else _l("The platform's zone (%(zone)s)", zone=when.zone_label(theirs, separator=", ")))
+    return [("", label)] + [(name, name) for name in when.all_zones()]
 
 
 class LoginForm(FlaskForm):
@@ -42,7 +52,11 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     locale = SelectField(_l("Interface language"), validate_choice=True)
+    timezone = SelectField(_l("Time zone"), validate_choice=True,
+                           description=_l("Dates and times are shown in this zone, and your due dates end at "
+                                          "midnight there."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = options(language_choices())
+        self.timezone.choices = zone_choices(person)

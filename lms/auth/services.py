@@ -16,7 +16,7 @@ from lms.audit import services as audit
 from lms.auth.models import PasswordLink, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import password_link_by_token, user_by_email
-from lms.core import clock
+from lms.core import clock, signals, when
 from lms.core.security import check_password, hash_password, new_token
 from lms.extensions import db
 
@@ -120,11 +120,30 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
-def update_profile(user: User, name: str, locale: str | None) -> None:
-    """Change one's own name and interface language."""
+def update_profile(user: User, name: str, locale: str | None, timezone: str | None = None) -> None:
+    """Change one's own name, interface language and time zone (None or "": follow the institution's). A new
+    zone moves the end of one's open due dates, in the same transaction."""
     user.name = name.strip()
     user.locale = locale or None
+    set_timezone(user, timezone, actor=user)
     db.session.commit()
+
+
+def set_timezone(user: User, timezone: str | None, actor) -> bool:
+    """Give a person their own zone (None or "": their institution's), audited; the enrolments follow
+    (`signals.zone_changed`). Returns whether it changed. Raises ValueError for an unknown zone. The caller
+    commits."""
+    timezone = (timezone or "").strip() or None
+    if timezone is not None and timezone not in when.all_zones():
+        raise ValueError(timezone)
+    if timezone == user.timezone:
+        return False
+    audit.record("user.timezone_changed", actor=actor, target=user, institution_id=user.institution_id,
+                 old=user.timezone, new=timezone)
+    user.timezone = timezone
+    db.session.flush()
+    signals.zone_changed.send("auth", user_ids=[user.id])
+    return True
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -90,11 +90,12 @@ def set_password(token: str):
 @login_required
 def profile():
     """Change one's name and language."""
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=current_user, person=current_user)
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
+        form.timezone.data = current_user.timezone or ""
     if form.validate_on_submit():
-        services.update_profile(current_user, form.name.data, form.locale.data)
+        services.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, password_form=ChangePasswordForm())
@@ -116,6 +117,7 @@ def change_password():
         else:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
-    profile_form = ProfileForm(obj=current_user)
+    profile_form = ProfileForm(obj=current_user, person=current_user)
     profile_form.locale.data = current_user.locale or ""
+    profile_form.timezone.data = current_user.timezone or ""
     return render_template("auth/profile.html", form=profile_form, password_form=form)

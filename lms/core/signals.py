@@ -19,3 +19,7 @@ the enrolment as its first and last activity.""")
 quiz_passed = _signals.signal("quiz-passed", doc="""A quiz attempt was graded as passed (submitted, or closed at its
 deadline). Keyword arguments: `enrolment_id`, `quiz_id`. Learning decides whether the enrolment
 is now complete.""")
+
+zone_changed = _signals.signal("zone-changed", doc="""The time zone people read times in changed: a person's own
+choice (keyword `user_ids`, a list) or an institution's (keyword `institution_id`). Learning moves the end of
+their open enrolments' due dates (`due_at`) to midnight at the end of each due date in the new zone.""")

@@ -16,7 +16,8 @@ This module knows no feature: a person is anything with `timezone` and `institut
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -83,16 +84,17 @@ def platform_zone() -> ZoneInfo:
     return zone(name) or ZoneInfo("UTC")
 
 
-def person_zone(person) -> ZoneInfo:
-    """A person's zone: their own choice, else their institution's, else the platform's."""
-    if person is not None:
-        own = zone(getattr(person, "timezone", None))
-        if own is not None:
-            return own
-        institution = getattr(person, "institution", None)
-        theirs = zone(getattr(institution, "timezone", None))
-        if theirs is not None:
-            return theirs
+def person_zone(person, institution=None) -> ZoneInfo:
+    """A person's zone: their own choice, else their institution's, else the platform's.
+
+    `institution` stands in when there is no person yet (an account a bulk enrolment is about to make)."""
+    own = zone(getattr(person, "timezone", None))
+    if own is not None:
+        return own
+    institution = getattr(person, "institution", None) if person is not None else institution
+    theirs = zone(getattr(institution, "timezone", None))
+    if theirs is not None:
+        return theirs
     return platform_zone()
 
 
@@ -167,31 +169,90 @@ def iso(value: date | datetime | None, where: ZoneInfo | None = None) -> str | N
     return value.isoformat()
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(text: str) -> date:
+    """A date as people and files type it, YYYY-MM-DD and only so (not the other forms ISO 8601 allows);
+    raises ValueError. The bulk file's due column, the report filters and the API read dates with it."""
+    text = (text or "").strip()
+    if len(text) != 10 or not _DAY.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
 def today(where: ZoneInfo | None = None) -> date:
     """Today's date in `where` (default: the viewer's zone), by the platform's clock."""
     return clock.now().astimezone(where or viewer_zone()).date()
 
 
-def start_of_day(day: date, where: ZoneInfo) -> datetime:
+def start_of_day(day: date, where: tzinfo) -> datetime:
     """The instant (UTC) a date begins in `where`."""
-    return datetime.combine(day, time(0), tzinfo=where).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), tzinfo=where).astimezone(UTC)
+    except OverflowError:  # the first day there is, east of UTC: its start is before year 1 in UTC
+        return datetime.min.replace(tzinfo=UTC)
 
 
-def end_of_day(day: date | None, where: ZoneInfo) -> datetime | None:
+def end_of_day(day: date | None, where: tzinfo) -> datetime | None:
     """The instant (UTC) a date ends in `where`: midnight at its end. A due date ends then."""
     if day is None:
         return None
+    if day >= date.max:  # the last day there is never ends
+        return datetime.max.replace(tzinfo=UTC)
     return start_of_day(day + timedelta(days=1), where)
 
 
-def day_range(first: date | None, last: date | None, where: ZoneInfo | None = None
+def day_range(first: date | None, last: date | None, where: tzinfo | None = None
               ) -> tuple[datetime | None, datetime | None]:
     """A period of whole days in `where` (default: the viewer's) as [start, end) instants in UTC."""
     where = where or viewer_zone()
     return (start_of_day(first, where) if first else None, end_of_day(last, where) if last else None)
 
 
-def zone_label(where: ZoneInfo, at: datetime | None = None) -> str:
-    """A zone's name for a person: "Europe/Kyiv (UTC+02:00)", with its offset at `at` (default: now)."""
-    offset = (at or clock.now()).astimezone(where).strftime("%z")
-    return f"{where.key} (UTC{offset[:3]}:{offset[3:]})" if where.key != "UTC" else "UTC"
+_OFFSET = re.compile(r"(?:UTC)?([+-])([0-9]{2}):?([0-9]{2})")
+
+
+def parse_zone(text: str | None) -> tzinfo:
+    """A zone as a parameter names it: an IANA name ("Europe/Kyiv"), "UTC" or "Z", or a UTC offset
+    ("+03:00", "-0530", "UTC+02:00"); raises ValueError for anything else."""
+    text = (text or "").strip()
+    if len(text) > 64:
+        raise ValueError(text[:64])
+    if text.upper() in ("Z", "UTC"):
+        return UTC
+    match = _OFFSET.fullmatch(text)
+    if match:
+        sign, hours, minutes = match.groups()
+        if int(hours) > 14 or int(minutes) > 59:
+            raise ValueError(text)
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        return timezone(-offset if sign == "-" else offset)
+    found = zone(text) if "/" in text else None
+    if found is None:
+        raise ValueError(text)
+    return found
+
+
+def zone_name(where: tzinfo) -> str:
+    """A zone's name as a parameter would give it: its IANA name, or its UTC offset ("+03:00")."""
+    key = getattr(where, "key", None)
+    if key:
+        return key
+    offset = zone_offset(where, datetime.now(UTC))  # a fixed zone: the same offset at any time
+    return "UTC" if offset == "+00:00" else offset
+
+
+def zone_offset(where: tzinfo, at: datetime | None = None) -> str:
+    """A zone's UTC offset at `at` (default: now), as "+02:00"."""
+    offset = (at or clock.now()).astimezone(where).strftime("%z")  # machine text, reshaped below
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def zone_label(where: ZoneInfo, at: datetime | None = None, separator: str = " (") -> str:
+    """A zone's name for a person: "Europe/Kyiv (UTC+02:00)", with its offset at `at` (default: now);
+    with `separator=", "`: "Europe/Kyiv, UTC+02:00"."""
+    if where.key == "UTC":
+        return "UTC"
+    label = f"{where.key}{separator}UTC{zone_offset(where, at)}"
+    return label + ")" if separator == " (" else label

@@ -20,7 +20,8 @@ from lms.core import clock
 from lms.enrolments.plans import Plan, PlannedRow, Result
 from lms.extensions import db
 from lms.learning.services import (
-    check_completion, due_changed, enrolment_created, enrolment_restored, insert_enrolments, new_enrolment, reinstate,
+    check_completion, due_changed, enrolment_created, enrolment_restored, insert_enrolments,
+    new_enrolment, reinstate, set_due,
 )
 from lms.people.services import account_created, clean_name, insert_accounts, new_account
 
@@ -74,10 +75,10 @@ def close_and_change(rows: list[PlannedRow]) -> None:
                 planned.existing.is_current = False
                 changed = True
             elif planned.action == "due":
-                planned.existing.due_at = row.due_at
+                set_due(planned.existing, row.due, row.zone)
                 changed = True
             elif planned.action == "restore":  # a withdrawn cycle comes back, not a new one
-                reinstate(planned.existing, row.due_at)
+                reinstate(planned.existing, row.due_columns if row.due is not None else None)
                 changed = True
     if changed:
         db.session.flush()  # the unit of work sends the same-column updates as one executemany
@@ -97,7 +98,7 @@ def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
             if planned.action == "enrol":
                 cycle = planned.existing.cycle + 1 if planned.existing is not None else 1
                 values.append(new_enrolment(user_id, planned.course.id, cycle=cycle, source=SOURCE,
-                                            due_at=row.due_at, actor=actor, now=now))
+                                            due=row.due_columns, actor=actor, now=now))
     if not values:
         return {}
     # Keyed by (user, course), which the unique index makes one current enrolment.
@@ -119,7 +120,7 @@ def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
                 events.append(enrolment_created(enrolment_id, user.institution_id, planned.course.slug, SOURCE, cycle,
                                                 actor))
             elif planned.action == "due":
-                events.append(due_changed(planned.existing.id, user.institution_id, row.due_at, actor))
+                events.append(due_changed(planned.existing.id, user.institution_id, row.due, actor))
             elif planned.action == "restore":
                 events.append(enrolment_restored(planned.existing.id, user.institution_id, planned.course.slug,
                                                  planned.existing.cycle, actor))

@@ -3,11 +3,13 @@ and the result. Plain data, made by `lms.enrolments.services` and written by `lm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.learning.models import Enrolment
+from lms.learning.services import due_columns
 
 
 class BulkError(ValueError):
@@ -50,15 +52,21 @@ class PlannedRow:
     user: User | None
     due: date | None
     enrolments: list[PlannedEnrolment]
+    zone: ZoneInfo  # the trainee's (a new account's is its institution's): the due date ends there
 
     @property
     def new_account(self) -> bool:
         return self.user is None
 
     @property
+    def due_columns(self) -> dict:
+        """The due date as the enrolments store it: the date, and the instant it ends in the trainee's zone."""
+        return due_columns(self.due, self.zone)
+
+    @property
     def due_at(self) -> datetime | None:
-        """The due date as the enrolments store it (the end of that day, UTC)."""
-        return due_at(self.due)
+        """The instant the due date ends, in UTC."""
+        return self.due_columns["due_at"]
 
 
 @dataclass
@@ -109,8 +117,3 @@ class Result:
     due_changed: int
     unchanged: int
     restored: int = 0
-
-
-def due_at(day: date | None) -> datetime | None:
-    """A due date as the enrolments store it: the end of that day, UTC."""
-    return datetime.combine(day, time(23, 59), tzinfo=UTC) if day else None

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.auth.queries import normalise_email
 from lms.catalog.models import Course
-from lms.core import clock
+from lms.core import clock, when
 from lms.enrolments import batch
 from lms.enrolments.batch import SOURCE
 from lms.enrolments.plans import (  # noqa: F401  (the pages name these as services.BulkError, ...)
@@ -34,7 +34,6 @@ from lms.enrolments.plans import (  # noqa: F401  (the pages name these as servi
     PlannedRow,
     Problem,
     Result,
-    due_at,
 )
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
@@ -120,7 +119,8 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
         expired = set(db.session.scalars(select(Certificate.enrolment_id).where(
             Certificate.enrolment_id.in_(completed_ids), Certificate.expires_at.is_not(None),
             Certificate.expires_at <= clock.now())))
-    today = clock.now().date()
+    # A due date is a date in the trainee's zone; a new account's zone is its institution's.
+    institution_zone = when.person_zone(None, institution)
     seen: dict[str, int] = {}
     good, bad = [], []
     for line, values in lines:
@@ -149,11 +149,12 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
         due = default_due
         if values.get("due"):
             try:
-                due = date.fromisoformat(values["due"])
+                due = when.parse_day(values["due"])
             except ValueError:
                 problems.append(Problem("due_invalid", {"due": values["due"]}))
-        if due is not None and due < today:
-            problems.append(Problem("due_past", {"due": due.isoformat()}))
+        zone = when.person_zone(user) if user is not None else institution_zone
+        if due is not None and due < when.today(zone):
+            problems.append(Problem("due_past", {"due": due}))
         row_slugs = [s for s in _SPLIT.split(values.get("courses", "")) if s]
         if not row_slugs:
             problems.append(Problem("no_course"))
@@ -166,13 +167,12 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
                 problems.append(Problem("course_not_published", {"course": slug}))
             else:
                 existing = current.get((user.id, course.id)) if user is not None else None
-                action = enrolment_action(existing, existing is not None and existing.id in expired, due_at(due),
-                                          SOURCE)
+                action = enrolment_action(existing, existing is not None and existing.id in expired, due, SOURCE)
                 planned.append(PlannedEnrolment(course, action, existing))
         if problems:
             bad.append(BadRow(line, raw_email, problems))
         else:
-            good.append(PlannedRow(line, email, user.name if user else name, user, due, planned))
+            good.append(PlannedRow(line, email, user.name if user else name, user, due, planned, zone))
     return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))
 
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.access import can_bulk_enrol, can_bulk_enrol_into, requires, visible_institutions
+from lms.core import when
 from lms.core.urls import external_url
 from lms.enrolments import services
 from lms.enrolments.forms import ConfirmForm, UploadForm
@@ -35,7 +36,7 @@ PROBLEMS = {
     "name_missing": lambda d: _("a name is needed for a new account"),
     "name_too_long": lambda d: _("the name is longer than 200 characters"),
     "due_invalid": lambda d: _("the due date %(due)s is not a date in the form YYYY-MM-DD", **d),
-    "due_past": lambda d: _("the due date %(due)s is in the past", **d),
+    "due_past": lambda d: _("the due date %(due)s is in the past", due=when.format_date(d["due"])),
     "no_course": lambda d: _("no course given"),
     "course_unknown": lambda d: _("unknown course: %(course)s", **d),
     "course_not_published": lambda d: _("the course %(course)s is not published", **d),
@@ -62,7 +63,7 @@ def _institution(code: str):
 
 def _preview(plan, content: bytes, institution, due: date | None):
     confirm = ConfirmForm(formdata=None, content=base64.b64encode(content).decode("ascii"),
-                          institution=institution.code, due=due.isoformat() if due else "", digest=plan.digest)
+                          institution=institution.code, due=when.iso(due) or "", digest=plan.digest)
     return render_template("enrolments/preview.html", plan=plan, institution=institution, confirm=confirm,
                            problem_text=problem_text, actions=ACTIONS)
 
@@ -94,7 +95,7 @@ def confirm():
     institution = _institution(form.institution.data)
     try:
         content = base64.b64decode(form.content.data.encode("ascii"), validate=True)
-        due = date.fromisoformat(form.due.data) if form.due.data else None
+        due = when.parse_day(form.due.data) if form.due.data else None
     except (binascii.Error, ValueError, UnicodeEncodeError):
         abort(400)
     try:

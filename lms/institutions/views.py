@@ -16,6 +16,9 @@ ERRORS = {
     "name": ("name", lambda: _("Enter a name of at most 200 characters.")),
     "country": ("country", lambda: _("Use the two-letter ISO code, e.g. UA.")),
     "duplicate": ("code", lambda: _("Another institution already has this code.")),
+    "timezone": ("timezone", lambda: _("Choose a time zone from the list.")),
+    "timezone_required": ("timezone", lambda: _("This country has several time zones: choose the institution's.")),
+    "expiry_notice_days": ("expiry_notice_days", lambda: _("Enter a number of days from 1 to 730.")),
 }
 
 
@@ -38,7 +41,9 @@ def create():
     form = InstitutionForm()
     if form.validate_on_submit():
         try:
-            institution = services.create_institution(form.code.data, form.name.data, form.country.data, actor=current_user)
+            institution = services.create_institution(form.code.data, form.name.data, form.country.data,
+                                                      actor=current_user, timezone=form.timezone.data,
+                                                      expiry_notice_days=form.expiry_notice_days.data)
         except services.InstitutionError as exc:
             _show_error(form, exc)
         else:
@@ -56,7 +61,8 @@ def edit(institution_id: int):
     if form.validate_on_submit():
         try:
             services.update_institution(institution, form.code.data, form.name.data, form.country.data,
-                                        form.active.data, actor=current_user)
+                                        form.active.data, actor=current_user, timezone=form.timezone.data,
+                                        expiry_notice_days=form.expiry_notice_days.data)
         except services.InstitutionError as exc:
             _show_error(form, exc)
         else:

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import segno
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+
+from lms.core.when import format_date
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 
@@ -65,6 +68,8 @@ class CertificateDocument:
     code: str                      # verification code, e.g. 22 url-safe chars
     verify_url: str                # absolute URL of /verify/<code>
     revoked: bool = False          # not used for the PDF layout; ignore
+    # The holder's zone: the dates printed are the calendar dates there (a certificate says the same to all).
+    zone: ZoneInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,8 @@ class _Texts:
             institution=(_("Institution: %(name)s", name=doc.institution_name)
                          if doc.institution_name else None),
             completed_on=_("Date of completion: %(date)s",
-                           date=format_date(doc.issued_at, format="long")),
-            valid_until=(_("Valid until: %(date)s", date=format_date(doc.expires_at, format="long"))
+                           date=format_date(doc.issued_at, "long", where=doc.zone)),
+            valid_until=(_("Valid until: %(date)s", date=format_date(doc.expires_at, "long", where=doc.zone))
                          if doc.expires_at is not None else None),
             code_label=_("Verification code:"),
             scan_hint=_("Scan or visit the address to verify this certificate."),

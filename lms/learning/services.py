@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.audit import services as audit
+from lms.auth.models import User
 from lms.catalog.models import Course
-from lms.core import clock, signals
+from lms.core import clock, signals, when
 from lms.core.security import check_password, hash_password
 from lms.extensions import db
 from lms.learning import completion
@@ -79,7 +80,7 @@ def current_enrolment(user_id: int, course_id: int) -> Enrolment | None:
         Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True)))
 
 
-def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: datetime | None = None,
+def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_on: date | None = None,
           key: str | None = None) -> tuple[Enrolment, bool]:
     """Enrol `trainee` in `course`; returns (enrolment, created). Enrolling twice is harmless.
 
@@ -87,31 +88,32 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_at: 
     enrolment is kept as history. Self-enrolment needs a published course that allows it and, when
     the course has one, its enrolment key.
     """
-    enrolment, created, changed = prepare_enrolment(trainee, course, actor=actor, source=source, due_at=due_at,
+    enrolment, created, changed = prepare_enrolment(trainee, course, actor=actor, source=source, due_on=due_on,
                                                     key=key)
     if created or changed:
         db.session.commit()
     return enrolment, created
 
 
-def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "self", due_at: datetime | None = None,
+def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "self", due_on: date | None = None,
                       key: str | None = None) -> tuple[Enrolment, bool, bool]:
     """The work of `enrol` without the commit; returns (enrolment, created, due date changed). The caller
-    commits."""
+    commits. `due_on` is the due date as typed: a calendar date, which ends in the trainee's zone."""
     if course.status != "published":
         raise EnrolmentError("not_published")
     existing = current_enrolment(trainee.id, course.id)
     now = clock.now()
     expired = existing is not None and existing.status == "completed" and _certificate_expired(existing, now)
-    action = enrolment_action(existing, expired, due_at, source)
+    action = enrolment_action(existing, expired, due_on, source)
     if action == "restore":
         if source == "self":
             _check_self_enrolment(course, key)
-        restore_withdrawn(existing, actor or trainee, due_at=due_at if source != "self" else None)
+        moved = due_columns(due_on, when.person_zone(trainee)) if due_on is not None and source != "self" else None
+        restore_withdrawn(existing, actor or trainee, due=moved)
         return existing, False, True
     if action == "due":
-        existing.due_at = due_at
-        audit.record_many([due_changed(existing.id, trainee.institution_id, due_at, actor)], "due date")
+        set_due(existing, due_on, when.person_zone(trainee))
+        audit.record_many([due_changed(existing.id, trainee.institution_id, due_on, actor)], "due date")
         return existing, False, True
     if action == "already":
         return existing, False, False
@@ -122,8 +124,8 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
         existing.is_current = False
         cycle = existing.cycle + 1
         db.session.flush()
-    [row] = insert_enrolments([new_enrolment(trainee.id, course.id, cycle=cycle, source=source, due_at=due_at,
-                                             actor=actor, now=now)])
+    [row] = insert_enrolments([new_enrolment(trainee.id, course.id, cycle=cycle, source=source,
+                                             due=due_columns(due_on, when.person_zone(trainee)), actor=actor, now=now)])
     audit.record_many([enrolment_created(row.id, trainee.institution_id, course.slug, source, cycle, actor or trainee)],
                       "enrolment")
     return db.session.get(Enrolment, row.id), True, False
@@ -137,7 +139,7 @@ def _check_self_enrolment(course: Course, key: str | None) -> None:
         raise EnrolmentError("wrong_key")
 
 
-def enrolment_action(existing: Enrolment | None, expired: bool, due_at: datetime | None, source: str) -> str:
+def enrolment_action(existing: Enrolment | None, expired: bool, due_on: date | None, source: str) -> str:
     """What enrolling an account in a course does, given its current enrolment there (or None), whether
     that enrolment's certificate has expired, and the due date asked for: "enrol" (a first cycle, or a
     new one after an expired certificate), "restore" (the current cycle was withdrawn: it is restored,
@@ -146,16 +148,28 @@ def enrolment_action(existing: Enrolment | None, expired: bool, due_at: datetime
         return "restore"
     if existing is None or (existing.status == "completed" and expired):
         return "enrol"
-    if due_at is not None and source != "self" and existing.due_at != due_at:
+    if due_on is not None and source != "self" and existing.due_on != due_on:
         return "due"
     return "already"
 
 
-def new_enrolment(user_id: int, course_id: int, *, cycle: int, source: str, due_at: datetime | None, actor,
+def due_columns(due_on: date | None, zone) -> dict:
+    """The due date's two columns, the one rule that writes them: `due_on`, the date as typed, and `due_at`,
+    the instant it ends (midnight at the end of that date in `zone`, the trainee's: `when.person_zone`)."""
+    return {"due_on": due_on, "due_at": when.end_of_day(due_on, zone)}
+
+
+def set_due(enrolment: Enrolment, due_on: date | None, zone) -> None:
+    """Give an enrolment a due date (`due_columns`). The caller audits and commits."""
+    for column, value in due_columns(due_on, zone).items():
+        setattr(enrolment, column, value)
+
+
+def new_enrolment(user_id: int, course_id: int, *, cycle: int, source: str, due: dict | None, actor,
                   now: datetime) -> dict:
-    """The columns of a new enrolment cycle."""
-    return {"user_id": user_id, "course_id": course_id, "cycle": cycle, "source": source, "due_at": due_at,
-            "enrolled_by_id": getattr(actor, "id", None), "enrolled_at": now}
+    """The columns of a new enrolment cycle; `due` is `due_columns(...)` (None: no due date)."""
+    return {"user_id": user_id, "course_id": course_id, "cycle": cycle, "source": source,
+            **(due or due_columns(None, None)), "enrolled_by_id": getattr(actor, "id", None), "enrolled_at": now}
 
 
 def insert_enrolments(enrolments: list[dict]):
@@ -174,10 +188,10 @@ def enrolment_created(enrolment_id: int, institution_id: int | None, course_slug
                            course=course_slug, source=source, cycle=cycle)
 
 
-def due_changed(enrolment_id: int, institution_id: int | None, due_at: datetime, actor) -> dict:
-    """The audit event of a moved due date."""
+def due_changed(enrolment_id: int, institution_id: int | None, due_on: date, actor) -> dict:
+    """The audit event of a moved due date (the date, as typed)."""
     return audit.event_row("enrolment.due_changed", actor, "enrolments", enrolment_id, institution_id,
-                           due_at=due_at.isoformat())
+                           due_on=when.iso(due_on))
 
 
 def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:
@@ -293,25 +307,25 @@ def restore(enrolment: Enrolment, actor) -> None:
     db.session.commit()
 
 
-def restore_withdrawn(enrolment: Enrolment, actor, due_at: datetime | None = None) -> None:
+def restore_withdrawn(enrolment: Enrolment, actor, due: dict | None = None) -> None:
     """The work of `restore` without the commit (re-enrolling a withdrawn enrolment does it too): the same
     cycle becomes "completed" again if it was completed, else "active" (and may then complete, if its
     course's rule is now met); the withdrawal's date and reason are cleared (the audit log keeps them).
-    `due_at`, when given, moves the due date as well. The caller commits."""
-    reinstate(enrolment, due_at)
+    `due` (`due_columns`), when given, moves the due date as well. The caller commits."""
+    reinstate(enrolment, due)
     audit.record_many([enrolment_restored(enrolment.id, enrolment.user.institution_id, enrolment.course.slug,
                                           enrolment.cycle, actor)], "enrolment")
     db.session.flush()
     check_completion(enrolment, enrolment.course)
 
 
-def reinstate(enrolment: Enrolment, due_at: datetime | None = None) -> None:
+def reinstate(enrolment: Enrolment, due: dict | None = None) -> None:
     """The columns of a restored enrolment (one at a time and in bulk): its status back, the withdrawal
     cleared, the due date moved when one is given. The caller records `enrolment_restored` and commits."""
     enrolment.status = "completed" if enrolment.completed_at is not None else "active"
     enrolment.withdrawn_at = enrolment.withdrawal_reason = None
-    if due_at is not None:
-        enrolment.due_at = due_at
+    for column, value in (due or {}).items():
+        setattr(enrolment, column, value)
 
 
 def enrolment_restored(enrolment_id: int, institution_id: int | None, course_slug: str, cycle: int, actor) -> dict:
@@ -348,6 +362,27 @@ def set_enrolment_key(course: Course, key: str | None, actor) -> None:
     db.session.commit()
 
 
+def recompute_due(*, user_ids: list[int] | None = None, institution_id: int | None = None) -> int:
+    """Write again the end (`due_at`) of the open enrolments' due dates of some people (`user_ids`) or of an
+    institution's people, from each trainee's zone as it is now; returns how many moved. The due date
+    itself (`due_on`) stays. Completed and withdrawn enrolments keep theirs (what was due then). The
+    caller commits (the zone's change and this are one unit of work)."""
+    if user_ids is None and institution_id is None:
+        return 0
+    who = User.id.in_(user_ids) if user_ids is not None else User.institution_id == institution_id
+    rows = db.session.execute(
+        select(Enrolment.id, Enrolment.due_on, Enrolment.due_at, User.id.label("user_id"))
+        .join(User, User.id == Enrolment.user_id)
+        .where(who, Enrolment.due_on.is_not(None), Enrolment.is_current.is_(True),
+               Enrolment.status.not_in(("completed", "withdrawn")))).all()
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in rows})))}
+    moved = [{"id": r.id, "due_at": when.end_of_day(r.due_on, when.person_zone(people[r.user_id]))} for r in rows]
+    moved = [m for m, r in zip(moved, rows, strict=True) if m["due_at"] != r.due_at]
+    if moved:
+        db.session.execute(update(Enrolment), moved)  # one executemany, by primary key
+    return len(moved)
+
+
 # Events of the features below (lms.core.signals) --------------------------------------------------------
 def _on_activity(_sender, *, enrolment_id: int, when: datetime) -> None:
     touch(enrolment_id, when)
@@ -358,8 +393,13 @@ def _on_quiz_passed(_sender, *, enrolment_id: int, quiz_id: int) -> None:
     check_completion(enrolment, db.session.get(Course, enrolment.course_id))
 
 
+def _on_zone_changed(_sender, *, user_ids: list[int] | None = None, institution_id: int | None = None) -> None:
+    recompute_due(user_ids=user_ids, institution_id=institution_id)
+
+
 def connect_signals() -> None:
-    """Note the trainee's activity and decide completion when the quiz engine says so (called once by
-    the application; connecting again changes nothing)."""
+    """Note the trainee's activity and decide completion when the quiz engine says so, and move due dates
+    when a zone changes (called once by the application; connecting again changes nothing)."""
     signals.activity.connect(_on_activity)
     signals.quiz_passed.connect(_on_quiz_passed)
+    signals.zone_changed.connect(_on_zone_changed)

@@ -14,8 +14,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline
-from lms.core import clock
-from lms.core.when import end_of_day, person_zone, viewer_zone
+from lms.core import clock, when
 from lms.core.forms import options
 from lms.core.headers import no_store
 from lms.core.urls import external_url
@@ -116,7 +115,7 @@ def my_record_file(fmt: str):
     """Download one's own training record as PDF or CSV."""
     if fmt not in RECORD_FORMATS:
         abort(404)
-    file = download_training_record(current_user, fmt, current_user, clock.now(), viewer_zone())
+    file = download_training_record(current_user, fmt, current_user, clock.now(), when.viewer_zone())
     response = current_app.response_class(file.content, mimetype=file.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -191,7 +190,7 @@ def certificate_pdf(code: str):
         holder_name=certificate.holder_name, course_title=certificate.course_title,
         institution_name=certificate.institution_name, issued_at=certificate.issued_at,
         expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=external_url("learning.verify", code=certificate.code))
+        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder))
     pdf = render_certificate_pdf(document)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
@@ -205,7 +204,8 @@ def verify(code: str):
     certificate = queries.certificate_by_code(code)
     status = certificate.status(clock.now()) if certificate else "unknown"
     form = RevokeForm() if certificate and can_revoke_certificate(current_user, certificate) else None
-    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form)
+    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form,
+                               holder_zone=when.person_zone(certificate.holder) if certificate else None)
     return response, 200 if certificate else 404
 
 
@@ -235,8 +235,6 @@ def enrol_trainee(user_id: int):
     form.course.choices = options((c.slug, c.title) for c in courses)
     if form.validate_on_submit():
         course = catalog_queries.course_by_slug(form.course.data) or abort(400)
-        # The one place a typed due date becomes the moment it ends: midnight in the trainee's zone.
-        due = end_of_day(form.due.data, person_zone(trainee))
         source = "admin" if current_user.role == "admin" else "coordinator"
         existing = queries.enrolment_of(trainee.id, course.id)
         was_withdrawn = existing is not None and existing.status == "withdrawn"
@@ -245,7 +243,8 @@ def enrol_trainee(user_id: int):
             flash(_("Only an admin can restore a completed enrolment."), "error")
             return redirect(url_for("people.person", user_id=trainee.id))
         try:
-            _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source, due_at=due)
+            _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source,
+                                                 due_on=form.due.data)
         except services.EnrolmentError as exc:
             flash(ENROL_ERRORS[str(exc)](), "error")
         else:

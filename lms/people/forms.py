@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from lms.access import assignable_roles, visible_institutions
 from lms.auth.labels import ROLE_LABELS
+from lms.core import when
 from lms.core.forms import language_choices, options
 from lms.institutions.queries import institutions_in
 from lms.learning.services import WITHDRAWAL_REASON_MAX
@@ -26,6 +27,10 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"))
     institution_id = SelectField(_l("Institution"), coerce=_int_or_none)
     locale = SelectField(_l("Interface language"))
+    # Checked by the service (a form posted without it keeps the person's zone).
+    timezone = SelectField(_l("Time zone"), default="", validate_choice=False,
+                           description=_l("Dates and times are shown in this zone, and the person's due dates end "
+                                          "at midnight there."))
     active = BooleanField(_l("Active (may sign in)"), default=True)
 
     def __init__(self, editor, *args, **kwargs):
@@ -37,6 +42,7 @@ class UserForm(FlaskForm):
             choices = [("", _l("None (instructors and admins only)"))] + choices
         self.institution_id.choices = options(choices)
         self.locale.choices = options(language_choices())
+        self.timezone.choices = [("", _l("The institution's zone"))] + [(name, name) for name in when.all_zones()]
 
 
 class SearchForm(FlaskForm):

@@ -12,7 +12,8 @@ from lms.audit import services as audit
 from lms.auth.models import INSTITUTION_ROLES, ROLES, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import normalise_email
-from lms.auth.services import issue_password_link
+from lms.auth.services import issue_password_link, set_timezone
+from lms.core import signals
 from lms.core.security import hash_password
 from lms.extensions import db
 from lms.institutions.models import Institution
@@ -107,9 +108,13 @@ def account_created(user: User, actor) -> dict:
     return audit.event_row("user.created", actor, "users", user.id, user.institution_id, role=user.role)
 
 
+KEEP = object()  # update_user: leave the person's zone as it is
+
+
 def update_user(user: User, actor: User | None, *, email: str, name: str, role: str, institution_id: int | None,
-                locale: str | None, active: bool) -> None:
-    """Change an account; role, institution and active changes go to the audit log.
+                locale: str | None, active: bool, timezone=KEEP) -> None:
+    """Change an account; role, institution, active and zone changes go to the audit log. A new zone (their
+    own, or a new institution's they follow) moves the end of their open due dates, in the same transaction.
 
     Whether `actor` may change this account and give it this role and institution is decided by the
     caller (`lms.access.can_manage_user`, `can_assign`); nobody may change their own role or
@@ -126,6 +131,16 @@ def update_user(user: User, actor: User | None, *, email: str, name: str, role: 
     user.role, user.institution_id, user.active = role, institution_id, active
     if changes:
         audit.record("user.access_changed", actor=actor, target=user, institution_id=institution_id, changes=changes)
+    db.session.flush()
+    if "institution_id" in changes:
+        db.session.expire(user, ["institution"])  # the zone it follows is the new institution's
+        signals.zone_changed.send("people", user_ids=[user.id])
+    if timezone is not KEEP:
+        try:
+            set_timezone(user, timezone, actor)
+        except ValueError:
+            db.session.rollback()
+            raise PeopleError("timezone", "timezone_invalid") from None
     db.session.commit()
 
 

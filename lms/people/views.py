@@ -33,6 +33,7 @@ MESSAGES = {
     "institution_required": lambda: _("Trainees and coordinators belong to an institution: choose one."),
     "institution_unknown": lambda: _("Choose an institution from the list."),
     "locale_invalid": lambda: _("Choose a language from the list."),
+    "timezone_invalid": lambda: _("Choose a time zone from the list."),
     "forbidden": lambda: _("You may not give this role or institution."),
     "self": lambda: _("You cannot change your own role or deactivate yourself."),
 }
@@ -103,11 +104,13 @@ def edit(user_id: int):
     form = UserForm(current_user, obj=user)
     if request.method == "GET":
         form.locale.data = user.locale or ""
+        form.timezone.data = user.timezone or ""
     if form.validate_on_submit() and _may_assign(form):
         try:
             services.update_user(user, current_user, email=form.email.data, name=form.name.data,
                                  role=form.role.data, institution_id=form.institution_id.data,
-                                 locale=form.locale.data, active=form.active.data)
+                                 locale=form.locale.data, active=form.active.data,
+                                 timezone=form.timezone.data if form.timezone.raw_data else services.KEEP)
         except services.PeopleError as exc:
             _show_error(form, exc)
         else:

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from lms.auth.queries import user_by_email, user_by_id
+from lms.core import when
 from lms.core.commandline import in_english
 from lms.privacy.services import PrivacyError, anonymise_user, export_personal_data, prune
 
@@ -27,7 +28,7 @@ def _user(user_id: int | None, email: str | None):
 
 
 def _when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return when.format_datetime(moment, where=when.platform_zone())
 
 
 @data_group.command("prune")

@@ -13,13 +13,15 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
+from lms.core import when
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value):
     """A JSON-ready form of a value (times as ISO text, decimals as exact text)."""
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return when.iso(value)  # ISO 8601 with the offset of the reader's zone
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -9,7 +9,7 @@ fixed number of queries. It names nobody else: who else acted on the records is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from flask import current_app
@@ -19,7 +19,7 @@ from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
 from lms.catalog.models import Course, CourseStaff, Lesson
-from lms.core import clock
+from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
@@ -94,7 +94,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         "id": user.id, "email": user.email, "name": user.name, "role": user.role,
         "institution_code": institution.code if institution else None,
         "institution_name": institution.name if institution else None,
-        "interface_language": user.locale, "timezone": user.timezone, "active": user.active,
+        "interface_language": user.locale, "time_zone": user.timezone, "active": user.active,
         "created_at": user.created_at,
         "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
         "has_password": user.password_hash is not None,
@@ -107,9 +107,10 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         data["enrolments"].append({
             "id": e.id, "course_slug": slug, "course_title": title, "cycle": e.cycle, "is_current": e.is_current,
             "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at,
-            "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_at": e.due_at,
+            "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_on": e.due_on,
+            "due_at": e.due_at,
             "started_at": e.started_at, "last_activity_at": e.last_activity_at, "completed_at": e.completed_at,
-            "due_on": e.due_on, "withdrawn_at": e.withdrawn_at, "withdrawal_reason": e.withdrawal_reason,
+            "withdrawn_at": e.withdrawn_at, "withdrawal_reason": e.withdrawal_reason,
         })
     enrolment_ids = [e.id for e, _s, _t in enrolment_rows]
 
@@ -237,21 +238,19 @@ class ExportRow:
     institution_code: str | None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1):
-    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive).
+def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1, zone: tzinfo = UTC):
+    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive,
+    whole days in `zone`, the viewer's).
 
     The items are `ExportRow`s: who exported (their current name), whose data when the target is an
     account, and the institution concerned; three queries whatever the page size.
     """
     query = select(AuditEvent).where(AuditEvent.action.startswith(EXPORT_ACTION_PREFIX, autoescape=True))
-    if date_from:
-        query = query.where(AuditEvent.created_at >= _day_start(date_from))
-    if date_to:
-        query = query.where(AuditEvent.created_at < _day_start(date_to + timedelta(days=1)))
+    start, end = when.day_range(date_from, date_to, zone)
+    if start:
+        query = query.where(AuditEvent.created_at >= start)
+    if end:
+        query = query.where(AuditEvent.created_at < end)
     query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     events = list(pagination.items)

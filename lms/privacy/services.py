@@ -76,7 +76,7 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
     meta = {"document": "personal data held by the IBM training platform", "generated_at": now,
             "user_id": user.id, "kinds": list(data),
             "training_record": "training-record.pdf in the CSV (zip) download; also under My learning"}
-    stamp = now.strftime("%Y%m%d")
+    stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
@@ -212,7 +212,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     user.name = f"Anonymised user {user.id}"
     user.email = f"anonymised-{user.id}@anonymised.invalid"
     user.password_hash, user.active, user.locale, user.last_login_at = None, False, None, None
-    user.timezone = None  # where the person lives or works says something about them; the institution's zone remains
+    user.timezone = None  # a choice of the person: gone with them (their institution's zone applies)
     user.anonymised_at = now
     audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()

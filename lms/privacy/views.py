@@ -11,6 +11,7 @@ from lms.access import (
     can_anonymise_user, can_download_own_data, can_manage_users, can_view_export_log, require, requires,
     visible_users,
 )
+from lms.core import when
 from lms.core.headers import no_store
 from lms.core.markdown import render_markdown
 from lms.core.urls import safe_next
@@ -88,5 +89,5 @@ def export_log():
     form = ExportLogFilter(request.args)
     valid = form.validate()
     page = queries.export_log(form.date_from.data if valid else None, form.date_to.data if valid else None,
-                              page=request.args.get("page", 1, type=int))
+                              page=request.args.get("page", 1, type=int), zone=when.viewer_zone())
     return render_template("privacy/export_log.html", form=form, page=page)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from lms.access import can_edit_course, course_or_404
 from lms.catalog import queries as catalog_queries
 from lms.catalog.outline import course_outline
-from lms.core import clock
+from lms.core import clock, when
 from lms.learning import queries as learning_queries
 from lms.quizzes import grading, labels, queries, services
 from lms.quizzes.models import GRACE_SECONDS
@@ -131,7 +131,7 @@ def attempt(attempt_id: int):
             if problems:
                 return jsonify(saved=False, closed=False, message=_refused(len(problems)), refused=problems,
                                notes=notes), 400
-            return jsonify(saved=True, saved_at=saved_at.isoformat(), **({"notes": notes} if notes else {}))
+            return jsonify(saved=True, saved_at=when.iso(saved_at), **({"notes": notes} if notes else {}))
         if problems:  # the page again, with what was typed in the refused fields and why
             flash(_refused(len(problems)), "error")
             return _answer_page(attempt, quiz, page, typed=refused, problems=problems), 400

@@ -1,6 +1,8 @@
 """CSV and XLSX writers for the report exports, with their stable column names.
 
-CSV: UTF-8, a header row, ISO 8601 dates (YYYY-MM-DD) and timestamps (YYYY-MM-DDTHH:MM:SSZ, UTC),
+CSV: UTF-8, a header row, ISO 8601 dates (YYYY-MM-DD) and timestamps with the viewer's offset
+(YYYY-MM-DDTHH:MM:SS+03:00; YYYY-MM-DDTHH:MM:SSZ for a viewer in UTC); the date of an instant
+(enrolled_on, completed_on) is its date in the viewer's zone, a due date the date as it was set,
 "." as the decimal separator, and text cells that a spreadsheet would take for a formula (starting
 with =, +, -, @, a tab or a carriage return) prefixed with an apostrophe. Rows are produced as a
 generator so a response can stream them without holding them in memory. The function that writes a
@@ -12,7 +14,7 @@ the computer's legacy code page and garbles Cyrillic, Georgian and Armenian name
 UTF-8. The plain CSV keeps no mark, for the scripts and tools that would take it for text.
 
 XLSX: written by XlsxWriter in constant-memory mode to a temporary file; numbers as numbers, dates
-as dates, the header row frozen, an autofilter and column widths. Text is always written as
+as dates, times as the viewer's wall-clock time (the zone is named in a note on their header cell), the header row frozen, an autofilter and column widths. Text is always written as
 text (never as a formula).
 
 The column names are part of the platform's interface (documented in the README): add columns at
@@ -31,14 +33,14 @@ import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from operator import call
 
 from flask import Response, current_app, send_file
 from sqlalchemy.orm import Session
 
-from lms.core import clock
+from lms.core import clock, when
 from lms.extensions import db
 from lms.reports import queries, services
 from lms.reports.filters import ReportFilters
@@ -49,7 +51,8 @@ BOM = "\ufeff".encode("utf-8")  # EF BB BF: how Excel tells a UTF-8 CSV from one
 
 @dataclass(frozen=True)
 class Column:
-    """An exported column: its stable name, kind (text, int, number, date, datetime), getter and width.
+    """An exported column: its stable name, kind, getter and width. Kinds: text, int, number, date (a plain
+    date, as it is), day (an instant's date in the viewer's zone), datetime (an instant in that zone).
 
     `digits`: a number column's values are rounded half up to that many decimals before they are
     written (as the report rounds them), so the CSV gives the same figure from a raw value."""
@@ -90,9 +93,9 @@ ENROLMENT_COLUMNS = (
     Column("progress_percent", "int", lambda r: r.progress, 10),
     Column("best_score_percent", "number", lambda r: r.course_score, 10, digits=1),
     Column("attempts", "int", lambda r: r.attempts, 9),
-    Column("enrolled_on", "date", lambda r: r.enrolled_on, 12),
+    Column("enrolled_on", "day", lambda r: r.enrolled_at, 12),
     Column("due_on", "date", lambda r: r.due_on, 12),
-    Column("completed_on", "date", lambda r: r.completed_on, 12),
+    Column("completed_on", "day", lambda r: r.completed_at, 12),
     Column("last_activity_at", "datetime", lambda r: r.last_activity_at, 18),
     Column("certificate_code", "text", lambda r: r.certificate_code, 26),
 )
@@ -176,22 +179,120 @@ def _number_cell(digits: int | None) -> Callable[[object], str]:
     return cell
 
 
-_CELLS = {"text": _text_cell, "int": _int_cell, "date": _date_cell, "datetime": _datetime_cell}
+def _utc_text(value) -> str:
+    """YYYY-MM-DDTHH:MM:SS (UTC) of a stored instant: an aware datetime, or SQLite's UTC text of one."""
+    if value.__class__ is str:
+        if len(value) >= 19 and value[10] == " " and value[19:20] in ("", "."):
+            return value[:10] + "T" + value[11:19]
+        return _stored_moment(value)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (value.year, value.month, value.day, value.hour, value.minute,
+                                             value.second)
 
 
-def csv_cell(column: Column) -> Callable[[object], str]:
-    """The function giving the CSV form of a value of this column (None is an empty cell)."""
+class LocalTimes:
+    """Instants as wall-clock time in a zone, for the cells of one export.
+
+    The zone is asked once per UTC day: when its offset is whole hours and the same all that day (every
+    day but two a year in zones with summer time), an instant's local text is its own minutes and seconds
+    after its hour moved by the offset, with no conversion per cell; on the other days each instant is
+    converted on its own. The memory is one small entry per day the data spans."""
+
+    def __init__(self, zone: tzinfo):
+        self.zone = zone
+        self.days: dict[str, tuple | None] = {}  # by the UTC date, "YYYY-MM-DD"
+
+    def day_entry(self, key: str) -> tuple | None:
+        """(offset in hours, offset text, the day before, the day, the day after) of the UTC date `key`, or
+        None when that day's instants are converted one by one."""
+        found = self.days.get(key, False)
+        if found is False:
+            day = date.fromisoformat(key)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            first = start.astimezone(self.zone).utcoffset()
+            last = (start + timedelta(hours=23, minutes=59, seconds=59)).astimezone(self.zone).utcoffset()
+            found = None
+            if first == last and first.total_seconds() % 3600 == 0 and day not in (date.min, date.max):
+                found = (int(first.total_seconds()) // 3600, _offset_text(first),
+                         (day - timedelta(days=1)).isoformat(), key, (day + timedelta(days=1)).isoformat())
+            if len(self.days) >= 16384:
+                self.days.clear()
+            self.days[key] = found
+        return found
+
+    def text(self, value) -> str:
+        """ISO 8601 with the zone's offset, to the second: 2027-03-29T00:30:00+03:00."""
+        utc = _utc_text(value)
+        found = self.day_entry(utc[:10])
+        if found is not None:
+            hour = int(utc[11:13]) + found[0]
+            on = found[3] if 0 <= hour < 24 else (found[2] if hour < 0 else found[4])
+            return on + _HOURS[hour % 24] + utc[13:19] + found[1]
+        moment = datetime.fromisoformat(utc).replace(tzinfo=UTC).astimezone(self.zone)
+        return "%04d-%02d-%02dT%02d:%02d:%02d" % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                                                  moment.second) + _offset_text(moment.utcoffset())
+
+    def day(self, value) -> str:
+        """The instant's date in the zone, YYYY-MM-DD."""
+        return self.text(value)[:10]
+
+    def local(self, value) -> datetime:
+        """The instant as naive wall-clock time in the zone (for a spreadsheet's cells)."""
+        return datetime.fromisoformat(self.text(value)[:19])
+
+
+_HOURS = tuple("T%02d" % h for h in range(24))
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return "%s%02d:%02d" % (sign, abs(minutes) // 60, abs(minutes) % 60)
+
+
+def _local_cell(times: LocalTimes, day: bool) -> Callable[[object], str]:
+    """The cell of an instant in the zone: its date (`day`) or ISO 8601 with the offset. `LocalTimes.text`
+    inlined for SQLite's text: an export of every enrolment writes three such cells a row."""
+    days, entry, slow, hours = times.days, times.day_entry, times.text, _HOURS
+    end = 10 if day else None
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if value.__class__ is str and len(value) >= 19 and value[10] == " " and value[19:20] in ("", "."):
+            found = days.get(value[:10], False)
+            if found is False:
+                found = entry(value[:10])
+            if found is not None:
+                hour = int(value[11:13]) + found[0]
+                on = found[3] if 0 <= hour < 24 else (found[2] if hour < 0 else found[4])
+                return on if day else on + hours[hour % 24] + value[13:19] + found[1]
+        return slow(value)[:end]
+
+    return cell
+
+
+_CELLS = {"text": _text_cell, "int": _int_cell, "date": _date_cell, "day": _date_cell, "datetime": _datetime_cell}
+
+
+def csv_cell(column: Column, zone: tzinfo = UTC, times: LocalTimes | None = None) -> Callable[[object], str]:
+    """The function giving the CSV form of a value of this column (None is an empty cell); instants are
+    written in `zone` (UTC: the fast path, "Z")."""
     if column.kind == "number":
         return _number_cell(column.digits)
+    if column.kind in ("day", "datetime") and getattr(zone, "key", "UTC") != "UTC" and zone is not UTC:
+        times = times or LocalTimes(zone)
+        return _local_cell(times, day=column.kind == "day")
     try:
         return _CELLS[column.kind]
     except KeyError:
         raise ValueError(column.kind) from None
 
 
-def csv_value(column: Column, value) -> str:
+def csv_value(column: Column, value, zone: tzinfo = UTC) -> str:
     """The CSV form of a cell."""
-    return csv_cell(column)(value)
+    return csv_cell(column, zone)(value)
 
 
 @dataclass(frozen=True)
@@ -214,12 +315,14 @@ def _chunks(rows: Iterable, size: int) -> Iterator[list]:
 
 
 def csv_stream(columns: tuple[Column, ...], rows: Iterable | Batches, flush_every: int = 200,
-               bom: bool = False) -> Iterator[bytes]:
+               bom: bool = False, zone: tzinfo = UTC) -> Iterator[bytes]:
     """The CSV file as UTF-8 chunks: the header at once, then rows in small batches.
 
     `rows`: objects read through the columns' getters, or `Batches` of tuples in the columns' order
-    (one chunk per batch). `bom`: start with the byte-order mark (the CSV for Excel)."""
-    cells = [csv_cell(c) for c in columns]
+    (one chunk per batch). `bom`: start with the byte-order mark (the CSV for Excel). `zone`: the viewer's,
+    in which instants are written."""
+    times = LocalTimes(zone)
+    cells = [csv_cell(c, zone, times) for c in columns]
     if isinstance(rows, Batches):
         batches = ((map(call, cells, row) for row in batch) for batch in rows.batches)
     else:
@@ -237,8 +340,13 @@ def csv_stream(columns: tuple[Column, ...], rows: Iterable | Batches, flush_ever
         yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str) -> tuple[tempfile.SpooledTemporaryFile, int]:
-    """Write the rows to an XLSX workbook in a temporary file; returns the file (at its start) and the row count."""
+def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str, zone: tzinfo = UTC,
+               ) -> tuple[tempfile.SpooledTemporaryFile, int]:
+    """Write the rows to an XLSX workbook in a temporary file; returns the file (at its start) and the row count.
+
+    Instants are written as wall-clock times (and their days as dates) in `zone`, the viewer's, which a note
+    on each such header cell names (a spreadsheet's dates have no zone)."""
+    times = LocalTimes(zone)
     import xlsxwriter
 
     output = tempfile.TemporaryFile()
@@ -255,8 +363,11 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str) -> tuple
     for index, column in enumerate(columns):
         worksheet.set_column(index, index, column.width)
     worksheet.freeze_panes(1, 0)
+    note = when.zone_label(zone) if hasattr(zone, "key") else when.zone_name(zone)
     for index, column in enumerate(columns):
         worksheet.write_string(0, index, column.name, formats["header"])
+        if column.kind in ("day", "datetime"):
+            worksheet.write_comment(0, index, f"{column.name}: {note}")
     count = 0
     for count, row in enumerate(rows, start=1):
         for index, column in enumerate(columns):
@@ -269,9 +380,11 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str) -> tuple
                 worksheet.write_number(count, index, float(value), formats[column.kind])
             elif column.kind == "date":
                 worksheet.write_datetime(count, index, datetime(value.year, value.month, value.day), formats["date"])
+            elif column.kind == "day":
+                day = times.local(value)
+                worksheet.write_datetime(count, index, datetime(day.year, day.month, day.day), formats["date"])
             else:
-                naive = value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
-                worksheet.write_datetime(count, index, naive, formats["datetime"])
+                worksheet.write_datetime(count, index, times.local(value), formats["datetime"])
     worksheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     workbook.close()
     output.seek(0)
@@ -361,26 +474,27 @@ def send(export: Export, viewer, fmt: str) -> Response:
     if form.kind == "csv":
         services.record_export(viewer, export.action, fmt, export.filters, export.count(),
                                institution_id=export.institution_id)
-        body = _streamed(db.engine, export.columns, export.rows, form.bom)
+        body = _streamed(db.engine, export.columns, export.rows, form.bom, export.filters.zone)
         response = current_app.response_class(body, content_type=form.content_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{export.name}{form.suffix}"'
         response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
         return response
-    output, written = write_xlsx(export.columns, export.rows(db.session), export.sheet)
+    output, written = write_xlsx(export.columns, export.rows(db.session), export.sheet, export.filters.zone)
     services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
     return send_file(output, mimetype=form.content_type, as_attachment=True,
                      download_name=f"{export.name}{form.suffix}")
 
 
-def _streamed(engine, columns, rows, bom: bool = False) -> Iterator[bytes]:
+def _streamed(engine, columns, rows, bom: bool = False, zone: tzinfo = UTC) -> Iterator[bytes]:
     """The CSV body, produced while the response is sent. It reads through its own database session
     (the request's is gone by then, and a generator must not hold Flask's context across yields),
     with a server-side cursor, so memory does not grow with the number of rows. The scope in the
     statement is plain SQL of the viewer's rights, made during the request: nothing of the request's
     session is needed here."""
     with Session(engine) as session:
-        yield from csv_stream(columns, rows(session), bom=bom)
+        yield from csv_stream(columns, rows(session), bom=bom, zone=zone)
 
 
 def _stamp() -> str:
+    # A file name's machine stamp (UTC), not a time a person reads on a page.
     return clock.now().strftime("%Y%m%d-%H%M")

@@ -35,7 +35,7 @@ from lms.catalog.models import Course, Lesson, Module
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment, LessonProgress
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
-from lms.reports.filters import ReportFilters, day_after, day_start
+from lms.reports.filters import ReportFilters
 
 STATES = ("not_started", "in_progress", "completed")
 
@@ -99,14 +99,13 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
         query = query.where(Institution.code == filters.institution)
     if filters.country:
         query = query.where(Institution.country == filters.country)
-    if filters.enrolled_from:
-        query = query.where(Enrolment.enrolled_at >= day_start(filters.enrolled_from))
-    if filters.enrolled_to:
-        query = query.where(Enrolment.enrolled_at < day_after(filters.enrolled_to))
-    if filters.completed_from:
-        query = query.where(Enrolment.completed_at >= day_start(filters.completed_from))
-    if filters.completed_to:
-        query = query.where(Enrolment.completed_at < day_after(filters.completed_to))
+    # Periods are whole days in the viewer's zone: [start of the first day, end of the last).
+    for column, (start, end) in ((Enrolment.enrolled_at, filters.enrolled_range()),
+                                 (Enrolment.completed_at, filters.completed_range())):
+        if start is not None:
+            query = query.where(column >= start)
+        if end is not None:
+            query = query.where(column < end)
     return query
 
 
@@ -186,7 +185,7 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
     score = case((n_quizzes > 0, func.coalesce(per_enrolment.c.score_sum, 0) * 1.0 / n_quizzes))
     return (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
                    User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
-                   Enrolment.due_at, Enrolment.last_activity_at,
+                   Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at,
                    state.label("state"),
                    n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
                    progress.label("progress"), score.label("course_score"),

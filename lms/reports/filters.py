@@ -1,7 +1,9 @@
 """The report filters: one schema that reads them for the pages, the exports and the API.
 
 Every filter narrows the set of enrolments the figures are computed from. Periods are whole days
-in UTC, both ends included. The viewer's scope (a coordinator's own institution) is not a filter:
+in the viewer's zone, both ends included (`lms.core.when.day_range`): the pages and exports use the
+signed-in person's zone, the API a `tz` parameter (an IANA name or a UTC offset) or else the token
+owner's zone. The viewer's scope (a coordinator's own institution) is not a filter:
 it is applied by `lms.access.report_scope` whatever the filters say, so a well-formed
 value the viewer may not see (another institution's code) simply matches nothing.
 
@@ -18,13 +20,14 @@ the API answers a 400 JSON naming them (`lms.api.schemas` extends these schemas)
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from lms.core import when
 
 FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to")
 DATE_FILTERS = ("enrolled_from", "enrolled_to", "completed_from", "completed_to")
@@ -44,26 +47,29 @@ class ReportFilters:
     enrolled_to: date | None = None
     completed_from: date | None = None
     completed_to: date | None = None
+    # The zone whose whole days the periods are: the viewer's (not a filter: it names no rows).
+    zone: tzinfo = field(default=UTC, compare=False)
 
     def as_dict(self) -> dict:
-        """The filters that are set, as plain JSON values (for the audit log and links)."""
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
+        """The filters that are set, as plain JSON values (for the audit log and links), with the zone of
+        the periods when there is a period."""
+        values = {k: (when.iso(v) if isinstance(v, date) else v) for k, v in asdict(self).items()
+                  if v and k != "zone"}
+        if any(name in values for name in DATE_FILTERS):
+            values["zone"] = when.zone_name(self.zone)
+        return values
 
     def replace(self, **changes) -> ReportFilters:
         """A copy with some filters changed."""
         return ReportFilters(**{**asdict(self), **changes})
 
+    def enrolled_range(self) -> tuple[datetime | None, datetime | None]:
+        """The enrolment period as [start, end) instants: whole days in the zone."""
+        return when.day_range(self.enrolled_from, self.enrolled_to, self.zone)
 
-def day_start(day: date) -> datetime:
-    """The first moment of `day`, in UTC."""
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
-
-
-def day_after(day: date) -> datetime:
-    """The first moment after `day` ends, in UTC (periods include their last day)."""
-    if day >= date.max:
-        return datetime.max.replace(tzinfo=UTC)
-    return day_start(day + timedelta(days=1))
+    def completed_range(self) -> tuple[datetime | None, datetime | None]:
+        """The completion period as [start, end) instants: whole days in the zone."""
+        return when.day_range(self.completed_from, self.completed_to, self.zone)
 
 
 # --- the fields ----------------------------------------------------------------------------------------
@@ -75,7 +81,6 @@ CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
 PRINTABLE = validate.Regexp(rf"^[^{CONTROL_CHARACTERS}]*$",
                             error=_l("Remove the control characters from this value."))
 NOT_A_COUNTRY = _l("Enter a two-letter country code, such as UA.")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class BoundedText(fields.String):
@@ -107,19 +112,42 @@ class CountryCode(fields.String):
 
 
 class Day(fields.Date):
-    """A calendar day written YYYY-MM-DD, and only so (not the other forms ISO 8601 allows)."""
+    """A calendar day written YYYY-MM-DD, and only so (`lms.core.when.parse_day`, as every typed date)."""
 
     default_error_messages = {"invalid": _l("Enter a date as YYYY-MM-DD."),
                               "format": _l("Enter a date as YYYY-MM-DD.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        invalid = ValidationError([self.error_messages["invalid"]])  # a list, as marshmallow's own messages
-        if not isinstance(value, str) or len(value) != 10 or not _DAY.fullmatch(value):
-            raise invalid
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValidationError([self.error_messages["invalid"]])  # a list, as marshmallow's own messages
         try:
-            return date.fromisoformat(value)
-        except ValueError:  # a day that does not exist, such as 2024-02-30
-            raise invalid from None
+            return when.parse_day(value)
+        except ValueError:  # not YYYY-MM-DD, or a day that does not exist, such as 2024-02-30
+            raise ValidationError([self.error_messages["invalid"]]) from None
+
+
+class Zone(fields.String):
+    """A time zone by its IANA name ("Europe/Kyiv"), one of `when.all_zones`; loaded as a tzinfo."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.OneOf(when.all_zones(), error=_l(
+            "Enter a time zone such as Europe/Kyiv.")), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if len(name) > 64 or when.zone(name) is None:
+            raise ValidationError([_l("Enter a time zone such as Europe/Kyiv.")])
+        return name
+
+
+class UtcOffset(fields.String):
+    """A UTC offset, +HH:MM or -HH:MM (from -14:59 to +14:59); loaded as a fixed zone."""
+
+    PATTERN = r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$"
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(self.PATTERN, error=_l("Enter a UTC offset such as +03:00.")),
+                         **kwargs)
 
 
 def _too_long(maximum: int):
@@ -175,22 +203,25 @@ class DrilldownFilterSchema(ReportFilterSchema):
 
 # --- reading them --------------------------------------------------------------------------------------
 
-def filters_from(values: Mapping) -> ReportFilters:
-    """ReportFilters from what a filter schema loaded (other keys, such as an API's paging, are left)."""
-    return ReportFilters(**{name: values[name] for name in FILTER_NAMES if values.get(name) is not None})
+def filters_from(values: Mapping, zone: tzinfo | None = None) -> ReportFilters:
+    """ReportFilters from what a filter schema loaded (other keys, such as an API's paging, are left); the
+    periods are whole days in `zone` (the viewer's: the caller passes the API's `tz` or `utc_offset`), else UTC."""
+    return ReportFilters(**{name: values[name] for name in FILTER_NAMES if values.get(name) is not None},
+                         zone=zone or UTC)
 
 
-def read_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema
+def read_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema, zone: tzinfo | None = None
                  ) -> tuple[ReportFilters, dict[str, list]]:
     """The filters whose values are valid, and the messages of the others by parameter name (never raises).
 
-    A parameter with a message is left out of the filters: the pages compute their figures without it."""
+    A parameter with a message is left out of the filters: the pages compute their figures without it.
+    Periods are whole days in `zone` (the viewer's)."""
     try:
-        return filters_from(schema().load(args)), {}
+        return filters_from(schema().load(args), zone), {}
     except ValidationError as error:
         messages = error.normalized_messages()
         valid = {k: v for k, v in (error.valid_data or {}).items() if k not in messages}
-        return filters_from(valid), messages
+        return filters_from(valid, zone), messages
 
 
 class FilterError(ValueError):
@@ -206,9 +237,10 @@ class FilterError(ValueError):
         return " ".join(f"{name}: {' '.join(str(m) for m in self.errors[name])}" for name in names)
 
 
-def parse_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema) -> ReportFilters:
-    """ReportFilters from query-string values; raises FilterError naming every bad value."""
-    filters, errors = read_filters(args, schema)
+def parse_filters(args: Mapping, schema: type[ReportFilterSchema] = ReportFilterSchema,
+                  zone: tzinfo | None = None) -> ReportFilters:
+    """ReportFilters from query-string values (periods in `zone`); raises FilterError naming every bad value."""
+    filters, errors = read_filters(args, schema, zone)
     if errors:
         raise FilterError(errors)
     return filters

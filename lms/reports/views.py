@@ -20,6 +20,7 @@ from lms.access import (
     can_view_institution_reports, can_view_reports, report_scope, require, requires, visible_institutions,
 )
 from lms.catalog.queries import course_by_slug
+from lms.core import when
 from lms.core.errors import reject
 from lms.institutions.queries import visible_institution
 from lms.reports import charts, exports, queries
@@ -37,14 +38,14 @@ def _page_filters(form, schema=ReportFilterSchema) -> ReportFilters:
 
     The page still renders when a value is bad: its figures are computed without that filter (the
     others still apply), and the form says which one was left out and why."""
-    filters, errors = read_filters(request.args, schema)
+    filters, errors = read_filters(request.args, schema, when.viewer_zone())
     return form.show(filters, errors)
 
 
 def _link_filters(schema=ReportFilterSchema) -> ReportFilters:
     """The filters of an export link: a value that cannot be understood is a 400 page naming it."""
     try:
-        return parse_filters(request.args, schema)
+        return parse_filters(request.args, schema, when.viewer_zone())
     except FilterError as error:
         reject(400, error.describe())
 

@@ -214,8 +214,8 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     assert page.url == f"{visit.base}/people/{olena.id}"
     assert "Olena Kovalenko is enrolled in Sample course." in visit.main()
     [enrolment] = fresh(db, Enrolment, Enrolment.user_id == olena.id)
-    assert (enrolment.course_id, enrolment.source, enrolment.due_date().isoformat()) == (course.id, "coordinator",
-                                                                                         due)
+    assert (enrolment.course_id, enrolment.source, enrolment.due_on.isoformat()) == (course.id, "coordinator",
+                                                                                     due)
 
     # Another officer from a file: preview, then applied.
     visit.header("Reports")

@@ -2,7 +2,6 @@
 form the service honours (the whole journey, from My learning, is in tests/browser/test_trainee_fixes.py)."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

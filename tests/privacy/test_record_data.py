@@ -55,12 +55,12 @@ def test_the_download_holds_the_record_pdf_and_the_new_columns(client, auth, wor
     assert enrolments[0]["withdrawal_reason"] == REASON and enrolments[0]["withdrawn_at"]
     assert "due_on" in enrolments[0]
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
-    assert profile["timezone"] == "Europe/Kyiv"
+    assert profile["time_zone"] == "Europe/Kyiv"
 
     document = json.loads(client.post("/profile/data", data={"format": "json", "csrf_token": csrf_token(page)}).data)
     row = document["records"]["enrolments"][0]
     assert (row["status"], row["withdrawal_reason"]) == ("withdrawn", REASON) and row["withdrawn_at"]
-    assert document["records"]["profile"][0]["timezone"] == "Europe/Kyiv"
+    assert document["records"]["profile"][0]["time_zone"] == "Europe/Kyiv"
     assert "training-record.pdf" in document["training_record"]
 
 

@@ -31,6 +31,8 @@ def former_value(column: Column, value) -> str:
         return repr(round(float(value), 2))
     if column.kind == "date":
         return value.isoformat()
+    if column.kind == "day":  # the date of an instant, in the viewer's zone (UTC here)
+        return value.astimezone(UTC).date().isoformat()
     return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
@@ -90,13 +92,13 @@ def enrolment_row(name="Anna", score=None, due=None, completed=None, last=None, 
         institution_name='Border "Academy", Kyiv', country="UA", course_slug="sample", course_title="Sample, 1",
         state="completed" if completed else "in_progress", progress=progress, course_score=_number(score),
         attempts=attempts, lessons_viewed=0, quizzes_passed=0, enrolled_at=datetime(2024, 1, 10, 23, 59, tzinfo=UTC),
-        due_at=due, completed_at=completed, last_activity_at=last, certificate_code=certificate)
+        due_on=due.date() if due else None, due_at=due, completed_at=completed, last_activity_at=last, certificate_code=certificate)
 
 
 def plain(row: EnrolmentRow, score) -> tuple:
     """The row as `queries.enrolment_export_batches` reads it: timestamps and the unrounded score."""
     return (row.institution_code, row.institution_name, row.country, row.course_slug, row.course_title, row.name,
-            row.email, row.state, row.progress, score, row.attempts, row.enrolled_at, row.due_at, row.completed_at,
+            row.email, row.state, row.progress, score, row.attempts, row.enrolled_at, row.due_on, row.completed_at,
             row.last_activity_at, row.certificate_code)
 
 

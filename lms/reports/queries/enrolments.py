@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from sqlalchemy import DateTime, String, func, select, type_coerce
 
 from lms.auth.models import User
 from lms.catalog.models import Course
-from lms.core import clock
+from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate
@@ -41,6 +41,7 @@ class EnrolmentRow:
     lessons_viewed: int
     quizzes_passed: int
     enrolled_at: datetime
+    due_on: date | None
     due_at: datetime | None
     completed_at: datetime | None
     last_activity_at: datetime | None
@@ -48,22 +49,17 @@ class EnrolmentRow:
 
     @property
     def enrolled_on(self):
-        """The enrolment date (UTC)."""
-        return _utc_date(self.enrolled_at)
-
-    @property
-    def due_on(self):
-        """The due date (UTC), if any."""
-        return _utc_date(self.due_at)
+        """The enrolment date, in the viewer's zone."""
+        return _local_date(self.enrolled_at)
 
     @property
     def completed_on(self):
-        """The completion date (UTC), if completed."""
-        return _utc_date(self.completed_at)
+        """The completion date in the viewer's zone, if completed."""
+        return _local_date(self.completed_at)
 
 
-def _utc_date(moment: datetime | None):
-    return moment.astimezone(UTC).date() if moment is not None else None
+def _local_date(moment: datetime | None):
+    return when.local(moment).date() if moment is not None else None
 
 
 def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = None, sort: str = "name",
@@ -80,7 +76,7 @@ def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = N
                    Institution.code.label("institution_code"), Institution.name.label("institution_name"),
                    Institution.country, Course.slug.label("course_slug"), Course.title.label("course_title"),
                    f.c.state, f.c.progress, f.c.course_score, f.c.attempts, f.c.lessons_viewed, f.c.quizzes_passed,
-                   f.c.enrolled_at, f.c.due_at, f.c.completed_at, f.c.last_activity_at,
+                   f.c.enrolled_at, f.c.due_on, f.c.due_at, f.c.completed_at, f.c.last_activity_at,
                    Certificate.code.label("certificate_code"))
             .select_from(f)
             .join(User, User.id == f.c.user_id)
@@ -97,7 +93,7 @@ def to_enrolment_row(r) -> EnrolmentRow:
         institution_code=r.institution_code, institution_name=r.institution_name, country=r.country,
         course_slug=r.course_slug, course_title=r.course_title, state=r.state, progress=int(r.progress or 0),
         course_score=_number(r.course_score), attempts=int(r.attempts or 0), lessons_viewed=int(r.lessons_viewed or 0),
-        quizzes_passed=int(r.quizzes_passed or 0), enrolled_at=r.enrolled_at, due_at=r.due_at,
+        quizzes_passed=int(r.quizzes_passed or 0), enrolled_at=r.enrolled_at, due_on=r.due_on, due_at=r.due_at,
         completed_at=r.completed_at, last_activity_at=r.last_activity_at, certificate_code=r.certificate_code)
 
 
@@ -174,8 +170,9 @@ def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None
     # Timestamps are only printed again: SQLite's text is taken as it is, PostgreSQL's timestamptz as the
     # driver's aware datetimes, without UTCDateTime's step per value (the cells convert to UTC).
     stamp = String() if connection.dialect.name == "sqlite" else DateTime(timezone=True)
-    enrolled, due, completed, last = (type_coerce(column, stamp) for column in
-                                      (c.enrolled_at, c.due_at, c.completed_at, c.last_activity_at))
+    enrolled, completed, last = (type_coerce(column, stamp) for column in
+                                 (c.enrolled_at, c.completed_at, c.last_activity_at))
+    due = c.due_on  # a date, as it was set
     query = query.with_only_columns(
         c.institution_code, c.institution_name, c.country, c.course_slug, c.course_title, c.name, c.email, c.state,
         func.coalesce(c.progress, 0), c.course_score, func.coalesce(c.attempts, 0), enrolled, due, completed, last,
