@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -94,11 +95,14 @@ def _email(raw: str) -> str | None:
         return None
 
 
-def plan(actor, institution, content: bytes, default_due: date | None = None) -> Plan:
+def plan(actor, institution, content: bytes, default_due: date | None = None,
+         may_restore: Callable[[Enrolment], bool] | None = None) -> Plan:
     """Read the file and say what applying it would do; writes nothing. Raises BulkError for a bad file.
 
     Whether `actor` may enrol the trainees of `institution` is decided by the caller
-    (`lms.access.can_bulk_enrol_into`).
+    (`lms.access.can_bulk_enrol_into`), and so is whether enrolling again may restore a withdrawn
+    enrolment (`may_restore`, from `lms.access.can_restore_enrolment`: a coordinator may not restore a
+    completed one); a line that would is refused.
     """
     lines = read_lines(decode(content))
     # Validating an address is the costliest step of a line: each distinct one is checked once.
@@ -168,6 +172,8 @@ def plan(actor, institution, content: bytes, default_due: date | None = None) ->
             else:
                 existing = current.get((user.id, course.id)) if user is not None else None
                 action = enrolment_action(existing, existing is not None and existing.id in expired, due, SOURCE)
+                if action == "restore" and may_restore is not None and not may_restore(existing):
+                    problems.append(Problem("restore_refused", {"course": slug}))
                 planned.append(PlannedEnrolment(course, action, existing))
         if problems:
             bad.append(BadRow(line, raw_email, problems))
@@ -184,13 +190,14 @@ def _digest(content: bytes, institution_id: int, default_due, good, bad) -> str:
     return hashlib.sha256(content + b"\0" + summary.encode()).hexdigest()
 
 
-def apply(actor, institution, content: bytes, digest: str, default_due: date | None = None) -> Result:
+def apply(actor, institution, content: bytes, digest: str, default_due: date | None = None,
+          may_restore: Callable[[Enrolment], bool] | None = None) -> Result:
     """Apply the file as previewed, in one transaction: all of it or nothing.
 
     Raises BulkError("changed") when the file or the data changed since the preview (the new plan is
     attached as `details["plan"]`), and BulkError("bad_rows") when any line is refused.
     """
-    fresh = plan(actor, institution, content, default_due)
+    fresh = plan(actor, institution, content, default_due, may_restore)
     if fresh.digest != digest:
         raise BulkError("changed", plan=fresh)
     if not fresh.can_apply:

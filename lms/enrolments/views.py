@@ -4,13 +4,14 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.access import can_bulk_enrol, can_bulk_enrol_into, requires, visible_institutions
+from lms.access import can_bulk_enrol, can_bulk_enrol_into, can_restore_enrolment, requires, visible_institutions
 from lms.core import when
 from lms.core.urls import external_url
 from lms.enrolments import services
@@ -40,6 +41,8 @@ PROBLEMS = {
     "no_course": lambda d: _("no course given"),
     "course_unknown": lambda d: _("unknown course: %(course)s", **d),
     "course_not_published": lambda d: _("the course %(course)s is not published", **d),
+    "restore_refused": lambda d: _("the enrolment in %(course)s was completed and withdrawn: only an admin can "
+                                   "restore it", **d),
 }
 
 ACTIONS = {"enrol": _l("will be enrolled"), "already": _l("already enrolled"), "due": _l("due date will change"),
@@ -68,6 +71,11 @@ def _preview(plan, content: bytes, institution, due: date | None):
                            problem_text=problem_text, actions=ACTIONS)
 
 
+def _may_restore():
+    """Whether the signed-in person may restore a withdrawn enrolment by enrolling it again."""
+    return partial(can_restore_enrolment, current_user)
+
+
 @bp.route("/bulk", methods=["GET", "POST"])
 @requires(can_bulk_enrol)
 def upload():
@@ -77,7 +85,7 @@ def upload():
         institution = _institution(form.institution.data)
         content = form.file.data.read()
         try:
-            plan = services.plan(current_user, institution, content, form.due.data)
+            plan = services.plan(current_user, institution, content, form.due.data, _may_restore())
         except services.BulkError as exc:
             form.file.errors = [FILE_ERRORS[exc.code](exc.details)]
         else:
@@ -99,7 +107,7 @@ def confirm():
     except (binascii.Error, ValueError, UnicodeEncodeError):
         abort(400)
     try:
-        result = services.apply(current_user, institution, content, form.digest.data, due)
+        result = services.apply(current_user, institution, content, form.digest.data, due, _may_restore())
     except services.BulkError as exc:
         if exc.code in ("changed", "bad_rows"):
             flash(_("Something changed since the preview. Check the new preview and confirm again."), "error")

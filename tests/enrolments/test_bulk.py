@@ -226,3 +226,29 @@ def test_a_withdrawn_enrolment_in_the_file_is_restored_not_started_again(db, cli
     assert count(db, Enrolment) == 1
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.restored"))
     assert event.target_id == first.id and event.actor_id == world["coordinator"].id
+
+
+def test_a_coordinators_file_cannot_restore_a_completed_enrolment_an_admin_withdrew(db, client, auth, world, course):
+    """Enrolling again restores a withdrawn enrolment, so the file follows the rule of restoring by hand: a
+    completed one is an admin's decision. The coordinator's line is refused and nothing changes; the
+    admin's same file restores it, completed as before."""
+    from lms.core import clock
+    from lms.learning.services import enrol, withdraw
+
+    first, _ = enrol(world["trainee"], course)
+    first.status, first.completed_at = "completed", clock.now()
+    db.session.commit()
+    withdraw(first, "Enrolled by mistake", world["admin"])
+    auth.login(world["coordinator"].email)
+    html = upload(auth, "email,name,courses,due\ntrainee@example.org,,sample,\n").get_data(as_text=True)
+    assert "was completed and withdrawn: only an admin can restore it" in html
+    db.session.expire_all()
+    assert db.session.get(Enrolment, first.id).status == "withdrawn"
+    auth.logout()
+    auth.login(world["admin"].email)
+    html = upload(auth, "email,name,courses,due\ntrainee@example.org,,sample,\n",
+                  ).get_data(as_text=True)
+    assert "1 withdrawn enrolment will be restored" in html
+    confirm(client, html)
+    db.session.expire_all()
+    assert db.session.get(Enrolment, first.id).status == "completed"
