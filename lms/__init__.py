@@ -32,6 +32,7 @@ from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
 from lms.core.storage import init_storage
+from lms.core.urls import register_converters
 from lms.core.when import format_date, format_datetime, format_time, iso, select_timezone
 from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -125,7 +126,9 @@ def register_signals() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register each feature's blueprint, in the order of BLUEPRINTS."""
+    """Register each feature's blueprint, in the order of BLUEPRINTS, after the URL converters their
+    routes use (ids beyond the database's integers are not found)."""
+    register_converters(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -20,6 +20,7 @@ from lms.api.spec import build, error_response, operation
 from lms.auth.queries import user_by_id
 from lms.catalog.queries import course_by_slug, courses_by_title
 from lms.core import clock
+from lms.core.urls import INT_MAX
 from lms.extensions import csrf
 from lms.institutions.queries import visible_institution
 from lms.reports import queries
@@ -30,7 +31,6 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # tokens, not cookies, authenticate here, and nothing is written through it
 
 PUBLIC_ENDPOINTS = {"api_v1.openapi"}
-INT_MAX = 2**31 - 1
 
 
 @bp.before_request
@@ -139,7 +139,7 @@ def drilldown(args, code: str, slug: str):
     return _page_dict(page, page.items)
 
 
-@bp.route(f"/trainees/<int(max={INT_MAX}):user_id>/enrolments")
+@bp.route("/trainees/<int:user_id>/enrolments")
 @operation(summary="A trainee's current enrolments", response=schemas.EnrolmentPageSchema,
            query=schemas.PageQuery, errors=(400, 401, 404), tag="enrolments",
            path_params=({"name": "user_id", "description": "The trainee's account id.",
