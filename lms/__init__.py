@@ -15,6 +15,7 @@ from config import load_config
 from lms import models  # noqa: F401  (every model, known to SQLAlchemy and Alembic before the first request)
 from lms.access import JINJA_TESTS
 from lms.api.v1 import bp as api_v1_bp
+from lms.api.v1 import json_error as api_v1_error
 from lms.api.views import bp as api_bp
 from lms.audit.views import bp as audit_bp
 from lms.auth.labels import role_label
@@ -134,8 +135,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Friendly error pages without stack traces."""
-    init_errors(app)
+    """Friendly error pages without stack traces; JSON errors under the API's prefix, whatever raised them."""
+    init_errors(app, elsewhere={api_v1_bp.url_prefix: api_v1_error})
 
 
 def register_template_helpers(app: Flask) -> None:

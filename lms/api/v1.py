@@ -31,6 +31,9 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # tokens, not cookies, authenticate here, and nothing is written through it
 
 PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+# The `error` of each status the API may answer (the OpenAPI description's Error schema).
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 500: "internal_error"}
 
 
 @bp.before_request
@@ -56,15 +59,22 @@ def no_caching(response):
     return response
 
 
-@bp.errorhandler(HTTPException)
-def json_error(error: HTTPException):
-    """Errors of the API in JSON, like its answers."""
-    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed"}.get(error.code, "error")
-    response = error_response(error.code or 500, code, error.description or code)
-    if error.code == 405:
-        response.headers["Allow"] = dict(error.get_headers()).get("Allow", "GET")
-    return response
+def json_error(error: HTTPException, error_id: str | None = None):
+    """Any error of a request under /api/v1 in JSON (the Error schema), like its answers: those of its
+    views, and those raised before a view is known (routing, the request's size) or by a fault, which
+    `lms.core.errors` hands here. Never cached, as every answer of the API."""
+    status = error.code or 500
+    code = ERROR_CODES.get(status, "error")
+    if error_id:
+        message = f"An unexpected error occurred and was logged as {error_id}. Try again in a moment."
+    else:
+        message = str(getattr(error, "user_message", None) or error.description or code)
+    response = error_response(status, code, message, error_id=error_id)
+    headers = dict(error.get_headers())
+    for name in ("Allow", "Retry-After"):
+        if name in headers:
+            response.headers[name] = headers[name]
+    return no_caching(response)
 
 
 def _page_dict(page, items) -> dict:
@@ -162,5 +172,5 @@ def trainee_enrolments(args, user_id: int):
 
 @bp.route("/<path:anything>")
 def unknown(anything: str):
-    """Anything else under /api/v1 is a JSON 404."""
+    """Anything else under /api/v1 is a JSON 404 (json_error answers the addresses no route takes)."""
     return _not_found()
