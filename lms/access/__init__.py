@@ -38,6 +38,7 @@ JINJA_TESTS = {
     "can_view_audit_log": can_view_audit_log,
     "can_view_reports": can_view_reports,
     "can_bulk_enrol": can_bulk_enrol,
+    "can_enrol_others": can_enrol_others,
     "can_anonymise_user": can_anonymise_user,
     "can_change_account": can_change_account,
     "can_view_export_log": can_view_export_log,
