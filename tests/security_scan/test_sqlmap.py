@@ -37,7 +37,7 @@ OUTPUTS: list[str] = []
 # reference machine (40-50 s), for a machine shared with other work.
 TARGET_TIMEOUT = 120
 # The sign-in form is scanned one request at a time (a fresh CSRF token for each) and every refused
-# sign-in checks a password hash: its full scan takes about 250 s (1,750 requests) alone.
+# sign-in checks a password hash: its full scan takes 150-250 s (1,700-1,750 requests).
 SIGN_IN_TIMEOUT = 420
 MIN_REQUESTS = 100  # fewer means sqlmap's requests did not reach the target (a redirect, a refusal)
 # What sqlmap says of each parameter it tested through, and once all of them were.
