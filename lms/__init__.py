@@ -15,6 +15,7 @@ from config import load_config
 from lms import models  # noqa: F401  (every model, known to SQLAlchemy and Alembic before the first request)
 from lms.access import JINJA_TESTS
 from lms.api.v1 import bp as api_v1_bp
+from lms.api.v1 import json_error as api_v1_error
 from lms.api.views import bp as api_bp
 from lms.audit.views import bp as audit_bp
 from lms.auth.labels import role_label
@@ -32,6 +33,7 @@ from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
 from lms.core.storage import init_storage
+from lms.core.urls import register_converters
 from lms.core.when import (
     format_date, format_datetime, format_time, iso, select_timezone, viewer_zone, zone_label,
 )
@@ -127,14 +129,16 @@ def register_signals() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register each feature's blueprint, in the order of BLUEPRINTS."""
+    """Register each feature's blueprint, in the order of BLUEPRINTS, after the URL converters their
+    routes use (ids beyond the database's integers are not found)."""
+    register_converters(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Friendly error pages without stack traces."""
-    init_errors(app)
+    """Friendly error pages without stack traces; JSON errors under the API's prefix, whatever raised them."""
+    init_errors(app, elsewhere={api_v1_bp.url_prefix: api_v1_error})
 
 
 def register_template_helpers(app: Flask) -> None:

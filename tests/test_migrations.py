@@ -15,6 +15,7 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as tests of this mo
     test_upgrade,
 )
 from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import migrations_dir
@@ -268,3 +269,31 @@ def test_due_dates_become_dates_that_end_in_the_trainees_zone_and_come_back(alem
     assert row_counts(alembic_engine) == before
     with alembic_engine.begin() as conn:
         assert str(conn.execute(text("SELECT due_at FROM enrolments")).scalar_one()).startswith("2027-03-28 23:59")
+
+
+def test_one_attempt_in_progress_settles_earlier_races_and_comes_down_keeping_rows(alembic_runner, alembic_engine):
+    """0010: of two attempts a race left in progress, the earlier stays open and the later is closed as
+    expired with 0 points; from then on the database refuses a second attempt in progress; the downgrade
+    drops only that rule and keeps every row."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0009")
+    insert = text("INSERT INTO quiz_attempts (quiz_id, enrolment_id, user_id, number, status, started_at, draw) "
+                  "SELECT quiz_id, enrolment_id, user_id, :number, 'in_progress', :at, draw FROM quiz_attempts "
+                  "WHERE number = 1")
+    with alembic_engine.begin() as conn:
+        for number in (2, 3):
+            conn.execute(insert, {"number": number, "at": datetime(2026, 2, 1, 8, number, tzinfo=UTC)})
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        rows = conn.execute(text("SELECT number, status, submitted_at, score, passed FROM quiz_attempts "
+                                 "ORDER BY number")).all()
+    assert [(r.number, r.status) for r in rows] == [(1, "submitted"), (2, "in_progress"), (3, "expired")]
+    assert str(rows[2].submitted_at).startswith("2026-02-01 08:03") and rows[2].score == 0 and not rows[2].passed
+    with pytest.raises(IntegrityError), alembic_engine.begin() as conn:
+        conn.execute(insert, {"number": 4, "at": datetime(2026, 2, 1, 9, 0, tzinfo=UTC)})
+    before = row_counts(alembic_engine)
+    alembic_runner.migrate_down_one()
+    assert row_counts(alembic_engine) == before
+    with alembic_engine.begin() as conn:
+        conn.execute(insert, {"number": 4, "at": datetime(2026, 2, 1, 9, 0, tzinfo=UTC)})

@@ -67,11 +67,15 @@ class Instant(fields.DateTime):
 
 
 class ErrorSchema(Schema):
-    """An error: a stable code, a message, and per-parameter problems for a 400."""
+    """An error: a stable code, a message, per-parameter problems for a 400, and for a 500 the id under
+    which it was logged."""
 
-    error = fields.String(required=True)
+    error = fields.String(required=True, metadata={"description": "bad_request, invalid_parameters, "
+                          "unauthorized, forbidden, not_found, method_not_allowed, too_large, too_many_requests "
+                          "or internal_error."})
     message = fields.String(required=True)
     fields_ = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")
+    error_id = fields.String(metadata={"description": "A fault (500): the id of its entry in the log."})
 
 
 class PageSchema(Schema):

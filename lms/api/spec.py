@@ -24,14 +24,18 @@ ERROR_TEXTS = {
     403: "The token's user may not see this.",
     404: "Not found, or not visible to the token's user.",
 }
+# Every other error (a method the API does not take, a request too large, a limit, a fault) has the same body.
+OTHER_ERRORS = "Any other error: 405 (only GET), 413 (request too large), 429 (too many requests), 500 (a fault, logged under `error_id`)."
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def error_response(status: int, code: str, message: str, problems: dict | None = None):
-    """A JSON error body with its status."""
+def error_response(status: int, code: str, message: str, problems: dict | None = None, error_id: str | None = None):
+    """A JSON error body (the Error schema) with its status."""
     body = {"error": code, "message": message}
     if problems:
         body["fields"] = problems
+    if error_id:
+        body["error_id"] = error_id
     response = jsonify(body)
     response.status_code = status
     return response
@@ -92,6 +96,7 @@ def _operation(meta: dict) -> dict:
     for status in meta["errors"]:
         responses[str(status)] = {"description": ERROR_TEXTS[status],
                                   "content": {"application/json": {"schema": "Error"}}}
+    responses["default"] = {"description": OTHER_ERRORS, "content": {"application/json": {"schema": "Error"}}}
     operation = {"summary": meta["summary"], "description": meta["description"], "tags": [meta["tag"]],
                  "parameters": parameters, "responses": responses}
     if meta["public"]:

@@ -20,6 +20,7 @@ from lms.api.spec import build, error_response, operation
 from lms.auth.queries import user_by_id
 from lms.catalog.queries import course_by_slug, courses_by_title
 from lms.core import clock, when
+from lms.core.urls import INT_MAX
 from lms.extensions import csrf
 from lms.institutions.queries import visible_institution
 from lms.reports import queries
@@ -37,7 +38,9 @@ DESCRIPTION = (
     "the trainee's zone (`due_at`). Report periods (enrolled_from ... completed_to) are whole days, both ends "
     "included, in the zone given by `tz` (an IANA name such as Europe/Kyiv) or `utc_offset` (such as +03:00), "
     "else in the token owner's zone (their profile's, else their institution's, else the platform's).")
-INT_MAX = 2**31 - 1
+# The `error` of each status the API may answer (the OpenAPI description's Error schema).
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 500: "internal_error"}
 
 
 @bp.before_request
@@ -71,15 +74,22 @@ def no_caching(response):
     return response
 
 
-@bp.errorhandler(HTTPException)
-def json_error(error: HTTPException):
-    """Errors of the API in JSON, like its answers."""
-    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed"}.get(error.code, "error")
-    response = error_response(error.code or 500, code, error.description or code)
-    if error.code == 405:
-        response.headers["Allow"] = dict(error.get_headers()).get("Allow", "GET")
-    return response
+def json_error(error: HTTPException, error_id: str | None = None):
+    """Any error of a request under /api/v1 in JSON (the Error schema), like its answers: those of its
+    views, and those raised before a view is known (routing, the request's size) or by a fault, which
+    `lms.core.errors` hands here. Never cached, as every answer of the API."""
+    status = error.code or 500
+    code = ERROR_CODES.get(status, "error")
+    if error_id:
+        message = f"An unexpected error occurred and was logged as {error_id}. Try again in a moment."
+    else:
+        message = str(getattr(error, "user_message", None) or error.description or code)
+    response = error_response(status, code, message, error_id=error_id)
+    headers = dict(error.get_headers())
+    for name in ("Allow", "Retry-After"):
+        if name in headers:
+            response.headers[name] = headers[name]
+    return no_caching(response)
 
 
 def _page_dict(page, items) -> dict:
@@ -153,7 +163,7 @@ def drilldown(args, code: str, slug: str):
     return _page_dict(page, page.items)
 
 
-@bp.route(f"/trainees/<int(max={INT_MAX}):user_id>/enrolments")
+@bp.route("/trainees/<int:user_id>/enrolments")
 @operation(summary="A trainee's current enrolments", response=schemas.EnrolmentPageSchema,
            query=schemas.PageQuery, errors=(400, 401, 404), tag="enrolments",
            path_params=({"name": "user_id", "description": "The trainee's account id.",
@@ -176,5 +186,5 @@ def trainee_enrolments(args, user_id: int):
 
 @bp.route("/<path:anything>")
 def unknown(anything: str):
-    """Anything else under /api/v1 is a JSON 404."""
+    """Anything else under /api/v1 is a JSON 404 (json_error answers the addresses no route takes)."""
     return _not_found()

@@ -1,13 +1,19 @@
-"""Error pages: a clear message for every error a user can meet, never a stack trace."""
+"""Error pages: a clear message for every error a user can meet, never a stack trace.
+
+Requests under a path given to `init_errors` (the JSON API's) get their errors from that path's own
+function instead of a page, whatever raised them: the routing (an unknown address, a method not taken),
+the size of the request, a limit, or a fault of the code.
+"""
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from lms.extensions import db
 
@@ -48,9 +54,20 @@ def reject_nul_characters() -> None:
                 reject(400, _l("Your input contains a character that is not allowed (NUL). Remove it and try again."))
 
 
-def init_errors(app) -> None:
-    """Register the handlers."""
+# answer(error, error_id): the response to an HTTP error (`error_id` names the logged one of a fault).
+ErrorAnswer = Callable[[HTTPException, str | None], object]
+
+
+def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
+    """Register the handlers. `elsewhere` maps a path prefix (such as "/api/v1") to the function that
+    answers the errors of the requests under it instead of the error pages."""
     app.before_request(reject_nul_characters)
+    prefixes = dict(elsewhere or {})
+
+    def answer_elsewhere() -> ErrorAnswer | None:
+        path = request.path
+        return next((answer for prefix, answer in prefixes.items()
+                     if path == prefix or path.startswith(prefix.rstrip("/") + "/")), None)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -62,6 +79,9 @@ def init_errors(app) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        answer = answer_elsewhere()
+        if answer is not None:
+            return answer(error, None)
         if error.code not in MESSAGES:
             return error
         detail = getattr(error, "user_message", None)
@@ -84,4 +104,7 @@ def init_errors(app) -> None:
         error_id = secrets.token_hex(6)
         log.exception("error %s on %s %s", error_id, request.method, request.path)
         db.session.rollback()
+        answer = answer_elsewhere()
+        if answer is not None:
+            return answer(InternalServerError(), error_id)
         return render_error(500, error_id=error_id)

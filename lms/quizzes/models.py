@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_, false,
+    JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_, false, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -145,6 +145,10 @@ class QuizAttempt(db.Model):
         CheckConstraint("status = 'in_progress' OR submitted_at IS NOT NULL", name="closed_has_time"),
         Index("ix_quiz_attempts_quiz_id_status", "quiz_id", "status"),
         Index("ix_quiz_attempts_user_id", "user_id"),
+        # One attempt in progress per enrolment and quiz, whatever the number of workers: two starts at
+        # once cannot both open one (lms.quizzes.services.start_attempt returns the other's).
+        Index("uq_quiz_attempts_in_progress", "enrolment_id", "quiz_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

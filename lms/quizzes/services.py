@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core import clock, signals
@@ -26,6 +26,8 @@ from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, Qui
 log = logging.getLogger("lms.quizzes")
 
 MAX_TEXT = 500
+# Starts of one attempt that race each other: the loser reads the winner's attempt on its second try.
+START_TRIES = 3
 SENDER = "quizzes"
 
 
@@ -62,14 +64,40 @@ def open_attempt(enrolment_id: int, quiz_id: int) -> QuizAttempt | None:
 def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
     """Start an attempt (or return the one in progress) for the trainee's enrolment (any object with `id`,
     `user_id` and `status`): draw the questions and store the draw. A withdrawn enrolment may start no
-    attempt and continue none (AttemptError("withdrawn")) until it is restored."""
+    attempt and continue none (AttemptError("withdrawn")) until it is restored.
+
+    Starting is idempotent, across requests and workers: the database holds one attempt in progress per
+    enrolment and quiz (uq_quiz_attempts_in_progress), so when two starts race (a double click, two tabs),
+    the second one's insert is refused and it returns the attempt the first one opened.
+    """
     if getattr(enrolment, "status", None) == "withdrawn":
         raise AttemptError("withdrawn")
-    current = open_attempt(enrolment.id, quiz.id)
-    if current is not None:
-        close_if_expired(current)
-        if current.status == "in_progress":
-            return current
+    for tries_left in reversed(range(START_TRIES)):
+        current = open_attempt(enrolment.id, quiz.id)
+        if current is not None:
+            close_if_expired(current)
+            if current.status == "in_progress":
+                return current
+        attempt = _new_attempt(enrolment, quiz, rng)
+        db.session.add(attempt)
+        signals.activity.send(SENDER, enrolment_id=enrolment.id, when=attempt.started_at)
+        try:
+            db.session.commit()
+        except (IntegrityError, OperationalError):
+            # IntegrityError: another request opened an attempt (or took its number) first. OperationalError:
+            # SQLite refuses a write from a transaction that read before another writer committed. Either
+            # way, start again from what is committed now, which holds the other request's attempt.
+            db.session.rollback()
+            if not tries_left:
+                raise
+            continue
+        return attempt
+    raise AssertionError("unreachable")  # the last try returns or raises
+
+
+def _new_attempt(enrolment, quiz: Quiz, rng: random.Random | None) -> QuizAttempt:
+    """A new attempt of the enrolment at the quiz with its questions drawn (not yet added to the session);
+    AttemptError when no attempt is left or the quiz has no questions."""
     used = attempts_used(enrolment.id, quiz.id)
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AttemptError("no_attempts_left")
@@ -79,13 +107,9 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> Qu
         raise AttemptError("no_questions")
     now = clock.now()
     draw = grading.draw_questions(quiz, questions, rng or random.SystemRandom())
-    attempt = QuizAttempt(quiz_id=quiz.id, enrolment_id=enrolment.id, user_id=enrolment.user_id, number=used + 1,
-                          status="in_progress", started_at=now, draw=draw,
-                          deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
-    db.session.add(attempt)
-    signals.activity.send(SENDER, enrolment_id=enrolment.id, when=now)
-    db.session.commit()
-    return attempt
+    return QuizAttempt(quiz_id=quiz.id, enrolment_id=enrolment.id, user_id=enrolment.user_id, number=used + 1,
+                       status="in_progress", started_at=now, draw=draw,
+                       deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
 
 
 def accepting(attempt: QuizAttempt, now: datetime) -> bool:
