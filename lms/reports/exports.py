@@ -76,6 +76,12 @@ COMPLETION_COLUMNS = (
     Column("average_best_score_percent", "number", lambda r: r.average_best_score, 14),
     Column("median_days_to_completion", "number", lambda r: r.median_days, 14),
     Column("last_activity_at", "datetime", lambda r: r.last_activity_at, 18),
+    Column("certified", "int", lambda r: r.certified, 10),
+    Column("certification_expiring", "int", lambda r: r.expiring, 12),
+    Column("certification_expired", "int", lambda r: r.expired, 12),
+    Column("certification_revoked", "int", lambda r: r.revoked, 12),
+    Column("never_certified", "int", lambda r: r.never, 12),
+    Column("withdrawn", "int", lambda r: r.withdrawn, 10),
 )
 
 ENROLMENT_COLUMNS = (
@@ -95,6 +101,8 @@ ENROLMENT_COLUMNS = (
     Column("completed_on", "date", lambda r: r.completed_on, 12),
     Column("last_activity_at", "datetime", lambda r: r.last_activity_at, 18),
     Column("certificate_code", "text", lambda r: r.certificate_code, 26),
+    Column("certification", "text", lambda r: r.certification, 12),
+    Column("withdrawn_on", "date", lambda r: r.withdrawn_on, 12),
 )
 
 

@@ -16,9 +16,7 @@ from lms.access import visible_institutions
 from lms.catalog.queries import courses_beyond_draft
 from lms.core.forms import options
 from lms.institutions.queries import countries_in, institutions_by_code
-from lms.reports.filters import ReportFilters
-
-NOT_A_CHOICE = _l("Not a valid choice.")  # WTForms' own words for it, in the project's catalogue
+from lms.reports.filters import NOT_A_CHOICE, ReportFilters
 
 
 class _Filters(FlaskForm):
