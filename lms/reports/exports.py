@@ -18,7 +18,7 @@ text (never as a formula).
 The column names are part of the platform's interface (documented in the README): add columns at
 the end, never rename or reorder them.
 
-The downloads themselves (`completion`, `drilldown`, `enrolments`) are described by an `Export` and
+The downloads themselves (`completion`, `drilldown`, `enrolments`, `expiring`) are described by an `Export` and
 sent by `send` in one of the `FORMATS` (csv, csv-excel, xlsx): the export is audited with its format
 (before a CSV leaves, as an XLSX is written), a CSV is streamed through a database session of its own,
 an XLSX is sent from its temporary file, and each file is named after what it holds and when it was
@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from lms.core import clock
 from lms.extensions import db
 from lms.reports import queries, services
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import ExpiringFilters, ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff".encode("utf-8")  # EF BB BF: how Excel tells a UTF-8 CSV from one in the legacy code page
@@ -103,6 +103,22 @@ ENROLMENT_COLUMNS = (
     Column("certificate_code", "text", lambda r: r.certificate_code, 26),
     Column("certification", "text", lambda r: r.certification, 12),
     Column("withdrawn_on", "date", lambda r: r.withdrawn_on, 12),
+)
+
+
+EXPIRING_COLUMNS = (
+    Column("institution_code", "text", lambda r: r.institution_code, 14),
+    Column("institution_name", "text", lambda r: r.institution_name, 34),
+    Column("trainee_name", "text", lambda r: r.name, 28),
+    Column("trainee_email", "text", lambda r: r.email, 30),
+    Column("course_slug", "text", lambda r: r.course_slug, 22),
+    Column("course_title", "text", lambda r: r.course_title, 34),
+    Column("certificate_code", "text", lambda r: r.certificate_code, 26),
+    Column("issued_on", "date", lambda r: r.issued_on, 12),
+    Column("expires_on", "date", lambda r: r.expires_on, 12),
+    Column("expires_at", "text", lambda r: r.expires_iso, 26),
+    Column("days_left", "int", lambda r: r.days_left, 10),
+    Column("certification", "text", lambda r: r.certification, 12),
 )
 
 
@@ -318,7 +334,7 @@ class Export:
     the rows it wrote)."""
 
     action: str
-    filters: ReportFilters
+    filters: ReportFilters | ExpiringFilters
     columns: tuple[Column, ...]
     rows: Callable[[Session], Iterable | Batches]
     count: Callable[[], int]
@@ -378,6 +394,18 @@ def send(export: Export, viewer, fmt: str) -> Response:
     services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
     return send_file(output, mimetype=form.content_type, as_attachment=True,
                      download_name=f"{export.name}{form.suffix}")
+
+
+def expiring(viewer, scope, filters: ExpiringFilters, zone, fmt: str, sort: str = "expires",
+             descending: bool = False) -> Response:
+    """The expiring certificates page's rows within `scope` (the viewer's `lms.access.report_scope`), in
+    its order; dates in `zone` (the viewer's), the expiry's moment in ISO 8601 with its offset."""
+    now = clock.now()
+    return send(Export(
+        "export.expiring_certificates", filters, EXPIRING_COLUMNS,
+        lambda session: queries.stream_expiring(scope, filters, zone, now, sort, descending, session=session),
+        lambda: queries.count_expiring(scope, filters, now),
+        f"expiring-certificates-{_stamp()}", "Expiring certificates"), viewer, fmt)
 
 
 def _streamed(engine, columns, rows, bom: bool = False) -> Iterator[bytes]:

@@ -221,6 +221,10 @@ class ExpiringFilters:
         """The filters that are set, as plain JSON values (for the audit log and links)."""
         return {k: v for k, v in asdict(self).items() if v}
 
+    def replace(self, **changes) -> ExpiringFilters:
+        """A copy with some filters changed."""
+        return ExpiringFilters(**{**asdict(self), **changes})
+
 
 EXPIRING_NAMES = ("institution", "within", "expired")
 
