@@ -1,12 +1,13 @@
-"""The audit log for admins: filter by action and day; nothing here can change it."""
+"""The audit log for admins: filter by action, day and person; nothing here can change it."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
-from lms.access import can_view_audit_log, requires
+from lms.access import can_view_audit_log, requires, visible_users
 from lms.audit import queries
 from lms.audit.forms import AuditFilterForm
-from lms.auth.queries import names_by_id
+from lms.auth.queries import names_by_id, people_matching
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/admin/audit")
 
@@ -14,10 +15,14 @@ bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/admi
 @bp.route("/")
 @requires(can_view_audit_log)
 def index():
-    """Security-relevant events, newest first, with the names of who did them."""
+    """Security-relevant events, newest first, with the names of who did them; by person: who acted or
+    whom it concerned (among the people the reader may see)."""
     form = AuditFilterForm(queries.actions(), request.args)
     form.validate()
+    person = (form.person.data or "").strip() if not form.person.errors else ""
+    role = form.role.data if form.role.data in queries.ROLES else "any"
     page = queries.search(form.action.data or "", form.since.data, form.until.data,
-                          request.args.get("page", 1, type=int))
+                          request.args.get("page", 1, type=int),
+                          people=people_matching(visible_users(current_user), person) if person else None, role=role)
     return render_template("audit/index.html", form=form, page=page,
                            names=names_by_id(e.actor_id for e in page.items))
