@@ -26,8 +26,8 @@ from lms.core.when import viewer_zone
 from lms.institutions.queries import visible_institution
 from lms.reports import charts, exports, queries
 from lms.reports.filters import (
-    CERTIFICATIONS, FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters,
-    read_filters,
+    CERTIFICATIONS, FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema,
+    parse_expiring_filters, parse_filters, read_expiring_filters, read_filters,
 )
 from lms.reports.forms import CERTIFICATION_LABELS, DrilldownFilterForm, ExpiringFilterForm, FilterForm
 
