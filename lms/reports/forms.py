@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField
 
@@ -114,12 +114,12 @@ class ExpiringFilterForm(_Filters):
     """The expiring certificates page: institution (admins), window, and whether the expired are shown."""
 
     institution = SelectField(_l("Institution"))
-    within = SelectField(_l("Expiring within"), choices=options(
-        [("", _l("The institution's notice period"))]
-        + [(str(days), lazy_ngettext("%(num)d day", "%(num)d days", days)) for days in EXPIRY_WINDOWS]))
+    within = SelectField(_l("Expiring within"))
     expired = BooleanField(_l("Show expired too"), false_values=("", "false"), render_kw={"value": SHOW})
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.institution.choices = options([("", _l("All institutions"))] + [
             (i.code, f"{i.name} ({i.code})") for i in institutions_by_code(visible_institutions(viewer))])
+        self.within.choices = options([("", _l("The institution's notice period"))] + [
+            (str(days), ngettext("%(num)d day", "%(num)d days", days)) for days in EXPIRY_WINDOWS])
