@@ -128,3 +128,16 @@ def test_password_link_for_forgotten_password(client, auth, world):
     other = auth.post(f"/people/{world['other_trainee'].id}/password-link", {},
                       form_page=f"/people/{world['trainee'].id}/edit")
     assert other.status_code == 404
+
+
+def test_a_trainees_page_links_to_enrolling_them_and_no_other_account_does(client, auth, world):
+    enrol = f'href="/people/{world["trainee"].id}/enrol"'
+    auth.login(world["coordinator"].email)
+    page = client.get(f"/people/{world['trainee'].id}/edit").get_data(as_text=True)
+    assert enrol in page and "Enrol Taras Trainee in a course" in page
+    auth.logout()
+    auth.login(world["admin"].email)
+    assert enrol in client.get(f"/people/{world['trainee'].id}/edit").get_data(as_text=True)
+    for other in ("instructor", "coordinator"):  # only trainees are enrolled by others
+        page = client.get(f"/people/{world[other].id}/edit").get_data(as_text=True)
+        assert f'/people/{world[other].id}/enrol"' not in page, other

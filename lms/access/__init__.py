@@ -11,8 +11,8 @@ from lms.access.courses import (
     editable_course_or_404, editable_courses, staff_role,
 )
 from lms.access.learning import (
-    can_enrol_others, can_revoke_certificate, can_view_certificate, can_view_feedback, feedback_scope,
-    owns_enrolment,
+    can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
+    can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
 )
 from lms.access.people import (
     assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data,
@@ -38,18 +38,23 @@ JINJA_TESTS = {
     "can_view_audit_log": can_view_audit_log,
     "can_view_reports": can_view_reports,
     "can_bulk_enrol": can_bulk_enrol,
+    "can_enrol_others": can_enrol_others,
     "can_anonymise_user": can_anonymise_user,
     "can_change_account": can_change_account,
     "can_view_export_log": can_view_export_log,
+    "can_withdraw_enrolment": can_withdraw_enrolment,
+    "can_restore_enrolment": can_restore_enrolment,
 }
 
 __all__ = [
-    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles", "can_anonymise_user",
-    "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account", "can_create_course",
-    "can_download_own_data", "can_edit_course", "can_enrol_others", "can_manage_institutions", "can_manage_staff",
-    "can_manage_user", "can_manage_users", "can_revoke_certificate", "can_set_enrolment_key", "can_use_api_tokens",
-    "can_view_audit_log", "can_view_certificate", "can_view_course", "can_view_enrolments_of", "can_view_export_log",
-    "can_view_feedback", "can_view_institution", "can_view_institution_reports", "can_view_reports", "course_or_404",
-    "editable_course_or_404", "editable_courses", "feedback_scope", "is_admin", "owns_enrolment", "report_scope",
-    "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions", "visible_users",
+    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
+    "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
+    "can_create_course", "can_download_own_data", "can_edit_course", "can_enrol_others", "can_manage_institutions",
+    "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
+    "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",
+    "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",
+    "can_view_institution_reports", "can_view_record", "can_view_reports", "can_withdraw_enrolment",
+    "course_or_404", "editable_course_or_404", "editable_courses", "feedback_scope", "is_admin", "owns_enrolment",
+    "report_scope", "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions",
+    "visible_users",
 ]

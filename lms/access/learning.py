@@ -51,3 +51,29 @@ def feedback_scope(user):
 def owns_enrolment(user, enrolment) -> bool:
     """The enrolment is the signed-in user's own."""
     return signed_in(user) and enrolment is not None and enrolment.user_id == user.id
+
+
+@rule
+def can_view_record(user, person) -> bool:
+    """May read and download a person's training record: the person themselves; admins; the coordinator of
+    the person's institution for its trainees (the people they manage)."""
+    if not signed_in(user) or person is None:
+        return False
+    return user.id == person.id or can_manage_user(user, person)
+
+
+@rule
+def can_withdraw_enrolment(user, enrolment) -> bool:
+    """May withdraw an enrolment that is not withdrawn yet: admins any; the trainee's coordinator only one
+    that is not completed (a completed, certified enrolment is an admin's decision)."""
+    if enrolment is None or enrolment.status == "withdrawn" or not can_manage_user(user, enrolment.user):
+        return False
+    return is_admin(user) or (enrolment.status == "active" and enrolment.completed_at is None)
+
+
+@rule
+def can_restore_enrolment(user, enrolment) -> bool:
+    """May restore a withdrawn enrolment: admins any; the trainee's coordinator one that was not completed."""
+    if enrolment is None or enrolment.status != "withdrawn" or not can_manage_user(user, enrolment.user):
+        return False
+    return is_admin(user) or enrolment.completed_at is None

@@ -19,7 +19,9 @@ from lms.auth.services import insert_password_links, new_password_link, password
 from lms.core import clock
 from lms.enrolments.plans import Plan, PlannedRow, Result
 from lms.extensions import db
-from lms.learning.services import due_changed, enrolment_created, insert_enrolments, new_enrolment
+from lms.learning.services import (
+    check_completion, due_changed, enrolment_created, enrolment_restored, insert_enrolments, new_enrolment, reinstate,
+)
 from lms.people.services import account_created, clean_name, insert_accounts, new_account
 
 SOURCE = "bulk"
@@ -39,6 +41,7 @@ def write(plan: Plan, actor, institution) -> Result:
     created = add_enrolments(plan.rows, accounts, actor, now)
     result = Result([(accounts[r.email], tokens[accounts[r.email].id]) for r in plan.rows if r.new_account],
                     enrolled=len(created),
+                    restored=sum(1 for r in plan.rows for e in r.enrolments if e.action == "restore"),
                     due_changed=sum(1 for r in plan.rows for e in r.enrolments if e.action == "due"),
                     unchanged=sum(1 for r in plan.rows for e in r.enrolments if e.action == "already"))
     record_events(plan, actor, institution, accounts, created, result)
@@ -73,8 +76,15 @@ def close_and_change(rows: list[PlannedRow]) -> None:
             elif planned.action == "due":
                 planned.existing.due_at = row.due_at
                 changed = True
+            elif planned.action == "restore":  # a withdrawn cycle comes back, not a new one
+                reinstate(planned.existing, row.due_at)
+                changed = True
     if changed:
         db.session.flush()  # the unit of work sends the same-column updates as one executemany
+    for row in rows:
+        for planned in row.enrolments:
+            if planned.action == "restore":
+                check_completion(planned.existing, planned.course)  # restored active work may now meet the rule
 
 
 def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
@@ -110,9 +120,13 @@ def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
                                                 actor))
             elif planned.action == "due":
                 events.append(due_changed(planned.existing.id, user.institution_id, row.due_at, actor))
+            elif planned.action == "restore":
+                events.append(enrolment_restored(planned.existing.id, user.institution_id, planned.course.slug,
+                                                 planned.existing.cycle, actor))
     events.append(audit.event_row("enrolment.bulk", actor, None, None, institution.id, rows=len(plan.rows),
                                   accounts_created=len(result.new_accounts), enrolments_created=result.enrolled,
-                                  due_changed=result.due_changed))
+                                  due_changed=result.due_changed,
+                                  **({"enrolments_restored": result.restored} if result.restored else {})))
     audit.record_many(events, "bulk enrolment")
 
 

@@ -28,7 +28,8 @@ class Problem:
 
 @dataclass
 class PlannedEnrolment:
-    """An enrolment the plan makes: "enrol" (new), "already" (nothing to do) or "due" (due date changed).
+    """An enrolment the plan makes: "enrol" (new), "restore" (a withdrawn one comes back), "already" (nothing
+    to do) or "due" (due date changed).
 
     `existing` is the account's current enrolment in the course, if any: the one whose due date
     changes, or the completed cycle that "enrol" closes before starting the next.
@@ -87,6 +88,10 @@ class Plan:
         return sum(1 for r in self.rows for e in r.enrolments if e.action == "enrol")
 
     @property
+    def enrolments_to_restore(self) -> int:
+        return sum(1 for r in self.rows for e in r.enrolments if e.action == "restore")
+
+    @property
     def due_dates_to_change(self) -> int:
         return sum(1 for r in self.rows for e in r.enrolments if e.action == "due")
 
@@ -103,6 +108,7 @@ class Result:
     enrolled: int
     due_changed: int
     unchanged: int
+    restored: int = 0
 
 
 def due_at(day: date | None) -> datetime | None:

@@ -41,7 +41,8 @@ PROBLEMS = {
     "course_not_published": lambda d: _("the course %(course)s is not published", **d),
 }
 
-ACTIONS = {"enrol": _l("will be enrolled"), "already": _l("already enrolled"), "due": _l("due date will change")}
+ACTIONS = {"enrol": _l("will be enrolled"), "already": _l("already enrolled"), "due": _l("due date will change"),
+           "restore": _l("withdrawn: will be restored")}
 
 
 def problem_text(problem: services.Problem) -> str:

@@ -160,14 +160,7 @@ def _new_pdf(doc: CertificateDocument, texts: _Texts) -> FPDF:
     # One page by design: text that is too long is shrunk, never pushed onto a second page.
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    _add_family(pdf, _MAIN_FONT)
-    codepoints = {ord(char) for char in texts.all_text(doc)}
-    fallbacks = [family for family, blocks in _FALLBACK_FONTS.items()
-                 if any(low <= cp <= high for cp in codepoints for low, high in blocks)]
-    for family in fallbacks:
-        _add_family(pdf, family)
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks)
+    add_fonts(pdf, texts.all_text(doc))
 
     pdf.set_title(f"{texts.title}: {doc.course_title}")
     pdf.set_subject(doc.verify_url)
@@ -179,6 +172,21 @@ def _new_pdf(doc: CertificateDocument, texts: _Texts) -> FPDF:
     if locale is not None:
         pdf.set_lang(str(locale).replace("_", "-"))  # PDF wants a BCP 47 tag, Babel gives uk_UA
     return pdf
+
+
+def add_fonts(pdf: FPDF, text: str) -> str:
+    """Register the fonts that print `text` (Noto Sans, and the Georgian and Armenian fallbacks only when
+    `text` needs them) on `pdf`; returns the main family's name. Other documents of the platform (the
+    training record) print names in every script with the same fonts."""
+    _add_family(pdf, _MAIN_FONT)
+    codepoints = {ord(char) for char in text}
+    fallbacks = [family for family, blocks in _FALLBACK_FONTS.items()
+                 if any(low <= cp <= high for cp in codepoints for low, high in blocks)]
+    for family in fallbacks:
+        _add_family(pdf, family)
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
+    return _MAIN_FONT
 
 
 def _add_family(pdf: FPDF, family: str) -> None:

@@ -173,3 +173,15 @@ def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
     """The user's current enrolment in the course."""
     return db.session.scalar(select(Enrolment).where(and_(
         Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True))))
+
+
+def enrolment_of_person(user_id: int, enrolment_id: int) -> Enrolment | None:
+    """One of the user's enrolments (any cycle) by its id, with its course and account; None when the
+    enrolment is not theirs."""
+    return db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id, Enrolment.user_id == user_id)
+                             .options(selectinload(Enrolment.course), selectinload(Enrolment.user)))
+
+
+def enrolment_withdrawn(enrolment_id: int) -> bool:
+    """Whether the enrolment (of a quiz attempt, say) is withdrawn."""
+    return db.session.scalar(select(Enrolment.status).where(Enrolment.id == enrolment_id)) == "withdrawn"

@@ -104,6 +104,11 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
     now = clock.now()
     expired = existing is not None and existing.status == "completed" and _certificate_expired(existing, now)
     action = enrolment_action(existing, expired, due_at, source)
+    if action == "restore":
+        if source == "self":
+            _check_self_enrolment(course, key)
+        restore_withdrawn(existing, actor or trainee, due_at=due_at if source != "self" else None)
+        return existing, False, True
     if action == "due":
         existing.due_at = due_at
         audit.record_many([due_changed(existing.id, trainee.institution_id, due_at, actor)], "due date")
@@ -111,10 +116,7 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
     if action == "already":
         return existing, False, False
     if source == "self":
-        if not course.self_enrolment:
-            raise EnrolmentError("no_self_enrolment")
-        if course.enrolment_key_hash and not check_password(course.enrolment_key_hash, key or ""):
-            raise EnrolmentError("wrong_key")
+        _check_self_enrolment(course, key)
     cycle = 1
     if existing is not None:
         existing.is_current = False
@@ -127,10 +129,21 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
     return db.session.get(Enrolment, row.id), True, False
 
 
+def _check_self_enrolment(course: Course, key: str | None) -> None:
+    """Refuse a self-enrolment the course does not allow, or one without its key."""
+    if not course.self_enrolment:
+        raise EnrolmentError("no_self_enrolment")
+    if course.enrolment_key_hash and not check_password(course.enrolment_key_hash, key or ""):
+        raise EnrolmentError("wrong_key")
+
+
 def enrolment_action(existing: Enrolment | None, expired: bool, due_at: datetime | None, source: str) -> str:
     """What enrolling an account in a course does, given its current enrolment there (or None), whether
     that enrolment's certificate has expired, and the due date asked for: "enrol" (a first cycle, or a
-    new one after an expired certificate), "due" (staff move the due date) or "already" (nothing)."""
+    new one after an expired certificate), "restore" (the current cycle was withdrawn: it is restored,
+    no new cycle), "due" (staff move the due date) or "already" (nothing)."""
+    if existing is not None and existing.status == "withdrawn":
+        return "restore"
     if existing is None or (existing.status == "completed" and expired):
         return "enrol"
     if due_at is not None and source != "self" and existing.due_at != due_at:
@@ -237,6 +250,74 @@ def check_completion(enrolment: Enrolment, course: Course) -> Certificate | None
     if completion.enrolments_meeting_rule(course, [enrolment.id]):
         return complete_enrolment(enrolment, course)
     return None
+
+
+# Withdrawal ----------------------------------------------------------------------------------------------
+WITHDRAWAL_REASON_MAX = 1000  # characters; the reason is shown on the record and kept in the audit log
+
+
+def clean_withdrawal_reason(reason: str | None) -> str:
+    """The reason with its spaces trimmed; EnrolmentError("reason_required") when empty,
+    ("reason_too_long") past WITHDRAWAL_REASON_MAX characters."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EnrolmentError("reason_required")
+    if len(reason) > WITHDRAWAL_REASON_MAX:
+        raise EnrolmentError("reason_too_long")
+    return reason
+
+
+def withdraw(enrolment: Enrolment, reason: str, actor) -> None:
+    """Withdraw an enrolment, saying why; audited as "enrolment.withdrawn" with the reason.
+
+    The trainee keeps what they did (progress, attempts, certificates: a certificate stays valid unless
+    revoked on its own) but may start no new quiz attempt until the enrolment is restored. Whether
+    `actor` may withdraw it (completed ones: admins only) is decided by the caller
+    (`lms.access.can_withdraw_enrolment`).
+    """
+    if enrolment.status == "withdrawn":
+        raise EnrolmentError("already_withdrawn")
+    reason = clean_withdrawal_reason(reason)
+    previous = enrolment.status
+    enrolment.status, enrolment.withdrawn_at, enrolment.withdrawal_reason = "withdrawn", clock.now(), reason
+    audit.record("enrolment.withdrawn", actor=actor, target=enrolment, institution_id=enrolment.user.institution_id,
+                 course=enrolment.course.slug, cycle=enrolment.cycle, was=previous, reason=reason)
+    db.session.commit()
+
+
+def restore(enrolment: Enrolment, actor) -> None:
+    """Undo a withdrawal; audited as "enrolment.restored". See `restore_withdrawn`."""
+    if enrolment.status != "withdrawn":
+        raise EnrolmentError("not_withdrawn")
+    restore_withdrawn(enrolment, actor)
+    db.session.commit()
+
+
+def restore_withdrawn(enrolment: Enrolment, actor, due_at: datetime | None = None) -> None:
+    """The work of `restore` without the commit (re-enrolling a withdrawn enrolment does it too): the same
+    cycle becomes "completed" again if it was completed, else "active" (and may then complete, if its
+    course's rule is now met); the withdrawal's date and reason are cleared (the audit log keeps them).
+    `due_at`, when given, moves the due date as well. The caller commits."""
+    reinstate(enrolment, due_at)
+    audit.record_many([enrolment_restored(enrolment.id, enrolment.user.institution_id, enrolment.course.slug,
+                                          enrolment.cycle, actor)], "enrolment")
+    db.session.flush()
+    check_completion(enrolment, enrolment.course)
+
+
+def reinstate(enrolment: Enrolment, due_at: datetime | None = None) -> None:
+    """The columns of a restored enrolment (one at a time and in bulk): its status back, the withdrawal
+    cleared, the due date moved when one is given. The caller records `enrolment_restored` and commits."""
+    enrolment.status = "completed" if enrolment.completed_at is not None else "active"
+    enrolment.withdrawn_at = enrolment.withdrawal_reason = None
+    if due_at is not None:
+        enrolment.due_at = due_at
+
+
+def enrolment_restored(enrolment_id: int, institution_id: int | None, course_slug: str, cycle: int, actor) -> dict:
+    """The audit event of a withdrawn enrolment restored (by hand or by enrolling again)."""
+    return audit.event_row("enrolment.restored", actor, "enrolments", enrolment_id, institution_id,
+                           course=course_slug, cycle=cycle)
 
 
 def save_feedback(enrolment: Enrolment, rating: int, comment: str) -> None:

@@ -2,21 +2,20 @@
 certificates and their public verification; and staff enrolling a trainee."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import (
-    can_edit_course, can_enrol_others, can_revoke_certificate, can_set_enrolment_key, can_view_certificate,
-    can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
+    can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
+    can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
 from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline
 from lms.core import clock
+from lms.core.when import end_of_day, person_zone, viewer_zone
 from lms.core.forms import options
 from lms.core.headers import no_store
 from lms.core.urls import external_url
@@ -24,6 +23,9 @@ from lms.learning import queries, services
 from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
 from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm
 from lms.people.queries import visible_user
+from lms.reports.record import training_record
+from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
+from lms.reports.record_files import RECORD_FORMATS, download_training_record
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -59,6 +61,8 @@ def enrol(slug: str):
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
+    existing = queries.enrolment_of(current_user.id, course.id)
+    was_withdrawn = existing is not None and existing.status == "withdrawn"
     try:
         _enrolment, created = services.enrol(current_user, course, actor=current_user, source="self",
                                              key=form.key.data)
@@ -67,6 +71,9 @@ def enrol(slug: str):
         return redirect(url_for("learning.course", slug=slug))
     if created:
         flash(_("You are enrolled in %(title)s.", title=course.title), "success")
+    elif was_withdrawn:
+        flash(_("Your enrolment in %(title)s is restored: you continue where you left off.", title=course.title),
+              "success")
     return redirect(url_for("learning.resume", slug=slug))
 
 
@@ -92,6 +99,28 @@ def my_learning():
     rows = queries.my_learning(current_user)
     return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
                            now=clock.now())
+
+
+@bp.route("/my/record")
+@login_required
+def my_record():
+    """The officer's own training record: every course and cycle, certificates, and its downloads."""
+    now = clock.now()
+    return render_template("learning/my_record.html", record=training_record(current_user, now), now=now,
+                           status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES)
+
+
+@bp.route("/my/record.<fmt>")
+@login_required
+def my_record_file(fmt: str):
+    """Download one's own training record as PDF or CSV."""
+    if fmt not in RECORD_FORMATS:
+        abort(404)
+    file = download_training_record(current_user, fmt, current_user, clock.now(), viewer_zone())
+    response = current_app.response_class(file.content, mimetype=file.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/courses/<slug>/resume")
@@ -121,7 +150,7 @@ def lesson(slug: str, lesson: str):
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("learning.course", slug=slug))
-    if enrolment is not None:
+    if enrolment is not None and enrolment.status != "withdrawn":  # a withdrawn enrolment's record stays as it was
         services.record_lesson_view(enrolment, item, course, progress=visit.progress)
     outline = course_outline(course)
     previous, following = outline.neighbours("lesson", item.id)
@@ -206,15 +235,27 @@ def enrol_trainee(user_id: int):
     form.course.choices = options((c.slug, c.title) for c in courses)
     if form.validate_on_submit():
         course = catalog_queries.course_by_slug(form.course.data) or abort(400)
-        due = datetime.combine(form.due.data, time(23, 59), tzinfo=UTC) if form.due.data else None
+        # The one place a typed due date becomes the moment it ends: midnight in the trainee's zone.
+        due = end_of_day(form.due.data, person_zone(trainee))
         source = "admin" if current_user.role == "admin" else "coordinator"
+        existing = queries.enrolment_of(trainee.id, course.id)
+        was_withdrawn = existing is not None and existing.status == "withdrawn"
+        if was_withdrawn and not can_restore_enrolment(current_user, existing):
+            # Enrolling again restores the withdrawn cycle: the same rule as restoring it by hand.
+            flash(_("Only an admin can restore a completed enrolment."), "error")
+            return redirect(url_for("people.person", user_id=trainee.id))
         try:
             _enrolment, created = services.enrol(trainee, course, actor=current_user, source=source, due_at=due)
         except services.EnrolmentError as exc:
             flash(ENROL_ERRORS[str(exc)](), "error")
         else:
-            flash(_("%(name)s is enrolled in %(title)s.", name=trainee.name, title=course.title) if created
-                  else _("%(name)s was already enrolled in %(title)s.", name=trainee.name, title=course.title),
-                  "success")
-            return redirect(url_for("people.edit", user_id=trainee.id))
+            if created:
+                message = _("%(name)s is enrolled in %(title)s.", name=trainee.name, title=course.title)
+            elif was_withdrawn:
+                message = _("The withdrawn enrolment of %(name)s in %(title)s is restored.", name=trainee.name,
+                            title=course.title)
+            else:
+                message = _("%(name)s was already enrolled in %(title)s.", name=trainee.name, title=course.title)
+            flash(message, "success")
+            return redirect(url_for("people.person", user_id=trainee.id))
     return render_template("learning/enrol_trainee.html", trainee=trainee, form=form)

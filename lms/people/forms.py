@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
 from lms.access import assignable_roles, visible_institutions
 from lms.auth.labels import ROLE_LABELS
 from lms.core.forms import language_choices, options
 from lms.institutions.queries import institutions_in
+from lms.learning.services import WITHDRAWAL_REASON_MAX
 
 
 def _int_or_none(value):
@@ -49,3 +50,12 @@ class SearchForm(FlaskForm):
     role = SelectField(_l("Role"), choices=options([("", _l("Any role"))] + list(ROLE_LABELS.items())))
     status = SelectField(_l("Status"), choices=options([("", _l("Any status")), ("active", _l("Active")),
                                                          ("inactive", _l("Inactive"))]))
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraw an enrolment, saying why (the trainee and the audit log read the reason)."""
+
+    reason = TextAreaField(_l("Reason for withdrawal"), validators=[
+        DataRequired(message=_l("Give the reason for the withdrawal.")),
+        Length(max=WITHDRAWAL_REASON_MAX, message=_l("Write the reason in at most %(max)d characters.",
+                                                     max=WITHDRAWAL_REASON_MAX))])

@@ -1,17 +1,27 @@
-"""People pages: list, search, create, edit, deactivate, and one-time set-password links."""
+"""People pages: list, search, create, edit, deactivate, one-time set-password links, and the person page:
+the officer's training record (every enrolment cycle, certificates), with enrolling, withdrawing and
+restoring enrolments and the record's PDF and CSV downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import (
-    can_assign, can_change_account, can_manage_user, can_manage_users, require, requires, visible_users,
+    can_assign, can_change_account, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
+    can_view_record, can_withdraw_enrolment, require, requires, visible_users,
 )
 from lms.auth.services import issue_password_link
+from lms.catalog.queries import published_courses
+from lms.core import clock, when
 from lms.core.urls import external_url
+from lms.learning import services as learning_services
+from lms.learning.queries import enrolment_of_person
 from lms.people import queries, services
-from lms.people.forms import ROLE_LABELS, SearchForm, UserForm
+from lms.people.forms import ROLE_LABELS, SearchForm, UserForm, WithdrawForm
+from lms.reports.record import training_record
+from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
+from lms.reports.record_files import RECORD_FORMATS, download_training_record
 
 bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/people")
 
@@ -102,7 +112,7 @@ def edit(user_id: int):
             _show_error(form, exc)
         else:
             flash(_("Account of %(name)s saved.", name=user.name), "success")
-            return redirect(url_for("people.index"))
+            return redirect(url_for("people.person", user_id=user.id))
     return render_template("people/form.html", form=form, user=user)
 
 
@@ -114,3 +124,93 @@ def password_link(user_id: int):
     require(can_change_account, user)
     token = issue_password_link(user, current_user)
     return render_template("people/link.html", user=user, link=_link_url(token), new=False)
+
+
+WITHDRAW_ERRORS = {
+    "reason_required": lambda: _("Give the reason for the withdrawal."),
+    "reason_too_long": lambda: _("Write the reason in at most %(max)d characters.",
+                                 max=learning_services.WITHDRAWAL_REASON_MAX),
+    "already_withdrawn": lambda: _("This enrolment was already withdrawn."),
+    "not_withdrawn": lambda: _("This enrolment is not withdrawn."),
+}
+
+
+def _person_or_404(user_id: int):
+    """The account in the URL if the viewer may manage it (another institution's officer is "not found")."""
+    person = queries.visible_user(visible_users(current_user), user_id) or abort(404)
+    require(can_view_record, person)
+    return person
+
+
+def render_person(person, status: int = 200, failed: int | None = None, form: WithdrawForm | None = None):
+    """The person page: the account, the training record and its actions. `failed` is the enrolment whose
+    withdrawal form came back with `form`'s errors (what was typed is shown again)."""
+    now = clock.now()
+    record = training_record(person, now)
+    return render_template(
+        "people/person.html", person=person, record=record, now=now, role_labels=ROLE_LABELS,
+        status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES,
+        courses=published_courses() if can_enrol_others(current_user, person) else [],
+        withdraw_form=form or WithdrawForm(formdata=None), failed=failed), status
+
+
+@bp.route("/<int:user_id>")
+@requires(can_manage_users)
+def person(user_id: int):
+    """The person page: account, training record (every course and cycle, certificates) and its actions."""
+    return render_person(_person_or_404(user_id))
+
+
+@bp.route("/<int:user_id>/record.<fmt>")
+@requires(can_manage_users)
+def record(user_id: int, fmt: str):
+    """Download the person's training record as PDF or CSV (audited as an export of personal data)."""
+    person = _person_or_404(user_id)
+    if fmt not in RECORD_FORMATS:
+        abort(404)
+    file = download_training_record(person, fmt, current_user, clock.now(), when.viewer_zone())
+    response = current_app.response_class(file.content, mimetype=file.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _enrolment_or_404(person, enrolment_id: int):
+    return enrolment_of_person(person.id, enrolment_id) or abort(404)
+
+
+@bp.route("/<int:user_id>/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+@requires(can_manage_users)
+def withdraw(user_id: int, enrolment_id: int):
+    """Withdraw an enrolment with a reason (a completed one: admins only)."""
+    person = _person_or_404(user_id)
+    enrolment = _enrolment_or_404(person, enrolment_id)
+    require(can_withdraw_enrolment, enrolment)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_person(person, 400, failed=enrolment.id, form=form)
+    try:
+        learning_services.withdraw(enrolment, form.reason.data, current_user)
+    except learning_services.EnrolmentError as exc:
+        form.reason.errors = [WITHDRAW_ERRORS[str(exc)]()]
+        return render_person(person, 400, failed=enrolment.id, form=form)
+    flash(_("The enrolment of %(name)s in %(title)s is withdrawn.", name=person.name, title=enrolment.course.title),
+          "success")
+    return redirect(url_for("people.person", user_id=person.id, _anchor=f"enrolment-{enrolment.id}"))
+
+
+@bp.route("/<int:user_id>/enrolments/<int:enrolment_id>/restore", methods=["POST"])
+@requires(can_manage_users)
+def restore(user_id: int, enrolment_id: int):
+    """Restore a withdrawn enrolment (the same cycle, as it was)."""
+    person = _person_or_404(user_id)
+    enrolment = _enrolment_or_404(person, enrolment_id)
+    require(can_restore_enrolment, enrolment)
+    try:
+        learning_services.restore(enrolment, current_user)
+    except learning_services.EnrolmentError as exc:
+        flash(WITHDRAW_ERRORS[str(exc)](), "error")
+    else:
+        flash(_("The enrolment of %(name)s in %(title)s is restored.", name=person.name,
+                title=enrolment.course.title), "success")
+    return redirect(url_for("people.person", user_id=person.id, _anchor=f"enrolment-{enrolment.id}"))

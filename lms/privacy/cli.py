@@ -41,6 +41,8 @@ def prune_command(dry_run: bool):
     if report.audit_days:
         click.echo(f"audit events: {verb} {report.audit_events_deleted} older than {report.audit_days} days "
                    f"(before {_when(report.audit_before)})")
+        click.echo(f"withdrawal reasons: {'would clear' if dry_run else 'cleared'} {report.reasons_cleared} of "
+                   f"enrolments withdrawn before then")
     else:
         click.echo("audit events: kept forever (LMS_AUDIT_RETENTION_DAYS is not set)")
     verb = "would clear" if dry_run else "cleared"

@@ -59,8 +59,9 @@ def to_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def to_csv_zip(data: dict[str, list[dict]], meta: dict) -> bytes:
-    """A zip with one CSV file per kind (UTF-8 with a byte-order mark, so spreadsheets read Cyrillic right)."""
+def to_csv_zip(data: dict[str, list[dict]], meta: dict, documents: dict[str, bytes] | None = None) -> bytes:
+    """A zip with one CSV file per kind (UTF-8 with a byte-order mark, so spreadsheets read Cyrillic right),
+    and `documents` (file name -> bytes: the training record as PDF) beside them."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         lines = [f"{key}: {_cell(value)}" for key, value in meta.items()]
@@ -68,5 +69,8 @@ def to_csv_zip(data: dict[str, list[dict]], meta: dict) -> bytes:
         for kind, rows in data.items():
             archive.writestr(f"{kind}.csv", "\ufeff" + to_csv(rows) if rows else "")
             lines.append(f"  {kind}.csv: {len(rows)} record(s)")
+        for name, content in (documents or {}).items():
+            archive.writestr(name, content)
+            lines.append(f"  {name}")
         archive.writestr("README.txt", "\n".join(lines) + "\n")
     return buffer.getvalue()

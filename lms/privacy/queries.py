@@ -27,6 +27,8 @@ from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
 EXPORT_ACTION_PREFIX = "export."
+# What replaces a withdrawal reason older than the audit retention period (`lms data prune`).
+EXPIRED_REASON = "[removed after the retention period]"
 PER_PAGE = 50
 
 # The kinds of records in a personal-data download, in the order they are written.
@@ -92,7 +94,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         "id": user.id, "email": user.email, "name": user.name, "role": user.role,
         "institution_code": institution.code if institution else None,
         "institution_name": institution.name if institution else None,
-        "interface_language": user.locale, "active": user.active, "created_at": user.created_at,
+        "interface_language": user.locale, "timezone": user.timezone, "active": user.active,
+        "created_at": user.created_at,
         "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
         "has_password": user.password_hash is not None,
     })
@@ -106,6 +109,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at,
             "enrolled_by": _by(e.enrolled_by_id, uid) if e.source != "self" else "you", "due_at": e.due_at,
             "started_at": e.started_at, "last_activity_at": e.last_activity_at, "completed_at": e.completed_at,
+            "due_on": e.due_on, "withdrawn_at": e.withdrawn_at, "withdrawal_reason": e.withdrawal_reason,
         })
     enrolment_ids = [e.id for e, _s, _t in enrolment_rows]
 
@@ -279,6 +283,12 @@ def raw_answers_to_clear(before: datetime):
     ended = select(QuizAttempt.id).where(QuizAttempt.status != "in_progress", QuizAttempt.submitted_at < before)
     return and_(AttemptAnswer.attempt_id.in_(ended), AttemptAnswer.response.is_not(None),
                 cast(AttemptAnswer.response, Text) != "null")
+
+
+def withdrawal_reasons_to_clear(before: datetime):
+    """SQL condition on `Enrolment`: withdrawn before `before` and still holding its reason as written."""
+    return and_(Enrolment.withdrawn_at < before, Enrolment.withdrawal_reason.is_not(None),
+                Enrolment.withdrawal_reason != EXPIRED_REASON)
 
 
 def count_where(model, condition) -> int:

@@ -24,9 +24,11 @@ from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
 from lms.core import clock
 from lms.extensions import db
-from lms.learning.models import Certificate, Feedback
+from lms.learning.models import Certificate, Enrolment, Feedback
+from lms.core.when import person_zone
 from lms.privacy import formats, queries
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.reports.record_files import training_record_file
 
 log = logging.getLogger("lms.privacy")
 
@@ -63,19 +65,24 @@ class Download:
 def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Download:
     """Everything held about `user` as JSON or a zip of CSV files; audited as "export.personal_data".
 
-    `actor` is who asked (the user themselves on the profile page; None for the command line).
+    The zip holds the training record as a PDF too (`training-record.pdf`, dates in the person's zone), the
+    document they would show; the JSON points to it. `actor` is who asked (the user themselves on the
+    profile page; None for the command line).
     """
     if fmt not in FORMATS:
         raise PrivacyError("format")
     now = clock.now()
     data = queries.personal_data(user)
     meta = {"document": "personal data held by the IBM training platform", "generated_at": now,
-            "user_id": user.id, "kinds": list(data)}
+            "user_id": user.id, "kinds": list(data),
+            "training_record": "training-record.pdf in the CSV (zip) download; also under My learning"}
     stamp = now.strftime("%Y%m%d")
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
-        download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip", formats.to_csv_zip(data, meta))
+        record = training_record_file(user, "pdf", now, person_zone(user))
+        download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
+                            formats.to_csv_zip(data, meta, {"training-record.pdf": record.content}))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
                  format=fmt, records=sum(len(rows) for rows in data.values()))
     db.session.commit()
@@ -131,7 +138,8 @@ def _mentioning(column, patterns: list[str]):
 
 # Free-text columns, anyone's, that may mention a person by name or email: scrubbed of the anonymised
 # person's name and email wherever they appear.
-FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (ApiToken, "name"),
+FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
+                     (ApiToken, "name"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"))
 
 
@@ -153,6 +161,11 @@ def anonymise_user(user: User, actor: User | None) -> None:
     # Everything written by or about the person that is free text.
     if records["feedback"]:
         db.session.execute(update(Feedback).where(Feedback.id.in_(records["feedback"])).values(comment=""))
+    if records["enrolments"]:
+        # Why an enrolment was withdrawn is free text about the person; that it was, and when, stays.
+        db.session.execute(update(Enrolment).where(Enrolment.id.in_(records["enrolments"]),
+                                                   Enrolment.withdrawal_reason.is_not(None))
+                           .values(withdrawal_reason=PLACEHOLDER))
     if records["certificates"]:
         db.session.execute(update(Certificate).where(Certificate.id.in_(records["certificates"]))
                            .values(holder_name=None))
@@ -199,6 +212,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     user.name = f"Anonymised user {user.id}"
     user.email = f"anonymised-{user.id}@anonymised.invalid"
     user.password_hash, user.active, user.locale, user.last_login_at = None, False, None, None
+    user.timezone = None  # where the person lives or works says something about them; the institution's zone remains
     user.anonymised_at = now
     audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()
@@ -216,15 +230,18 @@ class PruneReport:
     answers_before: datetime | None = None
     audit_events_deleted: int = 0
     answers_cleared: int = 0
+    reasons_cleared: int = 0
     dry_run: bool = False
 
 
 def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS.
 
-    Deletes audit events older than the first; clears the raw responses of quiz attempts that ended
-    longer ago than the second. Enrolments, completions, certificates, attempt scores and pass/fail,
-    and the points of each answer are never touched. An unset setting keeps that data forever.
+    Deletes audit events older than the first, and with them the reasons of enrolments withdrawn before
+    then (the reason, free text about the person, lives no longer than the audit record of who withdrew
+    and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
+    ended longer ago than the second. Enrolments, completions, certificates, attempt scores and
+    pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     """
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
@@ -242,10 +259,15 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.audit_events_deleted = queries.count_where(AuditEvent, condition)
         if not dry_run and report.audit_events_deleted:
             db.session.execute(delete(AuditEvent).where(condition).execution_options(synchronize_session=False))
-    if not dry_run and (report.answers_cleared or report.audit_events_deleted):
+        reasons = queries.withdrawal_reasons_to_clear(report.audit_before)
+        report.reasons_cleared = queries.count_where(Enrolment, reasons)
+        if not dry_run and report.reasons_cleared:
+            db.session.execute(update(Enrolment).where(reasons).values(withdrawal_reason=queries.EXPIRED_REASON)
+                               .execution_options(synchronize_session=False))
+    if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
-                     answers_cleared=report.answers_cleared, audit_retention_days=report.audit_days,
-                     answer_retention_days=report.answer_days)
+                     answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
+                     audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)
     db.session.commit()

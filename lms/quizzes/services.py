@@ -60,8 +60,11 @@ def open_attempt(enrolment_id: int, quiz_id: int) -> QuizAttempt | None:
 
 
 def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
-    """Start an attempt (or return the one in progress) for the trainee's enrolment (any object with `id`
-    and `user_id`): draw the questions and store the draw."""
+    """Start an attempt (or return the one in progress) for the trainee's enrolment (any object with `id`,
+    `user_id` and `status`): draw the questions and store the draw. A withdrawn enrolment may start no
+    attempt and continue none (AttemptError("withdrawn")) until it is restored."""
+    if getattr(enrolment, "status", None) == "withdrawn":
+        raise AttemptError("withdrawn")
     current = open_attempt(enrolment.id, quiz.id)
     if current is not None:
         close_if_expired(current)

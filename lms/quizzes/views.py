@@ -22,6 +22,8 @@ MESSAGES = {
     "closed": lambda: _("Time is up: this attempt was closed and graded on the answers saved before the deadline."),
     "already_submitted": lambda: _("This attempt was already submitted; it was graded once."),
     "tampered": lambda: _("The answers sent do not belong to this attempt's questions. Nothing was saved; reload the page."),
+    "withdrawn": lambda: _("Your enrolment in this course was withdrawn: you cannot start or continue an attempt. "
+                           "Your earlier results stay in your record."),
 }
 
 
@@ -94,6 +96,8 @@ def attempt(attempt_id: int):
     """Answer the questions; every POST saves what is on the page (button or background save)."""
     attempt, quiz = _load(attempt_id)
     services.close_if_expired(attempt)
+    if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
+        return _refuse_withdrawn(attempt, quiz)
     if attempt.status != "in_progress":
         if _wants_json():
             return jsonify(saved=False, closed=True, message=MESSAGES["closed"]()), 409
@@ -145,6 +149,16 @@ def attempt(attempt_id: int):
     return _answer_page(attempt, quiz, page)
 
 
+def _refuse_withdrawn(attempt, quiz):
+    """An attempt in progress of a withdrawn enrolment takes no answers and is not submitted: it stays as it
+    was (and carries on if the enrolment is restored); the trainee is told why, on the quiz's page."""
+    if _wants_json():
+        return jsonify(saved=False, closed=False, message=MESSAGES["withdrawn"]()), 409
+    flash(MESSAGES["withdrawn"](), "error")
+    course = catalog_queries.course_by_id(quiz.course_id)
+    return redirect(url_for("quizzes.quiz", slug=course.slug, quiz=quiz.slug))
+
+
 def _answer_page(attempt, quiz, page: int, typed: dict | None = None, problems: dict | None = None) -> str:
     """The questions of the page with the saved answers, or for refused ones what was `typed` and why."""
     items, page, pages = _page_items(attempt, quiz, page)
@@ -161,6 +175,8 @@ def confirm(attempt_id: int):
     """Confirm and submit: shows how many questions are unanswered first."""
     attempt, quiz = _load(attempt_id)
     services.close_if_expired(attempt)
+    if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
+        return _refuse_withdrawn(attempt, quiz)
     if request.method == "POST":
         try:
             services.submit_attempt(attempt)

@@ -20,7 +20,7 @@ from lms.institutions.queries import countries_in, institutions_by_code
 from lms.reports.filters import CERTIFICATIONS, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters
 
 CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"), "expired": _l("Expired"),
-                        "revoked": _l("Revoked"), "never": _l("Never certified")}
+                        "revoked": _l("Certificate revoked"), "never": _l("Never certified")}
 
 
 def certification_field():

@@ -1,5 +1,7 @@
 """The trainee's whole journey in headless Chromium, with and without JavaScript: sign in, enrol, read
-every lesson, fail a quiz, pass it, complete the course, download the certificate, verify it."""
+every lesson, fail a quiz, pass it, complete the course, download the certificate, verify it. With
+JavaScript on, axe checks the main pages on the way (axe is a script: not with scripts off). The staff's
+journeys are in test_journeys_staff.py."""
 from __future__ import annotations
 
 import re
@@ -9,6 +11,7 @@ import subprocess
 import pytest
 
 from lms.quizzes.models import QuizAttempt
+from tests.axe import violations
 from tests.helpers import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
@@ -36,8 +39,16 @@ def answer(page, db, attempt_id: int, right: bool) -> None:
     page.click("text=Submit now")
 
 
-def take(page, db, right: bool) -> str:
+def check_axe(page, javascript: bool, what: str) -> None:
+    """axe's WCAG 2.1 A/AA rules on the page as it is now, when scripts run."""
+    if javascript:
+        found = violations(page)
+        assert not found, f"{what}: {found}"
+
+
+def take(page, db, right: bool, javascript: bool) -> str:
     page.click("button:has-text('attempt')")
+    check_axe(page, javascript, "quiz attempt")
     attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
     answer(page, db, attempt_id, right)
     return page.inner_text("main")
@@ -45,7 +56,8 @@ def take(page, db, right: bool) -> str:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 def test_trainee_journey(chromium, live_server, db, world, course, javascript, tmp_path):
-    context = chromium.new_context(java_script_enabled=javascript, accept_downloads=True)
+    context = chromium.new_context(java_script_enabled=javascript, accept_downloads=True,
+                                  bypass_csp=javascript)  # axe is injected into the pages
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -59,27 +71,33 @@ def test_trainee_journey(chromium, live_server, db, world, course, javascript, t
     assert "Welcome, Taras Trainee" in page.inner_text("main")
 
     page.click("nav >> text=Courses")
+    check_axe(page, javascript, "catalogue")
     page.click("text=Sample course")
     page.click("text=Enrol in this course")
     assert page.url.endswith("/courses/sample/lessons/intro")  # resumes at the first lesson
     page.wait_for_load_state("load")  # the lesson's image has arrived (a busy machine may be slow)
     assert page.locator("article img[alt='a pixel']").evaluate("img => img.naturalWidth") == 1
+    check_axe(page, javascript, "lesson")
     page.click("a[rel=next]")
     assert "Second lesson" in page.inner_text("h1")
     page.click("a[rel=next]")
     assert page.url.endswith("/courses/sample/quizzes/check")
 
-    failed = take(page, db, right=False)
+    failed = take(page, db, right=False, javascript=javascript)
     assert "Not passed" in failed
+    check_axe(page, javascript, "quiz review")
     page.click("text=Try again")
-    passed = take(page, db, right=True)
+    passed = take(page, db, right=True, javascript=javascript)
     assert "Passed." in passed and "Because." in passed  # review shows explanations once passed
 
-    page.goto(f"{live_server}/courses/sample/quizzes/final")
-    final = take(page, db, right=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
+    page.locator("main").get_by_role("link", name="Resume").click()  # on to what is left: the final
+    assert page.url.endswith("/courses/sample/quizzes/final")
+    final = take(page, db, right=True, javascript=javascript)
     assert "Passed." in final
     page.click("text=You have completed the course")
     assert "You have completed this course" in page.inner_text("main")
+    check_axe(page, javascript, "course page, completed")
 
     with page.expect_download() as download_info:
         page.click("text=Download your certificate (PDF)")
@@ -92,5 +110,6 @@ def test_trainee_journey(chromium, live_server, db, world, course, javascript, t
 
     page.click("text=Verification page")
     assert "This certificate is valid." in page.inner_text("main")
+    check_axe(page, javascript, "verification page")
     assert not dialogs and not outside
     context.close()

@@ -208,3 +208,21 @@ def test_a_file_that_is_not_text_is_refused(db, client, auth, world, course):
     auth.login(world["coordinator"].email)
     html = htmllib.unescape(upload(auth, b"email,name,courses\nx\x00@example.org,X,sample\n").get_data(as_text=True))
     assert "The file is not in UTF-8" in html
+
+
+def test_a_withdrawn_enrolment_in_the_file_is_restored_not_started_again(db, client, auth, world, course):
+    from lms.learning.services import enrol, withdraw
+
+    first, _ = enrol(world["trainee"], course)
+    withdraw(first, "On leave", world["coordinator"])
+    auth.login(world["coordinator"].email)
+    html = upload(auth, "email,name,courses,due\ntrainee@example.org,,sample,\n").get_data(as_text=True)
+    assert "1 withdrawn enrolment will be restored" in html and "withdrawn: will be restored" in html
+    text = confirm(client, html).get_data(as_text=True)
+    assert "1 withdrawn enrolment restored" in text
+    db.session.expire_all()
+    restored = db.session.get(Enrolment, first.id)
+    assert (restored.status, restored.cycle, restored.withdrawal_reason) == ("active", 1, None)
+    assert count(db, Enrolment) == 1
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrolment.restored"))
+    assert event.target_id == first.id and event.actor_id == world["coordinator"].id

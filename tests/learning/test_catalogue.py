@@ -1,9 +1,12 @@
 """Catalogue, course page, enrolment and "My learning"."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
+from lms.core.when import end_of_day, person_zone
 from lms.learning.models import Enrolment
 
 pytestmark = pytest.mark.db
@@ -85,7 +88,9 @@ def test_coordinator_enrols_own_trainee_with_due_date(client, auth, world, cours
     response = auth.post(f"/people/{trainee.id}/enrol", {"course": "sample", "due": "2027-03-31"})
     assert response.status_code == 302
     enrolment = db.session.scalar(select(Enrolment))
-    assert enrolment.source == "coordinator" and enrolment.due_at.date().isoformat() == "2027-03-31"
+    # The due date ends at midnight at its end, in the trainee's zone.
+    assert enrolment.source == "coordinator"
+    assert enrolment.due_at == end_of_day(date(2027, 3, 31), person_zone(trainee))
     assert client.get(f"/people/{world['other_trainee'].id}/enrol").status_code == 404
     auth.logout()
     auth.login(trainee.email)

@@ -68,7 +68,7 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
     response = download(client, auth, "csv")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {"README.txt"}
+    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {"README.txt", "training-record.pdf"}
     everything = ""
     for kind in KINDS:
         text = archive.read(f"{kind}.csv").decode("utf-8-sig")

@@ -108,7 +108,7 @@ def test_the_certification_of_each_trainee_counts_every_cycle(client, certified)
     assert status == {"Ivan Officer": "Expiring soon", "Nina Officer": "Never certified",
                       "Olha Officer": "Expired", "Petro Officer": "Expiring soon",
                       "Rena Officer": "Certified",  # her earlier cycle's certificate is still valid
-                      "Vova Officer": "Revoked"}
+                      "Vova Officer": "Certificate revoked"}
     rows = read_csv(client.get("/reports/enrolments/export.csv"))
     assert {r["trainee_name"]: r["certification"] for r in rows} == {
         "Giorgi Officer": "certified",  # 80 days is beyond GE-ACAD's notice of 60
@@ -124,7 +124,7 @@ def test_the_certification_of_each_trainee_counts_every_cycle(client, certified)
     assert [r[column] for r in rows[1:]] == ["expiring", "never", "expired", "expiring", "certified", "revoked"]
     html = client.get("/reports/institutions/UA-ACAD/courses/demo-course?sort=certification").get_data(as_text=True)
     assert [row[-1] for row in cells(html)[1:]] == ["Certified", "Expiring soon", "Expiring soon", "Expired",
-                                                    "Revoked", "Never certified"]
+                                                    "Certificate revoked", "Never certified"]
 
 
 def test_the_report_counts_trainees_by_certification(client, certified):

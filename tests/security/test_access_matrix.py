@@ -66,6 +66,15 @@ EXPECT = {
     "people.edit": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
                     only({"coordinator", "admin"}, DONE, variant_other=MISSING)),
     "people.password_link": (None, only({"coordinator", "admin"}, OK, variant_other=MISSING)),
+    # The person page and the record: another institution's officer is "not found" to a coordinator.
+    "people.person": (only({"coordinator", "admin"}, OK, variant_other=MISSING), None),
+    "people.record": (only({"coordinator", "admin"}, OK, variant_other=MISSING), None),
+    # The trainees' enrolments are completed: only an admin may withdraw one (the empty form is refused);
+    # none is withdrawn, so nobody may restore one.
+    "people.withdraw": (None, lambda r, v: LOGIN if r == "anonymous" else (
+        BAD if r == "admin" else MISSING if r == "coordinator" and v == "other" else DENIED)),
+    "people.restore": (None, lambda r, v: LOGIN if r == "anonymous" else (
+        MISSING if r == "coordinator" and v == "other" else DENIED)),
     "institutions.index": (only({"admin"}), None),
     "institutions.create": (only({"admin"}), only({"admin"}, DONE)),
     "institutions.edit": (only({"admin"}), only({"admin"}, DONE)),
@@ -75,6 +84,8 @@ EXPECT = {
     "learning.enrol": (None, signed_in({302})),
     "learning.enrolment_key": (None, only({"admin"}, {302})),
     "learning.my_learning": (signed_in(), None),
+    "learning.my_record": (signed_in(), None),
+    "learning.my_record_file": (signed_in(), None),
     "learning.resume": (signed_in({302}), None),
     # Enrolled trainees read lessons; the course's staff preview; others are sent to the course page.
     "learning.lesson": (lambda r, v: LOGIN if r == "anonymous" else (OK if (r == "trainee" and v == "own") or
@@ -222,6 +233,8 @@ def prepare(app, db, world, matrix_world):
         ids[key] = {
             "attempt": db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == world[key].id)),
             "certificate": db.session.scalar(select(Certificate.code).where(Certificate.user_id == world[key].id)),
+            "enrolment": db.session.scalar(select(Certificate.enrolment_id)
+                                           .where(Certificate.user_id == world[key].id)),
         }
     return ids
 
@@ -248,6 +261,7 @@ def params(rule, role, variant, world, ids):
         "user_id": str(user.id), "institution_id": str(institution.id), "token": "not-a-real-token",
         "attempt_id": str(ids[trainee_key]["attempt"]), "anything": "nothing-here",
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
+        "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
     }
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
