@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp
 
 from lms.core.forms import options
 
@@ -20,6 +20,8 @@ class AuditFilterForm(FlaskForm):
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
     person = StringField(_l("Person (email or name)"), validators=[Optional(), Length(max=200)])
+    # An account's id, from the link on the account's page (a link carries no name or email).
+    person_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
     role = SelectField(_l("Involved as"), choices=options([("any", _l("Who acted or whom it concerned")),
                                                            ("actor", _l("Who acted")),
                                                            ("subject", _l("Whom it concerned"))]))

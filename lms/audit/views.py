@@ -20,9 +20,14 @@ def index():
     form = AuditFilterForm(queries.actions(), request.args)
     form.validate()
     person = (form.person.data or "").strip() if not form.person.errors else ""
+    person_id = int(form.person_id.data) if form.person_id.data and not form.person_id.errors else None
     role = form.role.data if form.role.data in queries.ROLES else "any"
+    people = None
+    if person_id is not None:
+        people = people_matching(visible_users(current_user), user_id=person_id)
+    elif person:
+        people = people_matching(visible_users(current_user), person)
     page = queries.search(form.action.data or "", form.since.data, form.until.data,
-                          request.args.get("page", 1, type=int),
-                          people=people_matching(visible_users(current_user), person) if person else None, role=role)
-    return render_template("audit/index.html", form=form, page=page,
-                           names=names_by_id(e.actor_id for e in page.items))
+                          request.args.get("page", 1, type=int), people=people, role=role)
+    names = names_by_id([*(e.actor_id for e in page.items), person_id])
+    return render_template("audit/index.html", form=form, page=page, names=names, person_id=person_id)

@@ -63,9 +63,12 @@ def names_by_id(user_ids) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
 
 
-def people_matching(scope, text: str):
+def people_matching(scope, text: str = "", user_id: int | None = None):
     """SELECT of the ids of the accounts within `scope` (the SQL condition on `User` of whom the reader may
-    see, `lms.access.visible_users`) whose email is `text` or whose name contains it, in any case."""
+    see, `lms.access.visible_users`) whose email is `text` or whose name contains it, in any case; or,
+    with `user_id`, that one account."""
+    if user_id is not None:
+        return select(User.id).where(scope, User.id == user_id)
     text = (text or "").strip()
     return select(User.id).where(scope, or_(User.email == normalise_email(text),
                                             func.lower(User.name).contains(text.lower(), autoescape=True)))

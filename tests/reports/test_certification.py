@@ -229,4 +229,6 @@ def test_the_audit_log_filters_by_who_acted_and_whom_it_concerned(client, db, ce
     assert "user.created" in actions("person=Ada&role=actor")
     assert actions("person=nobody%40example.org") == []
     html = client.get(f"/people/{petro.id}/edit").get_data(as_text=True)
-    assert "/admin/audit/?person=petro@example.org&amp;role=subject" in html
+    assert f"/admin/audit/?person_id={petro.id}&amp;role=subject" in html  # no email in an address
+    assert actions(f"person_id={petro.id}&role=subject") == actions("person=Petro&role=subject")
+    assert "Person: Petro Officer" in client.get(f"/admin/audit/?person_id={petro.id}").get_data(as_text=True)
