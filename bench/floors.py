@@ -2,7 +2,8 @@
 
 - completion report: one hand-written SQL statement with GROUP BY over the same enrolments
   (GROUPING SETS and percentile_cont on PostgreSQL; a UNION ALL and window functions on SQLite),
-  giving the same figures, compared by `same_completion_figures`;
+  giving the same figures, the counts per certification (from the certificates of every cycle)
+  included, compared by `same_completion_figures`;
 - exports: the report's own SELECT run on a raw DB-API cursor (server-side on PostgreSQL) fed
   straight to `csv.writer`, or to XlsxWriter's `write_row` in constant-memory mode;
 - quiz grading and bulk enrolment: the rows the service writes, inserted with one executemany per
@@ -41,6 +42,13 @@ WITH live_quiz AS (
          max(CASE WHEN f.id IS NULL THEN 0 ELSE p.passed END) AS final_passed
   FROM per_quiz p LEFT JOIN final_quiz f ON f.id = p.quiz_id
   GROUP BY p.enrolment_id
+), cert AS (
+  SELECT e.id AS enrolment_id, count(*) AS held,
+         max(CASE WHEN c.revoked_at IS NULL AND c.expires_at IS NULL THEN 1 ELSE 0 END) AS lasting,
+         max(CASE WHEN c.revoked_at IS NULL THEN c.expires_at END) AS best_expiry
+  FROM enrolments e JOIN certificates c ON c.user_id = e.user_id AND c.course_id = e.course_id
+  WHERE e.is_current AND e.status <> 'withdrawn'
+  GROUP BY e.id
 ), viewed AS (
   SELECT lp.enrolment_id, count(*) AS n
   FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id JOIN modules m ON m.id = l.module_id
@@ -52,7 +60,9 @@ WITH live_quiz AS (
               WHEN coalesce(v.n, 0) > 0 OR coalesce(pe.attempts, 0) > 0 THEN 1 ELSE 0 END AS state,
          CASE WHEN qc.n > 0 THEN coalesce(pe.score_sum, 0) * 1.0 / qc.n END AS score,
          coalesce(pe.final_submitted, 0) AS fs, coalesce(pe.final_passed, 0) AS fp,
-         CASE WHEN e.status = 'completed' THEN {days} END AS days
+         CASE WHEN e.status = 'completed' THEN {days} END AS days,
+         CASE WHEN ce.held IS NULL THEN 4 WHEN ce.lasting = 1 THEN 0 WHEN ce.best_expiry IS NULL THEN 3
+              WHEN ce.best_expiry <= :now THEN 2 WHEN {days_left} <= i.expiry_notice_days THEN 1 ELSE 0 END AS cert
   FROM enrolments e
   JOIN users u ON u.id = e.user_id
   JOIN institutions i ON i.id = u.institution_id
@@ -60,7 +70,8 @@ WITH live_quiz AS (
   LEFT JOIN viewed v ON v.enrolment_id = e.id
   LEFT JOIN per_enrolment pe ON pe.enrolment_id = e.id
   LEFT JOIN quiz_count qc ON qc.course_id = e.course_id
-  WHERE e.is_current AND u.role = 'trainee'
+  LEFT JOIN cert ce ON ce.enrolment_id = e.id
+  WHERE e.is_current AND u.role = 'trainee' AND e.status <> 'withdrawn'
 )"""
 
 _FIGURES = """count(*) AS enrolled,
@@ -69,11 +80,16 @@ _FIGURES = """count(*) AS enrolled,
   sum(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS completed,
   sum(fs) AS final_submitted, sum(fp) AS final_passed,
   avg(CASE WHEN state > 0 THEN score END) AS average_best_score,
-  max(last_activity_at) AS last_activity_at"""
+  max(last_activity_at) AS last_activity_at,
+  sum(CASE WHEN cert = 0 THEN 1 ELSE 0 END) AS certified, sum(CASE WHEN cert = 1 THEN 1 ELSE 0 END) AS expiring,
+  sum(CASE WHEN cert = 2 THEN 1 ELSE 0 END) AS expired, sum(CASE WHEN cert = 3 THEN 1 ELSE 0 END) AS revoked,
+  sum(CASE WHEN cert = 4 THEN 1 ELSE 0 END) AS never"""
 
-POSTGRESQL = _COMMON.format(days="EXTRACT(EPOCH FROM (e.completed_at - e.enrolled_at)) / 86400.0") + f"""
+POSTGRESQL = _COMMON.format(days="EXTRACT(EPOCH FROM (e.completed_at - e.enrolled_at)) / 86400.0",
+                             days_left="EXTRACT(EPOCH FROM (ce.best_expiry - :now)) / 86400.0") + f"""
 SELECT g.institution_id, g.course_id, i.code, c.slug, g.enrolled, g.not_started, g.in_progress, g.completed,
-       g.final_submitted, g.final_passed, g.average_best_score, g.median_days, g.last_activity_at
+       g.final_submitted, g.final_passed, g.average_best_score, g.median_days, g.last_activity_at,
+       g.certified, g.expiring, g.expired, g.revoked, g.never
 FROM (SELECT institution_id, course_id, {_FIGURES},
              percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days
       FROM e GROUP BY GROUPING SETS ((institution_id, course_id), ())) g
@@ -82,7 +98,8 @@ LEFT JOIN institutions i ON i.id = g.institution_id LEFT JOIN courses c ON c.id 
 
 # SQLite has neither GROUPING SETS nor percentile_cont: the totals are a second GROUP BY in the same
 # statement, and the median the mean of the one or two middle rows numbered by window functions.
-SQLITE = _COMMON.format(days="julianday(e.completed_at) - julianday(e.enrolled_at)") + f""",
+SQLITE = _COMMON.format(days="julianday(e.completed_at) - julianday(e.enrolled_at)",
+                         days_left="julianday(ce.best_expiry) - julianday(:now)") + f""",
 ranked AS (
   SELECT e.*,
          row_number() OVER (PARTITION BY institution_id, course_id, days IS NULL ORDER BY days) AS rn_g,
@@ -102,12 +119,14 @@ FROM ranked
 """
 
 
-def completion_floor(connection, limit) -> list:
-    """The completion figures per institution and course, and the totals (institution None), by hand."""
+def completion_floor(connection, limit, now) -> list:
+    """The completion figures per institution and course, and the totals (institution None), by hand;
+    `limit`: attempts in progress past it count as closed; `now`: the moment certificates are valid at."""
     from lms.core.types import UTCDateTime
 
     sql = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
-    return list(connection.execute(text(sql).bindparams(bindparam("limit", type_=UTCDateTime)), {"limit": limit}))
+    statement = text(sql).bindparams(bindparam("limit", type_=UTCDateTime), bindparam("now", type_=UTCDateTime))
+    return list(connection.execute(statement, {"limit": limit, "now": now}))
 
 
 def _round(value) -> float | None:
@@ -117,26 +136,33 @@ def _round(value) -> float | None:
 
 
 def _figures(code, slug, enrolled, not_started, in_progress, completed, final_submitted, final_passed, score,
-             median) -> tuple:
+             median, *certifications) -> tuple:
     return (code, slug, int(enrolled or 0), int(not_started or 0), int(in_progress or 0), int(completed or 0),
-            int(final_submitted or 0), int(final_passed or 0), _round(score), _round(median))
+            int(final_submitted or 0), int(final_passed or 0), _round(score), _round(median),
+            *(int(n or 0) for n in certifications))
+
+
+_CERTIFICATIONS = ("certified", "expiring", "expired", "revoked", "never")
 
 
 def report_figures(report) -> dict:
     """{(institution code, course slug): figures} of a CompletionReport, totals under (None, None)."""
     figures = {(r.institution_code, r.course_slug): _figures(
         r.institution_code, r.course_slug, r.enrolled, r.not_started, r.in_progress, r.completed,
-        r.final_submitted, r.final_passed, r.average_best_score, r.median_days) for r in report.rows}
+        r.final_submitted, r.final_passed, r.average_best_score, r.median_days,
+        *(getattr(r, name) for name in _CERTIFICATIONS)) for r in report.rows}
     t = report.totals
     figures[(None, None)] = _figures(None, None, t.enrolled, t.not_started, t.in_progress, t.completed,
-                                     t.final_submitted, t.final_passed, t.average_best_score, t.median_days)
+                                     t.final_submitted, t.final_passed, t.average_best_score, t.median_days,
+                                     *(getattr(t, name) for name in _CERTIFICATIONS))
     return figures
 
 
 def floor_figures(rows) -> dict:
     """The same dict from the rows of `completion_floor`."""
     return {(r.code, r.slug): _figures(r.code, r.slug, r.enrolled, r.not_started, r.in_progress, r.completed,
-                                       r.final_submitted, r.final_passed, r.average_best_score, r.median_days)
+                                       r.final_submitted, r.final_passed, r.average_best_score, r.median_days,
+                                       *(getattr(r, name) for name in _CERTIFICATIONS))
             for r in rows}
 
 

@@ -164,7 +164,7 @@ def report_workload(context: BenchContext, repeat: int) -> Workload:
 
     def floor():
         with context.engine.connect() as conn:
-            return floors.completion_floor(conn, now - timedelta(seconds=GRACE_SECONDS))
+            return floors.completion_floor(conn, now - timedelta(seconds=GRACE_SECONDS), now)
 
     return Workload("completion report, all institutions", report, floor, "hand-written SQL GROUP BY", repeat,
                     check=floors.same_completion_figures,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from lms.core import when
-from lms.reports.filters import DrilldownFilterSchema, ReportFilterSchema, UtcOffset, Zone
+from lms.reports.facts import STATES
+from lms.reports.filters import CERTIFICATIONS, DrilldownFilterSchema, ReportFilterSchema, UtcOffset, Zone
 from lms.reports.queries import MAX_PAGE, MAX_PER_PAGE, SORTS
 
 
@@ -122,6 +123,15 @@ class CompletionRowSchema(Schema):
     average_best_score_percent = fields.Float(allow_none=True, attribute="average_best_score")
     median_days_to_completion = fields.Float(allow_none=True, attribute="median_days")
     last_activity_at = Instant(allow_none=True)
+    certified = fields.Integer(required=True, metadata={
+        "description": "Trainees certified (valid, not expiring within the institution's notice period)."})
+    certification_expiring = fields.Integer(required=True, attribute="expiring", metadata={
+        "description": "Trainees whose best certificate expires within the institution's notice period."})
+    certification_expired = fields.Integer(required=True, attribute="expired")
+    certification_revoked = fields.Integer(required=True, attribute="revoked")
+    never_certified = fields.Integer(required=True, attribute="never")
+    withdrawn = fields.Integer(required=True, metadata={
+        "description": "Withdrawn enrolments (0 unless withdrawn=show); counted in no other figure."})
 
 
 class CompletionReportSchema(PageSchema):
@@ -142,7 +152,7 @@ class EnrolmentRowSchema(Schema):
     trainee_name = fields.String(required=True, attribute="name")
     trainee_email = fields.String(required=True, attribute="email")
     status = fields.String(required=True, attribute="state",
-                           validate=validate.OneOf(("not_started", "in_progress", "completed")))
+                           validate=validate.OneOf(STATES))
     progress_percent = fields.Integer(required=True, attribute="progress")
     best_score_percent = fields.Float(allow_none=True, attribute="course_score")
     attempts = fields.Integer(required=True)
@@ -153,6 +163,9 @@ class EnrolmentRowSchema(Schema):
     completed_on = fields.Date(allow_none=True, metadata={"description": "The date of completion, in the reader's zone."})
     last_activity_at = Instant(allow_none=True)
     certificate_code = fields.String(allow_none=True)
+    certification = fields.String(required=True, validate=validate.OneOf(CERTIFICATIONS), metadata={
+        "description": "From the certificates of every cycle of the course; the best one decides."})
+    withdrawn_on = fields.Date(allow_none=True)
 
 
 class EnrolmentPageSchema(PageSchema):

@@ -24,7 +24,7 @@ from lms.core.urls import INT_MAX
 from lms.extensions import csrf
 from lms.institutions.queries import visible_institution
 from lms.reports import queries
-from lms.reports.filters import ReportFilters, filters_from
+from lms.reports.filters import SHOW, ReportFilters, filters_from
 from lms.reports.services import record_export
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -176,7 +176,8 @@ def trainee_enrolments(args, user_id: int):
     if trainee is None or not can_view_enrolments_of(user, trainee):
         return _not_found()
     # Access to this trainee is decided above: their enrolments are in scope whatever the reader's reports.
-    page = queries.enrolment_page(true(), ReportFilters(), sort="course", page=args["page"],
+    # Withdrawn enrolments too (marked so): the trainee's own list leaves nothing out.
+    page = queries.enrolment_page(true(), ReportFilters(withdrawn=SHOW), sort="course", page=args["page"],
                                   per_page=args["per_page"], user_id=trainee.id)
     if user.id != trainee.id:
         record_export(user, "export.enrolments", "json", ReportFilters(), len(page.items), via="api",

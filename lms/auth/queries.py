@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from lms.auth.models import PasswordLink, User
@@ -61,3 +61,14 @@ def names_by_id(user_ids) -> dict[int, str]:
     """The names of these accounts, by id (one statement; none for no ids)."""
     ids = {i for i in user_ids if i}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def people_matching(scope, text: str = "", user_id: int | None = None):
+    """SELECT of the ids of the accounts within `scope` (the SQL condition on `User` of whom the reader may
+    see, `lms.access.visible_users`) whose email is `text` or whose name contains it, in any case; or,
+    with `user_id`, that one account."""
+    if user_id is not None:
+        return select(User.id).where(scope, User.id == user_id)
+    text = (text or "").strip()
+    return select(User.id).where(scope, or_(User.email == normalise_email(text),
+                                            func.lower(User.name).contains(text.lower(), autoescape=True)))

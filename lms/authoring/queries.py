@@ -20,7 +20,7 @@ from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 from lms.reports.facts import facts
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import SHOW, ReportFilters
 
 
 def courses_in(scope) -> list[Course]:
@@ -104,7 +104,8 @@ def dashboard(course: Course) -> tuple[dict, list[LearnerRow], list[dict]]:
     Progress comes from `lms.reports.facts` (every institution's trainees in this course), so it is the
     number the drill-down, the exports and the API give; the reports count trainees only, so a learner
     of another role has none."""
-    figures = facts(true(), ReportFilters(course=course.slug), clock.now())
+    # Withdrawn enrolments too: the dashboard lists every current enrolment with its progress.
+    figures = facts(true(), ReportFilters(course=course.slug, withdrawn=SHOW), clock.now())
     enrolments = db.session.execute(
         select(Enrolment.id, User.name, Enrolment.status, Enrolment.enrolled_at, Enrolment.completed_at,
                Enrolment.started_at, User.institution_id, figures.c.progress)

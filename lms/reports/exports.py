@@ -20,7 +20,7 @@ text (never as a formula).
 The column names are part of the platform's interface (documented in the README): add columns at
 the end, never rename or reorder them.
 
-The downloads themselves (`completion`, `drilldown`, `enrolments`) are described by an `Export` and
+The downloads themselves (`completion`, `drilldown`, `enrolments`, `expiring`) are described by an `Export` and
 sent by `send` in one of the `FORMATS` (csv, csv-excel, xlsx): the export is audited with its format
 (before a CSV leaves, as an XLSX is written), a CSV is streamed through a database session of its own,
 an XLSX is sent from its temporary file, and each file is named after what it holds and when it was
@@ -43,62 +43,11 @@ from sqlalchemy.orm import Session
 from lms.core import clock, when
 from lms.extensions import db
 from lms.reports import queries, services
-from lms.reports.filters import ReportFilters
+from lms.reports.columns import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, EXPIRING_COLUMNS, Column  # noqa: F401
+from lms.reports.filters import ExpiringFilters, ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff".encode("utf-8")  # EF BB BF: how Excel tells a UTF-8 CSV from one in the legacy code page
-
-
-@dataclass(frozen=True)
-class Column:
-    """An exported column: its stable name, kind, getter and width. Kinds: text, int, number, date (a plain
-    date, as it is), day (an instant's date in the viewer's zone), datetime (an instant in that zone).
-
-    `digits`: a number column's values are rounded half up to that many decimals before they are
-    written (as the report rounds them), so the CSV gives the same figure from a raw value."""
-
-    name: str
-    kind: str
-    get: Callable
-    width: int = 14
-    digits: int | None = None
-
-
-COMPLETION_COLUMNS = (
-    Column("institution_code", "text", lambda r: r.institution_code, 14),
-    Column("institution_name", "text", lambda r: r.institution_name, 34),
-    Column("country", "text", lambda r: r.country, 8),
-    Column("course_slug", "text", lambda r: r.course_slug, 22),
-    Column("course_title", "text", lambda r: r.course_title, 34),
-    Column("enrolled", "int", lambda r: r.enrolled, 10),
-    Column("not_started", "int", lambda r: r.not_started, 12),
-    Column("in_progress", "int", lambda r: r.in_progress, 12),
-    Column("completed", "int", lambda r: r.completed, 11),
-    Column("completion_rate_percent", "number", lambda r: r.completion_rate, 14),
-    Column("pass_rate_percent", "number", lambda r: r.pass_rate, 12),
-    Column("average_best_score_percent", "number", lambda r: r.average_best_score, 14),
-    Column("median_days_to_completion", "number", lambda r: r.median_days, 14),
-    Column("last_activity_at", "datetime", lambda r: r.last_activity_at, 18),
-)
-
-ENROLMENT_COLUMNS = (
-    Column("institution_code", "text", lambda r: r.institution_code, 14),
-    Column("institution_name", "text", lambda r: r.institution_name, 34),
-    Column("country", "text", lambda r: r.country, 8),
-    Column("course_slug", "text", lambda r: r.course_slug, 22),
-    Column("course_title", "text", lambda r: r.course_title, 34),
-    Column("trainee_name", "text", lambda r: r.name, 28),
-    Column("trainee_email", "text", lambda r: r.email, 30),
-    Column("status", "text", lambda r: r.state, 12),
-    Column("progress_percent", "int", lambda r: r.progress, 10),
-    Column("best_score_percent", "number", lambda r: r.course_score, 10, digits=1),
-    Column("attempts", "int", lambda r: r.attempts, 9),
-    Column("enrolled_on", "day", lambda r: r.enrolled_at, 12),
-    Column("due_on", "date", lambda r: r.due_on, 12),
-    Column("completed_on", "day", lambda r: r.completed_at, 12),
-    Column("last_activity_at", "datetime", lambda r: r.last_activity_at, 18),
-    Column("certificate_code", "text", lambda r: r.certificate_code, 26),
-)
 
 
 def neutralise(text: str) -> str:
@@ -423,7 +372,7 @@ class Export:
     the rows it wrote)."""
 
     action: str
-    filters: ReportFilters
+    filters: ReportFilters | ExpiringFilters
     columns: tuple[Column, ...]
     rows: Callable[[Session], Iterable | Batches]
     count: Callable[[], int]
@@ -483,6 +432,18 @@ def send(export: Export, viewer, fmt: str) -> Response:
     services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
     return send_file(output, mimetype=form.content_type, as_attachment=True,
                      download_name=f"{export.name}{form.suffix}")
+
+
+def expiring(viewer, scope, filters: ExpiringFilters, zone, fmt: str, sort: str = "expires",
+             descending: bool = False) -> Response:
+    """The expiring certificates page's rows within `scope` (the viewer's `lms.access.report_scope`), in
+    its order; dates in `zone` (the viewer's), the expiry's moment in ISO 8601 with its offset."""
+    now = clock.now()
+    return send(Export(
+        "export.expiring_certificates", filters, EXPIRING_COLUMNS,
+        lambda session: queries.stream_expiring(scope, filters, zone, now, sort, descending, session=session),
+        lambda: queries.count_expiring(scope, filters, now),
+        f"expiring-certificates-{_stamp()}", "Expiring certificates"), viewer, fmt)
 
 
 def _streamed(engine, columns, rows, bom: bool = False, zone: tzinfo = UTC) -> Iterator[bytes]:

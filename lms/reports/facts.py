@@ -2,8 +2,8 @@
 
 For each current enrolment cycle of a trainee within the reader's scope, and that passes the filters:
 live lessons viewed, attempts at live quizzes, quizzes passed, the course score, whether the
-final assessment was submitted and passed, progress, and the state (not started, in progress,
-completed). Everything is grouped in SQL (no query per row) and the statement is the same on
+final assessment was submitted and passed, progress, the state (not started, in progress,
+completed; withdrawn) and the trainee's certification in the course. Everything is grouped in SQL (no query per row) and the statement is the same on
 SQLite and PostgreSQL; only two small expressions (days between two moments, the month of a
 moment) compile differently per database.
 
@@ -13,13 +13,22 @@ Definitions (also in the README):
   period (the periodic job has simply not closed it yet);
 - not started: no live lesson viewed and no attempt at a live quiz (and not completed);
 - in progress: started and not completed; completed: the enrolment's status is "completed";
+- withdrawn: the enrolment's status is "withdrawn". Withdrawn enrolments are left out of everything
+  (`scoped_enrolments`) unless the "show withdrawn" filter is set; then they are listed with the state
+  "withdrawn", which every figure of the completion report leaves out but its own count;
 - progress: live lessons viewed plus live quizzes passed, out of the course's live lessons and quizzes,
   as a whole percent rounded down (`progress_percent`: 100 only when every item is done); the one
   definition, shown alike by the drill-down, the exports, the API and the instructor's dashboard;
 - course score: mean over the course's live quizzes of the best percentage of the trainee's
   closed attempts, 0 for a quiz without one (an attempt closed but not graded yet counts 0);
 - final assessment: the live quiz marked final (the last one in course order if several), or the
-  course's last live quiz when none is marked final.
+  course's last live quiz when none is marked final;
+- certification (`certification`): of the trainee in the course, counted from the certificates of
+  every cycle (a recertifying officer whose earlier certificate is still valid is certified). Each
+  certificate stands as revoked (revoked, whatever its dates), expired (its expiry has passed),
+  expiring (valid now, expires within the institution's notice period, `expiry_notice_days`) or
+  certified (valid now, expires later or never); the best certificate decides, in the order
+  certified > expiring > expired > revoked, and a trainee without any is "never" certified.
 """
 from __future__ import annotations
 
@@ -32,12 +41,15 @@ from sqlalchemy.sql.functions import FunctionElement
 from lms.auth.models import User
 from lms.catalog.items import live, module_of
 from lms.catalog.models import Course, Lesson, Module
+from lms.core.types import UTCDateTime
 from lms.institutions.models import Institution
-from lms.learning.models import Enrolment, LessonProgress
+from lms.learning.models import Certificate, Enrolment, LessonProgress
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import CERTIFICATIONS, ReportFilters
 
-STATES = ("not_started", "in_progress", "completed")
+STATES = ("not_started", "in_progress", "completed", "withdrawn")
+#: The certification of a trainee in a course, best first (see the module docstring).
+CERTIFICATION = CERTIFICATIONS
 
 
 class days_between(FunctionElement):  # noqa: N801  (reads as a SQL function)
@@ -91,6 +103,9 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
              .join(Institution, Institution.id == User.institution_id)
              .join(Course, Course.id == Enrolment.course_id)
              .where(Enrolment.is_current.is_(True), User.role == "trainee", scope))
+    if not filters.withdrawn:
+        # The one place that leaves withdrawn enrolments out of the figures, lists and exports.
+        query = query.where(Enrolment.status != "withdrawn")
     if user_id is not None:
         query = query.where(Enrolment.user_id == user_id)
     if filters.course:
@@ -107,6 +122,35 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
         if end is not None:
             query = query.where(column < end)
     return query
+
+
+def certificate_summary(enrolment_ids):
+    """Subquery (enrolment_id, held, lasting, best_expiry) over the certificates of every cycle of each
+    enrolment's trainee in its course: how many they hold, 1 if one is valid and never expires, and the
+    latest expiry of those not revoked (NULL if all are revoked). Enrolments without any are absent."""
+    alive = Certificate.revoked_at.is_(None)
+    return (select(Enrolment.id.label("enrolment_id"), func.count(Certificate.id).label("held"),
+                   func.max(case((and_(alive, Certificate.expires_at.is_(None)), 1), else_=0)).label("lasting"),
+                   func.max(case((alive, Certificate.expires_at))).label("best_expiry"))
+            .select_from(Enrolment)
+            .join(Certificate, and_(Certificate.user_id == Enrolment.user_id,
+                                    Certificate.course_id == Enrolment.course_id))
+            .where(Enrolment.id.in_(enrolment_ids))
+            .group_by(Enrolment.id).subquery("certification"))
+
+
+def certification(held, lasting, best_expiry, notice_days, now: datetime):
+    """SQL: the certification (one of CERTIFICATION) from a trainee's certificates in a course, summed up
+    as `certificate_summary` does (`held` NULL or 0: none), with the institution's `notice_days`.
+
+    The one definition: the reports, their exports, the API and the expiring certificates page use it."""
+    moment = literal(now, UTCDateTime())
+    return case((func.coalesce(held, 0) == 0, literal("never")),
+                (lasting == 1, literal("certified")),
+                (best_expiry.is_(None), literal("revoked")),
+                (best_expiry <= moment, literal("expired")),
+                (days_between(best_expiry, moment) <= notice_days, literal("expiring")),
+                else_=literal("certified"))
 
 
 def closed_attempt(now: datetime, grace_seconds: int):
@@ -180,27 +224,41 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
     done = n_viewed + n_passed
     items = n_lessons + n_quizzes
     progress = progress_percent(done, items)
-    state = case((Enrolment.status == "completed", literal("completed")),
+    held = certificate_summary(scoped_ids)
+    certified = certification(held.c.held, held.c.lasting, held.c.best_expiry, Institution.expiry_notice_days, now)
+    state = case((Enrolment.status == "withdrawn", literal("withdrawn")),
+                 (Enrolment.status == "completed", literal("completed")),
                  (or_(n_viewed > 0, n_attempts > 0), literal("in_progress")), else_=literal("not_started"))
     score = case((n_quizzes > 0, func.coalesce(per_enrolment.c.score_sum, 0) * 1.0 / n_quizzes))
-    return (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
-                   User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
-                   Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at,
-                   state.label("state"),
-                   n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
-                   progress.label("progress"), score.label("course_score"),
-                   func.coalesce(per_enrolment.c.final_submitted, 0).label("final_submitted"),
-                   func.coalesce(per_enrolment.c.final_passed, 0).label("final_passed"))
-            .select_from(Enrolment)
-            .join(scoped, scoped.c.id == Enrolment.id)
-            .join(User, User.id == Enrolment.user_id)
-            .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
-            .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
-            .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
-            .outerjoin(per_enrolment, per_enrolment.c.enrolment_id == Enrolment.id)
-            .cte("facts"))
+    query = (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
+                    User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
+                    Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
+                    state.label("state"), certified.label("certification"),
+                    n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
+                    progress.label("progress"), score.label("course_score"),
+                    func.coalesce(per_enrolment.c.final_submitted, 0).label("final_submitted"),
+                    func.coalesce(per_enrolment.c.final_passed, 0).label("final_passed"))
+             .select_from(Enrolment)
+             .join(scoped, scoped.c.id == Enrolment.id)
+             .join(User, User.id == Enrolment.user_id)
+             .join(Institution, Institution.id == User.institution_id)
+             .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
+             .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
+             .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
+             .outerjoin(per_enrolment, per_enrolment.c.enrolment_id == Enrolment.id)
+             .outerjoin(held, held.c.enrolment_id == Enrolment.id))
+    if filters.certification:
+        query = query.where(certified == filters.certification)
+    return query.cte("facts")
 
 
 def state_order(column):
-    """Sort key of a state: not started, in progress, completed."""
-    return case((column == "not_started", 0), (column == "in_progress", 1), else_=2).cast(Integer)
+    """Sort key of a state: not started, in progress, completed, withdrawn."""
+    return case((column == "not_started", 0), (column == "in_progress", 1), (column == "completed", 2),
+                else_=3).cast(Integer)
+
+
+def certification_order(column):
+    """Sort key of a certification: certified, expiring, expired, revoked, never."""
+    return case(*[(column == name, index) for index, name in enumerate(CERTIFICATION)], else_=len(CERTIFICATION)
+                ).cast(Integer)

@@ -9,7 +9,9 @@ value the viewer may not see (another institution's code) simply matches nothing
 
 `ReportFilterSchema` is the one definition of what a filter value may be: a course slug of 1 to 80
 characters, an institution code of 1 to 32, both without control characters; a two-letter country
-code (upper-cased); dates as YYYY-MM-DD; a period whose end comes before its start is refused (on
+code (upper-cased); dates as YYYY-MM-DD; a certification (one of `facts.CERTIFICATION`'s names:
+certified, expiring, expired, revoked, never); `withdrawn=show` to list withdrawn enrolments (left
+out of everything otherwise); a period whose end comes before its start is refused (on
 its end). Surrounding spaces are dropped and an empty value is no filter (the pages' "All courses"
 sends one); unknown parameters are ignored. Every value's length is checked before anything else is
 done with it, so reading filters takes time linear in a bounded input.
@@ -29,11 +31,17 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from lms.core import when
 
-FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to")
+FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to",
+                "certification", "withdrawn")
 DATE_FILTERS = ("enrolled_from", "enrolled_to", "completed_from", "completed_to")
 PERIODS = (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to"))
 
 COURSE_MAX, INSTITUTION_MAX = 80, 32
+# The certifications of a trainee in a course, best first (defined in `lms.reports.facts`).
+CERTIFICATIONS = ("certified", "expiring", "expired", "revoked", "never")
+SHOW = "show"
+#: The windows (days) the expiring certificates page offers besides each institution's own notice period.
+EXPIRY_WINDOWS = (30, 60, 90, 180, 365)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class ReportFilters:
     enrolled_to: date | None = None
     completed_from: date | None = None
     completed_to: date | None = None
+    certification: str | None = None
+    withdrawn: str | None = None  # "show": withdrawn enrolments are listed (and counted apart)
     # The zone whose whole days the periods are: the viewer's (not a filter: it names no rows).
     zone: tzinfo = field(default=UTC, compare=False)
 
@@ -81,6 +91,7 @@ CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
 PRINTABLE = validate.Regexp(rf"^[^{CONTROL_CHARACTERS}]*$",
                             error=_l("Remove the control characters from this value."))
 NOT_A_COUNTRY = _l("Enter a two-letter country code, such as UA.")
+NOT_A_CHOICE = _l("Not a valid choice.")  # WTForms' own words for it, in the project's catalogue
 
 
 class BoundedText(fields.String):
@@ -150,6 +161,21 @@ class UtcOffset(fields.String):
                          **kwargs)
 
 
+class Choice(fields.String):
+    """One of a few short words; the length is checked before the value is compared with them."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        super().__init__(validate=validate.OneOf(choices, error=NOT_A_CHOICE), **kwargs)
+        self.longest = max(len(c) for c in choices)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > self.longest:
+            raise ValidationError([NOT_A_CHOICE])
+        return text
+
+
+
 def _too_long(maximum: int):
     return _l("Use at most %(max)d characters.", max=maximum)
 
@@ -170,20 +196,15 @@ class ReportFilterSchema(Schema):
     enrolled_to = Day(metadata={"description": "Enrolled on or before (YYYY-MM-DD); not before enrolled_from."})
     completed_from = Day(metadata={"description": "Completed on or after (YYYY-MM-DD)."})
     completed_to = Day(metadata={"description": "Completed on or before (YYYY-MM-DD); not before completed_from."})
+    certification = Choice(CERTIFICATIONS, metadata={
+        "description": "Certification of the trainee in the course, from the certificates of every cycle."})
+    withdrawn = Choice((SHOW,), metadata={
+        "description": "'show': list withdrawn enrolments too (counted apart); left out otherwise."})
 
     @pre_load
     def _tidy(self, data, **kwargs):
         """One value per parameter (the first); filters without surrounding spaces, empty ones dropped."""
-        plain = data.to_dict() if hasattr(data, "to_dict") else dict(data)
-        for name in FILTER_NAMES:
-            value = plain.get(name)
-            if isinstance(value, str):
-                value = value.strip()
-                if value:
-                    plain[name] = value
-                else:
-                    del plain[name]
-        return plain
+        return _tidied(data, FILTER_NAMES)
 
     @validates_schema(skip_on_field_errors=False)
     def _periods(self, data, **kwargs):
@@ -194,11 +215,81 @@ class ReportFilterSchema(Schema):
             raise ValidationError(errors)
 
 
+def _tidied(data, names) -> dict:
+    """One value per parameter (the first); the `names` without surrounding spaces, empty ones dropped."""
+    plain = data.to_dict() if hasattr(data, "to_dict") else dict(data)
+    for name in names:
+        value = plain.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+            if value:
+                plain[name] = value
+            else:
+                del plain[name]
+    return plain
+
+
 class DrilldownFilterSchema(ReportFilterSchema):
     """The drill-down's filters: its path names the institution and the course, so those are not read."""
 
     class Meta(ReportFilterSchema.Meta):
         exclude = ("course", "institution")
+
+
+@dataclass(frozen=True)
+class ExpiringFilters:
+    """What the expiring certificates page lists: an institution (admins), a window of days (None: each
+    institution's own notice period), and whether the already expired are listed too."""
+
+    institution: str | None = None
+    within: int | None = None
+    expired: str | None = None
+
+    def as_dict(self) -> dict:
+        """The filters that are set, as plain JSON values (for the audit log and links)."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+    def replace(self, **changes) -> ExpiringFilters:
+        """A copy with some filters changed."""
+        return ExpiringFilters(**{**asdict(self), **changes})
+
+
+EXPIRING_NAMES = ("institution", "within", "expired")
+
+
+class ExpiringFilterSchema(Schema):
+    """The expiring certificates page's filters: an institution code, a window of days among
+    EXPIRY_WINDOWS (empty: the institution's notice period), `expired=show`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    institution = BoundedText(INSTITUTION_MAX, metadata={"description": "Institution code."})
+    within = Choice(tuple(str(days) for days in EXPIRY_WINDOWS), metadata={"description": "Window in days."})
+    expired = Choice((SHOW,), metadata={"description": "'show': list the already expired too."})
+
+    @pre_load
+    def _tidy(self, data, **kwargs):
+        return _tidied(data, EXPIRING_NAMES)
+
+
+def read_expiring_filters(args: Mapping) -> tuple[ExpiringFilters, dict[str, list]]:
+    """The expiring page's valid filters, and the messages of the others (never raises)."""
+    try:
+        values, errors = ExpiringFilterSchema().load(args), {}
+    except ValidationError as error:
+        errors = error.normalized_messages()
+        values = {k: v for k, v in (error.valid_data or {}).items() if k not in errors}
+    within = values.get("within")
+    return ExpiringFilters(values.get("institution"), int(within) if within else None, values.get("expired")), errors
+
+
+def parse_expiring_filters(args: Mapping) -> ExpiringFilters:
+    """The expiring page's filters of an export link; raises FilterError naming every bad value."""
+    filters, errors = read_expiring_filters(args)
+    if errors:
+        raise FilterError(errors)
+    return filters
 
 
 # --- reading them --------------------------------------------------------------------------------------

@@ -9,16 +9,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField
+from wtforms import BooleanField, DateField, HiddenField, SelectField
 
 from lms.access import visible_institutions
 from lms.catalog.queries import courses_beyond_draft
 from lms.core.forms import options
 from lms.institutions.queries import countries_in, institutions_by_code
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import CERTIFICATIONS, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters
 
-NOT_A_CHOICE = _l("Not a valid choice.")  # WTForms' own words for it, in the project's catalogue
+CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"), "expired": _l("Expired"),
+                        "revoked": _l("Certificate revoked"), "never": _l("Never certified")}
+
+
+def certification_field():
+    """The certification select: any, or one of the certifications, best first."""
+    return SelectField(_l("Certification"), choices=options(
+        [("", _l("Any certification"))] + [(name, CERTIFICATION_LABELS[name]) for name in CERTIFICATIONS]))
+
+
+def withdrawn_field():
+    """The "show withdrawn" check box; it sends withdrawn=show (the schema's one value)."""
+    return BooleanField(_l("Show withdrawn"), false_values=("", "false"), render_kw={"value": SHOW})
 
 
 class _Filters(FlaskForm):
@@ -30,7 +43,8 @@ class _Filters(FlaskForm):
     #: The names of the filters left out of the figures because of a message, set by `show`.
     left_out: tuple[str, ...] = ()
 
-    def show(self, filters: ReportFilters, errors: Mapping[str, list]) -> ReportFilters:
+    def show(self, filters: ReportFilters | ExpiringFilters, errors: Mapping[str, list]
+             ) -> ReportFilters | ExpiringFilters:
         """Show the schema's reading: its messages on their fields, the values it read in the others.
 
         Returns the filters the page applies: the schema's valid ones, less a select's value that is
@@ -48,18 +62,21 @@ class _Filters(FlaskForm):
                 left_out[field.name] = None
                 if isinstance(field, HiddenField):
                     field.data = field.raw_data = None  # not sent again with the next "Apply"
-            elif value is not None and isinstance(field, SelectField) and value not in {
-                    choice.value for choice in field.choices}:
+            elif value is not None and isinstance(field, SelectField) and str(value) not in {
+                    str(choice.value) for choice in field.choices}:
                 field.errors = [NOT_A_CHOICE]
                 left_out[field.name] = None
+            elif value is not None and isinstance(field, BooleanField):
+                field.data = True
             elif value is not None:
-                field.data, field.raw_data = value, None  # shown as read: a date without spaces, a country upper-cased
+                field.data, field.raw_data = str(value) if isinstance(field, SelectField) else value, None  # shown as read: a date without spaces, a country upper-cased
         self.left_out = tuple(left_out)
         return filters.replace(**left_out)
 
 
 class FilterForm(_Filters):
-    """Course, institution (admins), country (admins), enrolment and completion periods."""
+    """Course, institution (admins), country (admins), enrolment and completion periods, certification,
+    and whether withdrawn enrolments are shown."""
 
     course = SelectField(_l("Course"))
     institution = SelectField(_l("Institution"))
@@ -68,6 +85,8 @@ class FilterForm(_Filters):
     enrolled_to = DateField(_l("Enrolled until"))
     completed_from = DateField(_l("Completed from"))
     completed_to = DateField(_l("Completed until"))
+    certification = certification_field()
+    withdrawn = withdrawn_field()
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +98,7 @@ class FilterForm(_Filters):
 
 
 class DrilldownFilterForm(_Filters):
-    """The drill-down's periods; its path names the institution and the course, and the country of the
+    """The drill-down's periods, certification and "show withdrawn"; its path names the institution and the course, and the country of the
     report it came from is carried along unseen."""
 
     country = HiddenField(_l("Country"))
@@ -87,3 +106,20 @@ class DrilldownFilterForm(_Filters):
     enrolled_to = DateField(_l("Enrolled until"))
     completed_from = DateField(_l("Completed from"))
     completed_to = DateField(_l("Completed until"))
+    certification = certification_field()
+    withdrawn = withdrawn_field()
+
+
+class ExpiringFilterForm(_Filters):
+    """The expiring certificates page: institution (admins), window, and whether the expired are shown."""
+
+    institution = SelectField(_l("Institution"))
+    within = SelectField(_l("Expiring within"))
+    expired = BooleanField(_l("Show expired too"), false_values=("", "false"), render_kw={"value": SHOW})
+
+    def __init__(self, viewer, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institution.choices = options([("", _l("All institutions"))] + [
+            (i.code, f"{i.name} ({i.code})") for i in institutions_by_code(visible_institutions(viewer))])
+        self.within.choices = options([("", _l("The institution's notice period"))] + [
+            (str(days), ngettext("%(num)d day", "%(num)d days", days)) for days in EXPIRY_WINDOWS])

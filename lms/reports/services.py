@@ -1,18 +1,18 @@
 """Writes of the reports: the audit record of every export (who, what, which filters, how many rows).
 
 Export actions all start with "export." so that the personal-data pages can list them by prefix:
-export.completion_report, export.drilldown, export.enrolments.
+export.completion_report, export.drilldown, export.enrolments, export.expiring_certificates.
 """
 from __future__ import annotations
 
 from lms.audit import services as audit
 from lms.extensions import db
-from lms.reports.filters import ReportFilters
+from lms.reports.filters import ExpiringFilters, ReportFilters
 
-EXPORT_ACTIONS = ("export.completion_report", "export.drilldown", "export.enrolments")
+EXPORT_ACTIONS = ("export.completion_report", "export.drilldown", "export.enrolments", "export.expiring_certificates")
 
 
-def record_export(actor, action: str, fmt: str, filters: ReportFilters, rows: int, *, via: str = "page",
+def record_export(actor, action: str, fmt: str, filters: ReportFilters | ExpiringFilters, rows: int, *, via: str = "page",
                   institution_id: int | None = None) -> None:
     """Audit an export before (CSV) or as (XLSX) it leaves; `via` is "page" or "api"."""
     if action not in EXPORT_ACTIONS:

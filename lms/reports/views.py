@@ -1,4 +1,5 @@
-"""Report pages: the completion report, the drill-down, the charts, and their CSV/XLSX exports.
+"""Report pages: the completion report, the drill-down, the charts, the expiring certificates, and their
+CSV/XLSX exports.
 
 Admins see every institution, coordinators only their own, whatever the URL or the parameters
 say: the scope is applied in SQL by `lms.access.report_scope`, and an institution that is not
@@ -22,13 +23,14 @@ from lms.access import (
 from lms.catalog.queries import course_by_slug
 from lms.core import when
 from lms.core.errors import reject
+from lms.core.when import viewer_zone
 from lms.institutions.queries import visible_institution
 from lms.reports import charts, exports, queries
 from lms.reports.filters import (
-    FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema, parse_filters,
-    read_filters,
+    CERTIFICATIONS, FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema,
+    parse_expiring_filters, parse_filters, read_expiring_filters, read_filters,
 )
-from lms.reports.forms import DrilldownFilterForm, FilterForm
+from lms.reports.forms import CERTIFICATION_LABELS, DrilldownFilterForm, ExpiringFilterForm, FilterForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 
@@ -103,6 +105,38 @@ def _drilldown_subject(code: str, slug: str):
     return institution, course
 
 
+@bp.route("/certificates/expiring")
+@requires(can_view_reports)
+def expiring():
+    """The trainees whose certification runs out within the notice period (or a chosen window), by expiry."""
+    form = ExpiringFilterForm(current_user, request.args)
+    filters, errors = read_expiring_filters(request.args)
+    filters = form.show(filters, errors)
+    sort, descending = _expiring_order()
+    page = queries.expiring_page(report_scope(current_user), filters, viewer_zone(), sort=sort, descending=descending,
+                                 page=request.args.get("page", 1, type=int))
+    return render_template("reports/expiring.html", form=form, page=page, sort=sort, descending=descending,
+                           args=filters.as_dict())
+
+
+@bp.route("/certificates/expiring/export.<fmt>")
+@requires(can_view_reports)
+def export_expiring(fmt: str):
+    """The expiring certificates page's rows as CSV or XLSX, in the page's order."""
+    _check_format(fmt)
+    try:
+        filters = parse_expiring_filters(request.args)
+    except FilterError as error:
+        reject(400, error.describe())
+    sort, descending = _expiring_order()
+    return exports.expiring(current_user, report_scope(current_user), filters, viewer_zone(), fmt, sort, descending)
+
+
+def _expiring_order() -> tuple[str, bool]:
+    sort = request.args.get("sort", "expires")
+    return (sort if sort in queries.EXPIRING_SORTS else "expires"), request.args.get("order") == "desc"
+
+
 @bp.route("/completion/export.<fmt>")
 @requires(can_view_reports)
 def export_completion(fmt: str):
@@ -134,13 +168,26 @@ def _check_format(fmt: str) -> None:
         abort(404)
 
 
-STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed")}
+STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed"),
+                "withdrawn": _l("Withdrawn")}
 
 
 @bp.app_template_global("state_labels")
 def state_labels() -> dict:
     """Labels of the enrolment states, in the reader's language."""
     return STATE_LABELS
+
+
+@bp.app_template_global("certification_labels")
+def certification_labels() -> dict:
+    """Labels of the certifications, in the reader's language."""
+    return CERTIFICATION_LABELS
+
+
+@bp.app_template_global("certification_names")
+def certification_names() -> tuple[str, ...]:
+    """The certifications, best first (the report's columns)."""
+    return CERTIFICATIONS
 
 
 @bp.app_template_filter("pct")

@@ -20,11 +20,12 @@ pytestmark = pytest.mark.db
 COMPLETION_HEADER = [
     "institution_code", "institution_name", "country", "course_slug", "course_title", "enrolled", "not_started",
     "in_progress", "completed", "completion_rate_percent", "pass_rate_percent", "average_best_score_percent",
-    "median_days_to_completion", "last_activity_at"]
+    "median_days_to_completion", "last_activity_at", "certified", "certification_expiring", "certification_expired",
+    "certification_revoked", "never_certified", "withdrawn"]
 ENROLMENT_HEADER = [
     "institution_code", "institution_name", "country", "course_slug", "course_title", "trainee_name",
     "trainee_email", "status", "progress_percent", "best_score_percent", "attempts", "enrolled_on", "due_on",
-    "completed_on", "last_activity_at", "certificate_code"]
+    "completed_on", "last_activity_at", "certificate_code", "certification", "withdrawn_on"]
 
 
 def login(client, email):
@@ -60,7 +61,8 @@ def test_completion_csv(reader, dataset):
         "course_slug": "sample", "course_title": "Sample course", "enrolled": "5", "not_started": "1",
         "in_progress": "2", "completed": "2", "completion_rate_percent": "40.0", "pass_rate_percent": "66.7",
         "average_best_score_percent": "62.5", "median_days_to_completion": "5.0",
-        "last_activity_at": "2024-02-20T15:00:00Z"}
+        "last_activity_at": "2024-02-20T15:00:00Z", "certified": "0", "certification_expiring": "0",
+        "certification_expired": "2", "certification_revoked": "0", "never_certified": "3", "withdrawn": "0"}
     other = next(r for r in rows if r["course_slug"] == "other")
     assert (other["pass_rate_percent"], other["median_days_to_completion"], other["last_activity_at"]) == ("", "", "")
     assert rows[-1]["institution_name"] == "TOTAL" and rows[-1]["institution_code"] == ""
@@ -80,6 +82,7 @@ def test_enrolments_csv_and_its_filters(reader, dataset):
         "enrolled_on": "2024-01-10", "due_on": "", "completed_on": "2024-01-13",
         "last_activity_at": "2024-01-13T10:00:00Z"}
     assert len(anna["certificate_code"]) >= 20
+    assert (anna["certification"], anna["withdrawn_on"]) == ("expired", "")
     filtered = read_csv(reader.get("/reports/enrolments/export.csv?completed_from=2024-02-01&country=UA"))
     assert [r["trainee_email"] for r in filtered] == ["dmytro@example.org"]
 
@@ -102,7 +105,8 @@ def test_completion_xlsx_has_numbers_dates_frozen_header_filter_and_widths(reade
     assert ua[13] == datetime(2024, 2, 20, 15, 0)
     assert rows[-1][1] == "TOTAL" and rows[-1][5] == 7
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:N{len(rows)}"
+    assert ua[14:20] == (0, 0, 2, 0, 3, 0)  # the 24-month certificates of 2024 have expired
+    assert sheet.auto_filter.ref == f"A1:T{len(rows)}"
     assert sheet.column_dimensions["B"].width > 30
 
 

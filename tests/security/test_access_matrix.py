@@ -130,6 +130,10 @@ EXPECT = {
     "reports.export_completion": (only({"coordinator", "admin"}), None),
     "reports.export_drilldown": (only({"coordinator", "admin"}, OK, variant_other=DENIED | MISSING), None),
     "reports.export_enrolments": (only({"coordinator", "admin"}), None),
+    # No institution in the path: a coordinator's list is their own institution's, whatever it asks for
+    # (tests/reports/test_certification.py shows nothing of another institution leaks).
+    "reports.expiring": (only({"coordinator", "admin"}), None),
+    "reports.export_expiring": (only({"coordinator", "admin"}), None),
     "enrolments.upload": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE | BAD)),
     "enrolments.confirm": (None, only({"coordinator", "admin"}, DONE | BAD)),
     "api.tokens": (signed_in(), signed_in(DONE)),

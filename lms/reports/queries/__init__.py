@@ -1,7 +1,8 @@
 """Named reads of the reports, all built on `facts.facts` and aggregated in SQL:
 
 - `completion`: the completion report with its totals (one statement), per institution, per month;
-- `enrolments`: the trainee rows of the drill-down, the enrolments export and the API.
+- `enrolments`: the trainee rows of the drill-down, the enrolments export and the API;
+- `expiring`: the expiring certificates page and its exports.
 
 Each takes `scope`, the SQL condition on the enrolled trainee of what the reader may see
 (`lms.access.report_scope`). The institutions, countries and courses to filter by are the
@@ -36,4 +37,12 @@ from lms.reports.queries.enrolments import (  # noqa: F401
     enrolment_rows_query,
     stream_enrolments,
     to_enrolment_row,
+)
+from lms.reports.queries.expiring import (  # noqa: F401
+    EXPIRING_SORTS,
+    ExpiringRow,
+    count_expiring,
+    expiring_page,
+    expiring_query,
+    stream_expiring,
 )

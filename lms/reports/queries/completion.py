@@ -17,7 +17,7 @@ from lms.catalog.models import Course
 from lms.core import clock
 from lms.extensions import db
 from lms.institutions.models import Institution
-from lms.reports.facts import days_between, facts, year_month
+from lms.reports.facts import CERTIFICATION, days_between, facts, year_month
 from lms.reports.filters import ReportFilters
 from lms.reports.queries.common import _number, _percent
 
@@ -42,6 +42,14 @@ class CompletionRow:
     last_activity_at: datetime | None
     institution_id: int | None = None
     course_id: int | None = None
+    # The trainees by certification in the course (`facts.certification`), and the withdrawn enrolments
+    # (0 unless the "show withdrawn" filter is set; they count in no other figure).
+    certified: int = 0
+    expiring: int = 0
+    expired: int = 0
+    revoked: int = 0
+    never: int = 0
+    withdrawn: int = 0
 
     @property
     def completion_rate(self) -> float | None:
@@ -64,16 +72,25 @@ class CompletionReport:
 
 
 def _figures(f):
-    """Counts, mean score, final-assessment counts and last activity over a group of `f`'s rows."""
-    started = f.c.state != "not_started"
-    return [func.count().label("enrolled"),
-            func.sum(case((f.c.state == "not_started", 1), else_=0)).label("not_started"),
-            func.sum(case((f.c.state == "in_progress", 1), else_=0)).label("in_progress"),
-            func.sum(case((f.c.state == "completed", 1), else_=0)).label("completed"),
+    """Counts, mean score, final-assessment counts, last activity and certifications over a group of
+    `f`'s rows; a withdrawn enrolment (listed only with the "show withdrawn" filter) counts in none of
+    them but its own."""
+    counted = f.c.state != "withdrawn"
+    started = f.c.state.in_(("in_progress", "completed"))
+
+    def count(condition, name):
+        return func.sum(case((condition, 1), else_=0)).label(name)
+
+    return [count(counted, "enrolled"),
+            count(f.c.state == "not_started", "not_started"),
+            count(f.c.state == "in_progress", "in_progress"),
+            count(f.c.state == "completed", "completed"),
             func.avg(case((started, f.c.course_score))).label("average_best_score"),
-            func.sum(f.c.final_submitted).label("final_submitted"),
-            func.sum(f.c.final_passed).label("final_passed"),
-            func.max(f.c.last_activity_at).label("last_activity_at")]
+            func.sum(case((counted, f.c.final_submitted), else_=0)).label("final_submitted"),
+            func.sum(case((counted, f.c.final_passed), else_=0)).label("final_passed"),
+            func.max(case((counted, f.c.last_activity_at))).label("last_activity_at"),
+            *[count(and_(counted, f.c.certification == name), name) for name in CERTIFICATION],
+            count(f.c.state == "withdrawn", "withdrawn")]
 
 
 def _groups(f, keys, totals: bool = False):
@@ -112,7 +129,7 @@ def _groups_windowed(f, keys, totals: bool):
     # SQLite would not see the windows as the same and would sort the rows once per window.
     days = case((f.c.state == "completed", days_between(f.c.completed_at, f.c.enrolled_at)))
     timed = select(*keys, f.c.state, f.c.course_score, f.c.final_submitted, f.c.final_passed,
-                   f.c.last_activity_at, days.label("days")).subquery("timed")
+                   f.c.last_activity_at, f.c.certification, days.label("days")).subquery("timed")
     pending = timed.c.days.is_(None)
     numbered = []
     if keys:
@@ -142,7 +159,8 @@ def _row(r, **names) -> CompletionRow:
         completed=int(r.completed or 0), final_submitted=int(r.final_submitted or 0),
         final_passed=int(r.final_passed or 0), average_best_score=_number(r.average_best_score),
         median_days=_number(r.median_days), last_activity_at=r.last_activity_at,
-        institution_id=names.get("institution_id"), course_id=names.get("course_id"))
+        institution_id=names.get("institution_id"), course_id=names.get("course_id"),
+        **{name: int(getattr(r, name) or 0) for name in (*CERTIFICATION, "withdrawn")})
 
 
 def completion_report(scope, filters: ReportFilters, now: datetime | None = None, *, limit: int | None = None,

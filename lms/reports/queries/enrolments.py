@@ -13,12 +13,12 @@ from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate
-from lms.reports.facts import facts, scoped_enrolments, state_order
+from lms.reports.facts import certification_order, facts, scoped_enrolments, state_order
 from lms.reports.filters import ReportFilters
 from lms.reports.queries.common import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, _number
 
 SORTS = ("name", "email", "institution", "course", "status", "progress", "score", "attempts", "enrolled",
-         "completed")
+         "completed", "certification")
 
 
 @dataclass
@@ -46,6 +46,8 @@ class EnrolmentRow:
     completed_at: datetime | None
     last_activity_at: datetime | None
     certificate_code: str | None
+    certification: str = "never"  # `facts.certification`: from the certificates of every cycle
+    withdrawn_at: datetime | None = None  # set when the state is "withdrawn"
 
     @property
     def enrolled_on(self):
@@ -56,6 +58,11 @@ class EnrolmentRow:
     def completed_on(self):
         """The completion date in the viewer's zone, if completed."""
         return _local_date(self.completed_at)
+
+    @property
+    def withdrawn_on(self):
+        """The withdrawal date in the viewer's zone, if withdrawn."""
+        return _local_date(self.withdrawn_at)
 
 
 def _local_date(moment: datetime | None):
@@ -69,7 +76,7 @@ def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = N
     keys = {"name": func.lower(User.name), "email": User.email, "institution": Institution.code,
             "course": Course.slug, "status": state_order(f.c.state), "progress": f.c.progress,
             "score": f.c.course_score, "attempts": f.c.attempts, "enrolled": f.c.enrolled_at,
-            "completed": f.c.completed_at}
+            "completed": f.c.completed_at, "certification": certification_order(f.c.certification)}
     key = keys.get(sort, keys["name"])
     key = key.desc() if descending else key.asc()
     return (select(f.c.enrolment_id, f.c.user_id, User.name, User.email,
@@ -77,7 +84,7 @@ def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = N
                    Institution.country, Course.slug.label("course_slug"), Course.title.label("course_title"),
                    f.c.state, f.c.progress, f.c.course_score, f.c.attempts, f.c.lessons_viewed, f.c.quizzes_passed,
                    f.c.enrolled_at, f.c.due_on, f.c.due_at, f.c.completed_at, f.c.last_activity_at,
-                   Certificate.code.label("certificate_code"))
+                   Certificate.code.label("certificate_code"), f.c.certification, f.c.withdrawn_at)
             .select_from(f)
             .join(User, User.id == f.c.user_id)
             .join(Institution, Institution.id == f.c.institution_id)
@@ -94,7 +101,8 @@ def to_enrolment_row(r) -> EnrolmentRow:
         course_slug=r.course_slug, course_title=r.course_title, state=r.state, progress=int(r.progress or 0),
         course_score=_number(r.course_score), attempts=int(r.attempts or 0), lessons_viewed=int(r.lessons_viewed or 0),
         quizzes_passed=int(r.quizzes_passed or 0), enrolled_at=r.enrolled_at, due_on=r.due_on, due_at=r.due_at,
-        completed_at=r.completed_at, last_activity_at=r.last_activity_at, certificate_code=r.certificate_code)
+        completed_at=r.completed_at, last_activity_at=r.last_activity_at, certificate_code=r.certificate_code,
+        certification=r.certification, withdrawn_at=r.withdrawn_at)
 
 
 @dataclass
@@ -170,13 +178,13 @@ def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None
     # Timestamps are only printed again: SQLite's text is taken as it is, PostgreSQL's timestamptz as the
     # driver's aware datetimes, without UTCDateTime's step per value (the cells convert to UTC).
     stamp = String() if connection.dialect.name == "sqlite" else DateTime(timezone=True)
-    enrolled, completed, last = (type_coerce(column, stamp) for column in
-                                 (c.enrolled_at, c.completed_at, c.last_activity_at))
+    enrolled, completed, last, withdrawn = (
+        type_coerce(column, stamp) for column in (c.enrolled_at, c.completed_at, c.last_activity_at, c.withdrawn_at))
     due = c.due_on  # a date, as it was set
     query = query.with_only_columns(
         c.institution_code, c.institution_name, c.country, c.course_slug, c.course_title, c.name, c.email, c.state,
         func.coalesce(c.progress, 0), c.course_score, func.coalesce(c.attempts, 0), enrolled, due, completed, last,
-        c.certificate_code).execution_options(yield_per=batch)
+        c.certificate_code, c.certification, withdrawn).execution_options(yield_per=batch)
     result = connection.execute(query)
     try:
         yield from result.partitions()
@@ -187,6 +195,9 @@ def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None
 def count_export_enrolments(scope, filters: ReportFilters) -> int:
     """How many trainee rows an export of `filters` has, as `count_enrolments` counts them, but from the
     enrolments in scope alone: `facts` has one row per such enrolment, and computing its figures only to
-    count them took a third of the whole export's time on SQLite."""
+    count them took a third of the whole export's time on SQLite. A certification filter needs the
+    certificates, so it is counted from the facts."""
+    if filters.certification:
+        return count_enrolments(scope, filters)
     return int(db.session.scalar(select(func.count()).select_from(scoped_enrolments(scope, filters).subquery()))
                or 0)
