@@ -440,7 +440,7 @@ def expiring(viewer, scope, filters: ExpiringFilters, zone, fmt: str, sort: str 
     its order; dates in `zone` (the viewer's), the expiry's moment in ISO 8601 with its offset."""
     now = clock.now()
     return send(Export(
-        "export.expiring_certificates", filters, EXPIRING_COLUMNS,
+        "export.expiring_certificates", filters.replace(zone=zone), EXPIRING_COLUMNS,
         lambda session: queries.stream_expiring(scope, filters, zone, now, sort, descending, session=session),
         lambda: queries.count_expiring(scope, filters, now),
         f"expiring-certificates-{_stamp()}", "Expiring certificates"), viewer, fmt)

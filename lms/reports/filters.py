@@ -244,10 +244,12 @@ class ExpiringFilters:
     institution: str | None = None
     within: int | None = None
     expired: str | None = None
+    # The zone the export's dates and times are written in: the viewer's (not a filter: it names no rows).
+    zone: tzinfo = field(default=UTC, compare=False)
 
     def as_dict(self) -> dict:
         """The filters that are set, as plain JSON values (for the audit log and links)."""
-        return {k: v for k, v in asdict(self).items() if v}
+        return {k: v for k, v in asdict(self).items() if v and k != "zone"}
 
     def replace(self, **changes) -> ExpiringFilters:
         """A copy with some filters changed."""
