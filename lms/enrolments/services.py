@@ -38,7 +38,7 @@ from lms.enrolments.plans import (  # noqa: F401  (the pages name these as servi
 )
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
-from lms.learning.services import enrolment_action
+from lms.learning.services import due_is_past, enrolment_action
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
@@ -157,7 +157,7 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
             except ValueError:
                 problems.append(Problem("due_invalid", {"due": values["due"]}))
         zone = when.person_zone(user) if user is not None else institution_zone
-        if due is not None and due < when.today(zone):
+        if due_is_past(due, zone):
             problems.append(Problem("due_past", {"due": due}))
         row_slugs = [s for s in _SPLIT.split(values.get("courses", "")) if s]
         if not row_slugs:

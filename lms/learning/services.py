@@ -101,6 +101,8 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
     commits. `due_on` is the due date as typed: a calendar date, which ends in the trainee's zone."""
     if course.status != "published":
         raise EnrolmentError("not_published")
+    if due_is_past(due_on, when.person_zone(trainee)):
+        raise EnrolmentError("due_past")
     existing = current_enrolment(trainee.id, course.id)
     now = clock.now()
     expired = existing is not None and existing.status == "completed" and _certificate_expired(existing, now)
@@ -151,6 +153,12 @@ def enrolment_action(existing: Enrolment | None, expired: bool, due_on: date | N
     if due_on is not None and source != "self" and existing.due_on != due_on:
         return "due"
     return "already"
+
+
+def due_is_past(due_on: date | None, zone) -> bool:
+    """Whether a due date is already over: before today in `zone`, the trainee's. Such a date is refused
+    wherever one is set (a person's page, a bulk file)."""
+    return due_on is not None and due_on < when.today(zone)
 
 
 def due_columns(due_on: date | None, zone) -> dict:

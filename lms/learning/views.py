@@ -32,6 +32,7 @@ ENROL_ERRORS = {
     "not_published": lambda: _("This course is not open for enrolment."),
     "no_self_enrolment": lambda: _("Trainees cannot enrol themselves in this course. Ask your coordinator."),
     "wrong_key": lambda: _("The enrolment key is not right."),
+    "due_past": lambda: _("The due date is in the past: choose today or a later date."),
 }
 
 

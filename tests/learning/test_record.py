@@ -289,3 +289,20 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(app, world, db, tmp_pat
     learning.withdraw(learning.current_enrolment(many.id, courses[0].id), "Moved", world["admin"])
     assert statements(few) == statements(many)
 
+
+
+def test_a_due_date_already_over_in_the_trainees_zone_is_refused_on_the_person_page(client, auth, world, course, db):
+    """The person page's enrol form refuses a past due date, as a bulk file does (one rule: the trainee's
+    today), says so, and enrols no one; today itself is accepted."""
+    from lms.core import when
+
+    trainee = make_user("past@example.org", "Past Due", "trainee", world["ua"])
+    auth.login(world["coordinator"].email)
+    today = when.today(person_zone(trainee))
+    response = auth.post(f"/people/{trainee.id}/enrol", {"course": "sample", "due": "2020-01-31"},
+                         form_page=f"/people/{trainee.id}", follow_redirects=True)
+    assert "The due date is in the past" in response.get_data(as_text=True)
+    assert enrolment_of(db, trainee) is None
+    auth.post(f"/people/{trainee.id}/enrol", {"course": "sample", "due": today.isoformat()},
+              form_page=f"/people/{trainee.id}")
+    assert enrolment_of(db, trainee).due_on == today
