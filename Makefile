@@ -34,7 +34,7 @@ run: install
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,
 # LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run;
-# npm to fetch axe-core (`make axe`).
+# npm to fetch axe-core (`make axe`); nginx, the reverse proxy the deployment test puts in front of gunicorn.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -42,6 +42,7 @@ system-deps:
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v libreoffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing$$missing"; \
@@ -49,7 +50,7 @@ system-deps:
 		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
 			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "NOTE: cannot install$$missing: browser and PDF tests will skip (and fail with CI=true)"; \
+			echo "NOTE: cannot install$$missing: browser, PDF and proxy tests will skip (and fail with CI=true)"; \
 		fi; \
 	fi
 

@@ -78,6 +78,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _count(name: str, default: int) -> int:
+    """A whole number of at least 0."""
+    value = _int(name, default)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more, got {value!r}")
+    return value
+
+
 def _days(name: str) -> int | None:
     """A retention period in whole days; unset or empty means "keep forever" (None)."""
     value = os.environ.get(name)
@@ -172,6 +180,10 @@ def load_config(**overrides) -> dict:
         # One-time set-password links expire after this many hours.
         "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
         "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),
+        # How many reverse proxies stand in front of the application (lms.register_proxies): the client's
+        # address and scheme are then read from the last that many X-Forwarded-For / X-Forwarded-Proto
+        # entries. 0: nothing of those headers is believed (anyone can send them).
+        "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0),
         # Sign-in throttling (Flask-Limiter): failed sign-ins per address and per account.
         "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -32,6 +32,7 @@ from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
 from lms.core.markdown import render_inline, render_markdown
+from lms.core.proxies import session_identifier, trust_proxies
 from lms.core.storage import init_storage
 from lms.core.urls import register_converters
 from lms.core.when import (
@@ -65,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(settings)
     register_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_i18n(app)
     register_content()
@@ -100,6 +102,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    # The address the trusted proxies vouch for, not the first X-Forwarded-For entry (lms.core.proxies).
+    login_manager._session_identifier_generator = session_identifier
     login_manager.user_loader(signed_in_user)
     with app.app_context():
         configure_sqlite(db.engine)

@@ -74,6 +74,40 @@ def test_coordinator_cannot_create_coordinator_or_other_institution(client, auth
     assert db.session.query(User).filter(User.email.like("%-x@example.org")).count() == 0
 
 
+UNUSABLE = "This email address cannot be used here: ask an admin."
+TAKEN = "Another account already uses this email address."
+
+
+def test_a_coordinator_is_not_told_whose_an_address_is(client, auth, world, db):
+    """Another institution's account and a staff account read the same; the coordinator's own trainee is named."""
+    auth.login(world["coordinator"].email)
+    before = db.session.query(User).count()
+    for email in ("trainee@example.ge", "coord@example.ge", "coord@example.org", "instructor@example.org",
+                  "admin@example.org"):
+        page = auth.post("/people/new", {"email": email, "name": "Probe Person", "role": "trainee",
+                                         "institution_id": world["ua"].id, "locale": ""})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and UNUSABLE in text and 'value="Probe Person"' in text, email
+        assert TAKEN not in text and "GE-ACAD" not in text and world["ge"].name not in text
+    own = auth.post("/people/new", {"email": world["trainee"].email, "name": "Probe Person", "role": "trainee",
+                                    "institution_id": world["ua"].id, "locale": ""}).get_data(as_text=True)
+    assert TAKEN in own and UNUSABLE not in own  # an account the coordinator manages anyway
+    # Changing a trainee's address to another institution's account reads the same.
+    edit = auth.post(f"/people/{world['trainee'].id}/edit",
+                     {"email": "trainee@example.ge", "name": world["trainee"].name, "role": "trainee",
+                      "institution_id": world["ua"].id, "locale": "", "active": "y"},
+                     form_page=f"/people/{world['trainee'].id}/edit").get_data(as_text=True)
+    assert UNUSABLE in edit and TAKEN not in edit
+    assert db.session.query(User).count() == before
+
+
+def test_an_admin_is_told_the_address_is_taken(client, auth, world, db):
+    auth.login(world["admin"].email)
+    page = auth.post("/people/new", {"email": "trainee@example.ge", "name": "Probe Person", "role": "trainee",
+                                     "institution_id": world["ua"].id, "locale": ""}).get_data(as_text=True)
+    assert TAKEN in page and UNUSABLE not in page
+
+
 def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(client, auth, world, db):
     auth.login(world["admin"].email)
     before = db.session.query(User).count()

@@ -16,7 +16,7 @@ from lms.access.learning import (
 )
 from lms.access.people import (
     assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data,
-    can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
+    can_identify_accounts, can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
     can_view_export_log, can_view_institution, visible_institutions, visible_users,
 )
 from lms.access.reports import (
@@ -49,7 +49,8 @@ JINJA_TESTS = {
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
-    "can_create_course", "can_download_own_data", "can_edit_course", "can_enrol_others", "can_manage_institutions",
+    "can_create_course", "can_download_own_data", "can_edit_course", "can_enrol_others", "can_identify_accounts",
+    "can_manage_institutions",
     "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
     "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",
     "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",

@@ -28,6 +28,15 @@ def can_manage_user(user, target) -> bool:
             and target.institution_id == user.institution_id)
 
 
+@rule
+def can_identify_accounts(user) -> bool:
+    """May learn, from an email address refused in a form or a bulk file, whose account it is: that it
+    belongs to another institution (and which) or is not a trainee's. Admins only; anyone else is told
+    that the address cannot be used there, whatever the reason, so that nobody learns from it which
+    addresses have accounts in other institutions."""
+    return is_admin(user)
+
+
 def assignable_roles(user) -> tuple[str, ...]:
     """The roles `user` may give to an account."""
     if is_admin(user):

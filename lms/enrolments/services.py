@@ -140,8 +140,10 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
         else:
             seen[email] = line
         if user is not None:
-            if user.institution_id != institution.id:
-                problems.append(Problem("other_institution"))
+            if user.institution_id is not None and user.institution_id != institution.id:
+                # Named for admins only: the page decides what its reader may learn (lms.access).
+                problems.append(Problem("other_institution", {"institution": user.institution.name,
+                                                              "code": user.institution.code}))
             elif user.role != "trainee":
                 problems.append(Problem("not_trainee"))
             elif not user.active:

@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.access import can_bulk_enrol, can_bulk_enrol_into, can_restore_enrolment, requires, visible_institutions
+from lms.access import (
+    can_bulk_enrol, can_bulk_enrol_into, can_identify_accounts, can_restore_enrolment, requires, visible_institutions,
+)
 from lms.core import when
 from lms.core.urls import external_url
 from lms.enrolments import services
@@ -31,7 +33,7 @@ FILE_ERRORS = {
 PROBLEMS = {
     "email_invalid": lambda d: _("not a valid email address: %(email)s", **d),
     "duplicate": lambda d: _("the same email address is already on line %(line)d", **d),
-    "other_institution": lambda d: _("this account belongs to another institution"),
+    "other_institution": lambda d: _("this account belongs to another institution: %(institution)s (%(code)s)", **d),
     "not_trainee": lambda d: _("this account is not a trainee's"),
     "inactive": lambda d: _("this account is deactivated"),
     "name_missing": lambda d: _("a name is needed for a new account"),
@@ -49,8 +51,15 @@ ACTIONS = {"enrol": _l("will be enrolled"), "already": _l("already enrolled"), "
            "restore": _l("withdrawn: will be restored")}
 
 
+# Refusals that say whose an existing account is: only a reader who may know that reads them
+# (lms.access.can_identify_accounts); for anyone else both read the same.
+ABOUT_THE_ACCOUNT = ("other_institution", "not_trainee")
+
+
 def problem_text(problem: services.Problem) -> str:
-    """A refused line's reason, in the reader's language."""
+    """A refused line's reason, in the reader's language and as far as the reader may know it."""
+    if problem.code in ABOUT_THE_ACCOUNT and not can_identify_accounts(current_user):
+        return _("this email address cannot be used here: ask an admin")
     return PROBLEMS[problem.code](problem.details)
 
 

@@ -22,11 +22,14 @@ from lms.institutions.models import Institution
 class PeopleError(ValueError):
     """Refused account data. `field` names the form field, `code` says why; for a weak password
     (code "password_weak") `problems` holds the rules it breaks, as lazy texts the caller renders
-    in its own language (a page in the user's, the command line in English)."""
+    in its own language (a page in the user's, the command line in English). For an address already in
+    use (code "email_taken") `account` is the account that has it: the caller decides how much of that
+    its reader may learn."""
 
-    def __init__(self, field: str, code: str, problems: list | None = None):
+    def __init__(self, field: str, code: str, problems: list | None = None, account: User | None = None):
         super().__init__(code)
         self.field, self.code, self.problems = field, code, list(problems or [])
+        self.account = account  # for "email_taken": the account that has the address
 
 
 def clean_name(name: str | None) -> str:
@@ -53,9 +56,9 @@ def _clean(email: str, name: str, role: str, institution_id: int | None, locale:
         raise PeopleError("institution_id", "institution_unknown")
     if locale and locale not in ("en", "uk"):
         raise PeopleError("locale", "locale_invalid")
-    clash = db.session.scalar(select(User.id).where(User.email == email))
-    if clash is not None and clash != existing_id:
-        raise PeopleError("email", "email_taken")
+    clash = db.session.scalar(select(User).where(User.email == email))
+    if clash is not None and clash.id != existing_id:
+        raise PeopleError("email", "email_taken", account=clash)
     return email, name
 
 

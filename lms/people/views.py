@@ -28,6 +28,7 @@ bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/peo
 MESSAGES = {
     "email_invalid": lambda: _("Enter a valid email address."),
     "email_taken": lambda: _("Another account already uses this email address."),
+    "email_unusable": lambda: _("This email address cannot be used here: ask an admin."),
     "name_invalid": lambda: _("Enter a name of at most 200 characters."),
     "role_invalid": lambda: _("Choose a role."),
     "institution_required": lambda: _("Trainees and coordinators belong to an institution: choose one."),
@@ -41,7 +42,12 @@ MESSAGES = {
 
 def _show_error(form, exc: services.PeopleError) -> None:
     field = getattr(form, exc.field, form.email)
-    message = MESSAGES.get(exc.code)
+    code = exc.code
+    if code == "email_taken" and not can_manage_user(current_user, exc.account):
+        # Another institution's account, or staff: a coordinator is not told that it exists (nor
+        # which of the two), as in bulk enrolment (lms.access.can_identify_accounts).
+        code = "email_unusable"
+    message = MESSAGES.get(code)
     field.errors = list(field.errors) + [message() if message else exc.code]
 
 

@@ -15,6 +15,9 @@ from lms.learning.models import Enrolment
 
 pytestmark = pytest.mark.db
 
+# What a coordinator reads for an address whose account is another institution's, or not a trainee's.
+UNUSABLE = "this email address cannot be used here: ask an admin"
+
 
 def upload(auth, text: str | bytes, institution: str = "UA-ACAD", due: str = ""):
     content = text.encode("utf-8") if isinstance(text, str) else text
@@ -54,15 +57,45 @@ def test_preview_lists_every_bad_line_with_its_reason_and_writes_nothing(db, cli
     assert reasons == {
         3: "not a valid email address: not-an-email",
         4: "unknown course: no-such-course",
-        5: "this account belongs to another institution",
+        5: UNUSABLE,
         6: "the due date 31/12/2030 is not a date in the form YYYY-MM-DD",
         7: "the same email address is already on line 2",
-        8: "this account is not a trainee's",
+        8: UNUSABLE,
         9: "a name is needed for a new account",
     }
     assert "8 lines cannot be used" not in html and "7 lines cannot be used" in html
     assert "Confirm and apply" not in html
     assert count(db, User) == users_before and count(db, Enrolment) == 0
+
+
+def line_problems(html: str) -> dict[int, str]:
+    """The refused lines of a preview: line number -> the reasons, as a person reads them."""
+    bad = dict(re.findall(r'<tr><th scope="row">(\d+)</th><td>[^<]*</td><td><ul>(.*?)</ul>', html, re.S))
+    return {int(k): htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", v)).strip()) for k, v in bad.items()}
+
+
+ACCOUNTS_ELSEWHERE = ("email,name,courses\n"
+                      "trainee@example.ge,Giorgi,sample\n"  # line 2: another institution's trainee
+                      "coord@example.ge,Nino,sample\n"  # 3: another institution's coordinator
+                      "coord@example.org,Kateryna,sample\n"  # 4: this institution's coordinator
+                      "instructor@example.org,Ivan,sample\n"  # 5: an instructor of no institution
+                      "admin@example.org,Ada,sample\n")  # 6: an admin
+
+
+def test_a_coordinator_cannot_tell_another_institutions_account_from_staff(db, client, auth, world, course):
+    auth.login(world["coordinator"].email)
+    html = upload(auth, ACCOUNTS_ELSEWHERE).get_data(as_text=True)
+    assert line_problems(html) == {line: UNUSABLE for line in (2, 3, 4, 5, 6)}
+    for hidden in ("another institution", "not a trainee", "GE-ACAD", world["ge"].name, "Georgia"):
+        assert hidden not in html
+
+
+def test_an_admins_preview_says_whose_the_account_is(db, client, auth, world, course):
+    auth.login(world["admin"].email)
+    problems = line_problems(upload(auth, ACCOUNTS_ELSEWHERE).get_data(as_text=True))
+    other = "this account belongs to another institution: Border Police Academy of Georgia (GE-ACAD)"
+    staff = "this account is not a trainee's"
+    assert problems == {2: other, 3: other, 4: staff, 5: staff, 6: staff}
 
 
 def test_confirming_creates_accounts_enrols_everyone_and_shows_the_links(db, client, auth, world, course):
@@ -121,7 +154,7 @@ def test_a_tampered_confirmation_is_checked_again(db, client, auth, world, cours
     forged = base64.b64encode(b"email,name,courses\ntrainee@example.ge,Giorgi,sample\n").decode()
     response = confirm(client, page, content=forged)
     text = response.get_data(as_text=True)
-    assert "Something changed since the preview" in text and "this account belongs to another institution" in text
+    assert "Something changed since the preview" in text and UNUSABLE in text
     assert count(db, Enrolment) == 0
     # Another institution in the confirmation is not the coordinator's to use.
     assert confirm(client, page, institution="GE-ACAD").status_code == 404

@@ -5,17 +5,19 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy import select
 
+from lms.audit.models import AuditEvent
 from tests.helpers import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.db
 
 
-def attempt(client, email, password="wrong-password", address="10.0.0.1"):
+def attempt(client, email, password="wrong-password", address="10.0.0.1", headers=None):
     page = client.get("/login", environ_base={"REMOTE_ADDR": address})
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf_token": csrf_token(page.get_data(as_text=True))},
-                       environ_base={"REMOTE_ADDR": address})
+                       environ_base={"REMOTE_ADDR": address}, headers=headers)
 
 
 def test_an_account_is_throttled_after_five_failures(client, world):
@@ -45,6 +47,30 @@ def test_an_address_is_throttled_across_accounts(app, client, world, monkeypatch
     blocked = attempt(client, "someone-else@example.org", address="10.9.9.9")
     assert blocked.status_code == 429 and "from your network" in blocked.get_data(as_text=True)
     assert attempt(client, "someone-else@example.org", address="10.9.9.8").status_code == 200
+
+
+def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(app, client, world, db, monkeypatch):
+    """LMS_TRUSTED_PROXIES=0 (the default): a client naming a new address in each request is still one address."""
+    assert app.config["TRUSTED_PROXIES"] == 0
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 10 minutes")
+    for n in range(3):
+        assert attempt(client, f"nobody{n}@example.org", address="10.9.9.9",
+                       headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code == 200
+    blocked = attempt(client, world["admin"].email, PASSWORD, address="10.9.9.9",
+                      headers={"X-Forwarded-For": "192.0.2.200"})
+    assert blocked.status_code == 429
+    addresses = set(db.session.scalars(select(AuditEvent.details["ip"].as_string())
+                                       .where(AuditEvent.action == "auth.login_failed")))
+    assert addresses == {"10.9.9.9"}  # the audit log too records the connection's address
+
+
+def test_a_stolen_session_cookie_claiming_the_owners_address_is_signed_out(client, world):
+    """Session protection compares the connection's address, not an X-Forwarded-For the client wrote."""
+    assert attempt(client, world["admin"].email, PASSWORD, address="10.0.0.5").status_code == 302
+    assert client.get("/admin/audit/", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
+    stolen = client.get("/admin/audit/", environ_base={"REMOTE_ADDR": "10.6.6.6"},
+                        headers={"X-Forwarded-For": "10.0.0.5"})
+    assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
 
 
 def _redis_url() -> str:
