@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 # The checkout's root, or site-packages for a wheel: config.py is installed beside the `lms` package.
@@ -157,6 +158,13 @@ def load_config(**overrides) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("LMS_SECURE_COOKIES", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Signed-in sessions (lms.auth.sessions): a session ends after this many minutes without a request
+        # (idle) or this many hours after sign-in (absolute), whichever comes first; trainees' and staff's
+        # (instructors, coordinators, admins) apart, staff accounts reaching more people's data.
+        "SESSION_IDLE_MINUTES_TRAINEE": _int("LMS_SESSION_IDLE_MINUTES_TRAINEE", 480),
+        "SESSION_IDLE_MINUTES_STAFF": _int("LMS_SESSION_IDLE_MINUTES_STAFF", 60),
+        "SESSION_MAX_HOURS_TRAINEE": _int("LMS_SESSION_MAX_HOURS_TRAINEE", 168),
+        "SESSION_MAX_HOURS_STAFF": _int("LMS_SESSION_MAX_HOURS_STAFF", 12),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Where links in certificates and set-password links point; empty = the request's host.
         "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "").rstrip("/"),
@@ -204,4 +212,8 @@ def load_config(**overrides) -> dict:
         "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }
     config.update(overrides)
+    # "Keep me signed in" keeps the session cookie as long as the longest session may last; the database's
+    # record of the session decides when it really ends (Flask-Login's remember cookie is not used).
+    config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(
+        hours=max(config["SESSION_MAX_HOURS_TRAINEE"], config["SESSION_MAX_HOURS_STAFF"])))
     return config

@@ -19,8 +19,8 @@ from lms.api.v1 import json_error as api_v1_error
 from lms.api.views import bp as api_bp
 from lms.audit.views import bp as audit_bp
 from lms.auth.labels import role_label
-from lms.auth.queries import signed_in_user
 from lms.auth.views import bp as auth_bp
+from lms.auth.views import load_user
 from lms.authoring.views import bp as authoring_bp
 from lms.catalog import items as course_items
 from lms.catalog.labels import status_label
@@ -104,7 +104,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     # The address the trusted proxies vouch for, not the first X-Forwarded-For entry (lms.core.proxies).
     login_manager._session_identifier_generator = session_identifier
-    login_manager.user_loader(signed_in_user)
+    # The account and its sign-in session, which may have ended (lms.auth.sessions).
+    login_manager.user_loader(load_user)
     with app.app_context():
         configure_sqlite(db.engine)
         plan_without_jit(db.engine)

@@ -1,7 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
-from lms.auth.models import PasswordLink, User
+from lms.auth.models import PasswordLink, SignInSession, User
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
@@ -10,5 +10,5 @@ from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttemp
 __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseStaff",
     "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
-    "Question", "Quiz", "QuizAttempt", "User",
+    "Question", "Quiz", "QuizAttempt", "SignInSession", "User",
 ]

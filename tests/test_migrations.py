@@ -106,6 +106,8 @@ def populate(engine) -> None:
             m.PasswordLink(user_id=trainee.id, token_hash="p" * 64, expires_at=now),
             m.Feedback(enrolment_id=enrolment.id, course_id=course.id, rating=5, comment="Useful"),
             m.CourseStaff(course_id=course.id, user_id=admin.id, role="owner"),
+            m.SignInSession(user_id=trainee.id, token_hash="s" * 64, created_at=now, last_used_at=now,
+                            user_agent="Firefox", address="192.0.2.1"),
         ])
         s.commit()
 
@@ -297,3 +299,20 @@ def test_one_attempt_in_progress_settles_earlier_races_and_comes_down_keeping_ro
     assert row_counts(alembic_engine) == before
     with alembic_engine.begin() as conn:
         conn.execute(insert, {"number": 4, "at": datetime(2026, 2, 1, 9, 0, tzinfo=UTC)})
+
+
+def test_sign_in_sessions_come_with_0011_and_go_with_its_downgrade(alembic_runner, alembic_engine):
+    """0011 adds the table of sign-in sessions (a token's hash is unique); its downgrade drops the table, and
+    only it: sessions are not worth refusing a downgrade over (everyone signs in again)."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    with pytest.raises(IntegrityError), alembic_engine.begin() as conn:
+        conn.execute(text("INSERT INTO sign_in_sessions (token_hash, user_id, created_at, last_used_at) "
+                          "SELECT token_hash, user_id, created_at, last_used_at FROM sign_in_sessions"))
+    before = row_counts(alembic_engine)
+    alembic_runner.migrate_down_to("0010")
+    after = row_counts(alembic_engine)
+    assert "sign_in_sessions" not in after
+    assert after == {t: n for t, n in before.items() if t != "sign_in_sessions"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["sign_in_sessions"] == 0

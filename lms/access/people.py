@@ -113,6 +113,12 @@ def can_anonymise_user(user, target) -> bool:
 
 
 @rule
+def can_end_sessions(user, target) -> bool:
+    """May end every sign-in session of an account, signing it out on every device (admins)."""
+    return is_admin(user) and target is not None
+
+
+@rule
 def can_download_own_data(user) -> bool:
     """May download everything the platform holds about oneself (every signed-in user)."""
     return signed_in(user)

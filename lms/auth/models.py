@@ -78,3 +78,25 @@ class PasswordLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+class SignInSession(db.Model):
+    """One sign-in: the browser's session cookie carries a random token whose hash is stored here, so that
+    the session can end on the server (sign-out, a new password, an admin, a timeout) and a copied cookie
+    stops working with it. The person sees their open sessions on their profile (lms.auth.sessions)."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token in the cookie: a copy of the table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most every few minutes (lms.auth.sessions.TOUCH_EVERY), not at every request.
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The browser's User-Agent at sign-in, cut to the column's length: shown as the device.
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    # The client's address at sign-in (IPv4 or IPv6, as the trusted proxies give it).
+    address: Mapped[str | None] = mapped_column(String(45))
+    # When the session ended (signed out, ended by the person or an admin, a password change, timed out).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

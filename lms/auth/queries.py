@@ -6,7 +6,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import lazyload
 
-from lms.auth.models import PasswordLink, User
+from lms.auth.models import PasswordLink, SignInSession, User
 from lms.core.security import hash_token
 from lms.extensions import db
 
@@ -28,18 +28,31 @@ def user_by_id(user_id: str | int) -> User | None:
 @cache
 def _signed_in_user_statement():
     # Built once: every signed-in request runs it, and building a statement costs more than running
-    # it. The institution is read only by the few pages that show it, when they do.
-    return select(User).options(lazyload(User.institution)).where(User.id == bindparam("user_id"),
-                                                                 User.active.is_(True))
+    # it. The account and its sign-in session come in one statement (no second query per page). The
+    # institution is read only by the few pages that show it, when they do.
+    return (select(User, SignInSession).join(SignInSession, SignInSession.user_id == User.id)
+            .options(lazyload(User.institution))
+            .where(User.id == bindparam("user_id"), User.active.is_(True),
+                   SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
 
 
-def signed_in_user(user_id: str | int) -> User | None:
-    """The account of a session (Flask-Login's loader): None once it is deactivated or anonymised, so an
-    open session ends with the account's right to sign in."""
+def signed_in_user(user_id: str | int, token: str | None) -> tuple[User, SignInSession] | None:
+    """The account of a session and its sign-in session (Flask-Login's loader reads it, lms.auth.views):
+    None once the session has ended or the account is deactivated or anonymised, so an open session ends
+    with the account's right to sign in. Whether it timed out is `lms.auth.sessions.refusal`'s to say."""
     user_id = _as_id(user_id)
-    if user_id is None:
+    if user_id is None or not token:
         return None
-    return db.session.execute(_signed_in_user_statement(), {"user_id": user_id}).scalar()
+    row = db.session.execute(_signed_in_user_statement(), {"user_id": user_id, "token_hash": hash_token(token)}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def open_sessions(user_id: int) -> list[SignInSession]:
+    """The sign-in sessions of an account not ended yet, the latest used first (some may have timed out:
+    `lms.auth.sessions.live_sessions` leaves those out)."""
+    return list(db.session.scalars(select(SignInSession).where(SignInSession.user_id == user_id,
+                                                               SignInSession.ended_at.is_(None))
+                                   .order_by(SignInSession.last_used_at.desc(), SignInSession.id.desc())))
 
 
 def user_by_email(email: str) -> User | None:

@@ -16,6 +16,7 @@ from lms.audit import services as audit
 from lms.auth.models import PasswordLink, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import password_link_by_token, user_by_email
+from lms.auth.sessions import end_sessions
 from lms.core import clock, signals, when
 from lms.core.security import check_password, hash_password, new_token
 from lms.extensions import db
@@ -93,7 +94,8 @@ def usable_link(token: str) -> PasswordLink | None:
 
 
 def set_password_from_link(token: str, password: str) -> User:
-    """Set the password through a one-time link, which is then spent."""
+    """Set the password through a one-time link, which is then spent, and every session of the account
+    ended (whoever may have had one signs in again with the new password)."""
     link = usable_link(token)
     if link is None:
         raise AuthError("link")
@@ -103,19 +105,22 @@ def set_password_from_link(token: str, password: str) -> User:
         raise AuthError(" ".join(str(p) for p in problems))
     user.password_hash = hash_password(password)
     link.used_at = clock.now()
+    end_sessions(user)
     audit.record("auth.password_set", actor=user, target=user, institution_id=user.institution_id)
     db.session.commit()
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change one's own password, proving the current one first."""
+def change_password(user: User, current: str, new: str, keep_token: str | None = None) -> None:
+    """Change one's own password, proving the current one first; every other session of the account ends
+    (the one of `keep_token`, where the person is changing it, goes on)."""
     if not check_password(user.password_hash, current):
         raise AuthError("current")
     problems = password_problems(new, user.email)
     if problems:
         raise AuthError(" ".join(str(p) for p in problems))
     user.password_hash = hash_password(new)
+    end_sessions(user, keep_token=keep_token)
     audit.record("auth.password_changed", actor=user, target=user, institution_id=user.institution_id)
     db.session.commit()
 

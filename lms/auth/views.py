@@ -1,19 +1,46 @@
 """Sign-in, sign-out, one-time set-password links and the profile page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import services
+from lms.auth import services, sessions
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
-from lms.auth.queries import normalise_email
+from lms.auth.queries import normalise_email, signed_in_user
+from lms.core import clock
 from lms.core.headers import no_store
 from lms.core.urls import safe_next
 from lms.extensions import limiter
 from lms.privacy.queries import needs_acknowledgement
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+# Flask-Login's keys of the session, forgotten with the sign-in session's token when it ends.
+_SIGN_IN_KEYS = ("_user_id", "_fresh", "_id", sessions.TOKEN_KEY)
+
+
+def load_user(user_id):
+    """Flask-Login's user loader: the account of the request's session, if its sign-in session is still open
+    (not signed out or ended elsewhere, not idle or past its absolute limit). One statement reads both; the
+    last use is written at most every few minutes. A refused session is forgotten by the browser too."""
+    token = session.get(sessions.TOKEN_KEY)
+    found = signed_in_user(user_id, token)
+    now = clock.now()
+    if found is not None:
+        user, sign_in = found
+        if sessions.refusal(user, sign_in, now) is None:
+            if sessions.due_for_touch(sign_in, now):
+                sessions.touch(sign_in.id, now)
+            g.sign_in_session_id = sign_in.id
+            return user
+        sessions.end_timed_out(sign_in.id, now)
+    for key in _SIGN_IN_KEYS:
+        session.pop(key, None)
+    session["_remember"] = "clear"  # a remember-me cookie of before sessions were kept brings nothing back
+    flash(_("Your session has ended; please sign in again."), "info")
+    return None
 
 
 def _account_key() -> str:
@@ -45,7 +72,10 @@ def login():
             session.clear()  # a fresh session at sign-in: no fixation
             if locale and not user.locale:
                 session["locale"] = locale
-            login_user(user, remember=form.remember.data)
+            login_user(user)
+            session[sessions.TOKEN_KEY] = sessions.start_session(user, request.remote_addr, request.user_agent.string)
+            # "Keep me signed in": the cookie outlives the browser; the sign-in session's limits still apply.
+            session.permanent = bool(form.remember.data)
             target = safe_next(request.args.get("next")) or url_for("main.home")
             if needs_acknowledgement(user):  # the privacy notice first, then where they were going
                 return redirect(url_for("privacy.notice", next=target))
@@ -56,7 +86,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: the sign-in session ends (a copy of the cookie opens nothing) and is forgotten."""
+    sessions.end_by_token(session.get(sessions.TOKEN_KEY))
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -98,7 +129,14 @@ def profile():
         services.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=ChangePasswordForm())
+    return _render_profile(form, ChangePasswordForm())
+
+
+def _render_profile(form, password_form):
+    """The profile page with its forms and the person's open sessions."""
+    return render_template("auth/profile.html", form=form, password_form=password_form,
+                           sign_ins=sessions.live_sessions(current_user),
+                           this_sign_in=g.get("sign_in_session_id"))
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -108,16 +146,29 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.password.data)
+            services.change_password(current_user, form.current.data, form.password.data,
+                                     keep_token=session.get(sessions.TOKEN_KEY))
         except services.AuthError as exc:
             if str(exc) == "current":
                 form.current.errors.append(_("The current password is not right."))
             else:
                 form.password.errors.append(str(exc))
         else:
-            flash(_("Your password is changed."), "success")
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
     profile_form = ProfileForm(obj=current_user, person=current_user)
     profile_form.locale.data = current_user.locale or ""
     profile_form.timezone.data = current_user.timezone or ""
-    return render_template("auth/profile.html", form=profile_form, password_form=form)
+    return _render_profile(profile_form, form)
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """End one of one's own sign-in sessions (another device, or this one: then one is signed out)."""
+    if session_id == g.get("sign_in_session_id"):
+        return logout()
+    if not sessions.end_own_session(current_user, session_id):
+        abort(404)
+    flash(_("That session has ended."), "success")
+    return redirect(url_for("auth.profile") + "#sessions-heading")

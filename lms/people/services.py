@@ -13,6 +13,7 @@ from lms.auth.models import INSTITUTION_ROLES, ROLES, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import normalise_email
 from lms.auth.services import issue_password_link, set_timezone
+from lms.auth.sessions import end_sessions
 from lms.core import signals
 from lms.core.security import hash_password
 from lms.extensions import db
@@ -132,6 +133,8 @@ def update_user(user: User, actor: User | None, *, email: str, name: str, role: 
             changes[key] = [getattr(user, key), value]
     user.email, user.name, user.locale = email, name, locale or None
     user.role, user.institution_id, user.active = role, institution_id, active
+    if not active and user.id is not None:
+        end_sessions(user)  # a deactivated account is signed out everywhere, now
     if changes:
         audit.record("user.access_changed", actor=actor, target=user, institution_id=institution_id, changes=changes)
     db.session.flush()
@@ -153,5 +156,6 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     if problems:
         raise PeopleError("password", "password_weak", problems)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     audit.record("auth.password_set", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
-    can_assign, can_change_account, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
+    can_assign, can_change_account, can_end_sessions, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
     can_view_record, can_withdraw_enrolment, require, requires, visible_users,
 )
+from lms.auth import sessions
 from lms.auth.services import issue_password_link
 from lms.catalog.queries import published_courses
 from lms.core import clock, when
@@ -160,7 +162,8 @@ def render_person(person, status: int = 200, failed: int | None = None, form: Wi
         "people/person.html", person=person, record=record, now=now, role_labels=ROLE_LABELS,
         status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES,
         courses=published_courses() if can_enrol_others(current_user, person) else [],
-        withdraw_form=form or WithdrawForm(formdata=None), failed=failed), status
+        withdraw_form=form or WithdrawForm(formdata=None), failed=failed,
+        sign_ins=sessions.live_sessions(person, now) if can_end_sessions(current_user, person) else None), status
 
 
 @bp.route("/<int:user_id>")
@@ -168,6 +171,18 @@ def render_person(person, status: int = 200, failed: int | None = None, form: Wi
 def person(user_id: int):
     """The person page: account, training record (every course and cycle, certificates) and its actions."""
     return render_person(_person_or_404(user_id))
+
+
+@bp.route("/<int:user_id>/sessions/end", methods=["POST"])
+@requires(can_manage_users)
+def end_sessions(user_id: int):
+    """End every sign-in session of the account (admins): it is signed out on every device."""
+    person = _person_or_404(user_id)
+    require(can_end_sessions, person)
+    count = sessions.end_all_sessions(person, current_user)
+    flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", count,
+                   name=person.name), "success")
+    return redirect(url_for("people.person", user_id=person.id))
 
 
 @bp.route("/<int:user_id>/record.<fmt>")

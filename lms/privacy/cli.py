@@ -44,6 +44,7 @@ def prune_command(dry_run: bool):
                    f"(before {_when(report.audit_before)})")
         click.echo(f"withdrawal reasons: {'would clear' if dry_run else 'cleared'} {report.reasons_cleared} of "
                    f"enrolments withdrawn before then")
+        click.echo(f"sign-in sessions: {verb} {report.sessions_deleted} ended before then")
     else:
         click.echo("audit events: kept forever (LMS_AUDIT_RETENTION_DAYS is not set)")
     verb = "would clear" if dry_run else "cleared"

@@ -9,7 +9,7 @@ fixed number of queries. It names nobody else: who else acted on the records is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from flask import current_app
@@ -17,7 +17,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select
 
 from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
-from lms.auth.models import PasswordLink, User
+from lms.auth.models import PasswordLink, SignInSession, User
 from lms.catalog.models import Course, CourseStaff, Lesson
 from lms.core import clock, when
 from lms.extensions import db
@@ -33,7 +33,7 @@ PER_PAGE = 50
 
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
-         "feedback", "audit_events", "api_tokens", "password_links", "course_staff")
+         "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions")
 
 
 # --- the privacy notice ---------------------------------------------------------------------------
@@ -186,6 +186,13 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "issued_by": _by(link.created_by_id, uid),
         })
 
+    for s in db.session.scalars(select(SignInSession).where(SignInSession.user_id == uid)
+                                .order_by(SignInSession.created_at, SignInSession.id)):
+        data["sign_in_sessions"].append({
+            "created_at": s.created_at, "last_used_at": s.last_used_at, "ended_at": s.ended_at,
+            "device": s.user_agent, "address": s.address,
+        })
+
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)
             .where(CourseStaff.user_id == uid).order_by(Course.slug)):
@@ -288,6 +295,14 @@ def withdrawal_reasons_to_clear(before: datetime):
     """SQL condition on `Enrolment`: withdrawn before `before` and still holding its reason as written."""
     return and_(Enrolment.withdrawn_at < before, Enrolment.withdrawal_reason.is_not(None),
                 Enrolment.withdrawal_reason != EXPIRED_REASON)
+
+
+def sessions_to_delete(before: datetime):
+    """SQL condition on `SignInSession` for the sessions a retention run deletes: ended before `before`, or
+    started so long before it that no setting could keep them open."""
+    config = current_app.config
+    longest = timedelta(hours=max(config["SESSION_MAX_HOURS_TRAINEE"], config["SESSION_MAX_HOURS_STAFF"]))
+    return or_(SignInSession.ended_at < before, SignInSession.created_at < before - longest)
 
 
 def count_where(model, condition) -> int:

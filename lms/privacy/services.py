@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from lms.api.models import ApiToken
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
-from lms.auth.models import PasswordLink, User
+from lms.auth.models import PasswordLink, SignInSession, User
 from lms.core import clock
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback
@@ -185,6 +185,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
         db.session.execute(update(ApiToken).where(ApiToken.id.in_(records["api_tokens"]),
                                                   ApiToken.revoked_at.is_(None)).values(revoked_at=now))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
+    # Sign-in sessions (devices and addresses): every one ends, and with it the record of it.
+    db.session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
@@ -231,6 +233,7 @@ class PruneReport:
     audit_events_deleted: int = 0
     answers_cleared: int = 0
     reasons_cleared: int = 0
+    sessions_deleted: int = 0
     dry_run: bool = False
 
 
@@ -240,7 +243,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     Deletes audit events older than the first, and with them the reasons of enrolments withdrawn before
     then (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
-    ended longer ago than the second. Enrolments, completions, certificates, attempt scores and
+    ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
+    longer, before the first are deleted too. Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     """
     now = now or clock.now()
@@ -264,8 +268,15 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.reasons_cleared:
             db.session.execute(update(Enrolment).where(reasons).values(withdrawal_reason=queries.EXPIRED_REASON)
                                .execution_options(synchronize_session=False))
-    if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared):
+        # Sign-in sessions (device, address) are kept no longer than the audit events of the sign-ins.
+        sessions = queries.sessions_to_delete(report.audit_before)
+        report.sessions_deleted = queries.count_where(SignInSession, sessions)
+        if not dry_run and report.sessions_deleted:
+            db.session.execute(delete(SignInSession).where(sessions).execution_options(synchronize_session=False))
+    if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
+                        or report.sessions_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
+                     sign_in_sessions_deleted=report.sessions_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",

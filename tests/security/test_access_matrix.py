@@ -61,6 +61,8 @@ EXPECT = {
     "auth.set_password": (public(MISSING), public(MISSING)),
     "auth.profile": (signed_in(), signed_in({200, 302})),
     "auth.change_password": (None, signed_in({200, 302})),
+    # Ending a sign-in session that is not one's own (here: none such exists) is "not found" to anyone.
+    "auth.end_session": (None, signed_in(MISSING)),
     "people.index": (only({"coordinator", "admin"}), only({"coordinator", "admin"})),
     "people.create": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE)),
     "people.edit": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
@@ -69,6 +71,9 @@ EXPECT = {
     # The person page and the record: another institution's officer is "not found" to a coordinator.
     "people.person": (only({"coordinator", "admin"}, OK, variant_other=MISSING), None),
     "people.record": (only({"coordinator", "admin"}, OK, variant_other=MISSING), None),
+    # Signing an account out everywhere: admins only; a coordinator may not, even for their own trainee.
+    "people.end_sessions": (None, lambda r, v: LOGIN if r == "anonymous" else (
+        {302} if r == "admin" else MISSING if r == "coordinator" and v == "other" else DENIED)),
     # The trainees' enrolments are completed: only an admin may withdraw one (the empty form is refused);
     # none is withdrawn, so nobody may restore one.
     "people.withdraw": (None, lambda r, v: LOGIN if r == "anonymous" else (
@@ -262,6 +267,7 @@ def params(rule, role, variant, world, ids):
         "attempt_id": str(ids[trainee_key]["attempt"]), "anything": "nothing-here",
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
+        "session_id": "999999" if own else "999998",
     }
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
