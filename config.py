@@ -187,7 +187,7 @@ def load_config(**overrides) -> dict:
         # Sign-in throttling (lms.auth.throttle): failed sign-ins per address and per account, counted in
         # Redis when the storage is redis://... (shared by workers; memory per worker while it is down).
         "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_KEY_PREFIX": "lms",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("LMS_RATELIMIT_KEY_PREFIX", "lms"),  # two sites may share one Redis
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LMS_LOGIN_LIMIT_PER_ADDRESS", "50 per 10 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
         # Past the account's limit each attempt waits this long, doubling after each failure, up to the most.

@@ -40,7 +40,7 @@ class Throttled(Exception):
 
     def retry_after(self) -> int:
         """Whole seconds to wait (Retry-After), at least 1."""
-        return max(1, math.ceil((self.until - clock.now()).total_seconds()))
+        return max(1, math.ceil((self.until - clock.now()).total_seconds() - 0.001))
 
 
 @dataclass
@@ -69,8 +69,8 @@ def account_stem(email: str) -> str:
     return "login:account:" + hashlib.sha256(normalise_email(email or "")[:254].encode()).hexdigest()[:32]
 
 
-def _instant(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, clock.now().tzinfo)
+def _instant(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, clock.now().tzinfo)
 
 
 def reserve(email: str, address: str | None) -> Attempt:
@@ -93,7 +93,7 @@ def _reserve_account(store, account: str, address_key: str, now: datetime) -> At
     amount, window = _limit("LOGIN_LIMIT_PER_ACCOUNT")
     not_before = store.get(account + ":not-before")
     if not_before is not None:
-        if now.timestamp() < not_before:
+        if now.timestamp() * 1000 < not_before:
             raise Throttled("account", _instant(not_before))
         # The delay is over: one attempt (the first to claim this turn, on any worker) is checked.
         if not store.claim(f"{account}:turn:{not_before}", delay(0) + window):
@@ -138,7 +138,7 @@ def release(attempt: Attempt) -> None:
 
 def _start_delay(store, account: str, now: float, level: int, window: int) -> None:
     wait = delay(level)
-    until = math.ceil(now + wait)
+    until = math.ceil((now + wait) * 1000)  # milliseconds: the instant, exactly enough
     keep = wait + window  # the account forgets its failures a window after the delay ends
     store.set(account + ":level", level, keep)
     store.set(account + ":not-before", until, keep)
