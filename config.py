@@ -192,12 +192,15 @@ def load_config(**overrides) -> dict:
         # address and scheme are then read from the last that many X-Forwarded-For / X-Forwarded-Proto
         # entries. 0: nothing of those headers is believed (anyone can send them).
         "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0),
-        # Sign-in throttling (Flask-Limiter): failed sign-ins per address and per account.
+        # Sign-in throttling (lms.auth.throttle): failed sign-ins per address and per account, counted in
+        # Redis when the storage is redis://... (shared by workers; memory per worker while it is down).
         "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "lms",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("LMS_RATELIMIT_KEY_PREFIX", "lms"),  # two sites may share one Redis
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LMS_LOGIN_LIMIT_PER_ADDRESS", "50 per 10 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+        # Past the account's limit each attempt waits this long, doubling after each failure, up to the most.
+        "LOGIN_DELAY_FIRST_SECONDS": _int("LMS_LOGIN_DELAY_FIRST_SECONDS", 60),
+        "LOGIN_DELAY_MAX_SECONDS": _int("LMS_LOGIN_DELAY_MAX_SECONDS", 15 * 60),
         # No mail server is needed: links are shown to the admin or coordinator who asks for them.
         "MAIL_ENABLED": False,
         # Privacy (lms/privacy): the notice shown in the footer and after sign-in, retention, verification.

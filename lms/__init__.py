@@ -27,6 +27,7 @@ from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
+from lms.core.counters import init_counters
 from lms.core.db import configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections, plan_without_jit
 from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
@@ -39,7 +40,7 @@ from lms.core.when import (
     format_date, format_datetime, format_time, iso, select_timezone, viewer_zone, zone_label,
 )
 from lms.enrolments.views import bp as enrolments_bp
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
 from lms.learning.views import bp as learning_bp
@@ -98,7 +99,7 @@ def register_extensions(app: Flask) -> None:
     init_storage(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_counters(app)  # the sign-in throttle's counts: Redis or memory
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

@@ -1,7 +1,5 @@
 """Flask extensions, created here and initialised in `create_app` (so tests can make many apps)."""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,5 +28,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# Storage from RATELIMIT_STORAGE_URI: memory by default, Redis when several workers share counts.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

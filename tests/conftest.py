@@ -165,9 +165,9 @@ def db(app):
         yield _db
         _db.session.remove()
         _truncate(_db)
-        from lms.extensions import limiter
+        from lms.core.counters import counters
 
-        limiter.reset()  # sign-in counts do not leak from one test into the next
+        counters().clear()  # sign-in counts do not leak from one test into the next
 
 
 def _truncate(db) -> None:

@@ -1,17 +1,18 @@
 """Sign-in, sign-out, one-time set-password links and the profile page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import services, sessions
+from lms.auth import services, sessions, throttle
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
-from lms.auth.queries import normalise_email, signed_in_user
+from lms.auth.queries import signed_in_user
 from lms.core import clock
+from lms.core.errors import render_error
 from lms.core.headers import no_store
 from lms.core.urls import safe_next
-from lms.extensions import limiter
+from lms.core.when import format_time
 from lms.privacy.queries import needs_acknowledgement
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -43,30 +44,36 @@ def load_user(user_id):
     return None
 
 
-def _account_key() -> str:
-    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response) -> bool:
-    """Only failed sign-ins count towards the limits (a success redirects)."""
-    return response.status_code != 302
+def _throttled(refused: throttle.Throttled):
+    """The 429 page of a refused sign-in: why, and from when the next attempt is taken."""
+    if refused.scope == "address":
+        detail = _("Too many failed sign-ins from your network. You can try again from %(time)s.",
+                   time=format_time(refused.until))
+    else:
+        detail = _("Too many failed sign-ins for this account. You can try again from %(time)s, or ask your "
+                   "coordinator for a new set-password link.", time=format_time(refused.until))
+    page, code = render_error(429, detail)
+    return page, code, {"Retry-After": str(refused.retry_after())}
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
-               scope="login-address", error_message=lambda: _("Too many failed sign-ins from your network. "
-                                                              "Wait a few minutes and try again."))
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed,
-               key_func=_account_key, scope="login-account",
-               error_message=lambda: _("Too many failed sign-ins for this account. Wait a few minutes and try again, "
-                                       "or ask your coordinator for a new set-password link."))
 def login():
     """The sign-in form."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+        # A slot is taken before the password is checked, so parallel guesses cannot pass the limits.
+        try:
+            attempt = throttle.reserve(form.email.data, request.remote_addr)
+        except throttle.Throttled as refused:
+            return _throttled(refused)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+        except Exception:
+            throttle.release(attempt)
+            raise
+        throttle.settle(attempt, signed_in=user is not None)
         if user is not None:
             locale = session.get("locale")
             session.clear()  # a fresh session at sign-in: no fixation

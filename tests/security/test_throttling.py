@@ -1,13 +1,18 @@
 """Sign-in throttling per account and per address, in memory and shared through Redis."""
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
+from lms.core import clock
+from lms.core.counters import Counters
+from lms.core.when import format_time
 from tests.helpers import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.db
@@ -32,6 +37,73 @@ def test_an_account_is_throttled_after_five_failures(client, world):
     assert attempt(client, email, PASSWORD, address="10.0.0.2").status_code == 429
     # Other accounts are not affected.
     assert attempt(client, world["admin"].email, PASSWORD).status_code == 302
+
+
+def failed_checks(db) -> int:
+    """How many passwords were checked and found wrong (each leaves an audit event)."""
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "auth.login_failed"))
+
+
+@pytest.fixture()
+def frozen():
+    moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock.freeze(moment)
+    yield moment
+    clock.freeze(None)
+
+
+def test_the_account_delay_doubles_and_the_right_password_after_it_signs_in(app, client, world, db, frozen):
+    email = world["trainee"].email
+    for _ in range(5):
+        assert attempt(client, email).status_code == 200
+    assert failed_checks(db) == 5
+    # Past the limit: one minute, from any address, and the page says until when.
+    blocked = attempt(client, email, address="10.0.0.9")
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    with app.test_request_context():
+        until = format_time(frozen + timedelta(seconds=60))
+    assert until in blocked.get_data(as_text=True)
+    # When the delay is over one attempt is checked; its failure doubles the delay: 2, then 4 minutes ...
+    waited = timedelta(0)
+    for expected in (120, 240, 480, 900, 900):
+        waited += timedelta(seconds=int(blocked.headers["Retry-After"]))
+        clock.freeze(frozen + waited - timedelta(seconds=1))
+        assert attempt(client, email).status_code == 429  # a second early
+        clock.freeze(frozen + waited)
+        assert attempt(client, email).status_code == 200  # checked, and wrong
+        blocked = attempt(client, email)
+        assert blocked.status_code == 429 and blocked.headers["Retry-After"] == str(expected)
+    assert failed_checks(db) == 10  # nothing else was checked
+    # ... up to 15 minutes; the right password after the delay signs in and the account starts afresh.
+    clock.freeze(frozen + waited + timedelta(seconds=900))
+    assert attempt(client, email, PASSWORD).status_code == 302
+    assert attempt(app.test_client(), email).status_code == 200
+
+
+def test_a_right_password_during_the_delay_waits_too(client, world, frozen):
+    email = world["trainee"].email
+    for _ in range(5):
+        attempt(client, email)
+    assert attempt(client, email, PASSWORD).status_code == 429
+    clock.freeze(frozen + timedelta(seconds=60))
+    assert attempt(client, email, PASSWORD).status_code == 302
+
+
+def test_redis_down_falls_back_to_memory_logged_never_500(app, client, world, db, monkeypatch, caplog):
+    """Nothing listens on port 1: the counts live in the worker's memory, the limits still hold, a warning
+    says so once."""
+    monkeypatch.setitem(app.extensions, "lms.counters", Counters("redis://127.0.0.1:1/0"))
+    email = world["trainee"].email
+    with caplog.at_level(logging.WARNING, logger="lms.counters"):
+        for _ in range(5):
+            assert attempt(client, email).status_code == 200
+        blocked = attempt(client, email)
+        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) == 60
+        assert attempt(client, world["admin"].email, PASSWORD).status_code == 302
+    assert failed_checks(db) == 5
+    warnings = [r for r in caplog.records if r.name == "lms.counters" and "Redis does not answer" in r.message]
+    assert len(warnings) == 1
 
 
 def test_successful_sign_ins_do_not_count(client, world):
