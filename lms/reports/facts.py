@@ -177,6 +177,25 @@ def progress_percent(done, items):
     return case((items == 0, 0), (done >= items, 100), else_=(done * 100) // items)
 
 
+def live_item_totals():
+    """Subqueries (course_id, n) of each course's live lessons and live quizzes: what progress counts out of."""
+    lessons_total = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
+                     .join(Module, module_of(Lesson)).where(live(Lesson))
+                     .group_by(Lesson.course_id).subquery("lessons_total"))
+    quizzes_total = (select(Quiz.course_id, func.count(Quiz.id).label("n"))
+                     .join(Module, module_of(Quiz)).where(live(Quiz))
+                     .group_by(Quiz.course_id).subquery("quizzes_total"))
+    return lessons_total, quizzes_total
+
+
+def lessons_viewed(enrolment_ids):
+    """A subquery (enrolment_id, n) of the live lessons viewed in each of `enrolment_ids` (a SELECT of ids)."""
+    return (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, module_of(Lesson))
+            .where(live(Lesson), LessonProgress.enrolment_id.in_(enrolment_ids))
+            .group_by(LessonProgress.enrolment_id).subquery("viewed"))
+
+
 def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = None):
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
     # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
@@ -187,16 +206,8 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
     closed = closed_attempt(now, GRACE_SECONDS)
     final = final_quizzes()
 
-    lessons_total = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
-                     .join(Module, module_of(Lesson)).where(live(Lesson))
-                     .group_by(Lesson.course_id).subquery("lessons_total"))
-    quizzes_total = (select(Quiz.course_id, func.count(Quiz.id).label("n"))
-                     .join(Module, module_of(Quiz)).where(live(Quiz))
-                     .group_by(Quiz.course_id).subquery("quizzes_total"))
-    viewed = (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
-              .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, module_of(Lesson))
-              .where(live(Lesson), LessonProgress.enrolment_id.in_(scoped_ids))
-              .group_by(LessonProgress.enrolment_id).subquery("viewed"))
+    lessons_total, quizzes_total = live_item_totals()
+    viewed = lessons_viewed(scoped_ids)
     is_final = final.c.quiz_id.is_not(None)
     per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
                        case((is_final, 1), else_=0).label("is_final"),

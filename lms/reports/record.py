@@ -21,13 +21,13 @@ from sqlalchemy import case, func, select
 
 from lms.auth.models import User
 from lms.catalog.items import live, module_of
-from lms.catalog.models import Course, Lesson, Module
+from lms.catalog.models import Course, Module
 from lms.core import when
 from lms.extensions import db
-from lms.learning.models import Certificate, Enrolment, LessonProgress
+from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
 from lms.reports.exports import neutralise
-from lms.reports.facts import closed_attempt, progress_percent
+from lms.reports.facts import closed_attempt, lessons_viewed, live_item_totals, progress_percent
 
 
 @dataclass
@@ -92,16 +92,8 @@ def _figures(user_id: int, now: datetime) -> dict[int, tuple[int, float | None, 
     docstring for the definitions; `progress_percent` is the reports' own expression)."""
     mine = select(Enrolment.id).where(Enrolment.user_id == user_id).scalar_subquery()
     closed = closed_attempt(now, GRACE_SECONDS)
-    lessons_total = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
-                     .join(Module, module_of(Lesson)).where(live(Lesson))
-                     .group_by(Lesson.course_id).subquery("lessons_total"))
-    quizzes_total = (select(Quiz.course_id, func.count(Quiz.id).label("n"))
-                     .join(Module, module_of(Quiz)).where(live(Quiz))
-                     .group_by(Quiz.course_id).subquery("quizzes_total"))
-    viewed = (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
-              .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, module_of(Lesson))
-              .where(live(Lesson), LessonProgress.enrolment_id.in_(mine))
-              .group_by(LessonProgress.enrolment_id).subquery("viewed"))
+    lessons_total, quizzes_total = live_item_totals()
+    viewed = lessons_viewed(mine)
     per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
                        func.count(QuizAttempt.id).label("attempts"),
                        func.max(case((closed, func.coalesce(QuizAttempt.percent, 0)))).label("best"),
