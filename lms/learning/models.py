@@ -1,12 +1,11 @@
 """Enrolment, LessonProgress and Certificate."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core import when
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -64,16 +63,6 @@ class Enrolment(db.Model):
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
-
-    def due_date(self, zone=None) -> date | None:
-        """The due date as typed (`due_on`). An enrolment that has only the moment it ends (`due_at`, written
-        before `due_on` was) gives the day that ends then in the trainee's zone (default: read from the
-        account): the moment is midnight at the day's end, so the day is that of the instant before."""
-        if self.due_on is not None:
-            return self.due_on
-        if self.due_at is None:
-            return None
-        return when.local(self.due_at - timedelta(microseconds=1), zone or when.person_zone(self.user)).date()
 
 
 class LessonProgress(db.Model):

@@ -76,14 +76,13 @@ def training_record(person: User, now: datetime) -> TrainingRecord:
     if not enrolments:
         return TrainingRecord(person, [], list(certificates))
     figures = _figures(person.id, now)
-    zone = when.person_zone(person)
     by_enrolment = {c.enrolment_id: c for c in certificates}
     courses: dict[int, CourseRecord] = {}
     for enrolment, course in enrolments:
         progress, score, attempts = figures.get(enrolment.id, (0, None, 0))
         courses.setdefault(course.id, CourseRecord(course)).cycles.append(
             RecordCycle(enrolment, progress, score, attempts, by_enrolment.get(enrolment.id),
-                        enrolment.due_date(zone)))
+                        enrolment.due_on))
     return TrainingRecord(person, list(courses.values()), list(certificates))
 
 

@@ -119,6 +119,7 @@ def test_drilldown_pages(reader, dataset, monkeypatch):
     assert "Page 1 of 3" in first and "Anna Antonenko" in first and "Chrystia" not in first
     third = reader.get(f"/reports/institutions/{UA}/courses/sample?sort=name&page=3").get_data(as_text=True)
     assert "Ella Yevtushenko" in third and "Anna" not in third and 'rel="prev"' in third
+    assert f'href="/reports/institutions/{UA}/courses/sample?sort=name&amp;page=2" rel="prev"' in third
 
 
 def test_drilldown_of_unknown_things_is_not_found(reader, dataset):
