@@ -105,6 +105,16 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _roles(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of roles ("admin,coordinator"); "" or "none" for none."""
+    raw = os.environ.get(name, default).strip().lower()
+    roles = tuple(r.strip() for r in raw.split(",") if r.strip() and r.strip() != "none")
+    unknown = [r for r in roles if r not in ("trainee", "instructor", "coordinator", "admin")]
+    if unknown:
+        raise ConfigError(f"{name}: unknown role {unknown[0]!r} (use trainee, instructor, coordinator, admin)")
+    return roles
+
+
 def _storage_url(name: str) -> str:
     """An s3://bucket/prefix URL, or empty (files in a directory)."""
     value = (os.environ.get(name) or "").strip()
@@ -201,6 +211,14 @@ def load_config(**overrides) -> dict:
         # Past the account's limit each attempt waits this long, doubling after each failure, up to the most.
         "LOGIN_DELAY_FIRST_SECONDS": _int("LMS_LOGIN_DELAY_FIRST_SECONDS", 60),
         "LOGIN_DELAY_MAX_SECONDS": _int("LMS_LOGIN_DELAY_MAX_SECONDS", 15 * 60),
+        # A second factor at sign-in (lms.mfa): the roles that must have one (comma-separated); the others may.
+        # Admins and coordinators reach many people's data, so production asks it of them unless told otherwise.
+        "MFA_REQUIRED_ROLES": _roles("LMS_MFA_REQUIRED_ROLES", "admin,coordinator" if production else ""),
+        # The name authenticator apps show beside the account.
+        "MFA_ISSUER": os.environ.get("LMS_MFA_ISSUER", "IBM Training"),
+        # Passkeys (WebAuthn) are bound to a domain: the site's host name (empty = the request's host, or the
+        # host of LMS_PUBLIC_URL when that is set). A passkey made for one domain does not work on another.
+        "WEBAUTHN_RP_ID": os.environ.get("LMS_WEBAUTHN_RP_ID", ""),
         # No mail server is needed: links are shown to the admin or coordinator who asks for them.
         "MAIL_ENABLED": False,
         # Privacy (lms/privacy): the notice shown in the footer and after sign-in, retention, verification.

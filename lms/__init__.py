@@ -46,6 +46,7 @@ from lms.learning.services import connect_signals as connect_learning_signals
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
+from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
 from lms.privacy.views import bp as privacy_bp
@@ -55,7 +56,7 @@ from lms.quizzes.views import bp as quizzes_bp
 from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
-BLUEPRINTS = (main_bp, auth_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
+BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)

@@ -25,6 +25,7 @@ from lms.core.urls import external_url
 from lms.extensions import db
 from lms.institutions.queries import institution_by_code
 from lms.institutions.services import InstitutionError, create_institution
+from lms.mfa import services as mfa
 from lms.packages.cli import courses_group, import_and_report
 from lms.packages.reader import package_folders
 from lms.people.services import PeopleError, create_user, set_password
@@ -215,6 +216,21 @@ def users_create(email, name, role, institution_code, password, locale, host, po
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
     if token:
         click.echo(f"One-time set-password link: {_link(token, site_address(host, port))}")
+
+
+@users_group.command("reset-mfa")
+@click.option("--email", required=True, help="The account whose second factor to take away.")
+@with_appcontext
+@in_english
+def users_reset_mfa(email):
+    """Take away an account's second factors and recovery codes (a sole admin who lost the phone or key):
+    its sessions end, and it signs in with the password (enrolling a new factor if its role must). Audited."""
+    user = user_by_email(email)
+    if user is None:
+        raise click.BadParameter(f"no account with the email {email!r}", param_hint="--email")
+    count = mfa.reset(user, None)
+    click.echo(f"Removed {count} second factor(s) of {user.email}; its sessions have ended. It signs in with "
+               "its password" + (" and sets up a new second factor." if mfa.required(user) else "."))
 
 
 @click.group("institutions")

@@ -5,10 +5,11 @@ from lms.auth.models import PasswordLink, SignInSession, User
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 
 __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseStaff",
     "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
-    "Question", "Quiz", "QuizAttempt", "SignInSession", "User",
+    "Question", "Quiz", "QuizAttempt", "RecoveryCode", "SecondFactor", "SignInSession", "User",
 ]

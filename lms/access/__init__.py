@@ -15,7 +15,7 @@ from lms.access.learning import (
     can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
 )
 from lms.access.people import (
-    assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data, can_end_sessions,
+    assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data, can_end_sessions, can_reset_mfa,
     can_identify_accounts, can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
     can_view_export_log, can_view_institution, visible_institutions, visible_users,
 )
@@ -42,6 +42,7 @@ JINJA_TESTS = {
     "can_anonymise_user": can_anonymise_user,
     "can_change_account": can_change_account,
     "can_end_sessions": can_end_sessions,
+    "can_reset_mfa": can_reset_mfa,
     "can_view_export_log": can_view_export_log,
     "can_withdraw_enrolment": can_withdraw_enrolment,
     "can_restore_enrolment": can_restore_enrolment,
@@ -50,7 +51,7 @@ JINJA_TESTS = {
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
-    "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_identify_accounts",
+    "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",
     "can_manage_institutions",
     "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
     "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",

@@ -119,6 +119,13 @@ def can_end_sessions(user, target) -> bool:
 
 
 @rule
+def can_reset_mfa(user, target) -> bool:
+    """May take away an account's second factors, when its phone or key is lost (admins). A coordinator may
+    not: the second factor is what keeps a borrowed coordinator account from opening another's."""
+    return is_admin(user) and target is not None
+
+
+@rule
 def can_download_own_data(user) -> bool:
     """May download everything the platform holds about oneself (every signed-in user)."""
     return signed_in(user)

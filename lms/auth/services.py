@@ -47,6 +47,16 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
     return user
 
 
+def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
+    """Whether `password` is the signed-in person's own, asked again before a change that weakens their
+    account (removing a second factor, new recovery codes); a wrong one is audited as a failed sign-in."""
+    if check_password(user.password_hash, password):
+        return True
+    audit.record("auth.login_failed", actor=user, target=user, ip=ip, reason="confirmation")
+    db.session.commit()
+    return False
+
+
 def issue_password_link(user: User, actor: User | None) -> str:
     """A fresh one-time set-password token for `user`; earlier unused links stop working."""
     token = add_password_link(user, actor)

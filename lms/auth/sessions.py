@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, session
+from flask_login import login_user
 from sqlalchemy import insert, update
 
 from lms.audit import services as audit
@@ -72,6 +73,19 @@ def start_session(user: User, address: str | None, user_agent: str | None) -> st
         user_agent=(user_agent or "")[:USER_AGENT_MAX] or None, address=(address or "")[:ADDRESS_MAX] or None))
     db.session.commit()
     return token
+
+
+def sign_in(user: User, remember: bool, address: str | None, user_agent: str | None) -> None:
+    """Finish a sign-in (after the password, and the second factor if the person has one): a fresh browser
+    session (no fixation; only the chosen language is kept), Flask-Login's user, a new sign-in session.
+    "Keep me signed in" makes the cookie outlive the browser; the sign-in session's limits still apply."""
+    locale = session.get("locale")
+    session.clear()
+    if locale and not user.locale:
+        session["locale"] = locale
+    login_user(user)
+    session[TOKEN_KEY] = start_session(user, address, user_agent)
+    session.permanent = bool(remember)
 
 
 def touch(session_id: int, now: datetime) -> None:

@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from limits import parse
 
 from lms.auth.queries import normalise_email
 from lms.core import clock
 from lms.core.counters import counters
+from lms.core.errors import render_error
+from lms.core.when import format_time
 
 
 class Throttled(Exception):
@@ -64,24 +67,27 @@ def delay(level: int) -> int:
     return min(most, first * 2 ** min(level, 32))
 
 
-def account_stem(email: str) -> str:
-    """The key stem of an account: a hash of its normalised email."""
-    return "login:account:" + hashlib.sha256(normalise_email(email or "")[:254].encode()).hexdigest()[:32]
+def account_stem(email: str, purpose: str = "login") -> str:
+    """The key stem of an account: a hash of its normalised email, under the purpose's prefix."""
+    return f"{purpose}:account:" + hashlib.sha256(normalise_email(email or "")[:254].encode()).hexdigest()[:32]
 
 
 def _instant(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, clock.now().tzinfo)
 
 
-def reserve(email: str, address: str | None) -> Attempt:
-    """Take a slot for one password check, or raise Throttled. Call `settle` after the check."""
+def reserve(email: str, address: str | None, purpose: str = "login") -> Attempt:
+    """Take a slot for one password check, or raise Throttled. Call `settle` after the check.
+
+    `purpose` "mfa" counts the codes of a second factor (lms.mfa) the same way, apart from the passwords:
+    a wrong code is one failure of that account and of that address, under the same limits."""
     store = counters()
     now = clock.now()
     amount, window = _limit("LOGIN_LIMIT_PER_ADDRESS")
-    address_key = "login:address:" + (address or "unknown")
+    address_key = f"{purpose}:address:" + (address or "unknown")
     if store.incr(address_key, window) > amount:
         raise Throttled("address", now + timedelta(seconds=max(1.0, store.ttl(address_key))))
-    account = account_stem(email)
+    account = account_stem(email, purpose)
     try:
         return _reserve_account(store, account, address_key, now)
     except Throttled:
@@ -142,3 +148,18 @@ def _start_delay(store, account: str, now: float, level: int, window: int) -> No
     keep = wait + window  # the account forgets its failures a window after the delay ends
     store.set(account + ":level", level, keep)
     store.set(account + ":not-before", until, keep)
+
+
+def refusal_response(refused: Throttled, purpose: str = "login"):
+    """The 429 page of a refused attempt: why, and from when the next attempt is taken (with Retry-After)."""
+    if refused.scope == "address":
+        detail = _("Too many failed sign-ins from your network. You can try again from %(time)s.",
+                   time=format_time(refused.until))
+    elif purpose == "mfa":
+        detail = _("Too many wrong codes for this account. You can try again from %(time)s, or ask an "
+                   "administrator to reset your second factor.", time=format_time(refused.until))
+    else:
+        detail = _("Too many failed sign-ins for this account. You can try again from %(time)s, or ask your "
+                   "coordinator for a new set-password link.", time=format_time(refused.until))
+    page, code = render_error(429, detail)
+    return page, code, {"Retry-After": str(refused.retry_after())}

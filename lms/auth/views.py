@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from lms.auth import services, sessions, throttle
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
 from lms.auth.queries import signed_in_user
 from lms.core import clock
-from lms.core.errors import render_error
 from lms.core.headers import no_store
 from lms.core.urls import safe_next
-from lms.core.when import format_time
+from lms.mfa import pending
+from lms.mfa.queries import has_factor
+from lms.mfa.services import required as mfa_required
 from lms.privacy.queries import needs_acknowledgement
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -44,18 +45,6 @@ def load_user(user_id):
     return None
 
 
-def _throttled(refused: throttle.Throttled):
-    """The 429 page of a refused sign-in: why, and from when the next attempt is taken."""
-    if refused.scope == "address":
-        detail = _("Too many failed sign-ins from your network. You can try again from %(time)s.",
-                   time=format_time(refused.until))
-    else:
-        detail = _("Too many failed sign-ins for this account. You can try again from %(time)s, or ask your "
-                   "coordinator for a new set-password link.", time=format_time(refused.until))
-    page, code = render_error(429, detail)
-    return page, code, {"Retry-After": str(refused.retry_after())}
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The sign-in form."""
@@ -67,7 +56,7 @@ def login():
         try:
             attempt = throttle.reserve(form.email.data, request.remote_addr)
         except throttle.Throttled as refused:
-            return _throttled(refused)
+            return throttle.refusal_response(refused)
         try:
             user = services.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
         except Exception:
@@ -75,15 +64,16 @@ def login():
             raise
         throttle.settle(attempt, signed_in=user is not None)
         if user is not None:
-            locale = session.get("locale")
-            session.clear()  # a fresh session at sign-in: no fixation
-            if locale and not user.locale:
-                session["locale"] = locale
-            login_user(user)
-            session[sessions.TOKEN_KEY] = sessions.start_session(user, request.remote_addr, request.user_agent.string)
-            # "Keep me signed in": the cookie outlives the browser; the sign-in session's limits still apply.
-            session.permanent = bool(form.remember.data)
-            target = safe_next(request.args.get("next")) or url_for("main.home")
+            target = safe_next(request.args.get("next"))
+            if has_factor(user.id):  # the password was right: now the second factor
+                pending.start(user, form.remember.data, target)
+                return redirect(url_for("mfa.verify"))
+            sessions.sign_in(user, form.remember.data, request.remote_addr, request.user_agent.string)
+            if mfa_required(user):  # a role that must have a second factor, and none yet: enrol one first
+                pending.require_enrolment()
+                flash(_("Your role needs a second factor at sign-in. Set one up to go on."), "info")
+                return redirect(url_for("mfa.security"))
+            target = target or url_for("main.home")
             if needs_acknowledgement(user):  # the privacy notice first, then where they were going
                 return redirect(url_for("privacy.notice", next=target))
             return redirect(target)

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
-    can_assign, can_change_account, can_end_sessions, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
+    can_assign, can_change_account, can_end_sessions, can_reset_mfa, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
     can_view_record, can_withdraw_enrolment, require, requires, visible_users,
 )
 from lms.auth import sessions
@@ -19,6 +19,8 @@ from lms.core import clock, when
 from lms.core.urls import external_url
 from lms.learning import services as learning_services
 from lms.learning.queries import enrolment_of_person
+from lms.mfa import services as mfa
+from lms.mfa.queries import factors_of, recovery_codes_left
 from lms.people import queries, services
 from lms.people.forms import ROLE_LABELS, SearchForm, UserForm, WithdrawForm
 from lms.reports.record import training_record
@@ -163,7 +165,10 @@ def render_person(person, status: int = 200, failed: int | None = None, form: Wi
         status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES,
         courses=published_courses() if can_enrol_others(current_user, person) else [],
         withdraw_form=form or WithdrawForm(formdata=None), failed=failed,
-        sign_ins=sessions.live_sessions(person, now) if can_end_sessions(current_user, person) else None), status
+        sign_ins=sessions.live_sessions(person, now) if can_end_sessions(current_user, person) else None,
+        factors=factors_of(person.id) if can_reset_mfa(current_user, person) else None,
+        codes_left=recovery_codes_left(person.id) if can_reset_mfa(current_user, person) else None,
+        mfa_required=mfa.required(person)), status
 
 
 @bp.route("/<int:user_id>")
@@ -181,6 +186,20 @@ def end_sessions(user_id: int):
     require(can_end_sessions, person)
     count = sessions.end_all_sessions(person, current_user)
     flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", count,
+                   name=person.name), "success")
+    return redirect(url_for("people.person", user_id=person.id))
+
+
+@bp.route("/<int:user_id>/second-factor/reset", methods=["POST"])
+@requires(can_manage_users)
+def reset_mfa(user_id: int):
+    """Take away the account's second factors and recovery codes (admins, for a lost phone or key): it is
+    signed out everywhere, and signs in with its password (and enrols a new factor if its role must)."""
+    person = _person_or_404(user_id)
+    require(can_reset_mfa, person)
+    count = mfa.reset(person, current_user)
+    flash(ngettext("%(num)d second factor of %(name)s removed; they are signed out everywhere.",
+                   "%(num)d second factors of %(name)s removed; they are signed out everywhere.", count,
                    name=person.name), "success")
     return redirect(url_for("people.person", user_id=person.id))
 

@@ -1,0 +1,1 @@
+"""A second factor at sign-in: authenticator apps (TOTP), passkeys (WebAuthn) and one-time recovery codes."""
