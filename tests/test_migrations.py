@@ -58,8 +58,9 @@ def _app_context(app):
         yield
 
 
-def populate(engine) -> None:
-    """One row or more in every table, through the models."""
+def populate(engine, second_factor: bool = False) -> None:
+    """One row or more in every table, through the models; a second factor only when asked, as 0012's
+    downgrade refuses over one (the tests going below it have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -108,7 +109,10 @@ def populate(engine) -> None:
             m.CourseStaff(course_id=course.id, user_id=admin.id, role="owner"),
             m.SignInSession(user_id=trainee.id, token_hash="s" * 64, created_at=now, last_used_at=now,
                             user_agent="Firefox", address="192.0.2.1"),
+            m.RecoveryCode(user_id=admin.id, code_hash="r" * 64, created_at=now),
         ])
+        if second_factor:
+            s.add(m.SecondFactor(user_id=admin.id, kind="totp", name="Phone", secret="sealed", created_at=now))
         s.commit()
 
 
@@ -122,7 +126,7 @@ def row_counts(engine) -> dict[str, int]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine)
+    populate(alembic_engine, second_factor=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -313,6 +317,32 @@ def test_sign_in_sessions_come_with_0011_and_go_with_its_downgrade(alembic_runne
     alembic_runner.migrate_down_to("0010")
     after = row_counts(alembic_engine)
     assert "sign_in_sessions" not in after
-    assert after == {t: n for t, n in before.items() if t != "sign_in_sessions"}
+    assert after == {t: n for t, n in before.items() if t not in ("sign_in_sessions", "second_factors",
+                                                                   "recovery_codes")}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["sign_in_sessions"] == 0
+
+
+def test_second_factors_come_with_0012_and_its_downgrade_refuses_while_anyone_has_one(alembic_runner,
+                                                                                      alembic_engine):
+    """0012 adds second factors and recovery codes; going below it would silently take the second factor
+    away from the accounts that rely on it, so it is refused, changing nothing, while any exists; once
+    they are reset, the downgrade drops the two tables and keeps every other row."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, second_factor=True)
+    with alembic_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT min(id) FROM users")).scalar_one()
+    with pytest.raises(IntegrityError), alembic_engine.begin() as conn:  # a passkey needs its key
+        conn.execute(text("INSERT INTO second_factors (user_id, kind, name, sign_count, created_at) "
+                          "VALUES (:u, 'passkey', 'Key', 0, :at)"), {"u": user_id, "at": datetime(2026, 1, 2, tzinfo=UTC)})
+    before = row_counts(alembic_engine)
+    with pytest.raises(RuntimeError, match=r"1 account\(s\) have a second factor"):
+        alembic_runner.migrate_down_to("0011")
+    assert row_counts(alembic_engine) == before
+    with alembic_engine.begin() as conn:
+        conn.execute(text("DELETE FROM recovery_codes"))
+        conn.execute(text("DELETE FROM second_factors"))
+    alembic_runner.migrate_down_to("0011")
+    after = row_counts(alembic_engine)
+    assert "second_factors" not in after and "recovery_codes" not in after
+    assert after == {t: n for t, n in before.items() if t not in ("second_factors", "recovery_codes")}

@@ -29,10 +29,11 @@ class AuthError(ValueError):
 
 
 def authenticate(email: str, password: str, ip: str | None = None) -> User | None:
-    """The account if the email and password match an active one, else None.
+    """The account if the email and password match an active one, else None (audited as a failed sign-in).
 
     Unknown email, wrong password and inactive account all return None, so the sign-in page
-    gives one message for all three and nobody can probe which emails exist.
+    gives one message for all three and nobody can probe which emails exist. A right password is not yet
+    a sign-in: `signed_in` records it once the person is in (after the second factor, if they have one).
     """
     user = user_by_email(email)
     ok = check_password(user.password_hash if user else None, password)
@@ -41,10 +42,16 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
                      reason="inactive" if ok and user is not None else "credentials")
         db.session.commit()
         return None
-    user.last_login_at = clock.now()
-    audit.record("auth.login", actor=user, target=user, institution_id=user.institution_id, ip=ip)
-    db.session.commit()
     return user
+
+
+def signed_in(user: User, ip: str | None = None, factor: str | None = None) -> None:
+    """Record a finished sign-in: its time on the account and "auth.login" in the audit log, with the second
+    factor shown ("totp", "passkey", "recovery"), if any."""
+    user.last_login_at = clock.now()
+    details = {"factor": factor} if factor else {}
+    audit.record("auth.login", actor=user, target=user, institution_id=user.institution_id, ip=ip, **details)
+    db.session.commit()
 
 
 def confirm_password(user: User, password: str, ip: str | None = None) -> bool:

@@ -1,7 +1,17 @@
 """Sign-in, sign-out, one-time set-password links and the profile page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -68,6 +78,7 @@ def login():
             if has_factor(user.id):  # the password was right: now the second factor
                 pending.start(user, form.remember.data, target)
                 return redirect(url_for("mfa.verify"))
+            services.signed_in(user, ip=request.remote_addr)
             sessions.sign_in(user, form.remember.data, request.remote_addr, request.user_agent.string)
             if mfa_required(user):  # a role that must have a second factor, and none yet: enrol one first
                 pending.require_enrolment()

@@ -18,7 +18,13 @@ from lms.core import clock
 from lms.extensions import db
 from lms.mfa import passkeys, recovery, sealing, totp
 from lms.mfa.models import RecoveryCode, SecondFactor
-from lms.mfa.queries import factors_of, passkey_ids, passkey_of, recovery_codes_left, totp_of
+from lms.mfa.queries import (
+    factors_of,
+    passkey_ids,
+    passkey_of,
+    recovery_codes_left,
+    totp_of,
+)
 
 log = logging.getLogger("lms.mfa")
 

@@ -7,16 +7,33 @@ JavaScript the authenticator app and recovery codes work as they are.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.auth import sessions, throttle
-from lms.auth.services import confirm_password
+from lms.auth.services import confirm_password, signed_in
 from lms.core.headers import no_store
 from lms.mfa import passkeys, pending, sealing, services, totp
-from lms.mfa.forms import AppForm, CodeForm, ConfirmForm, PasskeyAnswerForm, PasskeyForm, RecoveryForm
+from lms.mfa.forms import (
+    AppForm,
+    CodeForm,
+    ConfirmForm,
+    PasskeyAnswerForm,
+    PasskeyForm,
+    RecoveryForm,
+)
 from lms.mfa.queries import factors_of, passkey_ids, recovery_codes_left, totp_of
 from lms.privacy.queries import needs_acknowledgement
 
@@ -90,16 +107,17 @@ def verify():
     passkey_form = PasskeyAnswerForm()
     if request.method == "POST":
         if "recovery_code" in request.form:
-            form, check, answer = recovery_form, services.use_recovery_code, recovery_form.recovery_code
+            form, check, answer, factor = recovery_form, services.use_recovery_code, recovery_form.recovery_code, "recovery"
         elif "credential" in request.form:
-            form, check, answer = passkey_form, services.check_passkey, passkey_form.credential
+            form, check, answer, factor = passkey_form, services.check_passkey, passkey_form.credential, "passkey"
         else:
-            form, check, answer = code_form, services.check_totp, code_form.code
+            form, check, answer, factor = code_form, services.check_totp, code_form.code, "totp"
         if form.validate_on_submit():
             ok = _checked(user, check, answer.data)
             if ok is True:
+                signed_in(user, ip=request.remote_addr, factor=factor)
                 sessions.sign_in(user, data.get("remember"), request.remote_addr, request.user_agent.string)
-                if check is services.use_recovery_code:
+                if factor == "recovery":
                     left = recovery_codes_left(user.id)
                     flash(ngettext("You signed in with a recovery code; %(num)d is left.",
                                    "You signed in with a recovery code; %(num)d are left.", left)
@@ -123,7 +141,7 @@ def verify():
 def cancel():
     """Give up the sign-in halfway (another account, or later)."""
     pending.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.home" if current_user.is_authenticated else "auth.login"))
 
 
 @bp.route("/profile/second-factor")

@@ -3,14 +3,34 @@ the officer's training record (every enrolment cycle, certificates), with enroll
 restoring enrolments and the record's PDF and CSV downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
-    can_assign, can_change_account, can_end_sessions, can_reset_mfa, can_enrol_others, can_manage_user, can_manage_users, can_restore_enrolment,
-    can_view_record, can_withdraw_enrolment, require, requires, visible_users,
+    can_assign,
+    can_change_account,
+    can_end_sessions,
+    can_enrol_others,
+    can_manage_user,
+    can_manage_users,
+    can_reset_mfa,
+    can_restore_enrolment,
+    can_view_record,
+    can_withdraw_enrolment,
+    require,
+    requires,
+    visible_users,
 )
 from lms.auth import sessions
 from lms.auth.services import issue_password_link
@@ -24,8 +44,8 @@ from lms.mfa.queries import factors_of, recovery_codes_left
 from lms.people import queries, services
 from lms.people.forms import ROLE_LABELS, SearchForm, UserForm, WithdrawForm
 from lms.reports.record import training_record
-from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
 from lms.reports.record_files import RECORD_FORMATS, download_training_record
+from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
 
 bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/people")
 

@@ -9,7 +9,12 @@ from flask.cli import with_appcontext
 from lms.auth.queries import user_by_email, user_by_id
 from lms.core import when
 from lms.core.commandline import in_english
-from lms.privacy.services import PrivacyError, anonymise_user, export_personal_data, prune
+from lms.privacy.services import (
+    PrivacyError,
+    anonymise_user,
+    export_personal_data,
+    prune,
+)
 
 
 @click.group("data")
@@ -45,6 +50,7 @@ def prune_command(dry_run: bool):
         click.echo(f"withdrawal reasons: {'would clear' if dry_run else 'cleared'} {report.reasons_cleared} of "
                    f"enrolments withdrawn before then")
         click.echo(f"sign-in sessions: {verb} {report.sessions_deleted} ended before then")
+        click.echo(f"recovery codes: {verb} {report.recovery_codes_deleted} used before then")
     else:
         click.echo("audit events: kept forever (LMS_AUDIT_RETENTION_DAYS is not set)")
     verb = "would clear" if dry_run else "cleared"

@@ -23,6 +23,7 @@ from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
@@ -33,7 +34,8 @@ PER_PAGE = 50
 
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
-         "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions")
+         "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
+         "second_factors", "recovery_codes")
 
 
 # --- the privacy notice ---------------------------------------------------------------------------
@@ -193,6 +195,15 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "device": s.user_agent, "address": s.address,
         })
 
+    # Second factors: what they are and when they were used, never their secrets or keys.
+    for f in db.session.scalars(select(SecondFactor).where(SecondFactor.user_id == uid)
+                                .order_by(SecondFactor.created_at, SecondFactor.id)):
+        data["second_factors"].append({"kind": f.kind, "name": f.name, "created_at": f.created_at,
+                                       "last_used_at": f.last_used_at})
+    for c in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == uid)
+                                .order_by(RecoveryCode.created_at, RecoveryCode.id)):
+        data["recovery_codes"].append({"created_at": c.created_at, "used_at": c.used_at})
+
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)
             .where(CourseStaff.user_id == uid).order_by(Course.slug)):
@@ -303,6 +314,12 @@ def sessions_to_delete(before: datetime):
     config = current_app.config
     longest = timedelta(hours=max(config["SESSION_MAX_HOURS_TRAINEE"], config["SESSION_MAX_HOURS_STAFF"]))
     return or_(SignInSession.ended_at < before, SignInSession.created_at < before - longest)
+
+
+def recovery_codes_to_delete(before: datetime):
+    """SQL condition on `RecoveryCode` for the codes a retention run deletes: used before `before` (an unused
+    code is still the person's way in)."""
+    return RecoveryCode.used_at < before
 
 
 def count_where(model, condition) -> int:

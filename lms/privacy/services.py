@@ -23,9 +23,10 @@ from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.core import clock
+from lms.core.when import person_zone
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback
-from lms.core.when import person_zone
+from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import formats, queries
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.reports.record_files import training_record_file
@@ -187,6 +188,9 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
     # Sign-in sessions (devices and addresses): every one ends, and with it the record of it.
     db.session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
+    # Second factors and recovery codes: an anonymised account never signs in again.
+    db.session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
@@ -234,6 +238,7 @@ class PruneReport:
     answers_cleared: int = 0
     reasons_cleared: int = 0
     sessions_deleted: int = 0
+    recovery_codes_deleted: int = 0
     dry_run: bool = False
 
 
@@ -244,7 +249,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     then (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
     ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
-    longer, before the first are deleted too. Enrolments, completions, certificates, attempt scores and
+    longer, before the first are deleted too, and so are recovery codes used before then. Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     """
     now = now or clock.now()
@@ -273,10 +278,16 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.sessions_deleted = queries.count_where(SignInSession, sessions)
         if not dry_run and report.sessions_deleted:
             db.session.execute(delete(SignInSession).where(sessions).execution_options(synchronize_session=False))
+        # Recovery codes used before then: the record of a use lives no longer than its audit event.
+        codes = queries.recovery_codes_to_delete(report.audit_before)
+        report.recovery_codes_deleted = queries.count_where(RecoveryCode, codes)
+        if not dry_run and report.recovery_codes_deleted:
+            db.session.execute(delete(RecoveryCode).where(codes).execution_options(synchronize_session=False))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
-                        or report.sessions_deleted):
+                        or report.sessions_deleted or report.recovery_codes_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
+                     recovery_codes_deleted=report.recovery_codes_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",

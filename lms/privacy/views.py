@@ -2,13 +2,27 @@
 anonymisation of a departed officer, and the admins' report of personal-data exports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import (
-    can_anonymise_user, can_download_own_data, can_manage_users, can_view_export_log, require, requires,
+    can_anonymise_user,
+    can_download_own_data,
+    can_manage_users,
+    can_view_export_log,
+    require,
+    requires,
     visible_users,
 )
 from lms.core import when
@@ -17,7 +31,12 @@ from lms.core.markdown import render_markdown
 from lms.core.urls import safe_next
 from lms.people.queries import visible_user
 from lms.privacy import queries, services
-from lms.privacy.forms import AcknowledgeForm, AnonymiseForm, DownloadForm, ExportLogFilter
+from lms.privacy.forms import (
+    AcknowledgeForm,
+    AnonymiseForm,
+    DownloadForm,
+    ExportLogFilter,
+)
 from lms.privacy.names import holder_for_verification
 
 bp = Blueprint("privacy", __name__, template_folder="templates")

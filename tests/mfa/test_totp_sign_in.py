@@ -12,7 +12,13 @@ from lms.audit.models import AuditEvent
 from lms.core import clock
 from lms.mfa.models import RecoveryCode, SecondFactor
 from tests.helpers import PASSWORD, Auth, csrf_token
-from tests.mfa.helpers import code, codes_on_page, enrol_app, key_on_page, second_step, sign_in_with_code
+from tests.mfa.helpers import (
+    code,
+    codes_on_page,
+    enrol_app,
+    key_on_page,
+    second_step,
+)
 
 pytestmark = pytest.mark.db
 
@@ -46,7 +52,7 @@ def test_setting_up_an_app_shows_a_qr_code_and_ten_recovery_codes_once(client, a
     assert (factor.kind, factor.name, factor.user_id) == ("totp", "Work phone", world["instructor"].id)
     assert secret not in factor.secret  # sealed, not the key itself
     stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
-    assert len(stored) == 10 and not set(c.replace("-", "") for c in codes) & set(stored)
+    assert len(stored) == 10 and not {c.replace("-", "") for c in codes} & set(stored)
     listing = client.get("/profile/second-factor").get_data(as_text=True)
     assert "Work phone" in listing and "10 of your recovery codes are unused." in listing
     assert codes[0] not in listing  # shown once only
@@ -57,9 +63,12 @@ def test_the_password_alone_no_longer_signs_in_a_code_does_once(app, client, aut
     auth.login(world["coordinator"].email)
     secret, _ = enrol_app(client)
     auth.logout()
+    logins = select(AuditEvent).where(AuditEvent.action == "auth.login").order_by(AuditEvent.id)
+    before = len(db.session.scalars(logins).all())
     response = Auth(client).login(world["coordinator"].email, PASSWORD)
     assert response.headers["Location"].endswith("/login/second-factor")
     assert not _signed_in(client)  # the password was right, but nobody is signed in yet
+    assert len(db.session.scalars(logins).all()) == before  # nor recorded as signed in
     page = client.get("/login/second-factor").get_data(as_text=True)
     assert "Code from your authenticator app" in page and "recovery code" in page
     wrong = second_step(client, "code", "123456")
@@ -69,6 +78,8 @@ def test_the_password_alone_no_longer_signs_in_a_code_does_once(app, client, aut
     response = second_step(client, "code", used)
     assert f"Welcome, {world['coordinator'].name}" in response.get_data(as_text=True)
     assert _signed_in(client)
+    db.session.expire_all()
+    assert db.session.scalars(logins).all()[-1].details.get("factor") == "totp"
     # The same code, a moment later in another browser, is refused: it was spent.
     other = app.test_client()
     Auth(other).login(world["coordinator"].email, PASSWORD)
@@ -123,7 +134,7 @@ def test_new_recovery_codes_replace_the_old_after_the_password(client, auth, wor
 
 def test_a_sign_in_halfway_expires_and_can_be_cancelled(client, auth, world):
     auth.login(world["instructor"].email)
-    secret, _ = enrol_app(client)
+    enrol_app(client)
     auth.logout()
     clock.freeze(clock.now())
     Auth(client).login(world["instructor"].email, PASSWORD)

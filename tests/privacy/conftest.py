@@ -52,8 +52,12 @@ def trained(client, auth, world, course, db):
     The trainee wrote their own name in a quiz answer and the other trainee mentioned the trainee by
     name in feedback, as people do.
     """
+    import pyotp
+
     from lms.auth.services import issue_password_link
     from lms.learning.models import Certificate
+    from lms.mfa import services as mfa
+    from lms.mfa import totp
 
     trainee, other = world["trainee"], world["other_trainee"]
     complete_sample(client, auth, db, trainee.email, typed=trainee.name, comment="Ask me: trainee@example.org")
@@ -62,6 +66,11 @@ def trained(client, auth, world, course, db):
     add_token(db, other, "Giorgi desk")
     issue_password_link(trainee, world["coordinator"])
     issue_password_link(other, world["other_coordinator"])
+    secrets = {}
+    for person, label in ((trainee, "Taras phone"), (other, "Giorgi phone")):  # an authenticator app each
+        secrets[person.id] = totp.new_secret()
+        mfa.add_totp(person, secrets[person.id], pyotp.TOTP(secrets[person.id]).at(clock.now()), label)
     db.session.expire_all()
     certificates = {c.user_id: c.code for c in db.session.scalars(select(Certificate))}
-    return {"trainee_code": certificates[trainee.id], "other_code": certificates[other.id], "now": clock.now()}
+    return {"trainee_code": certificates[trainee.id], "other_code": certificates[other.id], "now": clock.now(),
+            "trainee_secret": secrets[trainee.id]}

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.api.models import ApiToken
+from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, User
 from lms.core import clock
-from lms.audit.models import AuditEvent
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import PASSWORD

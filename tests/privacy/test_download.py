@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lms.audit.models import AuditEvent
 from lms.privacy.queries import KINDS
 from tests.helpers import csrf_token
+from tests.mfa.helpers import sign_in_with_code
 
 pytestmark = pytest.mark.db
 
@@ -25,7 +26,7 @@ def download(client, auth, fmt: str):
 
 def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
-    auth.login(trainee.email)
+    sign_in_with_code(client, trainee.email, trained["trainee_secret"])  # the trainee has a second factor
     response = download(client, auth, "json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
@@ -49,6 +50,8 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     assert records["feedback"][0]["comment"] == "Ask me: trainee@example.org"
     assert records["api_tokens"][0]["name"] == "Taras Trainee laptop"
     assert records["password_links"][0]["issued_by"] == "staff"
+    assert [(f["kind"], f["name"]) for f in records["second_factors"]] == [("totp", "Taras phone")]
+    assert len(records["recovery_codes"]) == 10
     actions = {e["action"] for e in records["audit_events"]}
     assert {"user.created", "auth.login", "enrolment.created", "enrolment.completed"} <= actions
 
@@ -57,14 +60,14 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     for secret in ("token_hash", "password_hash", "scrypt:", '"correct": true, "text"', '"accepted"'):
         assert secret not in text
     # Nothing of the other trainee, nor of the staff who acted on the trainee's records.
-    for foreign in (other.email, other.name, "Giorgi desk", "Thanks to", trained["other_code"],
+    for foreign in (other.email, other.name, "Giorgi desk", "Giorgi phone", '"secret"', "code_hash", "Thanks to", trained["other_code"],
                     world["coordinator"].name, world["coordinator"].email, world["admin"].email):
         assert foreign not in text, foreign
 
 
 def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
-    auth.login(trainee.email)
+    sign_in_with_code(client, trainee.email, trained["trainee_secret"])
     response = download(client, auth, "csv")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -93,7 +96,7 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(client, auth, world, course
 
 
 def test_each_download_is_audited_without_personal_data(client, auth, world, trained, db):
-    auth.login(world["trainee"].email)
+    sign_in_with_code(client, world["trainee"].email, trained["trainee_secret"])
     download(client, auth, "json")
     download(client, auth, "csv")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.personal_data")

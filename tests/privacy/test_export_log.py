@@ -25,7 +25,7 @@ def record(action: str, actor, target=None, when: datetime | None = None, **deta
 
 def rows(html: str) -> list[str]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
 
 
 def test_admin_sees_every_export_and_nothing_else(client, auth, world, db):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lms.auth.models import User
 from lms.audit.models import AuditEvent
+from lms.auth.models import User
 from tests.helpers import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.db

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Text, cast, func, select
 
 from config import ConfigError, load_config
-from lms.core import clock
 from lms.audit.models import AuditEvent
+from lms.core import clock
 from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import answers_for, make_user, start_attempt

@@ -63,6 +63,20 @@ EXPECT = {
     "auth.change_password": (None, signed_in({200, 302})),
     # Ending a sign-in session that is not one's own (here: none such exists) is "not found" to anyone.
     "auth.end_session": (None, signed_in(MISSING)),
+    # The second step of signing in: without a password given first, back to the sign-in page (anyone); a
+    # signed-in person is sent home. Cancelling it leads to the sign-in page (home, when signed in).
+    "mfa.verify": (public({302}), public({302})),
+    "mfa.cancel": (None, public({302})),
+    # One's own second factors: every signed-in person (the empty form of a set-up is shown again with its
+    # errors; a removal or new codes without the password go back to the list with a message).
+    "mfa.security": (signed_in(), None),
+    "mfa.add_app": (signed_in(), signed_in({200})),
+    "mfa.add_passkey": (None, signed_in({302})),
+    "mfa.remove": (None, signed_in({302})),
+    "mfa.recovery_codes": (None, signed_in({302})),
+    # Resetting an account's second factor: admins only, as ending its sessions.
+    "people.reset_mfa": (None, lambda r, v: LOGIN if r == "anonymous" else (
+        {302} if r == "admin" else MISSING if r == "coordinator" and v == "other" else DENIED)),
     "people.index": (only({"coordinator", "admin"}), only({"coordinator", "admin"})),
     "people.create": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE)),
     "people.edit": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
@@ -267,7 +281,7 @@ def params(rule, role, variant, world, ids):
         "attempt_id": str(ids[trainee_key]["attempt"]), "anything": "nothing-here",
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
-        "session_id": "999999" if own else "999998",
+        "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998",
     }
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
