@@ -13,7 +13,7 @@ class CodeForm(FlaskForm):
     """The six digits of the authenticator app."""
 
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=32)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                   "size": 10})
 
 

@@ -9,6 +9,7 @@ from lms.auth.models import User
 from lms.catalog.models import Course, Lesson, Module
 from lms.extensions import db as _db
 from lms.learning.models import Certificate, Enrolment
+from lms.mfa.models import SecondFactor
 from lms.quizzes.models import Choice, Question, Quiz
 from tests.helpers import PASSWORD
 from tests.security.xss_vectors import VECTORS, corpus
@@ -25,7 +26,7 @@ INJECTED = """() => {
     }
   }
   for (const s of document.querySelectorAll('script')) {
-    if (!s.src || !s.src.endsWith('/static/js/quiz.js')) bad.push('SCRIPT ' + s.outerHTML.slice(0, 80));
+    if (!s.src || !(s.src.endsWith('/static/js/quiz.js') || s.src.endsWith('/static/js/passkeys.js'))) bad.push('SCRIPT ' + s.outerHTML.slice(0, 80));
   }
   const frameLinks = ':not([href$="/static/css/site.css"]):not([rel="icon"][href$="/favicon.ico"])' +
                      ':not([rel="icon"][href$="/static/favicon.svg"])';  // the frame's own links
@@ -103,8 +104,14 @@ def test_hostile_strings_execute_nothing(app, chromium, live_server, hostile, wo
     page.fill("#email", world["trainee"].email)
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    # Second factors named with the vectors, added once signed in (a factor makes the sign-in ask for it).
+    for n, vector in enumerate(VECTORS):
+        _db.session.add(SecondFactor(user_id=world["trainee"].id, kind="passkey", name=vector[:100] or "x",
+                                     credential_id=b"hostile-%d" % n, public_key=b"k", sign_count=0))
+    _db.session.commit()
     problems = []
-    urls = ["/", "/courses/", "/courses/hostile", "/my", "/verify/hostile-code", "/profile"]
+    urls = ["/", "/courses/", "/courses/hostile", "/my", "/verify/hostile-code", "/profile", "/profile/second-factor"]
     urls += [f"/courses/hostile/lessons/l{n}" for n in range(1, hostile["lessons"] + 1)]
     for url in urls:
         problems += check(page, live_server + url, dialogs)
@@ -127,6 +134,7 @@ def test_hostile_strings_execute_nothing(app, chromium, live_server, hostile, wo
     for n in range(1, hostile["users"] // 50 + 2):
         problems += check(page, f"{live_server}/people/?page={n}", dialogs)
     problems += check(page, f"{live_server}/people/{world['trainee'].id}/edit", dialogs)
+    problems += check(page, f"{live_server}/people/{world['trainee'].id}", dialogs)  # with the factors' names
     context.close()
     assert not problems, problems[:20]
     assert len(hostile["strings"]) >= 500  # the vectors tried
