@@ -17,6 +17,7 @@ This module sits below the `lms` package (which imports it) and imports nothing 
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -124,6 +125,39 @@ def _storage_url(name: str) -> str:
     return value
 
 
+def log_format() -> str:
+    """How log lines are written (LMS_LOG_FORMAT): "text" (one readable line) or "json" (one JSON object a line).
+
+    Read here for the application and for gunicorn's own lines (lms.gunicorn_conf), which must agree."""
+    return _choice("LMS_LOG_FORMAT", "text", ("text", "json"))
+
+
+def _networks(name: str, default: str) -> tuple:
+    """A comma-separated list of addresses or networks in CIDR notation ("10.0.0.0/8,::1"); "" or "none" for none."""
+    raw = os.environ.get(name, default).strip()
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item or item.lower() == "none":
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {item!r} is not an address or a network such as 10.0.0.0/8 ({exc})") from exc
+    return tuple(networks)
+
+
+# A metrics token shorter than this could be guessed: nothing slows down wrong ones.
+METRICS_TOKEN_MIN = 24
+
+
+def _metrics_token(name: str) -> str:
+    value = (os.environ.get(name) or "").strip()
+    if value and len(value) < METRICS_TOKEN_MIN:
+        raise ConfigError(f"{name} must be at least {METRICS_TOKEN_MIN} characters "
+                          "(generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return value
+
+
 def _secret_key(env: str, instance: Path) -> str:
     key = os.environ.get("LMS_SECRET_KEY")
     if key:
@@ -198,6 +232,12 @@ def load_config(**overrides) -> dict:
         # One-time set-password links expire after this many hours.
         "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
         "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),
+        # "text" (as a person reads it) or "json": one JSON object a line, with the request's id (lms.core.logs).
+        "LOG_FORMAT": log_format(),
+        # Who may read /metrics (lms.core.metrics): the bearer of this token ("" = no token opens it), or a
+        # client whose address (after LMS_TRUSTED_PROXIES) is in one of these networks. Anyone else gets 404.
+        "METRICS_TOKEN": _metrics_token("LMS_METRICS_TOKEN"),
+        "METRICS_ALLOW": _networks("LMS_METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         # How many reverse proxies stand in front of the application (lms.register_proxies): the client's
         # address and scheme are then read from the last that many X-Forwarded-For / X-Forwarded-Proto
         # entries. 0: nothing of those headers is believed (anyone can send them).

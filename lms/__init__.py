@@ -32,7 +32,9 @@ from lms.core.db import configure_sqlite, end_read_only_requests_with_commit, pi
 from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
 from lms.core.i18n import select_locale, template_translators
+from lms.core.logs import formatter, init_request_ids
 from lms.core.markdown import render_inline, render_markdown
+from lms.core.metrics import init_metrics, watch_pool
 from lms.core.proxies import session_identifier, trust_proxies
 from lms.core.storage import init_storage
 from lms.core.urls import register_converters
@@ -60,6 +62,8 @@ BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, 
               audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
+# The name of the stderr handler register_logging puts on the "lms" logger.
+LOG_HANDLER = "lms.stderr"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -68,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(settings)
     register_logging(app)
+    register_monitoring(app)
     trust_proxies(app)
     register_extensions(app)
     register_i18n(app)
@@ -82,16 +87,31 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
-    """Log to stderr at the configured level (gunicorn and systemd collect it)."""
+    """Log to stderr at the configured level (gunicorn and systemd collect it), as text or as one JSON object a
+    line (LMS_LOG_FORMAT)."""
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     logger = logging.getLogger("lms")
     logger.setLevel(level)
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.name = LOG_HANDLER
         logger.addHandler(handler)
+    for handler in logger.handlers:
+        if handler.name == LOG_HANDLER:
+            handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
+    if logging.lastResort is not None:
+        # What other libraries log where no handler is configured (Python's handler of last resort writes it
+        # to stderr): JSON lines too, not stray text; as Python writes it (the message alone) otherwise.
+        logging.lastResort.setFormatter(formatter("json") if app.config["LOG_FORMAT"] == "json" else None)
     # Personal data stays out of the log: emails are masked on "lms" and on the root handlers.
     install_email_masking(logger)
+
+
+def register_monitoring(app: Flask) -> None:
+    """An id for every request (in JSON log lines and the X-Request-Id header) and its metrics; before every
+    other request hook, so that their lines carry the id and their time is counted."""
+    init_request_ids(app)
+    init_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -112,6 +132,7 @@ def register_extensions(app: Flask) -> None:
         configure_sqlite(db.engine)
         plan_without_jit(db.engine)
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        watch_pool(db.engine)  # the pool's gauges at /metrics
         end_read_only_requests_with_commit(app, db)
 
 

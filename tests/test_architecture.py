@@ -8,7 +8,7 @@ Every module of `lms` belongs to a unit on a floor:
     2 access    lms.access.* (permission rules of (user, object), importing the models they check)
     3 web       lms.<feature>.{views, forms, cli, ...}: pages, forms, the API and the command line
     4 app       lms (create_app), lms.commands and lms.cli (the `lms` command), lms.models: they assemble
-                everything
+                everything; lms.gunicorn_conf (gunicorn's settings and hooks)
 
 A module imports only from its own floor or below, never above; a web module uses other features'
 domain modules, never their web modules; the units (a feature's domain, a feature's web side, access,
@@ -29,7 +29,7 @@ PACKAGE = "lms"
 # The modules of a feature package that make up its web side (the top floor): by name, and these besides.
 WEB_MODULES = {"views", "forms", "cli", "cards", "frame"}
 WEB_EXTRA = {"lms.api.v1", "lms.api.spec"}
-APP_MODULES = {"lms", "lms.cli", "lms.commands", "lms.models"}
+APP_MODULES = {"lms", "lms.cli", "lms.commands", "lms.models", "lms.gunicorn_conf"}
 FLOORS = {"core": 0, "domain": 1, "access": 2, "web": 3, "app": 4}
 
 

@@ -25,12 +25,19 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from limits import parse
+from prometheus_client import Counter
 
 from lms.auth.queries import normalise_email
 from lms.core import clock
 from lms.core.counters import counters
 from lms.core.errors import render_error
 from lms.core.when import format_time
+
+
+# At /metrics (lms.core.metrics): attempts refused by the limits, by purpose ("login", "mfa") and scope
+# ("address", "account"). A rise is someone guessing, or a whole network locked out.
+REFUSALS = Counter("lms_login_refusals", "Sign-in attempts refused by the throttle, by purpose and scope",
+                   ("purpose", "scope"))
 
 
 class Throttled(Exception):
@@ -81,6 +88,14 @@ def reserve(email: str, address: str | None, purpose: str = "login") -> Attempt:
 
     `purpose` "mfa" counts the codes of a second factor (lms.mfa) the same way, apart from the passwords:
     a wrong code is one failure of that account and of that address, under the same limits."""
+    try:
+        return _reserve(email, address, purpose)
+    except Throttled as refused:
+        REFUSALS.labels(purpose, refused.scope).inc()
+        raise
+
+
+def _reserve(email: str, address: str | None, purpose: str) -> Attempt:
     store = counters()
     now = clock.now()
     amount, window = _limit("LOGIN_LIMIT_PER_ADDRESS")

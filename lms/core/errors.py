@@ -102,7 +102,9 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         error_id = secrets.token_hex(6)
-        log.exception("error %s on %s %s", error_id, request.method, request.path)
+        # The reference and the status are fields of their own in JSON log lines (lms.core.logs).
+        log.exception("error %s on %s %s", error_id, request.method, request.path,
+                      extra={"reference": error_id, "status": 500})
         db.session.rollback()
         answer = answer_elsewhere()
         if answer is not None:

@@ -4,8 +4,8 @@ Behind nginx every connection comes from the proxy; the client's address is in `
 which anyone can also send. So the application believes exactly as many entries of it, counted from
 the right (the ones the trusted proxies appended), as LMS_TRUSTED_PROXIES says, through Werkzeug's
 ProxyFix; with 0 (the default) it believes none. Everything that reads the client's address then reads
-`request.remote_addr` and gets the same answer: the per-address sign-in limit, the audit log and
-session protection.
+`request.remote_addr` and gets the same answer: the per-address sign-in limit, the audit log,
+session protection and the networks that may read /metrics (lms.core.metrics).
 """
 from __future__ import annotations
 

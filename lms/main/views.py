@@ -1,14 +1,16 @@
-"""Home page, language switcher, /healthz and /favicon.ico."""
+"""Home page, language switcher, /healthz, /metrics and /favicon.ico."""
 from __future__ import annotations
 
 from flask import (
-    Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for,
+    Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session,
+    url_for,
 )
 from flask_login import current_user
 from sqlalchemy import text
 
 from lms.auth.services import set_locale
 from lms.catalog.queries import published_courses
+from lms.core.metrics import exposition, may_read_metrics
 from lms.core.urls import safe_next
 from lms.extensions import csrf, db
 
@@ -44,6 +46,17 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/metrics")
+def metrics():
+    """For Prometheus: the metrics in its text format, to the bearer of LMS_METRICS_TOKEN or a client of
+    LMS_METRICS_ALLOW; anyone else gets the 404 of an address where nothing is, so that nobody learns it is
+    here. The rule is the address or the token, never a signed-in role."""
+    if not may_read_metrics():
+        abort(404)
+    body, content_type = exposition()
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/favicon.ico")

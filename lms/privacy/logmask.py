@@ -1,7 +1,9 @@
 """Emails never reach the log: a logging filter that masks anything email-shaped.
 
 `install_email_masking` puts `EmailMaskingFilter` on the "lms" logger and on every handler of the
-"lms" logger and of the root logger (gunicorn's and the server's handlers included). A filter on a
+"lms" logger and of the root logger (gunicorn's and the server's handlers included), and on Python's
+handler of last resort (what writes a library's warning when no handler is configured); lms.gunicorn_conf
+puts it on gunicorn's own handlers. A filter on a
 logger only sees records logged to that very logger, while a filter on a handler sees every record
 the handler writes, children's included; the filter rewrites the record in place, so every handler
 after it writes the masked text too.
@@ -46,17 +48,21 @@ class EmailMaskingFilter(logging.Filter):
         return True
 
 
-def _add_once(target) -> None:
+def add_masking(target) -> None:
+    """Put the masking filter on a logger or a handler, once."""
     if not any(isinstance(f, EmailMaskingFilter) for f in target.filters):
         target.addFilter(EmailMaskingFilter())
 
 
 def install_email_masking(logger: logging.Logger | None = None) -> None:
-    """Mask emails on `logger` ("lms" by default), on its handlers and on the root logger's handlers.
+    """Mask emails on `logger` ("lms" by default), on its handlers, on the root logger's handlers and on the
+    handler of last resort.
 
     Safe to call again (each app built in a process calls it): a filter is added at most once.
     """
     logger = logger or logging.getLogger("lms")
-    _add_once(logger)
+    add_masking(logger)
     for handler in [*logger.handlers, *logging.getLogger().handlers]:
-        _add_once(handler)
+        add_masking(handler)
+    if logging.lastResort is not None:
+        add_masking(logging.lastResort)

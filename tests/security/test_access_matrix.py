@@ -44,6 +44,13 @@ def only(roles, ok=OK, other=DENIED, variant_other=None):
     return rule
 
 
+def internal_only(ok=OK):
+    """Decided by the client's address (or the operator's token), never by the role: the test client connects
+    from 127.0.0.1, inside the default LMS_METRICS_ALLOW, so every role, signed in or not, reads it here;
+    test_metrics_are_hidden_from_every_role_elsewhere makes the same requests from outside (404 to all)."""
+    return lambda role, variant: ok
+
+
 def api(ok=OK):
     """The API takes bearer tokens only: a browser session is not enough."""
     return lambda role, variant: {401}
@@ -54,6 +61,7 @@ EXPECT = {
     "main.home": (public(), None),
     "main.healthz": (public(), None),
     "main.favicon": (public(), None),
+    "main.metrics": (internal_only(), None),
     "main.language": (None, public({302})),
     "static": (public(), None),
     "auth.login": (lambda r, v: OK if r == "anonymous" else {302}, lambda r, v: {200} if r == "anonymous" else {302}),
@@ -352,3 +360,19 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
                         token = None
     print(f"access matrix: {checked} requests over {len(rules)} routes x {len(ROLES)} roles")
     assert not failures, "\n".join(failures[:40])
+
+
+def test_metrics_are_hidden_from_every_role_elsewhere(app, db, world):
+    """/metrics from an address outside LMS_METRICS_ALLOW: "not found" to every role, the admin too, as an
+    address where nothing is; a sign-in opens nothing."""
+    from tests.helpers import Auth
+
+    for role in ROLES:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "198.51.100.20"  # every request of this browser, sign-in included
+        if role != "anonymous":
+            Auth(client).login(world[role].email, PASSWORD)
+            assert client.get("/profile").status_code == 200  # signed in, from there
+        response = client.get("/metrics")
+        assert (response.status_code, client.get("/metrics-of-nothing").status_code) == (404, 404), role
+        assert "lms_http_requests_total" not in response.get_data(as_text=True)
