@@ -194,5 +194,6 @@ def register_security_headers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """The platform's command groups, on the application's command line (`flask --app lms`)."""
     for command in COMMANDS:
-        if command.name not in app.cli.commands:
+        # `db` takes the place of the group Flask-Migrate registered: its commands, with a guarded downgrade.
+        if command.name not in app.cli.commands or command.name == "db":
             app.cli.add_command(command)

@@ -1,5 +1,6 @@
-"""The platform's own commands of `lms` (besides Flask's `run`, `shell` and `db`): set up, demo data,
-accounts, institutions, quiz attempts, course packages and personal data.
+"""The platform's own commands of `lms` (besides Flask's `run` and `shell`): set up, demo data,
+accounts, institutions, quiz attempts, course packages, personal data, and `db`: Flask-Migrate's
+migration commands with a downgrade that refuses to lose data unless told to (`lms.core.migrating`).
 
 `create_app` adds them to the application's command line (`flask --app lms ...`), and `lms.cli` to
 the `lms` command. Errors a user can make end with a one-line English message and a non-zero exit
@@ -10,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import flask_migrate.cli
+from alembic import command as alembic_command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from flask import current_app
+from flask import current_app, g
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
@@ -21,6 +25,7 @@ from lms.auth.queries import user_by_email
 from lms.authoring.services import add_staff
 from lms.catalog.queries import all_courses
 from lms.core.commandline import in_english
+from lms.core.migrating import ACCEPT_ARGUMENT, DataLossRefused
 from lms.core.urls import external_url
 from lms.extensions import db
 from lms.institutions.queries import institution_by_code
@@ -274,5 +279,74 @@ def close_expired_command():
     click.echo(f"closed {closed} expired attempt(s)")
 
 
+def _current_revision() -> str:
+    with db.engine.connect() as connection:
+        return ", ".join(MigrationContext.configure(connection).get_current_heads()) or "base"
+
+
+def _reaches_base(script: ScriptDirectory, revision: str) -> bool:
+    """Whether going down to `revision` (an id, `base`, or relative such as `-2`) drops the first revision's
+    tables. A target alembic cannot read says no here: the downgrade itself then says what is wrong."""
+    with db.engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    try:
+        steps = list(script.iterate_revisions(heads, revision, select_for_downgrade=True))
+    except (CommandError, RevisionError):
+        return False
+    return any(step.down_revision is None for step in steps)
+
+
+@click.command("downgrade")
+@click.option("-d", "--directory", default=None, help='Migration script directory (default is "migrations").')
+@click.option("-x", "--x-arg", multiple=True, help="Additional arguments consumed by the migrations' env.py.")
+@click.option("--accept-data-loss", is_flag=True,
+              help="Go down even where the older schema has no place for some data, which is then lost "
+                   "(without it such a downgrade is refused, and changes nothing).")
+@click.option("--yes", is_flag=True, help="Do not ask before going down to base, which drops every table.")
+@click.argument("revision", default="-1")
+@with_appcontext
+@in_english
+def downgrade_command(directory, x_arg, accept_data_loss: bool, yes: bool, revision: str):
+    """Go down to an older schema REVISION (default -1: the one before), keeping the data it can hold.
+
+    A step that would lose data the older schema has no place for refuses the whole downgrade, which
+    then changes nothing and names every such loss, unless --accept-data-loss. Going down to base drops
+    everything: it asks first (--yes does not), and the confirmation accepts the loss.
+    """
+    # As Flask-Migrate's commands: the group's -d and -x (kept in `g` by its callback) count too.
+    config = current_app.extensions["migrate"].migrate.get_config(directory or getattr(g, "directory", None),
+                                                                  x_arg=list(x_arg))
+    if _reaches_base(ScriptDirectory.from_config(config), revision):
+        if not yes:
+            click.confirm("Going down to base drops every table of the platform, and everything in them. Continue?",
+                          abort=True)
+        accept_data_loss = True
+    if accept_data_loss:
+        config.cmd_opts.x.append(f"{ACCEPT_ARGUMENT}=yes")
+    before = _current_revision()
+    try:
+        alembic_command.downgrade(config, revision)
+    except DataLossRefused as exc:
+        raise click.ClickException(str(exc).replace("REVISION", revision)) from exc
+    except RuntimeError as exc:  # a migration's own refusal (a course image missing from the storage, say)
+        raise click.ClickException(str(exc)) from exc
+    except (CommandError, RevisionError) as exc:
+        raise click.ClickException(f"cannot go down to {revision!r}: {exc}; nothing was changed") from exc
+    click.echo(f"Database downgraded from schema revision {before} to {_current_revision()}.")
+
+
+def _database_group() -> click.Group:
+    """Flask-Migrate's `db` group (its options and commands) with `downgrade_command` for its downgrade."""
+    group = click.Group("db", callback=flask_migrate.cli.db.callback, params=list(flask_migrate.cli.db.params),
+                        help=flask_migrate.cli.db.help)
+    for name, command in flask_migrate.cli.db.commands.items():
+        group.add_command(command, name)
+    group.add_command(downgrade_command)
+    return group
+
+
+database_group = _database_group()
+
 # Every command group of the platform, in the order `lms --help` lists them.
-COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group)
+COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group,
+            database_group)

@@ -2,12 +2,19 @@
 
 Run through `lms db ...` (Flask-Migrate). Tests (pytest-alembic) hand in their own connection
 through `config.attributes["connection"]`.
+
+Every run is one transaction, on SQLite too (`sqlite_transactional_ddl`), inside `refusing_data_loss`:
+a downgrade that would lose data the older schema cannot hold is refused at the end of the run, listing
+every such loss, unless the operator accepted it (`lms db downgrade --accept-data-loss`, or
+`-x accept-data-loss=yes`), and the rollback leaves the database as it was (lms.core.migrating).
 """
 import logging
 
 from alembic import context
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
+
+from lms.core.migrating import refusing_data_loss, sqlite_transactional_ddl
 
 config = context.config
 # No fileConfig(): migrations run inside the application (`lms db`, `lms init`, tests), whose
@@ -54,18 +61,21 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    """Migrate over a live connection: the test's, or the application's engine."""
+    """Migrate over a live connection: the test's, or the application's engine; all steps in one
+    transaction, refused at its end if they would lose data not accepted."""
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
-        context.configure(connection=given, target_metadata=target_metadata, **configure_args())
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(given)  # the caller's connection and transaction: the caller commits or rolls back
         return
     engine = given if isinstance(given, Engine) else migrate_ext.db.engine
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **configure_args())
-        with context.begin_transaction():
-            context.run_migrations()
+    with engine.connect() as connection, sqlite_transactional_ddl(connection):
+        _run(connection, transactional_ddl=True)
+
+
+def _run(connection: Connection, **options) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, **options, **configure_args())
+    with context.begin_transaction(), refusing_data_loss(config):
+        context.run_migrations()
 
 
 if context.is_offline_mode():

@@ -1,10 +1,13 @@
-"""The schema comes from Alembic: migrations and models agree, and every step goes down and up
-again on a populated database without losing the rows of the tables it does not drop."""
+"""The schema comes from Alembic: migrations and models agree, and what each revision does to the data
+on the way up and down. The walk of every step down and up on a populated database, and the
+refusals of the downgrades that would lose data, are in tests/test_downgrades.py."""
 from __future__ import annotations
 
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import migrations_dir
+from lms.core.migrating import ACCEPT_ATTRIBUTE, DataLossRefused
 from lms.core.storage import current_storage
 from tests.helpers import postgres_admin_url
 
@@ -65,7 +69,7 @@ def populate(engine, second_factor: bool = False) -> None:
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
     with Session(engine) as s:
-        inst = m.Institution(code="UA-X", name="Academy", country="UA")
+        inst = m.Institution(code="UA-X", name="Academy", country="UA", timezone="Europe/Kyiv")
         s.add(inst)
         s.flush()
         admin = m.User(email="a@example.org", name="A", role="admin", password_hash="x")
@@ -123,43 +127,22 @@ def row_counts(engine) -> dict[str, int]:
         return {t: conn.execute(select(func.count()).select_from(text(f'"{t}"'))).scalar_one() for t in tables}
 
 
+@contextmanager
+def accepting(alembic_runner) -> Iterator[None]:
+    """Run the migrations inside with the data loss accepted (as `lms db downgrade --accept-data-loss`)."""
+    attributes = alembic_runner.command_executor.alembic_config.attributes
+    attributes[ACCEPT_ATTRIBUTE] = True
+    try:
+        yield
+    finally:
+        attributes.pop(ACCEPT_ATTRIBUTE, None)
+
+
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
-
-
-def test_each_step_down_and_up_keeps_rows(alembic_runner, alembic_engine):
-    """Going down one revision and up again keeps the rows of the tables the step does not drop."""
-    alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine)
-    steps = [r for r in alembic_runner.history.revisions if r not in ("base", "heads")]
-    assert steps, "no migrations"
-    for _revision in reversed(steps):
-        before = row_counts(alembic_engine)
-        alembic_runner.migrate_down_one()
-        kept = row_counts(alembic_engine)
-        for table, count in kept.items():
-            if table in before:
-                assert count == before[table], f"stepping down changed the rows of {table}"
-        alembic_runner.migrate_up_one()
-        after = row_counts(alembic_engine)
-        for table in kept:
-            if table in before:
-                assert after[table] == before[table], f"stepping up again changed the rows of {table}"
-        alembic_runner.migrate_down_one()
-
-
-def test_downgrade_base_then_upgrade_head_on_populated_database(alembic_runner, alembic_engine):
-    """A populated database goes all the way down and back up cleanly."""
-    alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine)
-    alembic_runner.migrate_down_to("base")
-    assert set(inspect(alembic_engine).get_table_names()) <= {"alembic_version"}
-    alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine)
-    assert row_counts(alembic_engine)["users"] == 2
 
 
 def test_backend_is_the_one_asked_for(database_url):
@@ -170,16 +153,18 @@ def test_backend_is_the_one_asked_for(database_url):
 
 def test_question_drafts_keep_existing_questions_and_refuse_to_go_down_over_drafts(alembic_runner, alembic_engine):
     """0007 makes no existing question a draft; going below it is refused while a draft exists (the
-    older schema would draw it into attempts), and allowed, keeping every row, once none is left."""
+    older schema would draw it into attempts), and allowed, keeping every row, once none is left; with
+    the loss accepted, a draft goes down retired, never drawn."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)
-    alembic_runner.migrate_down_to("0006")
+    with accepting(alembic_runner):  # the sessions and recovery codes of 0011 and 0012
+        alembic_runner.migrate_down_to("0006")
     alembic_runner.migrate_up_to("0007")
     with alembic_engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM questions WHERE draft")).scalar_one() == 0
         conn.execute(text("UPDATE questions SET draft = TRUE"))
     before = row_counts(alembic_engine)
-    with pytest.raises(RuntimeError, match=r"1 question\(s\) are drafts"):
+    with pytest.raises(DataLossRefused, match=r"0007: 1 question\(s\) are drafts"):
         alembic_runner.migrate_down_to("0006")
     assert row_counts(alembic_engine) == before
     assert "draft" in {c["name"] for c in inspect(alembic_engine).get_columns("questions")}
@@ -188,6 +173,13 @@ def test_question_drafts_keep_existing_questions_and_refuse_to_go_down_over_draf
     alembic_runner.migrate_down_to("0006")
     assert "draft" not in {c["name"] for c in inspect(alembic_engine).get_columns("questions")}
     assert row_counts(alembic_engine) == before
+    alembic_runner.migrate_up_to("0007")
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE questions SET draft = TRUE"))
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0006")
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM questions WHERE NOT retired")).scalar_one() == 0
 
 
 def _images_at_0007(engine) -> dict[int, bytes]:
@@ -248,10 +240,11 @@ def test_the_downgrade_refuses_when_a_file_is_missing_and_changes_nothing(alembi
 def test_due_dates_become_dates_that_end_in_the_trainees_zone_and_come_back(alembic_runner, alembic_engine):
     """0009: a due date stored as 23:59 UTC of the typed date becomes that date, ending at midnight in the
     institution's zone (Kyiv for a Ukrainian academy); the downgrade writes 23:59 UTC of the date back,
-    and refuses, changing nothing, while an enrolment is withdrawn."""
+    and refuses, changing nothing, while an enrolment keeps when and why it was withdrawn."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)
-    alembic_runner.migrate_down_to("0008")
+    with accepting(alembic_runner):  # the sessions and recovery codes of 0011 and 0012
+        alembic_runner.migrate_down_to("0008")
     with alembic_engine.begin() as conn:
         conn.execute(text("UPDATE enrolments SET due_at = :at"), {"at": datetime(2027, 3, 28, 23, 59, tzinfo=UTC)})
     alembic_runner.migrate_up_to("0009")
@@ -266,7 +259,7 @@ def test_due_dates_become_dates_that_end_in_the_trainees_zone_and_come_back(alem
     with alembic_engine.begin() as conn:
         conn.execute(text("UPDATE enrolments SET status = 'withdrawn', withdrawn_at = due_at, "
                           "withdrawal_reason = 'wrong course'"))
-    with pytest.raises(RuntimeError, match=r"1 enrolment\(s\) are withdrawn"):
+    with pytest.raises(DataLossRefused, match=r"0009: 1 withdrawn enrolment\(s\) would lose when and why"):
         alembic_runner.migrate_down_to("0008")
     assert "due_on" in {c["name"] for c in inspect(alembic_engine).get_columns("enrolments")}
     with alembic_engine.begin() as conn:
@@ -283,7 +276,8 @@ def test_one_attempt_in_progress_settles_earlier_races_and_comes_down_keeping_ro
     drops only that rule and keeps every row."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)
-    alembic_runner.migrate_down_to("0009")
+    with accepting(alembic_runner):  # the sessions and recovery codes of 0011 and 0012
+        alembic_runner.migrate_down_to("0009")
     insert = text("INSERT INTO quiz_attempts (quiz_id, enrolment_id, user_id, number, status, started_at, draw) "
                   "SELECT quiz_id, enrolment_id, user_id, :number, 'in_progress', :at, draw FROM quiz_attempts "
                   "WHERE number = 1")
@@ -307,18 +301,23 @@ def test_one_attempt_in_progress_settles_earlier_races_and_comes_down_keeping_ro
 
 def test_sign_in_sessions_come_with_0011_and_go_with_its_downgrade(alembic_runner, alembic_engine):
     """0011 adds the table of sign-in sessions (a token's hash is unique); its downgrade drops the table, and
-    only it: sessions are not worth refusing a downgrade over (everyone signs in again)."""
+    only it, and is refused while it holds sessions (the record of devices and addresses), unless accepted."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)
     with pytest.raises(IntegrityError), alembic_engine.begin() as conn:
         conn.execute(text("INSERT INTO sign_in_sessions (token_hash, user_id, created_at, last_used_at) "
                           "SELECT token_hash, user_id, created_at, last_used_at FROM sign_in_sessions"))
+    with alembic_engine.begin() as conn:
+        conn.execute(text("DELETE FROM recovery_codes"))
+    alembic_runner.migrate_down_to("0011")
     before = row_counts(alembic_engine)
-    alembic_runner.migrate_down_to("0010")
+    with pytest.raises(DataLossRefused, match=r"0011: 1 sign-in session\(s\), 1 of them open, would be deleted"):
+        alembic_runner.migrate_down_to("0010")
+    assert row_counts(alembic_engine) == before and alembic_runner.current == "0011"
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0010")
     after = row_counts(alembic_engine)
-    assert "sign_in_sessions" not in after
-    assert after == {t: n for t, n in before.items() if t not in ("sign_in_sessions", "second_factors",
-                                                                   "recovery_codes")}
+    assert after == {t: n for t, n in before.items() if t != "sign_in_sessions"}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["sign_in_sessions"] == 0
 
@@ -326,8 +325,8 @@ def test_sign_in_sessions_come_with_0011_and_go_with_its_downgrade(alembic_runne
 def test_second_factors_come_with_0012_and_its_downgrade_refuses_while_anyone_has_one(alembic_runner,
                                                                                       alembic_engine):
     """0012 adds second factors and recovery codes; going below it would silently take the second factor
-    away from the accounts that rely on it, so it is refused, changing nothing, while any exists; once
-    they are reset, the downgrade drops the two tables and keeps every other row."""
+    away from the accounts that rely on it, so it is refused, changing nothing, while any exists (or a
+    recovery code); once they are reset, the downgrade drops the two tables and keeps every other row."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True)
     with alembic_engine.connect() as conn:
@@ -336,7 +335,8 @@ def test_second_factors_come_with_0012_and_its_downgrade_refuses_while_anyone_ha
         conn.execute(text("INSERT INTO second_factors (user_id, kind, name, sign_count, created_at) "
                           "VALUES (:u, 'passkey', 'Key', 0, :at)"), {"u": user_id, "at": datetime(2026, 1, 2, tzinfo=UTC)})
     before = row_counts(alembic_engine)
-    with pytest.raises(RuntimeError, match=r"1 account\(s\) have a second factor"):
+    with pytest.raises(DataLossRefused, match=r"0012: 1 account\(s\) have a second factor.*"
+                                              r"0012: 1 recovery code\(s\)"):
         alembic_runner.migrate_down_to("0011")
     assert row_counts(alembic_engine) == before
     with alembic_engine.begin() as conn:

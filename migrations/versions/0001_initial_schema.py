@@ -4,9 +4,13 @@ Revision ID: 0001
 Revises: (none)
 Create Date: 2026-11-23 16:39:18.220729
 
+The downgrade drops every table: it is refused while any holds a row (lms.core.migrating), unless the
+loss is accepted (`lms db downgrade base` asks first, and its confirmation accepts it).
 """
 from alembic import op
 import sqlalchemy as sa
+
+from lms.core.migrating import note_loss
 
 
 # revision identifiers, used by Alembic.
@@ -14,6 +18,11 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# The tables this revision makes, which its downgrade drops.
+TABLES = ('api_tokens', 'attempt_answers', 'audit_events', 'certificates', 'choices', 'course_assets', 'course_topics',
+          'courses', 'enrolments', 'institutions', 'lesson_progress', 'lessons', 'modules', 'password_links',
+          'questions', 'quiz_attempts', 'quizzes', 'users')
 
 
 def upgrade():
@@ -384,7 +393,12 @@ def upgrade():
 
 
 def downgrade():
-
+    bind = op.get_bind()
+    rows = {t: bind.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar_one() for t in TABLES}
+    held = {t: n for t, n in rows.items() if n}
+    if held:
+        note_loss(revision, f"every table would be dropped, with its rows: "
+                            f"{', '.join(f'{t} ({n})' for t, n in held.items())}")
     with op.batch_alter_table('choices', schema=None) as batch_op:
         batch_op.drop_index('ix_choices_question_id_position')
 

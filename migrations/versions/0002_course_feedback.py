@@ -4,9 +4,13 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 16:54:54.231704
 
+The older schema has no feedback: the downgrade is refused while any is kept (lms.core.migrating),
+unless the loss is accepted.
 """
 from alembic import op
 import sqlalchemy as sa
+
+from lms.core.migrating import note_loss
 
 
 # revision identifiers, used by Alembic.
@@ -36,12 +40,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_feedback_course_id'), ['course_id'], unique=False)
 
 
-
-
 def downgrade():
+    entries = op.get_bind().execute(sa.text("SELECT count(*) FROM feedback")).scalar_one()
+    if entries:
+        note_loss(revision, f"{entries} course feedback entry(ies) (ratings and comments) would be deleted")
 
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_course_id'))
 
     op.drop_table('feedback')
-

@@ -14,21 +14,29 @@ Create Date: 2026-12-06 10:00:00
 - enrolments.withdrawn_at, withdrawal_reason: when and why an enrolment was withdrawn (who did it is
   in the audit log, as for every action).
 
-The downgrade puts due_at back to 23:59 UTC of the due date (what the older code reads as that date)
-and refuses, changing nothing, while an enrolment is withdrawn: the older schema has no place for the
-reason (restore the enrolments, or note them, first). The zones and
-notice periods are settings that fall back to the older behaviour (UTC, no notice period).
+The downgrade puts due_at back to 23:59 UTC of the due date (what the older code reads as that date);
+the upgrade takes the date back from it, and the zones from the countries. What the older schema has
+no place for, and the upgrade could not give back as it was, is a loss (lms.core.migrating): the
+downgrade is refused, changing nothing, unless it is accepted, while an institution has another zone
+than its country's or another notice period than 60 days, a person chose their own zone, an
+enrolment was withdrawn (when and why: restore it, or note the reason from the audit log, first), or a
+due date ends at another moment than the end of its date in the zone the upgrade would give it (one
+set for a person's own zone, say). An enrolment without an institution has its due date end in the
+platform's zone (LMS_TIMEZONE), as the application has it.
 
 Columns are added and dropped with plain ALTER TABLE (recreate='never'): recreating tables that
 others refer to fails while SQLite enforces foreign keys. The zone of a country is read from pytz's
 copy of the IANA zone table, written out here as it was at this revision.
 """
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytz
 import sqlalchemy as sa
 from alembic import op
+from flask import current_app, has_app_context
+
+from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0009'
@@ -50,9 +58,28 @@ def _country_zone(country: str) -> str:
     return CAPITAL_ZONES.get(country) if CAPITAL_ZONES.get(country) in zones else "UTC"
 
 
+def _platform_zone() -> str:
+    """The zone of people without an institution: LMS_TIMEZONE, UTC when unset or unknown."""
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    try:
+        return str(ZoneInfo(name)) if name else "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+
+
+def _end_of(day: date, zone_name: str) -> datetime:
+    """The moment `day` ends (midnight at its end) in the zone."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone_name))
+
+
 def _stamp(moment: datetime, dialect: str):
     # SQLite keeps the UTC text SQLAlchemy would write for a naive UTC value.
     return moment.astimezone(UTC).replace(tzinfo=None) if dialect == "sqlite" else moment
+
+
+# Typed parameters, so that SQLite gets the text SQLAlchemy writes for these columns (with microseconds).
+_AT = sa.bindparam("at", type_=sa.DateTime(timezone=True))
+_DAY = sa.bindparam("day", type_=sa.Date())
 
 
 def _read(value):
@@ -80,27 +107,59 @@ def upgrade():
     rows = bind.execute(sa.text(
         "SELECT e.id, e.due_at, i.timezone FROM enrolments e JOIN users u ON u.id = e.user_id "
         "LEFT JOIN institutions i ON i.id = u.institution_id WHERE e.due_at IS NOT NULL")).all()
+    update = sa.text("UPDATE enrolments SET due_on = :day, due_at = :at WHERE id = :id").bindparams(_DAY, _AT)
+    platform = _platform_zone()
     for enrolment_id, due_at, zone_name in rows:
         day = _read(due_at).date()
-        ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone_name or "UTC"))
-        bind.execute(sa.text("UPDATE enrolments SET due_on = :day, due_at = :ends WHERE id = :id"),
-                     {"day": day, "ends": _stamp(ends, dialect), "id": enrolment_id})
+        bind.execute(update, {"day": day, "at": _stamp(_end_of(day, zone_name or platform), dialect),
+                              "id": enrolment_id})
+
+
+def _day(value) -> date:
+    return value if not isinstance(value, str) else date.fromisoformat(value[:10])
+
+
+def _note_losses(bind) -> None:
+    """What the older schema has no place for and the upgrade would not give back as it was."""
+    institutions = bind.execute(sa.text("SELECT country, timezone, expiry_notice_days FROM institutions")).all()
+    other_zone = sum(1 for country, zone, _days in institutions if zone != _country_zone(country))
+    if other_zone:
+        note_loss(revision, f"{other_zone} institution(s) have another time zone than their country's (an upgrade "
+                            "would give them their country's)")
+    other_notice = sum(1 for *_rest, days in institutions if days != 60)
+    if other_notice:
+        note_loss(revision, f"{other_notice} institution(s) have another expiry notice period than 60 days")
+    people = bind.execute(sa.text("SELECT count(*) FROM users WHERE timezone IS NOT NULL")).scalar_one()
+    if people:
+        note_loss(revision, f"{people} person(s) chose their own time zone")
+    withdrawn = bind.execute(sa.text("SELECT count(*) FROM enrolments WHERE withdrawn_at IS NOT NULL "
+                                     "OR withdrawal_reason IS NOT NULL")).scalar_one()
+    if withdrawn:
+        note_loss(revision, f"{withdrawn} withdrawn enrolment(s) would lose when and why they were withdrawn: "
+                            "restore them, or note the reasons from the audit log, first")
+    platform = _platform_zone()
+    moved = 0
+    for due_on, due_at, country in bind.execute(sa.text(
+            "SELECT e.due_on, e.due_at, i.country FROM enrolments e JOIN users u ON u.id = e.user_id "
+            "LEFT JOIN institutions i ON i.id = u.institution_id "
+            "WHERE e.due_on IS NOT NULL OR e.due_at IS NOT NULL")):
+        zone = _country_zone(country) if country else platform
+        if due_on is None or due_at is None or _read(due_at) != _end_of(_day(due_on), zone):
+            moved += 1
+    if moved:
+        note_loss(revision, f"{moved} due date(s) end at another moment than the end of their date in their "
+                            "institution's country's zone (or the platform's), where an upgrade would end them")
 
 
 def downgrade():
     bind = op.get_bind()
-    withdrawn = bind.execute(sa.text(
-        "SELECT count(*) FROM enrolments WHERE status = 'withdrawn' OR withdrawn_at IS NOT NULL")).scalar_one()
-    if withdrawn:
-        raise RuntimeError(
-            f"{withdrawn} enrolment(s) are withdrawn, and this older schema has no place for why "
-            "they were: restore them (or note the reasons from the audit log), then downgrade again")
+    _note_losses(bind)
     dialect = bind.dialect.name
+    update = sa.text("UPDATE enrolments SET due_at = :at WHERE id = :id").bindparams(_AT)
     for enrolment_id, day in bind.execute(sa.text(
             "SELECT id, due_on FROM enrolments WHERE due_on IS NOT NULL")).all():
-        day = day if not isinstance(day, str) else datetime.fromisoformat(day).date()
-        bind.execute(sa.text("UPDATE enrolments SET due_at = :at WHERE id = :id"),
-                     {"at": _stamp(datetime.combine(day, time(23, 59), tzinfo=UTC), dialect), "id": enrolment_id})
+        bind.execute(update, {"at": _stamp(datetime.combine(_day(day), time(23, 59), tzinfo=UTC), dialect),
+                              "id": enrolment_id})
 
     with op.batch_alter_table('enrolments', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('withdrawal_reason')

@@ -8,11 +8,15 @@ Each sign-in gets a row in sign_in_sessions (the hash of the token its cookie ca
 device and address), so that sign-out, a new password, an admin or a timeout can end it on the server.
 Sessions opened before this revision carry no token: their people sign in again once.
 
-The downgrade drops the table. Sessions are not data worth refusing a downgrade over: the worst it
-does is sign everyone out, which the upgrade does as well.
+The older schema keeps no sessions: the downgrade is refused while the table holds any
+(lms.core.migrating), unless the loss is accepted. The open ones are the least of it (everyone signs in
+again, as after the upgrade); with the ended ones they are the record of who signed in from which
+device and address, which people read on their profile and in their personal-data download.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0011'
@@ -41,6 +45,11 @@ def upgrade():
 
 
 def downgrade():
+    sessions, still_open = op.get_bind().execute(sa.text(
+        "SELECT count(*), count(*) - count(ended_at) FROM sign_in_sessions")).one()
+    if sessions:
+        note_loss(revision, f"{sessions} sign-in session(s), {still_open} of them open, would be deleted: everyone "
+                            "signs in again, and the record of devices and addresses is lost")
     with op.batch_alter_table('sign_in_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sign_in_sessions_user_id'))
     op.drop_table('sign_in_sessions')

@@ -7,12 +7,16 @@ Create Date: 2026-12-06 08:00:00
 second_factors holds each person's authenticator app (TOTP, its secret encrypted) and passkeys
 (WebAuthn credentials); recovery_codes the hashes of their one-time recovery codes.
 
-The downgrade refuses while anyone has a second factor: dropping the tables would quietly take the
-second factor away from the accounts that rely on it (admins and coordinators in production). Reset
-them first (`lms users reset-mfa --email E`, or the person page), then downgrade.
+The older schema has no place for either. The downgrade is refused (lms.core.migrating) while anyone
+has a second factor: dropping the tables would quietly take it away from the accounts that rely on it
+(admins and coordinators in production); reset them first (`lms users reset-mfa --email E`, or the
+person page). It is refused as well while recovery codes are kept (the used ones stay as a record of
+their use), unless the loss is accepted.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0012'
@@ -60,11 +64,14 @@ def upgrade():
 
 
 def downgrade():
-    holders = op.get_bind().execute(sa.text("SELECT count(DISTINCT user_id) FROM second_factors")).scalar()
+    bind = op.get_bind()
+    holders = bind.execute(sa.text("SELECT count(DISTINCT user_id) FROM second_factors")).scalar_one()
     if holders:
-        raise RuntimeError(
-            f"{holders} account(s) have a second factor, which this downgrade would take away without a word. "
-            "Reset them first (`lms users reset-mfa --email E` or the person page), then downgrade.")
+        note_loss(revision, f"{holders} account(s) have a second factor, which this downgrade would take away "
+                            "without a word: reset them first (`lms users reset-mfa --email E` or the person page)")
+    codes = bind.execute(sa.text("SELECT count(*) FROM recovery_codes")).scalar_one()
+    if codes:
+        note_loss(revision, f"{codes} recovery code(s) (used ones kept as a record) would be deleted")
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
     op.drop_table('recovery_codes')
