@@ -1,5 +1,5 @@
 """The platform's own commands of `lms` (besides Flask's `run`, `shell` and `db`): set up, demo data,
-accounts, institutions, quiz attempts, course packages and personal data.
+accounts, institutions, quiz attempts, course packages, personal data, backups and restores.
 
 `create_app` adds them to the application's command line (`flask --app lms ...`), and `lms.cli` to
 the `lms` command. Errors a user can make end with a one-line English message and a non-zero exit
@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 
 from lms.auth.queries import user_by_email
 from lms.authoring.services import add_staff
+from lms.backups.cli import backup_command, restore_command
 from lms.catalog.queries import all_courses
 from lms.core.commandline import in_english
 from lms.core.urls import external_url
@@ -275,4 +276,5 @@ def close_expired_command():
 
 
 # Every command group of the platform, in the order `lms --help` lists them.
-COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group)
+COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group,
+            backup_command, restore_command)
