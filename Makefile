@@ -34,7 +34,8 @@ run: install
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,
 # LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run;
-# npm to fetch axe-core (`make axe`); nginx, the reverse proxy the deployment test puts in front of gunicorn.
+# npm to fetch axe-core (`make axe`); nginx, the reverse proxy the deployment test puts in front of gunicorn;
+# PostgreSQL's client programs (pg_dump, pg_restore, psql), which `lms backup` and `lms restore` run.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -43,6 +44,7 @@ system-deps:
 	command -v libreoffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v pg_dump >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing$$missing"; \

@@ -1,6 +1,7 @@
 """The platform's own commands of `lms` (besides Flask's `run` and `shell`): set up, demo data,
-accounts, institutions, quiz attempts, course packages, personal data, and `db`: Flask-Migrate's
-migration commands with a downgrade that refuses to lose data unless told to (`lms.core.migrating`).
+accounts, institutions, quiz attempts, course packages, personal data, backups and restores, and `db`:
+Flask-Migrate's migration commands with a downgrade that refuses to lose data unless told to
+(`lms.core.migrating`).
 
 `create_app` adds them to the application's command line (`flask --app lms ...`), and `lms.cli` to
 the `lms` command. Errors a user can make end with a one-line English message and a non-zero exit
@@ -23,6 +24,7 @@ from flask_migrate import upgrade
 
 from lms.auth.queries import user_by_email
 from lms.authoring.services import add_staff
+from lms.backups.cli import backup_command, restore_command
 from lms.catalog.queries import all_courses
 from lms.core.commandline import in_english
 from lms.core.migrating import ACCEPT_ARGUMENT, DataLossRefused
@@ -349,4 +351,4 @@ database_group = _database_group()
 
 # Every command group of the platform, in the order `lms --help` lists them.
 COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group,
-            database_group)
+            database_group, backup_command, restore_command)
