@@ -53,6 +53,7 @@ def api(ok=OK):
 EXPECT = {
     "main.home": (public(), None),
     "main.healthz": (public(), None),
+    "main.readyz": (public(), None),
     "main.favicon": (public(), None),
     "main.language": (None, public({302})),
     "static": (public(), None),
