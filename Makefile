@@ -12,7 +12,7 @@ WORKERS ?= auto
 AXE_VERSION := 4.14.1
 AXE_DIR := $(VENV)/axe
 
-.PHONY: run test test-sqlite test-postgres test-security test-install install system-deps axe translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres test-faults test-security test-install install system-deps axe translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,13 @@ test-postgres:
 	else \
 		echo "SKIPPED: PostgreSQL does not answer on 127.0.0.1:5432 (set LMS_TEST_POSTGRES_URL)"; \
 	fi
+
+# Real outages under gunicorn (a minute or two, not part of `make test`): a throw-away PostgreSQL of the test's
+# own stopped and started again, a database that never answers, SQLite's file unreadable and locked, Redis killed.
+# Needs PostgreSQL's server binaries (initdb, pg_ctl) and redis-server; without them the tests skip (fail with CI=true).
+test-faults: install
+	@echo "== outages (marker: faults) =="
+	$(BIN)/pytest -q -m faults tests/faults
 
 # The production install: build the wheel, install it into a fresh venv, `lms init` on a fresh PostgreSQL
 # database (half a minute: pip installs the dependencies into the new venv).

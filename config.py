@@ -178,6 +178,18 @@ def _secret_key(env: str, instance: Path) -> str:
     return key
 
 
+def _engine_options(database_url: str) -> dict:
+    """SQLAlchemy's engine options. PostgreSQL: give up connecting after LMS_DATABASE_CONNECT_TIMEOUT_SECONDS,
+    so that a server that does not answer at all (a host down, a network cut) gives the "unavailable" page
+    and a 503 of /healthz in seconds instead of holding the worker until gunicorn kills it."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    timeout = _int("LMS_DATABASE_CONNECT_TIMEOUT_SECONDS", 10)
+    if timeout < 1:
+        raise ConfigError(f"LMS_DATABASE_CONNECT_TIMEOUT_SECONDS must be at least 1, got {timeout!r}")
+    return {"connect_args": {"connect_timeout": timeout}}
+
+
 def load_config(**overrides) -> dict:
     """Build the settings from the environment; keyword arguments win (tests use them)."""
     env = overrides.get("ENV") or os.environ.get("LMS_ENV", "development")
@@ -194,8 +206,9 @@ def load_config(**overrides) -> dict:
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # Connections that waited in the pool are checked before use (lms.core.db.ping_idle_connections).
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "DATABASE_PING_AFTER_IDLE_SECONDS": _int("LMS_DATABASE_PING_AFTER_IDLE_SECONDS", 10),
+        # SQLite: how long a write waits for another's lock before the busy page (lms.core.errors) answers.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _count("LMS_SQLITE_BUSY_TIMEOUT_SECONDS", 10),
         "SESSION_COOKIE_SECURE": _bool("LMS_SECURE_COOKIES", production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -273,6 +286,8 @@ def load_config(**overrides) -> dict:
         "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }
     config.update(overrides)
+    # After the overrides: the options must suit the database actually used.
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     # "Keep me signed in" keeps the session cookie as long as the longest session may last; the database's
     # record of the session decides when it really ends (Flask-Login's remember cookie is not used).
     config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(

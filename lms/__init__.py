@@ -129,7 +129,7 @@ def register_extensions(app: Flask) -> None:
     # The account and its sign-in session, which may have ended (lms.auth.sessions).
     login_manager.user_loader(load_user)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
         plan_without_jit(db.engine)
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         watch_pool(db.engine)  # the pool's gauges at /metrics

@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from lms.core.counters import Counters
 from lms.core.headers import CSP
+from tests.helpers import make_user
 
 
 def test_home_page_is_small_with_its_css(client):
@@ -80,9 +83,45 @@ def test_unexpected_error_shows_reference_not_traceback(app, client, caplog, mon
     assert reference in caplog.text
 
 
+def test_the_outage_page_needs_no_database_and_speaks_the_persons_language(client, auth, db, monkeypatch, caplog):
+    """The database stops answering when a signed-in person's account is read: the 503 page is made without
+    it (no account, no menu), in the language of their profile (kept in their session), not their browser's."""
+    import lms.auth.views as auth_views
+
+    make_user("olena@example.org", "Olena", "instructor", locale="uk")
+    auth.login("olena@example.org")
+    assert 'lang="uk"' in client.get("/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    def unreachable(*_args):
+        raise OperationalError("SELECT users", {}, Exception("connection failed: Connection refused"))
+
+    monkeypatch.setattr(auth_views, "signed_in_user", unreachable)
+    page = client.get("/profile", headers={"Accept-Language": "en"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert '<html lang="uk">' in body and "Тимчасово недоступно" in body and "Olena" not in body
+    reference = re.search(r"Код помилки: ([0-9a-f]{12})", body).group(1)
+    assert f"error {reference} on GET /profile: the database does not answer" in caplog.text
+    assert page.headers["Cache-Control"] == "no-store" and "Connection refused" not in body
+    missing = client.get("/no-such-page")  # an error page of the frame, which reads the account: made bare
+    assert missing.status_code == 404 and "Сторінку не знайдено" in missing.get_data(as_text=True)
+
+
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+def test_readyz_checks_the_database_and_redis_when_it_is_used(app, client, monkeypatch):
+    """/readyz: Redis is "not used" while the sign-in counts are kept in memory; pointed at a port where
+    nothing listens, it is named as what failed (a real outage: tests/faults)."""
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json) == (200, {"database": "ok", "redis": "not used", "status": "ok"})
+    assert ready.headers["Cache-Control"] == "no-store"
+    monkeypatch.setitem(app.extensions, "lms.counters", Counters("redis://127.0.0.1:1/0"))
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json) == (503, {"database": "ok", "redis": "unreachable", "status": "error"})
+    assert client.get("/healthz").status_code == 200  # the site itself still works without Redis
 
 
 HEADER_LINKS = {  # link text -> its address, as the header shows them in English

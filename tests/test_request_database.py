@@ -1,8 +1,14 @@
 """A request's database connection and transaction: on PostgreSQL a request that only read
 commits, so the connection keeps its prepared statements, a connection that sat idle is checked
 before use, and statements are planned without JIT compilation; on both databases anything a
-request wrote without committing is rolled back."""
+request wrote without committing is rolled back. A connection that dies during a page gives the
+"unavailable" page with an error reference, or, when only the read-only COMMIT at its end fails,
+the page itself."""
 from __future__ import annotations
+
+import logging
+import re
+import time
 
 import pytest
 from sqlalchemy import event, select, text, update
@@ -125,3 +131,58 @@ def test_statements_are_planned_without_jit_compilation(client, auth, world, pos
     auth.login(admin_email)
     assert client.get("/reports/").status_code == 200
     assert postgres.session.scalar(text("SHOW jit")) == "off"
+
+
+def _terminate(backend: int) -> None:
+    """End a PostgreSQL backend from outside the pool, as a restart would, and wait until it is gone."""
+    import psycopg
+
+    with psycopg.connect(postgres_admin_url(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        deadline = time.monotonic() + 10
+        while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone():
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.05)
+
+
+def test_a_connection_that_died_in_use_gives_the_unavailable_page(client, auth, world, course, postgres, caplog):
+    """The pool's connection was working a moment ago (so it is not pinged) and dies before the next page:
+    that page answers 503 with a reference the log also names, instead of an error inside the error page;
+    the page after it works on a new connection."""
+    auth.login(world["trainee"].email)
+    postgres.session.remove()
+    postgres.engine.dispose()
+    assert client.get("/courses/sample").status_code == 200  # the pool now holds one connection
+    _terminate(postgres.engine.pool._pool.queue[0].dbapi_connection.info.backend_pid)  # noqa: SLF001
+    with caplog.at_level(logging.ERROR, logger="lms.errors"):
+        page = client.get("/courses/sample")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and "Temporarily unavailable" in body and page.headers["Retry-After"]
+    reference = re.search(r"Error reference: ([0-9a-f]{12})", body).group(1)
+    assert f"error {reference} on GET /courses/sample: the database does not answer" in caplog.text
+    assert "Traceback" not in body and "psycopg" not in body
+    assert client.get("/courses/sample").status_code == 200
+
+
+def test_a_read_only_page_whose_commit_fails_is_still_shown(client, auth, world, course, postgres, caplog):
+    """The connection dies after the page's reads, at the COMMIT that ends a read-only request: nothing was
+    written, so the person gets the page (not gunicorn's bare "Internal Server Error"), and the log says it."""
+    auth.login(world["trainee"].email)
+    assert client.get("/courses/").status_code == 200
+    killed = []
+
+    def kill_before_commit(connection):
+        if not killed:
+            killed.append(connection.connection.dbapi_connection.info.backend_pid)
+            _terminate(killed[0])
+
+    event.listen(postgres.engine, "commit", kill_before_commit)
+    try:
+        with caplog.at_level(logging.WARNING, logger="lms.db"):
+            page = client.get("/courses/")
+    finally:
+        event.remove(postgres.engine, "commit", kill_before_commit)
+    assert killed, "the page did not end with a COMMIT"
+    assert page.status_code == 200 and "Sample course" in page.get_data(as_text=True)
+    assert "a read-only request's COMMIT failed after its page was made" in caplog.text
+    assert client.get("/courses/").status_code == 200

@@ -72,11 +72,12 @@ class ErrorSchema(Schema):
     which it was logged."""
 
     error = fields.String(required=True, metadata={"description": "bad_request, invalid_parameters, "
-                          "unauthorized, forbidden, not_found, method_not_allowed, too_large, too_many_requests "
-                          "or internal_error."})
+                          "unauthorized, forbidden, not_found, method_not_allowed, too_large, too_many_requests, "
+                          "internal_error or unavailable."})
     message = fields.String(required=True)
     fields_ = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")
-    error_id = fields.String(metadata={"description": "A fault (500): the id of its entry in the log."})
+    error_id = fields.String(metadata={"description": "A fault (500), or a database that is busy or does not "
+                                       "answer (503): the id of its entry in the log."})
 
 
 class PageSchema(Schema):

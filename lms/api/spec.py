@@ -25,7 +25,9 @@ ERROR_TEXTS = {
     404: "Not found, or not visible to the token's user.",
 }
 # Every other error (a method the API does not take, a request too large, a limit, a fault) has the same body.
-OTHER_ERRORS = "Any other error: 405 (only GET), 413 (request too large), 429 (too many requests), 500 (a fault, logged under `error_id`)."
+OTHER_ERRORS = ("Any other error: 405 (only GET), 413 (request too large), 429 (too many requests), 500 (a fault, "
+                "logged under `error_id`), 503 (the database is busy or does not answer, logged under `error_id`; "
+                "try again after `Retry-After` seconds).")
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 

@@ -40,7 +40,8 @@ DESCRIPTION = (
     "else in the token owner's zone (their profile's, else their institution's, else the platform's).")
 # The `error` of each status the API may answer (the OpenAPI description's Error schema).
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 500: "internal_error"}
+               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 500: "internal_error",
+               503: "unavailable"}
 
 
 @bp.before_request
@@ -80,7 +81,10 @@ def json_error(error: HTTPException, error_id: str | None = None):
     `lms.core.errors` hands here. Never cached, as every answer of the API."""
     status = error.code or 500
     code = ERROR_CODES.get(status, "error")
-    if error_id:
+    if error_id and status == 503:
+        message = (f"The database is busy or does not answer (logged as {error_id}). Try again after the "
+                   "seconds of Retry-After.")
+    elif error_id:
         message = f"An unexpected error occurred and was logged as {error_id}. Try again in a moment."
     else:
         message = str(getattr(error, "user_message", None) or error.description or code)

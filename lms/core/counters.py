@@ -167,6 +167,17 @@ class Counters:
                 self._down_since = None
             log.warning("Redis answers again: sign-in limits are shared between workers again")
 
+    def redis_state(self) -> str:
+        """"not used" without Redis, else "ok" when it answers a PING now (within TIMEOUT_SECONDS), else
+        "unreachable"; asked whatever the fallback is doing (the readiness check)."""
+        if self.shared is None:
+            return "not used"
+        try:
+            self.shared.client.ping()
+        except redis.RedisError:
+            return "unreachable"
+        return "ok"
+
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add `amount` atomically; a new counter expires after `expiry` seconds. Returns the new value."""
         return self._call("incr", key, expiry, amount)

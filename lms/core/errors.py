@@ -3,6 +3,12 @@
 Requests under a path given to `init_errors` (the JSON API's) get their errors from that path's own
 function instead of a page, whatever raised them: the routing (an unknown address, a method not taken),
 the size of the request, a limit, or a fault of the code.
+
+A fault (500) and a database that does not answer or is busy (503, with Retry-After) get a page made
+without the database: no account is read and nothing is asked (`fault_page`), so it shows during an
+outage, in the language the person's session or browser asks for, with a short reference that is also
+in the log line of the failure. Other error pages have the site's frame, and fall back to the same bare
+page when the database fails while they are made.
 """
 from __future__ import annotations
 
@@ -10,11 +16,14 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from flask import render_template, request
+from flask import current_app, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, default_exceptions
 
+from lms.core.db import database_fault, describe, rollback_quietly
+from lms.core.i18n import locale_without_database
 from lms.extensions import db
 
 log = logging.getLogger("lms.errors")
@@ -27,16 +36,44 @@ MESSAGES = {
     413: (_l("File too large"), _l("The file you sent is larger than this site accepts. Send a smaller file.")),
     429: (_l("Too many requests"), _l("You have made too many requests. Wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred and was logged. Nothing you saved before it is lost. Try again in a moment.")),
+    503: (_l("Temporarily unavailable"), _l("The site cannot reach its database at the moment. What you saved before "
+                                            "is kept. Try again in a few minutes.")),
 }
+# The page of a database that is busy (a lock held past the wait, a statement that lost to another).
+BUSY = (_l("The site is busy"),
+        _l("The site is busy, try again in a moment. If you were sending a form, send it again."))
+# Seconds a browser or client is told to wait (Retry-After) after each kind of database failure.
+RETRY_AFTER = {"busy": 5, "unavailable": 30}
+
+
+def fault_page(code: int, title, message, detail=None, error_id: str | None = None):
+    """An error page that needs no database: the site's stylesheet and name around the message, no menu
+    (the menu depends on the account), in `locale_without_database()`. Rendered from the template itself,
+    without the context processors (Flask-Login's would load the account), and never cached."""
+    locale = locale_without_database()
+    with force_locale(locale):
+        body = current_app.jinja_env.get_template("errors/fault.html").render(
+            code=code, title=str(title), message=str(message), detail=detail and str(detail), error_id=error_id,
+            locale=locale, stylesheet_url=url_for("static", filename="css/site.css"),
+            icon_url=url_for("static", filename="favicon.svg"), home_url=url_for("main.home"))
+    response = current_app.response_class(body, code, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def render_error(code: int, detail: str | None = None, error_id: str | None = None):
-    """The error page for `code`, with an optional explanation of what was wrong."""
+    """The error page for `code`, with an optional explanation of what was wrong: in the site's frame, or
+    the bare `fault_page` when the database fails while the frame is made (the account cannot be read)."""
     title, message = MESSAGES.get(code, MESSAGES[500])
-    return (
-        render_template("errors/error.html", code=code, title=title, message=message, detail=detail, error_id=error_id),
-        code,
-    )
+    try:
+        page = render_template("errors/error.html", code=code, title=title, message=message, detail=detail,
+                               error_id=error_id)
+    except Exception as error:
+        if database_fault(error) is None:
+            raise
+        rollback_quietly(db.session)
+        return fault_page(code, title, message, detail, error_id)
+    return page, code
 
 
 def reject(code: int, message) -> None:
@@ -79,6 +116,9 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        original = getattr(error, "original_exception", None)
+        if error.code == 500 and original is not None:
+            return unexpected(original)  # raised after the view (by an after_request step): still a fault
         answer = answer_elsewhere()
         if answer is not None:
             return answer(error, None)
@@ -87,14 +127,12 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
         detail = getattr(error, "user_message", None)
         if error.code == 429 and getattr(error, "description", None):
             detail = error.description  # the limit's own message
-        response, code = render_error(error.code, detail)
-        headers = error.get_headers()
-        retry_after = dict(headers).get("Retry-After")
-        resp = app.make_response((response, code))
-        if retry_after:
-            resp.headers["Retry-After"] = retry_after
+        resp = app.make_response(render_error(error.code, detail))
+        headers = dict(error.get_headers())
+        if headers.get("Retry-After"):
+            resp.headers["Retry-After"] = headers["Retry-After"]
         if error.code == 405:
-            resp.headers["Allow"] = dict(headers).get("Allow", "")
+            resp.headers["Allow"] = headers.get("Allow", "")
         return resp
 
     @app.errorhandler(Exception)
@@ -102,11 +140,24 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         error_id = secrets.token_hex(6)
-        # The reference and the status are fields of their own in JSON log lines (lms.core.logs).
-        log.exception("error %s on %s %s", error_id, request.method, request.path,
-                      extra={"reference": error_id, "status": 500})
-        db.session.rollback()
+        fault = database_fault(error)
+        rollback_quietly(db.session)
+        if fault == "busy":
+            log.warning("error %s on %s %s: the database is busy (%s)", error_id, request.method, request.path,
+                        describe(error), extra={"reference": error_id, "status": 503})
+        elif fault == "unavailable":
+            log.error("error %s on %s %s: the database does not answer (%s)", error_id, request.method,
+                      request.path, describe(error), extra={"reference": error_id, "status": 503})
+        else:
+            # The reference and the status are fields of their own in JSON log lines (lms.core.logs).
+            log.exception("error %s on %s %s", error_id, request.method, request.path,
+                          extra={"reference": error_id, "status": 500})
         answer = answer_elsewhere()
         if answer is not None:
-            return answer(InternalServerError(), error_id)
-        return render_error(500, error_id=error_id)
+            return answer(ServiceUnavailable(retry_after=RETRY_AFTER[fault]) if fault else InternalServerError(),
+                          error_id)
+        if fault is None:
+            return fault_page(500, *MESSAGES[500], error_id=error_id)
+        response = fault_page(503, *(BUSY if fault == "busy" else MESSAGES[503]), error_id=error_id)
+        response.headers["Retry-After"] = str(RETRY_AFTER[fault])
+        return response

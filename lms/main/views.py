@@ -1,4 +1,4 @@
-"""Home page, language switcher, /healthz, /metrics and /favicon.ico."""
+"""Home page, language switcher, /healthz, /readyz, /metrics and /favicon.ico."""
 from __future__ import annotations
 
 from flask import (
@@ -6,13 +6,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import text
 
 from lms.auth.services import set_locale
 from lms.catalog.queries import published_courses
+from lms.core.health import database_state, redis_state
 from lms.core.metrics import exposition, may_read_metrics
 from lms.core.urls import safe_next
-from lms.extensions import csrf, db
+from lms.extensions import csrf
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -39,13 +39,27 @@ def language():
 @bp.route("/healthz")
 @csrf.exempt
 def healthz():
-    """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """For load balancers: 200 when the database answers, 503 when it does not (JSON either way)."""
+    database = database_state()
+    ok = database == "ok"
+    return _no_store(jsonify(status="ok" if ok else "error", database=database), 200 if ok else 503)
+
+
+@bp.route("/readyz")
+@csrf.exempt
+def readyz():
+    """For deployments and monitoring: 200 when the database and Redis (if the sign-in counts are kept there)
+    answer, 503 naming which does not."""
+    states = {"database": database_state(), "redis": redis_state()}
+    ok = all(state in ("ok", "not used") for state in states.values())
+    return _no_store(jsonify(status="ok" if ok else "error", **states), 200 if ok else 503)
+
+
+def _no_store(response, code: int):
+    """A health answer is about this moment: no cache may keep it."""
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/metrics")

@@ -20,7 +20,7 @@ MESSAGES = {
     "no_attempts_left": lambda: _("You have used all the attempts this quiz allows."),
     "no_questions": lambda: _("This quiz has no questions yet."),
     "closed": lambda: _("Time is up: this attempt was closed and graded on the answers saved before the deadline."),
-    "already_submitted": lambda: _("This attempt was already submitted; it was graded once."),
+    "submitted": lambda: _("This attempt was submitted and graded; answers sent after that were not saved."),
     "tampered": lambda: _("The answers sent do not belong to this attempt's questions. Nothing was saved; reload the page."),
     "withdrawn": lambda: _("Your enrolment in this course was withdrawn: you cannot start or continue an attempt. "
                            "Your earlier results stay in your record."),
@@ -99,9 +99,13 @@ def attempt(attempt_id: int):
     if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
         return _refuse_withdrawn(attempt, quiz)
     if attempt.status != "in_progress":
+        # Coming back to an attempt that is graded (a reload, or answers sent again after a response that
+        # never arrived): its result, with a word only when answers were sent and not saved.
+        message = MESSAGES["closed" if attempt.status == "expired" else "submitted"]()
         if _wants_json():
-            return jsonify(saved=False, closed=True, message=MESSAGES["closed"]()), 409
-        flash(MESSAGES["closed"]() if attempt.status == "expired" else MESSAGES["already_submitted"](), "info")
+            return jsonify(saved=False, closed=True, message=message), 409
+        if request.method == "POST":
+            flash(message, "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     page = request.values.get("page", 1, type=int)
     if request.method == "POST":
@@ -181,7 +185,11 @@ def confirm(attempt_id: int):
         try:
             services.submit_attempt(attempt)
         except services.AttemptError as exc:
-            flash(MESSAGES[exc.code](), "info")
+            # Graded already (a second click, another tab, or the form sent again because the answer to the
+            # first submission never arrived): the same result page as the first submission, without a word
+            # that would make the trainee think something went wrong. The review says if time ran out.
+            if exc.code != "already_submitted":
+                flash(MESSAGES[exc.code](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     if attempt.status != "in_progress":
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))

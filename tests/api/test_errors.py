@@ -1,9 +1,10 @@
 """Every error of /api/v1 is JSON with the OpenAPI description's Error schema (`error`, `message`), whatever
 raised it: the API's own checks, the routing (an unknown address, an id out of range, a method the API
-does not take), the request's size, the rate limits, or a fault of the code."""
+does not take), the request's size, the rate limits, a fault of the code, or a database that does not answer."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import TooManyRequests
 
 from lms.api.services import create_token
@@ -88,6 +89,19 @@ def test_500_names_the_logged_error_and_reveals_nothing(app, client, tokens, mon
     body = response.get_json()
     assert "secret internals" not in response.get_data(as_text=True)
     assert body["error_id"] and body["error_id"] in caplog.text  # the log has it, for whoever is asked
+
+
+def test_503_when_the_database_does_not_answer(app, client, tokens, monkeypatch, caplog):
+    def unreachable(**_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection failed: Connection refused"))
+
+    monkeypatch.setitem(app.view_functions, "api_v1.courses", unreachable)
+    response = call(client, tokens, "/api/v1/courses")
+    assert_json_error(response, 503, "unavailable")
+    assert response.headers["Retry-After"] == "30"
+    body = response.get_json()
+    assert "Connection refused" not in response.get_data(as_text=True)
+    assert body["error_id"] and f"error {body['error_id']} on GET /api/v1/courses" in caplog.text
 
 
 def test_the_description_documents_the_error_schema_for_every_operation(client):

@@ -183,19 +183,53 @@ def test_submitting_twice_gives_one_graded_attempt(client, auth, trainee, db):
     page = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     first = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
-    second = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token}, follow_redirects=True)
-    assert first.status_code == 302
-    assert "already submitted" in second.get_data(as_text=True)
+    second = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == f"/attempts/{attempt_id}/review"
     attempt = attempt_of(db, attempt_id)
     assert attempt.status == "submitted" and attempt.passed is True
     assert len(db.session.scalars(select(QuizAttempt)).all()) == 1
-    # answering after submission changes nothing
-    late = auth.post(f"/attempts/{attempt_id}", {**answers_for(draw, right=False)}, form_page="/courses/sample")
-    assert late.status_code == 302 and attempt_of(db, attempt_id).score == attempt.score
+    # answering after submission changes nothing, and says so
+    late = auth.post(f"/attempts/{attempt_id}", {**answers_for(draw, right=False)}, form_page="/courses/sample",
+                     follow_redirects=True)
+    assert "answers sent after that were not saved" in late.get_data(as_text=True)
+    assert attempt_of(db, attempt_id).score == attempt.score
+
+
+def test_a_submission_whose_response_was_lost_shows_the_result_when_sent_again(client, auth, trainee, db,
+                                                                               monkeypatch):
+    """The submission was graded and committed, but its response never reached the trainee (here the request
+    fails right after the commit). Sending the form again, or reloading the attempt, shows the graded result
+    with its score: no "already submitted", no error."""
+    from lms.quizzes import services
+
+    attempt_id = start_attempt(auth, "sample", "final")
+    auth.post(f"/attempts/{attempt_id}", {**answers_for(attempt_of(db, attempt_id).draw), "action": "save"})
+    page = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
+    form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+    def lost(*_args, **_kwargs):
+        raise ConnectionResetError("the response never left")
+
+    monkeypatch.setattr(services.log, "info", lost)  # logged after the commit: the grading is stored
+    assert client.post(f"/attempts/{attempt_id}/submit", data=form).status_code == 500
+    monkeypatch.undo()
+    attempt = attempt_of(db, attempt_id)
+    assert attempt.status == "submitted" and attempt.passed is True
+    score = f"You scored {round(float(attempt.score), 2)} of {round(float(attempt.max_score), 2)} points"
+
+    again = client.post(f"/attempts/{attempt_id}/submit", data=form, follow_redirects=True)
+    reloaded = client.get(f"/attempts/{attempt_id}", follow_redirects=True)
+    for answer in (again, reloaded):
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and answer.request.path == f"/attempts/{attempt_id}/review"
+        assert score in body and "Passed." in body
+        assert 'class="flash' not in body and "already" not in body and "Try again" not in body
+    assert attempt_of(db, attempt_id).score == attempt.score
 
 
 def test_concurrent_submissions_give_one_result(app, client, auth, trainee, db):
-    """Two tabs submitting at the same moment: one grading, one 'already submitted'."""
+    """Two tabs submitting at the same moment: one grading, the others refused as already submitted."""
     import threading
 
     from lms.quizzes import services

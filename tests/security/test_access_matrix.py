@@ -60,6 +60,7 @@ def api(ok=OK):
 EXPECT = {
     "main.home": (public(), None),
     "main.healthz": (public(), None),
+    "main.readyz": (public(), None),
     "main.favicon": (public(), None),
     "main.metrics": (internal_only(), None),
     "main.language": (None, public({302})),

@@ -1,13 +1,18 @@
 """Faults: a server killed mid-attempt loses no acknowledged answer; a database error during a
-submission rolls back whole and shows an error reference that is also in the log."""
+submission rolls back whole and shows an error reference that is also in the log; a write that waits past
+SQLite's busy timeout for another process's lock gets the "busy" page, not an error.
+
+The real outages (a database stopped, Redis killed, under gunicorn) are in tests/faults (`make test-faults`)."""
 from __future__ import annotations
 
 import http.cookiejar
 import json
+import logging
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,9 +21,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
+from lms.auth.models import User
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import PASSWORD, answers_for, start_attempt
 
@@ -120,7 +126,7 @@ def test_database_error_during_submission_rolls_back_and_shows_a_reference(clien
     monkeypatch.setattr(services, "check_completion", broken)
     response = auth.post(f"/attempts/{attempt_id}/submit", {}, form_page=f"/attempts/{attempt_id}/submit")
     body = response.get_data(as_text=True)
-    assert response.status_code == 500 and "Something went wrong" in body and "went away" not in body
+    assert response.status_code == 503 and "Temporarily unavailable" in body and "went away" not in body
     reference = re.search(r"Error reference: ([0-9a-f]{12})", body).group(1)
     assert reference in caplog.text
     db.session.expire_all()
@@ -132,3 +138,43 @@ def test_database_error_during_submission_rolls_back_and_shows_a_reference(clien
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt_id).passed is True
+
+
+def test_a_write_blocked_by_another_writer_gets_the_busy_page(client, auth, world, db, caplog):
+    """Another process holds SQLite's write lock (BEGIN IMMEDIATE) past the busy timeout: reading goes on,
+    and a write answers 503 "busy" with Retry-After and a reference in the log; once the lock is gone the
+    same form goes through."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's database lock")
+
+    def short_wait(dbapi_connection, _record):  # the app waits 10 s (LMS_SQLITE_BUSY_TIMEOUT_SECONDS)
+        dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+    trainee, trainee_id = world["trainee"].email, world["trainee"].id
+    db.session.remove()
+    db.engine.dispose()
+    event.listen(db.engine, "connect", short_wait)
+    try:
+        auth.login(trainee)
+        holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            assert client.get("/courses/").status_code == 200  # readers are not held up (WAL)
+            with caplog.at_level(logging.WARNING, logger="lms.errors"):
+                busy = auth.post("/language", {"locale": "uk"}, form_page="/courses/")  # writes the profile
+            body = busy.get_data(as_text=True)
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+            # in the language just chosen (the browser's session has it; the profile could not be written)
+            assert "Сайт зайнятий, спробуйте ще раз за мить." in body and "locked" not in body
+            reference = re.search(r"Код помилки: ([0-9a-f]{12})", body).group(1)
+            assert f"error {reference} on POST /language: the database is busy" in caplog.text
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert auth.post("/language", {"locale": "uk"}, form_page="/courses/").status_code == 302
+        db.session.expire_all()
+        assert db.session.get(User, trainee_id).locale == "uk"
+    finally:
+        event.remove(db.engine, "connect", short_wait)
+        db.session.remove()
+        db.engine.dispose()
