@@ -12,7 +12,7 @@ WORKERS ?= auto
 AXE_VERSION := 4.14.1
 AXE_DIR := $(VENV)/axe
 
-.PHONY: run test test-sqlite test-postgres test-security test-install install system-deps axe translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres test-faults test-security test-install install system-deps axe translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ test-install: install
 	$(BIN)/pytest -q -m install tests/test_wheel_install.py
 
 # sqlmap against the sign-in form, the catalogue search, the report filters and the API (PostgreSQL).
+# Faults and scale: servers killed and databases restarted under load (minutes; CI runs it after `make test`).
+test-faults: install system-deps
+	@echo "== fault tests (marker: faults) =="
+	$(BIN)/pytest -q -m faults tests/faults
+
 test-security: install
 	@echo "== security scans (marker: security) =="
 	$(BIN)/pytest -q -m security tests/security_scan
