@@ -85,9 +85,11 @@ test-postgres:
 	fi
 
 # Real outages under gunicorn (a minute or two, not part of `make test`): a throw-away PostgreSQL of the test's
-# own stopped and started again, a database that never answers, SQLite's file unreadable and locked, Redis killed.
-# Needs PostgreSQL's server binaries (initdb, pg_ctl) and redis-server; without them the tests skip (fail with CI=true).
-test-faults: install
+# own stopped and started again, a database that never answers, SQLite's file unreadable and locked, Redis killed,
+# and the two-server layout of the operator's guide (nginx, two gunicorn servers) with one server killed mid-load.
+# Needs PostgreSQL's server binaries (initdb, pg_ctl), redis-server and nginx; without them the tests skip (fail
+# with CI=true).
+test-faults: install system-deps
 	@echo "== outages (marker: faults) =="
 	$(BIN)/pytest -q -m faults tests/faults
 

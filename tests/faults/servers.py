@@ -95,6 +95,11 @@ class Postgres:
         """Stop it: "immediate" is a crash as far as the clients can tell (no goodbye to the connections)."""
         self._run([self.pg_ctl, "stop", "-w", "-m", mode, "-D", str(self.data)])
 
+    def restart(self) -> None:
+        """Stop at once (the open connections are cut, as in a crash of the service) and start again."""
+        self.stop()
+        self.start()
+
     def remove(self) -> None:
         """Stop it if it runs, and delete its folder."""
         if (self.data / "postmaster.pid").exists():
@@ -146,10 +151,10 @@ def lms(env: dict, *args: str) -> None:
 class Gunicorn:
     """The app under gunicorn on a free port, its output kept in a log the test can read."""
 
-    def __init__(self, env: dict, folder: Path, workers: int = 1, threads: int = 4):
+    def __init__(self, env: dict, folder: Path, workers: int = 1, threads: int = 4, name: str = "gunicorn"):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "gunicorn.log"
+        self.log = folder / f"{name}.log"
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
@@ -166,6 +171,11 @@ class Gunicorn:
                     raise AssertionError("gunicorn did not start: " + self.log.read_text())
                 time.sleep(0.2)
 
+    def kill(self) -> None:
+        """`kill -9` of the master and every worker (their own process group): the server dies mid-request."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -174,6 +184,61 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+user {user} {group};
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+{site}
+}}
+"""
+
+
+class Nginx:
+    """nginx in front of app servers, with the server blocks `site(port)` gives for its port."""
+
+    def __init__(self, folder: Path, site):
+        binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+        if binary is None:
+            missing("nginx")
+        self.port, self.folder = free_port(), folder
+        folder.mkdir(parents=True, exist_ok=True)
+        user = pwd.getpwuid(os.getuid()).pw_name
+        group = "root" if os.getuid() == 0 else user
+        conf = folder / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(user=user, group=group, dir=folder, site=site(self.port)))
+        self.process = subprocess.Popen([binary, "-c", str(conf), "-p", str(folder)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise AssertionError("nginx did not start: " + (folder / "error.log").read_text())
+                time.sleep(0.2)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
 
 
 PERSON = "olena@example.org"
