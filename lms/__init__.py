@@ -45,6 +45,7 @@ from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
+from lms.runs.services import connect_signals as connect_run_signals
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
@@ -154,6 +155,7 @@ def register_content() -> None:
 def register_signals() -> None:
     """Connect the features that react to others' events (lms.core.signals)."""
     connect_learning_signals()
+    connect_run_signals()
 
 
 def register_blueprints(app: Flask) -> None:

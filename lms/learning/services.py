@@ -279,8 +279,9 @@ def _recent(moment: datetime | None, now: datetime) -> bool:
 
 
 def check_completion(enrolment: Enrolment, course: Course) -> Certificate | None:
-    """Complete the enrolment if it is active and now meets the rule. The caller commits."""
-    if enrolment.status != "active" or not enrolment.is_current:
+    """Complete the enrolment if it is active, holds its place (not on a run's waiting list) and now meets the
+    rule. The caller commits."""
+    if enrolment.status != "active" or not enrolment.is_current or enrolment.waiting_since is not None:
         return None
     if completion.enrolments_meeting_rule(course, [enrolment.id]):
         return complete_enrolment(enrolment, course)
