@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 
 from lms.extensions import db
+from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
 from lms.runs.models import CourseRun, course_run_institutions
 
@@ -100,3 +101,22 @@ def runs_open_to_institution(institution_id: int | None):
     """SQL condition on CourseRun: open to the institution's people."""
     listed = select(course_run_institutions.c.run_id).where(course_run_institutions.c.institution_id == institution_id)
     return or_(CourseRun.open_to_all.is_(True), CourseRun.id.in_(listed))
+
+
+def institution_choices() -> list[tuple[int, str]]:
+    """Every active institution as (id, name), for the institutions a run is open to."""
+    return [(i.id, i.name) for i in db.session.scalars(
+        select(Institution).where(Institution.active.is_(True)).order_by(Institution.name))]
+
+
+def waiting_positions(user_id: int) -> dict[int, int]:
+    """The places on waiting lists of a person's current enrolments that wait: {enrolment id: position from 1},
+    in one statement."""
+    ahead = Enrolment.__table__.alias("ahead")
+    count_ahead = (select(func.count()).select_from(ahead).where(
+        ahead.c.run_id == Enrolment.run_id, ahead.c.is_current.is_(True), ahead.c.status != "withdrawn",
+        ahead.c.waiting_since.is_not(None),
+        or_(ahead.c.waiting_since < Enrolment.waiting_since,
+            and_(ahead.c.waiting_since == Enrolment.waiting_since, ahead.c.id < Enrolment.id))).scalar_subquery())
+    rows = db.session.execute(select(Enrolment.id, count_ahead).where(Enrolment.user_id == user_id, WAITS))
+    return {enrolment_id: n + 1 for enrolment_id, n in rows}
