@@ -45,6 +45,8 @@ from lms.enrolments.views import bp as enrolments_bp
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
+from lms.runs.services import connect_signals as connect_run_signals
+from lms.runs.views import bp as runs_bp
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
@@ -59,7 +61,7 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
+              runs_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The name of the stderr handler register_logging puts on the "lms" logger.
@@ -154,6 +156,7 @@ def register_content() -> None:
 def register_signals() -> None:
     """Connect the features that react to others' events (lms.core.signals)."""
     connect_learning_signals()
+    connect_run_signals()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,9 +7,11 @@ from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
+from lms.runs.models import CourseRun, course_run_institutions
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseStaff",
-    "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
+    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseRun",
+    "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "RecoveryCode", "SecondFactor", "SignInSession", "User",
+    "course_run_institutions",
 ]

@@ -62,9 +62,10 @@ def _app_context(app):
         yield
 
 
-def populate(engine, second_factor: bool = False) -> None:
-    """One row or more in every table, through the models; a second factor only when asked, as 0012's
-    downgrade refuses over one (the tests going below it have none)."""
+def populate(engine, second_factor: bool = False, run: bool = False) -> None:
+    """One row or more in every table, through the models; a second factor and a course run (with the
+    trainee's enrolment in it) only when asked, as 0012's and 0013's downgrades refuse over them (the tests
+    going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -117,6 +118,12 @@ def populate(engine, second_factor: bool = False) -> None:
         ])
         if second_factor:
             s.add(m.SecondFactor(user_id=admin.id, kind="totp", name="Phone", secret="sealed", created_at=now))
+        if run:
+            course_run = m.CourseRun(course_id=course.id, code="r1", title="Run", starts_on=now.date(),
+                                     ends_on=now.date(), open_to_all=False, institutions=[inst])
+            s.add(course_run)
+            s.flush()
+            enrolment.run_id = course_run.id
         s.commit()
 
 
@@ -141,7 +148,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True)
+    populate(alembic_engine, second_factor=True, run=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -329,6 +336,7 @@ def test_second_factors_come_with_0012_and_its_downgrade_refuses_while_anyone_ha
     recovery code); once they are reset, the downgrade drops the two tables and keeps every other row."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True)
+    alembic_runner.migrate_down_to("0012")  # 0013 (course runs, none here) goes down losing nothing
     with alembic_engine.connect() as conn:
         user_id = conn.execute(text("SELECT min(id) FROM users")).scalar_one()
     with pytest.raises(IntegrityError), alembic_engine.begin() as conn:  # a passkey needs its key
@@ -345,4 +353,45 @@ def test_second_factors_come_with_0012_and_its_downgrade_refuses_while_anyone_ha
     alembic_runner.migrate_down_to("0011")
     after = row_counts(alembic_engine)
     assert "second_factors" not in after and "recovery_codes" not in after
-    assert after == {t: n for t, n in before.items() if t not in ("second_factors", "recovery_codes")}
+    assert after == {t: n for t, n in before.items()
+                     if t not in ("second_factors", "recovery_codes")}
+
+
+def test_course_runs_come_with_0013_and_its_downgrade_refuses_while_a_run_exists(alembic_runner, alembic_engine):
+    """0013 adds course runs and places enrolments in them; existing enrolments stay in no run. The checks refuse
+    a run ending before it starts, a window closing after the run, no places, a waiting enrolment in no
+    run (the run's key is tested through the application, which has SQLite enforce keys). Going below 0013 is refused, changing nothing, while a
+    run exists; accepted, an enrolment waiting for a place goes down withdrawn (nobody gains a place by
+    it), and every other row is kept."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0012")  # no run yet: nothing lost
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(run_id), count(waiting_since) FROM enrolments")).one() == (0, 0)
+    with alembic_engine.begin() as conn:
+        course_id, user_id = conn.execute(text("SELECT course_id, user_id FROM enrolments")).one()
+        conn.execute(text("INSERT INTO course_runs (course_id, code, title, starts_on, ends_on, open_to_all, "
+                          "created_at) VALUES (:c, 'r', 'R', '2027-01-01', '2027-02-01', TRUE, :at)"),
+                     {"c": course_id, "at": datetime(2026, 1, 2, tzinfo=UTC)})
+        run_id = conn.execute(text("SELECT id FROM course_runs")).scalar_one()
+        conn.execute(text("UPDATE enrolments SET run_id = :r, waiting_since = :at, status = 'active', "
+                          "completed_at = NULL"), {"r": run_id, "at": datetime(2026, 1, 3, tzinfo=UTC)})
+    for wrong in ("UPDATE course_runs SET ends_on = '2026-12-01'", "UPDATE course_runs SET capacity = 0",
+                  "UPDATE course_runs SET enrol_closes_on = '2027-03-01'",
+                  "UPDATE enrolments SET run_id = NULL"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0013: 1 course run\(s\) \(0 open to a list of institutions\).*"
+                                              r"1 enrolment\(s\) would lose their run.*"
+                                              r"0013: 1 enrolment\(s\) on a waiting list would go down withdrawn"):
+        alembic_runner.migrate_down_to("0012")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0012")
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT status, withdrawn_at IS NOT NULL FROM enrolments WHERE user_id = :u"),
+                            {"u": user_id}).one() == ("withdrawn", True)
+    after = row_counts(alembic_engine)
+    assert after == {t: n for t, n in before.items() if t not in ("course_runs", "course_run_institutions")}

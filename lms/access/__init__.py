@@ -7,8 +7,8 @@ can_manage_users %}`), queries take the SQL conditions (`visible_users(user)`, `
 ...) as their `scope`. The rules live in one module per area; this module names them all.
 """
 from lms.access.courses import (
-    can_create_course, can_edit_course, can_manage_staff, can_set_enrolment_key, can_view_course, course_or_404,
-    editable_course_or_404, editable_courses, staff_role,
+    can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
+    course_or_404, editable_course_or_404, editable_courses, run_of_course_or_404, staff_role,
 )
 from lms.access.learning import (
     can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
@@ -35,6 +35,7 @@ JINJA_TESTS = {
     "can_view_feedback": can_view_feedback,
     "can_create_course": can_create_course,
     "can_manage_staff": can_manage_staff,
+    "can_manage_runs": can_manage_runs,
     "can_view_audit_log": can_view_audit_log,
     "can_view_reports": can_view_reports,
     "can_bulk_enrol": can_bulk_enrol,
@@ -53,11 +54,11 @@ __all__ = [
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",
     "can_manage_institutions",
-    "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
+    "can_manage_runs", "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
     "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",
     "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",
     "can_view_institution_reports", "can_view_record", "can_view_reports", "can_withdraw_enrolment",
-    "course_or_404", "editable_course_or_404", "editable_courses", "feedback_scope", "is_admin", "owns_enrolment",
+    "course_or_404", "editable_course_or_404", "editable_courses", "run_of_course_or_404", "feedback_scope", "is_admin", "owns_enrolment",
     "report_scope", "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions",
     "visible_users",
 ]

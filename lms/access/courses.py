@@ -12,6 +12,7 @@ from sqlalchemy import true
 from lms.access.rules import INSTRUCTOR, has_role, is_admin, require, rule, signed_in
 from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Course
+from lms.runs import queries as run_queries
 
 
 def staff_role(user, course) -> str | None:
@@ -80,3 +81,19 @@ def editable_course_or_404(slug: str) -> Course:
     require(can_edit_course, course)
     return course
 
+
+
+@rule
+def can_manage_runs(user, course) -> bool:
+    """May add, change and cancel a course's runs, and move its trainees between them: whoever may edit
+    the course (admins, its instructors)."""
+    return can_edit_course(user, course)
+
+
+def run_of_course_or_404(course: Course, run_id: int):
+    """The run named in the URL if it belongs to the course, else 404 (the course's access is decided
+    first, by the caller's `editable_course_or_404` or `course_or_404`)."""
+    run = run_queries.run_by_id(run_id)
+    if run is None or run.course_id != course.id:
+        abort(404)
+    return run

@@ -23,3 +23,7 @@ is now complete.""")
 zone_changed = _signals.signal("zone-changed", doc="""The time zone people read times in changed: a person's own
 choice (keyword `user_ids`, a list) or an institution's (keyword `institution_id`). Learning moves the end of
 their open enrolments' due dates (`due_at`) to midnight at the end of each due date in the new zone.""")
+
+place_freed = _signals.signal("place-freed", doc="""An enrolment stopped holding a place: it was withdrawn (or moved
+out of its course run). Keyword arguments: `enrolment` (as it is now, flushed), `actor`. Course runs promote the
+first on the run's waiting list, in the same transaction.""")

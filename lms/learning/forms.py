@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.core.forms import options
 
@@ -39,6 +39,8 @@ class EnrolForm(FlaskForm):
 
     key = PasswordField(_l("Enrolment key"), validators=[Optional(), Length(max=200)],
                         description=_l("Your coordinator or instructor gives you this key."))
+    # The run chosen, when the course has runs (the page lists them; the view checks the choice).
+    run = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class EnrolmentKeyForm(FlaskForm):

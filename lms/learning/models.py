@@ -27,6 +27,7 @@ class Enrolment(db.Model):
         CheckConstraint("status IN ('active', 'completed', 'withdrawn')", name="status_known"),
         CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
         CheckConstraint("cycle >= 1", name="cycle_positive"),
+        CheckConstraint("waiting_since IS NULL OR run_id IS NOT NULL", name="waiting_in_a_run"),
         Index(
             "uq_enrolments_current",
             "user_id",
@@ -60,9 +61,21 @@ class Enrolment(db.Model):
     # Withdrawal (status "withdrawn"): when and why (who: the audit log); cleared when restored.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    # The run (lms.runs) the enrolment is in; NULL for a course without runs, and for enrolments made
+    # before the course had runs. A run with enrolments cannot be deleted (the key's default, NO ACTION,
+    # refuses it), only cancelled.
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("course_runs.id"), index=True)
+    # On the run's waiting list since then (NULL: holds a place); the first in line is promoted when one frees.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
+    run = relationship("CourseRun")
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the trainee is on the waiting list of the run (no place yet, so no learning yet)."""
+        return self.waiting_since is not None and self.status != "withdrawn"
 
 
 class LessonProgress(db.Model):

@@ -62,7 +62,8 @@ def my_learning(user: User) -> list[LearningRow]:
     certificates of completed ones, in a fixed number of queries."""
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.is_current.is_(True))
-        .options(selectinload(Enrolment.course)).order_by(Enrolment.enrolled_at.desc())).all()
+        .options(selectinload(Enrolment.course), selectinload(Enrolment.run))
+        .order_by(Enrolment.enrolled_at.desc())).all()
     if not enrolments:
         return []
     ids = [e.id for e in enrolments]

@@ -81,7 +81,7 @@ def current_enrolment(user_id: int, course_id: int) -> Enrolment | None:
 
 
 def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_on: date | None = None,
-          key: str | None = None) -> tuple[Enrolment, bool]:
+          key: str | None = None, placement: dict | None = None) -> tuple[Enrolment, bool]:
     """Enrol `trainee` in `course`; returns (enrolment, created). Enrolling twice is harmless.
 
     A trainee whose completed enrolment's certificate has expired starts a new cycle; the earlier
@@ -89,16 +89,20 @@ def enrol(trainee, course: Course, *, actor=None, source: str = "self", due_on: 
     the course has one, its enrolment key.
     """
     enrolment, created, changed = prepare_enrolment(trainee, course, actor=actor, source=source, due_on=due_on,
-                                                    key=key)
+                                                    key=key, placement=placement)
     if created or changed:
         db.session.commit()
     return enrolment, created
 
 
 def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "self", due_on: date | None = None,
-                      key: str | None = None) -> tuple[Enrolment, bool, bool]:
+                      key: str | None = None, placement: dict | None = None) -> tuple[Enrolment, bool, bool]:
     """The work of `enrol` without the commit; returns (enrolment, created, due date changed). The caller
-    commits. `due_on` is the due date as typed: a calendar date, which ends in the trainee's zone."""
+    commits. `due_on` is the due date as typed: a calendar date, which ends in the trainee's zone.
+
+    `placement` (`placement_columns`) puts a new or restored enrolment into a course run, holding a place or
+    on its waiting list; whether the run has room was decided by the caller (lms.runs.services, under the
+    run's lock). Without it the enrolment is in no run, as for a course without runs."""
     if course.status != "published":
         raise EnrolmentError("not_published")
     if due_is_past(due_on, when.person_zone(trainee)):
@@ -111,7 +115,7 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
         if source == "self":
             _check_self_enrolment(course, key)
         moved = due_columns(due_on, when.person_zone(trainee)) if due_on is not None and source != "self" else None
-        restore_withdrawn(existing, actor or trainee, due=moved)
+        restore_withdrawn(existing, actor or trainee, due=moved, placement=placement)
         return existing, False, True
     if action == "due":
         set_due(existing, due_on, when.person_zone(trainee))
@@ -127,7 +131,8 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
         cycle = existing.cycle + 1
         db.session.flush()
     [row] = insert_enrolments([new_enrolment(trainee.id, course.id, cycle=cycle, source=source,
-                                             due=due_columns(due_on, when.person_zone(trainee)), actor=actor, now=now)])
+                                             due=due_columns(due_on, when.person_zone(trainee)), actor=actor, now=now,
+                                             placement=placement)])
     audit.record_many([enrolment_created(row.id, trainee.institution_id, course.slug, source, cycle, actor or trainee)],
                       "enrolment")
     return db.session.get(Enrolment, row.id), True, False
@@ -173,11 +178,19 @@ def set_due(enrolment: Enrolment, due_on: date | None, zone) -> None:
         setattr(enrolment, column, value)
 
 
+def placement_columns(run_id: int | None, waiting_since: datetime | None = None) -> dict:
+    """The columns that place an enrolment in a course run: the run, and since when it waits for a place
+    (None: it holds one). The one rule that writes them, for new, restored and moved enrolments."""
+    return {"run_id": run_id, "waiting_since": waiting_since if run_id is not None else None}
+
+
 def new_enrolment(user_id: int, course_id: int, *, cycle: int, source: str, due: dict | None, actor,
-                  now: datetime) -> dict:
-    """The columns of a new enrolment cycle; `due` is `due_columns(...)` (None: no due date)."""
+                  now: datetime, placement: dict | None = None) -> dict:
+    """The columns of a new enrolment cycle; `due` is `due_columns(...)` (None: no due date), `placement`
+    `placement_columns(...)` (None: in no run)."""
     return {"user_id": user_id, "course_id": course_id, "cycle": cycle, "source": source,
-            **(due or due_columns(None, None)), "enrolled_by_id": getattr(actor, "id", None), "enrolled_at": now}
+            **(due or due_columns(None, None)), **(placement or placement_columns(None)),
+            "enrolled_by_id": getattr(actor, "id", None), "enrolled_at": now}
 
 
 def insert_enrolments(enrolments: list[dict]):
@@ -266,8 +279,9 @@ def _recent(moment: datetime | None, now: datetime) -> bool:
 
 
 def check_completion(enrolment: Enrolment, course: Course) -> Certificate | None:
-    """Complete the enrolment if it is active and now meets the rule. The caller commits."""
-    if enrolment.status != "active" or not enrolment.is_current:
+    """Complete the enrolment if it is active, holds its place (not on a run's waiting list) and now meets the
+    rule. The caller commits."""
+    if enrolment.status != "active" or not enrolment.is_current or enrolment.waiting_since is not None:
         return None
     if completion.enrolments_meeting_rule(course, [enrolment.id]):
         return complete_enrolment(enrolment, course)
@@ -304,6 +318,8 @@ def withdraw(enrolment: Enrolment, reason: str, actor) -> None:
     enrolment.status, enrolment.withdrawn_at, enrolment.withdrawal_reason = "withdrawn", clock.now(), reason
     audit.record("enrolment.withdrawn", actor=actor, target=enrolment, institution_id=enrolment.user.institution_id,
                  course=enrolment.course.slug, cycle=enrolment.cycle, was=previous, reason=reason)
+    db.session.flush()
+    signals.place_freed.send("learning", enrolment=enrolment, actor=actor)
     db.session.commit()
 
 
@@ -315,12 +331,15 @@ def restore(enrolment: Enrolment, actor) -> None:
     db.session.commit()
 
 
-def restore_withdrawn(enrolment: Enrolment, actor, due: dict | None = None) -> None:
+def restore_withdrawn(enrolment: Enrolment, actor, due: dict | None = None, placement: dict | None = None) -> None:
     """The work of `restore` without the commit (re-enrolling a withdrawn enrolment does it too): the same
     cycle becomes "completed" again if it was completed, else "active" (and may then complete, if its
     course's rule is now met); the withdrawal's date and reason are cleared (the audit log keeps them).
-    `due` (`due_columns`), when given, moves the due date as well. The caller commits."""
+    `due` (`due_columns`), when given, moves the due date as well; `placement` (`placement_columns`) its
+    place in a run. The caller commits."""
     reinstate(enrolment, due)
+    for column, value in (placement or {}).items():
+        setattr(enrolment, column, value)
     audit.record_many([enrolment_restored(enrolment.id, enrolment.user.institution_id, enrolment.course.slug,
                                           enrolment.cycle, actor)], "enrolment")
     db.session.flush()

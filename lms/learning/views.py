@@ -23,6 +23,8 @@ from lms.learning.certificate_pdf import CertificateDocument, render_certificate
 from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm
 from lms.people.queries import visible_user
 from lms.reports.record import training_record
+from lms.runs import queries as run_queries
+from lms.runs import services as run_services
 from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
 from lms.reports.record_files import RECORD_FORMATS, download_training_record
 
@@ -33,6 +35,11 @@ ENROL_ERRORS = {
     "no_self_enrolment": lambda: _("Trainees cannot enrol themselves in this course. Ask your coordinator."),
     "wrong_key": lambda: _("The enrolment key is not right."),
     "due_past": lambda: _("The due date is in the past: choose today or a later date."),
+}
+RUN_ENROL_ERRORS = {
+    "cancelled": lambda: _("This run is cancelled: choose another."),
+    "window_closed": lambda: _("Enrolment in this run is not open now."),
+    "not_open_to": lambda: _("This run is not open to your institution."),
 }
 
 
@@ -47,10 +54,15 @@ def course(slug: str):
     certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
     feedback = queries.feedback_of(enrolment) if certificate else None
     module_done = {m.module.id: sum(1 for item in m.items if progress.done(item)) for m in outline.modules}
+    has_runs = run_queries.course_has_runs(course.id)
+    open_runs = (run_queries.enrollable_runs(course.id, current_user.institution_id,
+                                             when.today(when.person_zone(current_user)))
+                 if has_runs and current_user.is_authenticated else [])
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
                            recertify=certificate is not None and certificate.lapsed(clock.now()),
-                           enrol_form=EnrolForm(), key_form=EnrolmentKeyForm())
+                           enrol_form=EnrolForm(), key_form=EnrolmentKeyForm(), has_runs=has_runs, open_runs=open_runs,
+                           waiting_position=run_queries.waiting_position(enrolment) if enrolment else None)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -63,11 +75,28 @@ def enrol(slug: str):
         abort(400)
     existing = queries.enrolment_of(current_user.id, course.id)
     was_withdrawn = existing is not None and existing.status == "withdrawn"
+    run = None
+    if run_queries.course_has_runs(course.id):
+        run = run_queries.run_by_id(form.run.data) if form.run.data else None
+        if run is None or run.course_id != course.id:
+            flash(_("Choose the run you want to join."), "error")
+            return redirect(url_for("learning.course", slug=slug))
     try:
-        _enrolment, created = services.enrol(current_user, course, actor=current_user, source="self",
-                                             key=form.key.data)
+        if run is not None:
+            enrolment, created = run_services.enrol_in_run(current_user, run, actor=current_user, source="self",
+                                                           key=form.key.data)
+        else:
+            enrolment, created = services.enrol(current_user, course, actor=current_user, source="self",
+                                                key=form.key.data)
     except services.EnrolmentError as exc:
         flash(ENROL_ERRORS[str(exc)](), "error")
+        return redirect(url_for("learning.course", slug=slug))
+    except run_services.RunError as exc:
+        flash(RUN_ENROL_ERRORS[exc.code](), "error")
+        return redirect(url_for("learning.course", slug=slug))
+    if enrolment.waiting and (created or was_withdrawn):
+        flash(_("%(run)s is full: you are on its waiting list, position %(position)d. You get a place as soon as "
+                "one frees.", run=run.title, position=run_queries.waiting_position(enrolment)), "info")
         return redirect(url_for("learning.course", slug=slug))
     if created:
         flash(_("You are enrolled in %(title)s.", title=course.title), "success")
@@ -98,7 +127,7 @@ def my_learning():
     """Courses in progress with a resume link, completed courses with their certificates."""
     rows = queries.my_learning(current_user)
     return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
-                           now=clock.now())
+                           now=clock.now(), waiting=run_queries.waiting_positions(current_user.id))
 
 
 @bp.route("/my/record")

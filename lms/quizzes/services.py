@@ -72,6 +72,8 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> Qu
     """
     if getattr(enrolment, "status", None) == "withdrawn":
         raise AttemptError("withdrawn")
+    if getattr(enrolment, "waiting_since", None) is not None:
+        raise AttemptError("waiting")
     for tries_left in reversed(range(START_TRIES)):
         current = open_attempt(enrolment.id, quiz.id)
         if current is not None:

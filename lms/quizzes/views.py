@@ -22,6 +22,8 @@ MESSAGES = {
     "closed": lambda: _("Time is up: this attempt was closed and graded on the answers saved before the deadline."),
     "submitted": lambda: _("This attempt was submitted and graded; answers sent after that were not saved."),
     "tampered": lambda: _("The answers sent do not belong to this attempt's questions. Nothing was saved; reload the page."),
+    "waiting": lambda: _("You are on the waiting list of this course's run: you can start quizzes once you have "
+                         "a place."),
     "withdrawn": lambda: _("Your enrolment in this course was withdrawn: you cannot start or continue an attempt. "
                            "Your earlier results stay in your record."),
 }

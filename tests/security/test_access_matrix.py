@@ -4,12 +4,16 @@ entry here fails the test too."""
 from __future__ import annotations
 
 import re
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from lms.catalog.models import Course
 from lms.learning.models import Certificate
 from lms.quizzes.models import QuizAttempt
+from lms.runs.models import CourseRun
+from lms.runs.services import RunFields, create_run
 from tests.helpers import PASSWORD, make_staff, make_user, take_quiz
 
 pytestmark = pytest.mark.db
@@ -182,6 +186,10 @@ for _endpoint in ("course", "publish", "status", "add_module", "module", "move",
                                                     else DENIED),
         lambda r, v: LOGIN if r == "anonymous" else (DONE | BAD if r == "admin" or (r == "instructor" and v == "own")
                                                     else DENIED))
+# A course's runs: the same people as its authoring.
+for _endpoint in ("runs", "edit", "cancel"):
+    EXPECT[f"runs.{_endpoint}"] = (
+        None if _endpoint == "cancel" else EXPECT["authoring.course"][0], EXPECT["authoring.course"][1])
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -237,6 +245,7 @@ def restore(db, world, ids) -> None:
     db.session.execute(update(User).values(active=True))
     db.session.execute(update(ApiToken).values(revoked_at=None))
     db.session.execute(update(Certificate).values(revoked_at=None, revoked_reason=None, revoked_by_id=None))
+    db.session.execute(update(CourseRun).values(cancelled_at=None))
     db.session.commit()
 
 
@@ -291,6 +300,7 @@ def params(rule, role, variant, world, ids):
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
         "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998",
+        "run_id": str(ids["runs"]["own" if own else "other"]),
     }
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
@@ -314,6 +324,9 @@ def params(rule, role, variant, world, ids):
 
 def test_every_route_for_every_role(app, db, world, matrix_world):
     ids = prepare(app, db, world, matrix_world)
+    ids["runs"] = {variant: create_run(matrix_world[slug], RunFields(
+        code="r1", title="Run", starts_on=date(2027, 1, 1), ends_on=date(2027, 2, 1), capacity=5), world["admin"]).id
+        for variant, slug in (("own", "alpha"), ("other", "beta"))}
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"
