@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
+from lms.runs.models import CourseRun
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
@@ -103,9 +104,10 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     })
 
     enrolment_rows = db.session.execute(
-        select(Enrolment, Course.slug, Course.title).join(Course, Course.id == Enrolment.course_id)
+        select(Enrolment, Course.slug, Course.title, CourseRun.code).join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(CourseRun, CourseRun.id == Enrolment.run_id)
         .where(Enrolment.user_id == uid).order_by(Enrolment.enrolled_at, Enrolment.id)).all()
-    for e, slug, title in enrolment_rows:
+    for e, slug, title, run_code in enrolment_rows:
         data["enrolments"].append({
             "id": e.id, "course_slug": slug, "course_title": title, "cycle": e.cycle, "is_current": e.is_current,
             "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at,
@@ -113,8 +115,9 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "due_at": e.due_at,
             "started_at": e.started_at, "last_activity_at": e.last_activity_at, "completed_at": e.completed_at,
             "withdrawn_at": e.withdrawn_at, "withdrawal_reason": e.withdrawal_reason,
+            "run_code": run_code, "waiting_since": e.waiting_since,
         })
-    enrolment_ids = [e.id for e, _s, _t in enrolment_rows]
+    enrolment_ids = [e.id for e, _s, _t, _r in enrolment_rows]
 
     for p, course_slug, lesson_slug, lesson_title in db.session.execute(
             select(LessonProgress, Course.slug, Lesson.slug, Lesson.title)
