@@ -11,9 +11,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
-from lms.core.forms import options
+from lms.authoring import gift
+from lms.core.forms import markdown_bounds, options
 from lms.core.images import MAX_BYTES
+from lms.core.markdown.limits import MAX_TEXT
 from lms.packages.reader import MAX_TOPIC
+from lms.quizzes.models import MAX_QUESTION_TEXT
 
 MAX_CHOICES = 8
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -69,7 +72,7 @@ class LessonForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     minutes = IntegerField(_l("Reading time (minutes)"), default=10, validators=[DataRequired(), NumberRange(1, 600)])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=200_000)],
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=MAX_TEXT), markdown_bounds],
                          render_kw={"rows": 22},
                          description=_l("Headings start with ##; lists with -; tables with |. Use Preview to check."))
 
@@ -134,9 +137,12 @@ class QuizForm(FlaskForm):
 class QuestionForm(FlaskForm):
     """A question of any kind; the fields used depend on the kind."""
 
-    text = TextAreaField(_l("Question (Markdown)"), validators=[DataRequired(), Length(max=10_000)], render_kw={"rows": 4})
+    text = TextAreaField(_l("Question (Markdown)"), validators=[DataRequired(), Length(max=MAX_QUESTION_TEXT),
+                                                                markdown_bounds], render_kw={"rows": 4})
     points = DecimalField(_l("Points"), default=1, places=2, validators=[DataRequired(), NumberRange(0.01, 1000)])
-    explanation = TextAreaField(_l("Explanation shown in review"), validators=[DataRequired(), Length(max=10_000)],
+    explanation = TextAreaField(_l("Explanation shown in review"), validators=[DataRequired(),
+                                                                               Length(max=MAX_QUESTION_TEXT),
+                                                                               markdown_bounds],
                                 render_kw={"rows": 3})
     true_false_answer = SelectField(_l("The statement is"), validate_choice=False,
                                     choices=options([("true", _l("True")), ("false", _l("False"))]))
@@ -167,7 +173,7 @@ class StaffForm(FlaskForm):
 class GiftForm(FlaskForm):
     """GIFT text pasted or uploaded."""
 
-    text = TextAreaField(_l("GIFT text"), validators=[Optional(), Length(max=500_000)], render_kw={"rows": 14})
+    text = TextAreaField(_l("GIFT text"), validators=[Optional(), Length(max=gift.MAX_CHARS)], render_kw={"rows": 14})
     file = FileField(_l("…or a .gift / .txt file"))
 
 

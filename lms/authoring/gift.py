@@ -25,7 +25,11 @@ GIFT has no points: 1 per question, 2 for multiple_choice.
 
 Everything else -- essay, matching, descriptions, a second answer block, unbalanced braces, no correct
 answer, a number that is not a number, a question without text -- is reported as a `GiftProblem`
-with the question's line and is not returned. `parse_gift` never raises on bad input.
+with the question's line and is not returned. So is a question past the question editor's bounds: a
+text, explanation or choice too long, or past the bounds of Markdown (`lms.core.markdown.limits`:
+nesting, brackets left open...), with the line where it goes past them. At most MAX_QUESTIONS
+questions are read; the rest is reported, to import separately. `parse_gift` never raises on bad
+input, and its time is linear in the length of the text.
 """
 from __future__ import annotations
 
@@ -35,9 +39,19 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
+from lms.core.markdown.limits import excess
+from lms.core.markdown.limits import problem as bound_problem
 from lms.packages.quizfile import check_question, question_spec_data
 from lms.packages.spec import ChoiceSpec, Problem, QuestionSpec
+from lms.quizzes.models import MAX_CHOICE_TEXT, MAX_QUESTION_TEXT
 
+MAX_CHARS = 500_000  # characters of GIFT text pasted or uploaded at once
+MAX_BYTES = 2 * 1024 * 1024  # of an uploaded GIFT file
+MAX_QUESTIONS = 1_000  # questions (and reported blocks) read from one text
+MAX_ANSWERS = 50  # answers of one question
+MAX_ACCEPTED = 4_000  # characters of a short answer question's accepted answers, as in the question editor
 SLUG_BASE_MAX = 60  # leaves room for a "-N" suffix within the platform's 80 characters
 SLUG_WORDS = 8
 BLANK = "_____"
@@ -50,6 +64,7 @@ _RESTORE = str.maketrans({v: k for k, v in _HIDE.items()})
 _ESCAPE_RE = re.compile(r"\\([~=#{}:\\n])")
 _FORMAT_RE = re.compile(r"^\s*\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
 _WEIGHT_RE = re.compile(r"\s*%(-?\d+(?:\.\d+)?)%")
+_TAG = re.compile(r"<[^<>]*>")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
@@ -81,7 +96,7 @@ class Candidate:
     problems: list[Problem]
 
 
-MAX_EXPLANATION = 10_000  # characters, as in the question editor
+MAX_EXPLANATION = MAX_QUESTION_TEXT  # characters, as in the question editor
 
 
 def review(questions: list[QuestionSpec], typed: Mapping[int, str]) -> list[Candidate]:
@@ -94,10 +109,15 @@ def review(questions: list[QuestionSpec], typed: Mapping[int, str]) -> list[Cand
         problems = []
         if asks:
             explanation = (typed.get(number) or "").strip()
-            if len(explanation) > MAX_EXPLANATION:
+            found = excess(explanation, MAX_EXPLANATION)
+            if found and found.code == "length":
                 problems.append(Problem("", None, f"'explanation' is longer than {MAX_EXPLANATION} characters",
                                         code="too_long", subject="question", slug=question.slug, field="explanation",
                                         details={"max": MAX_EXPLANATION}))
+            elif found:
+                problems.append(Problem("", None, f"'explanation': line {found.line}: {bound_problem(found, False)}",
+                                        code="markdown", subject="question", slug=question.slug,
+                                        field="explanation", details=found.details()))
             else:
                 question.explanation = explanation
         # An explanation refused for its length is reported as such, not also as missing.
@@ -108,7 +128,12 @@ def review(questions: list[QuestionSpec], typed: Mapping[int, str]) -> list[Cand
 
 
 class _Skip(Exception):
-    """Raised inside one question to report it and move on to the next."""
+    """Raised inside one question to report it and move on to the next; `offset` is the line of the
+    problem counted from the question's first line."""
+
+    def __init__(self, reason: str, offset: int = 0):
+        super().__init__(reason)
+        self.offset = offset
 
 
 @dataclass
@@ -125,18 +150,42 @@ def parse_gift(text: str, existing_slugs: set[str] | None = None) -> GiftResult:
     Slugs are unique within the text and avoid `existing_slugs` (e.g. the slugs already in the course).
     """
     taken = set(existing_slugs or ())
+    suffixes: dict[str, int] = {}
     result = GiftResult([], [])
     for number, (line, lines) in enumerate(_blocks(text), start=1):
+        if number > MAX_QUESTIONS:
+            result.problems.append(GiftProblem(line, _("more than %(max)d questions in one import: this one and "
+                                                       "those after it were not read. Import them separately.",
+                                                       max=MAX_QUESTIONS)))
+            break
         try:
             title, question = _question("\n".join(lines))
+            _within_bounds(question)
         except _Skip as skip:
-            result.problems.append(GiftProblem(line, str(skip)))
+            result.problems.append(GiftProblem(line + skip.offset, str(skip)))
             continue
         question.line = line
-        question.slug = _unique(_slugify(title or _first_words(question.text)) or f"question-{number}", taken)
+        question.slug = _unique(_slugify(title or _first_words(question.text)) or f"question-{number}", taken,
+                                suffixes)
         taken.add(question.slug)
         result.questions.append(question)
     return result
+
+
+def _within_bounds(question: QuestionSpec) -> None:
+    """_Skip a question whose text, explanation or a choice is too long, or past the bounds of Markdown."""
+    fields = [(question.text, MAX_QUESTION_TEXT, _("the question")),
+              (question.explanation, MAX_QUESTION_TEXT, _("the explanation"))]
+    fields += [(choice.text, MAX_CHOICE_TEXT, _("answer %(number)d", number=number))
+               for number, choice in enumerate(question.choices, start=1)]
+    for value, limit, what in fields:
+        found = excess(value, limit)
+        if found:
+            # The question's text starts on its block's first line; the rest is placed less surely.
+            raise _Skip(_("%(what)s: %(problem)s", what=what, problem=bound_problem(found)),
+                        offset=found.line - 1 if value is question.text else 0)
+    if len("\n".join(question.accepted)) > MAX_ACCEPTED:
+        raise _Skip(_("the accepted answers are longer than %(max)d characters in all.", max=MAX_ACCEPTED))
 
 
 def _blocks(text: str):
@@ -220,6 +269,8 @@ def _answer_block(block: str, q: QuestionSpec) -> list[str]:
 def _answers(block: str) -> list[_Answer]:
     """Split "=a#fb ~%50%b" into answers; texts and feedback are already un-escaped."""
     parts = re.split(r"([=~])", block)
+    if len(parts) > 2 * MAX_ANSWERS + 1:
+        raise _Skip(_("more than %(max)d answers.", max=MAX_ANSWERS))
     if parts[0].strip():
         raise _Skip(f"the answer block is not understood: answers start with = (right) or ~ (wrong), "
                     f"not {_restore(parts[0]).strip()[:30]!r}")
@@ -275,7 +326,9 @@ def _restore(text: str) -> str:
 
 
 def _first_words(text: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", text).split()[:SLUG_WORDS])  # tags of [html] text say nothing
+    # Tags of [html] text say nothing. ("<[^<>]*>" and not "<[^>]*>": a text of "<" without ">" would
+    # make the latter read to the end of the text from each "<", in time growing with its square.)
+    return " ".join(_TAG.sub(" ", text).split()[:SLUG_WORDS])
 
 
 def _slugify(text: str) -> str:
@@ -284,8 +337,15 @@ def _slugify(text: str) -> str:
     return slug[:SLUG_BASE_MAX].strip("-")
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
+def _unique(base: str, taken: set[str], suffixes: dict[str, int]) -> str:
+    """`base`, or `base-2`, `base-3`... the first not taken. `suffixes` remembers where each base's search
+    stopped (slugs are only ever added to `taken`), so that a thousand questions of the same first words
+    do not each count from 2 again."""
+    slug, n = base, suffixes.get(base, 2)
+    if slug in taken:
+        slug = f"{base}-{n}"
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        suffixes[base] = n + 1
     return slug

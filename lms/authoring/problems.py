@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.authoring.queries import ItemName
+from lms.core.markdown.limits import Excess, problem
 from lms.packages.spec import Problem
 
 # The editor's fields per object, by package key: (id of the field on its page, its label there).
@@ -86,6 +87,8 @@ MESSAGES = {
     "image_missing": lambda d: _("The image %(src)s is not an image of the course.", src=d["src"]),
     "image_not_image": lambda d: _("%(src)s is not an image (.png .jpg .gif .svg .webp).", src=d["src"]),
     "image_no_alt": lambda d: _("The image %(src)s has no alternative text.", src=d["src"]),
+    "markdown": lambda d: _("Line %(line)d of the text: %(problem)s", line=d["text_line"],
+                            problem=problem(Excess.from_details(d))),
 }
 
 

@@ -42,6 +42,9 @@ from lms.learning.services import due_is_past, enrolment_action
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
+MAX_COURSES_PER_LINE = 20
+MAX_COURSES = 200  # different course codes in one file: each is looked up in one query
+MAX_SHOWN = 100  # characters of a refused value shown back in the preview
 COLUMNS = ("email", "name", "courses", "due")
 _SPLIT = re.compile(r"[\s,;|]+")
 
@@ -60,32 +63,49 @@ def decode(content: bytes) -> str:
 
 
 def read_lines(text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column: value}) for every non-empty data line; the header decides the columns."""
-    lines = text.splitlines()
-    header_line = next((ln for ln in lines if ln.strip()), None)
+    """(line number, {column: value}) for every non-empty data line; the header decides the columns.
+
+    Only the columns the plan reads are kept, so that a file of many columns costs no more per line
+    than its length. Time linear in the length of the text; a field longer than the csv module takes
+    (131,072 characters: an opening quote never closed, say) is refused with its line."""
+    header_line = next((ln for ln in text.splitlines() if ln.strip()), None)
     if header_line is None:
         raise BulkError("empty")
     delimiter = max((";", ",", "\t"), key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    where: dict[str, int] | None = None  # the column of each name the plan reads
     rows = []
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if header is None:
-            header = [v.strip().lower() for v in values]
-            header = ["courses" if h == "course" else h for h in header]
-            missing = [c for c in ("email", "courses") if c not in header]
-            if missing:
-                raise BulkError("header", missing=", ".join(missing), expected=", ".join(COLUMNS))
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise BulkError("too_many_rows", limit=MAX_ROWS)
-        rows.append((line, {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}))
-    if header is None:
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if where is None:
+                header = [v.strip().lower() for v in values]
+                header = ["courses" if h == "course" else h for h in header]
+                missing = [c for c in ("email", "courses") if c not in header]
+                if missing:
+                    raise BulkError("header", missing=", ".join(missing), expected=", ".join(COLUMNS))
+                where = {name: index for index, name in enumerate(header) if name in COLUMNS}
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise BulkError("too_many_rows", limit=MAX_ROWS)
+            rows.append((line, {name: (values[i].strip() if i < len(values) else "") for name, i in where.items()}))
+    except csv.Error as exc:
+        raise BulkError("unreadable", line=reader.line_num, limit=csv.field_size_limit()) from exc
+    if where is None:
         raise BulkError("empty")
     return rows
+
+
+def _shown(value: str) -> str:
+    """A refused value as the preview shows it back: at most MAX_SHOWN characters."""
+    return value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
+
+
+def _courses(value: str) -> list[str]:
+    """The course codes of a line's `courses`, each once, in their order."""
+    return list(dict.fromkeys(s for s in _SPLIT.split(value) if s))
 
 
 def _email(raw: str) -> str | None:
@@ -108,7 +128,10 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
     # Validating an address is the costliest step of a line: each distinct one is checked once.
     checked = {raw: _email(raw) for raw in {v.get("email", "") for _, v in lines}}
     emails = set(checked.values()) - {None}
-    slugs = {s for _, v in lines for s in _SPLIT.split(v.get("courses", "")) if s}
+    per_line = {line: _courses(values.get("courses", "")) for line, values in lines}
+    slugs = {s for codes in per_line.values() if len(codes) <= MAX_COURSES_PER_LINE for s in codes}
+    if len(slugs) > MAX_COURSES:
+        raise BulkError("too_many_courses", limit=MAX_COURSES)
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))} if slugs else {}
     user_ids = [u.id for u in users.values()]
@@ -134,7 +157,7 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
         name = " ".join(values.get("name", "").split())
         user = users.get(email) if email else None
         if email is None:
-            problems.append(Problem("email_invalid", {"email": raw_email}))
+            problems.append(Problem("email_invalid", {"email": _shown(raw_email)}))
         elif email in seen:
             problems.append(Problem("duplicate", {"line": seen[email]}))
         else:
@@ -157,18 +180,21 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
             try:
                 due = when.parse_day(values["due"])
             except ValueError:
-                problems.append(Problem("due_invalid", {"due": values["due"]}))
+                problems.append(Problem("due_invalid", {"due": _shown(values["due"])}))
         zone = when.person_zone(user) if user is not None else institution_zone
         if due_is_past(due, zone):
             problems.append(Problem("due_past", {"due": due}))
-        row_slugs = [s for s in _SPLIT.split(values.get("courses", "")) if s]
+        row_slugs = per_line[line]
         if not row_slugs:
             problems.append(Problem("no_course"))
+        elif len(row_slugs) > MAX_COURSES_PER_LINE:
+            problems.append(Problem("too_many_courses", {"max": MAX_COURSES_PER_LINE}))
+            row_slugs = []
         planned = []
-        for slug in dict.fromkeys(row_slugs):
+        for slug in row_slugs:
             course = courses.get(slug)
             if course is None:
-                problems.append(Problem("course_unknown", {"course": slug}))
+                problems.append(Problem("course_unknown", {"course": _shown(slug)}))
             elif course.status != "published":
                 problems.append(Problem("course_not_published", {"course": slug}))
             else:
@@ -178,7 +204,7 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
                     problems.append(Problem("restore_refused", {"course": slug}))
                 planned.append(PlannedEnrolment(course, action, existing))
         if problems:
-            bad.append(BadRow(line, raw_email, problems))
+            bad.append(BadRow(line, _shown(raw_email), problems))
         else:
             good.append(PlannedRow(line, email, user.name if user else name, user, due, planned, zone))
     return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))

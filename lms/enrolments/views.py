@@ -28,6 +28,10 @@ FILE_ERRORS = {
     "empty": lambda d: _("The file is empty."),
     "header": lambda d: _("The first row must name the columns; missing: %(missing)s (expected: %(expected)s).", **d),
     "too_many_rows": lambda d: _("The file has more than %(limit)d rows. Split it into smaller files.", **d),
+    "unreadable": lambda d: _("The file cannot be read from line %(line)d: a field there is longer than %(limit)d "
+                              "characters, or a quote (\") opened before it is never closed.", **d),
+    "too_many_courses": lambda d: _("The file names more than %(limit)d different courses. Split it into smaller "
+                                    "files.", **d),
 }
 
 PROBLEMS = {
@@ -41,6 +45,7 @@ PROBLEMS = {
     "due_invalid": lambda d: _("the due date %(due)s is not a date in the form YYYY-MM-DD", **d),
     "due_past": lambda d: _("the due date %(due)s is in the past", due=when.format_date(d["due"])),
     "no_course": lambda d: _("no course given"),
+    "too_many_courses": lambda d: _("more than %(max)d courses on one line", **d),
     "course_unknown": lambda d: _("unknown course: %(course)s", **d),
     "course_not_published": lambda d: _("the course %(course)s is not published", **d),
     "restore_refused": lambda d: _("the enrolment in %(course)s was completed and withdrawn: only an admin can "

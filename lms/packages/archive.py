@@ -1,8 +1,9 @@
 """Course packages as zip files, for the instructors' download and upload.
 
 Uploads are untrusted: a zip is refused whole when it holds paths outside the package (absolute,
-`..`, links), files of unexpected types, too many files, or more uncompressed data than allowed
-(zip bombs); otherwise it goes through the same check and import as `lms courses import`.
+`..`, links), files of unexpected types, too many files, more uncompressed data than allowed (zip
+bombs), or more YAML and text than the check reads in a few seconds; otherwise it goes through the
+same check and import as `lms courses import`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ ALLOWED_SUFFIXES = {".yaml", ".md"} | IMAGE_SUFFIXES
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed size of one member; more is a bomb
+# Bytes of text in all: of YAML, which PyYAML reads at some 200 KB a second (the five shipped courses
+# hold 190 KB), and of lessons and YAML together.
+MAX_YAML_BYTES = 512 * 1024
+MAX_TEXT_BYTES = 8 * 1024 * 1024
 
 
 def package_zip(course) -> bytes:
@@ -65,11 +70,18 @@ def read_zip(data: bytes) -> tuple[CourseSpec | None, list[Problem]]:
             problems.append(Problem("upload", None, f"more than {MAX_FILES} files"))
         if sum(m.file_size for m in members) > MAX_TOTAL_BYTES:
             problems.append(Problem("upload", None, f"more than {MAX_TOTAL_BYTES // 1024 // 1024} MB uncompressed"))
+        yaml_bytes = sum(m.file_size for m in members if PurePosixPath(m.filename).suffix.lower() == ".yaml")
+        text_bytes = yaml_bytes + sum(m.file_size for m in members if PurePosixPath(m.filename).suffix.lower() == ".md")
+        if yaml_bytes > MAX_YAML_BYTES:
+            problems.append(Problem("upload", None, f"more than {MAX_YAML_BYTES // 1024} KB of YAML (.yaml files)"))
+        if text_bytes > MAX_TEXT_BYTES:
+            problems.append(Problem("upload", None, f"more than {MAX_TEXT_BYTES // 1024 // 1024} MB of text "
+                                                    "(.yaml and .md files)"))
         if problems:
             return None, problems
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            written = 0
+            written = written_yaml = 0
             for member in members:
                 if member.is_dir():
                     continue
@@ -77,10 +89,13 @@ def read_zip(data: bytes) -> tuple[CourseSpec | None, list[Problem]]:
                 if root.resolve() not in target.parents:
                     return None, [Problem("upload", None, f"{member.filename}: a path outside the package")]
                 target.parent.mkdir(parents=True, exist_ok=True)
+                suffix = PurePosixPath(member.filename).suffix.lower()
                 with archive.open(member) as source, open(target, "wb") as out:
                     while chunk := source.read(65536):
                         written += len(chunk)
-                        if written > MAX_TOTAL_BYTES:  # sizes in the zip's directory can lie
+                        written_yaml += len(chunk) if suffix == ".yaml" else 0
+                        # Sizes in the zip's directory can lie.
+                        if written > MAX_TOTAL_BYTES or written_yaml > MAX_YAML_BYTES:
                             return None, [Problem("upload", None, "more data than the zip declares")]
                         out.write(chunk)
             folders = [p.parent for p in root.rglob("course.yaml")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from lms.core.markdown.limits import excess, problem
 from lms.packages.spec import Problem
 from lms.packages.yamlfile import LineDict
 
@@ -69,6 +70,21 @@ class FileReader:
         if max_length and len(value.strip()) > max_length:
             self.problem(f"'{key}' is longer than {max_length} characters", key, code="too_long", max=max_length)
         return value.strip() if "\n" not in value.strip() else value.rstrip() + "\n"
+
+    def markdown(self, key: str, value: str, max_length: int) -> None:
+        """Record a problem when `value`, the Markdown text of `key`, is longer than `max_length` characters
+        or passes the bounds within which it renders in linear time (lms.core.markdown.limits)."""
+        found = excess(value, max_length)
+        if found is None:
+            return
+        if found.code == "length":
+            self.problem(f"'{key}' is longer than {max_length} characters", key, code="too_long", max=max_length)
+            return
+        line = self.data.line_of(key)
+        if line and "\n" in value:
+            line += found.line  # a block scalar: its text starts on the line after the key
+        self.problem(f"'{key}', line {found.line} of its text: {problem(found, translate=False)}", key,
+                     line=line or None, code="markdown", **found.details())
 
     def slug(self, key: str, what: str, required: bool = True, default: str = "") -> str:
         value = self.raw(key, required, what)

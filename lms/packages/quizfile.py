@@ -6,7 +6,7 @@ from __future__ import annotations
 from lms.packages import yamlfile
 from lms.packages.fields import MISSING, FileReader, slug_in
 from lms.packages.spec import ChoiceSpec, Problem, QuestionSpec, QuizSpec
-from lms.quizzes.models import LAYOUTS, QUESTION_KINDS, REVIEW_POLICIES
+from lms.quizzes.models import LAYOUTS, MAX_CHOICE_TEXT, MAX_QUESTION_TEXT, QUESTION_KINDS, REVIEW_POLICIES
 
 QUIZ_KEYS = {"slug", "title", "final", "pass_mark", "attempts", "time_limit", "draw", "shuffle_questions",
              "shuffle_choices", "layout", "review", "questions"}
@@ -74,6 +74,8 @@ def read_question(r: FileReader, number: int) -> QuestionSpec | None:
     q = QuestionSpec(slug=r.slug("slug", what), kind=kind, text=r.text("text", what),
                      explanation=r.text("explanation", what),
                      points=r.number("points", what, 1.0, positive=True), file=r.file, line=r.data.line)
+    r.markdown("text", q.text, MAX_QUESTION_TEXT)
+    r.markdown("explanation", q.explanation, MAX_QUESTION_TEXT)
     if kind in ("single_choice", "multiple_choice"):
         q.choices = _choices(r, what, kind)
     elif kind == "true_false":
@@ -106,8 +108,10 @@ def _choices(r: FileReader, what: str, kind: str) -> list[ChoiceSpec]:
         # A choice's keys are reported as the question's "choices" field: the author fixes them there.
         c = FileReader(r.problems, r.file, item, r.subject, r.subject_slug, prefix="choices.")
         c.unknown_keys({"text", "correct"}, f"choice {index + 1} of {what}")
-        choices.append(ChoiceSpec(text=c.text("text", f"choice {index + 1} of {what}"),
-                                  correct=c.boolean("correct", "choice", False)))
+        choice = ChoiceSpec(text=c.text("text", f"choice {index + 1} of {what}"),
+                            correct=c.boolean("correct", "choice", False))
+        c.markdown("text", choice.text, MAX_CHOICE_TEXT)
+        choices.append(choice)
     correct = sum(1 for c in choices if c.correct)
     if len(raw) < 2:
         r.problem(f"{what} needs at least 2 choices", "choices", code="too_few_choices", minimum=2)

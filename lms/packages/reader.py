@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 from lms.core.markdown import image_references
+from lms.core.markdown.limits import MAX_TEXT, excess
+from lms.core.markdown.limits import problem as bound_problem
 from lms.packages import yamlfile
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.quizfile import read_quiz
@@ -17,6 +19,10 @@ COURSE_KEYS = {"slug", "title", "summary", "language", "topics", "version", "est
                "self_enrolment", "certificate_validity_months", "completion"}
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
+# Bytes of one file, checked before it is read: a YAML file (PyYAML reads some 200 KB a second; the
+# largest shipped quiz is 17 KB) and a lesson (MAX_TEXT characters of up to 4 bytes, and front matter).
+MAX_YAML_BYTES = 256 * 1024
+MAX_LESSON_BYTES = 4 * MAX_TEXT + 64 * 1024
 
 
 class PackageReader:
@@ -26,6 +32,7 @@ class PackageReader:
         self.folder = folder
         self.base = base or folder.parent
         self.problems: list[Problem] = []
+        self._folders: dict[str, Path] | None = None  # the module folders by the slug in their name
 
     def rel(self, path: Path) -> str:
         try:
@@ -49,7 +56,18 @@ class PackageReader:
         return (course if not self.problems else None), self.problems
 
     # course.yaml -----------------------------------------------------------------------------
+    def _too_large(self, path: Path, limit: int, subject: str, slug: str | None) -> bool:
+        """Record a problem when the file is larger than `limit` bytes (it is then not read)."""
+        size = path.stat().st_size
+        if size <= limit:
+            return False
+        self.problem(path, f"the file is larger than {limit // 1024} KB", code="file_too_large", subject=subject,
+                     slug=slug, max_kb=limit // 1024)
+        return True
+
     def _yaml(self, path: Path, what: str, subject: str, slug: str | None):
+        if self._too_large(path, MAX_YAML_BYTES, subject, slug):
+            return None
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -187,6 +205,8 @@ class PackageReader:
 
     def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
         about = {"subject": "lesson", "slug": file_slug}
+        if self._too_large(path, MAX_LESSON_BYTES, **about):
+            return None
         try:
             text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         except UnicodeDecodeError:
@@ -212,6 +232,13 @@ class PackageReader:
         body_line = match.group(1).count("\n") + 3
         if not body.strip():
             self.problem(path, "the lesson has no text", body_line, code="required", field="body", **about)
+        found = excess(body, MAX_TEXT)
+        if found and found.code == "length":
+            self.problem(path, f"the lesson is longer than {MAX_TEXT} characters", body_line, code="too_long",
+                         field="body", max=MAX_TEXT, **about)
+        elif found:
+            self.problem(path, bound_problem(found, translate=False), body_line + found.line - 1, code="markdown",
+                         field="body", **found.details(), **about)
         self._images(path, body, body_line, about)
         return LessonSpec(slug=r.slug("slug", "front matter", required=False, default=file_slug),
                           title=r.text("title", "front matter", max_length=200), position=number,
@@ -288,11 +315,13 @@ class PackageReader:
         course.assets = self._assets(course)
 
     def _module_folder(self, module: ModuleSpec) -> Path:
-        for entry in self.folder.iterdir():
-            numbered = self._numbered(entry) if entry.is_dir() else None
-            if numbered and numbered[1] == module.slug:
-                return entry
-        return self.folder
+        if self._folders is None:  # read once: looked up for each module, a package of many would be quadratic
+            self._folders = {}
+            for entry in self.folder.iterdir():
+                numbered = self._numbered(entry) if entry.is_dir() else None
+                if numbered:
+                    self._folders.setdefault(numbered[1], entry)
+        return self._folders.get(module.slug, self.folder)
 
     def _assets(self, course: CourseSpec) -> list[AssetSpec]:
         """Images of each module folder, kept under the module's slug so renumbering keeps links."""

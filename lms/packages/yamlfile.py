@@ -1,7 +1,15 @@
-"""YAML that remembers where things are, so every problem can name its file and line."""
+"""YAML that remembers where things are, so every problem can name its file and line.
+
+A course package is an upload from anyone who may write a course: its YAML may have no alias (`*name`:
+a few lines of aliases to aliases stand for billions of values, the "billion laughs") and no nesting
+deeper than MAX_DEPTH levels (PyYAML composes nested values recursively). Its time is then linear in
+the length of the file, whose size the reader bounds.
+"""
 from __future__ import annotations
 
 import yaml
+
+MAX_DEPTH = 20
 
 
 class LineDict(dict):
@@ -25,7 +33,24 @@ class LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that builds LineDict and LineList."""
+    """SafeLoader (no arbitrary objects) that builds LineDict and LineList, and refuses aliases and
+    nesting deeper than MAX_DEPTH."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML's
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not allowed in a course "
+                                              "package: write the value out", event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                              event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -92,12 +117,16 @@ def _shift(value, offset: int) -> None:
 
 
 def dump(data) -> str:
-    """Canonical YAML for export: keys in the given order, block style, Unicode kept."""
+    """Canonical YAML for export: keys in the given order, block style, Unicode kept, and never an alias
+    (which the package check refuses), even for a value that appears twice."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
 class _Dumper(yaml.SafeDumper):
     """Writes multi-line strings as block scalars, so exported Markdown stays readable."""
+
+    def ignore_aliases(self, data) -> bool:  # noqa: D102 - PyYAML's
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str):

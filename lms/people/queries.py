@@ -8,15 +8,18 @@ from lms.auth.models import User
 from lms.extensions import db
 
 PER_PAGE = 50
+MAX_SEARCH = 200  # characters of the name-or-email search that are used
 
 
 def search_users(scope, text: str = "", role: str = "", institution_id: int | None = None,
                  status: str = "", page: int = 1):
     """A page of the accounts within `scope`, filtered by name/email text, role, institution, status."""
     query = select(User).where(scope)
+    text = (text or "").strip().lower()[:MAX_SEARCH]
     if text:
-        like = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+        # Escaped: a % or _ typed is a character sought, not a LIKE wildcard.
+        query = query.where(or_(func.lower(User.name).contains(text, autoescape=True),
+                                User.email.contains(text, autoescape=True)))
     if role:
         query = query.where(User.role == role)
     if institution_id:

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
+# Characters of a question's text and explanation, and of one choice: the question editor's, the GIFT
+# import's and the package check's bound (each is Markdown; see lms.core.markdown.limits for the others).
+MAX_QUESTION_TEXT = 10_000
+MAX_CHOICE_TEXT = 2_000
 QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text", "numeric")
 LAYOUTS = ("all", "single")
 REVIEW_POLICIES = ("after_submit", "after_pass", "after_last_attempt", "never")

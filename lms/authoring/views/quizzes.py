@@ -9,8 +9,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
@@ -24,10 +24,15 @@ from lms.authoring.forms import (
     QuizForm,
     choice_fields,
 )
+from lms.authoring.gift import MAX_BYTES as GIFT_MAX_BYTES
+from lms.authoring.gift import MAX_CHARS as GIFT_MAX_CHARS
 from lms.authoring.gift import parse_gift, review
 from lms.authoring.problems import describe, for_question
 from lms.authoring.regrade import attempts_using, regrade_question
 from lms.authoring.views.base import QUESTION_KINDS, bp, item_or_404
+from lms.core.markdown.limits import problem as bound_problem
+from lms.core.markdown.limits import excess
+from lms.quizzes.models import MAX_CHOICE_TEXT
 
 
 @bp.route("/<slug>/modules/<module>/quizzes/new", methods=["GET", "POST"])
@@ -108,6 +113,12 @@ def _question_errors(kind: str, form: QuestionForm, choices: list) -> list[str]:
         errors.append(_("Give at least one accepted answer."))
     elif kind == "numeric" and form.numeric_answer.data is None:
         errors.append(_("Give the right value."))
+    if kind in ("single_choice", "multiple_choice"):
+        for number, (text, _correct) in enumerate(choices, start=1):
+            found = excess(text, MAX_CHOICE_TEXT)
+            if found:
+                errors.append(_("Choice %(number)d, line %(line)d: %(problem)s", number=number, line=found.line,
+                                problem=bound_problem(found)))
     return errors
 
 
@@ -123,10 +134,16 @@ def gift(slug: str, quiz: str):
     if form.validate_on_submit():
         text = form.text.data or ""
         if form.file.data:
-            raw = form.file.data.read(2_000_001)
+            raw = form.file.data.read(GIFT_MAX_BYTES + 1)
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
+                text = None
+            if len(raw) > GIFT_MAX_BYTES or (text is not None and len(text) > GIFT_MAX_CHARS):
+                flash(_("The file is larger than the import takes at once (%(n)s characters). Split it and import "
+                        "the parts one after the other.", n=format_number(GIFT_MAX_CHARS)), "error")
+                return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=None)
+            if text is None:
                 flash(_("The file is not UTF-8 text."), "error")
                 return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=None)
             form.text.data = text

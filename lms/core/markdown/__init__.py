@@ -3,6 +3,10 @@
 Lessons, quiz texts, explanations and course summaries all pass through `render_markdown`;
 templates never mark user text safe by any other way. `image_references` is the one reading of which
 images a text uses, for the package check and the lesson editor's preview alike.
+
+A text is first checked against the bounds within which Python-Markdown takes linear time
+(`limits.excess`, itself linear). The editors and imports refuse a text past them; one stored before
+the bounds existed is shown as written, escaped, with a note saying why, and never holds a worker.
 """
 from __future__ import annotations
 
@@ -13,8 +17,11 @@ from functools import lru_cache
 
 import markdown as md
 import nh3
+from flask_babel import gettext
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
+
+from lms.core.markdown.limits import MAX_TEXT, Excess, excess, problem
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -70,9 +77,12 @@ class ImageReference:
         return "://" in self.src or self.src.startswith(("data:", "//"))
 
 
-# ![alt](src "title"), the alt possibly holding escaped brackets; and <img ... src="...">.
-_MARKDOWN_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_HTML_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"'][^>]*>", re.I)
+# ![alt](src "title"), the alt possibly holding escaped brackets; and <img ... src="...">. Neither reads
+# past the next bracket, parenthesis or < where it does not match: a line of "![a](" or "<img" opened and
+# never closed would otherwise be read to its end from each one, in time growing with the square of its
+# length (or worse, with the backtracking).
+_MARKDOWN_IMAGE = re.compile(r"!\[((?:\\.|[^\[\]\\])*)\]\(\s*<?([^()\s<>\[\]]+)>?(?:\s+\"[^\"()\[\]]*\")?\s*\)")
+_HTML_IMAGE = re.compile(r"<img\b[^<>]*?\bsrc=[\"']([^\"'<>]+)[\"'][^<>]*>", re.I)
 _ESCAPED = re.compile(r"\\(.)")
 
 
@@ -197,12 +207,33 @@ def _render(text: str, asset_base: str | None, images: tuple[ImageSet, ...]) -> 
     )
 
 
+@lru_cache(maxsize=1024)
+def _checked(text: str) -> Excess | None:
+    return excess(text, MAX_TEXT)
+
+
 def render_markdown(text: str | None, asset_base: str | None = None, images: tuple[ImageSet, ...] = ()) -> Markup:
     """Markdown to safe HTML. `asset_base` is the URL prefix for a course's relative image paths;
-    `images` are the images kept in several widths, which get srcset and sizes."""
+    `images` are the images kept in several widths, which get srcset and sizes.
+
+    A text past the bounds of `limits` (stored before they existed) is shown as plain text instead."""
     if not text:
         return Markup("")
-    return Markup(_render(text, asset_base, tuple(images)))
+    found = _checked(text)
+    if found is None:
+        try:
+            return Markup(_render(text, asset_base, tuple(images)))
+        except RecursionError:  # the bounds should make this impossible: never a stack trace for a text
+            found = Excess(1, "recursion", 0)
+    return plain_text(text, found)
+
+
+def plain_text(text: str, found: Excess) -> Markup:
+    """A text shown as written (escaped, its lines kept), with the note that says why it is not formatted."""
+    why = gettext("Line %(line)d: %(problem)s", line=found.line, problem=problem(found))
+    note = gettext("This text is shown unformatted: it goes beyond what the formatting allows. %(why)s "
+                   "Its authors can correct it in the editor.", why=why)
+    return Markup('<div class="unformatted"><p class="note">{}</p><pre>{}</pre></div>').format(note, text)
 
 
 def render_inline(text: str | None) -> Markup:
