@@ -111,7 +111,8 @@ def test_records_journey(chromium, live_server, db, course, people, javascript, 
         assert leaving.name not in visit.main()
         visit.link("Completion report", "main .crumbs")
         page.check("#withdrawn")
-        page.click("form.filters button:has-text('Apply')")
+        with page.expect_navigation():  # the report's page, loaded whole, before it is read
+            page.click("form.filters button:has-text('Apply')")
         assert "withdrawn=show" in page.url
         assert enrolled_in_sample(visit) == before - 1  # counted apart, in the certification table
         counts = page.locator("table.report-counts tbody tr", has_text="Sample course").locator("td")

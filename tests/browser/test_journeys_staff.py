@@ -235,7 +235,8 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     # The completion report (their institution only), filtered, drilled into, downloaded.
     visit.link("Completion report")
     page.select_option("#course", label="Sample course")
-    page.click("form.filters button:has-text('Apply')")
+    with page.expect_navigation():  # the report's page, loaded whole, before it is read
+        page.click("form.filters button:has-text('Apply')")
     assert "course=sample" in page.url
     rows = page.locator("table.report tbody tr").all_inner_texts()
     assert len(rows) == 1 and rows[0].split("\t")[:4] == ["UA-ACAD", "Sample course", "3", "2"]
@@ -306,7 +307,8 @@ def test_admin_journey(visit, db, world, course, javascript):
     # A certificate revoked from its verification page, reached through the report.
     visit.header("Reports")
     page.select_option("#institution", label="Border Academy of Ukraine (UA-ACAD)")
-    page.click("form.filters button:has-text('Apply')")
+    with page.expect_navigation():  # the report's page, loaded whole, before it is read
+        page.click("form.filters button:has-text('Apply')")
     visit.link("Sample course", "table.report")
     visit.link(code, "table.report")
     assert page.url == f"{visit.base}/verify/{code}"
