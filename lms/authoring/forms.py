@@ -19,6 +19,8 @@ from lms.packages.reader import MAX_TOPIC
 from lms.quizzes.models import MAX_QUESTION_TEXT
 
 MAX_CHOICES = 8
+# The most choice rows one save reads (a bound on the form's input; GIFT imports at most 50 answers).
+CHOICE_ROWS_READ = 200
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
@@ -153,9 +155,13 @@ class QuestionForm(FlaskForm):
 
 
 def choice_fields(form_data, question=None) -> list[tuple[str, bool]]:
-    """The (text, correct) pairs typed in the choice rows; empty rows are skipped."""
+    """The (text, correct) pairs typed in the choice rows; empty rows are skipped. The editor shows at least
+    MAX_CHOICES rows, and one per stored choice where a question (imported from GIFT or a package) has more:
+    every row sent is read, up to CHOICE_ROWS_READ, so that saving such a question keeps all its choices."""
     pairs = []
-    for i in range(1, MAX_CHOICES + 1):
+    for i in range(1, CHOICE_ROWS_READ + 1):
+        if i > MAX_CHOICES and f"choice-{i}" not in form_data:
+            break
         text = (form_data.get(f"choice-{i}") or "").strip()
         if text:
             pairs.append((text, form_data.get(f"correct-{i}") == "y"))
