@@ -9,16 +9,10 @@ except with CI set, where that is a failure (`make system-deps` installs it).
 """
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,26 +20,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from config import ConfigError, load_config
+from tests.faults.servers import Gunicorn, Nginx
 from tests.helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ADMIN = "admin@example.org"
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-user {user} {group};
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
+# The server block of the reverse-proxy step of the operator's guide, in front of one gunicorn.
+SITE = """
     server {{
         listen 127.0.0.1:{port};
         location / {{
@@ -55,38 +38,7 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
         }}
     }}
-}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is not installed and CI=true (make system-deps installs it with apt)")
-        pytest.skip("nginx is not installed (apt-get install nginx, or make system-deps)")
-    return found
-
-
-def wait_for(url: str, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            detail = log.read_text() if log and log.exists() else ""
-            raise AssertionError(f"{what} did not start: {detail}")
-        time.sleep(0.2)
 
 
 class FromAddress(HTTPAdapter):
@@ -124,7 +76,6 @@ class Browser:
 @pytest.fixture()
 def site_behind_nginx(tmp_path):
     """gunicorn serving the app with LMS_TRUSTED_PROXIES=1, nginx in front; yields nginx's address."""
-    nginx = nginx_binary()
     env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": "x" * 40, "LMS_INSTANCE_PATH": str(tmp_path),
            "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3", "LMS_SECURE_COOKIES": "0",
            "LMS_TRUSTED_PROXIES": "1", "LMS_LOGIN_LIMIT_PER_ADDRESS": "3 per 10 minutes",
@@ -134,26 +85,15 @@ def site_behind_nginx(tmp_path):
     subprocess.run([str(BIN / "lms"), "init", "--no-courses"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([str(BIN / "lms"), "users", "create", "--email", ADMIN, "--name", "Site Admin", "--role", "admin",
                     "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True)
-    upstream, port = free_port(), free_port()
-    gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{upstream}", "--workers", "1",
-                                 "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-    proxy_dir = tmp_path / "nginx"
-    proxy_dir.mkdir()
-    conf = proxy_dir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=proxy_dir, port=port, upstream=upstream,
-                                      user=pwd.getpwuid(os.getuid()).pw_name, group=grp.getgrgid(os.getgid()).gr_name))
-    proxy = subprocess.Popen([nginx, "-p", str(proxy_dir), "-c", str(conf), "-e", str(proxy_dir / "error.log")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gunicorn = Gunicorn(env, tmp_path)
     try:
-        wait_for(f"http://127.0.0.1:{upstream}/healthz", gunicorn, "gunicorn")
-        wait_for(f"http://127.0.0.1:{port}/healthz", proxy, "nginx", proxy_dir / "error.log")
-        yield f"http://127.0.0.1:{port}"
+        proxy = Nginx(tmp_path / "nginx", lambda port: SITE.format(port=port, upstream=gunicorn.port))
+        try:
+            yield proxy.url
+        finally:
+            proxy.stop()
     finally:
-        for process in (proxy, gunicorn):
-            process.terminate()
-        for process in (proxy, gunicorn):
-            process.wait(timeout=10)
+        gunicorn.stop()
 
 
 @pytest.mark.slow

@@ -70,11 +70,11 @@ def enrol_first():
     return redirect(url_for("mfa.security"))
 
 
-def _after_sign_in(user, target: str | None):
+def _landing(user, target: str | None = None) -> str:
+    """Where a person goes once signed in (or once the second factor their role needs is set up): the privacy
+    notice first if they have not acknowledged it, then `target` or the home page."""
     target = target or url_for("main.home")
-    if needs_acknowledgement(user):  # the privacy notice first, then where they were going
-        return redirect(url_for("privacy.notice", next=target))
-    return redirect(target)
+    return url_for("privacy.notice", next=target) if needs_acknowledgement(user) else target
 
 
 def _checked(user, check, answer: str):
@@ -123,7 +123,7 @@ def verify():
                                    "You signed in with a recovery code; %(num)d are left.", left)
                           + " " + _("Make new ones on your second-factor page when few are left."),
                           "warning" if left <= 3 else "info")
-                return _after_sign_in(user, data.get("next"))
+                return redirect(_landing(user, data.get("next")))
             if ok is not False:
                 return ok
             if form is passkey_form:
@@ -176,15 +176,9 @@ def _enrolled(codes: list[str] | None, message: str):
     pending.enrolled()
     if codes:
         return render_template("mfa/codes.html", codes=codes, first=True,
-                               next_url=_continue_url() if was_enrolling else url_for("mfa.security"))
+                               next_url=_landing(current_user) if was_enrolling else url_for("mfa.security"))
     flash(message, "success")
-    return redirect(_continue_url() if was_enrolling else url_for("mfa.security"))
-
-
-def _continue_url() -> str:
-    """Where a person goes once the second factor their role needs is set up."""
-    home = url_for("main.home")
-    return url_for("privacy.notice", next=home) if needs_acknowledgement(current_user) else home
+    return redirect(_landing(current_user) if was_enrolling else url_for("mfa.security"))
 
 
 @bp.route("/profile/second-factor/app", methods=["GET", "POST"])

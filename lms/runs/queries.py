@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
 from lms.institutions.models import Institution
@@ -43,14 +44,16 @@ def course_has_runs(course_id: int) -> bool:
 
 
 def runs_of(course_id: int, *, cancelled: bool = True) -> list[RunFigures]:
-    """The course's runs by start date, each with its places taken and waiting, in one statement."""
+    """The course's runs by start date, each with its places taken and waiting, in one statement (and their
+    institutions in one more, not one per run)."""
     taken = func.count(case((HOLDS_PLACE, Enrolment.id)))
     waiting = func.count(case((WAITS, Enrolment.id)))
     query = (select(CourseRun, taken, waiting)
              .outerjoin(Enrolment, Enrolment.run_id == CourseRun.id)
              .where(CourseRun.course_id == course_id)
              .group_by(CourseRun.id)
-             .order_by(CourseRun.starts_on, CourseRun.code))
+             .order_by(CourseRun.starts_on, CourseRun.code)
+             .options(selectinload(CourseRun.institutions)))
     if not cancelled:
         query = query.where(CourseRun.cancelled_at.is_(None))
     return [RunFigures(run, n_taken, n_waiting) for run, n_taken, n_waiting in db.session.execute(query).all()]

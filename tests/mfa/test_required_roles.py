@@ -40,7 +40,7 @@ def test_the_default_asks_admins_and_coordinators_in_production_only(monkeypatch
         load_config(INSTANCE_PATH=str(tmp_path))
 
 
-def test_a_coordinator_without_one_sets_it_up_before_anything_else(client, auth, world, required):
+def test_a_coordinator_without_one_sets_it_up_before_anything_else(client, auth, world, db, required):
     response = auth.login(world["coordinator"].email)
     assert response.headers["Location"].endswith("/profile/second-factor")
     page = client.get("/profile/second-factor").get_data(as_text=True)
@@ -52,7 +52,7 @@ def test_a_coordinator_without_one_sets_it_up_before_anything_else(client, auth,
     enrol_app(client)
     assert client.get("/people/").status_code == 200
     # The last factor of a role that needs one cannot be removed.
-    factor_id = client.application.extensions["sqlalchemy"].session.scalar(select(SecondFactor.id))
+    factor_id = db.session.scalar(select(SecondFactor.id))
     page = client.get("/profile/second-factor").get_data(as_text=True)
     kept = client.post(f"/profile/second-factor/{factor_id}/remove",
                        data={"csrf_token": csrf_token(page), "password": PASSWORD}, follow_redirects=True)

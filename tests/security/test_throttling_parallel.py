@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.faults.servers import Gunicorn
 from tests.helpers import PASSWORD
-from tests.test_proxy import FromAddress, free_port, wait_for
+from tests.test_proxy import FromAddress
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -58,18 +59,11 @@ def site(request, tmp_path):
     subprocess.run([str(BIN / "lms"), "init", "--no-courses"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([str(BIN / "lms"), "users", "create", "--email", ADMIN, "--name", "Site Admin", "--role", "admin",
                     "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                   "--threads", "8", "wsgi:app"], env=env, cwd=ROOT, stdout=out,
-                                  stderr=subprocess.STDOUT)
+    server = Gunicorn(env, tmp_path, workers=2, threads=8)
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", server, "gunicorn", log)
-        yield f"http://127.0.0.1:{port}", database, log
+        yield server.base, database, server.log
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
         shared = redis.Redis.from_url(REDIS_URL)
         for key in shared.scan_iter(prefix + ":*"):
             shared.delete(key)
