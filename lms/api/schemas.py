@@ -105,6 +105,27 @@ class CoursePageSchema(PageSchema):
     items = fields.List(fields.Nested(CourseSchema), required=True)
 
 
+class RunSchema(Schema):
+    """A run (intake) of a course: its dates, enrolment window, places and waiting list."""
+
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    enrol_opens_on = fields.Date(allow_none=True, metadata={"description": "Null: open from any time."})
+    enrol_closes_on = fields.Date(allow_none=True, metadata={"description": "Null: open until the run ends."})
+    capacity = fields.Integer(allow_none=True, metadata={"description": "Places; null: no limit."})
+    taken = fields.Integer(required=True, metadata={"description": "Enrolments holding a place."})
+    waiting = fields.Integer(required=True, metadata={"description": "Enrolments on the waiting list."})
+    open_to = fields.List(fields.String(), allow_none=True,
+                          metadata={"description": "Codes of the institutions it is open to; null: every one."})
+    cancelled = fields.Boolean(required=True)
+
+
+class RunListSchema(Schema):
+    items = fields.List(fields.Nested(RunSchema), required=True)
+
+
 class CompletionRowSchema(Schema):
     """A row of the completion report (field names as in the CSV export)."""
 

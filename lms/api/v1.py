@@ -12,7 +12,7 @@ from sqlalchemy import true
 from werkzeug.exceptions import HTTPException
 
 from lms.access import (
-    can_edit_course, can_view_enrolments_of, can_view_institution_reports, can_view_reports, report_scope,
+    can_edit_course, can_view_course, can_view_enrolments_of, can_view_institution_reports, can_view_reports, report_scope,
     visible_institutions,
 )
 from lms.api import schemas, services
@@ -26,13 +26,14 @@ from lms.institutions.queries import visible_institution
 from lms.reports import queries
 from lms.reports.filters import SHOW, ReportFilters, filters_from
 from lms.reports.services import record_export
+from lms.runs import queries as run_queries
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # tokens, not cookies, authenticate here, and nothing is written through it
 
 PUBLIC_ENDPOINTS = {"api_v1.openapi"}
 DESCRIPTION = (
-    "Read-only access to courses, completion reports and enrolments, as the token's user.\n\n"
+    "Read-only access to courses and their runs, completion reports and enrolments, as the token's user.\n\n"
     "Dates and times: instants are ISO 8601 with the offset of the reader's zone (2027-03-28T23:59:00+03:00); "
     "dates are YYYY-MM-DD. A due date (`due_on`) is a date as it was set; it ends at midnight at its end in "
     "the trainee's zone (`due_at`). Report periods (enrolled_from ... completed_to) are whole days, both ends "
@@ -122,6 +123,23 @@ def courses(args):
     items, total = courses_by_title(drafts=can_edit_course(g.api_user, None), page=args["page"],
                                     per_page=min(args["per_page"], queries.MAX_PER_PAGE))
     return _page_dict(queries.Page(items, args["page"], args["per_page"], total), items)
+
+
+@bp.route("/courses/<slug>/runs")
+@operation(summary="A course's runs", response=schemas.RunListSchema, errors=(401, 404), tag="courses",
+           path_params=({"name": "slug", "description": "Course slug.", "schema": {"type": "string"}},))
+def course_runs(args, slug: str):
+    """The runs (intakes) of a course the token's user may see, by start date, with places taken and waiting;
+    empty for a course without runs (self-paced)."""
+    course = course_by_slug(slug) if "\x00" not in slug else None
+    if course is None or not can_view_course(g.api_user, course):
+        return _not_found()
+    return {"items": [{
+        "code": f.run.code, "title": f.run.title, "starts_on": f.run.starts_on, "ends_on": f.run.ends_on,
+        "enrol_opens_on": f.run.enrol_opens_on, "enrol_closes_on": f.run.enrol_closes_on,
+        "capacity": f.run.capacity, "taken": f.taken, "waiting": f.waiting, "cancelled": f.run.cancelled,
+        "open_to": None if f.run.open_to_all else [i.code for i in f.run.institutions]}
+        for f in run_queries.runs_of(course.id)]}
 
 
 @bp.route("/reports/completion")

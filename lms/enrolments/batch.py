@@ -17,11 +17,11 @@ from lms.audit import services as audit
 from lms.auth.models import User
 from lms.auth.services import insert_password_links, new_password_link, password_link_issued
 from lms.core import clock
-from lms.enrolments.plans import Plan, PlannedRow, Result
+from lms.enrolments.plans import Plan, PlannedEnrolment, PlannedRow, Result
 from lms.extensions import db
 from lms.learning.services import (
     check_completion, due_changed, enrolment_created, enrolment_restored, insert_enrolments,
-    new_enrolment, reinstate, set_due,
+    new_enrolment, placement_columns, reinstate, set_due,
 )
 from lms.people.services import account_created, clean_name, insert_accounts, new_account
 
@@ -78,7 +78,11 @@ def close_and_change(rows: list[PlannedRow]) -> None:
                 set_due(planned.existing, row.due, row.zone)
                 changed = True
             elif planned.action == "restore":  # a withdrawn cycle comes back, not a new one
-                reinstate(planned.existing, row.due_columns if row.due is not None else None)
+                reinstate(planned.existing, row.due_columns_of(planned) if row.due is not None or planned.run
+                          else None)
+                if planned.run is not None:
+                    for column, value in placement_of(planned, clock.now()).items():
+                        setattr(planned.existing, column, value)
                 changed = True
     if changed:
         db.session.flush()  # the unit of work sends the same-column updates as one executemany
@@ -98,11 +102,19 @@ def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,
             if planned.action == "enrol":
                 cycle = planned.existing.cycle + 1 if planned.existing is not None else 1
                 values.append(new_enrolment(user_id, planned.course.id, cycle=cycle, source=SOURCE,
-                                            due=row.due_columns, actor=actor, now=now))
+                                            due=row.due_columns_of(planned), actor=actor, now=now,
+                                            placement=placement_of(planned, now)))
     if not values:
         return {}
     # Keyed by (user, course), which the unique index makes one current enrolment.
     return {(user_id, course_id): (id_, cycle) for id_, user_id, course_id, cycle in insert_enrolments(values)}
+
+
+def placement_of(planned: PlannedEnrolment, now) -> dict | None:
+    """The run columns of a planned enrolment (None: in no run): a place, or the waiting list since `now`."""
+    if planned.run is None:
+        return None
+    return placement_columns(planned.run.id, now if planned.waiting else None)
 
 
 def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
@@ -124,6 +136,12 @@ def record_events(plan: Plan, actor, institution, accounts: dict[str, User],
             elif planned.action == "restore":
                 events.append(enrolment_restored(planned.existing.id, user.institution_id, planned.course.slug,
                                                  planned.existing.cycle, actor))
+            if planned.takes_place:
+                enrolment_id = (created[(user.id, planned.course.id)][0] if planned.action == "enrol"
+                                else planned.existing.id)
+                events.append(audit.event_row("run.joined", actor, "enrolments", enrolment_id, user.institution_id,
+                                              course=planned.course.slug, run=planned.run.code,
+                                              waiting=planned.waiting))
     events.append(audit.event_row("enrolment.bulk", actor, None, None, institution.id, rows=len(plan.rows),
                                   accounts_created=len(result.new_accounts), enrolments_created=result.enrolled,
                                   due_changed=result.due_changed,

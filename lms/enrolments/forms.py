@@ -17,7 +17,8 @@ class UploadForm(FlaskForm):
 
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
                      description=_l("Columns: email, name, courses (course codes separated by spaces), and "
-                                    "optionally due (YYYY-MM-DD). The first row names the columns."))
+                                    "optionally due (YYYY-MM-DD) and run (the code of a run, for courses with "
+                                    "runs). The first row names the columns."))
     institution = SelectField(_l("Institution"), validators=[DataRequired()])
     due = DateField(_l("Default due date (optional)"), validators=[Optional()],
                     description=_l("Used for the lines without a due date of their own."))

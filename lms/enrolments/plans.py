@@ -10,6 +10,7 @@ from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.learning.models import Enrolment
 from lms.learning.services import due_columns
+from lms.runs.models import CourseRun
 
 
 class BulkError(ValueError):
@@ -40,6 +41,14 @@ class PlannedEnrolment:
     course: Course
     action: str
     existing: Enrolment | None = None
+    # The run the line names, for a course with runs; `waiting`: it would join that run's waiting list (full).
+    run: CourseRun | None = None
+    waiting: bool = False
+
+    @property
+    def takes_place(self) -> bool:
+        """Whether applying it puts the enrolment into its run (a new or restored one)."""
+        return self.run is not None and self.action in ("enrol", "restore")
 
 
 @dataclass
@@ -62,6 +71,12 @@ class PlannedRow:
     def due_columns(self) -> dict:
         """The due date as the enrolments store it: the date, and the instant it ends in the trainee's zone."""
         return due_columns(self.due, self.zone)
+
+    def due_columns_of(self, planned: PlannedEnrolment) -> dict:
+        """The due date of one of the line's enrolments: the line's, else its run's last day."""
+        if self.due is None and planned.run is not None:
+            return due_columns(planned.run.ends_on, self.zone)
+        return self.due_columns
 
     @property
     def due_at(self) -> datetime | None:
@@ -102,6 +117,10 @@ class Plan:
     @property
     def due_dates_to_change(self) -> int:
         return sum(1 for r in self.rows for e in r.enrolments if e.action == "due")
+
+    @property
+    def waiting_to_join(self) -> int:
+        return sum(1 for r in self.rows for e in r.enrolments if e.takes_place and e.waiting)
 
     @property
     def can_apply(self) -> bool:

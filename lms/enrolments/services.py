@@ -1,7 +1,8 @@
 """Bulk enrolment from a CSV file: a dry-run plan, then applying it in one transaction or not at all.
 
 The file has a header row with the columns `email`, `name` and `courses` (course slugs separated
-by spaces, commas or semicolons) and optionally `due` (YYYY-MM-DD). Comma, semicolon and tab
+by spaces, commas or semicolons) and optionally `due` (YYYY-MM-DD) and `run` (the code of a run: needed
+for a course with runs, refused for one without; a line's courses share it). Comma, semicolon and tab
 separated files are accepted, in UTF-8. `plan` reads it and says, line by line, which accounts
 will be created, which enrolments made, and every bad row with the reason; it writes nothing.
 `apply` plans the same content again (the preview is never trusted as sent back by the browser),
@@ -39,13 +40,15 @@ from lms.enrolments.plans import (  # noqa: F401  (the pages name these as servi
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
 from lms.learning.services import due_is_past, enrolment_action
+from lms.runs import queries as run_queries
+from lms.runs.services import lock_runs_of
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COURSES_PER_LINE = 20
 MAX_COURSES = 200  # different course codes in one file: each is looked up in one query
 MAX_SHOWN = 100  # characters of a refused value shown back in the preview
-COLUMNS = ("email", "name", "courses", "due")
+COLUMNS = ("email", "name", "courses", "due", "run")
 _SPLIT = re.compile(r"[\s,;|]+")
 
 
@@ -116,7 +119,7 @@ def _email(raw: str) -> str | None:
 
 
 def plan(actor, institution, content: bytes, default_due: date | None = None,
-         may_restore: Callable[[Enrolment], bool] | None = None) -> Plan:
+         may_restore: Callable[[Enrolment], bool] | None = None, lock: bool = False) -> Plan:
     """Read the file and say what applying it would do; writes nothing. Raises BulkError for a bad file.
 
     Whether `actor` may enrol the trainees of `institution` is decided by the caller
@@ -134,6 +137,11 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
         raise BulkError("too_many_courses", limit=MAX_COURSES)
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))} if slugs else {}
+    if lock:
+        lock_runs_of(sorted(c.id for c in courses.values()))
+    runs = run_queries.runs_by_code([c.id for c in courses.values()])
+    with_runs = {course_id for course_id, _code in runs}
+    taken = run_queries.places_taken_in(sorted(r.id for r in runs.values()))
     user_ids = [u.id for u in users.values()]
     current = {}
     if user_ids and courses:
@@ -148,6 +156,7 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
             Certificate.expires_at <= clock.now())))
     # A due date is a date in the trainee's zone; a new account's zone is its institution's.
     institution_zone = when.person_zone(None, institution)
+    today = when.today(institution_zone)
     seen: dict[str, int] = {}
     good, bad = [], []
     for line, values in lines:
@@ -198,22 +207,64 @@ def plan(actor, institution, content: bytes, default_due: date | None = None,
             elif course.status != "published":
                 problems.append(Problem("course_not_published", {"course": slug}))
             else:
+                run = _run_of_line(course, values.get("run", ""), runs, with_runs, institution.id, today, problems)
                 existing = current.get((user.id, course.id)) if user is not None else None
                 action = enrolment_action(existing, existing is not None and existing.id in expired, due, SOURCE)
                 if action == "restore" and may_restore is not None and not may_restore(existing):
                     problems.append(Problem("restore_refused", {"course": slug}))
-                planned.append(PlannedEnrolment(course, action, existing))
+                planned.append(PlannedEnrolment(course, action, existing, run))
         if problems:
             bad.append(BadRow(line, _shown(raw_email), problems))
         else:
+            _place(planned, taken)
             good.append(PlannedRow(line, email, user.name if user else name, user, due, planned, zone))
     return Plan(institution.id, good, bad, _digest(content, institution.id, default_due, good, bad))
+
+
+def _run_of_line(course, code: str, runs: dict, with_runs: set, institution_id: int, today: date,
+                 problems: list[Problem]):
+    """The run a line names for one of its courses (None for a course without runs), or a problem noted."""
+    code = code.strip()
+    if course.id not in with_runs:
+        if code:
+            problems.append(Problem("course_without_runs", {"course": course.slug, "run": _shown(code)}))
+        return None
+    if not code:
+        problems.append(Problem("run_required", {"course": course.slug}))
+        return None
+    run = runs.get((course.id, code))
+    if run is None:
+        problems.append(Problem("run_unknown", {"course": course.slug, "run": _shown(code)}))
+    elif run.cancelled_at is not None:
+        problems.append(Problem("run_cancelled", {"course": course.slug, "run": code}))
+    elif run.ends_on < today:
+        problems.append(Problem("run_ended", {"course": course.slug, "run": code}))
+    elif not run_queries.open_to(run, institution_id):
+        problems.append(Problem("run_not_open", {"course": course.slug, "run": code}))
+    else:
+        return run
+    return None
+
+
+def _place(planned: list[PlannedEnrolment], taken: dict[int, int]) -> None:
+    """Give a good line's enrolments into runs a place while their run has one, in the file's order, else the
+    waiting list (a completed enrolment restored keeps its place: it was taught in the run)."""
+    for enrolment in planned:
+        if not enrolment.takes_place:
+            continue
+        run = enrolment.run
+        keeps = enrolment.action == "restore" and enrolment.existing.completed_at is not None
+        if keeps or run.capacity is None or taken[run.id] < run.capacity:
+            taken[run.id] += 1
+        else:
+            enrolment.waiting = True
 
 
 def _digest(content: bytes, institution_id: int, default_due, good, bad) -> str:
     """A fingerprint of the file and of what it would do now: the confirmation must match the preview."""
     summary = repr((institution_id, default_due, [(r.line, r.email, r.user.id if r.user else None,
-                                                   [(e.course.id, e.action) for e in r.enrolments]) for r in good],
+                                                   [(e.course.id, e.action, e.run.id if e.run else None, e.waiting)
+                                                    for e in r.enrolments]) for r in good],
                     [(b.line, [p.code for p in b.problems]) for b in bad]))
     return hashlib.sha256(content + b"\0" + summary.encode()).hexdigest()
 
@@ -225,7 +276,7 @@ def apply(actor, institution, content: bytes, digest: str, default_due: date | N
     Raises BulkError("changed") when the file or the data changed since the preview (the new plan is
     attached as `details["plan"]`), and BulkError("bad_rows") when any line is refused.
     """
-    fresh = plan(actor, institution, content, default_due, may_restore)
+    fresh = plan(actor, institution, content, default_due, may_restore, lock=True)
     if fresh.digest != digest:
         raise BulkError("changed", plan=fresh)
     if not fresh.can_apply:

@@ -48,6 +48,12 @@ PROBLEMS = {
     "too_many_courses": lambda d: _("more than %(max)d courses on one line", **d),
     "course_unknown": lambda d: _("unknown course: %(course)s", **d),
     "course_not_published": lambda d: _("the course %(course)s is not published", **d),
+    "run_required": lambda d: _("the course %(course)s has runs: give the code of one in the run column", **d),
+    "run_unknown": lambda d: _("the course %(course)s has no run %(run)s", **d),
+    "run_cancelled": lambda d: _("the run %(run)s of %(course)s is cancelled", **d),
+    "run_ended": lambda d: _("the run %(run)s of %(course)s has ended", **d),
+    "run_not_open": lambda d: _("the run %(run)s of %(course)s is not open to this institution", **d),
+    "course_without_runs": lambda d: _("the course %(course)s has no runs: leave the run column empty for it", **d),
     "restore_refused": lambda d: _("the enrolment in %(course)s was completed and withdrawn: only an admin can "
                                    "restore it", **d),
 }

@@ -24,7 +24,8 @@ class FeedbackForm(FlaskForm):
 class EnrolTraineeForm(FlaskForm):
     """Enrol a trainee in a course, with an optional due date."""
 
-    course = SelectField(_l("Course"), validators=[DataRequired()])
+    # A course code, or a course code, "@" and the id of one of its runs (the page lists what may be chosen).
+    course = SelectField(_l("Course or run"), validators=[DataRequired()])
     due = DateField(_l("Due date (optional)"), validators=[Optional()])
 
 

@@ -176,6 +176,11 @@ def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
         Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True))))
 
 
+def enrolment_by_id(enrolment_id: int) -> Enrolment | None:
+    """An enrolment by its id (the caller decides who may see it)."""
+    return db.session.get(Enrolment, enrolment_id)
+
+
 def enrolment_of_person(user_id: int, enrolment_id: int) -> Enrolment | None:
     """One of the user's enrolments (any cycle) by its id, with its course and account; None when the
     enrolment is not theirs."""

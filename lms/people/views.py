@@ -42,6 +42,8 @@ from lms.learning.queries import enrolment_of_person
 from lms.mfa import services as mfa
 from lms.mfa.queries import factors_of, recovery_codes_left
 from lms.people import queries, services
+from lms.runs import queries as run_queries
+from lms.runs import services as run_services
 from lms.people.forms import ROLE_LABELS, SearchForm, UserForm, WithdrawForm
 from lms.reports.record import training_record
 from lms.reports.record_files import RECORD_FORMATS, download_training_record
@@ -183,7 +185,9 @@ def render_person(person, status: int = 200, failed: int | None = None, form: Wi
     return render_template(
         "people/person.html", person=person, record=record, now=now, role_labels=ROLE_LABELS,
         status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES,
-        courses=published_courses() if can_enrol_others(current_user, person) else [],
+        targets=run_queries.enrolment_targets(published_courses(), person.institution_id,
+                                              when.today(when.person_zone(person)))
+        if can_enrol_others(current_user, person) else [],
         withdraw_form=form or WithdrawForm(formdata=None), failed=failed,
         sign_ins=sessions.live_sessions(person, now) if can_end_sessions(current_user, person) else None,
         factors=factors_of(person.id) if can_reset_mfa(current_user, person) else None,
@@ -270,10 +274,14 @@ def restore(user_id: int, enrolment_id: int):
     enrolment = _enrolment_or_404(person, enrolment_id)
     require(can_restore_enrolment, enrolment)
     try:
-        learning_services.restore(enrolment, current_user)
+        run_services.restore(enrolment, current_user)
     except learning_services.EnrolmentError as exc:
         flash(WITHDRAW_ERRORS[str(exc)](), "error")
     else:
-        flash(_("The enrolment of %(name)s in %(title)s is restored.", name=person.name,
-                title=enrolment.course.title), "success")
+        if enrolment.waiting:
+            flash(_("The enrolment of %(name)s in %(title)s is restored, but %(run)s is full: they are on its waiting "
+                    "list.", name=person.name, title=enrolment.course.title, run=enrolment.run.title), "info")
+        else:
+            flash(_("The enrolment of %(name)s in %(title)s is restored.", name=person.name,
+                    title=enrolment.course.title), "success")
     return redirect(url_for("people.person", user_id=person.id, _anchor=f"enrolment-{enrolment.id}"))

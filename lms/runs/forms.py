@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.runs.services import CODE_MAX, TITLE_MAX, RunFields
@@ -36,3 +36,15 @@ class RunForm(FlaskForm):
 
 class CancelRunForm(FlaskForm):
     """Cancelling a run: a button (and its CSRF token)."""
+
+
+class MoveForm(FlaskForm):
+    """Move a trainee into another run of the course (the page lists the runs)."""
+
+    run = SelectField(_l("Move to"), coerce=int, validate_choice=True)
+
+
+class ExtendForm(FlaskForm):
+    """Give one trainee a later due date (an extension past the run's end)."""
+
+    due_on = DateField(_l("New due date"), validators=[DataRequired(message=_l("Choose the new due date."))])

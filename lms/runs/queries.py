@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lms.auth.models import User
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
@@ -43,20 +44,45 @@ def course_has_runs(course_id: int) -> bool:
     return db.session.scalar(select(CourseRun.id).where(CourseRun.course_id == course_id).limit(1)) is not None
 
 
-def runs_of(course_id: int, *, cancelled: bool = True) -> list[RunFigures]:
-    """The course's runs by start date, each with its places taken and waiting, in one statement (and their
-    institutions in one more, not one per run)."""
+def _figures(*conditions) -> list[RunFigures]:
+    """Runs matching `conditions`, by course, start date and code, each with its places taken and waiting, in one
+    statement (and their institutions in one more, not one per run)."""
     taken = func.count(case((HOLDS_PLACE, Enrolment.id)))
     waiting = func.count(case((WAITS, Enrolment.id)))
     query = (select(CourseRun, taken, waiting)
              .outerjoin(Enrolment, Enrolment.run_id == CourseRun.id)
-             .where(CourseRun.course_id == course_id)
+             .where(*conditions)
              .group_by(CourseRun.id)
-             .order_by(CourseRun.starts_on, CourseRun.code)
+             .order_by(CourseRun.course_id, CourseRun.starts_on, CourseRun.code)
              .options(selectinload(CourseRun.institutions)))
-    if not cancelled:
-        query = query.where(CourseRun.cancelled_at.is_(None))
     return [RunFigures(run, n_taken, n_waiting) for run, n_taken, n_waiting in db.session.execute(query).all()]
+
+
+def runs_of(course_id: int, *, cancelled: bool = True) -> list[RunFigures]:
+    """The course's runs by start date, each with its places taken and waiting."""
+    conditions = [CourseRun.course_id == course_id]
+    if not cancelled:
+        conditions.append(CourseRun.cancelled_at.is_(None))
+    return _figures(*conditions)
+
+
+def staff_choices(course_ids: list[int], institution_id: int | None, day: date) -> dict[int, list[RunFigures]]:
+    """The runs staff may enrol a person of the institution into, by course: not cancelled, not ended on `day`,
+    open to the institution (staff enrol outside the enrolment window). Courses without such runs are left out."""
+    if not course_ids:
+        return {}
+    by_course: dict[int, list[RunFigures]] = {}
+    for figures in _figures(CourseRun.course_id.in_(course_ids), CourseRun.cancelled_at.is_(None),
+                            CourseRun.ends_on >= day, runs_open_to_institution(institution_id)):
+        by_course.setdefault(figures.run.course_id, []).append(figures)
+    return by_course
+
+
+def courses_with_runs(course_ids: list[int]) -> set[int]:
+    """Of these courses, those that have any run (cancelled ones count)."""
+    if not course_ids:
+        return set()
+    return set(db.session.scalars(select(CourseRun.course_id).where(CourseRun.course_id.in_(course_ids)).distinct()))
 
 
 def open_to(run: CourseRun, institution_id: int | None) -> bool:
@@ -123,3 +149,76 @@ def waiting_positions(user_id: int) -> dict[int, int]:
             and_(ahead.c.waiting_since == Enrolment.waiting_since, ahead.c.id < Enrolment.id))).scalar_subquery())
     rows = db.session.execute(select(Enrolment.id, count_ahead).where(Enrolment.user_id == user_id, WAITS))
     return {enrolment_id: n + 1 for enrolment_id, n in rows}
+
+
+@dataclass(frozen=True)
+class EnrolmentTarget:
+    """What staff may enrol a person into for one course: the course itself when it has no runs (`runs` None),
+    else one of its runs open to them (`runs`, possibly empty: then nothing)."""
+
+    course: object
+    runs: list[RunFigures] | None
+
+    @property
+    def choosable(self) -> bool:
+        return self.runs is None or bool(self.runs)
+
+
+def enrolment_targets(courses: list, institution_id: int | None, day: date) -> list[EnrolmentTarget]:
+    """The enrolment choices staff have for a person of the institution on `day` (their date), course by course,
+    in two statements whatever the number of courses."""
+    ids = [c.id for c in courses]
+    with_runs = courses_with_runs(ids)
+    choices = staff_choices(sorted(with_runs), institution_id, day)
+    return [EnrolmentTarget(c, choices.get(c.id, []) if c.id in with_runs else None) for c in courses]
+
+
+@dataclass(frozen=True)
+class RunTrainee:
+    """A trainee of a run (or of the course outside any run), as the staff list shows them."""
+
+    enrolment: Enrolment
+    name: str
+    email: str
+    institution: str | None
+    waiting_position: int | None
+
+
+def trainees_of(course_id: int, run_id: int | None, limit: int = 2000) -> list[RunTrainee]:
+    """The current enrolments of a run (`run_id` None: those of the course in no run), those holding a place by
+    name, then the waiting list in its order, then the withdrawn; in one statement (the waiting positions by a
+    window function)."""
+    position = case((WAITS, func.row_number().over(
+        partition_by=case((WAITS, 1), else_=0), order_by=(Enrolment.waiting_since, Enrolment.id))))
+    order = case((Enrolment.status == "withdrawn", 2), (WAITS, 1), else_=0)
+    query = (select(Enrolment, User.name, User.email, Institution.name, position)
+             .join(User, User.id == Enrolment.user_id)
+             .outerjoin(Institution, Institution.id == User.institution_id)
+             .where(Enrolment.course_id == course_id, Enrolment.is_current.is_(True),
+                    Enrolment.run_id == run_id if run_id is not None else Enrolment.run_id.is_(None))
+             .order_by(order, Enrolment.waiting_since, User.name, User.id).limit(limit))
+    return [RunTrainee(e, name, email, institution, pos) for e, name, email, institution, pos in db.session.execute(query)]
+
+
+def enrolments_in_no_run(course_id: int) -> int:
+    """How many current enrolments of the course, not withdrawn, are in no run (made before it had runs)."""
+    return db.session.scalar(select(func.count()).select_from(Enrolment).where(
+        Enrolment.course_id == course_id, Enrolment.is_current.is_(True), Enrolment.status != "withdrawn",
+        Enrolment.run_id.is_(None)))
+
+
+def runs_by_code(course_ids: list[int]) -> dict[tuple[int, str], CourseRun]:
+    """Every run of these courses by (course id, code), in one statement (with their institutions in one more)."""
+    if not course_ids:
+        return {}
+    return {(r.course_id, r.code): r for r in db.session.scalars(
+        select(CourseRun).where(CourseRun.course_id.in_(course_ids)).options(selectinload(CourseRun.institutions)))}
+
+
+def places_taken_in(run_ids: list[int]) -> dict[int, int]:
+    """How many enrolments hold a place in each of these runs, in one statement."""
+    if not run_ids:
+        return {}
+    rows = db.session.execute(select(Enrolment.run_id, func.count()).where(Enrolment.run_id.in_(run_ids), HOLDS_PLACE)
+                              .group_by(Enrolment.run_id))
+    return {run_id: 0 for run_id in run_ids} | dict(rows.all())

@@ -143,6 +143,14 @@ def _lock(run_id: int) -> CourseRun:
                               .execution_options(populate_existing=True)).one()
 
 
+def lock_runs_of(course_ids: list[int]) -> None:
+    """Take the row locks of every run of these courses, in the order of their ids (no deadlock), for the rest of
+    the transaction: a bulk enrolment plans its places under them (PostgreSQL; SQLite serialises writers)."""
+    if course_ids:
+        db.session.execute(select(CourseRun.id).where(CourseRun.course_id.in_(course_ids))
+                           .order_by(CourseRun.id).with_for_update())
+
+
 def placement_for(run: CourseRun) -> dict:
     """Where a newcomer goes in the run, under its lock: a place, or the waiting list when it is full."""
     full = run.capacity is not None and queries.places_taken(run.id) >= run.capacity
@@ -173,6 +181,42 @@ def enrol_in_run(trainee, run: CourseRun, *, actor=None, source: str = "self", d
     if created or changed:
         db.session.commit()
     return enrolment, created
+
+
+def restore(enrolment: Enrolment, actor) -> None:
+    """Undo a withdrawal (learning's `restore`), for an enrolment in a run too: it takes a place again only when
+    the run has one free (under the run's lock), else it joins the waiting list at its end (the place it
+    left at its withdrawal went to someone else); a completed one keeps its place. learning.EnrolmentError("not_withdrawn")."""
+    if enrolment.run_id is None:
+        learning.restore(enrolment, actor)
+        return
+    if enrolment.status != "withdrawn":
+        raise learning.EnrolmentError("not_withdrawn")
+    run = _lock(enrolment.run_id)
+    # A completed one comes back completed: it was taught in the run and keeps its place there.
+    placement = (learning.placement_columns(run.id) if enrolment.completed_at is not None else placement_for(run))
+    learning.restore_withdrawn(enrolment, actor, placement=placement)
+    if enrolment.waiting:
+        audit.record("run.waiting", actor=actor, target=enrolment, institution_id=enrolment.user.institution_id,
+                     course=run.course.slug, run=run.code)
+    db.session.commit()
+
+
+def extend(enrolment: Enrolment, due_on: date, actor) -> None:
+    """Give one trainee an extension: their due date moves to `due_on` (in their zone), which may be after
+    the run's end; until it passes they may start new quiz attempts after the run has ended. Audited as
+    "enrolment.extended" with the date it was. RunError("not_later" | "not_active")."""
+    if enrolment.status != "active":
+        raise RunError("not_active")
+    zone = when.person_zone(enrolment.user)
+    if due_on < when.today(zone) or (enrolment.due_on is not None and due_on <= enrolment.due_on):
+        raise RunError("not_later")
+    was = enrolment.due_on
+    learning.set_due(enrolment, due_on, zone)
+    audit.record("enrolment.extended", actor=actor, target=enrolment, institution_id=enrolment.user.institution_id,
+                 course=enrolment.course.slug, run=enrolment.run.code if enrolment.run else None,
+                 was=when.iso(was), due_on=when.iso(due_on))
+    db.session.commit()
 
 
 def _promote(run: CourseRun, actor) -> int:

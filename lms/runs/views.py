@@ -1,14 +1,16 @@
 """Staff pages of a course's runs: the list with places and waiting lists, adding, changing, cancelling."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import can_manage_runs, editable_course_or_404, require, run_of_course_or_404
 from lms.core.forms import options
 from lms.runs import queries, services
-from lms.runs.forms import CancelRunForm, RunForm
+from lms.core import when
+from lms.learning.queries import enrolment_by_id
+from lms.runs.forms import CancelRunForm, ExtendForm, MoveForm, RunForm
 
 bp = Blueprint("runs", __name__, template_folder="templates", url_prefix="/author")
 
@@ -26,6 +28,11 @@ RUN_ERRORS = {
                                          "the trainees enrolled."),
     "no_institutions": lambda: _("Choose the institutions the run is open to, or open it to every institution."),
     "already_cancelled": lambda: _("This run is already cancelled."),
+    "cancelled": lambda: _("That run is cancelled: choose another."),
+    "same_run": lambda: _("The trainee is already in that run."),
+    "other_course": lambda: _("That run belongs to another course."),
+    "not_active": lambda: _("Only an enrolment in progress can be extended."),
+    "not_later": lambda: _("Choose a date after the current due date, and not in the past."),
 }
 
 
@@ -52,7 +59,7 @@ def runs(slug: str):
             flash(_("The run is added."), "success")
             return redirect(url_for("runs.runs", slug=slug))
     return render_template("runs/runs.html", course=course, runs=queries.runs_of(course.id), form=form,
-                           cancel_form=CancelRunForm())
+                           cancel_form=CancelRunForm(), unplaced=queries.enrolments_in_no_run(course.id))
 
 
 @bp.route("/<slug>/runs/<int:run_id>", methods=["GET", "POST"])
@@ -86,3 +93,94 @@ def cancel(slug: str, run_id: int):
         except services.RunError as exc:
             flash(RUN_ERRORS[exc.code](), "error")
     return redirect(url_for("runs.runs", slug=slug))
+
+
+def _move_form(course, current_run_id: int | None) -> MoveForm:
+    form = MoveForm()
+    form.run.choices = options((f.run.id, f"{f.run.title} ({f.run.code})") for f in queries.runs_of(course.id, cancelled=False)
+                               if f.run.id != current_run_id)
+    return form
+
+
+def _trainees_page(course, run):
+    runs = queries.runs_of(course.id)
+    figures = next((f for f in runs if run is not None and f.run.id == run.id), None)
+    return render_template("runs/trainees.html", course=course, run=run, figures=figures,
+                           trainees=queries.trainees_of(course.id, run.id if run else None),
+                           move_form=_move_form(course, run.id if run else None), extend_form=ExtendForm(formdata=None),
+                           today=when.today(when.viewer_zone()))
+
+
+@bp.route("/<slug>/runs/<int:run_id>/trainees")
+def trainees(slug: str, run_id: int):
+    """A run's trainees: those with a place, the waiting list in order, the withdrawn; moving and extending."""
+    course = editable_course_or_404(slug)
+    require(can_manage_runs, course)
+    return _trainees_page(course, run_of_course_or_404(course, run_id))
+
+
+@bp.route("/<slug>/runs/unplaced")
+def unplaced(slug: str):
+    """The course's enrolments in no run (made before it had runs), to move into one."""
+    course = editable_course_or_404(slug)
+    require(can_manage_runs, course)
+    return _trainees_page(course, None)
+
+
+def _enrolment_of_course_or_404(course, enrolment_id: int):
+    enrolment = enrolment_by_id(enrolment_id)
+    if enrolment is None or enrolment.course_id != course.id or not enrolment.is_current:
+        abort(404)
+    return enrolment
+
+
+def _back(course, enrolment_run_id: int | None):
+    if enrolment_run_id is None:
+        return redirect(url_for("runs.unplaced", slug=course.slug))
+    return redirect(url_for("runs.trainees", slug=course.slug, run_id=enrolment_run_id))
+
+
+@bp.route("/<slug>/runs/enrolments/<int:enrolment_id>/move", methods=["POST"])
+def move(slug: str, enrolment_id: int):
+    """Move a trainee into another run: progress and attempts kept, audited."""
+    course = editable_course_or_404(slug)
+    require(can_manage_runs, course)
+    enrolment = _enrolment_of_course_or_404(course, enrolment_id)
+    was = enrolment.run_id
+    form = _move_form(course, was)
+    if not form.validate_on_submit():
+        flash(_("Choose a run of this course to move the trainee to."), "error")
+        return _back(course, was)
+    target = run_of_course_or_404(course, form.run.data)
+    try:
+        services.move(enrolment, target, current_user)
+    except services.RunError as exc:
+        flash(RUN_ERRORS[exc.code](), "error")
+        return _back(course, was)
+    if enrolment.waiting:
+        flash(_("%(name)s is moved to %(run)s, which is full: they are on its waiting list.", name=enrolment.user.name,
+                run=target.title), "info")
+    else:
+        flash(_("%(name)s is moved to %(run)s, with their progress and attempts.", name=enrolment.user.name,
+                run=target.title), "success")
+    return _back(course, was)
+
+
+@bp.route("/<slug>/runs/enrolments/<int:enrolment_id>/extend", methods=["POST"])
+def extend(slug: str, enrolment_id: int):
+    """Give one trainee a later due date (after the run's end they may then still start quiz attempts)."""
+    course = editable_course_or_404(slug)
+    require(can_manage_runs, course)
+    enrolment = _enrolment_of_course_or_404(course, enrolment_id)
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the new due date."), "error")
+        return _back(course, enrolment.run_id)
+    try:
+        services.extend(enrolment, form.due_on.data, current_user)
+    except services.RunError as exc:
+        flash(RUN_ERRORS[exc.code](), "error")
+    else:
+        flash(_("%(name)s now has until %(date)s.", name=enrolment.user.name,
+                date=when.format_date(form.due_on.data, "long")), "success")
+    return _back(course, enrolment.run_id)

@@ -144,7 +144,7 @@ def test_tokens_never_reach_the_logs(reader, tokens, caplog):
 def test_the_openapi_description_is_public_and_generated(reader):
     spec = reader.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/api/v1/courses", "/api/v1/reports/completion",
+    assert set(spec["paths"]) == {"/api/v1/courses", "/api/v1/courses/{slug}/runs", "/api/v1/reports/completion",
                                   "/api/v1/reports/completion/{code}/{slug}", "/api/v1/trainees/{user_id}/enrolments"}
     operation = spec["paths"]["/api/v1/reports/completion"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"course", "institution", "country", "enrolled_from",

@@ -33,7 +33,7 @@ def test_no_server_error_and_answers_as_documented(app, reader, dataset):
     token = create_token(user(db, dataset, "admin"), "schemathesis")[1]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 4
+    assert len(operations) == 5
     for operation in operations:
 
         @given(case=operation.as_strategy().filter(lambda case: not reversed_period(case)))

@@ -173,6 +173,7 @@ EXPECT = {
                                                                       else MISSING)),
     "api_v1.openapi": (public(), None),
     "api_v1.courses": (api(), None),
+    "api_v1.course_runs": (api(), None),
     "api_v1.completion": (api(), None),
     "api_v1.drilldown": (api(), None),
     "api_v1.trainee_enrolments": (api(), None),
@@ -190,6 +191,12 @@ for _endpoint in ("course", "publish", "status", "add_module", "module", "move",
 for _endpoint in ("runs", "edit", "cancel"):
     EXPECT[f"runs.{_endpoint}"] = (
         None if _endpoint == "cancel" else EXPECT["authoring.course"][0], EXPECT["authoring.course"][1])
+EXPECT["runs.trainees"] = EXPECT["runs.unplaced"] = (EXPECT["authoring.course"][0], None)
+# Moving and extending an enrolment of the course named: its staff and admins. The trainees' enrolments are in
+# "alpha", so under "beta" (the other course) the enrolment is not found by an admin, who may edit both.
+for _endpoint in ("move", "extend"):
+    EXPECT[f"runs.{_endpoint}"] = (None, lambda r, v: LOGIN if r == "anonymous" else (
+        (DONE if v == "own" else MISSING) if r == "admin" else DONE if (r == "instructor" and v == "own") else DENIED))
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
