@@ -25,6 +25,10 @@ MAX_YAML_BYTES = 256 * 1024
 MAX_LESSON_BYTES = 4 * MAX_TEXT + 64 * 1024
 
 
+# Keys a package may be tempted to carry that are the platform's, not the course's.
+NOT_CONTENT = frozenset({"runs", "intakes", "sessions"})
+
+
 class PackageReader:
     """Reads one course folder; `read()` gives the spec (or None) and the problems found."""
 
@@ -93,7 +97,11 @@ class PackageReader:
         if data is None:
             return None
         r = FileReader(self.problems, self.rel(path), data, "course", self.folder.name)
-        r.unknown_keys(COURSE_KEYS, "course.yaml")
+        for key in NOT_CONTENT.intersection(data):
+            # Runs and sessions belong to one platform's training calendar, not to the course: say so plainly.
+            r.problem(f"'{key}' is not content: runs (intakes) and their sessions stay out of packages; add them on "
+                      "the course's Runs page after the import", key, code="not_content", name=str(key))
+        r.unknown_keys(COURSE_KEYS | NOT_CONTENT, "course.yaml")
         slug = r.slug("slug", "course.yaml")
         if slug and slug != self.folder.name:
             r.problem(f"slug '{slug}' must equal the folder name '{self.folder.name}'", "slug", code="slug_mismatch")

@@ -37,6 +37,8 @@ CASES = [
     ("course.yaml", "version: 1", "version: zero", r"sample/course.yaml:6: 'version' must be a whole number"),
     ("course.yaml", "  quizzes: all", "  quizzes: some", r"sample/course.yaml:14: 'quizzes' must be one of"),
     ("course.yaml", "self_enrolment: true", "self_enrol: true", r"sample/course.yaml:10: unknown key 'self_enrol'"),
+    ("course.yaml", "self_enrolment: true", "self_enrolment: true\nruns:\n  - code: 2027-03\n",
+     r"sample/course.yaml:11: 'runs' is not content: runs \(intakes\) and their sessions stay out of packages"),
     ("01-basics/03-check.quiz.yaml", "kind: numeric", "kind: essay",
      r"sample/01-basics/03-check.quiz.yaml:\d+: unknown question kind 'essay'"),
     ("01-basics/03-check.quiz.yaml", "      - text: That one\n", "      - text: That one\n        correct: true\n",
