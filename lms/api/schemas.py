@@ -188,6 +188,7 @@ class EnrolmentRowSchema(Schema):
     certification = fields.String(required=True, validate=validate.OneOf(CERTIFICATIONS), metadata={
         "description": "From the certificates of every cycle of the course; the best one decides."})
     withdrawn_on = fields.Date(allow_none=True)
+    run_code = fields.String(allow_none=True, metadata={"description": "The course run (intake), if any."})
 
 
 class EnrolmentPageSchema(PageSchema):

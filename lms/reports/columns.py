@@ -64,6 +64,7 @@ ENROLMENT_COLUMNS = (
     Column("certificate_code", "text", lambda r: r.certificate_code, 26),
     Column("certification", "text", lambda r: r.certification, 12),
     Column("withdrawn_on", "day", lambda r: r.withdrawn_at, 12),
+    Column("run_code", "text", lambda r: r.run_code, 12),
 )
 
 
@@ -80,4 +81,22 @@ EXPIRING_COLUMNS = (
     Column("expires_at", "text", lambda r: r.expires_iso, 26),
     Column("days_left", "int", lambda r: r.days_left, 10),
     Column("certification", "text", lambda r: r.certification, 12),
+)
+
+
+RUN_COLUMNS = (
+    Column("course_slug", "text", lambda r: r.course_slug, 22),
+    Column("course_title", "text", lambda r: r.course_title, 34),
+    Column("run_code", "text", lambda r: r.run_code, 12),
+    Column("run_title", "text", lambda r: r.run_title, 28),
+    Column("starts_on", "date", lambda r: r.starts_on, 12),
+    Column("ends_on", "date", lambda r: r.ends_on, 12),
+    Column("cancelled", "text", lambda r: "yes" if r.cancelled else "", 10),
+    Column("enrolled", "int", lambda r: r.enrolled, 10),
+    Column("waiting", "int", lambda r: r.waiting, 10),
+    Column("completed", "int", lambda r: r.completed, 11),
+    Column("completion_rate_percent", "number", lambda r: r.completion_rate, 14),
+    Column("completed_on_time", "int", lambda r: r.on_time, 12),
+    Column("completed_late", "int", lambda r: r.late, 12),
+    Column("overdue", "int", lambda r: r.overdue, 10),
 )

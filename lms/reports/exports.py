@@ -43,7 +43,9 @@ from sqlalchemy.orm import Session
 from lms.core import clock, when
 from lms.extensions import db
 from lms.reports import queries, services
-from lms.reports.columns import COMPLETION_COLUMNS, ENROLMENT_COLUMNS, EXPIRING_COLUMNS, Column  # noqa: F401
+from lms.reports.columns import (  # noqa: F401
+    COMPLETION_COLUMNS, ENROLMENT_COLUMNS, EXPIRING_COLUMNS, RUN_COLUMNS, Column,
+)
 from lms.reports.filters import ExpiringFilters, ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -415,6 +417,13 @@ def enrolments(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
     return send(Export("export.enrolments", filters, ENROLMENT_COLUMNS, rows,
                        lambda: queries.count_export_enrolments(scope, filters), f"enrolments-{_stamp()}",
                        "Enrolments"), viewer, fmt)
+
+
+def runs(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
+    """The per-run view within `scope`: one row per course run."""
+    rows = queries.run_report(scope, filters)
+    return send(Export("export.run_report", filters, RUN_COLUMNS, lambda _session: rows, lambda: len(rows),
+                       f"runs-{_stamp()}", "Runs"), viewer, fmt)
 
 
 def send(export: Export, viewer, fmt: str) -> Response:

@@ -46,6 +46,7 @@ from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, LessonProgress
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
 from lms.reports.filters import CERTIFICATIONS, ReportFilters
+from lms.runs.models import CourseRun
 
 STATES = ("not_started", "in_progress", "completed", "withdrawn")
 #: The certification of a trainee in a course, best first (see the module docstring).
@@ -114,6 +115,8 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
         query = query.where(Institution.code == filters.institution)
     if filters.country:
         query = query.where(Institution.country == filters.country)
+    if filters.run:
+        query = query.where(Enrolment.run_id.in_(select(CourseRun.id).where(CourseRun.code == filters.run)))
     # Periods are whole days in the viewer's zone: [start of the first day, end of the last).
     for column, (start, end) in ((Enrolment.enrolled_at, filters.enrolled_range()),
                                  (Enrolment.completed_at, filters.completed_range())):
@@ -244,6 +247,7 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
     query = (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
                     User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
                     Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
+                    Enrolment.run_id,
                     state.label("state"), certified.label("certification"),
                     n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
                     progress.label("progress"), score.label("course_score"),

@@ -9,7 +9,7 @@ value the viewer may not see (another institution's code) simply matches nothing
 
 `ReportFilterSchema` is the one definition of what a filter value may be: a course slug of 1 to 80
 characters, an institution code of 1 to 32, both without control characters; a two-letter country
-code (upper-cased); dates as YYYY-MM-DD; a certification (one of `facts.CERTIFICATION`'s names:
+code (upper-cased); a run code of 1 to 32 characters; dates as YYYY-MM-DD; a certification (one of `facts.CERTIFICATION`'s names:
 certified, expiring, expired, revoked, never); `withdrawn=show` to list withdrawn enrolments (left
 out of everything otherwise); a period whose end comes before its start is refused (on
 its end). Surrounding spaces are dropped and an empty value is no filter (the pages' "All courses"
@@ -32,11 +32,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from lms.core import when
 
 FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to",
-                "certification", "withdrawn")
+                "certification", "withdrawn", "run")
 DATE_FILTERS = ("enrolled_from", "enrolled_to", "completed_from", "completed_to")
 PERIODS = (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to"))
 
-COURSE_MAX, INSTITUTION_MAX = 80, 32
+COURSE_MAX, INSTITUTION_MAX, RUN_MAX = 80, 32, 32
 # The certifications of a trainee in a course, best first (defined in `lms.reports.facts`).
 CERTIFICATIONS = ("certified", "expiring", "expired", "revoked", "never")
 SHOW = "show"
@@ -57,6 +57,7 @@ class ReportFilters:
     completed_to: date | None = None
     certification: str | None = None
     withdrawn: str | None = None  # "show": withdrawn enrolments are listed (and counted apart)
+    run: str | None = None  # the code of a course run (intake): its enrolments only
     # The zone whose whole days the periods are: the viewer's (not a filter: it names no rows).
     zone: tzinfo = field(default=UTC, compare=False)
 
@@ -200,6 +201,8 @@ class ReportFilterSchema(Schema):
         "description": "Certification of the trainee in the course, from the certificates of every cycle."})
     withdrawn = Choice((SHOW,), metadata={
         "description": "'show': list withdrawn enrolments too (counted apart); left out otherwise."})
+    run = BoundedText(RUN_MAX, metadata={
+        "description": "Code of a course run (intake), such as 2027-03: the enrolments in runs of that code."})
 
     @pre_load
     def _tidy(self, data, **kwargs):

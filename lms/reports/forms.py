@@ -18,6 +18,7 @@ from lms.catalog.queries import courses_beyond_draft
 from lms.core.forms import options
 from lms.institutions.queries import countries_in, institutions_by_code
 from lms.reports.filters import CERTIFICATIONS, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters
+from lms.runs.queries import run_codes
 
 CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"), "expired": _l("Expired"),
                         "revoked": _l("Certificate revoked"), "never": _l("Never certified")}
@@ -32,6 +33,15 @@ def certification_field():
 def withdrawn_field():
     """The "show withdrawn" check box; it sends withdrawn=show (the schema's one value)."""
     return BooleanField(_l("Show withdrawn"), false_values=("", "false"), render_kw={"value": SHOW})
+
+
+def run_choices(form) -> None:
+    """The run filter lists the codes of the runs there are; without runs it is left out of the form."""
+    codes = run_codes()
+    if codes:
+        form.run.choices = options([("", _l("All runs"))] + [(code, code) for code in codes])
+    else:
+        del form.run
 
 
 class _Filters(FlaskForm):
@@ -87,9 +97,11 @@ class FilterForm(_Filters):
     completed_to = DateField(_l("Completed until"))
     certification = certification_field()
     withdrawn = withdrawn_field()
+    run = SelectField(_l("Run"))
 
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        run_choices(self)
         scope = visible_institutions(viewer)
         self.course.choices = options([("", _l("All courses"))] + [(c.slug, c.title) for c in courses_beyond_draft()])
         self.institution.choices = options([("", _l("All institutions"))] + [
@@ -108,6 +120,11 @@ class DrilldownFilterForm(_Filters):
     completed_to = DateField(_l("Completed until"))
     certification = certification_field()
     withdrawn = withdrawn_field()
+    run = SelectField(_l("Run"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        run_choices(self)
 
 
 class ExpiringFilterForm(_Filters):

@@ -1,7 +1,7 @@
 """Writes of the reports: the audit record of every export (who, what, which filters, how many rows).
 
 Export actions all start with "export." so that the personal-data pages can list them by prefix:
-export.completion_report, export.drilldown, export.enrolments, export.expiring_certificates.
+export.completion_report, export.drilldown, export.enrolments, export.expiring_certificates, export.run_report.
 """
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from lms.audit import services as audit
 from lms.extensions import db
 from lms.reports.filters import ExpiringFilters, ReportFilters
 
-EXPORT_ACTIONS = ("export.completion_report", "export.drilldown", "export.enrolments", "export.expiring_certificates")
+EXPORT_ACTIONS = ("export.completion_report", "export.drilldown", "export.enrolments", "export.expiring_certificates",
+                  "export.run_report")
 
 
 def record_export(actor, action: str, fmt: str, filters: ReportFilters | ExpiringFilters, rows: int, *, via: str = "page",

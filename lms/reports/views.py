@@ -105,6 +105,24 @@ def _drilldown_subject(code: str, slug: str):
     return institution, course
 
 
+@bp.route("/runs")
+@requires(can_view_reports)
+def runs():
+    """The per-run view: one row per course run with its enrolled, waiting, completed, on time, late, overdue."""
+    form = FilterForm(current_user, request.args)
+    filters = _page_filters(form)
+    rows = queries.run_report(report_scope(current_user), filters)
+    return render_template("reports/runs.html", form=form, rows=rows, args=_filter_args(filters))
+
+
+@bp.route("/runs/export.<fmt>")
+@requires(can_view_reports)
+def export_runs(fmt: str):
+    """The per-run view as CSV or XLSX."""
+    _check_format(fmt)
+    return exports.runs(current_user, report_scope(current_user), _link_filters(), fmt)
+
+
 @bp.route("/certificates/expiring")
 @requires(can_view_reports)
 def expiring():

@@ -222,3 +222,8 @@ def places_taken_in(run_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(select(Enrolment.run_id, func.count()).where(Enrolment.run_id.in_(run_ids), HOLDS_PLACE)
                               .group_by(Enrolment.run_id))
     return {run_id: 0 for run_id in run_ids} | dict(rows.all())
+
+
+def run_codes(limit: int = 500) -> list[str]:
+    """The codes of the runs there are (of every course), sorted: what the report filters offer."""
+    return list(db.session.scalars(select(CourseRun.code).distinct().order_by(CourseRun.code).limit(limit)))

@@ -158,6 +158,8 @@ EXPECT = {
                           only({"coordinator", "admin"}, DONE, variant_other=MISSING)),
     "reports.index": (only({"coordinator", "admin"}), None),
     "reports.charts_page": (only({"coordinator", "admin"}), None),
+    "reports.runs": (only({"coordinator", "admin"}), None),
+    "reports.export_runs": (only({"coordinator", "admin"}), None),
     "reports.drilldown": (only({"coordinator", "admin"}, OK, variant_other=DENIED | MISSING), None),
     "reports.export_completion": (only({"coordinator", "admin"}), None),
     "reports.export_drilldown": (only({"coordinator", "admin"}, OK, variant_other=DENIED | MISSING), None),

@@ -2,7 +2,8 @@
 
 - `completion`: the completion report with its totals (one statement), per institution, per month;
 - `enrolments`: the trainee rows of the drill-down, the enrolments export and the API;
-- `expiring`: the expiring certificates page and its exports.
+- `expiring`: the expiring certificates page and its exports;
+- `runs`: the per-run view (enrolled, waiting, completed, on time, late, overdue per course run).
 
 Each takes `scope`, the SQL condition on the enrolled trainee of what the reader may see
 (`lms.access.report_scope`). The institutions, countries and courses to filter by are the
@@ -38,6 +39,7 @@ from lms.reports.queries.enrolments import (  # noqa: F401
     stream_enrolments,
     to_enrolment_row,
 )
+from lms.reports.queries.runs import RunRow, run_report  # noqa: F401
 from lms.reports.queries.expiring import (  # noqa: F401
     EXPIRING_SORTS,
     ExpiringRow,

@@ -16,6 +16,7 @@ from lms.learning.models import Certificate
 from lms.reports.facts import certification_order, facts, scoped_enrolments, state_order
 from lms.reports.filters import ReportFilters
 from lms.reports.queries.common import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, _number
+from lms.runs.models import CourseRun
 
 SORTS = ("name", "email", "institution", "course", "status", "progress", "score", "attempts", "enrolled",
          "completed", "certification")
@@ -48,6 +49,8 @@ class EnrolmentRow:
     certificate_code: str | None
     certification: str = "never"  # `facts.certification`: from the certificates of every cycle
     withdrawn_at: datetime | None = None  # set when the state is "withdrawn"
+    run_code: str | None = None  # the course run (intake) of the enrolment, if any
+    run_title: str | None = None
 
     @property
     def enrolled_on(self):
@@ -84,12 +87,14 @@ def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = N
                    Institution.country, Course.slug.label("course_slug"), Course.title.label("course_title"),
                    f.c.state, f.c.progress, f.c.course_score, f.c.attempts, f.c.lessons_viewed, f.c.quizzes_passed,
                    f.c.enrolled_at, f.c.due_on, f.c.due_at, f.c.completed_at, f.c.last_activity_at,
-                   Certificate.code.label("certificate_code"), f.c.certification, f.c.withdrawn_at)
+                   Certificate.code.label("certificate_code"), f.c.certification, f.c.withdrawn_at,
+                   CourseRun.code.label("run_code"), CourseRun.title.label("run_title"))
             .select_from(f)
             .join(User, User.id == f.c.user_id)
             .join(Institution, Institution.id == f.c.institution_id)
             .join(Course, Course.id == f.c.course_id)
             .outerjoin(Certificate, Certificate.enrolment_id == f.c.enrolment_id)
+            .outerjoin(CourseRun, CourseRun.id == f.c.run_id)
             .order_by(key.nulls_last(), func.lower(User.name), f.c.enrolment_id))
 
 
@@ -102,7 +107,7 @@ def to_enrolment_row(r) -> EnrolmentRow:
         course_score=_number(r.course_score), attempts=int(r.attempts or 0), lessons_viewed=int(r.lessons_viewed or 0),
         quizzes_passed=int(r.quizzes_passed or 0), enrolled_at=r.enrolled_at, due_on=r.due_on, due_at=r.due_at,
         completed_at=r.completed_at, last_activity_at=r.last_activity_at, certificate_code=r.certificate_code,
-        certification=r.certification, withdrawn_at=r.withdrawn_at)
+        certification=r.certification, withdrawn_at=r.withdrawn_at, run_code=r.run_code, run_title=r.run_title)
 
 
 @dataclass
@@ -184,7 +189,7 @@ def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None
     query = query.with_only_columns(
         c.institution_code, c.institution_name, c.country, c.course_slug, c.course_title, c.name, c.email, c.state,
         func.coalesce(c.progress, 0), c.course_score, func.coalesce(c.attempts, 0), enrolled, due, completed, last,
-        c.certificate_code, c.certification, withdrawn).execution_options(yield_per=batch)
+        c.certificate_code, c.certification, withdrawn, c.run_code).execution_options(yield_per=batch)
     result = connection.execute(query)
     try:
         yield from result.partitions()
