@@ -90,6 +90,7 @@ def data_summary(engine) -> dict[str, int]:
 def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
     from bench import workloads
+    from bench.runs import run_report_workload
 
     repeats = REPEATS_LARGE if large else REPEATS
     wanted = [w.lower() for w in only]
@@ -100,12 +101,13 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     makers = [
         ("page", lambda: workloads.page_workloads(context, repeats["page"])),
         ("quiz", lambda: [workloads.quiz_workload(context, repeats["quiz"])]),
-        ("report", lambda: [workloads.report_workload(context, repeats["report"])]),
+        ("report", lambda: [workloads.report_workload(context, repeats["report"]),
+                            run_report_workload(context, repeats["report"])]),
         ("export", lambda: workloads.export_workloads(context, repeats["export"])),
         ("bulk", lambda: [workloads.bulk_workload(context, repeats["bulk"])]),
     ]
     names = {"page": ["catalogue page", "course page", "lesson page", "quiz page", "my learning page"],
-             "quiz": ["quiz submit + grading"], "report": ["completion report"],
+             "quiz": ["quiz submit + grading"], "report": ["completion report", "run report"],
              "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"]}
     chosen = []
     for kind, make in makers:

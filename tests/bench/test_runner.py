@@ -57,6 +57,7 @@ def test_measure_alternates_workload_and_floor_and_counts_queries(db):
 def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db, generated):
     from bench import workloads
     from bench.generator import table_rows
+    from bench.runs import run_report_workload
 
     with bench_app.app_context():
         from lms.extensions import db as bench_db
@@ -64,7 +65,8 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
         before = table_rows(bench_db.engine)
         context = workloads.find_context(bench_app)
         chosen = [*workloads.page_workloads(context, 2), workloads.quiz_workload(context, 2),
-                  workloads.report_workload(context, 2), *workloads.export_workloads(context, 1),
+                  workloads.report_workload(context, 2), run_report_workload(context, 2),
+                  *workloads.export_workloads(context, 1),
                   workloads.bulk_workload(context, 1, rows=20, courses=2)]
         results = [measure(w, bench_db.engine) for w in chosen]
         after = table_rows(bench_db.engine)
@@ -72,7 +74,7 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
     assert [r.error for r in results if r.error] == []
     lines = format_table(results)
     for name in ("catalogue page", "lesson page", "quiz submit + grading (20 questions)",
-                 "completion report, all institutions", "CSV export, all enrolments", "XLSX export, all enrolments",
+                 "completion report, all institutions", "run report, all institutions", "CSV export, all enrolments", "XLSX export, all enrolments",
                  "bulk enrolment (40 enrolments)"):
         assert any(line.startswith(name) for line in lines), name
     assert all(r.ratio and r.ratio > 0 for r in results)
