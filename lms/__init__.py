@@ -42,6 +42,8 @@ from lms.core.when import (
     format_date, format_datetime, format_time, iso, select_timezone, viewer_zone, zone_label,
 )
 from lms.enrolments.views import bp as enrolments_bp
+from lms.reports.record_pdf import hours_text
+from lms.recorded.views import bp as recorded_bp
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
@@ -61,7 +63,8 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, api_bp, api_v1_bp)
+              runs_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp, api_bp,
+              api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The name of the stderr handler register_logging puts on the "lms" logger.
@@ -182,7 +185,7 @@ def register_template_helpers(app: Flask) -> None:
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
-        zone_label=zone_label)
+        zone_label=zone_label, hours_text=hours_text)
 
     @app.context_processor
     def layout_context():

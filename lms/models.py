@@ -7,11 +7,12 @@ from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
+from lms.recorded.models import RecordedCompletion
 from lms.runs.models import CourseRun, course_run_institutions
 
 __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseRun",
     "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
-    "Question", "Quiz", "QuizAttempt", "RecoveryCode", "SecondFactor", "SignInSession", "User",
+    "Question", "Quiz", "QuizAttempt", "RecordedCompletion", "RecoveryCode", "SecondFactor", "SignInSession", "User",
     "course_run_institutions",
 ]

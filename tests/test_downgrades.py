@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -51,7 +52,8 @@ def populate_every_column(engine) -> None:
     sign-in session, an institution with its own zone and notice period, a person with their own zone, a
     withdrawn enrolment and a due date set in that zone, a draft question, an acknowledged privacy
     notice, an anonymised account (its certificate without a holder name), course staff, feedback, a course
-    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list."""
+    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, and a
+    completion recorded by hand with its evidence file."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -137,6 +139,16 @@ def populate_every_column(engine) -> None:
         s.add(run)
         s.flush()
         enrolment.run_id = run.id
+        # Training done elsewhere, recorded by the admin with an evidence file.
+        elsewhere = m.Enrolment(user_id=instructor.id, course_id=course.id, cycle=2, is_current=False,
+                                source="recorded", status="completed", completed_at=AT)
+        s.add(elsewhere)
+        s.flush()
+        current_storage().put("recorded-evidence/0123.pdf", b"%PDF-1.4 register")
+        s.add(m.RecordedCompletion(enrolment_id=elsewhere.id, completed_on=date(2025, 11, 14), hours=Decimal("7.50"),
+                                   reason="Paper register", evidence_key="recorded-evidence/0123.pdf",
+                                   evidence_name="register.pdf", evidence_type="application/pdf", evidence_size=17,
+                                   recorded_by_id=admin.id, recorded_at=AT))
         s.execute(m.Enrolment.__table__.update().where(m.Enrolment.user_id == leaver.id)
                   .values(run_id=run.id, waiting_since=AT))
         s.commit()
@@ -167,6 +179,8 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
+             {"recorded_completions", "enrolments.source"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -197,6 +211,7 @@ REGENERATED = {"0005": {"courses.outline_stamp"}}
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -307,7 +322,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
+        "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
         alembic_runner.command_executor.downgrade("0002")
@@ -352,7 +367,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0013: 1 course run(s)")
+                                     "so nothing was changed. 0015: 1 recorded completion(s)")
+    assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr
     assert "`lms db downgrade 0002 --accept-data-loss`" in refused.stderr
@@ -381,7 +397,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0013 to base.\n")
+    assert confirmed.stdout.endswith("Database downgraded from schema revision 0015 to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)

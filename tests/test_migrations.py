@@ -62,10 +62,10 @@ def _app_context(app):
         yield
 
 
-def populate(engine, second_factor: bool = False, run: bool = False) -> None:
-    """One row or more in every table, through the models; a second factor and a course run (with the
-    trainee's enrolment in it) only when asked, as 0012's and 0013's downgrades refuse over them (the tests
-    going below them have none)."""
+def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False) -> None:
+    """One row or more in every table, through the models; a second factor, a course run (with the
+    trainee's enrolment in it) and a recorded completion only when asked, as 0012's, 0013's and 0015's
+    downgrades refuse over them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -124,6 +124,13 @@ def populate(engine, second_factor: bool = False, run: bool = False) -> None:
             s.add(course_run)
             s.flush()
             enrolment.run_id = course_run.id
+        if recorded:
+            elsewhere = m.Enrolment(user_id=admin.id, course_id=course.id, status="completed", completed_at=now,
+                                    source="recorded")
+            s.add(elsewhere)
+            s.flush()
+            s.add(m.RecordedCompletion(enrolment_id=elsewhere.id, completed_on=now.date(), reason="Paper register",
+                                       recorded_at=now))
         s.commit()
 
 
@@ -148,7 +155,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -395,3 +402,39 @@ def test_course_runs_come_with_0013_and_its_downgrade_refuses_while_a_run_exists
                             {"u": user_id}).one() == ("withdrawn", True)
     after = row_counts(alembic_engine)
     assert after == {t: n for t, n in before.items() if t not in ("course_runs", "course_run_institutions")}
+
+
+def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one_exists(alembic_runner,
+                                                                                        alembic_engine):
+    """0015 adds the source "recorded" to the enrolments' check (on SQLite by changing the table's schema in
+    place, as recreating it is impossible while foreign keys are enforced: the database stays sound) and the
+    table of the details. Going below it is refused, changing nothing, while a recorded completion exists;
+    accepted, the enrolment stays completed, made by an admin, and the check refuses "recorded" again."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, recorded=True)
+    insert = ("INSERT INTO enrolments (user_id, course_id, cycle, is_current, source, status, enrolled_at) "
+              "SELECT user_id, course_id, 9, FALSE, :source, 'active', enrolled_at FROM enrolments LIMIT 1")
+    with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+        conn.execute(text(insert), {"source": "elsewhere"})
+    with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:  # hours within (0, 1000]
+        conn.execute(text("UPDATE recorded_completions SET hours = 1001"))
+    if alembic_engine.dialect.name == "sqlite":
+        with alembic_engine.connect() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0015: 1 recorded completion\(s\) would lose their details"):
+        alembic_runner.migrate_down_to("0013")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0013")
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT source, status FROM enrolments WHERE completed_at IS NOT NULL "
+                                 "ORDER BY id DESC LIMIT 1")).one() == ("admin", "completed")
+        if alembic_engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    assert "recorded_completions" not in row_counts(alembic_engine)
+    with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+        conn.execute(text(insert), {"source": "recorded"})
+    alembic_runner.migrate_up_one()
+    with alembic_engine.begin() as conn:  # and up again, it is accepted
+        conn.execute(text(insert), {"source": "recorded"})

@@ -19,6 +19,9 @@ from lms.access.people import (
     can_identify_accounts, can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
     can_view_export_log, can_view_institution, visible_institutions, visible_users,
 )
+from lms.access.recorded import (
+    can_issue_recorded_certificate, can_record_completion, can_record_completions, can_view_evidence,
+)
 from lms.access.reports import (
     can_bulk_enrol, can_bulk_enrol_into, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
     report_scope,
@@ -47,13 +50,18 @@ JINJA_TESTS = {
     "can_view_export_log": can_view_export_log,
     "can_withdraw_enrolment": can_withdraw_enrolment,
     "can_restore_enrolment": can_restore_enrolment,
+    "can_record_completions": can_record_completions,
+    "can_record_completion": can_record_completion,
+    "can_issue_recorded_certificate": can_issue_recorded_certificate,
+    "can_view_evidence": can_view_evidence,
 }
 
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",
-    "can_manage_institutions",
+    "can_issue_recorded_certificate", "can_manage_institutions", "can_record_completion", "can_record_completions",
+    "can_view_evidence",
     "can_manage_runs", "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
     "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",
     "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",

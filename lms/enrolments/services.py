@@ -65,12 +65,16 @@ def decode(content: bytes) -> str:
     return text
 
 
-def read_lines(text: str) -> list[tuple[int, dict[str, str]]]:
+def read_lines(text: str, columns: tuple[str, ...] = COLUMNS, required: tuple[str, ...] = ("email", "courses"),
+               aliases: dict[str, str] | None = None, max_rows: int = MAX_ROWS) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: value}) for every non-empty data line; the header decides the columns.
 
-    Only the columns the plan reads are kept, so that a file of many columns costs no more per line
+    Only the `columns` the plan reads are kept, so that a file of many columns costs no more per line
     than its length. Time linear in the length of the text; a field longer than the csv module takes
-    (131,072 characters: an opening quote never closed, say) is refused with its line."""
+    (131,072 characters: an opening quote never closed, say) is refused with its line. Other files of
+    staff (recorded completions) are read by the same function, with their own columns; `aliases` maps a
+    header's other spelling to its column (bulk enrolment: "course" is "courses")."""
+    aliases = {"course": "courses"} if aliases is None else aliases
     header_line = next((ln for ln in text.splitlines() if ln.strip()), None)
     if header_line is None:
         raise BulkError("empty")
@@ -85,14 +89,14 @@ def read_lines(text: str) -> list[tuple[int, dict[str, str]]]:
                 continue
             if where is None:
                 header = [v.strip().lower() for v in values]
-                header = ["courses" if h == "course" else h for h in header]
-                missing = [c for c in ("email", "courses") if c not in header]
+                header = [aliases.get(h, h) for h in header]
+                missing = [c for c in required if c not in header]
                 if missing:
-                    raise BulkError("header", missing=", ".join(missing), expected=", ".join(COLUMNS))
-                where = {name: index for index, name in enumerate(header) if name in COLUMNS}
+                    raise BulkError("header", missing=", ".join(missing), expected=", ".join(columns))
+                where = {name: index for index, name in enumerate(header) if name in columns}
                 continue
-            if len(rows) >= MAX_ROWS:
-                raise BulkError("too_many_rows", limit=MAX_ROWS)
+            if len(rows) >= max_rows:
+                raise BulkError("too_many_rows", limit=max_rows)
             rows.append((line, {name: (values[i].strip() if i < len(values) else "") for name, i in where.items()}))
     except csv.Error as exc:
         raise BulkError("unreadable", line=reader.line_num, limit=csv.field_size_limit()) from exc

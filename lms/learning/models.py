@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
-ENROLMENT_SOURCES = ("self", "admin", "coordinator", "bulk", "api")
+# "recorded": training done elsewhere, recorded as completed by staff (lms.recorded).
+ENROLMENT_SOURCES = ("self", "admin", "coordinator", "bulk", "api", "recorded")
 ENROLMENT_STATUSES = ("active", "completed", "withdrawn")
 
 
@@ -23,7 +24,7 @@ class Enrolment(db.Model):
     __tablename__ = "enrolments"
     __table_args__ = (
         UniqueConstraint("user_id", "course_id", "cycle"),
-        CheckConstraint("source IN ('self', 'admin', 'coordinator', 'bulk', 'api')", name="source_known"),
+        CheckConstraint("source IN ('self', 'admin', 'coordinator', 'bulk', 'api', 'recorded')", name="source_known"),
         CheckConstraint("status IN ('active', 'completed', 'withdrawn')", name="status_known"),
         CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
         CheckConstraint("cycle >= 1", name="cycle_positive"),

@@ -45,15 +45,24 @@ def complete_enrolment(enrolment: Enrolment, course: Course, when: datetime | No
     """Mark an enrolment completed (once) and issue its certificate. The caller commits."""
     when = when or clock.now()
     enrolment.status, enrolment.completed_at = "completed", when
+    certificate = issue_certificate(enrolment, course, when, when)
+    audit.record("enrolment.completed", target=enrolment, institution_id=enrolment.user.institution_id,
+                 course=course.slug)
+    return certificate
+
+
+def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime, valid_from: datetime) -> Certificate:
+    """The certificate of a completed enrolment, added to the session: issued at `issued_at`, valid for the
+    course's validity from `valid_from` (the completion). The one writer of certificates. The caller commits."""
     user = enrolment.user
+    months = course.certificate_validity_months
     certificate = Certificate(
         code=new_certificate_code(), enrolment_id=enrolment.id, user_id=user.id, course_id=course.id,
         holder_name=user.name, course_title=course.title,
-        institution_name=user.institution.name if user.institution else None, issued_at=when,
-        expires_at=add_months(when, course.certificate_validity_months) if course.certificate_validity_months else None,
+        institution_name=user.institution.name if user.institution else None, issued_at=issued_at,
+        expires_at=add_months(valid_from, months) if months else None,
     )
     db.session.add(certificate)
-    audit.record("enrolment.completed", target=enrolment, institution_id=user.institution_id, course=course.slug)
     return certificate
 
 
@@ -213,6 +222,11 @@ def due_changed(enrolment_id: int, institution_id: int | None, due_on: date, act
     """The audit event of a moved due date (the date, as typed)."""
     return audit.event_row("enrolment.due_changed", actor, "enrolments", enrolment_id, institution_id,
                            due_on=when.iso(due_on))
+
+
+def certificate_expired(enrolment: Enrolment, now: datetime) -> bool:
+    """Whether the enrolment's certificate has lapsed at `now` (its holder may then start a new cycle)."""
+    return _certificate_expired(enrolment, now)
 
 
 def _certificate_expired(enrolment: Enrolment, now: datetime) -> bool:

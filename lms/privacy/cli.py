@@ -49,6 +49,8 @@ def prune_command(dry_run: bool):
                    f"(before {_when(report.audit_before)})")
         click.echo(f"withdrawal reasons: {'would clear' if dry_run else 'cleared'} {report.reasons_cleared} of "
                    f"enrolments withdrawn before then")
+        click.echo(f"recorded completions' reasons: {'would clear' if dry_run else 'cleared'} "
+                   f"{report.recorded_reasons_cleared} of completions recorded before then")
         click.echo(f"sign-in sessions: {verb} {report.sessions_deleted} ended before then")
         click.echo(f"recovery codes: {verb} {report.recovery_codes_deleted} used before then")
     else:

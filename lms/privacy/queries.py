@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
+from lms.recorded.models import RecordedCompletion
 from lms.runs.models import CourseRun
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
@@ -36,7 +37,9 @@ PER_PAGE = 50
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
-         "second_factors", "recovery_codes")
+         "second_factors", "recovery_codes", "recorded_completions")
+# Where a recorded completion's evidence file goes in the zip of a personal-data download.
+EVIDENCE_FOLDER = "evidence"
 
 
 # --- the privacy notice ---------------------------------------------------------------------------
@@ -207,6 +210,19 @@ def personal_data(user: User) -> dict[str, list[dict]]:
                                 .order_by(RecoveryCode.created_at, RecoveryCode.id)):
         data["recovery_codes"].append({"created_at": c.created_at, "used_at": c.used_at})
 
+    for r, slug, title in db.session.execute(
+            select(RecordedCompletion, Course.slug, Course.title)
+            .join(Enrolment, Enrolment.id == RecordedCompletion.enrolment_id)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.user_id == uid).order_by(RecordedCompletion.recorded_at, RecordedCompletion.enrolment_id)):
+        data["recorded_completions"].append({
+            "enrolment_id": r.enrolment_id, "course_slug": slug, "course_title": title,
+            "completed_on": r.completed_on, "hours": r.hours, "reason": r.reason,
+            "evidence_name": r.evidence_name, "evidence_type": r.evidence_type, "evidence_size": r.evidence_size,
+            "evidence_file": evidence_file_name(r) if r.evidence_key else None,
+            "recorded_by": _by(r.recorded_by_id, uid), "recorded_at": r.recorded_at,
+        })
+
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)
             .where(CourseStaff.user_id == uid).order_by(Course.slug)):
@@ -223,6 +239,25 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "details": event.details or {},
         })
     return data
+
+
+def evidence_file_name(recorded: RecordedCompletion) -> str:
+    """The path of a recorded completion's evidence file in the zip download: evidence/<enrolment>-<name>."""
+    return f"{EVIDENCE_FOLDER}/{recorded.enrolment_id}-{recorded.evidence_name}"
+
+
+def evidence_files(user_id: int) -> list[tuple[str, str]]:
+    """(path in the zip, storage key) of every evidence file of the person's recorded completions."""
+    rows = db.session.scalars(select(RecordedCompletion).join(Enrolment, Enrolment.id == RecordedCompletion.enrolment_id)
+                              .where(Enrolment.user_id == user_id, RecordedCompletion.evidence_key.is_not(None))
+                              .order_by(RecordedCompletion.enrolment_id))
+    return [(evidence_file_name(r), r.evidence_key) for r in rows]
+
+
+def recorded_reasons_to_clear(before: datetime):
+    """SQL condition on `RecordedCompletion`: recorded before `before` and still holding its reason as written
+    (the reason, free text about the person, lives no longer than the audit record of who recorded it)."""
+    return and_(RecordedCompletion.recorded_at < before, RecordedCompletion.reason != EXPIRED_REASON)
 
 
 def about_user(user_id: int, enrolment_ids=(), certificate_ids=(), attempt_ids=(), feedback_ids=(), token_ids=()):

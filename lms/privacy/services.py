@@ -23,12 +23,16 @@ from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.core import clock
+from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import formats, queries
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.recorded.evidence import discard as discard_evidence
+from lms.recorded.evidence import stream as evidence_stream
+from lms.recorded.models import RecordedCompletion
 from lms.reports.record_files import training_record_file
 
 log = logging.getLogger("lms.privacy")
@@ -67,7 +71,8 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
     """Everything held about `user` as JSON or a zip of CSV files; audited as "export.personal_data".
 
     The zip holds the training record as a PDF too (`training-record.pdf`, dates in the person's zone), the
-    document they would show; the JSON points to it. `actor` is who asked (the user themselves on the
+    document they would show, and the evidence files of their recorded completions (`evidence/...`); the
+    JSON points to them. `actor` is who asked (the user themselves on the
     profile page; None for the command line).
     """
     if fmt not in FORMATS:
@@ -76,18 +81,33 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
     data = queries.personal_data(user)
     meta = {"document": "personal data held by the IBM training platform", "generated_at": now,
             "user_id": user.id, "kinds": list(data),
-            "training_record": "training-record.pdf in the CSV (zip) download; also under My learning"}
+            "training_record": "training-record.pdf in the CSV (zip) download; also under My learning",
+            "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
+                              "(zip) download"}
     stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
         record = training_record_file(user, "pdf", now, person_zone(user))
+        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id)}
         download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
-                            formats.to_csv_zip(data, meta, {"training-record.pdf": record.content}))
+                            formats.to_csv_zip(data, meta, documents))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
                  format=fmt, records=sum(len(rows) for rows in data.values()))
     db.session.commit()
     return download
+
+
+def _evidence_documents(user_id: int) -> dict[str, bytes]:
+    """The evidence files of the person's recorded completions, by their path in the zip (a file missing from
+    the storage is left out: its row still names it)."""
+    documents = {}
+    for name, key in queries.evidence_files(user_id):
+        try:
+            documents[name] = b"".join(evidence_stream(key))
+        except StorageNotFound:
+            log.warning("evidence file %s of user %s is missing from the storage", key, user_id)
+    return documents
 
 
 # --- anonymisation ---------------------------------------------------------------------------------
@@ -140,7 +160,7 @@ def _mentioning(column, patterns: list[str]):
 # Free-text columns, anyone's, that may mention a person by name or email: scrubbed of the anonymised
 # person's name and email wherever they appear.
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
-                     (ApiToken, "name"),
+                     (ApiToken, "name"), (RecordedCompletion, "reason"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"))
 
 
@@ -185,6 +205,14 @@ def anonymise_user(user: User, actor: User | None) -> None:
                            .values(name=PLACEHOLDER))
         db.session.execute(update(ApiToken).where(ApiToken.id.in_(records["api_tokens"]),
                                                   ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+    evidence_keys = []
+    if records["enrolments"]:
+        # A recorded completion's reason and evidence file describe the person: both go; the day and hours stay.
+        mine = RecordedCompletion.enrolment_id.in_(records["enrolments"])
+        evidence_keys = list(db.session.scalars(select(RecordedCompletion.evidence_key).where(
+            mine, RecordedCompletion.evidence_key.is_not(None))))
+        db.session.execute(update(RecordedCompletion).where(mine).values(
+            reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
     # Sign-in sessions (devices and addresses): every one ends, and with it the record of it.
     db.session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
@@ -222,6 +250,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     user.anonymised_at = now
     audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()
+    for key in evidence_keys:  # after the commit: a rolled-back anonymisation keeps its files
+        discard_evidence(key)
 
 
 # --- retention -------------------------------------------------------------------------------------
@@ -237,6 +267,7 @@ class PruneReport:
     audit_events_deleted: int = 0
     answers_cleared: int = 0
     reasons_cleared: int = 0
+    recorded_reasons_cleared: int = 0
     sessions_deleted: int = 0
     recovery_codes_deleted: int = 0
     dry_run: bool = False
@@ -246,7 +277,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS.
 
     Deletes audit events older than the first, and with them the reasons of enrolments withdrawn before
-    then (the reason, free text about the person, lives no longer than the audit record of who withdrew
+    then (and of completions recorded by hand before then) (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
     ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
     longer, before the first are deleted too, and so are recovery codes used before then. Enrolments, completions, certificates, attempt scores and
@@ -273,6 +304,12 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.reasons_cleared:
             db.session.execute(update(Enrolment).where(reasons).values(withdrawal_reason=queries.EXPIRED_REASON)
                                .execution_options(synchronize_session=False))
+        # The reasons of recorded completions, as those of withdrawals: no longer than their audit events.
+        recorded = queries.recorded_reasons_to_clear(report.audit_before)
+        report.recorded_reasons_cleared = queries.count_where(RecordedCompletion, recorded)
+        if not dry_run and report.recorded_reasons_cleared:
+            db.session.execute(update(RecordedCompletion).where(recorded).values(reason=queries.EXPIRED_REASON)
+                               .execution_options(synchronize_session=False))
         # Sign-in sessions (device, address) are kept no longer than the audit events of the sign-ins.
         sessions = queries.sessions_to_delete(report.audit_before)
         report.sessions_deleted = queries.count_where(SignInSession, sessions)
@@ -284,11 +321,13 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.recovery_codes_deleted:
             db.session.execute(delete(RecoveryCode).where(codes).execution_options(synchronize_session=False))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
-                        or report.sessions_deleted or report.recovery_codes_deleted):
+                        or report.sessions_deleted or report.recovery_codes_deleted
+                        or report.recorded_reasons_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
+                     recorded_reasons_cleared=report.recorded_reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)

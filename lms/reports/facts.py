@@ -13,6 +13,9 @@ Definitions (also in the README):
   period (the periodic job has simply not closed it yet);
 - not started: no live lesson viewed and no attempt at a live quiz (and not completed);
 - in progress: started and not completed; completed: the enrolment's status is "completed";
+- recorded: a completion recorded by hand for training done elsewhere (source "recorded"): completed, and
+  counted as such unless the filter `recorded=exclude` leaves it out (`scoped_enrolments`); its time to
+  complete is unknown, so no median of days to complete counts it;
 - withdrawn: the enrolment's status is "withdrawn". Withdrawn enrolments are left out of everything
   (`scoped_enrolments`) unless the "show withdrawn" filter is set; then they are listed with the state
   "withdrawn", which every figure of the completion report leaves out but its own count;
@@ -49,6 +52,7 @@ from lms.reports.filters import CERTIFICATIONS, ReportFilters
 from lms.runs.models import CourseRun
 
 STATES = ("not_started", "in_progress", "completed", "withdrawn")
+RECORDED = "recorded"  # the source of an enrolment completed by a recorded completion (lms.recorded)
 #: The certification of a trainee in a course, best first (see the module docstring).
 CERTIFICATION = CERTIFICATIONS
 
@@ -107,6 +111,9 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
     if not filters.withdrawn:
         # The one place that leaves withdrawn enrolments out of the figures, lists and exports.
         query = query.where(Enrolment.status != "withdrawn")
+    if not filters.include_recorded:
+        # The one place that leaves the completions recorded by hand out, when the filter asks.
+        query = query.where(Enrolment.source != RECORDED)
     if user_id is not None:
         query = query.where(Enrolment.user_id == user_id)
     if filters.course:
@@ -249,6 +256,7 @@ def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = No
                     Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
                     Enrolment.run_id,
                     state.label("state"), certified.label("certification"),
+                    case((Enrolment.source == RECORDED, 1), else_=0).label("recorded"),
                     n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
                     progress.label("progress"), score.label("course_score"),
                     func.coalesce(per_enrolment.c.final_submitted, 0).label("final_submitted"),

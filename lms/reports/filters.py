@@ -11,7 +11,8 @@ value the viewer may not see (another institution's code) simply matches nothing
 characters, an institution code of 1 to 32, both without control characters; a two-letter country
 code (upper-cased); a run code of 1 to 32 characters; dates as YYYY-MM-DD; a certification (one of `facts.CERTIFICATION`'s names:
 certified, expiring, expired, revoked, never); `withdrawn=show` to list withdrawn enrolments (left
-out of everything otherwise); a period whose end comes before its start is refused (on
+out of everything otherwise); `recorded=exclude` to leave out the completions recorded by hand for
+training done elsewhere (lms.recorded; they count as completions otherwise); a period whose end comes before its start is refused (on
 its end). Surrounding spaces are dropped and an empty value is no filter (the pages' "All courses"
 sends one); unknown parameters are ignored. Every value's length is checked before anything else is
 done with it, so reading filters takes time linear in a bounded input.
@@ -32,7 +33,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from lms.core import when
 
 FILTER_NAMES = ("course", "institution", "country", "enrolled_from", "enrolled_to", "completed_from", "completed_to",
-                "certification", "withdrawn", "run")
+                "certification", "withdrawn", "recorded", "run")
 DATE_FILTERS = ("enrolled_from", "enrolled_to", "completed_from", "completed_to")
 PERIODS = (("enrolled_from", "enrolled_to"), ("completed_from", "completed_to"))
 
@@ -40,6 +41,7 @@ COURSE_MAX, INSTITUTION_MAX, RUN_MAX = 80, 32, 32
 # The certifications of a trainee in a course, best first (defined in `lms.reports.facts`).
 CERTIFICATIONS = ("certified", "expiring", "expired", "revoked", "never")
 SHOW = "show"
+EXCLUDE = "exclude"  # recorded=exclude: leave out the completions recorded by hand (default: include them)
 #: The windows (days) the expiring certificates page offers besides each institution's own notice period.
 EXPIRY_WINDOWS = (30, 60, 90, 180, 365)
 
@@ -57,9 +59,15 @@ class ReportFilters:
     completed_to: date | None = None
     certification: str | None = None
     withdrawn: str | None = None  # "show": withdrawn enrolments are listed (and counted apart)
+    recorded: str | None = None  # "exclude": enrolments completed by a recorded completion are left out
     run: str | None = None  # the code of a course run (intake): its enrolments only
     # The zone whose whole days the periods are: the viewer's (not a filter: it names no rows).
     zone: tzinfo = field(default=UTC, compare=False)
+
+    @property
+    def include_recorded(self) -> bool:
+        """Whether the completions recorded by hand (training done elsewhere) count (the default)."""
+        return self.recorded != EXCLUDE
 
     def as_dict(self) -> dict:
         """The filters that are set, as plain JSON values (for the audit log and links), with the zone of
@@ -203,6 +211,9 @@ class ReportFilterSchema(Schema):
         "description": "'show': list withdrawn enrolments too (counted apart); left out otherwise."})
     run = BoundedText(RUN_MAX, metadata={
         "description": "Code of a course run (intake), such as 2027-03: the enrolments in runs of that code."})
+    recorded = Choice((EXCLUDE,), metadata={
+        "description": "'exclude': leave out the completions recorded by hand for training done elsewhere "
+                       "(source 'recorded'); they count as completions otherwise."})
 
     @pre_load
     def _tidy(self, data, **kwargs):

@@ -17,7 +17,9 @@ from lms.access import visible_institutions
 from lms.catalog.queries import courses_beyond_draft
 from lms.core.forms import options
 from lms.institutions.queries import countries_in, institutions_by_code
-from lms.reports.filters import CERTIFICATIONS, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters
+from lms.reports.filters import (
+    CERTIFICATIONS, EXCLUDE, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters,
+)
 from lms.runs.queries import run_codes
 
 CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"), "expired": _l("Expired"),
@@ -28,6 +30,13 @@ def certification_field():
     """The certification select: any, or one of the certifications, best first."""
     return SelectField(_l("Certification"), choices=options(
         [("", _l("Any certification"))] + [(name, CERTIFICATION_LABELS[name]) for name in CERTIFICATIONS]))
+
+
+def recorded_field():
+    """The "leave out recorded completions" check box; it sends recorded=exclude (the schema's one value)."""
+    return BooleanField(_l("Leave out recorded completions"), false_values=("", "false"),
+                        render_kw={"value": EXCLUDE},
+                        description=_l("Training done elsewhere and recorded by hand counts unless this is ticked."))
 
 
 def withdrawn_field():
@@ -97,6 +106,7 @@ class FilterForm(_Filters):
     completed_to = DateField(_l("Completed until"))
     certification = certification_field()
     withdrawn = withdrawn_field()
+    recorded = recorded_field()
     run = SelectField(_l("Run"))
 
     def __init__(self, viewer, *args, **kwargs):
@@ -120,6 +130,7 @@ class DrilldownFilterForm(_Filters):
     completed_to = DateField(_l("Completed until"))
     certification = certification_field()
     withdrawn = withdrawn_field()
+    recorded = recorded_field()
     run = SelectField(_l("Run"))
 
     def __init__(self, *args, **kwargs):

@@ -7,7 +7,9 @@ aggregated in SQL. The figures follow the reports' definitions (`lms.reports.fac
 progress is `progress_percent` of live lessons viewed plus live quizzes passed; the score is the mean
 over the course's live quizzes of the best closed attempt (0 for a quiz without one); attempts are
 the attempts at live quizzes. Unlike the reports, which count current cycles only, every cycle is
-shown, withdrawn ones included, with when and why they were withdrawn.
+shown, withdrawn ones included, with when and why they were withdrawn. A completion recorded by hand
+(source "recorded", lms.recorded) comes with its details (day, hours, reason, evidence), read in the
+statement of the cycles.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from lms.core import when
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
+from lms.recorded.models import RecordedCompletion
 from lms.reports.exports import neutralise
 from lms.reports.facts import closed_attempt, lessons_viewed, live_item_totals, progress_percent
 
@@ -40,6 +43,7 @@ class RecordCycle:
     attempts: int
     certificate: Certificate | None = None
     due: date | None = None  # the due date as typed (`Enrolment.due_date`)
+    recorded: RecordedCompletion | None = None  # the details of a completion recorded by hand
 
 
 @dataclass
@@ -68,7 +72,8 @@ class TrainingRecord:
 def training_record(person: User, now: datetime) -> TrainingRecord:
     """The training record of `person` at `now` (which decides which attempts count as closed)."""
     enrolments = db.session.execute(
-        select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+        select(Enrolment, Course, RecordedCompletion).join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(RecordedCompletion, RecordedCompletion.enrolment_id == Enrolment.id)
         .where(Enrolment.user_id == person.id)
         .order_by(func.lower(Course.title), Course.id, Enrolment.cycle.desc())).all()
     certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == person.id)
@@ -78,11 +83,11 @@ def training_record(person: User, now: datetime) -> TrainingRecord:
     figures = _figures(person.id, now)
     by_enrolment = {c.enrolment_id: c for c in certificates}
     courses: dict[int, CourseRecord] = {}
-    for enrolment, course in enrolments:
+    for enrolment, course, recorded in enrolments:
         progress, score, attempts = figures.get(enrolment.id, (0, None, 0))
         courses.setdefault(course.id, CourseRecord(course)).cycles.append(
             RecordCycle(enrolment, progress, score, attempts, by_enrolment.get(enrolment.id),
-                        enrolment.due_on))
+                        enrolment.due_on, recorded))
     return TrainingRecord(person, list(courses.values()), list(certificates))
 
 
@@ -123,7 +128,8 @@ def _figures(user_id: int, now: datetime) -> dict[int, tuple[int, float | None, 
 
 CSV_COLUMNS = ("course", "cycle", "current", "status", "withdrawn_at", "withdrawal_reason", "progress_percent",
                "score_percent", "attempts", "due_on", "enrolled_at", "completed_at", "certificate_code",
-               "certificate_issued_at", "certificate_expires_at", "certificate_state")
+               "certificate_issued_at", "certificate_expires_at", "certificate_state", "source", "recorded_completed_on",
+               "recorded_hours", "recorded_reason", "recorded_evidence")
 
 
 def record_csv(record: TrainingRecord, now: datetime, where) -> str:
@@ -134,12 +140,14 @@ def record_csv(record: TrainingRecord, now: datetime, where) -> str:
     writer.writerow(CSV_COLUMNS)
     for course in record.courses:
         for cycle in course.cycles:
-            e, c = cycle.enrolment, cycle.certificate
+            e, c, r = cycle.enrolment, cycle.certificate, cycle.recorded
             writer.writerow([
                 neutralise(course.course.title), e.cycle, "yes" if e.is_current else "no", e.status,
                 when.iso(e.withdrawn_at, where) or "", neutralise(e.withdrawal_reason or ""), cycle.progress,
                 "" if cycle.score is None else f"{cycle.score:.1f}", cycle.attempts, when.iso(cycle.due) or "",
                 when.iso(e.enrolled_at, where) or "", when.iso(e.completed_at, where) or "",
                 c.code if c else "", when.iso(c.issued_at, where) if c else "",
-                (when.iso(c.expires_at, where) or "") if c else "", c.status(now) if c else ""])
+                (when.iso(c.expires_at, where) or "") if c else "", c.status(now) if c else "", e.source,
+                when.iso(r.completed_on) if r else "", "" if r is None or r.hours is None else str(r.hours),
+                neutralise(r.reason) if r else "", neutralise(r.evidence_name or "") if r else ""])
     return out.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
@@ -52,9 +53,28 @@ def cycle_lines(cycle: RecordCycle, now: datetime, where: ZoneInfo) -> list[str]
     if e.completed_at is not None:
         dates.append(_("Completed: %(date)s", date=when.format_date(e.completed_at, "medium", where)))
     lines.append(" · ".join(dates))
+    if cycle.recorded is not None:
+        lines.append(recorded_line(cycle.recorded))
     if c is not None:
         lines.append(certificate_line(c, now, where))
     return lines
+
+
+def recorded_line(recorded) -> str:
+    """A completion recorded by hand in one sentence: the day, hours, reason and evidence file."""
+    parts = [_("Recorded completion (training done elsewhere) on %(date)s",
+               date=when.format_date(recorded.completed_on, "medium"))]
+    if recorded.hours is not None:
+        parts.append(_("%(hours)s hours", hours=hours_text(recorded.hours)))
+    parts.append(_("reason: %(reason)s", reason=recorded.reason))
+    if recorded.evidence_name:
+        parts.append(_("evidence: %(name)s", name=recorded.evidence_name))
+    return ", ".join(parts)
+
+
+def hours_text(hours) -> str:
+    """Hours as the reader writes numbers: 16, 7.5 (7,5 in Ukrainian), never 16.00."""
+    return format_decimal(hours, format="#,##0.##")
 
 
 def certificate_line(certificate, now: datetime, where: ZoneInfo) -> str:

@@ -269,6 +269,13 @@ def move(enrolment: Enrolment, target: CourseRun, actor) -> None:
     db.session.commit()
 
 
+def place_left(run_id: int, actor) -> int:
+    """An enrolment stopped holding a place in a run by another way than withdrawal (a completion recorded by
+    hand takes no place): the free places go to the first on its waiting list; returns how many were
+    promoted. The caller commits."""
+    return _promote(_lock(run_id), actor)
+
+
 def _on_place_freed(_sender, *, enrolment: Enrolment, actor) -> None:
     if enrolment.run_id is not None:
         _promote(_lock(enrolment.run_id), actor)

@@ -170,6 +170,16 @@ EXPECT = {
     "reports.export_expiring": (only({"coordinator", "admin"}), None),
     "enrolments.upload": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, DONE | BAD)),
     "enrolments.confirm": (None, only({"coordinator", "admin"}, DONE | BAD)),
+    # Completions recorded for training done elsewhere: admins, and coordinators for their institution's trainees
+    # (another institution's is "not found"); the empty form or file is refused for its content.
+    "recorded.record": (only({"coordinator", "admin"}, OK, variant_other=MISSING),
+                        only({"coordinator", "admin"}, BAD, variant_other=MISSING)),
+    "recorded.import_file": (only({"coordinator", "admin"}), only({"coordinator", "admin"}, BAD)),
+    "recorded.confirm": (None, only({"coordinator", "admin"}, BAD)),
+    "recorded.template": (only({"coordinator", "admin"}), None),
+    # The evidence of a recorded completion: its trainee, their coordinator and admins; anyone else "not found".
+    "recorded.evidence": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r == "admin" or (r in ("trainee", "coordinator") and v == "own") else MISSING), None),
     "api.tokens": (signed_in(), signed_in(DONE)),
     "api.revoke": (None, lambda r, v: LOGIN if r == "anonymous" else ({302} if r == "trainee" and v == "own"
                                                                       else MISSING)),
@@ -246,7 +256,7 @@ def restore(db, world, ids) -> None:
     db.session.execute(update(Course).values(status="published", enrolment_key_hash=None))
     prepared = [world["trainee"].id, world["other_trainee"].id]
     extra = select(Enrolment.id).where((Enrolment.user_id.not_in(prepared)) | (Enrolment.course_id != db.session.scalar(
-        select(Course.id).where(Course.slug == "alpha"))))
+        select(Course.id).where(Course.slug == "alpha"))), Enrolment.source != "recorded")
     extra_ids = db.session.scalars(extra).all()
     if extra_ids:
         db.session.execute(delete(QuizAttempt).where(QuizAttempt.enrolment_id.in_(extra_ids)))
@@ -283,6 +293,22 @@ def prepare(app, db, world, matrix_world):
                                            .where(Certificate.user_id == world[key].id)),
         }
     return ids
+
+
+def _recorded(world) -> dict[str, int]:
+    """A completion of a third course recorded with an evidence file for each trainee: their enrolments' ids."""
+    import io
+
+    from tests.helpers import make_course
+
+    from lms.recorded.evidence import read_evidence
+    from lms.recorded.services import record_completion
+
+    gamma = make_course("gamma", "Gamma")
+    return {key: record_completion(world[key], gamma, date(2025, 11, 14), None, "Paper register",
+                                   read_evidence(io.BytesIO(b"%PDF-1.4 register"), "register.pdf"), False,
+                                   world["admin"]).id
+            for key in ("trainee", "other_trainee")}
 
 
 def _acknowledge(client):
@@ -323,6 +349,8 @@ def params(rule, role, variant, world, ids):
     if rule.endpoint.startswith("learning.") and rule.endpoint in ("learning.certificate_pdf",):
         holder = "trainee" if own else "other_trainee"
         values["code"] = ids[holder]["certificate"]
+    if rule.endpoint == "recorded.evidence":
+        values["enrolment_id"] = str(ids["recorded"]["trainee" if own else "other_trainee"])
     if rule.endpoint in ("learning.verify", "learning.revoke"):
         values["code"] = ids["trainee"]["certificate"]
     path = rule.rule
@@ -336,6 +364,7 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
     ids["runs"] = {variant: create_run(matrix_world[slug], RunFields(
         code="r1", title="Run", starts_on=date(2027, 1, 1), ends_on=date(2027, 2, 1), capacity=5), world["admin"]).id
         for variant, slug in (("own", "alpha"), ("other", "beta"))}
+    ids["recorded"] = _recorded(world)
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"

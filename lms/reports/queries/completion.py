@@ -104,7 +104,7 @@ def _groups(f, keys, totals: bool = False):
 def _groups_postgresql(f, keys, totals: bool):
     """GROUPING SETS for the totals; the median is percentile_cont over the intervals, which are exact
     (microseconds), so the middle of two is the same number as the mean of their days."""
-    span = case((f.c.state == "completed", f.c.completed_at - f.c.enrolled_at))
+    span = case((and_(f.c.state == "completed", f.c.recorded == 0), f.c.completed_at - f.c.enrolled_at))
     median = (extract("epoch", func.percentile_cont(0.5).within_group(span)) / 86400.0).label("median_days")
     if not keys:
         return select(*_figures(f), median, literal(1).label("is_total"))
@@ -127,7 +127,7 @@ def _groups_windowed(f, keys, totals: bool):
     GROUP BY and a UNION ALL for the totals; the median is the mean of the one or two middle rows."""
     # The days are named in a subquery first: spelt out in each window with its own bound 'completed',
     # SQLite would not see the windows as the same and would sort the rows once per window.
-    days = case((f.c.state == "completed", days_between(f.c.completed_at, f.c.enrolled_at)))
+    days = case((and_(f.c.state == "completed", f.c.recorded == 0), days_between(f.c.completed_at, f.c.enrolled_at)))
     timed = select(*keys, f.c.state, f.c.course_score, f.c.final_submitted, f.c.final_passed,
                    f.c.last_activity_at, f.c.certification, days.label("days")).subquery("timed")
     pending = timed.c.days.is_(None)
