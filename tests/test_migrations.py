@@ -62,10 +62,10 @@ def _app_context(app):
         yield
 
 
-def populate(engine, second_factor: bool = False, run: bool = False) -> None:
-    """One row or more in every table, through the models; a second factor and a course run (with the
-    trainee's enrolment in it) only when asked, as 0012's and 0013's downgrades refuse over them (the tests
-    going below them have none)."""
+def populate(engine, second_factor: bool = False, run: bool = False, feed: bool = False) -> None:
+    """One row or more in every table, through the models; a second factor, a course run (with the trainee's
+    enrolment in it) and a calendar feed only when asked, as 0012's, 0013's and 0017's downgrades refuse over
+    them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -124,6 +124,8 @@ def populate(engine, second_factor: bool = False, run: bool = False) -> None:
             s.add(course_run)
             s.flush()
             enrolment.run_id = course_run.id
+        if feed:
+            s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
         s.commit()
 
 
@@ -148,7 +150,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True)
+    populate(alembic_engine, second_factor=True, run=True, feed=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -395,3 +397,26 @@ def test_course_runs_come_with_0013_and_its_downgrade_refuses_while_a_run_exists
                             {"u": user_id}).one() == ("withdrawn", True)
     after = row_counts(alembic_engine)
     assert after == {t: n for t, n in before.items() if t not in ("course_runs", "course_run_institutions")}
+
+
+def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0017 adds the calendar feeds: one per person, each token hash once. Going below it is refused, changing
+    nothing, while a feed exists (its calendars would stop updating); accepted, only the feeds go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, feed=True)
+    with alembic_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM calendar_feeds")).scalar_one()
+    for wrong in ("INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES (:u, 'd', '2027-01-01')",
+                  "INSERT INTO calendar_feeds (user_id, token_hash, created_at) "
+                  "SELECT id, :h, '2027-01-01' FROM users WHERE id <> :u"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong), {"u": user_id, "h": "c" * 64})
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0017: 1 calendar feed address\(es\) would stop working"):
+        alembic_runner.migrate_down_to("0013")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0013")
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "calendar_feeds"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["calendar_feeds"] == 0
