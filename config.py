@@ -282,6 +282,12 @@ def load_config(**overrides) -> dict:
         # Days audit events / the raw answers of ended quiz attempts are kept; None = forever (`lms data prune`).
         "AUDIT_RETENTION_DAYS": _days("LMS_AUDIT_RETENTION_DAYS"),
         "ANSWER_RETENTION_DAYS": _days("LMS_ANSWER_RETENTION_DAYS"),
+        # Days a calendar feed address (lms.calendar) lives without being fetched before `lms data prune`
+        # removes it: a calendar nobody reads keeps no open door to a person's dates. Default a year.
+        "CALENDAR_FEED_RETENTION_DAYS": _days("LMS_CALENDAR_FEED_RETENTION_DAYS") or 365,
+        # Fetches of one feed address allowed per window (calendar apps poll every few minutes to hours);
+        # past it the feed answers 429 with Retry-After until the window ends.
+        "CALENDAR_FEED_LIMIT": os.environ.get("LMS_CALENDAR_FEED_LIMIT", "60 per hour"),
         # What the public /verify/<code> page shows of the holder: "initials" (default) or the full "name".
         "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }

@@ -25,6 +25,7 @@ from lms.authoring.views import bp as authoring_bp
 from lms.catalog import items as course_items
 from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
+from lms.calendar.views import bp as calendar_bp
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
 from lms.core.counters import init_counters
@@ -39,7 +40,8 @@ from lms.core.proxies import session_identifier, trust_proxies
 from lms.core.storage import init_storage
 from lms.core.urls import register_converters
 from lms.core.when import (
-    format_date, format_datetime, format_time, iso, select_timezone, viewer_zone, zone_label,
+    format_date, format_datetime, format_month, format_time, iso, select_timezone, viewer_zone, weekday_name,
+    zone_label,
 )
 from lms.enrolments.views import bp as enrolments_bp
 from lms.reports.record_pdf import hours_text
@@ -63,7 +65,7 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp, api_bp,
+              runs_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp, api_bp,
               api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
@@ -185,7 +187,7 @@ def register_template_helpers(app: Flask) -> None:
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
-        zone_label=zone_label, hours_text=hours_text)
+        zone_label=zone_label, hours_text=hours_text, format_month=format_month, weekday_name=weekday_name)
 
     @app.context_processor
     def layout_context():

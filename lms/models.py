@@ -2,6 +2,7 @@
 from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
+from lms.calendar.models import CalendarFeed
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
@@ -11,7 +12,7 @@ from lms.recorded.models import RecordedCompletion
 from lms.runs.models import CourseRun, course_run_institutions
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AuditEvent", "Certificate", "Choice", "Course", "CourseAsset", "CourseRun",
+    "ApiToken", "AttemptAnswer", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Course", "CourseAsset", "CourseRun",
     "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
     "Question", "Quiz", "QuizAttempt", "RecordedCompletion", "RecoveryCode", "SecondFactor", "SignInSession", "User",
     "course_run_institutions",

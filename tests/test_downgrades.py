@@ -53,7 +53,7 @@ def populate_every_column(engine) -> None:
     withdrawn enrolment and a due date set in that zone, a draft question, an acknowledged privacy
     notice, an anonymised account (its certificate without a holder name), course staff, feedback, a course
     run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, and a
-    completion recorded by hand with its evidence file."""
+    completion recorded by hand with its evidence file, and a calendar feed."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -151,6 +151,8 @@ def populate_every_column(engine) -> None:
                                    recorded_by_id=admin.id, recorded_at=AT))
         s.execute(m.Enrolment.__table__.update().where(m.Enrolment.user_id == leaver.id)
                   .values(run_id=run.id, waiting_since=AT))
+        # A calendar feed address, read by an app.
+        s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
         s.commit()
 
 
@@ -181,6 +183,7 @@ def _all_tables(engine) -> set[str]:
 LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
+    "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -212,6 +215,7 @@ def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -322,7 +326,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
+        "0017", "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
         alembic_runner.command_executor.downgrade("0002")
@@ -367,7 +371,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0015: 1 recorded completion(s)")
+                                     "so nothing was changed. 0017: 1 calendar feed address(es)")
+    assert "0015: 1 recorded completion(s)" in refused.stderr
     assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr
@@ -397,7 +402,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0015 to base.\n")
+    assert confirmed.stdout.endswith("Database downgraded from schema revision 0017 to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)

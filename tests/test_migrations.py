@@ -62,10 +62,11 @@ def _app_context(app):
         yield
 
 
-def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False) -> None:
+def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
+             feed: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
-    trainee's enrolment in it) and a recorded completion only when asked, as 0012's, 0013's and 0015's
-    downgrades refuse over them (the tests going below them have none)."""
+    trainee's enrolment in it), a recorded completion and a calendar feed only when asked, as 0012's, 0013's,
+    0015's and 0017's downgrades refuse over them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -131,6 +132,8 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
             s.flush()
             s.add(m.RecordedCompletion(enrolment_id=elsewhere.id, completed_on=now.date(), reason="Paper register",
                                        recorded_at=now))
+        if feed:
+            s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
         s.commit()
 
 
@@ -155,7 +158,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True, recorded=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -423,10 +426,10 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
     before = row_counts(alembic_engine)
     with pytest.raises(DataLossRefused, match=r"0015: 1 recorded completion\(s\) would lose their details"):
-        alembic_runner.migrate_down_to("0013")
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0015"))
     assert row_counts(alembic_engine) == before
     with accepting(alembic_runner):
-        alembic_runner.migrate_down_to("0013")
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0015"))
     with alembic_engine.connect() as conn:
         assert conn.execute(text("SELECT source, status FROM enrolments WHERE completed_at IS NOT NULL "
                                  "ORDER BY id DESC LIMIT 1")).one() == ("admin", "completed")
@@ -438,3 +441,26 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
     alembic_runner.migrate_up_one()
     with alembic_engine.begin() as conn:  # and up again, it is accepted
         conn.execute(text(insert), {"source": "recorded"})
+
+
+def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0017 adds the calendar feeds: one per person, each token hash once. Going below it is refused, changing
+    nothing, while a feed exists (its calendars would stop updating); accepted, only the feeds go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, feed=True)
+    with alembic_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM calendar_feeds")).scalar_one()
+    for wrong in ("INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES (:u, 'd', '2027-01-01')",
+                  "INSERT INTO calendar_feeds (user_id, token_hash, created_at) "
+                  "SELECT id, :h, '2027-01-01' FROM users WHERE id <> :u"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong), {"u": user_id, "h": "c" * 64})
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0017: 1 calendar feed address\(es\) would stop working"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0017"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0017"))
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "calendar_feeds"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["calendar_feeds"] == 0

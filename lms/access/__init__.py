@@ -6,6 +6,7 @@ or `@requires(rule)`, templates the Jinja tests in `JINJA_TESTS` (`{% if current
 can_manage_users %}`), queries take the SQL conditions (`visible_users(user)`, `report_scope(user)`,
 ...) as their `scope`. The rules live in one module per area; this module names them all.
 """
+from lms.access.calendar import can_use_calendar, feed_or_404, own_event_or_404
 from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
     course_or_404, editable_course_or_404, editable_courses, run_of_course_or_404, staff_role,
@@ -54,6 +55,7 @@ JINJA_TESTS = {
     "can_record_completion": can_record_completion,
     "can_issue_recorded_certificate": can_issue_recorded_certificate,
     "can_view_evidence": can_view_evidence,
+    "can_use_calendar": can_use_calendar,
 }
 
 __all__ = [
@@ -63,10 +65,10 @@ __all__ = [
     "can_issue_recorded_certificate", "can_manage_institutions", "can_record_completion", "can_record_completions",
     "can_view_evidence",
     "can_manage_runs", "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
-    "can_set_enrolment_key", "can_use_api_tokens", "can_view_audit_log", "can_view_certificate", "can_view_course",
+    "can_set_enrolment_key", "can_use_api_tokens", "can_use_calendar", "can_view_audit_log", "can_view_certificate", "can_view_course",
     "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",
     "can_view_institution_reports", "can_view_record", "can_view_reports", "can_withdraw_enrolment",
-    "course_or_404", "editable_course_or_404", "editable_courses", "run_of_course_or_404", "feedback_scope", "is_admin", "owns_enrolment",
+    "course_or_404", "editable_course_or_404", "editable_courses", "run_of_course_or_404", "feed_or_404", "feedback_scope", "is_admin", "own_event_or_404", "owns_enrolment",
     "report_scope", "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions",
     "visible_users",
 ]

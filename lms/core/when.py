@@ -256,3 +256,18 @@ def zone_label(where: ZoneInfo, at: datetime | None = None, separator: str = " (
         return "UTC"
     label = f"{where.key}{separator}UTC{zone_offset(where, at)}"
     return label + ")" if separator == " (" else label
+
+
+def format_month(day: date) -> str:
+    """A month and its year as the viewer's language writes them ("March 2027", "березень 2027 р.")."""
+    return babel_dates.format_skeleton("yMMMM", day, locale=_locale())
+
+
+def weekday_name(weekday: int, width: str = "wide") -> str:
+    """The name of a weekday (Monday 0) in the viewer's language; `width` "wide" or "abbreviated"."""
+    return babel_dates.get_day_names(width, context="stand-alone", locale=_locale())[weekday]
+
+
+def first_weekday() -> int:
+    """The weekday (Monday 0) a week starts on in the viewer's language's territory."""
+    return babel_dates.Locale.parse(str(_locale())).first_week_day

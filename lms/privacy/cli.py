@@ -41,7 +41,8 @@ def _when(moment) -> str:
 @with_appcontext
 @in_english
 def prune_command(dry_run: bool):
-    """Apply LMS_AUDIT_RETENTION_DAYS and LMS_ANSWER_RETENTION_DAYS (run daily from cron or a timer)."""
+    """Apply LMS_AUDIT_RETENTION_DAYS, LMS_ANSWER_RETENTION_DAYS and LMS_CALENDAR_FEED_RETENTION_DAYS (run daily
+    from cron or a timer)."""
     report = prune(dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     if report.audit_days:
@@ -62,6 +63,9 @@ def prune_command(dry_run: bool):
                    "scores and results kept")
     else:
         click.echo("quiz answers: kept forever (LMS_ANSWER_RETENTION_DAYS is not set)")
+    if report.feed_days:
+        click.echo(f"calendar feeds: {'would delete' if dry_run else 'deleted'} {report.calendar_feeds_deleted} not "
+                   f"read for {report.feed_days} days (since {_when(report.feeds_before)})")
 
 
 @data_group.command("export")

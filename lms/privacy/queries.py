@@ -18,6 +18,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select
 from lms.api.models import ApiToken
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
+from lms.calendar.models import CalendarFeed
 from lms.catalog.models import Course, CourseStaff, Lesson
 from lms.core import clock, when
 from lms.extensions import db
@@ -37,7 +38,7 @@ PER_PAGE = 50
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
-         "second_factors", "recovery_codes", "recorded_completions")
+         "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -222,6 +223,9 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "evidence_file": evidence_file_name(r) if r.evidence_key else None,
             "recorded_by": _by(r.recorded_by_id, uid), "recorded_at": r.recorded_at,
         })
+    # The calendar address: when it was made and last read, never its token (only a hash is kept, and not shown).
+    for feed in db.session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == uid)):
+        data["calendar_feeds"].append({"created_at": feed.created_at, "last_used_at": feed.last_used_at})
 
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)
@@ -358,6 +362,12 @@ def recovery_codes_to_delete(before: datetime):
     """SQL condition on `RecoveryCode` for the codes a retention run deletes: used before `before` (an unused
     code is still the person's way in)."""
     return RecoveryCode.used_at < before
+
+
+def calendar_feeds_to_delete(before: datetime):
+    """SQL condition on `CalendarFeed` for the feeds a retention run deletes: not read by any calendar app since
+    `before` (a feed never read counts from when it was made)."""
+    return func.coalesce(CalendarFeed.last_used_at, CalendarFeed.created_at) < before
 
 
 def count_where(model, condition) -> int:

@@ -22,6 +22,7 @@ from lms.api.models import ApiToken
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
+from lms.calendar.models import CalendarFeed
 from lms.core import clock
 from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
@@ -219,6 +220,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     # Second factors and recovery codes: an anonymised account never signs in again.
     db.session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    # The calendar address: the feed is gone, and its URL answers "not found" from now on.
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
@@ -270,6 +273,9 @@ class PruneReport:
     recorded_reasons_cleared: int = 0
     sessions_deleted: int = 0
     recovery_codes_deleted: int = 0
+    feed_days: int | None = None
+    feeds_before: datetime | None = None
+    calendar_feeds_deleted: int = 0
     dry_run: bool = False
 
 
@@ -282,6 +288,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
     longer, before the first are deleted too, and so are recovery codes used before then. Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
+    Calendar feed addresses no calendar app has read for LMS_CALENDAR_FEED_RETENTION_DAYS (a year unless set)
+    are deleted: their URLs answer "not found" from then on.
     """
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
@@ -320,10 +328,18 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.recovery_codes_deleted = queries.count_where(RecoveryCode, codes)
         if not dry_run and report.recovery_codes_deleted:
             db.session.execute(delete(RecoveryCode).where(codes).execution_options(synchronize_session=False))
+    report.feed_days = current_app.config.get("CALENDAR_FEED_RETENTION_DAYS")
+    if report.feed_days:
+        report.feeds_before = now - timedelta(days=report.feed_days)
+        feeds = queries.calendar_feeds_to_delete(report.feeds_before)
+        report.calendar_feeds_deleted = queries.count_where(CalendarFeed, feeds)
+        if not dry_run and report.calendar_feeds_deleted:
+            db.session.execute(delete(CalendarFeed).where(feeds).execution_options(synchronize_session=False))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
-                        or report.recorded_reasons_cleared):
+                        or report.recorded_reasons_cleared or report.calendar_feeds_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
+                     calendar_feeds_deleted=report.calendar_feeds_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,

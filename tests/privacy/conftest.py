@@ -1,5 +1,5 @@
 """Data for the privacy tests: two trainees of two institutions who each completed the sample course,
-with feedback, typed answers, API tokens, one-time links and audit events."""
+with feedback, typed answers, API tokens, one-time links, calendar addresses and audit events."""
 from __future__ import annotations
 
 import pytest
@@ -55,6 +55,7 @@ def trained(client, auth, world, course, db):
     import pyotp
 
     from lms.auth.services import issue_password_link
+    from lms.calendar.services import renew_feed
     from lms.learning.models import Certificate
     from lms.mfa import services as mfa
     from lms.mfa import totp
@@ -70,7 +71,8 @@ def trained(client, auth, world, course, db):
     for person, label in ((trainee, "Taras phone"), (other, "Giorgi phone")):  # an authenticator app each
         secrets[person.id] = totp.new_secret()
         mfa.add_totp(person, secrets[person.id], pyotp.TOTP(secrets[person.id]).at(clock.now()), label)
+    feeds = {person.id: renew_feed(person, person)[1] for person in (trainee, other)}  # a calendar address each
     db.session.expire_all()
     certificates = {c.user_id: c.code for c in db.session.scalars(select(Certificate))}
     return {"trainee_code": certificates[trainee.id], "other_code": certificates[other.id], "now": clock.now(),
-            "trainee_secret": secrets[trainee.id]}
+            "trainee_secret": secrets[trainee.id], "trainee_feed": feeds[trainee.id], "other_feed": feeds[other.id]}

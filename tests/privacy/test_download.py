@@ -52,6 +52,7 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     assert records["password_links"][0]["issued_by"] == "staff"
     assert [(f["kind"], f["name"]) for f in records["second_factors"]] == [("totp", "Taras phone")]
     assert len(records["recovery_codes"]) == 10
+    assert list(records["calendar_feeds"][0]) == ["created_at", "last_used_at"]  # when, never the address
     actions = {e["action"] for e in records["audit_events"]}
     assert {"user.created", "auth.login", "enrolment.created", "enrolment.completed"} <= actions
 
@@ -60,6 +61,7 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     for secret in ("token_hash", "password_hash", "scrypt:", '"correct": true, "text"', '"accepted"'):
         assert secret not in text
     # Nothing of the other trainee, nor of the staff who acted on the trainee's records.
+    assert trained["trainee_feed"] not in text and trained["other_feed"] not in text
     for foreign in (other.email, other.name, "Giorgi desk", "Giorgi phone", '"secret"', "code_hash", "Thanks to", trained["other_code"],
                     world["coordinator"].name, world["coordinator"].email, world["admin"].email):
         assert foreign not in text, foreign

@@ -183,6 +183,14 @@ EXPECT = {
     "api.tokens": (signed_in(), signed_in(DONE)),
     "api.revoke": (None, lambda r, v: LOGIN if r == "anonymous" else ({302} if r == "trainee" and v == "own"
                                                                       else MISSING)),
+    # One's own calendar: every signed-in person. The feed opens by its secret address only (none here: 404 to
+    # all); one event downloads only from its own person's calendar (the trainee is in the own run).
+    "calendar.month": (signed_in(), None),
+    "calendar.renew": (None, signed_in()),
+    "calendar.stop": (None, signed_in({302})),
+    "calendar.feed": (public(MISSING), None),
+    "calendar.event_file": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r == "trainee" and v == "own" else MISSING), None),
     "api_v1.openapi": (public(), None),
     "api_v1.courses": (api(), None),
     "api_v1.course_runs": (api(), None),
@@ -336,6 +344,7 @@ def params(rule, role, variant, world, ids):
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
         "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998",
         "run_id": str(ids["runs"]["own" if own else "other"]),
+        "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
     }
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
@@ -365,6 +374,12 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
         code="r1", title="Run", starts_on=date(2027, 1, 1), ends_on=date(2027, 2, 1), capacity=5), world["admin"]).id
         for variant, slug in (("own", "alpha"), ("other", "beta"))}
     ids["recorded"] = _recorded(world)
+    # The trainee's enrolment in alpha is in its run: an event of the trainee's calendar (not of anyone else's).
+    from lms.learning.models import Enrolment
+
+    enrolment = db.session.get(Enrolment, ids["trainee"]["enrolment"])
+    enrolment.run_id = ids["runs"]["own"]
+    db.session.commit()
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"
