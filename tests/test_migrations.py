@@ -424,6 +424,7 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
     if alembic_engine.dialect.name == "sqlite":
         with alembic_engine.connect() as conn:
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    alembic_runner.migrate_down_to("0015")  # what came after holds nothing: the steps down to here lose nothing
     before = row_counts(alembic_engine)
     with pytest.raises(DataLossRefused, match=r"0015: 1 recorded completion\(s\) would lose their details"):
         alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0015"))
