@@ -22,6 +22,7 @@ REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1}
 REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1}
 TARGETS = {
     "completion report, all institutions": ("ratio", 2.0),
+    "run report, all institutions": ("ratio", 2.0),
     "CSV export, all enrolments": ("ratio", 1.5),
     "quiz submit + grading (20 questions)": ("ratio", 3.0),
 }

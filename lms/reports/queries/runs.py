@@ -47,7 +47,6 @@ class RunRow:
 def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit: int = 1000) -> list[RunRow]:
     """The runs with enrolments in scope passing `filters`, by course and start date; one statement."""
     now = now or clock.now()
-    scoped = scoped_enrolments(scope, filters).subquery("scoped")
     active = Enrolment.status != "withdrawn"
     waiting = and_(active, Enrolment.waiting_since.is_not(None))
     completed = Enrolment.status == "completed"
@@ -58,13 +57,14 @@ def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit
     def count(condition):
         return func.count(case((condition, Enrolment.id)))
 
-    query = (select(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title, CourseRun.starts_on,
-                    CourseRun.ends_on, CourseRun.cancelled_at, count(active), count(waiting), count(completed),
-                    count(and_(completed, ~late)), count(late), count(overdue), count(~active))
-             .select_from(Enrolment)
-             .join(scoped, scoped.c.id == Enrolment.id)
+    # The enrolments in scope (`scoped_enrolments`, which already joins the course) grouped by their run: one
+    # pass over them, no second look-up of each by its id.
+    query = (scoped_enrolments(scope, filters)
              .join(CourseRun, CourseRun.id == Enrolment.run_id)
-             .join(Course, Course.id == CourseRun.course_id)
+             .with_only_columns(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title,
+                                CourseRun.starts_on, CourseRun.ends_on, CourseRun.cancelled_at, count(active),
+                                count(waiting), count(completed), count(and_(completed, ~late)), count(late),
+                                count(overdue), count(~active), maintain_column_froms=True)
              .group_by(CourseRun.id, Course.slug, Course.title)
              .order_by(Course.title, CourseRun.starts_on, CourseRun.code)
              .limit(limit))
