@@ -18,6 +18,20 @@ from tests.mfa.helpers import sign_in_with_code
 pytestmark = pytest.mark.db
 
 
+def record_elsewhere(world) -> int:
+    """A completion of another course recorded for the trainee by their coordinator, with an evidence file;
+    returns its enrolment's id."""
+    from datetime import date
+
+    from lms.recorded.evidence import read_evidence
+    from lms.recorded.services import record_completion
+    from tests.helpers import make_course
+
+    return record_completion(world["trainee"], make_course("elsewhere", "Elsewhere"), date(2025, 11, 14), "8",
+                             "Paper register", read_evidence(io.BytesIO(b"%PDF-1.4 register"), "register.pdf"),
+                             False, world["coordinator"]).id
+
+
 def download(client, auth, fmt: str):
     page = client.get("/profile").get_data(as_text=True)
     assert "Your data" in page and 'action="/profile/data"' in page
@@ -26,6 +40,7 @@ def download(client, auth, fmt: str):
 
 def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
+    record_elsewhere(world)
     sign_in_with_code(client, trainee.email, trained["trainee_secret"])  # the trainee has a second factor
     response = download(client, auth, "json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -41,7 +56,9 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
 
     profile = records["profile"][0]
     assert (profile["email"], profile["name"], profile["institution_code"]) == (trainee.email, trainee.name, "UA-ACAD")
-    assert {e["course_slug"] for e in records["enrolments"]} == {"sample"}
+    assert {e["course_slug"] for e in records["enrolments"]} == {"sample", "elsewhere"}
+    assert [(r["course_slug"], r["reason"], r["recorded_by"]) for r in records["recorded_completions"]] == [
+        ("elsewhere", "Paper register", "staff")]
     assert {p["lesson_slug"] for p in records["lesson_progress"]} == {"intro", "second"}
     assert len(records["quiz_attempts"]) == 3 and {a["passed"] for a in records["quiz_attempts"]} == {True, False}
     assert trainee.name in [a["response"] for a in records["attempt_answers"]]  # the answer as typed
@@ -67,11 +84,14 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
 
 def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
+    enrolment_id = record_elsewhere(world)
     sign_in_with_code(client, trainee.email, trained["trainee_secret"])
     response = download(client, auth, "csv")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {"README.txt", "training-record.pdf"}
+    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {
+        "README.txt", "training-record.pdf", f"evidence/{enrolment_id}-register.pdf"}
+    assert archive.read(f"evidence/{enrolment_id}-register.pdf") == b"%PDF-1.4 register"
     everything = ""
     for kind in KINDS:
         text = archive.read(f"{kind}.csv").decode("utf-8-sig")
