@@ -90,21 +90,19 @@ def record(user_id: int):
     form = RecordForm()
     if not can_issue_recorded_certificate(current_user):
         del form.certificate
-    if form.validate_on_submit():
-        course = course_by_slug(form.course.data)
+    valid = form.validate_on_submit()
+    course = course_by_slug(form.course.data) if valid else None
+    if valid and course is None:  # a choice that is no longer offered
+        form.course.errors = [_("Choose a course from the list.")]
+    if course is not None:
         evidence = None
         try:
-            if course is None:
-                form.course.errors = [_("Choose a course from the list.")]
-                raise LookupError
             upload = form.evidence.data
             if upload is not None and getattr(upload, "filename", ""):
                 evidence = evidence_files.read_evidence(upload.stream, upload.filename)
             enrolment = services.record_completion(
                 person, course, form.completed_on.data, form.hours.data, form.reason.data, evidence,
                 bool(form.certificate.data) if "certificate" in form else False, current_user)
-        except LookupError:
-            pass
         except evidence_files.EvidenceRefused as exc:
             form.evidence.errors = [EVIDENCE_ERRORS[exc.code](exc.params)]
         except services.RecordError as exc:

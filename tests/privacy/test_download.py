@@ -18,6 +18,20 @@ from tests.mfa.helpers import sign_in_with_code
 pytestmark = pytest.mark.db
 
 
+def record_elsewhere(world) -> int:
+    """A completion of another course recorded for the trainee by their coordinator, with an evidence file;
+    returns its enrolment's id."""
+    from datetime import date
+
+    from lms.recorded.evidence import read_evidence
+    from lms.recorded.services import record_completion
+    from tests.helpers import make_course
+
+    return record_completion(world["trainee"], make_course("elsewhere", "Elsewhere"), date(2025, 11, 14), "8",
+                             "Paper register", read_evidence(io.BytesIO(b"%PDF-1.4 register"), "register.pdf"),
+                             False, world["coordinator"]).id
+
+
 def download(client, auth, fmt: str):
     page = client.get("/profile").get_data(as_text=True)
     assert "Your data" in page and 'action="/profile/data"' in page
@@ -26,6 +40,7 @@ def download(client, auth, fmt: str):
 
 def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
+    record_elsewhere(world)
     sign_in_with_code(client, trainee.email, trained["trainee_secret"])  # the trainee has a second factor
     response = download(client, auth, "json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -36,14 +51,14 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     records = document["records"]
     assert list(records) == list(KINDS)
     for kind in KINDS:
-        # Trainees teach no course (see the instructor's test below); these two completed the course here, so
-        # nothing is recorded for them (tests/recorded/test_reports_privacy.py downloads a recorded completion).
-        if kind not in ("course_staff", "recorded_completions"):
+        if kind != "course_staff":  # trainees teach no course (see the instructor's test below)
             assert records[kind], f"no {kind} in the download"
 
     profile = records["profile"][0]
     assert (profile["email"], profile["name"], profile["institution_code"]) == (trainee.email, trainee.name, "UA-ACAD")
-    assert {e["course_slug"] for e in records["enrolments"]} == {"sample"}
+    assert {e["course_slug"] for e in records["enrolments"]} == {"sample", "elsewhere"}
+    assert [(r["course_slug"], r["reason"], r["recorded_by"]) for r in records["recorded_completions"]] == [
+        ("elsewhere", "Paper register", "staff")]
     assert {p["lesson_slug"] for p in records["lesson_progress"]} == {"intro", "second"}
     assert len(records["quiz_attempts"]) == 3 and {a["passed"] for a in records["quiz_attempts"]} == {True, False}
     assert trainee.name in [a["response"] for a in records["attempt_answers"]]  # the answer as typed
@@ -71,16 +86,19 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
 
 def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, trained, db):
     trainee, other = world["trainee"], world["other_trainee"]
+    enrolment_id = record_elsewhere(world)
     sign_in_with_code(client, trainee.email, trained["trainee_secret"])
     response = download(client, auth, "csv")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {"README.txt", "training-record.pdf"}
+    assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {
+        "README.txt", "training-record.pdf", f"evidence/{enrolment_id}-register.pdf"}
+    assert archive.read(f"evidence/{enrolment_id}-register.pdf") == b"%PDF-1.4 register"
     everything = ""
     for kind in KINDS:
         text = archive.read(f"{kind}.csv").decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert bool(rows) == (kind not in ("course_staff", "recorded_completions")), kind
+        assert bool(rows) == (kind != "course_staff"), kind
         everything += text
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
     assert profile["email"] == trainee.email and profile["active"] == "true"
