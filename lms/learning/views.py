@@ -273,7 +273,8 @@ def enrol_trainee(user_id: int):
     chosen.update({f"{t.course.slug}@{f.run.id}": (t.course, f.run) for t in targets if t.runs for f in t.runs})
     form.course.choices = options((value, value) for value in chosen)
     if form.validate_on_submit():
-        course, run = chosen[form.course.data]
+        entry, run = chosen[form.course.data]
+        course = catalog_queries.course_by_slug(entry.slug) or abort(400)  # the catalogue lists entries, not courses
         source = "admin" if current_user.role == "admin" else "coordinator"
         existing = queries.enrolment_of(trainee.id, course.id)
         was_withdrawn = existing is not None and existing.status == "withdrawn"
