@@ -47,6 +47,7 @@ from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
 from lms.runs.services import connect_signals as connect_run_signals
 from lms.runs.views import bp as runs_bp
+from lms.sessions.signups import connect_signals as connect_session_signals
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
@@ -157,6 +158,7 @@ def register_signals() -> None:
     """Connect the features that react to others' events (lms.core.signals)."""
     connect_learning_signals()
     connect_run_signals()
+    connect_session_signals()
 
 
 def register_blueprints(app: Flask) -> None:

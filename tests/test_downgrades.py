@@ -31,6 +31,7 @@ from tests.test_migrations import (  # noqa: F401 - the fixtures of the migratio
     alembic_config,
     alembic_engine,
     populate,
+    populate_sessions,
 )
 
 pytestmark = pytest.mark.db
@@ -51,7 +52,9 @@ def populate_every_column(engine) -> None:
     sign-in session, an institution with its own zone and notice period, a person with their own zone, a
     withdrawn enrolment and a due date set in that zone, a draft question, an acknowledged privacy
     notice, an anonymised account (its certificate without a holder name), course staff, feedback, a course
-    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list."""
+    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
+    training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
+    with an attendance rule and a certificate stating hours."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -139,6 +142,12 @@ def populate_every_column(engine) -> None:
         enrolment.run_id = run.id
         s.execute(m.Enrolment.__table__.update().where(m.Enrolment.user_id == leaver.id)
                   .values(run_id=run.id, waiting_since=AT))
+        run.dates_changed_at = AT
+        course.completion_attendance, course.completion_attendance_min = "at_least", 2
+        course.certificate_states_hours, course.sign_up_cutoff_hours = True, 12
+        certificate.attended_hours = 3.5
+        s.add(m.CourseStaff(course_id=course.id, user_id=instructor.id, role="trainer", added_at=AT))
+        populate_sessions(s, course, enrolment, instructor, trainee, AT)
         s.commit()
 
 
@@ -167,6 +176,15 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
+             r"0016: 2 run trainer\(s\) and trainer staff membership\(s\).*"
+             r"0016: 1 course\(s\) would lose their attendance rule.*"
+             r"0016: 1 certificate\(s\) would no longer state the hours attended.*"
+             r"0016: 1 course run\(s\) would forget when their dates changed",
+             {"training_sessions", "training_session_trainers", "session_sign_ups", "attendance_marks", "run_trainers",
+              "course_staff", "courses.completion_attendance", "courses.completion_attendance_min",
+              "courses.certificate_states_hours", "courses.sign_up_cutoff_hours", "certificates.attended_hours",
+              "course_runs.dates_changed_at"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -197,6 +215,12 @@ REGENERATED = {"0005": {"courses.outline_stamp"}}
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
+                 "DELETE FROM training_sessions", "DELETE FROM run_trainers",
+                 "DELETE FROM course_staff WHERE role = 'trainer'",
+                 "UPDATE courses SET completion_attendance = 'none', completion_attendance_min = NULL, "
+                 "certificate_states_hours = FALSE, sign_up_cutoff_hours = 24",
+                 "UPDATE certificates SET attended_hours = NULL", "UPDATE course_runs SET dates_changed_at = NULL"],
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -307,7 +331,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
+        "0016", "0016", "0016", "0016", "0016", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
         alembic_runner.command_executor.downgrade("0002")
@@ -352,7 +376,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0013: 1 course run(s)")
+                                     "so nothing was changed. 0016: 1 training session(s)")
+    assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr
     assert "`lms db downgrade 0002 --accept-data-loss`" in refused.stderr
@@ -381,7 +406,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0013 to base.\n")
+    assert confirmed.stdout.endswith("Database downgraded from schema revision 0016 to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.attendance import figures as attendance
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.catalog.models import Course
@@ -51,6 +52,8 @@ def complete_enrolment(enrolment: Enrolment, course: Course, when: datetime | No
         holder_name=user.name, course_title=course.title,
         institution_name=user.institution.name if user.institution else None, issued_at=when,
         expires_at=add_months(when, course.certificate_validity_months) if course.certificate_validity_months else None,
+        attended_hours=(attendance.hours_attended(user.id, course.id, enrolment.run_id)
+                        if course.certificate_states_hours else None),
     )
     db.session.add(certificate)
     audit.record("enrolment.completed", target=enrolment, institution_id=user.institution_id, course=course.slug)
