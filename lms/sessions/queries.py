@@ -210,7 +210,7 @@ class ComingRow:
     institution: str | None
 
 
-def who_comes(session: TrainingSession, scope) -> list[ComingRow]:
+def who_comes(session: TrainingSession, scope=true()) -> list[ComingRow]:
     """The session's live sign-ups within `scope` (SQL condition on User): places first in the order they were
     taken, then the waiting list in its order. One statement."""
     rows = db.session.execute(
