@@ -230,7 +230,8 @@ def certificate_pdf(code: str):
         holder_name=certificate.holder_name, course_title=certificate.course_title,
         institution_name=certificate.institution_name, issued_at=certificate.issued_at,
         expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder))
+        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder),
+        hours=certificate.attended_hours)
     pdf = render_certificate_pdf(document)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'

@@ -19,6 +19,7 @@ from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from lms.api.models import ApiToken
+from lms.attendance.models import SessionSignUp
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
@@ -193,8 +194,10 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
+    # Sign-ups and attendance marks hold no free text: they stay, as figures of who came, under the new name.
     about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
-                               records["feedback"], records["api_tokens"])
+                               records["feedback"], records["api_tokens"], records["session_sign_ups"],
+                               records["attendance_marks"])
     targets = {(kind, i) for kind, ids in [("users", [user.id]), *records.items()] for i in ids}
     for event in db.session.scalars(select(AuditEvent).where(or_(about, AuditEvent.actor_id == user.id))):
         concerns = (event.target_type, event.target_id) in targets
@@ -239,6 +242,7 @@ class PruneReport:
     reasons_cleared: int = 0
     sessions_deleted: int = 0
     recovery_codes_deleted: int = 0
+    sign_ups_deleted: int = 0
     dry_run: bool = False
 
 
@@ -249,7 +253,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     then (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
     ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
-    longer, before the first are deleted too, and so are recovery codes used before then. Enrolments, completions, certificates, attempt scores and
+    longer, before the first are deleted too, and so are recovery codes used before then and sign-ups for training
+    sessions cancelled before then (attendance marks stay). Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     """
     now = now or clock.now()
@@ -283,11 +288,17 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.recovery_codes_deleted = queries.count_where(RecoveryCode, codes)
         if not dry_run and report.recovery_codes_deleted:
             db.session.execute(delete(RecoveryCode).where(codes).execution_options(synchronize_session=False))
+        # Sign-ups for training sessions cancelled before then: the record of a cancellation lives no longer than
+        # its audit event (attendance marks stay: they are figures, as completions are).
+        cancelled = queries.cancelled_sign_ups_to_delete(report.audit_before)
+        report.sign_ups_deleted = queries.count_where(SessionSignUp, cancelled)
+        if not dry_run and report.sign_ups_deleted:
+            db.session.execute(delete(SessionSignUp).where(cancelled).execution_options(synchronize_session=False))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
-                        or report.sessions_deleted or report.recovery_codes_deleted):
+                        or report.sessions_deleted or report.recovery_codes_deleted or report.sign_ups_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
-                     recovery_codes_deleted=report.recovery_codes_deleted,
+                     recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",

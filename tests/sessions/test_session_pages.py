@@ -166,3 +166,26 @@ def test_the_course_settings_page_saves_the_attendance_rule(client, auth, world,
     saved = db.session.scalar(select(Course).where(Course.slug == "sample"))
     assert (saved.completion_attendance, saved.completion_attendance_min, saved.certificate_states_hours,
             saved.sign_up_cutoff_hours) == ("at_least", 3, True, 12)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_marking_on_the_register_completes_and_the_certificate_pdf_states_the_hours(client, auth, world, course, db,
+                                                                                   tmp_path):
+    course.completion_lessons, course.completion_quizzes, course.completion_attendance = "none", "none", "all"
+    course.certificate_states_hours = True
+    db.session.commit()
+    run = a_run(course, world["admin"])
+    [trainee] = trainees_in(run, world, 1)
+    session = a_session(course, run, world["admin"], start=clock.now() - timedelta(hours=3), minutes=150)
+    auth.login(world["admin"].email)
+    auth.post(f"/sessions/{session.id}/register", {f"mark-{trainee.id}": "present", "action": "save"})
+    auth.logout()
+    auth.login(trainee.email)
+    page = client.get("/courses/sample").get_data(as_text=True)
+    assert "You have completed this course" in page
+    from lms.learning.models import Certificate
+
+    code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == trainee.id))
+    (tmp_path / "c.pdf").write_bytes(client.get(f"/certificates/{code}.pdf").data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Training sessions attended: 2.5 hours" in text
