@@ -74,7 +74,6 @@ def meeting_rule(course, places: list[tuple[int, int, int | None]]) -> set[int]:
     live = and_(TrainingSession.course_id == course.id, TrainingSession.cancelled_at.is_(None))
     if rule == "named":
         live = and_(live, TrainingSession.required.is_(True))
-    runs = {run_id for _e, _u, run_id in places}
     needed = {run_id: n for run_id, n in db.session.execute(
         select(TrainingSession.run_id, func.count()).where(live).group_by(TrainingSession.run_id))}
     users = {user_id for _e, user_id, _r in places}
@@ -89,7 +88,7 @@ def meeting_rule(course, places: list[tuple[int, int, int | None]]) -> set[int]:
         if rule == "at_least":
             ok = done >= (course.completion_attendance_min or 1)
         else:
-            ok = run_id in runs and needed.get(run_id, 0) > 0 and done >= needed[run_id]
+            ok = needed.get(run_id, 0) > 0 and done >= needed[run_id]
         if ok:
             met.add(enrolment_id)
     return met

@@ -10,7 +10,7 @@ from wtforms import (
     BooleanField, DecimalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+    DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
 )
 
 from lms.authoring import gift
@@ -71,7 +71,7 @@ class CourseForm(NewCourseForm):
                                              validators=[Optional(), NumberRange(1, 1000)])
     certificate_states_hours = BooleanField(_l("Certificates state the hours of sessions attended"))
     sign_up_cutoff_hours = IntegerField(_l("Sign-ups for sessions close this many hours before they start"),
-                                        default=24, validators=[InputRequired(), NumberRange(0, 1440)])
+                                        default=24, validators=[Optional(), NumberRange(0, 1440)])
 
     def validate_completion_attendance(self, field) -> None:
         """"At least" needs its number (checked here: an empty number stops its own field's validators)."""

@@ -4,6 +4,7 @@ and on My learning, notices of cancelled sessions and changed run dates; the reg
 coordinator seeing and marking only their institution's trainees; the sign-in sheet read with pdftotext."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.catalog.models import Course
 from lms.core import clock
+from lms.learning.models import Certificate
 from lms.runs import services as runs
 from lms.runs.services import RunFields
 from lms.sessions import services, signups
-from tests.helpers import make_user
+from tests.helpers import csrf_token, make_user
 from tests.sessions.helpers import a_run, a_session, local, trainees_in
 
 pytestmark = pytest.mark.db
@@ -150,9 +152,6 @@ def test_the_course_settings_page_saves_the_attendance_rule(client, auth, world,
     auth.login(world["admin"].email)
     page = client.get("/author/sample/").get_data(as_text=True)
     assert "Sessions attended to complete" in page
-    from tests.helpers import csrf_token
-    import re
-
     data = {name: value for name, value in re.findall(r'<(?:input|textarea)[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)}
     data.update({"title": course.title, "summary": course.summary, "language": "en", "outcomes": "Do it",
                  "estimated_hours": "2", "version": "1", "completion_lessons": "all", "completion_quizzes": "all",
@@ -183,8 +182,6 @@ def test_marking_on_the_register_completes_and_the_certificate_pdf_states_the_ho
     auth.login(trainee.email)
     page = client.get("/courses/sample").get_data(as_text=True)
     assert "You have completed this course" in page
-    from lms.learning.models import Certificate
-
     code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == trainee.id))
     (tmp_path / "c.pdf").write_bytes(client.get(f"/certificates/{code}.pdf").data)
     text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True).stdout

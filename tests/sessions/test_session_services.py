@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.audit.models import AuditEvent
 from lms.auth.models import User
+from lms.catalog.queries import staff_role
 from lms.core import clock
 from lms.extensions import db as _db
 from lms.learning import services as learning
@@ -216,8 +217,6 @@ def test_trainers_of_a_run_join_the_staff_and_leave_it(world, course):
     assert not queries.is_run_trainer(world["instructor"].id, run.id)
     assert queries.is_run_trainer(world["instructor"].id, other.id)
     services.remove_trainer(other, world["instructor"].id, world["admin"])
-    from lms.catalog.queries import staff_role
-
     assert staff_role(course.id, world["instructor"].id) is None
 
 

@@ -85,7 +85,8 @@ def course(slug: str):
             completion_attendance_min=(form.completion_attendance_min.data
                                        if form.completion_attendance.data == "at_least" else None),
             certificate_states_hours=form.certificate_states_hours.data,
-            sign_up_cutoff_hours=form.sign_up_cutoff_hours.data)
+            sign_up_cutoff_hours=(form.sign_up_cutoff_hours.data if form.sign_up_cutoff_hours.data is not None
+                                  else course.sign_up_cutoff_hours))
         flash(_("Course settings saved."), "success")
         if course.completion_quizzes == "final" and not queries.has_final_assessment(course):
             flash(_("Publishing needs the final assessment these settings ask for: mark a quiz of the course's last "

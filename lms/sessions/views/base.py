@@ -47,9 +47,9 @@ SESSION_ERRORS = {
 @bp.app_context_processor
 def session_helpers() -> dict:
     """For every template: `session_time(session)`, the times in the viewer's zone, and at the place when its zone
-    is another (through lms.core.when, the one formatter); `kind_label`; `sign_up_closes(session)`, the cut-off;
-    `now_utc()`."""
-    return {"session_time": session_time, "kind_label": kind_label, "sign_up_closes": signups.cutoff,
+    is another (through lms.core.when, the one formatter); `session_kind_label` (a session's kind in words);
+    `sign_up_closes(session)`, the cut-off; `now_utc()`."""
+    return {"session_time": session_time, "session_kind_label": kind_label, "sign_up_closes": signups.cutoff,
             "now_utc": clock.now}
 
 
