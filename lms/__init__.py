@@ -51,6 +51,8 @@ from lms.institutions.views import bp as institutions_bp
 from lms.learning.services import connect_signals as connect_learning_signals
 from lms.runs.services import connect_signals as connect_run_signals
 from lms.runs.views import bp as runs_bp
+from lms.sessions.signups import connect_signals as connect_session_signals
+from lms.sessions.views import bp as sessions_bp
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
@@ -65,8 +67,8 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp, api_bp,
-              api_v1_bp)
+              runs_bp, sessions_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp,
+              api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The name of the stderr handler register_logging puts on the "lms" logger.
@@ -162,6 +164,7 @@ def register_signals() -> None:
     """Connect the features that react to others' events (lms.core.signals)."""
     connect_learning_signals()
     connect_run_signals()
+    connect_session_signals()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from lms.api.models import ApiToken
+from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession, session_trainers
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
@@ -9,11 +10,12 @@ from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
-from lms.runs.models import CourseRun, course_run_institutions
+from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Course", "CourseAsset", "CourseRun",
-    "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson", "LessonProgress", "Module", "PasswordLink",
-    "Question", "Quiz", "QuizAttempt", "RecordedCompletion", "RecoveryCode", "SecondFactor", "SignInSession", "User",
-    "course_run_institutions",
+    "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Course",
+    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson",
+    "LessonProgress", "Module", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
+    "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
+    "course_run_institutions", "run_trainers", "session_trainers",
 ]

@@ -32,6 +32,7 @@ from tests.test_migrations import (  # noqa: F401 - the fixtures of the migratio
     alembic_config,
     alembic_engine,
     populate,
+    populate_sessions,
 )
 
 pytestmark = pytest.mark.db
@@ -52,8 +53,10 @@ def populate_every_column(engine) -> None:
     sign-in session, an institution with its own zone and notice period, a person with their own zone, a
     withdrawn enrolment and a due date set in that zone, a draft question, an acknowledged privacy
     notice, an anonymised account (its certificate without a holder name), course staff, feedback, a course
-    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, and a
-    completion recorded by hand with its evidence file, and a calendar feed."""
+    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
+    training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
+    with an attendance rule and a certificate stating hours, a completion recorded by hand with its evidence
+    file, and a calendar feed."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -151,6 +154,12 @@ def populate_every_column(engine) -> None:
                                    recorded_by_id=admin.id, recorded_at=AT))
         s.execute(m.Enrolment.__table__.update().where(m.Enrolment.user_id == leaver.id)
                   .values(run_id=run.id, waiting_since=AT))
+        run.dates_changed_at = AT
+        course.completion_attendance, course.completion_attendance_min = "at_least", 2
+        course.certificate_states_hours, course.sign_up_cutoff_hours = True, 12
+        certificate.attended_hours = 3.5
+        s.add(m.CourseStaff(course_id=course.id, user_id=instructor.id, role="trainer", added_at=AT))
+        populate_sessions(s, course, enrolment, instructor, trainee, AT)
         # A calendar feed address, read by an app.
         s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
         s.commit()
@@ -184,6 +193,15 @@ LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
+    "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
+             r"0016: 2 run trainer\(s\) and trainer staff membership\(s\).*"
+             r"0016: 1 course\(s\) would lose their attendance rule.*"
+             r"0016: 1 certificate\(s\) would no longer state the hours attended.*"
+             r"0016: 1 course run\(s\) would forget when their dates changed",
+             {"training_sessions", "training_session_trainers", "session_sign_ups", "attendance_marks", "run_trainers",
+              "course_staff", "courses.completion_attendance", "courses.completion_attendance_min",
+              "courses.certificate_states_hours", "courses.sign_up_cutoff_hours", "certificates.attended_hours",
+              "course_runs.dates_changed_at"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -216,6 +234,12 @@ def _deal_with(revision: str, conn) -> None:
     statements = {
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
+        "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
+                 "DELETE FROM training_sessions", "DELETE FROM run_trainers",
+                 "DELETE FROM course_staff WHERE role = 'trainer'",
+                 "UPDATE courses SET completion_attendance = 'none', completion_attendance_min = NULL, "
+                 "certificate_states_hours = FALSE, sign_up_cutoff_hours = 24",
+                 "UPDATE certificates SET attended_hours = NULL", "UPDATE course_runs SET dates_changed_at = NULL"],
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -326,7 +350,8 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0017", "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
+        "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
         alembic_runner.command_executor.downgrade("0002")
@@ -373,6 +398,7 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
                                      "so nothing was changed. 0017: 1 calendar feed address(es)")
     assert "0015: 1 recorded completion(s)" in refused.stderr
+    assert "0016: 1 training session(s)" in refused.stderr
     assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr

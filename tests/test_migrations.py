@@ -63,10 +63,11 @@ def _app_context(app):
 
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
-             feed: bool = False) -> None:
+             feed: bool = False, sessions: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
-    trainee's enrolment in it), a recorded completion and a calendar feed only when asked, as 0012's, 0013's,
-    0015's and 0017's downgrades refuse over them (the tests going below them have none)."""
+    trainee's enrolment in it), a recorded completion, a calendar feed and a training session of the run (with a
+    trainer, a sign-up and a mark) only when asked, as 0012's, 0013's, 0015's, 0016's and 0017's downgrades refuse
+    over them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -134,7 +135,33 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
                                        recorded_at=now))
         if feed:
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
+        if sessions:
+            populate_sessions(s, course, enrolment, admin, trainee, now)
         s.commit()
+
+
+def populate_sessions(s, course, enrolment, trainer, trainee, now) -> None:
+    """A session of the course (in the enrolment's run, if any) with a trainer, the trainee's sign-up and mark,
+    and the trainer as the run's trainer."""
+    from datetime import timedelta
+
+    from lms import models as m
+
+    session = m.TrainingSession(course_id=course.id, run_id=enrolment.run_id, kind="practical", title="Drill",
+                                starts_at=now, ends_at=now + timedelta(hours=2), zone="Europe/Kyiv",
+                                location="Range 2", online_url="https://example.org/room", capacity=10,
+                                description="*Bring boots*", required=True, cutoff_hours=12, cancelled_at=now,
+                                rescheduled_at=now, created_at=now, trainers=[trainer])
+    s.add(session)
+    s.flush()
+    s.add_all([
+        m.SessionSignUp(session_id=session.id, user_id=trainee.id, enrolment_id=enrolment.id, signed_up_at=now,
+                        waiting_since=now, cancelled_at=now),
+        m.AttendanceMark(session_id=session.id, user_id=trainee.id, status="late", marked_by_id=trainer.id,
+                         marked_at=now),
+    ])
+    if enrolment.run_id is not None:
+        s.execute(m.run_trainers.insert().values(run_id=enrolment.run_id, user_id=trainer.id))
 
 
 def row_counts(engine) -> dict[str, int]:
@@ -158,7 +185,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 

@@ -27,6 +27,9 @@ from lms.access.reports import (
     can_bulk_enrol, can_bulk_enrol_into, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
     report_scope,
 )
+from lms.access.sessions import (
+    can_manage_sessions, can_mark_attendance, can_sign_up, register_scope, session_of_course_or_404, session_or_404,
+)
 from lms.access.rules import ADMIN, COORDINATOR, INSTRUCTOR, TRAINEE, Rule, is_admin, require, requires, rule, signed_in
 
 # The rules templates may test (`{% if current_user is <name> %}`, or `is <name>(object)`).
@@ -40,6 +43,8 @@ JINJA_TESTS = {
     "can_create_course": can_create_course,
     "can_manage_staff": can_manage_staff,
     "can_manage_runs": can_manage_runs,
+    "can_manage_sessions": can_manage_sessions,
+    "can_mark_attendance": can_mark_attendance,
     "can_view_audit_log": can_view_audit_log,
     "can_view_reports": can_view_reports,
     "can_bulk_enrol": can_bulk_enrol,
@@ -62,13 +67,15 @@ __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",
-    "can_issue_recorded_certificate", "can_manage_institutions", "can_record_completion", "can_record_completions",
-    "can_view_evidence",
-    "can_manage_runs", "can_manage_staff", "can_manage_user", "can_manage_users", "can_restore_enrolment", "can_revoke_certificate",
-    "can_set_enrolment_key", "can_use_api_tokens", "can_use_calendar", "can_view_audit_log", "can_view_certificate", "can_view_course",
-    "can_view_enrolments_of", "can_view_export_log", "can_view_feedback", "can_view_institution",
-    "can_view_institution_reports", "can_view_record", "can_view_reports", "can_withdraw_enrolment",
-    "course_or_404", "editable_course_or_404", "editable_courses", "run_of_course_or_404", "feed_or_404", "feedback_scope", "is_admin", "own_event_or_404", "owns_enrolment",
-    "report_scope", "require", "requires", "rule", "signed_in", "staff_role", "visible_institutions",
+    "can_issue_recorded_certificate", "can_manage_institutions", "can_manage_runs", "can_manage_sessions",
+    "can_manage_staff", "can_manage_user", "can_manage_users", "can_mark_attendance", "can_record_completion",
+    "can_record_completions", "can_restore_enrolment", "can_revoke_certificate", "can_set_enrolment_key",
+    "can_sign_up", "can_use_api_tokens", "can_use_calendar", "can_view_audit_log", "can_view_certificate",
+    "can_view_course", "can_view_enrolments_of", "can_view_evidence", "can_view_export_log", "can_view_feedback",
+    "can_view_institution", "can_view_institution_reports", "can_view_record", "can_view_reports",
+    "can_withdraw_enrolment", "course_or_404", "editable_course_or_404", "editable_courses", "feed_or_404",
+    "feedback_scope", "is_admin", "own_event_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
+    "requires", "rule", "run_of_course_or_404", "session_of_course_or_404", "session_or_404", "signed_in",
+    "staff_role", "visible_institutions",
     "visible_users",
 ]

@@ -11,12 +11,12 @@ from sqlalchemy import true
 
 from lms.access.rules import INSTRUCTOR, has_role, is_admin, require, rule, signed_in
 from lms.catalog import queries as catalog_queries
-from lms.catalog.models import Course
+from lms.catalog.models import EDITING_ROLES, Course
 from lms.runs import queries as run_queries
 
 
 def staff_role(user, course) -> str | None:
-    """The user's role in the course's staff ("owner", "instructor") or None."""
+    """The user's role in the course's staff ("owner", "instructor", "trainer") or None."""
     if not signed_in(user) or course is None or course.id is None:
         return None
     return catalog_queries.staff_role(course.id, user.id)
@@ -30,10 +30,11 @@ def can_create_course(user) -> bool:
 
 @rule
 def can_edit_course(user, course) -> bool:
-    """May change a course's content and settings: admins, and instructors on its staff."""
+    """May change a course's content and settings: admins, and instructors on its staff as owner or instructor
+    (a trainer only sees and marks the sessions of the runs given to them: lms.access.sessions)."""
     if is_admin(user):
         return True
-    return has_role(user, INSTRUCTOR) and staff_role(user, course) is not None
+    return has_role(user, INSTRUCTOR) and staff_role(user, course) in EDITING_ROLES
 
 
 @rule

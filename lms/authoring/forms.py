@@ -9,7 +9,9 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField, DecimalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+)
 
 from lms.authoring import gift
 from lms.core.forms import markdown_bounds, options
@@ -61,6 +63,20 @@ class CourseForm(NewCourseForm):
         [("all", _l("Every lesson viewed")), ("none", _l("None"))]))
     completion_quizzes = SelectField(_l("Quizzes needed to complete"), choices=options(
         [("all", _l("Every quiz passed")), ("final", _l("The final assessment passed")), ("none", _l("None"))]))
+    completion_attendance = SelectField(_l("Sessions attended to complete"), choices=options(
+        [("none", _l("None")), ("all", _l("Every session of the trainee's run")),
+         ("at_least", _l("At least a number of sessions")), ("named", _l("The named sessions"))]),
+        description=_l("Attended: marked present or late in the register."))
+    completion_attendance_min = IntegerField(_l("Number of sessions (for \"at least\")"),
+                                             validators=[Optional(), NumberRange(1, 1000)])
+    certificate_states_hours = BooleanField(_l("Certificates state the hours of sessions attended"))
+    sign_up_cutoff_hours = IntegerField(_l("Sign-ups for sessions close this many hours before they start"),
+                                        default=24, validators=[Optional(), NumberRange(0, 1440)])
+
+    def validate_completion_attendance(self, field) -> None:
+        """"At least" needs its number (checked here: an empty number stops its own field's validators)."""
+        if field.data == "at_least" and not self.completion_attendance_min.data:
+            raise ValidationError(_l("Give the number of sessions a trainee must attend."))
 
 
 class TitleForm(FlaskForm):

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -20,6 +20,8 @@ def new_outline_stamp() -> str:
 COURSE_STATUSES = ("draft", "published", "archived")
 LESSON_RULES = ("all", "none")
 QUIZ_RULES = ("all", "final", "none")
+# Attendance of training sessions the completion rule asks for (lms.attendance.figures.meeting_rule).
+ATTENDANCE_RULES = ("none", "all", "at_least", "named")
 
 
 class Course(db.Model):
@@ -34,6 +36,11 @@ class Course(db.Model):
         CheckConstraint(
             "certificate_validity_months IS NULL OR certificate_validity_months > 0", name="validity_positive"
         ),
+        CheckConstraint("completion_attendance IN ('none', 'all', 'at_least', 'named')",
+                        name="completion_attendance_known"),
+        CheckConstraint("completion_attendance <> 'at_least' OR completion_attendance_min >= 1",
+                        name="attendance_min_positive"),
+        CheckConstraint("sign_up_cutoff_hours >= 0", name="cutoff_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +61,13 @@ class Course(db.Model):
     # The completion rule: which lessons must be viewed and which quizzes passed.
     completion_lessons: Mapped[str] = mapped_column(String(8), default="all")
     completion_quizzes: Mapped[str] = mapped_column(String(8), default="all")
+    # ... and which training sessions attended (present or late): none, all, at least N, the named ones.
+    completion_attendance: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    completion_attendance_min: Mapped[int | None] = mapped_column()  # N of "at_least"
+    # Whether its certificates state the hours of sessions attended.
+    certificate_states_hours: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Trainees sign up for (and cancel) a session until this many hours before it starts, unless it says otherwise.
+    sign_up_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # Fingerprint of the last imported package; an identical re-import changes nothing.
     package_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -160,14 +174,17 @@ class CourseAsset(db.Model):
     height: Mapped[int | None] = mapped_column()
 
 
-STAFF_ROLES = ("owner", "instructor")
+STAFF_ROLES = ("owner", "instructor", "trainer")
+# The roles that edit the course; a trainer only sees and marks the sessions of the runs given to them.
+EDITING_ROLES = ("owner", "instructor")
 
 
 class CourseStaff(db.Model):
-    """A member of a course's staff: owners manage the staff, instructors edit the content."""
+    """A member of a course's staff: owners manage the staff, instructors edit the content, trainers see the
+    trainees and mark the attendance of the runs given to them (`run_trainers`)."""
 
     __tablename__ = "course_staff"
-    __table_args__ = (CheckConstraint("role IN ('owner', 'instructor')", name="role_known"),)
+    __table_args__ = (CheckConstraint("role IN ('owner', 'instructor', 'trainer')", name="role_known"),)
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)

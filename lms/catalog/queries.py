@@ -6,7 +6,7 @@ from functools import cache, lru_cache
 
 from sqlalchemy import func, select
 
-from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic
+from lms.catalog.models import EDITING_ROLES, Course, CourseAsset, CourseStaff, CourseTopic
 from lms.extensions import db
 
 
@@ -106,14 +106,15 @@ def asset(course: Course, path: str) -> CourseAsset | None:
 
 
 def staff_role(course_id: int, user_id: int) -> str | None:
-    """The user's role on the course's staff ("owner", "instructor"), or None."""
+    """The user's role on the course's staff ("owner", "instructor", "trainer"), or None."""
     return db.session.scalar(select(CourseStaff.role).where(CourseStaff.course_id == course_id,
                                                             CourseStaff.user_id == user_id))
 
 
-def staff_course_ids(user_id: int):
-    """SELECT of the ids of the courses the user is on the staff of."""
-    return select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
+def staff_course_ids(user_id: int, roles: tuple[str, ...] = EDITING_ROLES):
+    """SELECT of the ids of the courses the user is on the staff of, in one of `roles` (default: the roles that
+    edit the course; trainers do not)."""
+    return select(CourseStaff.course_id).where(CourseStaff.user_id == user_id, CourseStaff.role.in_(roles))
 
 
 def all_courses() -> list[Course]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
+from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -70,6 +72,8 @@ class CertificateDocument:
     revoked: bool = False          # not used for the PDF layout; ignore
     # The holder's zone: the dates printed are the calendar dates there (a certificate says the same to all).
     zone: ZoneInfo | None = None
+    # The hours of training sessions attended, when the course's certificates state them (None: not stated).
+    hours: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class _Texts:
     institution: str | None
     completed_on: str
     valid_until: str | None
+    hours: str | None
     code_label: str
     scan_hint: str
 
@@ -103,6 +108,8 @@ class _Texts:
                            date=format_date(doc.issued_at, "long", where=doc.zone)),
             valid_until=(_("Valid until: %(date)s", date=format_date(doc.expires_at, "long", where=doc.zone))
                          if doc.expires_at is not None else None),
+            hours=(_("Training sessions attended: %(hours)s hours", hours=format_decimal(doc.hours, locale=get_locale()))
+                   if doc.hours is not None else None),
             code_label=_("Verification code:"),
             scan_hint=_("Scan or visit the address to verify this certificate."),
         )
@@ -219,6 +226,8 @@ def _middle_lines(pdf: FPDF, doc: CertificateDocument, texts: _Texts) -> list[_L
                          space_before=2 if texts.institution else 6))
     if texts.valid_until:
         lines.append(_fitted(pdf, texts.valid_until, 12, max_lines=1, space_before=1))
+    if texts.hours:
+        lines.append(_fitted(pdf, texts.hours, 12, max_lines=1, space_before=1))
     return lines
 
 

@@ -1,13 +1,15 @@
 """Deciding completion: has an enrolment met its course's completion rule?
 
-Completion is decided when data is written (a lesson viewed, an attempt graded or closed, a
-course updated), never by a scheduled job. The figures come from two grouped SQL queries for
-any number of enrolments; a completion once granted is never taken back.
+Completion is decided when data is written (a lesson viewed, an attempt graded or closed, an
+attendance marked, a course updated), never by a scheduled job. The rule has three parts: lessons
+viewed, quizzes passed, training sessions attended (lms.attendance.figures). The figures come from
+grouped SQL queries for any number of enrolments; a completion once granted is never taken back.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, false, func, literal, select
 
+from lms.attendance import figures as attendance
 from lms.catalog.items import live_items
 from lms.catalog.models import Course, Lesson
 from lms.extensions import db
@@ -33,7 +35,23 @@ def required_quizzes(course: Course):
 
 
 def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[int]:
-    """Of these active enrolments in `course`, the ids whose trainee has met the completion rule.
+    """Of these active enrolments in `course`, the ids whose trainee has met the completion rule: its lessons and
+    quizzes (`content_met`), then its attendance of training sessions, when it asks for any (three statements
+    more, for any number of enrolments)."""
+    met = content_met(course, enrolment_ids)
+    if course.completion_attendance == "none" or not met:
+        return met
+    places = db.session.execute(select(Enrolment.id, Enrolment.user_id, Enrolment.run_id)
+                                .where(Enrolment.id.in_(met))).all()
+    attended = attendance.meeting_rule(course, [tuple(p) for p in places])
+    return [e for e in met if e in attended]
+
+
+def content_met(course: Course, enrolment_ids: list[int]) -> list[int]:
+    """Of these active enrolments in `course`, the ids whose trainee has viewed the lessons and passed the
+    quizzes the rule asks for. A course that asks for neither nor any attendance completes at once; one with
+    neither to view or pass but a rule asking for some ("an empty course") never does, unless the rule asks
+    for attendance (a course of sessions only).
 
     One statement for a single enrolment (the case of every lesson view and passed quiz), three
     for a batch (the required counts, then the lessons viewed and quizzes passed per enrolment).
@@ -43,6 +61,7 @@ def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[in
     lessons, quizzes = required_lessons(course), required_quizzes(course)
     if lessons is None and quizzes is None:
         return list(enrolment_ids)
+    sessions_only = course.completion_attendance != "none"
     need_lessons = _count(lessons)
     need_quizzes = _count(quizzes)
     if len(enrolment_ids) == 1:
@@ -52,12 +71,12 @@ def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[in
         need_l, need_q, viewed, passed = db.session.execute(select(
             need_lessons.scalar_subquery(), need_quizzes.scalar_subquery(),
             viewed_one.group_by(None).scalar_subquery(), passed_one.group_by(None).scalar_subquery())).one()
-        met = (need_l or need_q) and viewed >= need_l and passed >= need_q
+        met = (need_l or need_q or sessions_only) and viewed >= need_l and passed >= need_q
         return list(enrolment_ids) if met else []
     need_l, need_q = db.session.execute(select(need_lessons.scalar_subquery(),
                                                need_quizzes.scalar_subquery())).one()
     if need_l == 0 and need_q == 0:
-        return []  # an empty course is never "completed"
+        return list(enrolment_ids) if sessions_only else []  # an empty course is never "completed"
     viewed = dict(db.session.execute(_viewed(enrolment_ids, lessons)).all()) if need_l else {}
     passed = dict(db.session.execute(_passed(enrolment_ids, quizzes)).all()) if need_q else {}
     return [e for e in enrolment_ids if viewed.get(e, 0) >= need_l and passed.get(e, 0) >= need_q]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.attendance import figures as attendance
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.catalog.models import Course
@@ -61,6 +62,8 @@ def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime,
         holder_name=user.name, course_title=course.title,
         institution_name=user.institution.name if user.institution else None, issued_at=issued_at,
         expires_at=add_months(valid_from, months) if months else None,
+        attended_hours=(attendance.hours_attended(user.id, course.id, enrolment.run_id)
+                        if course.certificate_states_hours else None),
     )
     db.session.add(certificate)
     return certificate

@@ -2,6 +2,8 @@
 certificates and their public verification; and staff enrolling a trainee."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,6 +27,7 @@ from lms.people.queries import visible_user
 from lms.reports.record import training_record
 from lms.runs import queries as run_queries
 from lms.runs import services as run_services
+from lms.sessions import queries as session_queries
 from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
 from lms.reports.record_files import RECORD_FORMATS, download_training_record
 
@@ -63,7 +66,11 @@ def course(slug: str):
     open_runs = (run_queries.enrollable_runs(course.id, current_user.institution_id,
                                              when.today(when.person_zone(current_user)))
                  if has_runs and current_user.is_authenticated else [])
+    in_place = enrolment is not None and enrolment.status != "withdrawn"
+    sessions = session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id) if in_place else []
+    attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if in_place else None
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
+                           sessions=sessions, attendance=attendance,
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
                            recertify=certificate is not None and certificate.lapsed(clock.now()),
                            enrol_form=EnrolForm(), key_form=EnrolmentKeyForm(), has_runs=has_runs, open_runs=open_runs,
@@ -131,8 +138,11 @@ def enrolment_key(slug: str):
 def my_learning():
     """Courses in progress with a resume link, completed courses with their certificates."""
     rows = queries.my_learning(current_user)
+    now = clock.now()
     return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
-                           now=clock.now(), waiting=run_queries.waiting_positions(current_user.id))
+                           now=now, waiting=run_queries.waiting_positions(current_user.id),
+                           sessions=session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12),
+                                                                       now + timedelta(days=366)))
 
 
 @bp.route("/my/record")
@@ -225,7 +235,8 @@ def certificate_pdf(code: str):
         holder_name=certificate.holder_name, course_title=certificate.course_title,
         institution_name=certificate.institution_name, issued_at=certificate.issued_at,
         expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder))
+        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder),
+        hours=certificate.attended_hours)
     pdf = render_certificate_pdf(document)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'

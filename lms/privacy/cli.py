@@ -54,6 +54,7 @@ def prune_command(dry_run: bool):
                    f"{report.recorded_reasons_cleared} of completions recorded before then")
         click.echo(f"sign-in sessions: {verb} {report.sessions_deleted} ended before then")
         click.echo(f"recovery codes: {verb} {report.recovery_codes_deleted} used before then")
+        click.echo(f"session sign-ups: {verb} {report.sign_ups_deleted} cancelled before then")
     else:
         click.echo("audit events: kept forever (LMS_AUDIT_RETENTION_DAYS is not set)")
     verb = "would clear" if dry_run else "cleared"

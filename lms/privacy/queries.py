@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import Text, and_, cast, func, or_, select
 
 from lms.api.models import ApiToken
+from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
@@ -38,7 +39,8 @@ PER_PAGE = 50
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
-         "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds")
+         "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
+         "session_sign_ups", "attendance_marks")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -233,9 +235,32 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         data["course_staff"].append({"course_slug": slug, "course_title": title, "role": staff.role,
                                      "added_at": staff.added_at})
 
+    sign_ups = db.session.execute(
+        select(SessionSignUp, TrainingSession, Course.slug).join(TrainingSession, TrainingSession.id == SessionSignUp.session_id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(SessionSignUp.user_id == uid).order_by(SessionSignUp.signed_up_at, SessionSignUp.id)).all()
+    for sign_up, session, course_slug in sign_ups:
+        data["session_sign_ups"].append({
+            "id": sign_up.id, "course_slug": course_slug, "session_title": session.title,
+            "session_starts_at": session.starts_at, "session_ends_at": session.ends_at, "session_zone": session.zone,
+            "enrolment_id": sign_up.enrolment_id, "signed_up_at": sign_up.signed_up_at,
+            "waiting_since": sign_up.waiting_since, "cancelled_at": sign_up.cancelled_at,
+        })
+    marks = db.session.execute(
+        select(AttendanceMark, TrainingSession, Course.slug).join(TrainingSession, TrainingSession.id == AttendanceMark.session_id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(AttendanceMark.user_id == uid).order_by(TrainingSession.starts_at, AttendanceMark.id)).all()
+    for mark, session, course_slug in marks:
+        data["attendance_marks"].append({
+            "id": mark.id, "course_slug": course_slug, "session_title": session.title,
+            "session_starts_at": session.starts_at, "session_ends_at": session.ends_at, "status": mark.status,
+            "marked_at": mark.marked_at, "marked_by": _by(mark.marked_by_id, uid),
+        })
+
     for event in db.session.scalars(
             select(AuditEvent).where(about_user(uid, enrolment_ids, [c.id for c in certificates], attempt_ids,
-                                                [f.id for f, _s in feedback], [t.id for t in tokens]))
+                                                [f.id for f, _s in feedback], [t.id for t in tokens],
+                                                [s.id for s, _t, _c in sign_ups], [m.id for m, _t, _c in marks]))
             .order_by(AuditEvent.created_at, AuditEvent.id)):
         data["audit_events"].append({
             "id": event.id, "created_at": event.created_at, "action": event.action,
@@ -264,10 +289,12 @@ def recorded_reasons_to_clear(before: datetime):
     return and_(RecordedCompletion.recorded_at < before, RecordedCompletion.reason != EXPIRED_REASON)
 
 
-def about_user(user_id: int, enrolment_ids=(), certificate_ids=(), attempt_ids=(), feedback_ids=(), token_ids=()):
+def about_user(user_id: int, enrolment_ids=(), certificate_ids=(), attempt_ids=(), feedback_ids=(), token_ids=(),
+               sign_up_ids=(), mark_ids=()):
     """SQL condition on `AuditEvent` for the events about a user: on the account or on one of its records."""
     targets = [("users", [user_id]), ("enrolments", enrolment_ids), ("certificates", certificate_ids),
-               ("quiz_attempts", attempt_ids), ("feedback", feedback_ids), ("api_tokens", token_ids)]
+               ("quiz_attempts", attempt_ids), ("feedback", feedback_ids), ("api_tokens", token_ids),
+               ("session_sign_ups", sign_up_ids), ("attendance_marks", mark_ids)]
     return or_(*[and_(AuditEvent.target_type == kind, AuditEvent.target_id.in_(list(ids)))
                  for kind, ids in targets if ids])
 
@@ -282,6 +309,9 @@ def records_of(user_id: int) -> dict[str, list[int]]:
         "feedback": list(db.session.scalars(select(Feedback.id).where(Feedback.enrolment_id.in_(enrolments))))
         if enrolments else [],
         "api_tokens": list(db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == user_id))),
+        "session_sign_ups": list(db.session.scalars(select(SessionSignUp.id).where(SessionSignUp.user_id == user_id))),
+        "attendance_marks": list(db.session.scalars(select(AttendanceMark.id)
+                                                    .where(AttendanceMark.user_id == user_id))),
     }
 
 
@@ -368,6 +398,12 @@ def calendar_feeds_to_delete(before: datetime):
     """SQL condition on `CalendarFeed` for the feeds a retention run deletes: not read by any calendar app since
     `before` (a feed never read counts from when it was made)."""
     return func.coalesce(CalendarFeed.last_used_at, CalendarFeed.created_at) < before
+
+
+def cancelled_sign_ups_to_delete(before: datetime):
+    """SQL condition on `SessionSignUp` for the sign-ups a retention run deletes: cancelled before `before` (who
+    came is in the attendance marks, which stay as figures)."""
+    return SessionSignUp.cancelled_at < before
 
 
 def count_where(model, condition) -> int:

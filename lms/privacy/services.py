@@ -19,6 +19,7 @@ from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from lms.api.models import ApiToken
+from lms.attendance.models import SessionSignUp
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
@@ -224,8 +225,10 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
+    # Sign-ups and attendance marks hold no free text: they stay, as figures of who came, under the new name.
     about = queries.about_user(user.id, records["enrolments"], records["certificates"], records["quiz_attempts"],
-                               records["feedback"], records["api_tokens"])
+                               records["feedback"], records["api_tokens"], records["session_sign_ups"],
+                               records["attendance_marks"])
     targets = {(kind, i) for kind, ids in [("users", [user.id]), *records.items()] for i in ids}
     for event in db.session.scalars(select(AuditEvent).where(or_(about, AuditEvent.actor_id == user.id))):
         concerns = (event.target_type, event.target_id) in targets
@@ -276,6 +279,7 @@ class PruneReport:
     feed_days: int | None = None
     feeds_before: datetime | None = None
     calendar_feeds_deleted: int = 0
+    sign_ups_deleted: int = 0
     dry_run: bool = False
 
 
@@ -286,7 +290,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     then (and of completions recorded by hand before then) (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
     ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
-    longer, before the first are deleted too, and so are recovery codes used before then. Enrolments, completions, certificates, attempt scores and
+    longer, before the first are deleted too, and so are recovery codes used before then and sign-ups for training
+    sessions cancelled before then (attendance marks stay). Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     Calendar feed addresses no calendar app has read for LMS_CALENDAR_FEED_RETENTION_DAYS (a year unless set)
     are deleted: their URLs answer "not found" from then on.
@@ -328,6 +333,12 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.recovery_codes_deleted = queries.count_where(RecoveryCode, codes)
         if not dry_run and report.recovery_codes_deleted:
             db.session.execute(delete(RecoveryCode).where(codes).execution_options(synchronize_session=False))
+        # Sign-ups for training sessions cancelled before then: the record of a cancellation lives no longer than
+        # its audit event (attendance marks stay: they are figures, as completions are).
+        cancelled = queries.cancelled_sign_ups_to_delete(report.audit_before)
+        report.sign_ups_deleted = queries.count_where(SessionSignUp, cancelled)
+        if not dry_run and report.sign_ups_deleted:
+            db.session.execute(delete(SessionSignUp).where(cancelled).execution_options(synchronize_session=False))
     report.feed_days = current_app.config.get("CALENDAR_FEED_RETENTION_DAYS")
     if report.feed_days:
         report.feeds_before = now - timedelta(days=report.feed_days)
@@ -337,11 +348,12 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
             db.session.execute(delete(CalendarFeed).where(feeds).execution_options(synchronize_session=False))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
-                        or report.recorded_reasons_cleared or report.calendar_feeds_deleted):
+                        or report.recorded_reasons_cleared or report.calendar_feeds_deleted
+                        or report.sign_ups_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
-                     recovery_codes_deleted=report.recovery_codes_deleted,
+                     recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)

@@ -17,6 +17,15 @@ course_run_institutions = Table(
     Column("institution_id", ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# The trainers of a run: people on the course's staff as "trainer" who see the run's trainees and mark the
+# attendance of its sessions (lms.access.sessions).
+run_trainers = Table(
+    "run_trainers",
+    db.metadata,
+    Column("run_id", ForeignKey("course_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class CourseRun(db.Model):
     """A run (intake) of a course: its trainees learn between `starts_on` and `ends_on`.
@@ -51,10 +60,13 @@ class CourseRun(db.Model):
     # False: only the institutions in course_run_institutions may enrol.
     open_to_all: Mapped[bool] = mapped_column(default=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its dates last changed (its trainees are told on their pages).
+    dates_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course = relationship("Course")
     institutions = relationship("Institution", secondary=course_run_institutions, order_by="Institution.name")
+    trainers = relationship("User", secondary=run_trainers, order_by="User.name")
 
     @property
     def cancelled(self) -> bool:

@@ -108,8 +108,9 @@ def create_run(course: Course, fields: RunFields, actor) -> CourseRun:
 
 
 def update_run(run: CourseRun, fields: RunFields, actor) -> None:
-    """Change a run; audited as "run.updated" with what it was. A capacity below the places taken is refused
-    ("capacity_below_enrolled"); a larger one promotes from the waiting list at once."""
+    """Change a run; audited as "run.updated" with what it was. New dates are noted for its trainees
+    (`dates_changed_at`). A capacity below the places taken is refused ("capacity_below_enrolled"); a larger one
+    promotes from the waiting list at once."""
     check_fields(fields)
     if _code_taken(run.course_id, fields.code, run.id):
         raise RunError("code_taken")
@@ -118,6 +119,8 @@ def update_run(run: CourseRun, fields: RunFields, actor) -> None:
         raise RunError("capacity_below_enrolled")
     before = {"code": run.code, "starts_on": when.iso(run.starts_on), "ends_on": when.iso(run.ends_on),
               "capacity": run.capacity, "open_to_all": run.open_to_all}
+    if (fields.starts_on, fields.ends_on) != (run.starts_on, run.ends_on):
+        run.dates_changed_at = clock.now()  # its trainees read "the dates changed on ..." on their pages
     _apply(run, fields)
     db.session.flush()
     audit.record("run.updated", actor=actor, target=run, course=run.course.slug, was=before, code=run.code,

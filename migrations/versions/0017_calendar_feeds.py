@@ -1,7 +1,7 @@
 """calendar feeds: each person's secret iCalendar address, stored as a hash
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2027-01-10 09:00:00
 
 calendar_feeds holds at most one feed per person: the SHA-256 hash of the token in the address
@@ -17,7 +17,7 @@ from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ entry here fails the test too."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,10 @@ from lms.catalog.models import Course
 from lms.learning.models import Certificate
 from lms.quizzes.models import QuizAttempt
 from lms.runs.models import CourseRun
+from lms.attendance.models import TrainingSession
+from lms.runs.queries import run_by_id
 from lms.runs.services import RunFields, create_run
+from lms.sessions.services import SessionFields, create_session
 from tests.helpers import PASSWORD, make_staff, make_user, take_quiz
 
 pytestmark = pytest.mark.db
@@ -217,6 +220,20 @@ EXPECT["runs.trainees"] = EXPECT["runs.unplaced"] = (EXPECT["authoring.course"][
 for _endpoint in ("move", "extend"):
     EXPECT[f"runs.{_endpoint}"] = (None, lambda r, v: LOGIN if r == "anonymous" else (
         (DONE if v == "own" else MISSING) if r == "admin" else DONE if (r == "instructor" and v == "own") else DENIED))
+# Training sessions: staff pages for the course's editors (as its authoring); the register and its sheet for its
+# editors, trainers and every coordinator (who sees only their institution's trainees: tests/sessions); signing
+# up and cancelling for anyone signed in (refusals come back as a message on the course page).
+for _endpoint in ("run_sessions", "edit", "cancel", "people", "trainers"):
+    EXPECT[f"sessions.{_endpoint}"] = (
+        None if _endpoint == "cancel" else EXPECT["authoring.course"][0],
+        None if _endpoint == "people" else EXPECT["authoring.course"][1])
+_REGISTER = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r in ("admin", "coordinator") or (r == "instructor" and v == "own") else DENIED))
+EXPECT["sessions.register"] = (_REGISTER, lambda r, v: LOGIN if r == "anonymous" else (
+    {302} if r in ("admin", "coordinator") or (r == "instructor" and v == "own") else DENIED))
+EXPECT["sessions.sheet"] = (_REGISTER, None)
+EXPECT["sessions.sign_up"] = (None, signed_in({302}))
+EXPECT["sessions.cancel_sign_up"] = (None, signed_in({302}))
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -273,6 +290,7 @@ def restore(db, world, ids) -> None:
     db.session.execute(update(ApiToken).values(revoked_at=None))
     db.session.execute(update(Certificate).values(revoked_at=None, revoked_reason=None, revoked_by_id=None))
     db.session.execute(update(CourseRun).values(cancelled_at=None))
+    db.session.execute(update(TrainingSession).values(cancelled_at=None))
     db.session.commit()
 
 
@@ -346,6 +364,8 @@ def params(rule, role, variant, world, ids):
         "run_id": str(ids["runs"]["own" if own else "other"]),
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
     }
+    if rule.endpoint.startswith("sessions."):
+        values["session_id"] = str(ids["sessions"]["own" if own else "other"])
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
         if role == "trainee" and not own:
@@ -380,6 +400,9 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
     enrolment = db.session.get(Enrolment, ids["trainee"]["enrolment"])
     enrolment.run_id = ids["runs"]["own"]
     db.session.commit()
+    ids["sessions"] = {variant: create_session(matrix_world[slug], run_by_id(ids["runs"][variant]), SessionFields(
+        kind="in_person", title="Drill", starts_local=datetime(2026, 1, 5, 9), ends_local=datetime(2026, 1, 5, 11),
+        zone="Europe/Kyiv"), world["admin"]).id for variant, slug in (("own", "alpha"), ("other", "beta"))}
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"

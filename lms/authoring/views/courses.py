@@ -70,14 +70,23 @@ def course(slug: str):
         "topics": ", ".join(course.topic_names), "outcomes": "\n".join(course.outcomes or []),
         "estimated_hours": course.estimated_hours, "version": course.version, "self_enrolment": course.self_enrolment,
         "certificate_validity_months": course.certificate_validity_months,
-        "completion_lessons": course.completion_lessons, "completion_quizzes": course.completion_quizzes})
+        "completion_lessons": course.completion_lessons, "completion_quizzes": course.completion_quizzes,
+        "completion_attendance": course.completion_attendance,
+        "completion_attendance_min": course.completion_attendance_min,
+        "certificate_states_hours": course.certificate_states_hours, "sign_up_cutoff_hours": course.sign_up_cutoff_hours})
     if form.validate_on_submit():
         services.update_course(
             course, current_user, title=form.title.data.strip(), summary=form.summary.data.strip(),
             language=form.language.data, topics=(form.topics.data or "").split(","), outcomes=form.outcome_lines(),
             estimated_hours=form.estimated_hours.data, version=form.version.data,
             self_enrolment=form.self_enrolment.data, certificate_validity_months=form.certificate_validity_months.data,
-            completion_lessons=form.completion_lessons.data, completion_quizzes=form.completion_quizzes.data)
+            completion_lessons=form.completion_lessons.data, completion_quizzes=form.completion_quizzes.data,
+            completion_attendance=form.completion_attendance.data,
+            completion_attendance_min=(form.completion_attendance_min.data
+                                       if form.completion_attendance.data == "at_least" else None),
+            certificate_states_hours=form.certificate_states_hours.data,
+            sign_up_cutoff_hours=(form.sign_up_cutoff_hours.data if form.sign_up_cutoff_hours.data is not None
+                                  else course.sign_up_cutoff_hours))
         flash(_("Course settings saved."), "success")
         if course.completion_quizzes == "final" and not queries.has_final_assessment(course):
             flash(_("Publishing needs the final assessment these settings ask for: mark a quiz of the course's last "
