@@ -69,23 +69,20 @@ def test_a_due_date_is_on_its_day_in_lisbon_and_in_tbilisi(app, calendar_world):
     assert ends[calendar_world["other"].id].astimezone(UTC) == datetime(2027, 3, 10, 20, tzinfo=UTC)
 
 
-def _session_provider(event: Event) -> Provider:
-    """A provider of one timed event, as the training sessions will plug in."""
-    return Provider("session", lambda user, first, last, where: [event], lambda user, source_id: (
-        event if source_id == event.source_id else None))
+def test_a_session_keeps_its_place_zone_with_a_vtimezone(app, calendar_world):
+    """A session of the trainee's run at 01:30 in Kyiv on 15 March is 23:30 on 14 March in Lisbon: once the trainee
+    signs up, the feed writes it in Kyiv's zone with Kyiv's VTIMEZONE (the app shows it in its own zone), the month
+    page in the viewer's; its .ics downloads for the trainee only."""
+    from lms.sessions.services import SessionFields, create_session
+    from lms.sessions.signups import sign_up
 
-
-def test_a_timed_event_keeps_its_place_zone_with_a_vtimezone(app, calendar_world, monkeypatch):
-    """A session at 01:30 in Kyiv on 15 March is 23:30 on 14 March in Lisbon: the feed writes it in Kyiv's zone
-    with Kyiv's VTIMEZONE (the app shows it in its own zone), the month page in the viewer's."""
-    kyiv = ZoneInfo("Europe/Kyiv")
-    starts = datetime(2027, 3, 15, 1, 30, tzinfo=kyiv)
-    session = Event(kind="session", source_id=7, title="Document checks workshop", starts_at=starts.astimezone(UTC),
-                    ends_at=(starts + timedelta(hours=2)).astimezone(UTC), zone="Europe/Kyiv", location="Room 4")
-    monkeypatch.setattr(queries, "PROVIDERS", providers.PROVIDERS + (_session_provider(session),))
+    session = create_session(calendar_world["risk"], calendar_world["run"], SessionFields(
+        kind="in_person", title="Document checks workshop", starts_local=datetime(2027, 3, 15, 1, 30),
+        ends_local=datetime(2027, 3, 15, 3, 30), zone="Europe/Kyiv", location="Room 4"), calendar_world["admin"])
+    sign_up(calendar_world["trainee"], session)
     cal = parse(fetch(app, make_feed(app, calendar_world["trainee"].email)).data)
     _check_rfc5545(cal)
-    event = vevents(cal)["Document checks workshop"]
+    event = vevents(cal)["Risk analysis: Document checks workshop"]
     assert event["DTSTART"].params["TZID"] == "Europe/Kyiv"
     assert event["DTSTART"].dt.replace(tzinfo=None) == datetime(2027, 3, 15, 1, 30)
     assert event["DTSTART"].dt.astimezone(UTC) == datetime(2027, 3, 14, 23, 30, tzinfo=UTC)
@@ -97,9 +94,11 @@ def test_a_timed_event_keeps_its_place_zone_with_a_vtimezone(app, calendar_world
     page = client.get("/calendar/?month=2027-03").get_data(as_text=True)
     cell = page.split('<span class="day-number">14</span>')[1].split("</td>")[0]
     assert "Document checks workshop" in cell
-    download = client.get("/calendar/event/session/7.ics")
-    assert download.status_code == 200 and vevents(parse(download.data))["Document checks workshop"]
-    assert client.get("/calendar/event/session/8.ics").status_code == 404
+    download = client.get(f"/calendar/event/session/{session.id}.ics")
+    assert download.status_code == 200 and vevents(parse(download.data))["Risk analysis: Document checks workshop"]
+    other = app.test_client()
+    Auth(other).login(calendar_world["other"].email)
+    assert other.get(f"/calendar/event/session/{session.id}.ics").status_code == 404
 
 
 def test_uids_stay_the_same_and_an_unchanged_feed_answers_304(app, calendar_world):
