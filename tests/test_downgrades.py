@@ -51,7 +51,8 @@ def populate_every_column(engine) -> None:
     sign-in session, an institution with its own zone and notice period, a person with their own zone, a
     withdrawn enrolment and a due date set in that zone, a draft question, an acknowledged privacy
     notice, an anonymised account (its certificate without a holder name), course staff, feedback, a course
-    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list."""
+    run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list,
+    availability rules of every kind."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -139,6 +140,20 @@ def populate_every_column(engine) -> None:
         enrolment.run_id = run.id
         s.execute(m.Enrolment.__table__.update().where(m.Enrolment.user_id == leaver.id)
                   .values(run_id=run.id, waiting_since=AT))
+        # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
+        # a second lesson after the quiz is passed with 80 %, from a date; the first after another course.
+        lesson = s.scalar(select(m.Lesson))
+        second = m.Lesson(course_id=course.id, module_id=lesson.module_id, slug="l2", position=3, title="L2",
+                          body="Two")
+        s.add(second)
+        s.flush()
+        s.add_all([
+            m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id),
+            m.Condition(course_id=course.id, quiz_id=quiz.id, kind="run_days", days_after_start=7),
+            m.Condition(course_id=course.id, lesson_id=second.id, kind="quiz", needs_quiz_id=quiz.id, min_percent=80),
+            m.Condition(course_id=course.id, lesson_id=second.id, kind="date", opens_on=date(2027, 3, 3)),
+            m.Condition(course_id=course.id, lesson_id=lesson.id, kind="course", needs_course_slug="basics"),
+        ])
         s.commit()
 
 
@@ -167,6 +182,8 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0014": (r"0014: 5 availability condition\(s\) of 3 lesson\(s\) and quiz\(zes\) would be deleted",
+             {"availability_conditions"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -197,6 +214,7 @@ REGENERATED = {"0005": {"courses.outline_stamp"}}
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0014": ["DELETE FROM availability_conditions"],
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -307,7 +325,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
+        "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009", "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
         alembic_runner.command_executor.downgrade("0002")
@@ -352,7 +370,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0013: 1 course run(s)")
+                                     "so nothing was changed. 0014: 5 availability condition(s)")
+    assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr
     assert "`lms db downgrade 0002 --accept-data-loss`" in refused.stderr
@@ -381,7 +400,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0013 to base.\n")
+    assert confirmed.stdout.endswith("Database downgraded from schema revision 0014 to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)

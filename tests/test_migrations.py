@@ -62,10 +62,10 @@ def _app_context(app):
         yield
 
 
-def populate(engine, second_factor: bool = False, run: bool = False) -> None:
-    """One row or more in every table, through the models; a second factor and a course run (with the
-    trainee's enrolment in it) only when asked, as 0012's and 0013's downgrades refuse over them (the tests
-    going below them have none)."""
+def populate(engine, second_factor: bool = False, run: bool = False, rules: bool = False) -> None:
+    """One row or more in every table, through the models; a second factor, a course run (with the
+    trainee's enrolment in it) and an availability rule only when asked, as 0012's, 0013's and 0014's
+    downgrades refuse over them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -124,6 +124,8 @@ def populate(engine, second_factor: bool = False, run: bool = False) -> None:
             s.add(course_run)
             s.flush()
             enrolment.run_id = course_run.id
+        if rules:  # the quiz opens once the lesson is read
+            s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
         s.commit()
 
 
@@ -148,7 +150,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True)
+    populate(alembic_engine, second_factor=True, run=True, rules=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
