@@ -78,8 +78,11 @@ def check_rules(course: Course, kind: str, item_id: int, rules: Rules) -> None:
                  for key, item_rules in queries.rules_by_item(course.id).items()}
     waits_for[(kind, item_id)] = [(n.kind, n.ref) for n in rules.items]
     cycle = first_cycle(waits_for)
-    if cycle is not None:
-        raise RulesError("cycle", path=cycle)
+    if cycle is not None:  # it passes through this item (the stored rules hold none): told from it
+        loop = cycle[:-1]
+        start = loop.index((kind, item_id)) if (kind, item_id) in loop else 0
+        loop = loop[start:] + loop[:start]
+        raise RulesError("cycle", path=[*loop, loop[0]])
 
 
 def set_rules(course: Course, kind: str, item, rules: Rules, actor) -> None:
