@@ -27,7 +27,7 @@ from sqlalchemy import and_, exists, select
 from lms.availability.models import DATE_KINDS, Condition
 from lms.availability.rules import Needs, Rules
 from lms.catalog.models import Course
-from lms.catalog.outline import OutlineItem, course_outline
+from lms.catalog.outline import course_outline
 from lms.core import when
 from lms.extensions import db
 from lms.learning import queries as learning_queries
@@ -252,7 +252,3 @@ def item_state(enrolment: Enrolment | None, course: Course, kind: str, item_id: 
     context = _Context(enrolment, course, conditions, progress)
     return context.state(kind, item_id, conditions, context.gate())
 
-
-def outline_item(course: Course, kind: str, item_id: int) -> OutlineItem | None:
-    """The live item of the course's outline (cached), or None."""
-    return next((i for i in course_outline(course).sequence if i.kind == kind and i.id == item_id), None)

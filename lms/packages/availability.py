@@ -15,7 +15,7 @@ available:
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from lms.availability.rules import MAX_CONDITIONS, MAX_DAYS, first_cycle
 from lms.core import when
@@ -41,11 +41,11 @@ def read_available(r: FileReader) -> AvailableSpec | None:
     spec = AvailableSpec(line=raw.line, days_after_start=a.integer("days_after_start", "'available'", None,
                                                                    minimum=0, maximum=MAX_DAYS))
     opens = raw.get("from")
-    if isinstance(opens, date):
-        spec.opens_on = opens.isoformat()
+    if isinstance(opens, date) and not isinstance(opens, datetime):  # YAML reads 2027-03-03 as a date
+        spec.opens_on = when.iso(opens)
     elif opens is not None:
         try:
-            spec.opens_on = when.parse_day(str(opens)).isoformat()
+            spec.opens_on = when.iso(when.parse_day(str(opens)))
         except ValueError:
             a.problem(f"'from' must be a date written YYYY-MM-DD, got {opens!r}", "from", code="not_date")
     if spec.opens_on is not None and spec.days_after_start is not None:

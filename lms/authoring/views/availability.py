@@ -1,7 +1,7 @@
 """The availability editor of a lesson or a quiz: the items, courses and date it waits for."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +13,6 @@ from lms.availability import services as availability
 from lms.availability.rules import MAX_CONDITIONS, Needs, Rules, RulesError
 from lms.catalog.outline import course_outline
 
-KINDS = {"lessons": "lesson", "quizzes": "quiz"}
-PLURAL = {kind: plural for plural, kind in KINDS.items()}
 
 
 def rules_from_form(form: AvailabilityForm, values) -> Rules:
@@ -36,13 +34,14 @@ def rules_from_form(form: AvailabilityForm, values) -> Rules:
                  days_after_start=form.days_after_start.data if form.when.data == "days" else None)
 
 
-@bp.route("/<slug>/<any(lessons, quizzes):kind>/<item>/availability", methods=["GET", "POST"])
-def availability_rules(slug: str, kind: str, item: str):
+@bp.route("/<slug>/lessons/<lesson>/availability", methods=["GET", "POST"])
+@bp.route("/<slug>/quizzes/<quiz>/availability", methods=["GET", "POST"])
+def availability_rules(slug: str, lesson: str | None = None, quiz: str | None = None):
     """Set when a lesson or quiz opens to trainees. Saving refuses a cycle, an item of another course and an
     unknown course, saying which; what was chosen stays on the page."""
     course = editable_course_or_404(slug)
-    target = item_or_404(course, kind, item)
-    kind = KINDS.get(kind) or abort(404)
+    target = item_or_404(course, "lessons", lesson) if lesson else item_or_404(course, "quizzes", quiz)
+    kind = "lesson" if lesson else "quiz"
     current = queries.rules_from(queries.conditions_of_item(kind, target.id))
     form = AvailabilityForm()
     if request.method == "GET":
@@ -60,7 +59,7 @@ def availability_rules(slug: str, kind: str, item: str):
             error = labels.refusal_text(exc, names)
         else:
             flash(_("Availability saved."), "success")
-            return redirect(url_for("authoring.availability_rules", slug=slug, kind=PLURAL[kind], item=target.slug))
+            return redirect(url_for("authoring.availability_rules", slug=slug, **{kind: target.slug}))
     elif request.method == "POST":
         error = _("Please correct the marked fields.")
     chosen = {(n.kind, n.ref): n for n in shown.items}
