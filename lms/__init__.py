@@ -22,6 +22,7 @@ from lms.auth.labels import role_label
 from lms.auth.views import bp as auth_bp
 from lms.auth.views import load_user
 from lms.authoring.views import bp as authoring_bp
+from lms.availability.labels import ended_text, reason_texts
 from lms.catalog import items as course_items
 from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
@@ -190,7 +191,8 @@ def register_template_helpers(app: Flask) -> None:
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
-        zone_label=zone_label, hours_text=hours_text, format_month=format_month, weekday_name=weekday_name)
+        zone_label=zone_label, hours_text=hours_text, format_month=format_month, weekday_name=weekday_name,
+        lock_texts=reason_texts, ended_text=ended_text)
 
     @app.context_processor
     def layout_context():

@@ -3,6 +3,7 @@ from lms.api.models import ApiToken
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession, session_trainers
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
+from lms.availability.models import Condition
 from lms.calendar.models import CalendarFeed
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
@@ -13,7 +14,7 @@ from lms.recorded.models import RecordedCompletion
 from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Course",
+    "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
     "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson",
     "LessonProgress", "Module", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",

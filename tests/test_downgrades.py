@@ -56,7 +56,7 @@ def populate_every_column(engine) -> None:
     run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
     training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
     with an attendance rule and a certificate stating hours, a completion recorded by hand with its evidence
-    file, and a calendar feed."""
+    file, a calendar feed, and availability rules of every kind."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -162,6 +162,20 @@ def populate_every_column(engine) -> None:
         populate_sessions(s, course, enrolment, instructor, trainee, AT)
         # A calendar feed address, read by an app.
         s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
+        # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
+        # a second lesson after the quiz is passed with 80 %, from a date; the first after another course.
+        lesson = s.scalar(select(m.Lesson))
+        second = m.Lesson(course_id=course.id, module_id=lesson.module_id, slug="l2", position=3, title="L2",
+                          body="Two")
+        s.add(second)
+        s.flush()
+        s.add_all([
+            m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id),
+            m.Condition(course_id=course.id, quiz_id=quiz.id, kind="run_days", days_after_start=7),
+            m.Condition(course_id=course.id, lesson_id=second.id, kind="quiz", needs_quiz_id=quiz.id, min_percent=80),
+            m.Condition(course_id=course.id, lesson_id=second.id, kind="date", opens_on=date(2027, 3, 3)),
+            m.Condition(course_id=course.id, lesson_id=lesson.id, kind="course", needs_course_slug="basics"),
+        ])
         s.commit()
 
 
@@ -202,6 +216,8 @@ LOSSES = {
               "course_staff", "courses.completion_attendance", "courses.completion_attendance_min",
               "courses.certificate_states_hours", "courses.sign_up_cutoff_hours", "certificates.attended_hours",
               "course_runs.dates_changed_at"}),
+    "0014": (r"0014: 5 availability condition\(s\) of 3 lesson\(s\) and quiz\(zes\) would be deleted",
+             {"availability_conditions"}),
     "0013": (r"0013: 1 course run\(s\) \(1 open to a list of institutions\) would be deleted, and 1 enrolment\(s\) "
              r"would lose their run",
              {"course_runs", "course_run_institutions", "enrolments.run_id", "enrolments.waiting_since"}),
@@ -240,6 +256,7 @@ def _deal_with(revision: str, conn) -> None:
                  "UPDATE courses SET completion_attendance = 'none', completion_attendance_min = NULL, "
                  "certificate_states_hours = FALSE, sign_up_cutoff_hours = 24",
                  "UPDATE certificates SET attended_hours = NULL", "UPDATE course_runs SET dates_changed_at = NULL"],
+        "0014": ["DELETE FROM availability_conditions"],
         "0013": ["UPDATE enrolments SET run_id = NULL, waiting_since = NULL", "DELETE FROM course_run_institutions",
                  "DELETE FROM course_runs"],
         "0012": ["DELETE FROM recovery_codes", "DELETE FROM second_factors"],  # lms users reset-mfa
@@ -350,7 +367,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -399,6 +416,7 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
                                      "so nothing was changed. 0017: 1 calendar feed address(es)")
     assert "0015: 1 recorded completion(s)" in refused.stderr
     assert "0016: 1 training session(s)" in refused.stderr
+    assert "0014: 5 availability condition(s)" in refused.stderr
     assert "0013: 1 course run(s)" in refused.stderr
     assert "0012: 2 account(s) have a second factor" in refused.stderr
     assert "0003: 1 course staff membership(s)" in refused.stderr

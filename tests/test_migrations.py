@@ -63,11 +63,11 @@ def _app_context(app):
 
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
-             feed: bool = False, sessions: bool = False) -> None:
+             feed: bool = False, sessions: bool = False, rules: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
-    trainee's enrolment in it), a recorded completion, a calendar feed and a training session of the run (with a
-    trainer, a sign-up and a mark) only when asked, as 0012's, 0013's, 0015's, 0016's and 0017's downgrades refuse
-    over them (the tests going below them have none)."""
+    trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
+    of the run (with a trainer, a sign-up and a mark) only when asked, as 0012's to 0017's downgrades refuse over
+    them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -137,6 +137,8 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
         if sessions:
             populate_sessions(s, course, enrolment, admin, trainee, now)
+        if rules:  # the quiz opens once the lesson is read
+            s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
         s.commit()
 
 
@@ -185,7 +187,7 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
-    BooleanField, DecimalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, DecimalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
     DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
@@ -203,3 +203,21 @@ class UploadForm(FlaskForm):
     """A course package as a zip."""
 
     file = FileField(_l("Course package (.zip)"), validators=[DataRequired()])
+
+
+class AvailabilityForm(FlaskForm):
+    """When a lesson or quiz opens: the items it waits for are checkboxes the page lists (read by
+    `rules_from_form`); the courses, the date and the days after the run's start are fields."""
+
+    courses = StringField(_l("After these courses are completed (optional)"),
+                          validators=[Optional(), Length(max=2000)],
+                          description=_l("The short names of the courses (as in their addresses), separated by "
+                                         "commas. Any completed enrolment of the trainee counts."))
+    when = SelectField(_l("Opens"), choices=options([("none", _l("With the conditions above only")),
+                                                     ("date", _l("From a date")),
+                                                     ("days", _l("A number of days after the run's start"))]),
+                       default="none")
+    opens_on = DateField(_l("Date"), validators=[Optional()],
+                         description=_l("A calendar date in each trainee's time zone."))
+    days_after_start = IntegerField(_l("Days after the run's start"), validators=[Optional(), NumberRange(0, 3650)],
+                                    description=_l("For trainees in no run this does not apply."))

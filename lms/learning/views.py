@@ -12,6 +12,8 @@ from lms.access import (
     can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
     can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
+from lms.availability import queries as availability
+from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
@@ -62,6 +64,7 @@ def course(slug: str):
     certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
     feedback = queries.feedback_of(enrolment) if certificate else None
     module_done = {m.module.id: sum(1 for item in m.items if progress.done(item)) for m in outline.modules}
+    opened = availability.course_availability(enrolment, course, progress=progress)
     has_runs = run_queries.course_has_runs(course.id)
     open_runs = (run_queries.enrollable_runs(course.id, current_user.institution_id,
                                              when.today(when.person_zone(current_user)))
@@ -72,6 +75,7 @@ def course(slug: str):
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
                            sessions=sessions, attendance=attendance,
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
+                           availability=opened,
                            recertify=certificate is not None and certificate.lapsed(clock.now()),
                            enrol_form=EnrolForm(), key_form=EnrolmentKeyForm(), has_runs=has_runs, open_runs=open_runs,
                            waiting_position=run_queries.waiting_position(enrolment) if enrolment else None)
@@ -170,15 +174,17 @@ def my_record_file(fmt: str):
 @bp.route("/courses/<slug>/resume")
 @login_required
 def resume(slug: str):
-    """Go to the first lesson or quiz the trainee has not done yet."""
+    """Go to the first lesson or quiz the trainee has not done yet and may open (the course page, which
+    shows what is locked and why, when there is none)."""
     course = course_or_404(slug)
     enrolment = queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         return redirect(url_for("learning.course", slug=slug))
     outline = course_outline(course)
     progress = queries.progress(enrolment)
+    opened = availability.course_availability(enrolment, course, progress=progress)
     for item in outline.sequence:
-        if not progress.done(item):
+        if not progress.done(item) and not opened.of(item).locked:
             return redirect(item_url(course, item))
     return redirect(url_for("learning.course", slug=slug))
 
@@ -186,7 +192,8 @@ def resume(slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson>")
 @login_required
 def lesson(slug: str, lesson: str):
-    """A lesson, for enrolled trainees (counted as viewed) and course editors (preview)."""
+    """A lesson, for enrolled trainees (counted as viewed) and course editors (preview). A lesson locked for
+    the trainee (lms.availability) shows why and when it opens instead of its text, and counts as nothing."""
     visit = queries.lesson_visit(current_user.id, slug, lesson)
     if visit is None or not can_view_course(current_user, visit.course):
         abort(404)
@@ -194,14 +201,15 @@ def lesson(slug: str, lesson: str):
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("learning.course", slug=slug))
-    if enrolment is not None and enrolment.status != "withdrawn":  # a withdrawn enrolment's record stays as it was
-        services.record_lesson_view(enrolment, item, course, progress=visit.progress)
+    state = availability.OPEN
+    if enrolment is not None:  # recorded only when open, and never for a withdrawn enrolment
+        state = availability_services.open_lesson(enrolment, course, item, progress=visit.progress)
     outline = course_outline(course)
     previous, following = outline.neighbours("lesson", item.id)
     module = outline.module(item.module_id)
-    body = lesson_html(course.slug, course.id, module.slug, item.body)
+    body = None if state.locked else lesson_html(course.slug, course.id, module.slug, item.body)
     return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
-                           previous=previous, following=following, enrolment=enrolment)
+                           previous=previous, following=following, enrolment=enrolment, state=state)
 
 
 @bp.route("/courses/<slug>/feedback", methods=["GET", "POST"])

@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.availability import queries as availability
+from lms.availability.rules import Rules
 from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, Lesson, Module
 from lms.core.storage import StorageNotFound
@@ -52,6 +54,9 @@ def export_course(course: Course, destination: Path) -> Path:
                  selectinload(Module.quizzes).selectinload(Quiz.questions).selectinload(Question.choices))
     ).all()
     assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id)).all()
+    live = [i for module in modules for i in [*module.lessons, *module.quizzes] if not i.retired]
+    slugs = {("lesson" if isinstance(i, Lesson) else "quiz", i.id): i.slug for i in live}
+    rules = availability.rules_by_item(course.id)
     for number, module in enumerate(modules, start=1):
         module_dir = folder / f"{number:02d}-{module.slug}"
         module_dir.mkdir()
@@ -59,11 +64,14 @@ def export_course(course: Course, destination: Path) -> Path:
         items = [i for i in [*module.lessons, *module.quizzes] if not i.retired]
         items.sort(key=lambda i: (i.position, isinstance(i, Quiz)))
         for position, item in enumerate(items, start=1):
-            if isinstance(item, Lesson):
-                (module_dir / f"{position:02d}-{item.slug}.md").write_text(lesson_text(item), encoding="utf-8")
+            kind = "lesson" if isinstance(item, Lesson) else "quiz"
+            available = available_data(rules.get((kind, item.id)), slugs)
+            if kind == "lesson":
+                (module_dir / f"{position:02d}-{item.slug}.md").write_text(lesson_text(item, available),
+                                                                           encoding="utf-8")
             else:
                 (module_dir / f"{position:02d}-{item.slug}.quiz.yaml").write_text(
-                    yamlfile.dump(quiz_data(item)), encoding="utf-8")
+                    yamlfile.dump(quiz_data(item, available)), encoding="utf-8")
         for asset in assets:
             module_slug, _, name = asset.path.partition("/")
             if module_slug == module.slug:
@@ -101,14 +109,34 @@ def course_data(course: Course) -> dict:
     return data
 
 
-def lesson_text(lesson: Lesson) -> str:
+def available_data(rules: Rules | None, slugs: dict) -> dict | None:
+    """An item's `available` mapping, its items by slug; a condition on an item no longer live (it holds
+    nothing back) is left out. None when there is nothing to write."""
+    if rules is None:
+        return None
+    after = []
+    for needs in rules.items:
+        slug = slugs.get((needs.kind, needs.ref))
+        if slug is not None:
+            after.append({needs.kind: slug, **({"score": needs.min_percent} if needs.min_percent is not None else {})})
+    after += [{"course": slug} for slug in rules.courses]
+    data = {"after": after} if after else {}
+    if rules.opens_on is not None:
+        data["from"] = rules.opens_on
+    if rules.days_after_start is not None:
+        data["days_after_start"] = rules.days_after_start
+    return data or None
+
+
+def lesson_text(lesson: Lesson, available: dict | None = None) -> str:
     """A lesson file: front matter, then the Markdown body."""
-    front = yamlfile.dump({"title": lesson.title, "minutes": lesson.minutes})
+    front = yamlfile.dump({"title": lesson.title, "minutes": lesson.minutes,
+                           **({"available": available} if available else {})})
     return f"---\n{front}---\n\n{lesson.body.strip(chr(10))}\n"
 
 
-def quiz_data(quiz: Quiz) -> dict:
-    """A quiz file's content, with every setting written out."""
+def quiz_data(quiz: Quiz, available: dict | None = None) -> dict:
+    """A quiz file's content, with every setting written out (and its availability rules, if any)."""
     data = {"title": quiz.title, "final": quiz.is_final, "pass_mark": quiz.pass_mark,
             "attempts": quiz.attempts_allowed}
     if quiz.time_limit_minutes:
@@ -116,8 +144,10 @@ def quiz_data(quiz: Quiz) -> dict:
     if quiz.draw_count:
         data["draw"] = quiz.draw_count
     data.update({"shuffle_questions": quiz.shuffle_questions, "shuffle_choices": quiz.shuffle_choices,
-                 "layout": quiz.layout, "review": quiz.review,
-                 "questions": [question_data(q) for q in quiz.questions if not q.retired]})
+                 "layout": quiz.layout, "review": quiz.review})
+    if available:
+        data["available"] = available
+    data["questions"] = [question_data(q) for q in quiz.questions if not q.retired]
     return data
 
 

@@ -14,19 +14,22 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.audit import services as audit
+from lms.availability import services as availability
+from lms.availability.rules import Needs, Rules
 from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
 from lms.packages.queries import last_import_by_a_person
-from lms.packages.spec import CourseSpec, QuestionSpec, QuizSpec
+from lms.packages.spec import AvailableSpec, CourseSpec, QuestionSpec, QuizSpec
 from lms.quizzes.models import Choice, Question, Quiz
 
 log = logging.getLogger("lms.packages")
@@ -99,6 +102,7 @@ def _import(spec: CourseSpec, publish: bool, actor, creator, released: list) -> 
         course.status = "published"
     db.session.flush()
     _modules(course, spec)
+    _rules(course, spec)
     released += _assets(course, spec)
     course.package_hash = spec.fingerprint
     db.session.flush()
@@ -160,6 +164,29 @@ def _modules(course: Course, spec: CourseSpec) -> None:
         for slug, item in items.items():
             if (kind, slug) not in seen:
                 item.retired = True
+
+
+def _rules(course: Course, spec: CourseSpec) -> None:
+    """Make the course's availability rules the package's: its items by slug become ids (the check made
+    sure each is in the package and that none wait for each other)."""
+    db.session.flush()
+    ids = {("lesson", slug): lesson.id for slug, lesson in _by_slug(Lesson, course.id).items()}
+    ids.update({("quiz", slug): quiz.id for slug, quiz in _by_slug(Quiz, course.id).items()})
+    rules = {}
+    for mspec in spec.modules:
+        for kind, items in (("lesson", mspec.lessons), ("quiz", mspec.quizzes)):
+            for item in items:
+                if item.available is not None:
+                    rules[(kind, ids[(kind, item.slug)])] = _item_rules(item.available, ids)
+    availability.replace_course_rules(course, rules)
+
+
+def _item_rules(available: AvailableSpec, ids: dict) -> Rules:
+    return Rules(items=tuple(Needs(a.kind, ids[(a.kind, a.slug)], a.score) for a in available.after
+                             if a.kind != "course"),
+                 courses=tuple(a.slug for a in available.after if a.kind == "course"),
+                 opens_on=date.fromisoformat(available.opens_on) if available.opens_on else None,
+                 days_after_start=available.days_after_start)
 
 
 def _quiz_fields(quiz: Quiz, spec: QuizSpec, module_id: int) -> None:

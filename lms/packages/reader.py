@@ -9,6 +9,8 @@ from lms.core.markdown import image_references
 from lms.core.markdown.limits import MAX_TEXT, excess
 from lms.core.markdown.limits import problem as bound_problem
 from lms.packages import yamlfile
+from lms.packages.availability import check_course as check_availability
+from lms.packages.availability import read_available
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.quizfile import read_quiz
 from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
@@ -235,7 +237,7 @@ class PackageReader:
             return None
         about["slug"] = slug_in(data, file_slug)
         r = FileReader(self.problems, self.rel(path), data, **about)
-        r.unknown_keys({"title", "minutes", "slug"}, "the front matter")
+        r.unknown_keys({"title", "minutes", "slug", "available"}, "the front matter")
         body = match.group(2).strip("\n") + "\n"
         body_line = match.group(1).count("\n") + 3
         if not body.strip():
@@ -251,7 +253,7 @@ class PackageReader:
         return LessonSpec(slug=r.slug("slug", "front matter", required=False, default=file_slug),
                           title=r.text("title", "front matter", max_length=200), position=number,
                           minutes=r.integer("minutes", "front matter", 10, required=True, minimum=0, maximum=600),
-                          body=body, file=self.rel(path))
+                          body=body, file=self.rel(path), available=read_available(r))
 
     def _images(self, path: Path, body: str, first_line: int, about: dict) -> None:
         for reference in image_references(body):
@@ -317,6 +319,7 @@ class PackageReader:
         elif course.completion_quizzes == "final":
             self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
                          code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
+        check_availability(course, self.problems)
         if not any(m.lessons or m.quizzes for m in course.modules):
             self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
                          slug=course.slug)

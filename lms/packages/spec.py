@@ -58,6 +58,28 @@ class QuestionSpec:
 
 
 @dataclass
+class AfterSpec:
+    """One item or course an item waits for (`available: after:`): a lesson read, a quiz passed (with at
+    least `score` %), or a course completed; named by slug."""
+
+    kind: str  # "lesson" | "quiz" | "course"
+    slug: str
+    score: int | None = None
+    line: int | None = None
+
+
+@dataclass
+class AvailableSpec:
+    """When an item opens (`available:` of a lesson or a quiz): after every `after`, and from one date, an
+    ISO day (`opens_on`) or a number of days after the run's start."""
+
+    after: list[AfterSpec] = field(default_factory=list)
+    opens_on: str | None = None  # YYYY-MM-DD: text, so that the fingerprint can write it
+    days_after_start: int | None = None
+    line: int | None = None
+
+
+@dataclass
 class QuizSpec:
     slug: str
     title: str
@@ -73,6 +95,7 @@ class QuizSpec:
     review: str = "after_submit"
     questions: list[QuestionSpec] = field(default_factory=list)
     file: str = ""
+    available: AvailableSpec | None = None
 
 
 @dataclass
@@ -83,6 +106,7 @@ class LessonSpec:
     minutes: int
     body: str
     file: str = ""
+    available: AvailableSpec | None = None
 
 
 @dataclass
@@ -129,8 +153,9 @@ def fingerprint(course: CourseSpec) -> str:
     again is "unchanged"; any change that an import would write changes the print.
     """
     def canonical(value):
-        if isinstance(value, dict):
-            return {key: canonical(item) for key, item in value.items() if key not in ("file", "line")}
+        if isinstance(value, dict):  # an item without rules prints as it did before rules existed
+            return {key: canonical(item) for key, item in value.items()
+                    if key not in ("file", "line") and not (key == "available" and item is None)}
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):

@@ -7,6 +7,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.access import can_edit_course, course_or_404
+from lms.availability import labels as availability_labels
+from lms.availability import queries as availability
+from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
 from lms.catalog.outline import course_outline
 from lms.core import clock, when
@@ -56,7 +59,9 @@ def quiz(slug: str, quiz: str):
     remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
     outline = course_outline(course)
     previous, following = outline.neighbours("quiz", item.id)
+    state = availability.item_state(enrolment, course, "quiz", item.id)
     return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,
+                           state=state,
                            best=best, passed=any(a.passed for a in closed), remaining=remaining,
                            open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
                            question_count=queries.bank_size(item), previous=previous, following=following)
@@ -65,14 +70,20 @@ def quiz(slug: str, quiz: str):
 @bp.route("/courses/<slug>/quizzes/<quiz>/start", methods=["POST"])
 @login_required
 def start(slug: str, quiz: str):
-    """Start an attempt (or continue the one in progress)."""
+    """Start an attempt (or continue the one in progress). A quiz locked for the trainee, or of a run that
+    has ended, is refused (403, with the reasons), whatever the request says (lms.availability)."""
     course = course_or_404(slug)
     item = queries.quiz_by_slug(course, quiz) or abort(404)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         abort(403)
     try:
-        attempt = services.start_attempt(enrolment, item)
+        attempt = availability_services.start_attempt(enrolment, course, item)
+    except availability_services.Locked as exc:
+        reasons = availability_labels.reason_texts(exc.state) or [availability_labels.ended_text()]
+        return render_template("errors/error.html", code=403, title=_("This quiz is not open to you yet")
+                               if exc.state.locked else _("The run has ended"),
+                               message=" ".join(reasons), detail=None, error_id=None), 403
     except services.AttemptError as exc:
         flash(MESSAGES[exc.code](), "error")
         return redirect(url_for("quizzes.quiz", slug=slug, quiz=quiz))

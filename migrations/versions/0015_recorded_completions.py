@@ -1,7 +1,7 @@
 """completions recorded by hand for training done elsewhere
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2027-01-10 09:00:00
 
 An enrolment may come from "recorded": staff recorded training done elsewhere (on paper, on an earlier
@@ -28,7 +28,7 @@ from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -134,3 +134,30 @@ def write_sample(root: Path, slug: str = "sample") -> Path:
     (final / "module.yaml").write_text("title: Final assessment\n")
     (final / "01-final.quiz.yaml").write_text(FINAL)
     return folder
+
+
+# Availability rules for the sample (lms.availability): the second lesson opens after the introduction is
+# read and from a date; the final after the check is passed with 80 % and a week into the run, and after
+# the course "basics" is completed.
+SECOND_AVAILABLE = """\
+available:
+  after:
+    - lesson: intro
+  from: 2027-03-03
+"""
+FINAL_AVAILABLE = """\
+available:
+  after:
+    - quiz: check
+      score: 80
+    - course: basics
+  days_after_start: 7
+"""
+
+
+def write_sample_with_rules(root: Path, slug: str = "sample") -> Path:
+    """The sample package with availability rules on its second lesson and its final assessment."""
+    folder = write_sample(root, slug)
+    (folder / "01-basics" / "02-second.md").write_text(LESSON2.replace("minutes: 7\n", "minutes: 7\n" + SECOND_AVAILABLE))
+    (folder / "02-final" / "01-final.quiz.yaml").write_text(FINAL.replace("draw: 2\n", "draw: 2\n" + FINAL_AVAILABLE))
+    return folder

@@ -204,7 +204,7 @@ EXPECT = {
 }
 # Authoring of one course: its staff and admins; an instructor of another course gets 403.
 for _endpoint in ("course", "publish", "status", "add_module", "module", "move", "delete", "lesson", "quiz",
-                  "question", "gift", "regrade", "staff", "download", "dashboard", "analysis"):
+                  "question", "gift", "regrade", "staff", "download", "dashboard", "analysis", "availability_rules"):
     EXPECT[f"authoring.{_endpoint}"] = (
         lambda r, v: LOGIN if r == "anonymous" else (OK if r == "admin" or (r == "instructor" and v == "own")
                                                     else DENIED),
