@@ -65,6 +65,8 @@ ENROLMENT_COLUMNS = (
     Column("certification", "text", lambda r: r.certification, 12),
     Column("withdrawn_on", "day", lambda r: r.withdrawn_at, 12),
     Column("run_code", "text", lambda r: r.run_code, 12),
+    Column("attendance_rate_percent", "number", lambda r: r.attendance_rate, 12, digits=1),
+    Column("hours_attended", "number", lambda r: r.hours_attended, 10, digits=1),
 )
 
 
@@ -99,4 +101,6 @@ RUN_COLUMNS = (
     Column("completed_on_time", "int", lambda r: r.on_time, 12),
     Column("completed_late", "int", lambda r: r.late, 12),
     Column("overdue", "int", lambda r: r.overdue, 10),
+    Column("attendance_rate_percent", "number", lambda r: r.attendance_rate, 12, digits=1),
+    Column("hours_attended", "number", lambda r: r.hours_attended, 10, digits=1),
 )

@@ -242,6 +242,15 @@ def _attendance_rows(now: datetime):
             .group_by(Enrolment.id))
 
 
+def attendance_by_enrolment(now: datetime):
+    """A subquery of every enrolment's attendance figures, for the reports to join on their enrolments:
+    columns enrolment_id, attended, excused, expected, minutes (an enrolment with nothing held has no row)."""
+    rows = _attendance_rows(now)
+    return rows.with_only_columns(*[column.label(name) for column, name in zip(
+        rows.selected_columns, ("enrolment_id", "attended", "excused", "expected", "minutes"), strict=True)]
+                                  ).subquery("attendance")
+
+
 def attendance_of_enrolments(enrolment_ids: list[int], now: datetime | None = None) -> dict[int, Attendance]:
     """Attendance figures of these enrolments: {enrolment id: Attendance} (missing: nothing held yet), in one
     statement. Held = not cancelled and started before `now`; the rate's divisor leaves excused sessions out."""

@@ -99,7 +99,8 @@ def plain(row: EnrolmentRow, score) -> tuple:
     """The row as `queries.enrolment_export_batches` reads it: timestamps and the unrounded score."""
     return (row.institution_code, row.institution_name, row.country, row.course_slug, row.course_title, row.name,
             row.email, row.state, row.progress, score, row.attempts, row.enrolled_at, row.due_on, row.completed_at,
-            row.last_activity_at, row.certificate_code, row.certification, row.withdrawn_at, row.run_code)
+            row.last_activity_at, row.certificate_code, row.certification, row.withdrawn_at, row.run_code,
+            row.attendance_rate, row.hours_attended)
 
 
 def test_plain_rows_are_written_as_enrolment_rows_were():

@@ -25,7 +25,8 @@ COMPLETION_HEADER = [
 ENROLMENT_HEADER = [
     "institution_code", "institution_name", "country", "course_slug", "course_title", "trainee_name",
     "trainee_email", "status", "progress_percent", "best_score_percent", "attempts", "enrolled_on", "due_on",
-    "completed_on", "last_activity_at", "certificate_code", "certification", "withdrawn_on", "run_code"]
+    "completed_on", "last_activity_at", "certificate_code", "certification", "withdrawn_on", "run_code",
+    "attendance_rate_percent", "hours_attended"]
 
 
 def login(client, email):

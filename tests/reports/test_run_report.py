@@ -60,3 +60,26 @@ def test_the_run_filter_and_column_in_the_enrolments_export(client, auth, world,
     assert client.get("/reports/enrolments/export.csv?run=" + "x" * 40).status_code == 400
     page = client.get(f"/reports/institutions/{world['ua'].code}/courses/sample?run=2027-A").get_data(as_text=True)
     assert "Spring intake" in page and "3 trainees" in page
+
+
+def test_attendance_in_the_run_view_and_the_trainees_export(client, auth, world, course, db):
+    from lms.sessions.signups import mark
+    from tests.sessions.helpers import a_run, a_session, trainees_in
+
+    run = a_run(course, world["admin"], code="2027-S")
+    first, second = trainees_in(run, world, 2)
+    earlier = a_session(course, run, world["admin"], start=clock.now() - timedelta(days=1), title="Searching vehicles")
+    later = a_session(course, run, world["admin"], start=clock.now() - timedelta(hours=2), title="Forged documents")
+    mark(earlier, {first.id: "present", second.id: "late"}, world["admin"])
+    mark(later, {first.id: "present", second.id: "absent"}, world["admin"])
+    auth.login(world["coordinator"].email)
+    [row] = read_csv(client.get("/reports/runs/export.csv?run=2027-S"))
+    # 3 sessions attended (present or late) of 4 held: 75 %; three sessions of 90 minutes: 4.5 hours.
+    assert (row["attendance_rate_percent"], row["hours_attended"]) == ("75.0", "4.5")
+    assert "75.0" in client.get("/reports/runs?run=2027-S").get_data(as_text=True)
+    sheet = read_xlsx(client.get("/reports/enrolments/export.xlsx?course=sample&run=2027-S"))
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    by_email = {r[header.index("trainee_email")]: r for r in rows}
+    rate, hours = header.index("attendance_rate_percent"), header.index("hours_attended")
+    assert (by_email[first.email][rate], by_email[first.email][hours]) == (100, 3)
+    assert (by_email[second.email][rate], by_email[second.email][hours]) == (50, 1.5)

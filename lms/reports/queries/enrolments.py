@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, String, func, select, type_coerce
+from sqlalchemy import DateTime, String, case, func, select, type_coerce
 
 from lms.auth.models import User
 from lms.catalog.models import Course
@@ -17,6 +17,7 @@ from lms.reports.facts import certification_order, facts, scoped_enrolments, sta
 from lms.reports.filters import ReportFilters
 from lms.reports.queries.common import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, _number
 from lms.runs.models import CourseRun
+from lms.sessions.queries import attendance_by_enrolment
 
 SORTS = ("name", "email", "institution", "course", "status", "progress", "score", "attempts", "enrolled",
          "completed", "certification")
@@ -51,6 +52,8 @@ class EnrolmentRow:
     withdrawn_at: datetime | None = None  # set when the state is "withdrawn"
     run_code: str | None = None  # the course run (intake) of the enrolment, if any
     run_title: str | None = None
+    attendance_rate: float | None = None  # percent of the held sessions attended (None: none held)
+    hours_attended: float | None = None
 
     @property
     def enrolled_on(self):
@@ -82,19 +85,25 @@ def enrolment_rows_query(scope, filters: ReportFilters, now: datetime | None = N
             "completed": f.c.completed_at, "certification": certification_order(f.c.certification)}
     key = keys.get(sort, keys["name"])
     key = key.desc() if descending else key.asc()
+    # Attendance at the sessions of the enrolment's place: present or late over held, excused ones left out.
+    attendance = attendance_by_enrolment(now or clock.now())
+    held = attendance.c.expected - attendance.c.excused
+    rate = case((held > 0, attendance.c.attended * 100.0 / held))
     return (select(f.c.enrolment_id, f.c.user_id, User.name, User.email,
                    Institution.code.label("institution_code"), Institution.name.label("institution_name"),
                    Institution.country, Course.slug.label("course_slug"), Course.title.label("course_title"),
                    f.c.state, f.c.progress, f.c.course_score, f.c.attempts, f.c.lessons_viewed, f.c.quizzes_passed,
                    f.c.enrolled_at, f.c.due_on, f.c.due_at, f.c.completed_at, f.c.last_activity_at,
                    Certificate.code.label("certificate_code"), f.c.certification, f.c.withdrawn_at,
-                   CourseRun.code.label("run_code"), CourseRun.title.label("run_title"))
+                   CourseRun.code.label("run_code"), CourseRun.title.label("run_title"),
+                   rate.label("attendance_rate"), (attendance.c.minutes / 60.0).label("hours_attended"))
             .select_from(f)
             .join(User, User.id == f.c.user_id)
             .join(Institution, Institution.id == f.c.institution_id)
             .join(Course, Course.id == f.c.course_id)
             .outerjoin(Certificate, Certificate.enrolment_id == f.c.enrolment_id)
             .outerjoin(CourseRun, CourseRun.id == f.c.run_id)
+            .outerjoin(attendance, attendance.c.enrolment_id == f.c.enrolment_id)
             .order_by(key.nulls_last(), func.lower(User.name), f.c.enrolment_id))
 
 
@@ -107,7 +116,8 @@ def to_enrolment_row(r) -> EnrolmentRow:
         course_score=_number(r.course_score), attempts=int(r.attempts or 0), lessons_viewed=int(r.lessons_viewed or 0),
         quizzes_passed=int(r.quizzes_passed or 0), enrolled_at=r.enrolled_at, due_on=r.due_on, due_at=r.due_at,
         completed_at=r.completed_at, last_activity_at=r.last_activity_at, certificate_code=r.certificate_code,
-        certification=r.certification, withdrawn_at=r.withdrawn_at, run_code=r.run_code, run_title=r.run_title)
+        certification=r.certification, withdrawn_at=r.withdrawn_at, run_code=r.run_code, run_title=r.run_title,
+        attendance_rate=_number(r.attendance_rate), hours_attended=_number(r.hours_attended))
 
 
 @dataclass
@@ -189,7 +199,8 @@ def enrolment_export_batches(scope, filters: ReportFilters, now: datetime | None
     query = query.with_only_columns(
         c.institution_code, c.institution_name, c.country, c.course_slug, c.course_title, c.name, c.email, c.state,
         func.coalesce(c.progress, 0), c.course_score, func.coalesce(c.attempts, 0), enrolled, due, completed, last,
-        c.certificate_code, c.certification, withdrawn, c.run_code).execution_options(yield_per=batch)
+        c.certificate_code, c.certification, withdrawn, c.run_code, c.attendance_rate, c.hours_attended
+    ).execution_options(yield_per=batch)
     result = connection.execute(query)
     try:
         yield from result.partitions()

@@ -1,5 +1,6 @@
 """The per-run view of the reports: one row per course run (intake) with the enrolments in scope that pass the
-filters: enrolled, waiting, completed and the completion rate, completed on time or late, overdue. One grouped
+filters: enrolled, waiting, completed and the completion rate, completed on time or late, overdue, the attendance
+rate at its sessions (present or late over held, excused ones left out) and the hours attended. One grouped
 statement whatever the number of runs; enrolments in no run are left out (they are in the completion report)."""
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.reports.facts import scoped_enrolments
 from lms.reports.filters import ReportFilters
-from lms.reports.queries.common import _percent
+from lms.reports.queries.common import _number, _percent
 from lms.runs.models import CourseRun
+from lms.sessions.queries import attendance_by_enrolment
 
 
 @dataclass
@@ -37,6 +39,19 @@ class RunRow:
     late: int  # completed after the due date
     overdue: int  # not completed, due date passed
     withdrawn: int
+    attended: int = 0  # sessions attended (present or late), summed over the trainees
+    held: int = 0  # sessions held they were expected at, excused ones left out, summed
+    minutes: float = 0
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Attended over held, in percent, over every trainee of the run (None: no session held)."""
+        return _percent(self.attended, self.held)
+
+    @property
+    def hours_attended(self) -> float:
+        """The hours attended by all its trainees together."""
+        return _number(float(self.minutes or 0) / 60)
 
     @property
     def completion_rate(self) -> float | None:
@@ -57,16 +72,24 @@ def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit
     def count(condition):
         return func.count(case((condition, Enrolment.id)))
 
+    def sum_of(column):
+        return func.coalesce(func.sum(column), 0)
+
     # The enrolments in scope (`scoped_enrolments`, which already joins the course) grouped by their run: one
     # pass over them, no second look-up of each by its id.
+    attendance = attendance_by_enrolment(now)
     query = (scoped_enrolments(scope, filters)
              .join(CourseRun, CourseRun.id == Enrolment.run_id)
+             .outerjoin(attendance, attendance.c.enrolment_id == Enrolment.id)
              .with_only_columns(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title,
                                 CourseRun.starts_on, CourseRun.ends_on, CourseRun.cancelled_at, count(active),
                                 count(waiting), count(completed), count(and_(completed, ~late)), count(late),
-                                count(overdue), count(~active), maintain_column_froms=True)
+                                count(overdue), count(~active), sum_of(attendance.c.attended),
+                                sum_of(attendance.c.expected) - sum_of(attendance.c.excused),
+                                sum_of(attendance.c.minutes), maintain_column_froms=True)
              .group_by(CourseRun.id, Course.slug, Course.title)
              .order_by(Course.title, CourseRun.starts_on, CourseRun.code)
              .limit(limit))
-    return [RunRow(run_id, slug, title, code, run_title, starts, ends, cancelled is not None, *map(int, figures))
+    return [RunRow(run_id, slug, title, code, run_title, starts, ends, cancelled is not None, *map(int, figures[:7]),
+                   int(figures[7]), int(figures[8]), float(figures[9] or 0))
             for run_id, slug, title, code, run_title, starts, ends, cancelled, *figures in db.session.execute(query)]
