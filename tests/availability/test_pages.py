@@ -3,7 +3,10 @@ lesson shows the lock instead of its text and counts as nothing, and a locked fi
 even when its start is posted directly."""
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, date, datetime
+from html import unescape
 
 import pytest
 
@@ -12,7 +15,7 @@ from lms.availability.services import set_rules
 from lms.learning.models import LessonProgress
 from lms.quizzes.models import QuizAttempt
 from lms.runs.services import RunFields, create_run, enrol_in_run
-from tests.helpers import csrf_token, take_quiz
+from tests.helpers import csrf_token, make_course, take_quiz
 
 pytestmark = pytest.mark.db
 
@@ -75,3 +78,31 @@ def test_a_run_that_has_not_started_and_one_that_has_ended(client, auth, world, 
     assert "Start an attempt" not in quiz and "The run has ended" in quiz
     refused = client.post("/courses/sample/quizzes/check/start", data={"csrf_token": csrf_token(quiz)})
     assert refused.status_code == 403 and "extension" in refused.get_data(as_text=True)
+
+
+def test_a_completion_recorded_from_a_csv_opens_an_item_waiting_for_that_course(client, auth, world, course, items,
+                                                                                 db):
+    """The final waits for the course "border-basics", done on paper; the coordinator imports the completion from
+    a CSV (dry run, then confirm) and the final opens for the officer, a direct start included."""
+    make_course("border-basics", "Border basics")
+    set_rules(course, "quiz", items["final"], Rules(courses=("border-basics",)), world["admin"])
+    _enrol(auth, client, world)
+    assert "Start an attempt" not in client.get("/courses/sample/quizzes/final").get_data(as_text=True)
+    token = csrf_token(client.get("/courses/sample/quizzes/check").get_data(as_text=True))
+    assert client.post("/courses/sample/quizzes/final/start", data={"csrf_token": token}).status_code == 403
+    auth.logout()
+
+    auth.login(world["coordinator"].email)
+    csv = "email,course,completed_on,hours,reason\ntrainee@example.org,border-basics,2025-11-14,8,Paper register\n"
+    preview = auth.post("/completions/import", {"file": (io.BytesIO(csv.encode()), "completions.csv")},
+                        form_page="/completions/import", content_type="multipart/form-data").get_data(as_text=True)
+    hidden = {k: unescape(v) for k, v in re.findall(r'<input id="(\w+)" name="\w+" type="hidden" value="([^"]*)"',
+                                                    preview)}
+    assert client.post("/completions/import/confirm", data=hidden).status_code == 200
+    auth.logout()
+
+    auth.login(world["trainee"].email)
+    assert "Start an attempt" in client.get("/courses/sample/quizzes/final").get_data(as_text=True)
+    token = csrf_token(client.get("/courses/sample/quizzes/check").get_data(as_text=True))
+    assert client.post("/courses/sample/quizzes/final/start", data={"csrf_token": token}).status_code == 302
+    assert db.session.query(QuizAttempt).filter_by(quiz_id=items["final"].id).count() == 1
