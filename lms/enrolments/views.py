@@ -17,22 +17,12 @@ from lms.access import (
 from lms.core import when
 from lms.core.urls import external_url
 from lms.enrolments import services
+from lms.enrolments.labels import FILE_ERRORS
 from lms.enrolments.forms import ConfirmForm, UploadForm
 from lms.institutions.queries import visible_institution
 
 bp = Blueprint("enrolments", __name__, template_folder="templates", url_prefix="/enrolments")
 
-FILE_ERRORS = {
-    "too_large": lambda d: _("The file is larger than %(megabytes)d MB. Split it into smaller files.", **d),
-    "not_utf8": lambda d: _("The file is not in UTF-8. Save it as \"CSV UTF-8\" and upload it again."),
-    "empty": lambda d: _("The file is empty."),
-    "header": lambda d: _("The first row must name the columns; missing: %(missing)s (expected: %(expected)s).", **d),
-    "too_many_rows": lambda d: _("The file has more than %(limit)d rows. Split it into smaller files.", **d),
-    "unreadable": lambda d: _("The file cannot be read from line %(line)d: a field there is longer than %(limit)d "
-                              "characters, or a quote (\") opened before it is never closed.", **d),
-    "too_many_courses": lambda d: _("The file names more than %(limit)d different courses. Split it into smaller "
-                                    "files.", **d),
-}
 
 PROBLEMS = {
     "email_invalid": lambda d: _("not a valid email address: %(email)s", **d),

@@ -17,6 +17,7 @@ from lms.access import (
 )
 from lms.catalog.queries import course_by_slug
 from lms.core.storage import StorageNotFound
+from lms.enrolments.labels import FILE_ERRORS
 from lms.extensions import login_manager
 from lms.people.queries import visible_user
 from lms.recorded import evidence as evidence_files
@@ -39,18 +40,6 @@ EVIDENCE_ERRORS = {
     "too_large": lambda d: _("The evidence file is larger than %(megabytes)d MB.", **d),
     "empty": lambda d: _("The evidence file is empty."),
     "wrong_type": lambda d: _("The evidence must be a PDF, JPEG or PNG file (its content is checked, not its name)."),
-}
-# The same words as bulk enrolment's (the same messages in the catalogues).
-FILE_ERRORS = {
-    "too_large": lambda d: _("The file is larger than %(megabytes)d MB. Split it into smaller files.", **d),
-    "not_utf8": lambda d: _("The file is not in UTF-8. Save it as \"CSV UTF-8\" and upload it again."),
-    "empty": lambda d: _("The file is empty."),
-    "header": lambda d: _("The first row must name the columns; missing: %(missing)s (expected: %(expected)s).", **d),
-    "too_many_rows": lambda d: _("The file has more than %(limit)d rows. Split it into smaller files.", **d),
-    "unreadable": lambda d: _("The file cannot be read from line %(line)d: a field there is longer than %(limit)d "
-                              "characters, or a quote (\") opened before it is never closed.", **d),
-    "too_many_courses": lambda d: _("The file names more than %(limit)d different courses. Split it into smaller "
-                                    "files.", **d),
 }
 PROBLEMS = {
     **ERRORS,
