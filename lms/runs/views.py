@@ -95,19 +95,23 @@ def cancel(slug: str, run_id: int):
     return redirect(url_for("runs.runs", slug=slug))
 
 
-def _move_form(course, current_run_id: int | None) -> MoveForm:
+def _move_form(course, current_run_id: int | None, runs=None) -> MoveForm:
+    """The runs a trainee may be moved into: the course's other runs not cancelled (`runs`: the course's runs,
+    when the caller has them already)."""
     form = MoveForm()
-    form.run.choices = options((f.run.id, f"{f.run.title} ({f.run.code})") for f in queries.runs_of(course.id, cancelled=False)
-                               if f.run.id != current_run_id)
+    form.run.choices = options((f.run.id, f"{f.run.title} ({f.run.code})")
+                               for f in (runs if runs is not None else queries.runs_of(course.id))
+                               if f.run.id != current_run_id and not f.run.cancelled)
     return form
 
 
 def _trainees_page(course, run):
-    runs = queries.runs_of(course.id)
+    runs = queries.runs_of(course.id)  # once: the run's figures and the runs to move into
     figures = next((f for f in runs if run is not None and f.run.id == run.id), None)
     return render_template("runs/trainees.html", course=course, run=run, figures=figures,
                            trainees=queries.trainees_of(course.id, run.id if run else None),
-                           move_form=_move_form(course, run.id if run else None), extend_form=ExtendForm(formdata=None),
+                           move_form=_move_form(course, run.id if run else None, runs),
+                           extend_form=ExtendForm(formdata=None),
                            today=when.today(when.viewer_zone()))
 
 
