@@ -16,6 +16,7 @@ from lms.extensions import db as _db
 from lms.jobs import after_commit, enqueue, job
 from lms.jobs.models import FailedJob
 from lms.jobs.queue import huey, storage_for
+from tests.helpers import redis_answers, redis_url
 
 pytestmark = pytest.mark.db
 
@@ -115,24 +116,12 @@ def test_the_periodic_jobs_run_when_their_minute_comes(db, run_jobs):
     assert run_jobs(periodic=True) == 2
 
 
-def _redis_url() -> str:
-    return os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
 
 @pytest.fixture()
 def redis_queue():
     """The queue on a real Redis (production's store), under a name of this test's own."""
-    url = _redis_url()
-    if not _redis_answers(url):
+    url = redis_url()
+    if not redis_answers(url):
         if os.environ.get("CI"):
             pytest.fail(f"Redis does not answer at {url} and CI=true")
         pytest.skip(f"Redis does not answer at {url}")
