@@ -61,6 +61,8 @@ from lms.sessions.signups import connect_signals as connect_session_signals
 from lms.sessions.views import bp as sessions_bp
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
+from lms.mail import delivery as mail_delivery
+from lms.mail.views import bp as mail_bp
 from lms.main.views import bp as main_bp
 from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
@@ -73,12 +75,12 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, sessions_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp,
+              runs_bp, sessions_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp,
               jobs_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
-JOB_MODULES = (quiz_jobs, privacy_jobs)
+JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery)
 # The name of the stderr handler register_logging puts on the "lms" logger.
 LOG_HANDLER = "lms.stderr"
 
