@@ -83,7 +83,7 @@ def populate_every_column(engine) -> None:
         for token in s.scalars(select(m.ApiToken)):
             token.last_used_at, token.expires_at, token.revoked_at = AT, AT, AT
         for link in s.scalars(select(m.PasswordLink)):
-            link.created_by_id, link.used_at = admin.id, AT
+            link.created_by_id, link.used_at, link.purpose = admin.id, AT, "reset"
         certificate = s.scalar(select(m.Certificate))
         certificate.institution_name, certificate.expires_at = inst.name, AT
         certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by_id = AT, "issued in error", admin.id
@@ -217,8 +217,9 @@ def _all_tables(engine) -> set[str]:
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
     "0019": (r"0019: 1 mail\(s\) not yet sent would be lost.*0019: 1 sent mail\(s\) would leave the outbox.*"
-             r"0019: 1 notification\(s\) would be deleted.*0019: 1 person\(s\) would lose their mail preferences",
-             {"outbox_messages", "mail_attachments", "notifications", "mail_preferences"}),
+             r"0019: 1 notification\(s\) would be deleted.*0019: 1 person\(s\) would lose their mail preferences.*"
+             r"0019: 1 set-password link\(s\) would forget they were asked for by mail",
+             {"outbox_messages", "mail_attachments", "notifications", "mail_preferences", "password_links.purpose"}),
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
     "0018": (r"0018: 1 failed job\(s\) would be forgotten \(0 not retried yet\)", {"failed_jobs"}),
@@ -265,7 +266,8 @@ def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
         "0019": ["DELETE FROM mail_attachments", "DELETE FROM outbox_messages", "DELETE FROM notifications",
-                 "DELETE FROM mail_preferences"],  # lms data prune, or anonymisation
+                 "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
+                 "UPDATE password_links SET purpose = NULL"],
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
         "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
@@ -386,7 +388,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):

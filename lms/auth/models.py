@@ -79,6 +79,8 @@ class PasswordLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "reset": asked for by the person with "Forgot your password?" (mailed); NULL: issued by staff or the CLI.
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", foreign_keys=[user_id])
 

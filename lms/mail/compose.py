@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from lms.core import when
-from lms.mail.kinds import KINDS
+from lms.mail.kinds import DIGEST, KINDS, describe
 
 SUBJECT_MAX = 300
 _SPACES = re.compile(r"\s+")
@@ -72,7 +72,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     except BadSignature:
         return None
     if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
-            or value[1] not in KINDS or KINDS[value[1]].security):
+            or (value[1] != DIGEST and (value[1] not in KINDS or KINDS[value[1]].security))):
         return None
     return value[0], value[1]
 
@@ -84,12 +84,12 @@ def unsubscribe_url(user_id: int, kind: str) -> str:
 
 def compose(user, kind: str, template: str, context: dict, link: str | None = None) -> Composed:
     """Render `mail/<template>.txt` and `.html` for `user`, in their language and zone."""
-    security = KINDS[kind].security
+    security = describe(kind).security
     unsubscribe = None if security else unsubscribe_url(user.id, kind)
     env = current_app.jinja_env
     with force_locale(recipient_locale(user)), when.reading_in(when.person_zone(user)):
         values = dict(context)
-        values.update(recipient=user, kind=kind, kind_label=str(KINDS[kind].label), security=security,
+        values.update(recipient=user, kind=kind, kind_label=str(describe(kind).label), security=security,
                       link_url=absolute(link) if link else None, unsubscribe_url=unsubscribe,
                       preferences_url=absolute(path_for("mail.preferences")),
                       mail_locale=recipient_locale(user))

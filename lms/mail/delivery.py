@@ -31,6 +31,7 @@ from lms.auth.models import User
 from lms.core import clock
 from lms.extensions import db
 from lms.jobs import crontab, enqueue, job, periodic
+from lms.mail.kinds import KINDS
 from lms.mail.models import OutboxMessage
 
 log = logging.getLogger("lms.mail")
@@ -44,6 +45,10 @@ WAITING = timedelta(minutes=10)
 STALE_SENDING = timedelta(hours=1)
 # At most this many messages are re-queued per run of the periodic job; the next run takes the rest.
 REQUEUE_BATCH = 5000
+
+
+# What stays of a sent security message's body (it held a one-time link).
+WIPED = "(removed once sent: it held a one-time link)"
 
 
 class DeliveryError(RuntimeError):
@@ -166,6 +171,9 @@ def deliver(message_id: int) -> None:
         raise
     sent = clock.now()
     message.status, message.sent_at, message.last_error = "sent", sent, None
+    if message.kind in KINDS and KINDS[message.kind].security:
+        # Its one-time link must not stay readable in the database once it is on its way.
+        message.text_body = message.html_body = WIPED
     # The messages this digest carries are sent with it.
     db.session.execute(update(OutboxMessage).where(OutboxMessage.digest_id == message_id)
                        .values(status="sent", sent_at=sent))

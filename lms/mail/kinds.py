@@ -32,8 +32,15 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("assessment", _l("Work marked or returned")),
 )}
 
-# The daily digest of held messages: not a kind one chooses, but a message of its own (lms.mail.digest).
+# The daily digest of held messages: not a kind one chooses, but a message of its own (lms.mail.digest). Its
+# one-click unsubscribe turns every kind off.
 DIGEST = "digest"
+DIGEST_KIND = Kind(DIGEST, _l("Daily digest"))
+
+
+def describe(kind: str) -> Kind:
+    """The kind of a stored message: one of KINDS, or the daily digest."""
+    return DIGEST_KIND if kind == DIGEST else KINDS[kind]
 
 
 def is_security(kind: str) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, union
 
 from lms.extensions import db
+from lms.mail.delivery import transport
 from lms.mail.models import MailPreference, Notification, OutboxMessage
 
 PAGE_SIZE = 25
@@ -63,6 +64,14 @@ def waiting_count() -> int:
     """How many messages wait for delivery (queued)."""
     return db.session.execute(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.status == "queued")).scalar_one()
+
+
+def admin_warning_count() -> int:
+    """How many messages wait in production without a mail server (the warning on admins' pages); 0, without a
+    query, whenever a transport is set."""
+    if transport() is not None:
+        return 0
+    return waiting_count()
 
 
 def message(message_id: int) -> OutboxMessage | None:

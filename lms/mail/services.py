@@ -21,7 +21,7 @@ from lms.jobs import after_commit
 from lms.mail import queries
 from lms.mail.compose import compose
 from lms.mail.delivery import deliver
-from lms.mail.kinds import KINDS, check
+from lms.mail.kinds import DIGEST, KINDS, check, optional_kinds
 from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 
 # Keys are checked and rows inserted this many at a time: well under every database's limit of parameters.
@@ -76,7 +76,8 @@ def _send_chunk(candidates, kind, security, template, context_for, link, attachm
             fresh.append((user, key))
     if not fresh:
         return 0
-    preferences = queries.preferences_of([user.id for user, _key in fresh])
+    # A security message goes whatever the person chose: no need to read their choices.
+    preferences = {} if security else queries.preferences_of([user.id for user, _key in fresh])
     now = clock.now()
     notifications, messages = [], []
     for user, key in fresh:
@@ -182,15 +183,17 @@ def save_preferences(user: User, enabled: Iterable[str], digest: bool) -> None:
 
 
 def unsubscribe(user_id: int, kind: str) -> bool:
-    """Turn one kind off for a person (the one-click unsubscribe); False if the account is gone or the kind
-    was off already. Security kinds cannot be turned off."""
-    if KINDS[kind].security or db.session.get(User, user_id) is None:
+    """Turn one kind off for a person (the one-click unsubscribe; the daily digest's turns every kind off);
+    False if the account is gone or the kinds were off already. Security kinds cannot be turned off."""
+    if (kind != DIGEST and KINDS[kind].security) or db.session.get(User, user_id) is None:
         return False
     preference = _preference(user_id)
     muted = list(preference.muted or [])
-    if kind in muted:
+    wanted = [k.name for k in optional_kinds()] if kind == DIGEST else [kind]
+    added = [k for k in wanted if k not in muted]
+    if not added:
         return False
-    preference.muted = muted + [kind]
+    preference.muted = muted + added
     preference.updated_at = clock.now()
     db.session.commit()
     return True

@@ -18,7 +18,7 @@ from lms.mail import queries, services
 from lms.mail.compose import read_unsubscribe_token
 from lms.mail.delivery import eml_path, transport
 from lms.mail.forms import MarkReadForm, UnsubscribeForm, preferences_form
-from lms.mail.kinds import KINDS, optional_kinds
+from lms.mail.kinds import KINDS, describe, optional_kinds
 from lms.mail.models import STATUSES
 
 bp = Blueprint("mail", __name__, template_folder="templates")
@@ -81,8 +81,8 @@ def unsubscribe(token: str):
     user_id, kind = found
     if request.method == "POST":
         services.unsubscribe(user_id, kind)
-        return render_template("mail/unsubscribed.html", kind=KINDS[kind])
-    return render_template("mail/unsubscribe.html", kind=KINDS[kind], form=UnsubscribeForm())
+        return render_template("mail/unsubscribed.html", kind=describe(kind))
+    return render_template("mail/unsubscribe.html", kind=describe(kind), form=UnsubscribeForm())
 
 
 @bp.route("/admin/mail")

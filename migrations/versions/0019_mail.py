@@ -7,7 +7,8 @@ Create Date: 2026-12-06 13:30:00
 outbox_messages holds every mail composed for a person (its state from queued to sent, attempts, last error;
 a held one points to the daily digest that carries it), mail_attachments their files, notifications the
 in-app copies of non-security messages, mail_preferences what each person turned off and whether they want a
-daily digest. users gains unread_notifications, the count the menu shows without a query.
+daily digest. users gains unread_notifications, the count the menu shows without a query; password_links
+their purpose ("reset": asked for by mail with "Forgot your password?").
 
 The older schema has none of this: the downgrade is refused while any message, notification or preference
 exists (mail waiting to go out would be lost, and people's choices forgotten), unless the loss is accepted.
@@ -93,6 +94,7 @@ def upgrade():
 
     # A plain ADD COLUMN: recreating `users` (batch mode) fails on SQLite while the tables referring to it exist.
     op.add_column('users', sa.Column('unread_notifications', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('password_links', sa.Column('purpose', sa.String(length=16), nullable=True))
 
 
 
@@ -114,10 +116,15 @@ def downgrade():
     preferences = count("mail_preferences")
     if preferences:
         note_loss(revision, f"{preferences} person(s) would lose their mail preferences")
+    resets = bind.execute(sa.text("SELECT count(purpose) FROM password_links")).scalar_one()
+    if resets:
+        note_loss(revision, f"{resets} set-password link(s) would forget they were asked for by mail")
     if bind.dialect.name == "sqlite":  # see upgrade
         op.execute("ALTER TABLE users DROP COLUMN unread_notifications")
+        op.execute("ALTER TABLE password_links DROP COLUMN purpose")
     else:
         op.drop_column('users', 'unread_notifications')
+        op.drop_column('password_links', 'purpose')
 
     with op.batch_alter_table('mail_attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_attachments_message_id'))
