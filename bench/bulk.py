@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 
 from lms.extensions import db
 
-TABLES = ("enrolments", "password_links", "audit_events", "users")
+# The new accounts' set-password mails first (lms.mail): they name the accounts.
+TABLES = ("mail_attachments", "outbox_messages", "enrolments", "password_links", "audit_events", "users")
 
 
 class BulkRun:
