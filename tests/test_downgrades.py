@@ -162,6 +162,10 @@ def populate_every_column(engine) -> None:
         populate_sessions(s, course, enrolment, instructor, trainee, AT)
         # A calendar feed address, read by an app.
         s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
+        s.add(m.ExportJob(user_id=admin.id, kind="drilldown", fmt="xlsx", filters={"course": "c", "institution": "UA-X"},
+                          params={"sort": "name"}, zone="Europe/Kyiv", status="failed", rows_done=10, rows_total=20,
+                          file_key="exports/1-ab.xlsx", file_name="trainees.xlsx", error="OSError: disk full",
+                          created_at=AT, finished_at=AT, expires_at=AT))
         # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
         # a second lesson after the quiz is passed with 80 %, from a date; the first after another course.
         lesson = s.scalar(select(m.Lesson))
@@ -206,6 +210,7 @@ def _all_tables(engine) -> set[str]:
 LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
+    "0020": (r"0020: 1 export job\(s\) and the record of them would be lost", {"export_jobs"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
              r"0016: 2 run trainer\(s\) and trainer staff membership\(s\).*"
@@ -249,6 +254,7 @@ def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0020": ["DELETE FROM export_jobs"],  # lms data prune once their files are gone, or anonymisation
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
         "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
                  "DELETE FROM training_sessions", "DELETE FROM run_trainers",
@@ -367,7 +373,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0020", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -413,7 +419,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0017: 1 calendar feed address(es)")
+                                     "so nothing was changed. 0020: 1 export job(s)")
+    assert "0017: 1 calendar feed address(es)" in refused.stderr
     assert "0015: 1 recorded completion(s)" in refused.stderr
     assert "0016: 1 training session(s)" in refused.stderr
     assert "0014: 5 availability condition(s)" in refused.stderr

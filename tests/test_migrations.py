@@ -63,11 +63,11 @@ def _app_context(app):
 
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
-             feed: bool = False, sessions: bool = False, rules: bool = False) -> None:
+             feed: bool = False, sessions: bool = False, rules: bool = False, export: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
-    trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
-    of the run (with a trainer, a sign-up and a mark) only when asked, as 0012's to 0017's downgrades refuse over
-    them (the tests going below them have none)."""
+    trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed, a training session
+    of the run (with a trainer, a sign-up and a mark) and an export job only when asked, as 0012's to 0020's
+    downgrades refuse over them (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -135,6 +135,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
                                        recorded_at=now))
         if feed:
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
+        if export:
+            s.add(m.ExportJob(user_id=admin.id, kind="enrolments", fmt="csv", filters={"country": "UA"}, params={},
+                              zone="Europe/Kyiv", status="done", rows_done=3, rows_total=3, created_at=now))
         if sessions:
             populate_sessions(s, course, enrolment, admin, trainee, now)
         if rules:  # the quiz opens once the lesson is read
@@ -187,7 +190,8 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
+             export=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -485,6 +489,7 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
                   "SELECT id, :h, '2027-01-01' FROM users WHERE id <> :u"):
         with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
             conn.execute(text(wrong), {"u": user_id, "h": "c" * 64})
+    alembic_runner.migrate_down_to("0017")  # the later steps (their tables empty here) go first, one by one
     before = row_counts(alembic_engine)
     with pytest.raises(DataLossRefused, match=r"0017: 1 calendar feed address\(es\) would stop working"):
         alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0017"))
@@ -494,3 +499,32 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
     assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "calendar_feeds"}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["calendar_feeds"] == 0
+
+
+def test_export_jobs_come_with_0020_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0020 adds the export jobs, each of a known kind, state and format. Going below it is refused, changing
+    nothing, while a job exists (its maker would lose the record of it); accepted, only the jobs go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, export=True)
+    with alembic_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM export_jobs")).scalar_one()
+    columns = "user_id, kind, fmt, filters, params, zone, status, rows_done, rows_total, created_at"
+    for wrong in (f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'everything', 'csv', '{{}}', '{{}}', 'UTC', "
+                  "'done', 0, 0, '2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'pdf', '{{}}', '{{}}', 'UTC', 'done', 0, 0, "
+                  "'2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'csv', '{{}}', '{{}}', 'UTC', 'lost', 0, 0, "
+                  "'2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'csv', '{{}}', '{{}}', 'UTC', 'done', -1, 0, "
+                  "'2027-01-01')"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong), {"u": user_id})
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0020: 1 export job\(s\) and the record of them would be lost"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0020"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0020"))
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "export_jobs"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["export_jobs"] == 0

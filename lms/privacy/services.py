@@ -35,7 +35,10 @@ from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
 from lms.recorded.evidence import stream as evidence_stream
 from lms.recorded.models import RecordedCompletion
+from lms.reports.models import ExportJob
+from lms.reports.queries.jobs import export_jobs_to_prune
 from lms.reports.record_files import training_record_file
+from lms.reports.services import discard_export_files, prune_export_jobs, remove_export_jobs_of
 
 log = logging.getLogger("lms.privacy")
 
@@ -223,6 +226,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     # The calendar address: the feed is gone, and its URL answers "not found" from now on.
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    # Their background exports: the record of what they asked for, and any file still offered to them.
+    export_keys = remove_export_jobs_of(user.id)
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     # Sign-ups and attendance marks hold no free text: they stay, as figures of who came, under the new name.
@@ -258,6 +263,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.commit()
     for key in evidence_keys:  # after the commit: a rolled-back anonymisation keeps its files
         discard_evidence(key)
+    discard_export_files(export_keys)
 
 
 # --- retention -------------------------------------------------------------------------------------
@@ -280,6 +286,8 @@ class PruneReport:
     feeds_before: datetime | None = None
     calendar_feeds_deleted: int = 0
     sign_ups_deleted: int = 0
+    export_days: int | None = None
+    export_jobs_deleted: int = 0
     dry_run: bool = False
 
 
@@ -294,7 +302,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     sessions cancelled before then (attendance marks stay). Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     Calendar feed addresses no calendar app has read for LMS_CALENDAR_FEED_RETENTION_DAYS (a year unless set)
-    are deleted: their URLs answer "not found" from then on.
+    are deleted: their URLs answer "not found" from then on. The records of background exports made more than
+    LMS_EXPORT_JOB_RETENTION_DAYS ago (30 unless set) whose files are gone (expired or failed) are deleted.
     """
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
@@ -346,12 +355,18 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.calendar_feeds_deleted = queries.count_where(CalendarFeed, feeds)
         if not dry_run and report.calendar_feeds_deleted:
             db.session.execute(delete(CalendarFeed).where(feeds).execution_options(synchronize_session=False))
+    report.export_days = current_app.config.get("EXPORT_JOB_RETENTION_DAYS")
+    if report.export_days:
+        old_exports = export_jobs_to_prune(now - timedelta(days=report.export_days))
+        report.export_jobs_deleted = queries.count_where(ExportJob, old_exports)
+        if not dry_run and report.export_jobs_deleted:
+            prune_export_jobs(now - timedelta(days=report.export_days))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
-                        or report.sign_ups_deleted):
+                        or report.sign_ups_deleted or report.export_jobs_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
-                     calendar_feeds_deleted=report.calendar_feeds_deleted,
+                     calendar_feeds_deleted=report.calendar_feeds_deleted, export_jobs_deleted=report.export_jobs_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
