@@ -285,6 +285,12 @@ def export_labels() -> dict:
     return EXPORT_LABELS
 
 
+@bp.app_template_filter("whole_number")
+def whole_number(value) -> str:
+    """A whole number in the reader's locale (1,234 / 1 234)."""
+    return format_decimal(value or 0)
+
+
 @bp.app_template_global("progress_text")
 def progress_text(job) -> str:
     """"1,234 of 5,678 rows", in the reader's locale."""
