@@ -70,6 +70,10 @@ def prune_command(dry_run: bool):
     if report.export_days:
         click.echo(f"export jobs: {'would delete' if dry_run else 'deleted'} {report.export_jobs_deleted} record(s) "
                    f"of background exports made more than {report.export_days} days ago (their files were gone)")
+    if report.mail_days:
+        verb = "would delete" if dry_run else "deleted"
+        click.echo(f"mail: {verb} {report.outbox_messages_deleted} mail(s) sent and {report.notifications_deleted} "
+                   f"notification(s) read more than {report.mail_days} days ago (before {_when(report.mail_before)})")
 
 
 @data_group.command("export")

@@ -1,7 +1,7 @@
 """export jobs: report exports too big for a request, written in the background for the person who asked
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 13:30:00
 
 export_jobs holds one row per background export: who asked, the kind of export with its parsed filters,
@@ -19,7 +19,7 @@ from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
