@@ -318,6 +318,12 @@ def load_config(**overrides) -> dict:
         # Fetches of one feed address allowed per window (calendar apps poll every few minutes to hours);
         # past it the feed answers 429 with Retry-After until the window ends.
         "CALENDAR_FEED_LIMIT": os.environ.get("LMS_CALENDAR_FEED_LIMIT", "60 per hour"),
+        # Report exports (lms.reports): one of more rows than this runs as a background job with a progress page
+        # (and a download link for its maker, valid EXPORT_JOB_HOURS); a smaller one is sent at once.
+        "EXPORT_JOB_ROWS": _count("LMS_EXPORT_JOB_ROWS", 10_000),
+        "EXPORT_JOB_HOURS": _int("LMS_EXPORT_JOB_HOURS", 24),
+        # Days the record of an export job (who asked what, when; its file is long gone) is kept.
+        "EXPORT_JOB_RETENTION_DAYS": _days("LMS_EXPORT_JOB_RETENTION_DAYS") or 30,
         # What the public /verify/<code> page shows of the holder: "initials" (default) or the full "name".
         "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }

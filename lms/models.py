@@ -13,11 +13,12 @@ from lms.mail.models import MailAttachment, MailPreference, Notification, Outbox
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
+from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
     "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
-    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "FailedJob", "Feedback", "Institution", "Lesson",
+    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "ExportJob", "FailedJob", "Feedback", "Institution", "Lesson",
     "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
     "course_run_institutions", "run_trainers", "session_trainers",

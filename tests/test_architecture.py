@@ -6,7 +6,8 @@ Every module of `lms` belongs to a unit on a floor:
     0 core      lms.core.*, lms.extensions (knows no feature)
     1 domain    lms.<feature>.* but its web modules: models, queries, services and their helpers
     2 access    lms.access.* (permission rules of (user, object), importing the models they check)
-    3 web       lms.<feature>.{views, forms, cli, ...}: pages, forms, the API and the command line
+    3 web       lms.<feature>.{views, forms, cli, tasks, ...}: pages, forms, the API and the command line, and
+                the background jobs that act for a person as a page does (asking lms.access)
     4 app       lms (create_app), lms.commands and lms.cli (the `lms` command), lms.models: they assemble
                 everything; lms.gunicorn_conf (gunicorn's settings and hooks)
 
@@ -27,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "lms"
 # The modules of a feature package that make up its web side (the top floor): by name, and these besides.
-WEB_MODULES = {"views", "forms", "cli", "cards", "frame"}
+WEB_MODULES = {"views", "forms", "cli", "cards", "frame", "tasks"}
 WEB_EXTRA = {"lms.api.v1", "lms.api.spec"}
 APP_MODULES = {"lms", "lms.cli", "lms.commands", "lms.models", "lms.gunicorn_conf"}
 FLOORS = {"core": 0, "domain": 1, "access": 2, "web": 3, "app": 4}

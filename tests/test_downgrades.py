@@ -174,6 +174,10 @@ def populate_every_column(engine) -> None:
                               digest_id=digest.id))
         # A calendar feed address, read by an app.
         s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
+        s.add(m.ExportJob(user_id=admin.id, kind="drilldown", fmt="xlsx", filters={"course": "c", "institution": "UA-X"},
+                          params={"sort": "name"}, zone="Europe/Kyiv", status="failed", rows_done=10, rows_total=20,
+                          file_key="exports/1-ab.xlsx", file_name="trainees.xlsx", error="OSError: disk full",
+                          created_at=AT, finished_at=AT, expires_at=AT))
         # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
         # a second lesson after the quiz is passed with 80 %, from a date; the first after another course.
         lesson = s.scalar(select(m.Lesson))
@@ -222,6 +226,7 @@ LOSSES = {
              {"outbox_messages", "mail_attachments", "notifications", "mail_preferences", "password_links.purpose"}),
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
+    "0020": (r"0020: 1 export job\(s\) and the record of them would be lost", {"export_jobs"}),
     "0018": (r"0018: 1 failed job\(s\) would be forgotten \(0 not retried yet\)", {"failed_jobs"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
@@ -269,6 +274,7 @@ def _deal_with(revision: str, conn) -> None:
                  "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
                  "UPDATE password_links SET purpose = NULL"],
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0020": ["DELETE FROM export_jobs"],  # lms data prune once their files are gone, or anonymisation
         "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
         "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
@@ -388,7 +394,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -434,7 +440,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0019: 1 mail(s) not yet sent")
+                                     "so nothing was changed. 0020: 1 export job(s)")
+    assert "0019: 1 mail(s) not yet sent" in refused.stderr
     assert "0018: 1 failed job(s)" in refused.stderr
     assert "0017: 1 calendar feed address(es)" in refused.stderr
     assert "0015: 1 recorded completion(s)" in refused.stderr
@@ -461,6 +468,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     """Going down to base drops everything: the command asks, and a no changes nothing; a yes (or --yes)
     goes down, the confirmation accepting the loss."""
     alembic_runner.migrate_up_to("heads")
+    head = alembic_runner.current
     populate(alembic_engine)
     before = contents(alembic_engine)
     declined = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="n\n")
@@ -469,7 +477,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0019 to base.\n")
+    assert confirmed.stdout.endswith(f"Database downgraded from schema revision {head} to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)

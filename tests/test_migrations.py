@@ -64,12 +64,12 @@ def _app_context(app):
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
              feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
-             mail: bool = False) -> None:
+             mail: bool = False, export: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
-    of the run (with a trainer, a sign-up and a mark), a failed job and mail (a message with its attachment, a
-    notification, preferences) only when asked, as 0012's to 0019's downgrades refuse over them or drop their
-    tables (the tests going below them have none)."""
+    of the run (with a trainer, a sign-up and a mark), a failed job, mail (a message with its attachment, a
+    notification, preferences) and an export job only when asked, as 0012's to 0020's downgrades refuse over them
+    or drop their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -137,6 +137,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
                                        recorded_at=now))
         if feed:
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
+        if export:
+            s.add(m.ExportJob(user_id=admin.id, kind="enrolments", fmt="csv", filters={"country": "UA"}, params={},
+                              zone="Europe/Kyiv", status="done", rows_done=3, rows_total=3, created_at=now))
         if sessions:
             populate_sessions(s, course, enrolment, admin, trainee, now)
         if failed_job:  # retried already
@@ -213,7 +216,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             failed_job=True, mail=True)
+             failed_job=True, mail=True, export=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -521,6 +524,35 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
     assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "calendar_feeds"}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["calendar_feeds"] == 0
+
+
+def test_export_jobs_come_with_0020_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0020 adds the export jobs, each of a known kind, state and format. Going below it is refused, changing
+    nothing, while a job exists (its maker would lose the record of it); accepted, only the jobs go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, export=True)
+    with alembic_engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM export_jobs")).scalar_one()
+    columns = "user_id, kind, fmt, filters, params, zone, status, rows_done, rows_total, created_at"
+    for wrong in (f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'everything', 'csv', '{{}}', '{{}}', 'UTC', "
+                  "'done', 0, 0, '2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'pdf', '{{}}', '{{}}', 'UTC', 'done', 0, 0, "
+                  "'2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'csv', '{{}}', '{{}}', 'UTC', 'lost', 0, 0, "
+                  "'2027-01-01')",
+                  f"INSERT INTO export_jobs ({columns}) VALUES (:u, 'runs', 'csv', '{{}}', '{{}}', 'UTC', 'done', -1, 0, "
+                  "'2027-01-01')"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong), {"u": user_id})
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0020: 1 export job\(s\) and the record of them would be lost"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0020"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0020"))
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "export_jobs"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["export_jobs"] == 0
 
 
 def test_failed_jobs_come_with_0018_and_its_downgrade_refuses_while_one_waits(alembic_runner, alembic_engine):

@@ -27,7 +27,7 @@ from lms.access.recorded import (
 )
 from lms.access.reports import (
     can_bulk_enrol, can_bulk_enrol_into, can_view_enrolments_of, can_view_institution_reports, can_view_reports,
-    report_scope,
+    own_export_or_404, report_scope,
 )
 from lms.access.sessions import (
     can_manage_sessions, can_mark_attendance, can_sign_up, register_scope, session_of_course_or_404, session_or_404,
@@ -79,7 +79,7 @@ __all__ = [
     "can_view_course", "can_view_enrolments_of", "can_view_evidence", "can_view_export_log", "can_view_feedback",
     "can_view_institution", "can_view_institution_reports", "can_view_record", "can_view_reports",
     "can_withdraw_enrolment", "course_or_404", "editable_course_or_404", "editable_courses", "feed_or_404",
-    "feedback_scope", "is_admin", "outbox_message_or_404", "own_event_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
+    "feedback_scope", "is_admin", "outbox_message_or_404", "own_event_or_404", "own_export_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
     "requires", "rule", "run_of_course_or_404", "session_of_course_or_404", "session_or_404", "signed_in",
     "staff_role", "visible_institutions",
     "visible_users",

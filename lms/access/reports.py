@@ -5,11 +5,13 @@ answer applies, whatever the filters ask for.
 """
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import false, true
 
 from lms.access.people import can_manage_user, can_view_institution
 from lms.access.rules import ADMIN, COORDINATOR, is_admin, rule, signed_in
 from lms.auth.models import User
+from lms.reports.queries.jobs import export_job
 
 
 @rule
@@ -54,3 +56,12 @@ def can_view_enrolments_of(user, trainee) -> bool:
     if not signed_in(user) or trainee is None:
         return False
     return user.id == trainee.id or is_admin(user) or can_manage_user(user, trainee)
+
+
+def own_export_or_404(user, job_id: int):
+    """The export job named in the URL if `user` asked for it, else 404: an export's file holds personal data and
+    is its maker's alone; anyone else, admins included, finds nothing there, as for an id that does not exist."""
+    job = export_job(job_id)
+    if job is None or not signed_in(user) or job.user_id != user.id:
+        abort(404)
+    return job

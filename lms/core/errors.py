@@ -33,6 +33,7 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("There is nothing at this address. Check the link, or start again from the home page.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    410: (_l("No longer here"), _l("What was at this address has been removed for good.")),
     413: (_l("File too large"), _l("The file you sent is larger than this site accepts. Send a smaller file.")),
     429: (_l("Too many requests"), _l("You have made too many requests. Wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred and was logged. Nothing you saved before it is lost. Try again in a moment.")),

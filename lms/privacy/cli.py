@@ -67,6 +67,9 @@ def prune_command(dry_run: bool):
     if report.feed_days:
         click.echo(f"calendar feeds: {'would delete' if dry_run else 'deleted'} {report.calendar_feeds_deleted} not "
                    f"read for {report.feed_days} days (since {_when(report.feeds_before)})")
+    if report.export_days:
+        click.echo(f"export jobs: {'would delete' if dry_run else 'deleted'} {report.export_jobs_deleted} record(s) "
+                   f"of background exports made more than {report.export_days} days ago (their files were gone)")
     if report.mail_days:
         verb = "would delete" if dry_run else "deleted"
         click.echo(f"mail: {verb} {report.outbox_messages_deleted} mail(s) sent and {report.notifications_deleted} "

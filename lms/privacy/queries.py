@@ -28,6 +28,7 @@ from lms.institutions.models import Institution
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.recorded.models import RecordedCompletion
+from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
@@ -41,7 +42,8 @@ PER_PAGE = 50
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
-         "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages")
+         "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
+         "export_jobs")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -241,6 +243,13 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     # The calendar address: when it was made and last read, never its token (only a hash is kept, and not shown).
     for feed in db.session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == uid)):
         data["calendar_feeds"].append({"created_at": feed.created_at, "last_used_at": feed.last_used_at})
+    # Their report exports made in the background: what they asked for and when (the files are theirs to
+    # download from the job's page while they last; a personal-data download does not copy them).
+    for job in db.session.scalars(select(ExportJob).where(ExportJob.user_id == uid).order_by(ExportJob.id)):
+        data["export_jobs"].append({"kind": job.kind, "format": job.fmt, "filters": job.filters, "params": job.params,
+                                    "status": job.status, "rows_done": job.rows_done, "rows_total": job.rows_total,
+                                    "file_name": job.file_name, "created_at": job.created_at,
+                                    "finished_at": job.finished_at, "expires_at": job.expires_at})
 
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)

@@ -36,7 +36,10 @@ from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
 from lms.recorded.evidence import stream as evidence_stream
 from lms.recorded.models import RecordedCompletion
+from lms.reports.models import ExportJob
+from lms.reports.queries.jobs import export_jobs_to_prune
 from lms.reports.record_files import training_record_file
+from lms.reports.services import discard_export_files, prune_export_jobs, remove_export_jobs_of
 
 log = logging.getLogger("lms.privacy")
 
@@ -233,6 +236,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     user.unread_notifications = 0
+    # Their background exports: the record of what they asked for, and any file still offered to them.
+    export_keys = remove_export_jobs_of(user.id)
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     # Sign-ups and attendance marks hold no free text: they stay, as figures of who came, under the new name.
@@ -268,6 +273,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.commit()
     for key in evidence_keys:  # after the commit: a rolled-back anonymisation keeps its files
         discard_evidence(key)
+    discard_export_files(export_keys)
 
 
 # --- retention -------------------------------------------------------------------------------------
@@ -294,6 +300,8 @@ class PruneReport:
     outbox_messages_deleted: int = 0
     notifications_deleted: int = 0
     sign_ups_deleted: int = 0
+    export_days: int | None = None
+    export_jobs_deleted: int = 0
     dry_run: bool = False
 
 
@@ -309,7 +317,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     Calendar feed addresses no calendar app has read for LMS_CALENDAR_FEED_RETENTION_DAYS (a year unless set)
     are deleted: their URLs answer "not found" from then on. Mails sent and notifications read longer ago than
-    LMS_MAIL_RETENTION_DAYS (90 unless set) are deleted.
+    LMS_MAIL_RETENTION_DAYS (90 unless set) are deleted. The records of background exports made more than
+    LMS_EXPORT_JOB_RETENTION_DAYS ago (30 unless set) whose files are gone (expired or failed) are deleted.
     """
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
@@ -364,15 +373,21 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     report.mail_days = current_app.config.get("MAIL_RETENTION_DAYS")
     if report.mail_days:
         _prune_mail(report, now, dry_run)
+    report.export_days = current_app.config.get("EXPORT_JOB_RETENTION_DAYS")
+    if report.export_days:
+        old_exports = export_jobs_to_prune(now - timedelta(days=report.export_days))
+        report.export_jobs_deleted = queries.count_where(ExportJob, old_exports)
+        if not dry_run and report.export_jobs_deleted:
+            prune_export_jobs(now - timedelta(days=report.export_days))
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
-                        or report.notifications_deleted):
+                        or report.notifications_deleted or report.export_jobs_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
-                     notifications_deleted=report.notifications_deleted,
+                     notifications_deleted=report.notifications_deleted, export_jobs_deleted=report.export_jobs_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,

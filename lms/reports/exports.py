@@ -20,11 +20,8 @@ text (never as a formula).
 The column names are part of the platform's interface (documented in the README): add columns at
 the end, never rename or reorder them.
 
-The downloads themselves (`completion`, `drilldown`, `enrolments`, `expiring`) are described by an `Export` and
-sent by `send` in one of the `FORMATS` (csv, csv-excel, xlsx): the export is audited with its format
-(before a CSV leaves, as an XLSX is written), a CSV is streamed through a database session of its own,
-an XLSX is sent from its temporary file, and each file is named after what it holds and when it was
-made.
+The downloads themselves (what each export holds, how it is sent or written by a background job) are
+`lms.reports.downloads`.
 """
 from __future__ import annotations
 
@@ -37,16 +34,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from operator import call
 
-from flask import Response, current_app, send_file
-from sqlalchemy.orm import Session
-
-from lms.core import clock, when
-from lms.extensions import db
-from lms.reports import queries, services
+from lms.core import when
 from lms.reports.columns import (  # noqa: F401
     COMPLETION_COLUMNS, ENROLMENT_COLUMNS, EXPIRING_COLUMNS, RUN_COLUMNS, Column,
 )
-from lms.reports.filters import ExpiringFilters, ReportFilters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff".encode("utf-8")  # EF BB BF: how Excel tells a UTF-8 CSV from one in the legacy code page
@@ -340,131 +331,3 @@ def write_xlsx(columns: tuple[Column, ...], rows: Iterable, sheet: str, zone: tz
     workbook.close()
     output.seek(0)
     return output, count
-
-
-# --- the downloads -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Format:
-    """A download format, named in the URL (`export.<name>`) and in the audit log.
-
-    `content_type` is sent as it is, charset included (Flask would add a second charset to a text/ mimetype);
-    `suffix` ends the file's name; `bom`: a CSV that starts with UTF-8's byte-order mark."""
-
-    kind: str  # "csv" or "xlsx": the writer
-    content_type: str
-    suffix: str
-    bom: bool = False
-
-
-FORMATS = {
-    "csv": Format("csv", "text/csv; charset=utf-8", ".csv"),
-    "csv-excel": Format("csv", "text/csv; charset=utf-8", "-excel.csv", bom=True),
-    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-}
-
-
-@dataclass(frozen=True)
-class Export:
-    """One download: what is audited (action, filters, institution), its columns, where its rows come
-    from, and the names of its file and sheet.
-
-    `rows(session)` gives the rows, read through `session` (a CSV is written after the request's session
-    is gone); `count()` is the number of rows a CSV will hold, audited before it leaves (an XLSX audits
-    the rows it wrote)."""
-
-    action: str
-    filters: ReportFilters | ExpiringFilters
-    columns: tuple[Column, ...]
-    rows: Callable[[Session], Iterable | Batches]
-    count: Callable[[], int]
-    name: str
-    sheet: str
-    institution_id: int | None = None
-
-
-def completion(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
-    """The completion report within `scope` (the viewer's `lms.access.report_scope`), totals in the last row."""
-    report = queries.completion_report(scope, filters)
-    report.totals.institution_name = "TOTAL"
-    rows = [*report.rows, report.totals]
-    return send(Export("export.completion_report", filters, COMPLETION_COLUMNS, lambda _session: rows,
-                       lambda: len(rows), f"completion-{_stamp()}", "Completion"), viewer, fmt)
-
-
-def drilldown(viewer, scope, institution, course, filters: ReportFilters, fmt: str) -> Response:
-    """The trainees of one institution in one course (`filters` name them both) within `scope`, as the
-    drill-down lists them."""
-    now = clock.now()
-    return send(Export(
-        "export.drilldown", filters, ENROLMENT_COLUMNS,
-        lambda session: queries.stream_enrolments(scope, filters, now, session=session),
-        lambda: queries.count_enrolments(scope, filters, now),
-        f"trainees-{institution.code}-{course.slug}-{_stamp()}", "Trainees", institution_id=institution.id,
-    ), viewer, fmt)
-
-
-def enrolments(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
-    """Every current enrolment within `scope` (the admin's full export), by institution."""
-    now = clock.now()
-
-    def rows(session):
-        if FORMATS[fmt].kind == "csv":  # the biggest export: plain rows from the cursor, written cell by cell
-            return Batches(queries.enrolment_export_batches(scope, filters, now, sort="institution",
-                                                            session=session))
-        return queries.stream_enrolments(scope, filters, now, sort="institution", session=session)
-
-    return send(Export("export.enrolments", filters, ENROLMENT_COLUMNS, rows,
-                       lambda: queries.count_export_enrolments(scope, filters), f"enrolments-{_stamp()}",
-                       "Enrolments"), viewer, fmt)
-
-
-def runs(viewer, scope, filters: ReportFilters, fmt: str) -> Response:
-    """The per-run view within `scope`: one row per course run."""
-    rows = queries.run_report(scope, filters)
-    return send(Export("export.run_report", filters, RUN_COLUMNS, lambda _session: rows, lambda: len(rows),
-                       f"runs-{_stamp()}", "Runs"), viewer, fmt)
-
-
-def send(export: Export, viewer, fmt: str) -> Response:
-    """Audit the export, then stream it as CSV or send it as XLSX (`fmt`, one of FORMATS)."""
-    form = FORMATS[fmt]
-    if form.kind == "csv":
-        services.record_export(viewer, export.action, fmt, export.filters, export.count(),
-                               institution_id=export.institution_id)
-        body = _streamed(db.engine, export.columns, export.rows, form.bom, export.filters.zone)
-        response = current_app.response_class(body, content_type=form.content_type)
-        response.headers["Content-Disposition"] = f'attachment; filename="{export.name}{form.suffix}"'
-        response.headers["X-Accel-Buffering"] = "no"  # a proxy passes rows on as they come
-        return response
-    output, written = write_xlsx(export.columns, export.rows(db.session), export.sheet, export.filters.zone)
-    services.record_export(viewer, export.action, fmt, export.filters, written, institution_id=export.institution_id)
-    return send_file(output, mimetype=form.content_type, as_attachment=True,
-                     download_name=f"{export.name}{form.suffix}")
-
-
-def expiring(viewer, scope, filters: ExpiringFilters, zone, fmt: str, sort: str = "expires",
-             descending: bool = False) -> Response:
-    """The expiring certificates page's rows within `scope` (the viewer's `lms.access.report_scope`), in
-    its order; dates in `zone` (the viewer's), the expiry's moment in ISO 8601 with its offset."""
-    now = clock.now()
-    return send(Export(
-        "export.expiring_certificates", filters.replace(zone=zone), EXPIRING_COLUMNS,
-        lambda session: queries.stream_expiring(scope, filters, zone, now, sort, descending, session=session),
-        lambda: queries.count_expiring(scope, filters, now),
-        f"expiring-certificates-{_stamp()}", "Expiring certificates"), viewer, fmt)
-
-
-def _streamed(engine, columns, rows, bom: bool = False, zone: tzinfo = UTC) -> Iterator[bytes]:
-    """The CSV body, produced while the response is sent. It reads through its own database session
-    (the request's is gone by then, and a generator must not hold Flask's context across yields),
-    with a server-side cursor, so memory does not grow with the number of rows. The scope in the
-    statement is plain SQL of the viewer's rights, made during the request: nothing of the request's
-    session is needed here."""
-    with Session(engine) as session:
-        yield from csv_stream(columns, rows(session), bom=bom, zone=zone)
-
-
-def _stamp() -> str:
-    # A file name's machine stamp (UTC), not a time a person reads on a page.
-    return clock.now().strftime("%Y%m%d-%H%M")

@@ -8,24 +8,28 @@ the viewer's is "not found".
 The filters are read by one schema (`lms.reports.filters`), as the API reads them: a page with a bad
 value still renders, the message next to the field that was wrong and the figures computed without
 that filter; an export link with one is a 400 page naming it. The exports themselves are
-`lms.reports.exports`.
+`lms.reports.downloads`: one of more rows than LMS_EXPORT_JOB_ROWS (counted first, in SQL) becomes an export
+job (`lms.reports.tasks`) and the link leads to its page (`lms.reports.job_views`); a smaller one is sent at once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.access import (
-    can_view_institution_reports, can_view_reports, report_scope, require, requires, visible_institutions,
+    can_view_institution_reports, can_view_reports, own_export_or_404, report_scope, require, requires, signed_in,
+    visible_institutions,
 )
 from lms.catalog.queries import course_by_slug
-from lms.core import when
+from lms.core import clock, when
 from lms.core.errors import reject
+from lms.core.storage import StorageNotFound, current_storage
 from lms.core.when import viewer_zone
 from lms.institutions.queries import visible_institution
-from lms.reports import charts, exports, queries
+from lms.reports import charts, downloads, queries, services, tasks
 from lms.reports.filters import (
     CERTIFICATIONS, FILTER_NAMES, DrilldownFilterSchema, FilterError, ReportFilters, ReportFilterSchema,
     parse_expiring_filters, parse_filters, read_expiring_filters, read_filters,
@@ -120,7 +124,8 @@ def runs():
 def export_runs(fmt: str):
     """The per-run view as CSV or XLSX."""
     _check_format(fmt)
-    return exports.runs(current_user, report_scope(current_user), _link_filters(), fmt)
+    filters = _link_filters()
+    return _deliver("runs", fmt, downloads.runs(report_scope(current_user), filters), filters)
 
 
 @bp.route("/certificates/expiring")
@@ -147,7 +152,8 @@ def export_expiring(fmt: str):
     except FilterError as error:
         reject(400, error.describe())
     sort, descending = _expiring_order()
-    return exports.expiring(current_user, report_scope(current_user), filters, viewer_zone(), fmt, sort, descending)
+    export = downloads.expiring(report_scope(current_user), filters, viewer_zone(), sort, descending)
+    return _deliver("expiring", fmt, export, filters, {"sort": sort, "descending": descending})
 
 
 def _expiring_order() -> tuple[str, bool]:
@@ -160,7 +166,8 @@ def _expiring_order() -> tuple[str, bool]:
 def export_completion(fmt: str):
     """The completion report as CSV or XLSX, totals in the last row."""
     _check_format(fmt)
-    return exports.completion(current_user, report_scope(current_user), _link_filters(), fmt)
+    filters = _link_filters()
+    return _deliver("completion", fmt, downloads.completion(report_scope(current_user), filters), filters)
 
 
 @bp.route("/institutions/<code>/courses/<slug>/export.<fmt>")
@@ -170,7 +177,8 @@ def export_drilldown(code: str, slug: str, fmt: str):
     _check_format(fmt)
     institution, course = _drilldown_subject(code, slug)
     filters = _link_filters(DrilldownFilterSchema).replace(course=course.slug, institution=institution.code)
-    return exports.drilldown(current_user, report_scope(current_user), institution, course, filters, fmt)
+    export = downloads.drilldown(report_scope(current_user), institution, course, filters)
+    return _deliver("drilldown", fmt, export, filters)
 
 
 @bp.route("/enrolments/export.<fmt>")
@@ -178,12 +186,115 @@ def export_drilldown(code: str, slug: str, fmt: str):
 def export_enrolments(fmt: str):
     """Every trainee's current enrolments the viewer may see (the admin's full export), filtered."""
     _check_format(fmt)
-    return exports.enrolments(current_user, report_scope(current_user), _link_filters(), fmt)
+    filters = _link_filters()
+    return _deliver("enrolments", fmt, downloads.enrolments(report_scope(current_user), filters, fmt), filters)
 
 
 def _check_format(fmt: str) -> None:
-    if fmt not in exports.FORMATS:
+    if fmt not in downloads.FORMATS:
         abort(404)
+
+
+def _deliver(kind: str, fmt: str, export: downloads.Export, filters, params: dict | None = None):
+    """Send the export at once, or, past LMS_EXPORT_JOB_ROWS rows (one COUNT), make it a job and show its page."""
+    rows = export.count()
+    if rows <= current_app.config["EXPORT_JOB_ROWS"]:
+        return downloads.send(export, current_user, fmt, None if export.in_request else rows)
+    job = services.create_export_job(current_user, kind, fmt, filters.as_dict(), when.zone_name(export.zone), rows,
+                                     tasks.run_export, params)
+    return redirect(url_for("reports.export_job", job_id=job.id), 303)
+
+
+# --- export jobs ------------------------------------------------------------------------------------------
+
+#: Seconds between reloads of a running job's page without JavaScript (a meta refresh inside <noscript>; with
+#: JavaScript, static/js/export-progress.js asks the status instead and updates the page in place).
+REFRESH_SECONDS = 3
+
+
+@bp.route("/exports/")
+@requires(signed_in)
+def export_jobs():
+    """The person's own exports, newest first, with their state and, while it lasts, the download."""
+    return render_template("reports/export_jobs.html", jobs=queries.export_jobs_of(current_user.id),
+                           now=clock.now())
+
+
+@bp.route("/exports/<int:job_id>")
+@requires(signed_in)
+def export_job(job_id: int):
+    """One export job's page: progress while it runs (reloading itself), then its download, its failure or its
+    expiry. Its maker's alone: anyone else finds nothing here."""
+    job = own_export_or_404(current_user, job_id)
+    response = make_response(render_template("reports/export_job.html", job=job, expired=_expired(job),
+                                              refresh=REFRESH_SECONDS))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/exports/<int:job_id>/status.json")
+@requires(signed_in)
+def export_job_status(job_id: int):
+    """How far the job is, for its page's script: status, rows done and total, and the download once done."""
+    job = own_export_or_404(current_user, job_id)
+    done = job.status == "done" and not _expired(job)
+    response = jsonify(status="expired" if _expired(job) else job.status, rows_done=job.rows_done,
+                       rows_total=job.rows_total, percent=job.percent,
+                       download=url_for("reports.export_download", job_id=job.id) if done else None,
+                       text=_progress_text(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/exports/<int:job_id>/download")
+@requires(signed_in)
+def export_download(job_id: int):
+    """The export's file, for its maker, until it expires (then 410: deleted, as it holds personal data)."""
+    job = own_export_or_404(current_user, job_id)
+    if _expired(job):
+        reject(410, _l("The download time of this export is over and its file has been deleted. Start the export "
+                       "again from the report."))
+    if job.status != "done" or not job.file_key:
+        abort(404)
+    try:
+        chunks = current_storage().stream(job.file_key)
+    except StorageNotFound:
+        abort(404)
+    response = current_app.response_class(chunks, content_type=downloads.FORMATS[job.fmt].content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _expired(job) -> bool:
+    return job.status == "expired" or (job.expires_at is not None and job.expires_at <= clock.now())
+
+
+def _progress_text(job) -> str:
+    return _("%(done)s of %(total)s rows", done=format_decimal(job.rows_done), total=format_decimal(job.rows_total))
+
+
+EXPORT_LABELS = {"completion": _l("Completion report"), "drilldown": _l("Trainees of an institution in a course"),
+                 "enrolments": _l("All trainees' enrolments"), "runs": _l("Report per run"),
+                 "expiring": _l("Expiring certificates")}
+
+
+@bp.app_template_global("export_labels")
+def export_labels() -> dict:
+    """The names of the export kinds, in the reader's language."""
+    return EXPORT_LABELS
+
+
+@bp.app_template_filter("whole_number")
+def whole_number(value) -> str:
+    """A whole number in the reader's locale (1,234 / 1 234)."""
+    return format_decimal(value or 0)
+
+
+@bp.app_template_global("progress_text")
+def progress_text(job) -> str:
+    """"1,234 of 5,678 rows", in the reader's locale."""
+    return _progress_text(job)
 
 
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed"),

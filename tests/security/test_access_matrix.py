@@ -211,6 +211,16 @@ EXPECT = {
     "calendar.event_file": (lambda r, v: LOGIN if r == "anonymous" else (
         OK if r == "trainee" and v == "own" else MISSING), None),
     "api_v1.openapi": (public(), None),
+    # Export jobs: one's own list (every signed-in person; empty for most); one export's page, status and download
+    # only to the person who asked for it (the admin's and the coordinator's own here): anyone else, an admin
+    # too, finds nothing there ("a download link of someone else's export is refused").
+    "reports.export_jobs": (signed_in(), None),
+    "reports.export_job": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r in ("admin", "coordinator") and v == "own" else MISSING), None),
+    "reports.export_job_status": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r in ("admin", "coordinator") and v == "own" else MISSING), None),
+    "reports.export_download": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r in ("admin", "coordinator") and v == "own" else MISSING), None),
     "api_v1.courses": (api(), None),
     "api_v1.course_runs": (api(), None),
     "api_v1.completion": (api(), None),
@@ -353,6 +363,25 @@ def _recorded(world) -> dict[str, int]:
             for key in ("trainee", "other_trainee")}
 
 
+def _export_job(person) -> int:
+    """A finished export job of `person`, its file in the storage (downloadable for a day)."""
+    from datetime import timedelta
+
+    from lms.core import clock
+    from lms.core.storage import current_storage
+    from lms.extensions import db
+    from lms.reports.models import ExportJob
+
+    key = f"exports/{person.id}-matrix.csv"
+    current_storage().put(key, b"institution_code\r\n")
+    job = ExportJob(user_id=person.id, kind="enrolments", fmt="csv", filters={}, params={}, zone="UTC", status="done",
+                    rows_done=0, rows_total=0, file_key=key, file_name="enrolments-0-rows.csv", created_at=clock.now(),
+                    finished_at=clock.now(), expires_at=clock.now() + timedelta(days=1))
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def _acknowledge(client):
     page = client.get("/privacy").get_data(as_text=True)
     match = re.search(r'action="/privacy/acknowledge".*?name="csrf_token"[^>]*value="([^"]+)"', page, re.S)
@@ -395,6 +424,10 @@ def params(rule, role, variant, world, ids):
     if rule.endpoint.startswith("learning.") and rule.endpoint in ("learning.certificate_pdf",):
         holder = "trainee" if own else "other_trainee"
         values["code"] = ids[holder]["certificate"]
+    if rule.endpoint in ("reports.export_job", "reports.export_job_status", "reports.export_download"):
+        mine = role if role in ("admin", "coordinator") else "admin"
+        theirs = "coordinator" if role == "admin" else "admin"
+        values["job_id"] = str(ids["exports"][mine if own else theirs])
     if rule.endpoint == "recorded.evidence":
         values["enrolment_id"] = str(ids["recorded"]["trainee" if own else "other_trainee"])
     if rule.endpoint in ("learning.verify", "learning.revoke"):
@@ -420,6 +453,7 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
     ids["sessions"] = {variant: create_session(matrix_world[slug], run_by_id(ids["runs"][variant]), SessionFields(
         kind="in_person", title="Drill", starts_local=datetime(2026, 1, 5, 9), ends_local=datetime(2026, 1, 5, 11),
         zone="Europe/Kyiv"), world["admin"]).id for variant, slug in (("own", "alpha"), ("other", "beta"))}
+    ids["exports"] = {role: _export_job(world[role]) for role in ("admin", "coordinator")}
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"

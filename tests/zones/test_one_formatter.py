@@ -9,7 +9,8 @@ LMS = Path(__file__).resolve().parents[2] / "lms"
 # Machine formats, each with its reason (file names, SQL, export cells, parsing).
 ALLOWED = {
     "lms/core/when.py": "the one formatter",
-    "lms/reports/exports.py": "export cells: ISO 8601 written fast per column kind, and the file name's stamp",
+    "lms/reports/exports.py": "export cells: ISO 8601 written fast per column kind",
+    "lms/reports/downloads.py": "the export file name's stamp",
     "lms/reports/facts.py": "SQLite's strftime('%Y-%m') in SQL, grouping by month",
     "lms/privacy/services.py": "the personal-data file's name stamp",
     "lms/reports/record_files.py": "the training record file's name stamp",

@@ -48,3 +48,4 @@ from lms.reports.queries.expiring import (  # noqa: F401
     expiring_query,
     stream_expiring,
 )
+from lms.reports.queries.jobs import RECENT, export_job, export_jobs_of, export_jobs_to_prune  # noqa: F401
