@@ -57,6 +57,9 @@ from lms.sessions.views import bp as sessions_bp
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.main.views import bp as main_bp
+from lms.messages import jobs as message_jobs  # noqa: F401  (the reminders' periodic job, known to the scheduler)
+from lms.messages.events import connect_signals as connect_message_signals
+from lms.messages.views import bp as messages_bp
 from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
@@ -69,7 +72,7 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               runs_bp, sessions_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp,
-              api_bp, api_v1_bp)
+              messages_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The name of the stderr handler register_logging puts on the "lms" logger.
@@ -166,6 +169,7 @@ def register_signals() -> None:
     connect_learning_signals()
     connect_run_signals()
     connect_session_signals()
+    connect_message_signals()
 
 
 def register_blueprints(app: Flask) -> None:
