@@ -65,7 +65,7 @@ def due_messages(now: datetime) -> list[Message]:
     for enrolment_id, due_on, user, slug, title in rows:
         days = days_ahead(due_on, user, now)
         if days in DUE_DAYS:
-            messages.append(Message(user, f"due{days}:{enrolment_id}:{due_on.isoformat()}",
+            messages.append(Message(user, f"due{days}:{enrolment_id}:{when.iso(due_on)}",
                                     {"course_title": title, "due_on": due_on, "days": days}, course_path(slug)))
     return messages
 
@@ -102,7 +102,7 @@ def run_messages(now: datetime) -> list[Message]:
         .where(*REACHABLE, CourseRun.cancelled_at.is_(None), CourseRun.starts_on.in_(_dates_around(now, (1,))),
                Enrolment.is_current.is_(True), Enrolment.status == "active", Enrolment.waiting_since.is_(None))
         .order_by(Enrolment.id))
-    return [Message(user, f"run1:{run.id}:{enrolment_id}:{run.starts_on.isoformat()}",
+    return [Message(user, f"run1:{run.id}:{enrolment_id}:{when.iso(run.starts_on)}",
                     {"run": run, "course_title": title}, course_path(slug))
             for enrolment_id, run, user, slug, title in rows if days_ahead(run.starts_on, user, now) == 1]
 
