@@ -63,11 +63,11 @@ def _app_context(app):
 
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
-             feed: bool = False, sessions: bool = False, rules: bool = False) -> None:
+             feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
-    of the run (with a trainer, a sign-up and a mark) only when asked, as 0012's to 0017's downgrades refuse over
-    them (the tests going below them have none)."""
+    of the run (with a trainer, a sign-up and a mark) and a failed job only when asked, as 0012's to 0018's downgrades
+    refuse over them or drop their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -137,6 +137,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
         if sessions:
             populate_sessions(s, course, enrolment, admin, trainee, now)
+        if failed_job:  # retried already
+            s.add(m.FailedJob(task="lms.quizzes.jobs.close_expired_attempts", arguments="[]", attempts=1,
+                              error="OperationalError: x", failed_at=now, retried_at=now, retried_by_id=admin.id))
         if rules:  # the quiz opens once the lesson is read
             s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
         s.commit()
@@ -187,7 +190,8 @@ def accepting(alembic_runner) -> Iterator[None]:
 def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
-    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True)
+    populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
+             failed_job=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -476,7 +480,7 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
 def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
     """0017 adds the calendar feeds: one per person, each token hash once. Going below it is refused, changing
     nothing, while a feed exists (its calendars would stop updating); accepted, only the feeds go."""
-    alembic_runner.migrate_up_to("heads")
+    alembic_runner.migrate_up_to("0017")
     populate(alembic_engine, feed=True)
     with alembic_engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM calendar_feeds")).scalar_one()
@@ -494,3 +498,23 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
     assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "calendar_feeds"}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["calendar_feeds"] == 0
+
+
+def test_failed_jobs_come_with_0018_and_its_downgrade_refuses_while_one_waits(alembic_runner, alembic_engine):
+    """0018 keeps the jobs that failed every try. Going below it is refused, changing nothing, while one is kept,
+    retried or not; accepted, only the failures go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, failed_job=True)
+    with alembic_engine.begin() as conn:
+        conn.execute(text("INSERT INTO failed_jobs (task, arguments, attempts, error, failed_at) "
+                          "VALUES ('lms.quizzes.jobs.close_expired_attempts', '[]', 1, 'OperationalError: x', "
+                          "'2027-01-01')"))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0018: 2 failed job\(s\) would be forgotten \(1 not retried yet\)"):
+        alembic_runner.migrate_down_to("0017")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0017")
+    assert "failed_jobs" not in row_counts(alembic_engine)
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["failed_jobs"] == 0

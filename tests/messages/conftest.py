@@ -8,6 +8,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from lms.core import clock
+from lms.extensions import db as _db
 from lms.jobs import run_pending
 
 # A Monday, five past eight in UTC (10:05 in Kyiv, before summer time): the hourly scan runs at five past.
@@ -15,8 +16,9 @@ MONDAY = datetime(2027, 3, 15, 8, 5, tzinfo=UTC)
 
 
 @pytest.fixture()
-def frozen(db):
-    """The clock stopped at MONDAY; the test may move it (`frozen(moment)`)."""
+def frozen(db, run_jobs):
+    """The clock stopped at MONDAY; the test may move it (`frozen(moment)`). The job queue is the tests' (emptied
+    after the test: `run_jobs`)."""
     clock.freeze(MONDAY)
     yield clock.freeze
     clock.freeze(None)
@@ -24,12 +26,13 @@ def frozen(db):
 
 def scheduler() -> None:
     """What the worker does at the clock's minute: the periodic jobs due, then the deliveries they queued."""
+    _db.session.commit()  # what the test wrote is what the worker reads
     run_pending(periodic=True)
-    run_pending()
 
 
 def deliver() -> None:
     """What the worker does with the jobs queued (the deliveries of messages written by a service)."""
+    _db.session.commit()
     run_pending()
 
 
