@@ -5,6 +5,7 @@ back, with the event. Each reads its recipients in a fixed number of statements.
 """
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,22 +25,29 @@ CHUNK = 1000
 
 
 def confirm_enrolments(enrolment_ids: list[int]) -> int:
-    """The confirmations of new enrolments (in their run, or on its waiting list); returns how many were written.
-    Two statements per thousand enrolments (the enrolments with their trainees and courses, their runs), then
-    lms.mail's bulk write. The caller commits."""
-    messages = []
+    """The confirmations of new enrolments: one message per person, listing their new enrolments of this event
+    (a bulk enrolment into ten courses is one mail, not ten), each with its run (or its waiting list) and due date;
+    returns how many were written. Two statements per thousand enrolments (the enrolments with their trainees and
+    courses, their runs), then lms.mail's bulk write. The caller commits."""
+    mine: dict[int, list] = {}
+    people: dict[int, User] = {}
+    for start in range(0, len(enrolment_ids), CHUNK):
+        rows = db.session.execute(
+            select(Enrolment, User, Course.slug, Course.title)
+            .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]), *REACHABLE)
+            .order_by(Enrolment.id).options(selectinload(Enrolment.run)))
+        for enrolment, user, slug, title in rows:
+            people[user.id] = user
+            mine.setdefault(user.id, []).append({"id": enrolment.id, "slug": slug, "course_title": title,
+                                                 "run": enrolment.run, "waiting": enrolment.waiting,
+                                                 "due_on": enrolment.due_on})
     with links():
-        for start in range(0, len(enrolment_ids), CHUNK):
-            rows = db.session.execute(
-                select(Enrolment, User, Course.slug, Course.title)
-                .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
-                .where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]), *REACHABLE)
-                .order_by(Enrolment.id).options(selectinload(Enrolment.run)))
-            messages += [Message(user, f"enrolment:{enrolment.id}",
-                                 {"course_title": title, "run": enrolment.run, "waiting": enrolment.waiting,
-                                  "due_on": enrolment.due_on}, course_path(slug))
-                         for enrolment, user, slug, title in rows]
-        return dispatch("enrolment", "enrolment_confirmed", messages)
+        # The key names the event by its first enrolment (which belongs to no other event) and their number.
+        return dispatch("enrolment", "enrolment_confirmed", [
+            Message(people[user_id], f"enrolment:{items[0]['id']}:{len(items)}", {"enrolments": items},
+                    course_path(items[0]["slug"]) if len(items) == 1 else url_for("learning.my_learning"))
+            for user_id, items in mine.items()])
 
 
 def _run_trainees(run_id: int):

@@ -18,7 +18,7 @@ from lms.runs import services as runs
 from lms.runs.services import RunFields
 from lms.sessions import services as sessions
 from lms.sessions import signups
-from tests.helpers import make_user
+from tests.helpers import make_course, make_user
 from tests.messages.conftest import attachments_of, deliver, mails_to, subject, text_of
 from tests.sessions.helpers import a_session
 
@@ -72,14 +72,18 @@ def test_the_confirmation_of_a_run_says_whether_there_is_a_place(world, course, 
     assert "waiting list" in text_of(later)
 
 
-def test_a_bulk_enrolment_confirms_every_new_enrolment(world, course, frozen, smtp_server):
-    content = ("email,name,courses\n" + "".join(f"bulk{n}@example.org,Bulk Trainee {n},sample\n" for n in range(3))
-               ).encode()
+def test_a_bulk_enrolment_confirms_every_new_enrolment_in_one_mail_per_person(world, course, frozen, smtp_server):
+    make_course("other", "Other course")
+    content = ("email,name,courses\n" + "".join(f"bulk{n}@example.org,Bulk Trainee {n},sample other\n"
+                                                for n in range(3))).encode()
     plan = bulk.plan(world["coordinator"], world["ua"], content)
     bulk.apply(world["coordinator"], world["ua"], content, plan.digest)
     deliver()
     assert sorted(str(m["To"]) for m in smtp_server.messages) == [f"bulk{n}@example.org" for n in range(3)]
-    assert {subject(m) for m in smtp_server.messages} == {"You are enrolled in Sample course"}
+    assert {subject(m) for m in smtp_server.messages} == {"You are enrolled in 2 courses"}
+    body = text_of(smtp_server.messages[0])
+    assert "- You are enrolled in Sample course." in body and "- You are enrolled in Other course." in body
+    assert "/my" in body
 
 
 def test_a_cancelled_run_is_told_to_its_trainees_not_to_the_withdrawn(world, course, frozen, smtp_server):
@@ -150,5 +154,5 @@ def test_the_enrolments_of_the_events_are_those_stored(world, course, frozen):
     """The confirmation's key names the enrolment: one message per enrolment, whatever the retries."""
     enrolment, _created = learning.enrol(world["trainee"], course, actor=world["admin"], source="admin")
     keys = _db.session.scalars(select(OutboxMessage.key)).all()
-    assert keys == [f"enrolment:{enrolment.id}"]
+    assert keys == [f"enrolment:{enrolment.id}:1"]
     assert _db.session.get(Enrolment, enrolment.id) is not None
