@@ -256,3 +256,22 @@ def test_the_statements_of_a_scan_do_not_grow_with_the_recipients(db, world, cou
     few, many = scan("few", 2), scan("many", 12)
     assert (few[0], many[0]) == (4, 24)
     assert many[1] == few[1], (few, many)
+
+
+def test_the_statements_per_reminder_mail_stay_bounded_as_recipients_grow(db, world, course, frozen, smtp_server):
+    """Queued by the scan and delivered by the worker's jobs: what one more recipient costs does not grow."""
+    def queue_and_send(prefix: str, people: int) -> int:
+        for n in range(people):
+            person = make_user(f"{prefix}{n}@example.org", f"Trainee {prefix}{n}", "trainee", world["ua"])
+            learning.enrol(person, course, actor=world["admin"], source="admin", due_on=IN_A_WEEK)
+        deliver()
+        smtp_server.clear()
+        with statements(db) as sent:
+            reminders.send_reminders()
+            deliver()
+        assert len(smtp_server.messages) == people
+        return len(sent)
+
+    few, many, more = queue_and_send("few", 3), queue_and_send("many", 13), queue_and_send("more", 33)
+    per_mail, per_mail_later = (many - few) / 10, (more - many) / 20
+    assert per_mail == per_mail_later <= 8, (few, many, more)
