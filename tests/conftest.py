@@ -130,6 +130,8 @@ def database_url(tmp_path_factory):
 def app(database_url, tmp_path_factory):
     """The application, built once per session, with the schema made by Alembic."""
     os.environ["LMS_DATABASE_URL"] = database_url
+    # Every app this process builds (the bench's too) queues its jobs in memory, where a test runs them.
+    os.environ["LMS_JOBS_URL"] = "memory"
     from flask_migrate import upgrade
 
     from lms import create_app
@@ -238,6 +240,32 @@ def course(db, tmp_path):
     assert not problems
     import_course(spec, publish=True)
     return course_by_slug("sample")
+
+
+@pytest.fixture(scope="session")
+def _smtp_server_of_the_session():
+    """One aiosmtpd server on a loopback port for the whole test session (per xdist worker)."""
+    from tests.mailserver import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def smtp_server(app, _smtp_server_of_the_session):
+    """A real SMTP server in the test process that the app sends its mail to during the test (the LMS_MAIL_*
+    settings point at it). `.messages` holds what it accepted (email.message.EmailMessage, read them with
+    tests.mailserver.text_of / html_of); `.refuse(451)`, `.refuse(550)` and `.drop()` make the next
+    deliveries fail. Without this fixture, mail goes to the development file backend (instance/mail/)."""
+    server = _smtp_server_of_the_session
+    server.clear()
+    saved = {key: app.config.get(key) for key in server.settings}
+    app.config.update(server.settings)
+    yield server
+    app.config.update(saved)
+    server.clear()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,8 +18,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.access import (
-    can_create_course, can_manage_institutions, can_manage_users, can_view_audit_log, can_view_export_log,
-    can_view_reports,
+    can_create_course, can_manage_institutions, can_manage_jobs, can_manage_users, can_view_audit_log,
+    can_view_export_log, can_view_reports,
 )
 
 # The links of the frame and the rule deciding each: the cache key is the set of names granted.
@@ -30,6 +30,7 @@ FRAME_RIGHTS = (
     ("audit", can_view_audit_log),
     ("reports", can_view_reports),
     ("export_log", can_view_export_log),
+    ("jobs", can_manage_jobs),
 )
 
 
@@ -45,6 +46,7 @@ class Frame(NamedTuple):
     language_url: str
     icon_url: str  # the SVG icon; /favicon.ico answers browsers that ask for an ICO
     ico_url: str
+    notifications_url: str
 
 
 def site_frame() -> Frame:
@@ -60,4 +62,4 @@ def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: st
     pieces = render_template("_frame.html", signed_in=signed_in, rights=rights, locale=locale).split("<!--cut-->")
     return Frame(*(Markup(piece.strip()) for piece in pieces), url_for("static", filename="css/site.css"),
                  url_for("main.home"), url_for("auth.logout"), url_for("main.language"),
-                 url_for("static", filename="favicon.svg"), url_for("main.favicon"))
+                 url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"))
