@@ -63,6 +63,7 @@ from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
 from lms.mail import delivery as mail_delivery
 from lms.mail import digest as mail_digest
+from lms.mail import security as mail_security
 from lms.mail.queries import admin_warning_count
 from lms.mail.views import bp as mail_bp
 from lms.main.views import bp as main_bp
@@ -85,7 +86,7 @@ BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, 
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
-JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, message_jobs)
+JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security, message_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.
 LOG_HANDLER = "lms.stderr"
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse
+from sqlalchemy import select
 
 from lms.audit import services as audit
 from lms.auth.models import User
@@ -22,6 +23,7 @@ from lms.auth.services import add_password_link
 from lms.core import clock
 from lms.core.counters import counters
 from lms.extensions import db
+from lms.jobs import after_commit, job
 from lms.mail.compose import absolute, path_for
 from lms.mail.services import mailable, send, send_many
 
@@ -75,6 +77,26 @@ def request_reset(email: str, ip: str | None) -> bool:
                 _link_values(token, now))
     db.session.commit()
     return sent
+
+
+@job(retries=3, backoff=30)
+def mail_account_links(pairs: list) -> int:
+    """The job of `queue_new_account_mails`: mail each account of `pairs` ([account id, token], ...) its link.
+    Idempotent: the keys come from the links, so a retry mails nobody twice."""
+    tokens = {int(user_id): token for user_id, token in pairs}
+    users = db.session.execute(select(User).where(User.id.in_(list(tokens)))).scalars().all()
+    written = mail_new_accounts([(user, tokens[user.id]) for user in users])
+    db.session.commit()
+    return written
+
+
+def queue_new_account_mails(accounts: Iterable[tuple[User, str]]) -> None:
+    """Mail the new accounts their set-password links from a job once the transaction commits: composing
+    thousands of mails (a bulk enrolment) does not hold the request. The tokens wait in the job queue until
+    then, as they would in the outbox."""
+    pairs = [[user.id, token] for user, token in accounts if token]
+    if pairs:
+        after_commit(mail_account_links, pairs)
 
 
 def mail_new_accounts(accounts: Iterable[tuple[User, str]]) -> int:
