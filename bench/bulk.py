@@ -12,8 +12,10 @@ from sqlalchemy import delete, func, select
 
 from lms.extensions import db
 
-# The new accounts' set-password mails first (lms.mail): they name the accounts.
-TABLES = ("mail_attachments", "outbox_messages", "enrolments", "password_links", "audit_events", "users")
+# The mail a bulk enrolment writes (the new accounts' links, the enrolments' confirmations) goes first: it names
+# the accounts.
+TABLES = ("mail_attachments", "outbox_messages", "notifications", "enrolments", "password_links", "audit_events",
+          "users")
 
 
 class BulkRun:
@@ -113,11 +115,14 @@ class BulkRun:
         """Delete what the repetition created."""
         from lms.extensions import db as _db
 
+        from lms.jobs.queue import huey
+
         db.session.remove()
         with self.context.engine.begin() as conn:
             for table in TABLES:
                 t = _db.metadata.tables[table]
                 conn.execute(delete(t).where(t.c.id > self.before[table]))
+        huey.flush()  # the deliveries of the mail just deleted, which no worker of the bench runs
 
 
 def _event(action, actor_id, target_type, target_id, institution_id, details, now) -> dict:

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from bench.measure import Result, measure
 
 # Repetitions of each kind of workload (each repetition runs the workload and its floor once).
-REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1}
-REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1}
+REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1, "mail": 3}
+REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1, "mail": 3}
 TARGETS = {
     "completion report, all institutions": ("ratio", 2.0),
     "run report, all institutions": ("ratio", 2.0),
     "CSV export, all enrolments": ("ratio", 1.5),
     "quiz submit + grading (20 questions)": ("ratio", 3.0),
+    "reminder mails (10,000), queued and sent": ("ratio", 2.0),
 }
 
 
@@ -91,6 +92,7 @@ def data_summary(engine) -> dict[str, int]:
 def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
     from bench import workloads
+    from bench.reminders import reminder_workload
     from bench.runs import run_report_workload
 
     repeats = REPEATS_LARGE if large else REPEATS
@@ -106,10 +108,11 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
                             run_report_workload(context, repeats["report"])]),
         ("export", lambda: workloads.export_workloads(context, repeats["export"])),
         ("bulk", lambda: [workloads.bulk_workload(context, repeats["bulk"])]),
+        ("mail", lambda: [reminder_workload(context, repeats["mail"])]),
     ]
     names = {"page": ["catalogue page", "course page", "lesson page", "quiz page", "my learning page"],
              "quiz": ["quiz submit + grading"], "report": ["completion report", "run report"],
-             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"]}
+             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"], "mail": ["reminder mails"]}
     chosen = []
     for kind, make in makers:
         if any(selected(n) for n in names[kind]):

@@ -67,6 +67,9 @@ from lms.mail import security as mail_security
 from lms.mail.queries import admin_warning_count
 from lms.mail.views import bp as mail_bp
 from lms.main.views import bp as main_bp
+from lms.messages import jobs as message_jobs
+from lms.messages.events import connect_signals as connect_message_signals
+from lms.messages.views import bp as messages_bp
 from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
@@ -79,11 +82,11 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               runs_bp, sessions_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp, recorded_bp,
-              jobs_bp, api_bp, api_v1_bp)
+              jobs_bp, messages_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
-JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security)
+JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security, message_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.
 LOG_HANDLER = "lms.stderr"
 
@@ -179,6 +182,7 @@ def register_signals() -> None:
     connect_learning_signals()
     connect_run_signals()
     connect_session_signals()
+    connect_message_signals()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -77,7 +77,7 @@ def _run_one(user, run_id: int) -> Event | None:
     return _run_event(*row) if row else None
 
 
-def _session_event(found: PersonSession) -> Event:
+def session_event(found: PersonSession) -> Event:
     """A training session of the person (signed up, waiting, or training it): a timed event in the zone of its
     place, with where it is (the room, or the online link) and what it is."""
     session = found.session
@@ -104,7 +104,7 @@ def _session_event(found: PersonSession) -> Event:
 
 def _session_between(user, first: date, last: date, where: tzinfo) -> list[Event]:
     start, end = start_of_day(first, where), start_of_day(last + timedelta(days=1), where)
-    return [_session_event(found) for found in sessions_of_person(user.id, start, end)]
+    return [session_event(found) for found in sessions_of_person(user.id, start, end)]
 
 
 def _session_one(user, session_id: int) -> Event | None:
@@ -112,7 +112,7 @@ def _session_one(user, session_id: int) -> Event | None:
     if session is None:
         return None
     found = [f for f in sessions_of_person(user.id, session.starts_at, session.ends_at) if f.session.id == session_id]
-    return _session_event(found[0]) if found else None
+    return session_event(found[0]) if found else None
 
 
 DUE = Provider("due", _due_between, _due_one)

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.auth.services import insert_password_links, new_password_link, password_link_issued
-from lms.core import clock
+from lms.core import clock, signals
 from lms.enrolments.plans import Plan, PlannedEnrolment, PlannedRow, Result
 from lms.extensions import db
 from lms.learning.services import (
@@ -40,6 +40,8 @@ def write(plan: Plan, actor, institution) -> Result:
         tokens = {user_id: token for user_id, (token, _link) in links.items()}
     close_and_change(plan.rows)
     created = add_enrolments(plan.rows, accounts, actor, now)
+    if created:  # their confirmations, written in bulk in this unit of work
+        signals.enrolled.send("enrolments", enrolment_ids=[id_ for id_, _cycle in created.values()])
     result = Result([(accounts[r.email], tokens[accounts[r.email].id]) for r in plan.rows if r.new_account],
                     enrolled=len(created),
                     restored=sum(1 for r in plan.rows for e in r.enrolments if e.action == "restore"),

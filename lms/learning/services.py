@@ -147,6 +147,7 @@ def prepare_enrolment(trainee, course: Course, *, actor=None, source: str = "sel
                                              placement=placement)])
     audit.record_many([enrolment_created(row.id, trainee.institution_id, course.slug, source, cycle, actor or trainee)],
                       "enrolment")
+    signals.enrolled.send("learning", enrolment_ids=[row.id])  # its confirmation, in this unit of work
     return db.session.get(Enrolment, row.id), True, False
 
 

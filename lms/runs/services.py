@@ -119,13 +119,16 @@ def update_run(run: CourseRun, fields: RunFields, actor) -> None:
         raise RunError("capacity_below_enrolled")
     before = {"code": run.code, "starts_on": when.iso(run.starts_on), "ends_on": when.iso(run.ends_on),
               "capacity": run.capacity, "open_to_all": run.open_to_all}
-    if (fields.starts_on, fields.ends_on) != (run.starts_on, run.ends_on):
+    was = (run.starts_on, run.ends_on)
+    if (fields.starts_on, fields.ends_on) != was:
         run.dates_changed_at = clock.now()  # its trainees read "the dates changed on ..." on their pages
     _apply(run, fields)
     db.session.flush()
     audit.record("run.updated", actor=actor, target=run, course=run.course.slug, was=before, code=run.code,
                  starts_on=when.iso(run.starts_on), ends_on=when.iso(run.ends_on), capacity=run.capacity)
     _promote(run, actor)
+    if (run.starts_on, run.ends_on) != was:
+        signals.run_dates_changed.send("runs", run=run, was=was, actor=actor)
     db.session.commit()
 
 
@@ -136,6 +139,8 @@ def cancel_run(run: CourseRun, actor) -> None:
         raise RunError("already_cancelled")
     run.cancelled_at = clock.now()
     audit.record("run.cancelled", actor=actor, target=run, course=run.course.slug, code=run.code)
+    db.session.flush()
+    signals.run_cancelled.send("runs", run=run, actor=actor)
     db.session.commit()
 
 
@@ -269,6 +274,7 @@ def move(enrolment: Enrolment, target: CourseRun, actor) -> None:
                  waiting=enrolment.waiting_since is not None)
     if old is not None:
         _promote(old, actor)
+    signals.enrolment_moved.send("runs", enrolment=enrolment, old_run_id=old_id, actor=actor)
     db.session.commit()
 
 

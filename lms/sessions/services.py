@@ -17,7 +17,7 @@ from lms.attendance.models import SESSION_KINDS, TrainingSession
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.catalog.models import Course, CourseStaff
-from lms.core import clock, when
+from lms.core import clock, signals, when
 from lms.extensions import db
 from lms.runs import queries as run_queries
 from lms.runs.models import CourseRun, run_trainers
@@ -171,6 +171,8 @@ def cancel_session(session: TrainingSession, actor) -> None:
     session.cancelled_at = clock.now()
     audit.record("session.cancelled", actor=actor, target=session, course=session.course.slug, title=session.title,
                  starts_at=when.iso(session.starts_at))
+    db.session.flush()
+    signals.session_cancelled.send("sessions", session=session, actor=actor)
     db.session.commit()
 
 

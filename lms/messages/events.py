@@ -1,0 +1,139 @@
+"""The messages of events, written in the unit of work of the event (lms.core.signals): an enrolment's
+confirmation (one or a bulk enrolment's thousands, in bulk), a run cancelled or its dates moved, a trainee moved
+to another run, a session cancelled (with its .ics, cancelled). What the receivers write is committed, or rolled
+back, with the event. Each reads its recipients in a fixed number of statements.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.attendance.models import SessionSignUp, TrainingSession
+from lms.auth.models import User
+from lms.catalog.models import Course
+from lms.core import clock, signals, when
+from lms.extensions import db
+from lms.learning.models import Enrolment
+from lms.messages.attachments import SessionFiles
+from lms.messages.outgoing import Message, course_path, dispatch, links
+from lms.messages.reminders import REACHABLE
+from lms.runs.models import CourseRun
+
+# Enrolments read per statement when a bulk enrolment made many (bound parameters stay well within every limit).
+CHUNK = 1000
+
+
+def confirm_enrolments(enrolment_ids: list[int]) -> int:
+    """The confirmations of new enrolments: one message per person, listing their new enrolments of this event
+    (a bulk enrolment into ten courses is one mail, not ten), each with its run (or its waiting list) and due date;
+    returns how many were written. Two statements per thousand enrolments (the enrolments with their trainees and
+    courses, their runs), then lms.mail's bulk write. The caller commits."""
+    mine: dict[int, list] = {}
+    people: dict[int, User] = {}
+    for start in range(0, len(enrolment_ids), CHUNK):
+        rows = db.session.execute(
+            select(Enrolment, User, Course.slug, Course.title)
+            .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]), *REACHABLE)
+            .order_by(Enrolment.id).options(selectinload(Enrolment.run)))
+        for enrolment, user, slug, title in rows:
+            people[user.id] = user
+            mine.setdefault(user.id, []).append({"id": enrolment.id, "slug": slug, "course_title": title,
+                                                 "run": enrolment.run, "waiting": enrolment.waiting,
+                                                 "due_on": enrolment.due_on})
+    with links():
+        # The key names the event by its first enrolment (which belongs to no other event) and their number.
+        return dispatch("enrolment", "enrolment_confirmed", [
+            Message(people[user_id], f"enrolment:{items[0]['id']}:{len(items)}", {"enrolments": items},
+                    course_path(items[0]["slug"]) if len(items) == 1 else url_for("learning.my_learning"))
+            for user_id, items in mine.items()])
+
+
+def _run_trainees(run_id: int):
+    """(enrolment, user) of everyone in a run (a place or its waiting list), not withdrawn. One statement."""
+    return db.session.execute(
+        select(Enrolment, User).join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.run_id == run_id, Enrolment.is_current.is_(True), Enrolment.status != "withdrawn",
+               *REACHABLE).order_by(Enrolment.id)).all()
+
+
+def tell_run_cancelled(run: CourseRun) -> int:
+    """Tell a cancelled run's trainees. The caller commits."""
+    with links():
+        link = course_path(run.course.slug)
+        return dispatch("run", "run_cancelled", [
+            Message(user, f"run-cancelled:{run.id}:{enrolment.id}", {"run": run, "course_title": run.course.title},
+                    link) for enrolment, user in _run_trainees(run.id)])
+
+
+def tell_run_moved(run: CourseRun, was: tuple) -> int:
+    """Tell a run's trainees its new dates (`was`: the dates it had). The caller commits."""
+    stamp = when.iso(run.dates_changed_at, when.zone("UTC"))
+    with links():
+        link = course_path(run.course.slug)
+        return dispatch("run", "run_moved", [
+            Message(user, f"run-moved:{run.id}:{enrolment.id}:{stamp}",
+                    {"run": run, "course_title": run.course.title, "was_starts_on": was[0], "was_ends_on": was[1]},
+                    link) for enrolment, user in _run_trainees(run.id)])
+
+
+def tell_enrolment_moved(enrolment: Enrolment, old_run_id: int | None, moved_at) -> int:
+    """Tell a trainee they were moved into another run (a place, or its waiting list). The caller commits."""
+    if not enrolment.user.active or enrolment.user.anonymised_at is not None:
+        return 0
+    # By their ids: the enrolment's `run` may still be the one it held before the move.
+    run = db.session.get(CourseRun, enrolment.run_id)
+    old = db.session.get(CourseRun, old_run_id) if old_run_id is not None else None
+    with links():
+        return dispatch("run", "run_transfer", [Message(
+            enrolment.user, f"run-transfer:{enrolment.id}:{run.id}:{when.iso(moved_at, when.zone('UTC'))}",
+            {"run": run, "old_run": old, "course_title": enrolment.course.title,
+             "waiting": enrolment.waiting, "due_on": enrolment.due_on}, course_path(enrolment.course.slug))])
+
+
+def tell_session_cancelled(session: TrainingSession) -> int:
+    """Tell those signed up for a cancelled session (a place or its waiting list), with its .ics marked cancelled.
+    One statement. The caller commits."""
+    rows = db.session.execute(
+        select(SessionSignUp, User).join(User, User.id == SessionSignUp.user_id)
+        .where(SessionSignUp.session_id == session.id, SessionSignUp.cancelled_at.is_(None), *REACHABLE)
+        .order_by(SessionSignUp.id)).all()
+    files = SessionFiles()
+    with links():
+        link = course_path(session.course.slug)
+        return dispatch("session", "session_cancelled", [
+            Message(user, f"session-cancelled:{session.id}:{user.id}",
+                    {"session": session, "course_title": session.course.title}, link,
+                    (files.of(session, sign_up, user),)) for sign_up, user in rows])
+
+
+# Receivers (lms.core.signals) ------------------------------------------------------------------------------
+def _on_enrolled(_sender, *, enrolment_ids: list[int]) -> None:
+    confirm_enrolments(enrolment_ids)
+
+
+def _on_run_cancelled(_sender, *, run: CourseRun, actor) -> None:
+    tell_run_cancelled(run)
+
+
+def _on_run_dates_changed(_sender, *, run: CourseRun, was: tuple, actor) -> None:
+    tell_run_moved(run, was)
+
+
+def _on_enrolment_moved(_sender, *, enrolment: Enrolment, old_run_id: int | None, actor) -> None:
+    tell_enrolment_moved(enrolment, old_run_id, clock.now())
+
+
+def _on_session_cancelled(_sender, *, session: TrainingSession, actor) -> None:
+    tell_session_cancelled(session)
+
+
+def connect_signals() -> None:
+    """Send the messages of enrolments, runs and sessions when their services say what happened (called once by
+    the application; connecting again changes nothing)."""
+    signals.enrolled.connect(_on_enrolled)
+    signals.run_cancelled.connect(_on_run_cancelled)
+    signals.run_dates_changed.connect(_on_run_dates_changed)
+    signals.enrolment_moved.connect(_on_enrolment_moved)
+    signals.session_cancelled.connect(_on_session_cancelled)
