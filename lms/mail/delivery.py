@@ -25,12 +25,12 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from lms.auth.models import User
 from lms.core import clock
 from lms.extensions import db
-from lms.jobs import crontab, enqueue, job, periodic
+from lms.jobs import after_commit, crontab, enqueue, job, periodic
 from lms.mail.kinds import KINDS
 from lms.mail.models import OutboxMessage
 
@@ -45,6 +45,12 @@ WAITING = timedelta(minutes=10)
 STALE_SENDING = timedelta(hours=1)
 # At most this many messages are re-queued per run of the periodic job; the next run takes the rest.
 REQUEUE_BATCH = 5000
+# Messages a delivery job sends over one connection to the mail server: a connection (and a job, and its
+# commits) per message would cost several times the sending itself (docs/performance.md).
+BATCH = 200
+# Sent messages are marked in the database this many at a time: a worker killed mid-batch leaves at most
+# this many "sending" that were in fact sent (queued again after STALE_SENDING).
+MARK_EVERY = 50
 
 
 # What stays of a sent security message's body (it held a one-time link).
@@ -104,8 +110,8 @@ def build(message: OutboxMessage) -> EmailMessage:
     return mime
 
 
-def send_smtp(mime: EmailMessage) -> None:
-    """Hand the message to the SMTP server of the LMS_MAIL_* settings; raises on any refusal or fault."""
+def connect_smtp() -> smtplib.SMTP:
+    """A connection to the SMTP server of the LMS_MAIL_* settings, TLS and login done; raises on any fault."""
     config = current_app.config
     timeout = config["MAIL_TIMEOUT_SECONDS"]
     if config["MAIL_SSL"]:
@@ -117,14 +123,36 @@ def send_smtp(mime: EmailMessage) -> None:
             server.starttls()
         if config["MAIL_USERNAME"]:
             server.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        refused = server.send_message(mime)
-        if refused:  # only some recipients refused; ours is the only one
-            raise DeliveryError(f"recipient refused: {refused}")
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+def send_over(server: smtplib.SMTP, mime: EmailMessage) -> None:
+    """Hand one message to the server; raises on any refusal or fault."""
+    refused = server.send_message(mime)
+    if refused:  # only some recipients refused; ours is the only one
+        raise DeliveryError(f"recipient refused: {refused}")
+
+
+def close_smtp(server: smtplib.SMTP | None) -> None:
+    """Say goodbye to the server, or just close the connection if it is gone."""
+    if server is None:
+        return
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        server.close()
+
+
+def send_smtp(mime: EmailMessage) -> None:
+    """Hand one message to the SMTP server over a connection of its own; raises on any refusal or fault."""
+    server = connect_smtp()
+    try:
+        send_over(server, mime)
     finally:
-        try:
-            server.quit()
-        except (smtplib.SMTPException, OSError):
-            server.close()
+        close_smtp(server)
 
 
 def write_file(message_id: int, mime: EmailMessage) -> None:
@@ -139,44 +167,115 @@ def write_file(message_id: int, mime: EmailMessage) -> None:
 @job(retries=RETRIES, backoff=BACKOFF_SECONDS)
 def deliver(message_id: int) -> None:
     """Deliver one message of the outbox (see the module's docstring)."""
+    deliver_now([message_id])
+
+
+@job(retries=RETRIES, backoff=BACKOFF_SECONDS)
+def deliver_many(message_ids: list[int]) -> None:
+    """Deliver up to BATCH messages of the outbox over one connection to the mail server."""
+    deliver_now(message_ids)
+
+
+def queue_delivery(message_ids: list[int], when=after_commit) -> None:
+    """Queue the delivery of these messages (after the commit by default): one job per BATCH of them."""
+    for start in range(0, len(message_ids), BATCH):
+        chunk = [int(i) for i in message_ids[start:start + BATCH]]
+        if len(chunk) == 1:
+            when(deliver, chunk[0])
+        else:
+            when(deliver_many, chunk)
+
+
+def deliver_now(message_ids: list[int]) -> None:
+    """Claim the messages still to be sent among these, send them (one SMTP connection for all), mark them sent
+    MARK_EVERY at a time. A message the server refuses is put back (queued, or failed after its last try) and
+    the others go on; a fault of the connection puts back every message not sent yet. Either raises at the end,
+    so that the job is retried for what is left: what was sent is never claimed again."""
     way = transport()
     if way is None:
         return  # production without a mail server: it waits in the outbox
-    now = clock.now()
-    claimed = db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.id == message_id, OutboxMessage.status.in_(("queued", "failed")))
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, attempted_at=now)).rowcount
+    ids = sorted({int(i) for i in message_ids})[:BATCH]
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(("queued", "failed")))
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, attempted_at=clock.now())
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)).scalars().all()
     db.session.commit()
     if not claimed:
         return  # sent already, held for a digest, taken by another worker, or removed
-    message = db.session.get(OutboxMessage, message_id)
-    user = db.session.get(User, message.user_id) if message.user_id is not None else None
-    if user is None or not user.active or user.anonymised_at is not None:
-        message.status, message.last_error = "failed", "The account is deactivated or removed."
-        db.session.commit()
-        return
-    try:
-        mime = build(message)
-        if way == "smtp":
-            send_smtp(mime)
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+                                  .order_by(OutboxMessage.id)).all()
+    people = {row.id: row for row in db.session.execute(
+        select(User.id, User.active, User.anonymised_at)
+        .where(User.id.in_({m.user_id for m in messages if m.user_id is not None})))}
+    sendable = []
+    for message in messages:
+        person = people.get(message.user_id)
+        if person is None or not person.active or person.anonymised_at is not None:
+            message.status, message.last_error = "failed", "The account is deactivated or removed."
         else:
-            write_file(message.id, mime)
-    except Exception as exc:
-        db.session.rollback()
-        message = db.session.get(OutboxMessage, message_id)
-        message.status = "failed" if message.attempts > RETRIES else "queued"
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        db.session.commit()
-        log.warning("mail %s not delivered (attempt %s): %s", message_id, message.attempts, type(exc).__name__)
-        raise
+            sendable.append(message)
+    db.session.commit()
+    sent: list[OutboxMessage] = []
+    refused: list[tuple[OutboxMessage, Exception]] = []
+    fault: Exception | None = None
+    server = None
+    marked = 0
+    try:
+        for message in sendable:
+            try:
+                mime = build(message)
+                if way == "smtp":
+                    if server is None:
+                        server = connect_smtp()
+                    send_over(server, mime)
+                else:
+                    write_file(message.id, mime)
+            except (DeliveryError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                refused.append((message, exc))  # this message: the connection is fine, the others go on
+                continue
+            sent.append(message)
+            if len(sent) - marked >= MARK_EVERY:
+                _mark_sent([m.id for m in sent[marked:]])
+                marked = len(sent)
+    except Exception as exc:  # noqa: BLE001 - the connection failed: what is not sent goes back, and the job retries
+        fault = exc
+    finally:
+        close_smtp(server)
+    _mark_sent([m.id for m in sent[marked:]])
+    done = {m.id for m in sent} | {m.id for m, _exc in refused}
+    left = [(m, fault) for m in sendable if m.id not in done] if fault is not None else []
+    for message, exc in refused + left:
+        _put_back(message.id, exc)
+    if refused or left:
+        first = (refused + left)[0][1]
+        log.warning("%d of %d mail(s) not delivered: %s", len(refused) + len(left), len(sendable),
+                    type(first).__name__)
+        raise first
+
+
+def _mark_sent(message_ids: list[int]) -> None:
+    """Mark these messages sent (and the messages their digests carry); wipe the bodies of security messages,
+    whose one-time links must not stay readable in the database once on their way. One commit."""
+    if not message_ids:
+        return
     sent = clock.now()
-    message.status, message.sent_at, message.last_error = "sent", sent, None
-    if message.kind in KINDS and KINDS[message.kind].security:
-        # Its one-time link must not stay readable in the database once it is on its way.
-        message.text_body = message.html_body = WIPED
-    # The messages this digest carries are sent with it.
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.digest_id == message_id)
-                       .values(status="sent", sent_at=sent))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                       .values(status="sent", sent_at=sent, last_error=None)
+                       .execution_options(synchronize_session=False))
+    security = [kind.name for kind in KINDS.values() if kind.security]
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids),
+                                                   OutboxMessage.kind.in_(security))
+                       .values(text_body=WIPED, html_body=WIPED).execution_options(synchronize_session=False))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.digest_id.in_(message_ids))
+                       .values(status="sent", sent_at=sent).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _put_back(message_id: int, exc: Exception) -> None:
+    """A message not delivered: queued again with its error, or failed after its last try."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        status=case((OutboxMessage.attempts > RETRIES, "failed"), else_="queued"),
+        last_error=f"{type(exc).__name__}: {exc}"[:500]).execution_options(synchronize_session=False))
     db.session.commit()
 
 
@@ -196,6 +295,5 @@ def requeue_waiting() -> int:
         or_(OutboxMessage.attempted_at < now - WAITING,
             OutboxMessage.attempted_at.is_(None) & (OutboxMessage.created_at < now - WAITING)))
         .order_by(OutboxMessage.id).limit(REQUEUE_BATCH)).scalars().all()
-    for message_id in ids:
-        enqueue(deliver, message_id)
+    queue_delivery(list(ids), when=enqueue)
     return len(ids)

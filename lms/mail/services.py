@@ -17,10 +17,9 @@ from sqlalchemy import func, insert, select, update
 from lms.auth.models import User
 from lms.core import clock
 from lms.extensions import db
-from lms.jobs import after_commit
 from lms.mail import queries
 from lms.mail.compose import compose
-from lms.mail.delivery import deliver
+from lms.mail.delivery import queue_delivery
 from lms.mail.kinds import DIGEST, KINDS, check, optional_kinds
 from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 
@@ -126,9 +125,7 @@ def _insert_messages(messages: list[dict], attachments: Sequence[Attachment]) ->
         db.session.execute(insert(MailAttachment), [
             {"message_id": message_id, "filename": a.filename, "content_type": a.content_type, "data": a.data}
             for message_id, _status in ids for a in attachments])
-    for message_id, status in ids:
-        if status == "queued":
-            after_commit(deliver, message_id)
+    queue_delivery([message_id for message_id, status in ids if status == "queued"])
 
 
 # --- notifications ---------------------------------------------------------------------------------------
