@@ -1,4 +1,5 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
+from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession, session_trainers
 from lms.audit.models import AuditEvent
@@ -14,7 +15,7 @@ from lms.recorded.models import RecordedCompletion
 from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
+    "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
     "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson",
     "LessonProgress", "Module", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",

@@ -56,7 +56,8 @@ def populate_every_column(engine) -> None:
     run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
     training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
     with an attendance rule and a certificate stating hours, a completion recorded by hand with its evidence
-    file, a calendar feed, and availability rules of every kind."""
+    file, a calendar feed, availability rules of every kind, and an announcement to the run, corrected, withdrawn
+    and mailed."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -176,6 +177,9 @@ def populate_every_column(engine) -> None:
             m.Condition(course_id=course.id, lesson_id=second.id, kind="date", opens_on=date(2027, 3, 3)),
             m.Condition(course_id=course.id, lesson_id=lesson.id, kind="course", needs_course_slug="basics"),
         ])
+        s.add(m.Announcement(course_id=course.id, run_id=run.id, author_id=instructor.id, title="Range closed",
+                             body="The range is *closed* on Friday.", send_mail=True, created_at=AT, edited_at=AT,
+                             withdrawn_at=AT, mailed_through=trainee.id, mailed_at=AT))
         s.commit()
 
 
@@ -206,6 +210,7 @@ def _all_tables(engine) -> set[str]:
 LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
+    "0021": (r"0021: 1 announcement\(s\) would be deleted", {"announcements"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
              r"0016: 2 run trainer\(s\) and trainer staff membership\(s\).*"
@@ -249,6 +254,7 @@ def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0021": ["DELETE FROM announcements"],  # withdrawn by staff do not go either: only deleting does
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
         "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
                  "DELETE FROM training_sessions", "DELETE FROM run_trainers",
@@ -367,7 +373,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0021", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -413,7 +419,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0017: 1 calendar feed address(es)")
+                                     "so nothing was changed. 0021: 1 announcement(s)")
+    assert "0017: 1 calendar feed address(es)" in refused.stderr
     assert "0015: 1 recorded completion(s)" in refused.stderr
     assert "0016: 1 training session(s)" in refused.stderr
     assert "0014: 5 availability condition(s)" in refused.stderr
@@ -446,7 +453,7 @@ def test_lms_db_downgrade_base_asks_first(alembic_runner, alembic_engine, tmp_pa
     assert contents(alembic_engine) == before
     confirmed = _lms("db", "downgrade", "base", engine=alembic_engine, tmp_path=tmp_path, stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout.endswith("Database downgraded from schema revision 0017 to base.\n")
+    assert confirmed.stdout.endswith("Database downgraded from schema revision 0021 to base.\n")
     assert _all_tables(alembic_engine) == set()
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine)
