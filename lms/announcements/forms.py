@@ -25,10 +25,10 @@ class EditForm(FlaskForm):
 class AnnouncementForm(EditForm):
     """A new announcement: to the whole course or to one run, and whether to send it by e-mail too."""
 
-    audience = SelectField(_l("To"), coerce=int, validate_choice=True)
+    audience = SelectField(_l("Send to"), coerce=int, validate_choice=True)
     send_mail = BooleanField(_l("Also send it by e-mail"), default=True,
-                             description=_l("Everyone it is for finds it on the course page and in their "
-                                            "notifications either way."))
+                             description=_l("The e-mail comes with a notification in the platform. Unticked, "
+                                            "the announcement is on the course page only."))
 
     def __init__(self, *args, audiences=(), **kwargs):
         super().__init__(*args, **kwargs)
