@@ -26,11 +26,13 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations >/dev/null
 
-# `lms demo` prints the sign-in address of the server started next (LMS_PUBLIC_URL when set).
+# `lms demo` prints the sign-in address of the server started next (LMS_PUBLIC_URL when set). The job queue's
+# worker (mail, reminders, large exports, the periodic jobs) runs beside the web server and stops with it.
 run: install
 	$(BIN)/lms init
 	$(BIN)/lms demo --host $(HOST) --port $(PORT)
-	$(BIN)/lms run --host $(HOST) --port $(PORT)
+	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,
 # LibreOffice Calc to open the CSV and XLSX exports as a user would; wrk for `make bench`'s throughput run;

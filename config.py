@@ -125,6 +125,15 @@ def _storage_url(name: str) -> str:
     return value
 
 
+def _jobs_url(name: str, instance: Path) -> str:
+    """Where the job queue keeps its jobs: sqlite:///path (default: the instance folder's jobs.sqlite3), redis://..., or
+    memory (the tests' queue, in one process)."""
+    value = (os.environ.get(name) or "").strip() or f"sqlite:///{instance / 'jobs.sqlite3'}"
+    if value != "memory" and not value.startswith(("sqlite:///", "redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{name} must be sqlite:///path/to/jobs.sqlite3, redis://host:6379/1 or memory, got {value!r}")
+    return value
+
+
 def log_format() -> str:
     """How log lines are written (LMS_LOG_FORMAT): "text" (one readable line) or "json" (one JSON object a line).
 
@@ -272,6 +281,10 @@ def load_config(**overrides) -> dict:
         # Passkeys (WebAuthn) are bound to a domain: the site's host name (empty = the request's host, or the
         # host of LMS_PUBLIC_URL when that is set). A passkey made for one domain does not work on another.
         "WEBAUTHN_RP_ID": os.environ.get("LMS_WEBAUTHN_RP_ID", ""),
+        # The job queue (lms.jobs, Huey): its store, shared by the app servers and `lms worker`; SQLite in the
+        # instance folder by default (one machine), Redis for several. Its name keeps two sites in one Redis apart.
+        "JOBS_URL": _jobs_url("LMS_JOBS_URL", instance),
+        "JOBS_NAME": os.environ.get("LMS_JOBS_NAME", "lms"),
         # No mail server is needed: links are shown to the admin or coordinator who asks for them.
         "MAIL_ENABLED": False,
         # Privacy (lms/privacy): the notice shown in the footer and after sign-in, retention, verification.

@@ -50,6 +50,11 @@ from lms.reports.record_pdf import hours_text
 from lms.recorded.views import bp as recorded_bp
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
+from lms.jobs.queue import init_jobs
+from lms.jobs.services import keep_failure
+from lms.jobs.views import bp as jobs_bp
+from lms.privacy import jobs as privacy_jobs
+from lms.quizzes import jobs as quiz_jobs
 from lms.learning.services import connect_signals as connect_learning_signals
 from lms.runs.services import connect_signals as connect_run_signals
 from lms.runs.views import bp as runs_bp
@@ -70,9 +75,11 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               runs_bp, sessions_bp, announcements_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp,
-              recorded_bp, api_bp, api_v1_bp)
+              recorded_bp, jobs_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
+# The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
+JOB_MODULES = (quiz_jobs, privacy_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.
 LOG_HANDLER = "lms.stderr"
 
@@ -132,6 +139,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     init_counters(app)  # the sign-in throttle's counts: Redis or memory
+    init_jobs(app, on_failure=keep_failure)  # the job queue's store; failures kept for the admins' page
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

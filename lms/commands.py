@@ -32,6 +32,7 @@ from lms.core.urls import external_url
 from lms.extensions import db
 from lms.institutions.queries import institution_by_code
 from lms.institutions.services import InstitutionError, create_institution
+from lms.jobs.cli import jobs_group, worker_command
 from lms.mfa import services as mfa
 from lms.packages.cli import courses_group, import_and_report
 from lms.packages.reader import package_folders
@@ -351,4 +352,4 @@ database_group = _database_group()
 
 # Every command group of the platform, in the order `lms --help` lists them.
 COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group,
-            database_group, backup_command, restore_command)
+            database_group, backup_command, restore_command, worker_command, jobs_group)

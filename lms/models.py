@@ -8,6 +8,7 @@ from lms.availability.models import Condition
 from lms.calendar.models import CalendarFeed
 from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Lesson, Module
 from lms.institutions.models import Institution
+from lms.jobs.models import FailedJob
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
@@ -16,7 +17,7 @@ from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
     "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
-    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "Feedback", "Institution", "Lesson",
+    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "FailedJob", "Feedback", "Institution", "Lesson",
     "LessonProgress", "Module", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
     "course_run_institutions", "run_trainers", "session_trainers",

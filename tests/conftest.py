@@ -144,6 +144,8 @@ def app(database_url, tmp_path_factory):
         "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
         # The notice after sign-in is tested in tests/privacy; elsewhere sign-in goes straight on.
         "PRIVACY_NOTICE_AT_SIGN_IN": False,
+        # Jobs wait in this process's memory until a test runs them (`run_jobs`, lms.jobs.run_pending).
+        "JOBS_URL": "memory",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -168,6 +170,9 @@ def db(app):
         from lms.core.counters import counters
 
         counters().clear()  # sign-in counts do not leak from one test into the next
+        from lms.jobs.queue import huey
+
+        huey.storage.flush_all()  # nor do the jobs a test queued and did not run
 
 
 def _truncate(db) -> None:
@@ -272,3 +277,15 @@ def chromium():
 
 
 __all__ = ["make_course"]
+
+
+@pytest.fixture()
+def run_jobs(app, db):
+    """Run the queued jobs (and the retries whose time has come on lms.core.clock) as the worker would;
+    `run_jobs(periodic=True)` also runs the periodic jobs due at this minute. Returns how many ran. The queue is
+    emptied after the test."""
+    from lms.jobs.queue import huey, run_pending
+
+    db.session.commit()  # what the test wrote is what the worker reads
+    yield run_pending
+    huey.storage.flush_all()

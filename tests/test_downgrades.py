@@ -92,6 +92,8 @@ def populate_every_column(engine) -> None:
             m.SecondFactor(user_id=trainee.id, kind="passkey", name="Key", credential_id=b"\x01cred",
                            public_key=b"\x02key", sign_count=3, created_at=AT),
             m.RecoveryCode(user_id=admin.id, code_hash="u" * 64, created_at=AT, used_at=AT),
+            m.FailedJob(task="lms.quizzes.jobs.close_expired_attempts", arguments="[]", attempts=1,
+                        error="OperationalError: x", failed_at=AT, retried_at=AT, retried_by_id=admin.id),
             m.SignInSession(user_id=admin.id, token_hash="e" * 64, created_at=AT, last_used_at=AT, ended_at=AT),
             m.Question(course_id=course.id, quiz_id=quiz.id, slug="tf", position=2, kind="true_false", text="T?",
                        explanation="!", true_false_answer=True),
@@ -211,6 +213,7 @@ LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
     "0021": (r"0021: 1 announcement\(s\) would be deleted", {"announcements"}),
+    "0018": (r"0018: 1 failed job\(s\) would be forgotten \(0 not retried yet\)", {"failed_jobs"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
              r"0016: 2 run trainer\(s\) and trainer staff membership\(s\).*"
@@ -255,6 +258,7 @@ def _deal_with(revision: str, conn) -> None:
     statements = {
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
         "0021": ["DELETE FROM announcements"],  # withdrawn by staff do not go either: only deleting does
+        "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
         "0016": ["DELETE FROM attendance_marks", "DELETE FROM session_sign_ups", "DELETE FROM training_session_trainers",
                  "DELETE FROM training_sessions", "DELETE FROM run_trainers",
@@ -373,7 +377,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0021", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0021", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -420,6 +424,7 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
                                      "so nothing was changed. 0021: 1 announcement(s)")
+    assert "0018: 1 failed job(s)" in refused.stderr
     assert "0017: 1 calendar feed address(es)" in refused.stderr
     assert "0015: 1 recorded completion(s)" in refused.stderr
     assert "0016: 1 training session(s)" in refused.stderr

@@ -63,11 +63,12 @@ def _app_context(app):
 
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
-             feed: bool = False, sessions: bool = False, rules: bool = False, announcement: bool = False) -> None:
+             feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
+             announcement: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
-    trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed, a training session
-    of the run (with a trainer, a sign-up and a mark) and an announcement only when asked, as 0012's to 0017's and
-    0021's downgrades refuse over them (the tests going below them have none)."""
+    trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
+    of the run (with a trainer, a sign-up and a mark), a failed job and an announcement only when asked, as 0012's
+    to 0018's and 0021's downgrades refuse over them or drop their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -137,6 +138,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
             s.add(m.CalendarFeed(user_id=trainee.id, token_hash="c" * 64, created_at=now, last_used_at=now))
         if sessions:
             populate_sessions(s, course, enrolment, admin, trainee, now)
+        if failed_job:  # retried already
+            s.add(m.FailedJob(task="lms.quizzes.jobs.close_expired_attempts", arguments="[]", attempts=1,
+                              error="OperationalError: x", failed_at=now, retried_at=now, retried_by_id=admin.id))
         if rules:  # the quiz opens once the lesson is read
             s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
         if announcement:
@@ -191,7 +195,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             announcement=True)
+             failed_job=True, announcement=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -480,7 +484,7 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
 def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
     """0017 adds the calendar feeds: one per person, each token hash once. Going below it is refused, changing
     nothing, while a feed exists (its calendars would stop updating); accepted, only the feeds go."""
-    alembic_runner.migrate_up_to("heads")
+    alembic_runner.migrate_up_to("0017")
     populate(alembic_engine, feed=True)
     with alembic_engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM calendar_feeds")).scalar_one()
@@ -489,7 +493,6 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
                   "SELECT id, :h, '2027-01-01' FROM users WHERE id <> :u"):
         with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
             conn.execute(text(wrong), {"u": user_id, "h": "c" * 64})
-    alembic_runner.migrate_down_to("0017")  # the later revisions' tables, empty here, go first
     before = row_counts(alembic_engine)
     with pytest.raises(DataLossRefused, match=r"0017: 1 calendar feed address\(es\) would stop working"):
         alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0017"))
@@ -501,10 +504,30 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
     assert row_counts(alembic_engine)["calendar_feeds"] == 0
 
 
+def test_failed_jobs_come_with_0018_and_its_downgrade_refuses_while_one_waits(alembic_runner, alembic_engine):
+    """0018 keeps the jobs that failed every try. Going below it is refused, changing nothing, while one is kept,
+    retried or not; accepted, only the failures go."""
+    alembic_runner.migrate_up_to("0018")
+    populate(alembic_engine, failed_job=True)
+    with alembic_engine.begin() as conn:
+        conn.execute(text("INSERT INTO failed_jobs (task, arguments, attempts, error, failed_at) "
+                          "VALUES ('lms.quizzes.jobs.close_expired_attempts', '[]', 1, 'OperationalError: x', "
+                          "'2027-01-01')"))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0018: 2 failed job\(s\) would be forgotten \(1 not retried yet\)"):
+        alembic_runner.migrate_down_to("0017")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0017")
+    assert "failed_jobs" not in row_counts(alembic_engine)
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["failed_jobs"] == 0
+
+
 def test_announcements_come_with_0021_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
     """0021 adds announcements (to a course, or to one of its runs). Going below it is refused, changing nothing,
     while one exists (its trainees would no longer find it); accepted, only the announcements go."""
-    alembic_runner.migrate_up_to("heads")
+    alembic_runner.migrate_up_to("0021")
     populate(alembic_engine, run=True, announcement=True)
     with alembic_engine.connect() as conn:
         run_id, author_id = conn.execute(text("SELECT run_id, author_id FROM announcements")).one()

@@ -15,6 +15,7 @@ from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
     course_or_404, editable_course_or_404, editable_courses, run_of_course_or_404, staff_role,
 )
+from lms.access.jobs import can_manage_jobs
 from lms.access.learning import (
     can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
     can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
@@ -50,6 +51,7 @@ JINJA_TESTS = {
     "can_manage_sessions": can_manage_sessions,
     "can_mark_attendance": can_mark_attendance,
     "can_view_audit_log": can_view_audit_log,
+    "can_manage_jobs": can_manage_jobs,
     "can_view_reports": can_view_reports,
     "can_bulk_enrol": can_bulk_enrol,
     "can_enrol_others": can_enrol_others,

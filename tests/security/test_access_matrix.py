@@ -155,6 +155,9 @@ EXPECT = {
     "authoring.new_course": (only({"instructor", "admin"}), only({"instructor", "admin"}, DONE)),
     "authoring.upload": (only({"instructor", "admin"}), only({"instructor", "admin"}, DONE | BAD)),
     "audit.index": (only({"admin"}), None),
+    # The job queue's page: admins only; retrying a failed job that does not exist is "not found" to them.
+    "jobs.index": (only({"admin"}), None),
+    "jobs.retry": (None, only({"admin"}, MISSING)),
     "privacy.notice": (public(), None),
     "privacy.acknowledge": (None, signed_in({302})),
     "privacy.download": (None, signed_in({200, 302})),
@@ -371,7 +374,7 @@ def params(rule, role, variant, world, ids):
         "attempt_id": str(ids[trainee_key]["attempt"]), "anything": "nothing-here",
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
-        "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998",
+        "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998", "job_id": "999999",
         "run_id": str(ids["runs"]["own" if own else "other"]),
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
     }
