@@ -130,6 +130,8 @@ def database_url(tmp_path_factory):
 def app(database_url, tmp_path_factory):
     """The application, built once per session, with the schema made by Alembic."""
     os.environ["LMS_DATABASE_URL"] = database_url
+    # Every app this process builds (the bench's too) queues its jobs in memory, where a test runs them.
+    os.environ["LMS_JOBS_URL"] = "memory"
     from flask_migrate import upgrade
 
     from lms import create_app

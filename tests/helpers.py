@@ -23,6 +23,21 @@ def postgres_available(url: str | None = None) -> bool:
         return False
 
 
+def redis_url() -> str:
+    """The Redis database the tests may use (and empty): LMS_TEST_REDIS_URL, else the local server's database 15."""
+    return os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_answers(url: str) -> bool:
+    """Whether the Redis server at `url` answers."""
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def make_institution(code: str, name: str, country: str):
     """An institution, made through the service."""
     from lms.institutions.services import create_institution

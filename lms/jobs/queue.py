@@ -20,6 +20,7 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
@@ -42,7 +43,22 @@ ERROR_CHARS = 4000
 
 
 class PlatformHuey(Huey):
-    """Huey on the platform's clock: retry etas and the periodic schedule read lms.core.clock."""
+    """Huey on the platform's clock (retry etas and the periodic schedule read lms.core.clock), whose store is
+    opened when it is first used: building an application (for a command that queues nothing, say) opens no
+    file and no connection."""
+
+    _storage = None
+    _open_storage: Callable | None = None
+
+    @property
+    def storage(self):
+        if self._storage is None and self._open_storage is not None:
+            self._storage = self._open_storage()
+        return self._storage
+
+    @storage.setter
+    def storage(self, value) -> None:
+        self._storage = value
 
     def _get_timestamp(self):
         return clock.now().astimezone(UTC).replace(tzinfo=None)  # Huey's times are naive UTC
@@ -57,7 +73,9 @@ def storage_for(url: str, name: str):
     if url == "memory":
         return MemoryStorage(name)
     if url.startswith("sqlite:///"):
-        return SqliteStorage(name, filename=url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)  # the instance folder, made as the database's is
+        return SqliteStorage(name, filename=str(path))
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisStorage(name, url=url)
     raise ValueError(f"LMS_JOBS_URL: {url!r} is not memory, sqlite:///path or redis://host:port/db")
@@ -66,7 +84,9 @@ def storage_for(url: str, name: str):
 def init_jobs(app: Flask, on_failure: Callable[[str, str, int, str], None]) -> None:
     """Give the queue the storage of this application's settings; `on_failure(task, args, attempts, error)` keeps
     a job that failed its last retry (called inside an app context)."""
-    huey.storage = storage_for(app.config["JOBS_URL"], app.config["JOBS_NAME"])
+    url, name = app.config["JOBS_URL"], app.config["JOBS_NAME"]
+    huey.storage = None
+    huey._open_storage = lambda: storage_for(url, name)
     _state["app"] = app
     _state["on_failure"] = on_failure
 

@@ -18,8 +18,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.access import (
-    can_create_course, can_manage_institutions, can_manage_users, can_view_audit_log, can_view_export_log,
-    can_view_reports,
+    can_create_course, can_manage_institutions, can_manage_jobs, can_manage_users, can_view_audit_log,
+    can_view_export_log, can_view_reports,
 )
 
 # The links of the frame and the rule deciding each: the cache key is the set of names granted.
@@ -30,6 +30,7 @@ FRAME_RIGHTS = (
     ("audit", can_view_audit_log),
     ("reports", can_view_reports),
     ("export_log", can_view_export_log),
+    ("jobs", can_manage_jobs),
 )
 
 

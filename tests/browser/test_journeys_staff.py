@@ -323,6 +323,11 @@ def test_admin_journey(visit, db, world, course, javascript):
     assert stored.revoked_reason.startswith("Issued in error")
     assert fresh(db, Enrolment, Enrolment.id == enrolment.id)[0].status == "completed"  # the completion stays
 
+    # The job queue's page, from the footer: nothing failed.
+    visit.link("Background jobs", "footer")
+    assert "No job has failed." in visit.main()
+    visit.axe("background jobs")
+
     # The audit log holds what was just done, by whom.
     visit.header("Audit log")
     visit.axe("audit log")

@@ -2,6 +2,8 @@
 platform's clock, and a job that failed every try is on the admins' page, where retrying it works."""
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,7 +15,8 @@ from lms.core import clock
 from lms.extensions import db as _db
 from lms.jobs import after_commit, enqueue, job
 from lms.jobs.models import FailedJob
-from lms.jobs.queue import huey
+from lms.jobs.queue import huey, storage_for
+from tests.helpers import redis_answers, redis_url
 
 pytestmark = pytest.mark.db
 
@@ -111,3 +114,33 @@ def test_the_periodic_jobs_run_when_their_minute_comes(db, run_jobs):
     assert due == {"close_expired_attempts"}
     clock.freeze(at)
     assert run_jobs(periodic=True) == 2
+
+
+
+@pytest.fixture()
+def redis_queue():
+    """The queue on a real Redis (production's store), under a name of this test's own."""
+    url = redis_url()
+    if not redis_answers(url):
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis does not answer at {url} and CI=true")
+        pytest.skip(f"Redis does not answer at {url}")
+    memory = huey.storage
+    huey.storage = storage_for(url, f"lms-test-{uuid.uuid4().hex[:8]}")
+    yield huey.storage
+    huey.storage.flush_all()
+    huey.storage = memory
+
+
+def test_on_redis_a_job_waits_in_redis_and_its_retry_in_the_schedule(db, run_jobs, redis_queue):
+    start = clock.now().replace(microsecond=0)
+    clock.freeze(start)
+    after_commit(flaky_job, "on redis")
+    db.session.commit()
+    assert redis_queue.queue_size() == 1  # in Redis, for any worker of any server
+    assert run_jobs() == 1 and redis_queue.schedule_size() == 1
+    STATE["fail"] = False
+    assert run_jobs() == 0
+    clock.freeze(start + timedelta(seconds=31))
+    assert run_jobs() == 1 and done("on redis") == 1
+    assert redis_queue.queue_size() == 0 and redis_queue.schedule_size() == 0

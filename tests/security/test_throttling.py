@@ -13,7 +13,7 @@ from lms.audit.models import AuditEvent
 from lms.core import clock
 from lms.core.counters import Counters
 from lms.core.when import format_time
-from tests.helpers import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token, redis_answers, redis_url
 
 pytestmark = pytest.mark.db
 
@@ -145,18 +145,6 @@ def test_a_stolen_session_cookie_claiming_the_owners_address_is_signed_out(clien
     assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
 
 
-def _redis_url() -> str:
-    return os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
 
 WORKER = """
 import sys
@@ -175,8 +163,8 @@ def test_two_workers_share_counts_through_redis(app, database_url, tmp_path):
     import subprocess
     import sys
 
-    url = _redis_url()
-    if not _redis_answers(url):
+    url = redis_url()
+    if not redis_answers(url):
         if os.environ.get("CI"):
             pytest.fail(f"Redis does not answer at {url} and CI=true")
         pytest.skip(f"Redis does not answer at {url}")
