@@ -87,11 +87,6 @@ def recipients(announcement: Announcement, after_user_id: int | None, limit: int
     return list(db.session.scalars(query))
 
 
-def audience_size(announcement: Announcement) -> int:
-    """How many enrolments the announcement is for (the staff list shows it)."""
-    return db.session.scalar(select(func.count()).select_from(Enrolment).where(audience(announcement)))
-
-
 def audience_sizes(announcements: list[Announcement]) -> dict[int, int]:
     """How many trainees each announcement is for, by id, in one statement per course: the course's current
     enrolments counted per run."""
