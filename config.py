@@ -285,8 +285,25 @@ def load_config(**overrides) -> dict:
         # instance folder by default (one machine), Redis for several. Its name keeps two sites in one Redis apart.
         "JOBS_URL": _jobs_url("LMS_JOBS_URL", instance),
         "JOBS_NAME": os.environ.get("LMS_JOBS_NAME", "lms"),
-        # No mail server is needed: links are shown to the admin or coordinator who asks for them.
-        "MAIL_ENABLED": False,
+        # Mail (lms.mail): an SMTP server when LMS_MAIL_SERVER is set; else, outside production, each message
+        # is written to instance/mail/<id>.eml (listed for admins at /admin/mail); in production without a
+        # server, messages wait in the outbox (admins see how many) until one is set.
+        "MAIL_SERVER": os.environ.get("LMS_MAIL_SERVER", "").strip(),
+        "MAIL_PORT": _int("LMS_MAIL_PORT", 465 if _bool("LMS_MAIL_SSL", False) else 587),
+        "MAIL_USERNAME": os.environ.get("LMS_MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("LMS_MAIL_PASSWORD", ""),
+        # STARTTLS on the plain port (default), or TLS from the first byte (LMS_MAIL_SSL, port 465).
+        "MAIL_TLS": _bool("LMS_MAIL_TLS", True),
+        "MAIL_SSL": _bool("LMS_MAIL_SSL", False),
+        "MAIL_FROM": os.environ.get("LMS_MAIL_FROM", "IBM Training <noreply@localhost>"),
+        "MAIL_TIMEOUT_SECONDS": _int("LMS_MAIL_TIMEOUT_SECONDS", 30),
+        # The hour (in each person's zone) at which the daily digest goes to those who chose it.
+        "MAIL_DIGEST_HOUR": _int("LMS_MAIL_DIGEST_HOUR", 7),
+        # Days sent messages and read notifications are kept before `lms data prune` removes them.
+        "MAIL_RETENTION_DAYS": _days("LMS_MAIL_RETENTION_DAYS") or 90,
+        # Password reset by mail (lms.auth): requests per address typed and per client address in a window.
+        "RESET_LIMIT_PER_EMAIL": os.environ.get("LMS_RESET_LIMIT_PER_EMAIL", "3 per hour"),
+        "RESET_LIMIT_PER_ADDRESS": os.environ.get("LMS_RESET_LIMIT_PER_ADDRESS", "20 per hour"),
         # Privacy (lms/privacy): the notice shown in the footer and after sign-in, retention, verification.
         # A Markdown file with the operator's own notice; empty = the default text shipped in lms/privacy/.
         "PRIVACY_NOTICE_FILE": os.environ.get("LMS_PRIVACY_NOTICE_FILE", ""),

@@ -62,6 +62,10 @@ from lms.sessions.signups import connect_signals as connect_session_signals
 from lms.sessions.views import bp as sessions_bp
 from lms.learning.views import bp as learning_bp
 from lms.main.frame import site_frame
+from lms.mail import delivery as mail_delivery
+from lms.mail import digest as mail_digest
+from lms.mail.queries import admin_warning_count
+from lms.mail.views import bp as mail_bp
 from lms.main.views import bp as main_bp
 from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
@@ -74,12 +78,12 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, sessions_bp, announcements_bp, calendar_bp, audit_bp, privacy_bp, reports_bp, enrolments_bp,
-              recorded_bp, jobs_bp, api_bp, api_v1_bp)
+              runs_bp, sessions_bp, announcements_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
+              enrolments_bp, recorded_bp, jobs_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ,)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
-JOB_MODULES = (quiz_jobs, privacy_jobs)
+JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest)
 # The name of the stderr handler register_logging puts on the "lms" logger.
 LOG_HANDLER = "lms.stderr"
 
@@ -201,7 +205,7 @@ def register_template_helpers(app: Flask) -> None:
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
         zone_label=zone_label, hours_text=hours_text, format_month=format_month, weekday_name=weekday_name,
-        lock_texts=reason_texts, ended_text=ended_text)
+        lock_texts=reason_texts, ended_text=ended_text, mail_waiting=admin_warning_count)
 
     @app.context_processor
     def layout_context():

@@ -10,6 +10,7 @@ from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Le
 from lms.institutions.models import Institution
 from lms.jobs.models import FailedJob
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
@@ -18,7 +19,7 @@ from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 __all__ = [
     "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
     "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "FailedJob", "Feedback", "Institution", "Lesson",
-    "LessonProgress", "Module", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
+    "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
     "course_run_institutions", "run_trainers", "session_trainers",
 ]

@@ -242,6 +242,32 @@ def course(db, tmp_path):
     return course_by_slug("sample")
 
 
+@pytest.fixture(scope="session")
+def _smtp_server_of_the_session():
+    """One aiosmtpd server on a loopback port for the whole test session (per xdist worker)."""
+    from tests.mailserver import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def smtp_server(app, _smtp_server_of_the_session):
+    """A real SMTP server in the test process that the app sends its mail to during the test (the LMS_MAIL_*
+    settings point at it). `.messages` holds what it accepted (email.message.EmailMessage, read them with
+    tests.mailserver.text_of / html_of); `.refuse(451)`, `.refuse(550)` and `.drop()` make the next
+    deliveries fail. Without this fixture, mail goes to the development file backend (instance/mail/)."""
+    server = _smtp_server_of_the_session
+    server.clear()
+    saved = {key: app.config.get(key) for key in server.settings}
+    app.config.update(server.settings)
+    yield server
+    app.config.update(saved)
+    server.clear()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -32,6 +32,7 @@ from tests.test_migrations import (  # noqa: F401 - the fixtures of the migratio
     alembic_config,
     alembic_engine,
     populate,
+    populate_mail,
     populate_sessions,
 )
 
@@ -56,8 +57,8 @@ def populate_every_column(engine) -> None:
     run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
     training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
     with an attendance rule and a certificate stating hours, a completion recorded by hand with its evidence
-    file, a calendar feed, availability rules of every kind, and an announcement to the run, corrected, withdrawn
-    and mailed."""
+    file, a calendar feed, mail (a sent digest, the held message it carried, a notification, preferences),
+    availability rules of every kind, and an announcement to the run, corrected, withdrawn and mailed."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -82,7 +83,7 @@ def populate_every_column(engine) -> None:
         for token in s.scalars(select(m.ApiToken)):
             token.last_used_at, token.expires_at, token.revoked_at = AT, AT, AT
         for link in s.scalars(select(m.PasswordLink)):
-            link.created_by_id, link.used_at = admin.id, AT
+            link.created_by_id, link.used_at, link.purpose = admin.id, AT, "reset"
         certificate = s.scalar(select(m.Certificate))
         certificate.institution_name, certificate.expires_at = inst.name, AT
         certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by_id = AT, "issued in error", admin.id
@@ -163,6 +164,14 @@ def populate_every_column(engine) -> None:
         certificate.attended_hours = 3.5
         s.add(m.CourseStaff(course_id=course.id, user_id=instructor.id, role="trainer", added_at=AT))
         populate_sessions(s, course, enrolment, instructor, trainee, AT)
+        # Mail: a sent message and a held one it carried as the digest, with the error of an earlier attempt.
+        populate_mail(s, trainee, AT)
+        s.flush()
+        digest = s.scalar(select(m.OutboxMessage))
+        s.add(m.OutboxMessage(user_id=admin.id, kind="due", key="due:1", to_address=admin.email, subject="Due",
+                              text_body="Due", html_body="<p>Due</p>", unsubscribe_url="https://x/u", status="held",
+                              attempts=2, last_error="451 try later", created_at=AT, attempted_at=AT, sent_at=AT,
+                              digest_id=digest.id))
         # A calendar feed address, read by an app.
         s.add(m.CalendarFeed(user_id=trainee.id, token_hash="f" * 64, created_at=AT, last_used_at=AT))
         # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
@@ -210,6 +219,10 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0019": (r"0019: 1 mail\(s\) not yet sent would be lost.*0019: 1 sent mail\(s\) would leave the outbox.*"
+             r"0019: 1 notification\(s\) would be deleted.*0019: 1 person\(s\) would lose their mail preferences.*"
+             r"0019: 1 set-password link\(s\) would forget they were asked for by mail",
+             {"outbox_messages", "mail_attachments", "notifications", "mail_preferences", "password_links.purpose"}),
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
     "0021": (r"0021: 1 announcement\(s\) would be deleted", {"announcements"}),
@@ -256,6 +269,9 @@ REGENERATED = {"0005": {"courses.outline_stamp"}}
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0019": ["DELETE FROM mail_attachments", "DELETE FROM outbox_messages", "DELETE FROM notifications",
+                 "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
+                 "UPDATE password_links SET purpose = NULL"],
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
         "0021": ["DELETE FROM announcements"],  # withdrawn by staff do not go either: only deleting does
         "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
@@ -377,7 +393,8 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0021", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0021", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015",
+        "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -424,6 +441,7 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
                                      "so nothing was changed. 0021: 1 announcement(s)")
+    assert "0019: 1 mail(s) not yet sent" in refused.stderr
     assert "0018: 1 failed job(s)" in refused.stderr
     assert "0017: 1 calendar feed address(es)" in refused.stderr
     assert "0015: 1 recorded completion(s)" in refused.stderr

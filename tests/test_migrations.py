@@ -64,11 +64,12 @@ def _app_context(app):
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
              feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
-             announcement: bool = False) -> None:
+             mail: bool = False, announcement: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
-    of the run (with a trainer, a sign-up and a mark), a failed job and an announcement only when asked, as 0012's
-    to 0018's and 0021's downgrades refuse over them or drop their tables (the tests going below them have none)."""
+    of the run (with a trainer, a sign-up and a mark), a failed job, mail (a message with its attachment, a
+    notification, preferences) and an announcement only when asked, as 0012's to 0019's and 0021's downgrades
+    refuse over them or drop their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -143,10 +144,30 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
                               error="OperationalError: x", failed_at=now, retried_at=now, retried_by_id=admin.id))
         if rules:  # the quiz opens once the lesson is read
             s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
+        if mail:
+            populate_mail(s, trainee, now)
         if announcement:
             s.add(m.Announcement(course_id=course.id, run_id=enrolment.run_id, author_id=admin.id, title="Room change",
                                  body="Meet in **room 4**.", send_mail=True, created_at=now))
         s.commit()
+
+
+def populate_mail(s, person, now) -> None:
+    """A sent message with an attachment, a notification and mail preferences of the person."""
+    from lms import models as m
+
+    message = m.OutboxMessage(user_id=person.id, kind="announcement", key="ann:1", to_address=person.email,
+                              subject="News", text_body="Hello", html_body="<p>Hello</p>",
+                              unsubscribe_url="https://lms.example.org/mail/unsubscribe/x", status="sent", attempts=1,
+                              created_at=now, attempted_at=now, sent_at=now)
+    s.add(message)
+    s.flush()
+    s.add_all([
+        m.MailAttachment(message_id=message.id, filename="a.ics", content_type="text/calendar", data=b"BEGIN"),
+        m.Notification(user_id=person.id, kind="announcement", key="ann:1", title="News", link="/courses",
+                       created_at=now, read_at=now),
+        m.MailPreference(user_id=person.id, muted=["due"], digest=True, updated_at=now),
+    ])
 
 
 def populate_sessions(s, course, enrolment, trainer, trainee, now) -> None:
@@ -195,7 +216,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             failed_job=True, announcement=True)
+             failed_job=True, mail=True, announcement=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -484,7 +505,7 @@ def test_recorded_completions_come_with_0015_and_its_downgrade_refuses_while_one
 def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
     """0017 adds the calendar feeds: one per person, each token hash once. Going below it is refused, changing
     nothing, while a feed exists (its calendars would stop updating); accepted, only the feeds go."""
-    alembic_runner.migrate_up_to("0017")
+    alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, feed=True)
     with alembic_engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM calendar_feeds")).scalar_one()
@@ -493,6 +514,7 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
                   "SELECT id, :h, '2027-01-01' FROM users WHERE id <> :u"):
         with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
             conn.execute(text(wrong), {"u": user_id, "h": "c" * 64})
+    alembic_runner.migrate_down_to("0017")  # what came after holds nothing: the steps down to here lose nothing
     before = row_counts(alembic_engine)
     with pytest.raises(DataLossRefused, match=r"0017: 1 calendar feed address\(es\) would stop working"):
         alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0017"))
@@ -507,8 +529,9 @@ def test_calendar_feeds_come_with_0017_and_its_downgrade_refuses_while_one_exist
 def test_failed_jobs_come_with_0018_and_its_downgrade_refuses_while_one_waits(alembic_runner, alembic_engine):
     """0018 keeps the jobs that failed every try. Going below it is refused, changing nothing, while one is kept,
     retried or not; accepted, only the failures go."""
-    alembic_runner.migrate_up_to("0018")
+    alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, failed_job=True)
+    alembic_runner.migrate_down_to("0018")  # what came after holds nothing: the steps down to here lose nothing
     with alembic_engine.begin() as conn:
         conn.execute(text("INSERT INTO failed_jobs (task, arguments, attempts, error, failed_at) "
                           "VALUES ('lms.quizzes.jobs.close_expired_attempts', '[]', 1, 'OperationalError: x', "
@@ -524,11 +547,39 @@ def test_failed_jobs_come_with_0018_and_its_downgrade_refuses_while_one_waits(al
     assert row_counts(alembic_engine)["failed_jobs"] == 0
 
 
+def test_mail_comes_with_0019_and_its_downgrade_refuses_while_mail_is_kept(alembic_runner, alembic_engine):
+    """0019 adds the outbox, notifications and mail preferences, and the unread count on users (0 for everyone
+    at first). Each idempotency key is used once. Going below it is refused, changing nothing, while any of it
+    holds data; accepted, only they go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, mail=True)
+    alembic_runner.migrate_down_to("0019")  # what came after holds nothing: the steps down to here lose nothing
+    with alembic_engine.connect() as conn:
+        assert set(conn.execute(text("SELECT unread_notifications FROM users")).scalars()) == {0}
+    for wrong in ("INSERT INTO notifications (user_id, kind, key, title, created_at) "
+                  "SELECT user_id, kind, key, title, created_at FROM notifications",
+                  "UPDATE outbox_messages SET status = 'lost'"):
+        with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+            conn.execute(text(wrong))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0019: 1 sent mail\(s\) would leave the outbox.*"
+                                              r"0019: 1 notification\(s\).*0019: 1 person\(s\)"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0019"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0019"))
+    mail = {"outbox_messages", "mail_attachments", "notifications", "mail_preferences"}
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t not in mail}
+    alembic_runner.migrate_up_one()
+    assert all(row_counts(alembic_engine)[t] == 0 for t in mail)
+
+
 def test_announcements_come_with_0021_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
     """0021 adds announcements (to a course, or to one of its runs). Going below it is refused, changing nothing,
     while one exists (its trainees would no longer find it); accepted, only the announcements go."""
-    alembic_runner.migrate_up_to("0021")
+    alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, run=True, announcement=True)
+    alembic_runner.migrate_down_to("0021")  # what came after holds nothing: the steps down to here lose nothing
     with alembic_engine.connect() as conn:
         run_id, author_id = conn.execute(text("SELECT run_id, author_id FROM announcements")).one()
     assert run_id is not None and author_id is not None

@@ -20,6 +20,7 @@ from lms.access.learning import (
     can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
     can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
 )
+from lms.access.mail import can_use_notifications, can_view_outbox, outbox_message_or_404
 from lms.access.people import (
     assignable_roles, can_anonymise_user, can_assign, can_change_account, can_download_own_data, can_end_sessions, can_reset_mfa,
     can_identify_accounts, can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
@@ -71,6 +72,8 @@ JINJA_TESTS = {
     "can_announce_to": can_announce_to,
     "can_manage_announcement": can_manage_announcement,
     "can_read_announcements": can_read_announcements,
+    "can_use_notifications": can_use_notifications,
+    "can_view_outbox": can_view_outbox,
 }
 
 __all__ = [
@@ -82,11 +85,11 @@ __all__ = [
     "can_issue_recorded_certificate", "can_manage_institutions", "can_manage_runs", "can_manage_sessions",
     "can_manage_staff", "can_manage_user", "can_manage_users", "can_mark_attendance", "can_record_completion",
     "can_record_completions", "can_restore_enrolment", "can_revoke_certificate", "can_set_enrolment_key",
-    "can_sign_up", "can_use_api_tokens", "can_use_calendar", "can_view_audit_log", "can_view_certificate",
+    "can_sign_up", "can_use_api_tokens", "can_use_calendar", "can_use_notifications", "can_view_outbox", "can_view_audit_log", "can_view_certificate",
     "can_view_course", "can_view_enrolments_of", "can_view_evidence", "can_view_export_log", "can_view_feedback",
     "can_view_institution", "can_view_institution_reports", "can_view_record", "can_view_reports",
     "can_withdraw_enrolment", "course_or_404", "editable_course_or_404", "editable_courses", "feed_or_404",
-    "feedback_scope", "is_admin", "own_event_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
+    "feedback_scope", "is_admin", "outbox_message_or_404", "own_event_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
     "requires", "rule", "run_of_course_or_404", "session_of_course_or_404", "session_or_404", "signed_in",
     "staff_role", "visible_institutions",
     "visible_users",

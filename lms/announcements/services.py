@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
+from lms.announcements.mailing import send_announcement
 from lms.announcements.models import Announcement
 from lms.audit import services as audit
 from lms.catalog.models import Course
 from lms.core import clock
 from lms.core.markdown.limits import excess
 from lms.extensions import db
+from lms.jobs import after_commit
 from lms.runs.models import CourseRun
 
 log = logging.getLogger("lms.announcements")
@@ -65,7 +67,9 @@ def post(course: Course, run: CourseRun | None, title: str, body: str, send_mail
 
 
 def _queue_mail(announcement: Announcement) -> None:
-    """Queue the announcement's mail for when the post commits (nothing yet: the mail arrives with lms.mail)."""
+    """Queue the announcement's mail for when the post commits, when it is to be sent by e-mail."""
+    if announcement.send_mail:
+        after_commit(send_announcement, announcement.id)
 
 
 def edit(announcement: Announcement, title: str, body: str, actor) -> None:

@@ -29,6 +29,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
+class ForgotPasswordForm(FlaskForm):
+    """The address of the account whose password is forgotten."""
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "inputmode": "email"})
+
+
 class SetPasswordForm(FlaskForm):
     """A new password, typed twice."""
 

@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     privacy_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the account was anonymised (a departed officer's erasure); it can never sign in again.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many of the person's in-app notifications are unread (lms.mail), kept by the writers of
+    # notifications so that the menu of every page shows it from the loaded account, without a query.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     institution = relationship("Institution", lazy="joined")
 
@@ -76,6 +79,8 @@ class PasswordLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "reset": asked for by the person with "Forgot your password?" (mailed); NULL: issued by staff or the CLI.
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", foreign_keys=[user_id])
 

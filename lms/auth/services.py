@@ -71,13 +71,14 @@ def issue_password_link(user: User, actor: User | None) -> str:
     return token
 
 
-def add_password_link(user: User, actor: User | None) -> str:
+def add_password_link(user: User, actor: User | None, purpose: str | None = None) -> str:
     """The work of `issue_password_link` without the commit: earlier unused links of the account are
-    spent, a new one is added. The caller commits."""
+    spent, a new one is added (`purpose` "reset" for one the person asked for by mail). The caller commits."""
     now = clock.now()
     db.session.execute(update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
                        .values(used_at=now))
     token, link = new_password_link(user.id, actor, now)
+    link["purpose"] = purpose
     insert_password_links([link])
     audit.record_many([password_link_issued(user, actor)], "password link")
     return token
@@ -123,7 +124,8 @@ def set_password_from_link(token: str, password: str) -> User:
     user.password_hash = hash_password(password)
     link.used_at = clock.now()
     end_sessions(user)
-    audit.record("auth.password_set", actor=user, target=user, institution_id=user.institution_id)
+    action = "auth.password_reset_used" if link.purpose == "reset" else "auth.password_set"
+    audit.record(action, actor=user, target=user, institution_id=user.institution_id)
     db.session.commit()
     return user
 

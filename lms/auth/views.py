@@ -16,10 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from lms.auth import services, sessions, throttle
-from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, SetPasswordForm
 from lms.auth.queries import signed_in_user
 from lms.core import clock
+from lms.core.errors import render_error
 from lms.core.headers import no_store
+from lms.core.when import format_time
+from lms.mail import security as mail_security
 from lms.core.urls import safe_next
 from lms.mfa import pending
 from lms.mfa.queries import has_factor
@@ -100,6 +103,25 @@ def logout():
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """"Forgot your password?": a one-time link by mail. The answer is the same whether or not the address has
+    an account (nobody can probe which addresses exist); requests are throttled per address and per client."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.profile"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            mail_security.request_reset(form.email.data, request.remote_addr)
+        except mail_security.ResetThrottled as refused:
+            page, code = render_error(429, _("Too many password reset requests from your network. You can try "
+                                              "again from %(time)s.", time=format_time(refused.until)))
+            seconds = max(1, int((refused.until - clock.now()).total_seconds()) + 1)
+            return page, code, {"Retry-After": str(seconds)}
+        return render_template("auth/forgot_sent.html")
+    return render_template("auth/forgot.html", form=form)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

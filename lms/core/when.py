@@ -17,6 +17,8 @@ This module knows no feature: a person is anything with `timezone` and `institut
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -98,8 +100,27 @@ def person_zone(person, institution=None) -> ZoneInfo:
     return platform_zone()
 
 
+# The zone of a reader who is not the visitor: a mail's recipient while it is composed (`reading_in`).
+_READER_ZONE: ContextVar[ZoneInfo | None] = ContextVar("reader_zone", default=None)
+
+
+@contextmanager
+def reading_in(where: ZoneInfo):
+    """Within the block, dates and times are formatted for a reader in `where` (a mail's recipient), not for
+    the visitor of the page."""
+    token = _READER_ZONE.set(where)
+    try:
+        yield
+    finally:
+        _READER_ZONE.reset(token)
+
+
 def viewer_zone() -> ZoneInfo:
-    """The zone of whoever is looking: the signed-in person's, else the platform's."""
+    """The zone of whoever is looking: the recipient of a mail being composed, the signed-in person's, else
+    the platform's."""
+    reader = _READER_ZONE.get()
+    if reader is not None:
+        return reader
     if not has_request_context():
         return platform_zone()
     if "viewer_zone" not in g:

@@ -28,6 +28,7 @@ from lms.catalog.models import Course
 from lms.core import clock, when
 from lms.enrolments import batch
 from lms.enrolments.batch import SOURCE
+from lms.mail.security import mail_new_accounts
 from lms.enrolments.plans import (  # noqa: F401  (the pages name these as services.BulkError, ...)
     BadRow,
     BulkError,
@@ -287,6 +288,7 @@ def apply(actor, institution, content: bytes, digest: str, default_due: date | N
         raise BulkError("bad_rows", plan=fresh)
     try:
         result = batch.write(fresh, actor, institution)
+        mail_new_accounts(result.new_accounts)  # each new account's set-password link, besides the page's list
         db.session.commit()
     except Exception:
         db.session.rollback()

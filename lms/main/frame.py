@@ -46,6 +46,7 @@ class Frame(NamedTuple):
     language_url: str
     icon_url: str  # the SVG icon; /favicon.ico answers browsers that ask for an ICO
     ico_url: str
+    notifications_url: str
 
 
 def site_frame() -> Frame:
@@ -61,4 +62,4 @@ def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: st
     pieces = render_template("_frame.html", signed_in=signed_in, rights=rights, locale=locale).split("<!--cut-->")
     return Frame(*(Markup(piece.strip()) for piece in pieces), url_for("static", filename="css/site.css"),
                  url_for("main.home"), url_for("auth.logout"), url_for("main.language"),
-                 url_for("static", filename="favicon.svg"), url_for("main.favicon"))
+                 url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"))

@@ -18,6 +18,7 @@ from lms.core import signals
 from lms.core.security import hash_password
 from lms.extensions import db
 from lms.institutions.models import Institution
+from lms.mail.security import mail_new_accounts
 
 
 class PeopleError(ValueError):
@@ -65,13 +66,17 @@ def _clean(email: str, name: str, role: str, institution_id: int | None, locale:
 
 def create_user(email: str, name: str, role: str, institution_id: int | None = None, locale: str | None = None,
                 password: str | None = None, actor: User | None = None) -> tuple[User, str | None]:
-    """Create an account. Returns it with a one-time set-password token when no password was given.
+    """Create an account. Returns it with a one-time set-password token when no password was given; the
+    link is mailed to the account too (lms.mail.security).
 
     `actor` None means the command line, which may create any account.
     """
     user = add_user(email, name, role, institution_id, locale, password, actor)
     db.session.commit()
     token = None if password else issue_password_link(user, actor)
+    if token:  # mailed besides being shown to whoever made the account
+        mail_new_accounts([(user, token)])
+        db.session.commit()
     return user, token
 
 

@@ -67,6 +67,10 @@ def prune_command(dry_run: bool):
     if report.feed_days:
         click.echo(f"calendar feeds: {'would delete' if dry_run else 'deleted'} {report.calendar_feeds_deleted} not "
                    f"read for {report.feed_days} days (since {_when(report.feeds_before)})")
+    if report.mail_days:
+        verb = "would delete" if dry_run else "deleted"
+        click.echo(f"mail: {verb} {report.outbox_messages_deleted} mail(s) sent and {report.notifications_deleted} "
+                   f"notification(s) read more than {report.mail_days} days ago (before {_when(report.mail_before)})")
 
 
 @data_group.command("export")

@@ -21,6 +21,7 @@ from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
+from lms.mail.models import MailPreference, Notification, OutboxMessage
 from lms.catalog.models import Course, CourseStaff, Lesson
 from lms.core import clock, when
 from lms.extensions import db
@@ -41,7 +42,8 @@ PER_PAGE = 50
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
-         "session_sign_ups", "attendance_marks", "announcements")
+         "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
+         "announcements")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -195,7 +197,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
                                    .order_by(PasswordLink.created_at, PasswordLink.id)):
         data["password_links"].append({
             "created_at": link.created_at, "expires_at": link.expires_at, "used_at": link.used_at,
-            "issued_by": _by(link.created_by_id, uid),
+            "issued_by": _by(link.created_by_id, uid), "asked_for_by_mail": link.purpose == "reset",
         })
 
     for s in db.session.scalars(select(SignInSession).where(SignInSession.user_id == uid)
@@ -226,6 +228,18 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "evidence_file": evidence_file_name(r) if r.evidence_key else None,
             "recorded_by": _by(r.recorded_by_id, uid), "recorded_at": r.recorded_at,
         })
+    # Mail: the in-app notifications, the choices about mail, and the mails themselves (a security mail's body,
+    # which held a one-time link, is wiped once sent).
+    for n in db.session.scalars(select(Notification).where(Notification.user_id == uid).order_by(Notification.id)):
+        data["notifications"].append({"kind": n.kind, "title": n.title, "link": n.link, "created_at": n.created_at,
+                                      "read_at": n.read_at})
+    for p in db.session.scalars(select(MailPreference).where(MailPreference.user_id == uid)):
+        data["mail_preferences"].append({"kinds_turned_off": list(p.muted or []), "daily_digest": p.digest,
+                                         "updated_at": p.updated_at})
+    for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == uid).order_by(OutboxMessage.id)):
+        data["outbox_messages"].append({"kind": m.kind, "to_address": m.to_address, "subject": m.subject,
+                                        "text": m.text_body, "status": m.status, "created_at": m.created_at,
+                                        "sent_at": m.sent_at})
     # The calendar address: when it was made and last read, never its token (only a hash is kept, and not shown).
     for feed in db.session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == uid)):
         data["calendar_feeds"].append({"created_at": feed.created_at, "last_used_at": feed.last_used_at})
@@ -404,6 +418,16 @@ def recovery_codes_to_delete(before: datetime):
     """SQL condition on `RecoveryCode` for the codes a retention run deletes: used before `before` (an unused
     code is still the person's way in)."""
     return RecoveryCode.used_at < before
+
+
+def outbox_messages_to_delete(before: datetime):
+    """SQL condition on `OutboxMessage` for the mails a retention run deletes: sent before `before`."""
+    return (OutboxMessage.status == "sent") & (OutboxMessage.sent_at < before)
+
+
+def notifications_to_delete(before: datetime):
+    """SQL condition on `Notification` for the notifications a retention run deletes: read before `before`."""
+    return Notification.read_at < before
 
 
 def calendar_feeds_to_delete(before: datetime):

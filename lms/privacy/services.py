@@ -25,6 +25,7 @@ from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
+from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 from lms.core import clock
 from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
@@ -227,6 +228,15 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     # The calendar address: the feed is gone, and its URL answers "not found" from now on.
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    # Mail: the messages (with their addresses and attachments), notifications and choices go; nothing more is
+    # ever mailed to the account (lms.mail.services.mailable).
+    mine = select(OutboxMessage.id).where(OutboxMessage.user_id == user.id)
+    db.session.execute(delete(MailAttachment).where(MailAttachment.message_id.in_(mine)))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.digest_id.in_(mine)).values(digest_id=None))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+    user.unread_notifications = 0
 
     # The audit log: events about the person lose addresses and free text; any event naming them is scrubbed.
     # Sign-ups and attendance marks hold no free text: they stay, as figures of who came, under the new name.
@@ -283,6 +293,10 @@ class PruneReport:
     feed_days: int | None = None
     feeds_before: datetime | None = None
     calendar_feeds_deleted: int = 0
+    mail_days: int | None = None
+    mail_before: datetime | None = None
+    outbox_messages_deleted: int = 0
+    notifications_deleted: int = 0
     sign_ups_deleted: int = 0
     dry_run: bool = False
 
@@ -298,7 +312,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     sessions cancelled before then (attendance marks stay). Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
     Calendar feed addresses no calendar app has read for LMS_CALENDAR_FEED_RETENTION_DAYS (a year unless set)
-    are deleted: their URLs answer "not found" from then on.
+    are deleted: their URLs answer "not found" from then on. Mails sent and notifications read longer ago than
+    LMS_MAIL_RETENTION_DAYS (90 unless set) are deleted.
     """
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
@@ -350,12 +365,18 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.calendar_feeds_deleted = queries.count_where(CalendarFeed, feeds)
         if not dry_run and report.calendar_feeds_deleted:
             db.session.execute(delete(CalendarFeed).where(feeds).execution_options(synchronize_session=False))
+    report.mail_days = current_app.config.get("MAIL_RETENTION_DAYS")
+    if report.mail_days:
+        _prune_mail(report, now, dry_run)
     if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
-                        or report.sign_ups_deleted):
+                        or report.sign_ups_deleted or report.outbox_messages_deleted
+                        or report.notifications_deleted):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
+                     outbox_messages_deleted=report.outbox_messages_deleted,
+                     notifications_deleted=report.notifications_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
@@ -365,3 +386,21 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                  report.audit_events_deleted, report.answers_cleared)
     db.session.commit()
     return report
+
+
+def _prune_mail(report: PruneReport, now: datetime, dry_run: bool) -> None:
+    """Mails sent and notifications read before LMS_MAIL_RETENTION_DAYS: deleted (what waits is never)."""
+    report.mail_before = now - timedelta(days=report.mail_days)
+    sent = queries.outbox_messages_to_delete(report.mail_before)
+    report.outbox_messages_deleted = queries.count_where(OutboxMessage, sent)
+    if not dry_run and report.outbox_messages_deleted:
+        old = select(OutboxMessage.id).where(sent)
+        db.session.execute(delete(MailAttachment).where(MailAttachment.message_id.in_(old))
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.digest_id.in_(old)).values(digest_id=None)
+                           .execution_options(synchronize_session=False))
+        db.session.execute(delete(OutboxMessage).where(sent).execution_options(synchronize_session=False))
+    read = queries.notifications_to_delete(report.mail_before)
+    report.notifications_deleted = queries.count_where(Notification, read)
+    if not dry_run and report.notifications_deleted:
+        db.session.execute(delete(Notification).where(read).execution_options(synchronize_session=False))

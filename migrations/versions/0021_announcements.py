@@ -1,7 +1,7 @@
 """announcements: course staff write to a course's trainees or to one run's
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2027-01-20 09:00:00
 
 announcements holds what staff post: to a course (run_id NULL) or to one of its runs, a title and a Markdown
@@ -17,7 +17,7 @@ from lms.core.migrating import note_loss
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

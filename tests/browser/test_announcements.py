@@ -1,6 +1,6 @@
 """In headless Chromium: an instructor posts an announcement to one run from the course's runs; a trainee of that
-run signs in and reads it on the course page and in their notifications; a trainee of the other run does not
-see it. Every page passes axe's WCAG 2.1 AA checks; the staff pages work without JavaScript."""
+run signs in and reads it on the course page and in their notifications (opening the one that leads to it); a
+trainee of the other run sees it in neither. Every page passes axe's WCAG 2.1 AA checks; the staff pages work without JavaScript."""
 from __future__ import annotations
 
 import pytest
@@ -19,7 +19,7 @@ def sign_in(page, live_server, email: str) -> None:
     page.click("main button[type=submit]")
 
 
-def test_an_instructor_posts_to_a_run_and_its_trainee_reads_it(chromium, live_server, world, course, db):
+def test_an_instructor_posts_to_a_run_and_its_trainee_reads_it(chromium, live_server, world, course, db, run_jobs):
     run_a, [trainee], _run_b, [other] = two_runs(course, world, per_run=1)
 
     context = chromium.new_context(java_script_enabled=False)
@@ -35,6 +35,7 @@ def test_an_instructor_posts_to_a_run_and_its_trainee_reads_it(chromium, live_se
     assert "The announcement is posted." in page.inner_text("main")
     assert "Range closed on Friday" in page.inner_text("main table")
     context.close()
+    run_jobs()  # the worker sends it: an e-mail and a notification to each of the run's trainees
 
     context = chromium.new_context(bypass_csp=True)
     page = context.new_page()
@@ -57,11 +58,20 @@ def test_an_instructor_posts_to_a_run_and_its_trainee_reads_it(chromium, live_se
     section.locator("a", has_text="All 1 announcement").click()
     assert "Range closed on Friday" in page.inner_text("main")
     assert violations(page) == []
+    page.goto(f"{live_server}/notifications")
+    notification = page.locator("li.notification", has_text="Range closed on Friday")
+    assert notification.count() == 1
+    assert violations(page) == []
+    notification.locator("button", has_text="Open").click()
+    assert "/courses/sample/announcements" in page.url
+    assert "Range closed on Friday" in page.inner_text("main")
     context.close()
 
     context = chromium.new_context()
     page = context.new_page()
     sign_in(page, live_server, other.email)
     page.goto(f"{live_server}/courses/sample")
+    assert "Range closed on Friday" not in page.inner_text("main")
+    page.goto(f"{live_server}/notifications")
     assert "Range closed on Friday" not in page.inner_text("main")
     context.close()

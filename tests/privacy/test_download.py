@@ -52,8 +52,9 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     assert list(records) == list(KINDS)
     for kind in KINDS:
         # Trainees teach no course (see the instructor's test below); sessions: tests/sessions/test_session_privacy.py
-        # announcements: tests/announcements/test_privacy.py
-        if kind not in ("course_staff", "session_sign_ups", "attendance_marks", "announcements"):
+        # mail: tests/mail/test_mail_privacy.py; announcements: tests/announcements/test_privacy.py
+        if kind not in ("course_staff", "session_sign_ups", "attendance_marks", "notifications", "mail_preferences",
+                        "outbox_messages", "announcements"):
             assert records[kind], f"no {kind} in the download"
 
     profile = records["profile"][0]
@@ -100,7 +101,8 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
     for kind in KINDS:
         text = archive.read(f"{kind}.csv").decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert bool(rows) == (kind not in ("course_staff", "session_sign_ups", "attendance_marks", "announcements")), kind
+        assert bool(rows) == (kind not in ("course_staff", "session_sign_ups", "attendance_marks", "notifications",
+                                           "mail_preferences", "outbox_messages", "announcements")), kind
         everything += text
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
     assert profile["email"] == trainee.email and profile["active"] == "true"

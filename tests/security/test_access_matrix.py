@@ -77,6 +77,9 @@ EXPECT = {
     "auth.login": (lambda r, v: OK if r == "anonymous" else {302}, lambda r, v: {200} if r == "anonymous" else {302}),
     "auth.logout": (None, public({302})),
     "auth.set_password": (public(MISSING), public(MISSING)),
+    # "Forgot your password?": for visitors; the empty form is shown again. Signed in, one goes to the profile.
+    "auth.forgot_password": (lambda r, v: OK if r == "anonymous" else {302},
+                             lambda r, v: OK if r == "anonymous" else {302}),
     "auth.profile": (signed_in(), signed_in({200, 302})),
     "auth.change_password": (None, signed_in({200, 302})),
     # Ending a sign-in session that is not one's own (here: none such exists) is "not found" to anyone.
@@ -158,6 +161,16 @@ EXPECT = {
     # The job queue's page: admins only; retrying a failed job that does not exist is "not found" to them.
     "jobs.index": (only({"admin"}), None),
     "jobs.retry": (None, only({"admin"}, MISSING)),
+    # Mail: one's own notifications and preferences (a notification that is not one's own, here none, is "not
+    # found"); the one-click unsubscribe opens by its signed address only (a wrong one: 404 to all); the outbox
+    # and its .eml files, admins only.
+    "mail.notifications": (signed_in(), None),
+    "mail.mark_read": (None, signed_in(MISSING)),
+    "mail.mark_all_read": (None, signed_in({302})),
+    "mail.preferences": (signed_in(), signed_in({302})),
+    "mail.unsubscribe": (public(MISSING), public(MISSING)),
+    "mail.outbox": (only({"admin"}), None),
+    "mail.eml": (only({"admin"}, MISSING), None),
     "privacy.notice": (public(), None),
     "privacy.acknowledge": (None, signed_in({302})),
     "privacy.download": (None, signed_in({200, 302})),
@@ -375,6 +388,7 @@ def params(rule, role, variant, world, ids):
         "token_id": str(world["trainee_token_id" if own else "other_trainee_token_id"]), "filename": "css/site.css",
         "enrolment_id": str(ids["trainee" if own else "other_trainee"]["enrolment"]),
         "session_id": "999999" if own else "999998", "factor_id": "999999" if own else "999998", "job_id": "999999",
+        "notification_id": "999999", "message_id": "999999",
         "run_id": str(ids["runs"]["own" if own else "other"]),
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
     }

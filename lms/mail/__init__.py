@@ -1,0 +1,1 @@
+"""Mail: the outbox, in-app notifications, preferences, delivery and one-click unsubscribe."""
