@@ -1,4 +1,5 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
+from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession, session_trainers
 from lms.audit.models import AuditEvent
@@ -17,8 +18,9 @@ from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun, course_run_institutions, run_trainers
 
 __all__ = [
-    "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice", "Condition", "Course",
-    "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "ExportJob", "FailedJob", "Feedback", "Institution", "Lesson",
+    "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice",
+    "Condition", "Course", "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "ExportJob", "FailedJob",
+    "Feedback", "Institution", "Lesson",
     "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
     "course_run_institutions", "run_trainers", "session_trainers",

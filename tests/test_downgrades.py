@@ -57,8 +57,8 @@ def populate_every_column(engine) -> None:
     run open to a list of institutions with an enrolment in it and one withdrawn from its waiting list, a
     training session of the run with a trainer, a sign-up and a mark, a trainer on the course's staff, a course
     with an attendance rule and a certificate stating hours, a completion recorded by hand with its evidence
-    file, a calendar feed, mail (a sent digest, the held message it carried, a notification, preferences), and
-    availability rules of every kind."""
+    file, a calendar feed, mail (a sent digest, the held message it carried, a notification, preferences),
+    availability rules of every kind, and an announcement to the run, corrected, withdrawn and mailed."""
     from lms import models as m
 
     populate(engine, second_factor=True)
@@ -192,6 +192,9 @@ def populate_every_column(engine) -> None:
             m.Condition(course_id=course.id, lesson_id=second.id, kind="date", opens_on=date(2027, 3, 3)),
             m.Condition(course_id=course.id, lesson_id=lesson.id, kind="course", needs_course_slug="basics"),
         ])
+        s.add(m.Announcement(course_id=course.id, run_id=run.id, author_id=instructor.id, title="Range closed",
+                             body="The range is *closed* on Friday.", send_mail=True, created_at=AT, edited_at=AT,
+                             withdrawn_at=AT, mailed_through=trainee.id, mailed_at=AT))
         s.commit()
 
 
@@ -227,6 +230,7 @@ LOSSES = {
     "0015": (r"0015: 1 recorded completion\(s\) would lose their details \(day, hours, reason; 1 evidence file\(s\)",
              {"recorded_completions", "enrolments.source"}),
     "0020": (r"0020: 1 export job\(s\) and the record of them would be lost", {"export_jobs"}),
+    "0021": (r"0021: 1 announcement\(s\) would be deleted", {"announcements"}),
     "0018": (r"0018: 1 failed job\(s\) would be forgotten \(0 not retried yet\)", {"failed_jobs"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
@@ -274,6 +278,7 @@ def _deal_with(revision: str, conn) -> None:
                  "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
                  "UPDATE password_links SET purpose = NULL"],
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0021": ["DELETE FROM announcements"],  # withdrawn by staff do not go either: only deleting does
         "0020": ["DELETE FROM export_jobs"],  # lms data prune once their files are gone, or anonymisation
         "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
         "0017": ["DELETE FROM calendar_feeds"],  # lms data anonymise, or the person removes the address
@@ -394,7 +399,8 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016", "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
+        "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
+        "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
     with accepting(alembic_runner):
@@ -440,7 +446,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0020: 1 export job(s)")
+                                     "so nothing was changed. 0021: 1 announcement(s)")
+    assert "0020: 1 export job(s)" in refused.stderr
     assert "0019: 1 mail(s) not yet sent" in refused.stderr
     assert "0018: 1 failed job(s)" in refused.stderr
     assert "0017: 1 calendar feed address(es)" in refused.stderr

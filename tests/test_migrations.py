@@ -64,12 +64,12 @@ def _app_context(app):
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
              feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
-             mail: bool = False, export: bool = False) -> None:
+             mail: bool = False, export: bool = False, announcement: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
     of the run (with a trainer, a sign-up and a mark), a failed job, mail (a message with its attachment, a
-    notification, preferences) and an export job only when asked, as 0012's to 0020's downgrades refuse over them
-    or drop their tables (the tests going below them have none)."""
+    notification, preferences), an export job and an announcement only when asked, as 0012's to 0021's downgrades
+    refuse over them or drop their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -149,6 +149,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
             s.add(m.Condition(course_id=course.id, quiz_id=quiz.id, kind="lesson", needs_lesson_id=lesson.id))
         if mail:
             populate_mail(s, trainee, now)
+        if announcement:
+            s.add(m.Announcement(course_id=course.id, run_id=enrolment.run_id, author_id=admin.id, title="Room change",
+                                 body="Meet in **room 4**.", send_mail=True, created_at=now))
         s.commit()
 
 
@@ -216,7 +219,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             failed_job=True, mail=True, export=True)
+             failed_job=True, mail=True, export=True, announcement=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -601,3 +604,26 @@ def test_mail_comes_with_0019_and_its_downgrade_refuses_while_mail_is_kept(alemb
     assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t not in mail}
     alembic_runner.migrate_up_one()
     assert all(row_counts(alembic_engine)[t] == 0 for t in mail)
+
+
+def test_announcements_come_with_0021_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0021 adds announcements (to a course, or to one of its runs). Going below it is refused, changing nothing,
+    while one exists (its trainees would no longer find it); accepted, only the announcements go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, run=True, announcement=True)
+    alembic_runner.migrate_down_to("0021")  # what came after holds nothing: the steps down to here lose nothing
+    with alembic_engine.connect() as conn:
+        run_id, author_id = conn.execute(text("SELECT run_id, author_id FROM announcements")).one()
+    assert run_id is not None and author_id is not None
+    with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+        conn.execute(text("INSERT INTO announcements (course_id, body, send_mail, created_at) "
+                          "SELECT id, 'y', TRUE, '2027-01-01' FROM courses"))  # no title
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0021: 1 announcement\(s\) would be deleted"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0021"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0021"))
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "announcements"}
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["announcements"] == 0

@@ -6,6 +6,10 @@ or `@requires(rule)`, templates the Jinja tests in `JINJA_TESTS` (`{% if current
 can_manage_users %}`), queries take the SQL conditions (`visible_users(user)`, `report_scope(user)`,
 ...) as their `scope`. The rules live in one module per area; this module names them all.
 """
+from lms.access.announcements import (
+    announcement_of_course_or_404, announcing_course_or_404, can_announce, can_announce_to, can_manage_announcement,
+    can_read_announcements, reading_course_or_404, reading_scope, staff_scope,
+)
 from lms.access.calendar import can_use_calendar, feed_or_404, own_event_or_404
 from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
@@ -64,12 +68,18 @@ JINJA_TESTS = {
     "can_issue_recorded_certificate": can_issue_recorded_certificate,
     "can_view_evidence": can_view_evidence,
     "can_use_calendar": can_use_calendar,
+    "can_announce": can_announce,
+    "can_announce_to": can_announce_to,
+    "can_manage_announcement": can_manage_announcement,
+    "can_read_announcements": can_read_announcements,
     "can_use_notifications": can_use_notifications,
     "can_view_outbox": can_view_outbox,
 }
 
 __all__ = [
-    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "assignable_roles",
+    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
+    "announcing_course_or_404", "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
+    "can_read_announcements", "reading_course_or_404", "reading_scope", "staff_scope",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",
     "can_issue_recorded_certificate", "can_manage_institutions", "can_manage_runs", "can_manage_sessions",

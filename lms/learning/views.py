@@ -12,6 +12,7 @@ from lms.access import (
     can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
     can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
 )
+from lms.announcements import queries as announcement_queries
 from lms.availability import queries as availability
 from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
@@ -51,6 +52,8 @@ RUN_ENROL_ERRORS = {
     "window_closed": lambda: _("Enrolment in this run is not open now."),
     "not_open_to": lambda: _("This run is not open to your institution."),
 }
+# How many announcements the course page shows (newest first); the rest are on the course's announcements page.
+LATEST = 3
 
 
 @bp.route("/courses/<slug>")
@@ -72,8 +75,12 @@ def course(slug: str):
     in_place = enrolment is not None and enrolment.status != "withdrawn"
     sessions = session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id) if in_place else []
     attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if in_place else None
+    mine = announcement_queries.for_enrolment(enrolment)
+    announcements = announcement_queries.live_announcements(course.id, mine, limit=LATEST) if in_place else []
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
-                           sessions=sessions, attendance=attendance,
+                           sessions=sessions, attendance=attendance, announcements=announcements,
+                           announcements_count=(announcement_queries.count_live(course.id, mine)
+                                                if len(announcements) == LATEST else len(announcements)),
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
                            availability=opened,
                            recertify=certificate is not None and certificate.lapsed(clock.now()),

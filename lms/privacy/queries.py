@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Text, and_, cast, func, or_, select
 
+from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.audit.models import AuditEvent
@@ -43,7 +44,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs")
+         "export_jobs", "announcements")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -250,6 +251,17 @@ def personal_data(user: User) -> dict[str, list[dict]]:
                                     "status": job.status, "rows_done": job.rows_done, "rows_total": job.rows_total,
                                     "file_name": job.file_name, "created_at": job.created_at,
                                     "finished_at": job.finished_at, "expires_at": job.expires_at})
+
+    # Announcements the person posted as course staff, as they stand (corrected, withdrawn).
+    for a, slug, code in db.session.execute(
+            select(Announcement, Course.slug, CourseRun.code).join(Course, Course.id == Announcement.course_id)
+            .outerjoin(CourseRun, CourseRun.id == Announcement.run_id)
+            .where(Announcement.author_id == uid).order_by(Announcement.created_at, Announcement.id)):
+        data["announcements"].append({
+            "id": a.id, "course_slug": slug, "run_code": code, "title": a.title, "text": a.body,
+            "sent_by_email": a.send_mail, "posted_at": a.created_at, "corrected_at": a.edited_at,
+            "withdrawn_at": a.withdrawn_at,
+        })
 
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
+from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
 from lms.attendance.models import SessionSignUp
 from lms.audit import services as audit
@@ -167,7 +168,8 @@ def _mentioning(column, patterns: list[str]):
 # person's name and email wherever they appear.
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
                      (ApiToken, "name"), (RecordedCompletion, "reason"),
-                     (AttemptAnswer, "response"), (AuditEvent, "details"))
+                     (AttemptAnswer, "response"), (AuditEvent, "details"), (Announcement, "title"),
+                     (Announcement, "body"))
 
 
 def anonymise_user(user: User, actor: User | None) -> None:
@@ -219,6 +221,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
             mine, RecordedCompletion.evidence_key.is_not(None))))
         db.session.execute(update(RecordedCompletion).where(mine).values(
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
+    # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
+    db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
     # Sign-in sessions (devices and addresses): every one ends, and with it the record of it.
     db.session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))

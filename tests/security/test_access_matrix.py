@@ -13,6 +13,8 @@ from lms.catalog.models import Course
 from lms.learning.models import Certificate
 from lms.quizzes.models import QuizAttempt
 from lms.runs.models import CourseRun
+from lms.announcements.models import Announcement
+from lms.announcements.services import post as post_announcement
 from lms.attendance.models import TrainingSession
 from lms.runs.queries import run_by_id
 from lms.runs.services import RunFields, create_run
@@ -260,6 +262,14 @@ EXPECT["sessions.register"] = (_REGISTER, lambda r, v: LOGIN if r == "anonymous"
 EXPECT["sessions.sheet"] = (_REGISTER, None)
 EXPECT["sessions.sign_up"] = (None, signed_in({302}))
 EXPECT["sessions.cancel_sign_up"] = (None, signed_in({302}))
+# Announcements: staff pages for the course's editors (as its authoring; a run's trainers for their runs:
+# tests/announcements); a course's list for its enrolled trainees (the trainee is enrolled in "alpha" only) and
+# those who announce there.
+for _endpoint in ("staff_list", "edit", "withdraw"):
+    EXPECT[f"announcements.{_endpoint}"] = (
+        None if _endpoint == "withdraw" else EXPECT["authoring.course"][0], EXPECT["authoring.course"][1])
+EXPECT["announcements.trainee_list"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r in ("trainee", "instructor") and v == "own") else DENIED), None)
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -317,6 +327,7 @@ def restore(db, world, ids) -> None:
     db.session.execute(update(Certificate).values(revoked_at=None, revoked_reason=None, revoked_by_id=None))
     db.session.execute(update(CourseRun).values(cancelled_at=None))
     db.session.execute(update(TrainingSession).values(cancelled_at=None))
+    db.session.execute(update(Announcement).values(withdrawn_at=None))
     db.session.commit()
 
 
@@ -412,6 +423,8 @@ def params(rule, role, variant, world, ids):
     }
     if rule.endpoint.startswith("sessions."):
         values["session_id"] = str(ids["sessions"]["own" if own else "other"])
+    if rule.endpoint.startswith("announcements."):
+        values["announcement_id"] = str(ids["announcements"]["own" if own else "other"])
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
         if role == "trainee" and not own:
@@ -454,6 +467,9 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
         kind="in_person", title="Drill", starts_local=datetime(2026, 1, 5, 9), ends_local=datetime(2026, 1, 5, 11),
         zone="Europe/Kyiv"), world["admin"]).id for variant, slug in (("own", "alpha"), ("other", "beta"))}
     ids["exports"] = {role: _export_job(world[role]) for role in ("admin", "coordinator")}
+    ids["announcements"] = {variant: post_announcement(matrix_world[slug], run_by_id(ids["runs"][variant]), "Notice",
+                                                       "Text", False, world["admin"]).id
+                            for variant, slug in (("own", "alpha"), ("other", "beta"))}
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"
