@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from lms.access import (
     can_create_course, can_manage_institutions, can_manage_jobs, can_manage_users, can_view_audit_log,
-    can_view_export_log, can_view_reports,
+    can_view_export_log, can_view_outbox, can_view_reports,
 )
 
 # The links of the frame and the rule deciding each: the cache key is the set of names granted.
@@ -31,6 +31,7 @@ FRAME_RIGHTS = (
     ("reports", can_view_reports),
     ("export_log", can_view_export_log),
     ("jobs", can_manage_jobs),
+    ("outbox", can_view_outbox),
 )
 
 

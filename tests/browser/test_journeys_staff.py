@@ -327,6 +327,10 @@ def test_admin_journey(visit, db, world, course, javascript):
     visit.link("Background jobs", "footer")
     assert "No job has failed." in visit.main()
     visit.axe("background jobs")
+    # The outbox, from the footer: the new coordinator's set-password mail waits for the worker (none runs here).
+    visit.link("Outbox", "footer")
+    assert "ion.rusu@example.md" in visit.main()
+    visit.axe("outbox")
 
     # The audit log holds what was just done, by whom.
     visit.header("Audit log")
