@@ -207,48 +207,51 @@ def deliver_now(message_ids: list[int]) -> None:
     people = {row.id: row for row in db.session.execute(
         select(User.id, User.active, User.anonymised_at)
         .where(User.id.in_({m.user_id for m in messages if m.user_id is not None})))}
-    sendable = []
+    sendable, refused = [], []  # (id, MIME message); (id, why)
     for message in messages:
         person = people.get(message.user_id)
         if person is None or not person.active or person.anonymised_at is not None:
             message.status, message.last_error = "failed", "The account is deactivated or removed."
-        else:
-            sendable.append(message)
+            continue
+        try:
+            # Built before anything commits: a commit expires the messages, and reading them again would cost
+            # two statements a message.
+            sendable.append((message.id, build(message)))
+        except Exception as exc:  # noqa: BLE001 - this message cannot be built; the others go on
+            refused.append((message.id, exc))
     db.session.commit()
-    sent: list[OutboxMessage] = []
-    refused: list[tuple[OutboxMessage, Exception]] = []
+    sent: list[int] = []
     fault: Exception | None = None
     server = None
     marked = 0
     try:
-        for message in sendable:
+        for message_id, mime in sendable:
             try:
-                mime = build(message)
                 if way == "smtp":
                     if server is None:
                         server = connect_smtp()
                     send_over(server, mime)
                 else:
-                    write_file(message.id, mime)
+                    write_file(message_id, mime)
             except (DeliveryError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-                refused.append((message, exc))  # this message: the connection is fine, the others go on
+                refused.append((message_id, exc))  # this message: the connection is fine, the others go on
                 continue
-            sent.append(message)
+            sent.append(message_id)
             if len(sent) - marked >= MARK_EVERY:
-                _mark_sent([m.id for m in sent[marked:]])
+                _mark_sent(sent[marked:])
                 marked = len(sent)
     except Exception as exc:  # noqa: BLE001 - the connection failed: what is not sent goes back, and the job retries
         fault = exc
     finally:
         close_smtp(server)
-    _mark_sent([m.id for m in sent[marked:]])
-    done = {m.id for m in sent} | {m.id for m, _exc in refused}
-    left = [(m, fault) for m in sendable if m.id not in done] if fault is not None else []
-    for message, exc in refused + left:
-        _put_back(message.id, exc)
+    _mark_sent(sent[marked:])
+    done = set(sent) | {message_id for message_id, _exc in refused}
+    left = [(message_id, fault) for message_id, _mime in sendable if message_id not in done] if fault else []
+    for message_id, exc in refused + left:
+        _put_back(message_id, exc)
     if refused or left:
         first = (refused + left)[0][1]
-        log.warning("%d of %d mail(s) not delivered: %s", len(refused) + len(left), len(sendable),
+        log.warning("%d of %d mail(s) not delivered: %s", len(refused) + len(left), len(messages),
                     type(first).__name__)
         raise first
 
