@@ -32,6 +32,7 @@ from tests.test_migrations import (  # noqa: F401 - the fixtures of the migratio
     alembic_config,
     alembic_engine,
     populate,
+    populate_assessed,
     populate_mail,
     populate_sessions,
 )
@@ -195,7 +196,9 @@ def populate_every_column(engine) -> None:
         s.add(m.Announcement(course_id=course.id, run_id=run.id, author_id=instructor.id, title="Range closed",
                              body="The range is *closed* on Friday.", send_mail=True, created_at=AT, edited_at=AT,
                              withdrawn_at=AT, mailed_through=trainee.id, mailed_at=AT))
+        populate_assessed(s, course, enrolment, trainee, instructor, admin, run, AT)
         s.commit()
+
 
 
 def contents(engine) -> dict[str, list[tuple]]:
@@ -223,6 +226,15 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0022": (r"0022: 1 assignment\(s\) would be deleted, with 1 submission\(s\) and 1 mark\(s\).*"
+             r"0022: 1 practical assessment\(s\) would be deleted, with 1 signed-off record\(s\).*"
+             r"0022: 2 run assessor\(s\) and assessor staff membership\(s\).*"
+             r"0022: 2 gradebook weight\(s\) and override\(s\).*"
+             r"0022: 1 course\(s\) would lose their rule for assessed work or their grading rule",
+             {"assignments", "assignment_submissions", "assignment_files", "assignment_marks", "assignment_extensions",
+              "practicals", "practical_criteria", "practical_records", "practical_results", "practical_evidence",
+              "run_assessors", "grade_weights", "grade_overrides", "course_staff", "courses.completion_assignments",
+              "courses.completion_practicals", "courses.grading_rule"}),
     "0019": (r"0019: 1 mail\(s\) not yet sent would be lost.*0019: 1 sent mail\(s\) would leave the outbox.*"
              r"0019: 1 notification\(s\) would be deleted.*0019: 1 person\(s\) would lose their mail preferences.*"
              r"0019: 1 set-password link\(s\) would forget they were asked for by mail",
@@ -274,6 +286,12 @@ REGENERATED = {"0005": {"courses.outline_stamp"}}
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0022": ["DELETE FROM assignment_marks", "DELETE FROM assignment_files", "DELETE FROM assignment_extensions",
+                 "DELETE FROM assignment_submissions", "DELETE FROM assignments", "DELETE FROM practical_results",
+                 "DELETE FROM practical_evidence", "DELETE FROM practical_records", "DELETE FROM practical_criteria",
+                 "DELETE FROM practicals", "DELETE FROM run_assessors", "DELETE FROM course_staff WHERE role = 'assessor'",
+                 "DELETE FROM grade_weights", "DELETE FROM grade_overrides",
+                 "UPDATE courses SET completion_assignments = 'all', completion_practicals = 'all', grading_rule = 'mean'"],
         "0019": ["DELETE FROM mail_attachments", "DELETE FROM outbox_messages", "DELETE FROM notifications",
                  "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
                  "UPDATE password_links SET purpose = NULL"],
@@ -399,7 +417,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
+        "0022", "0022", "0022", "0022", "0022", "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
         "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
@@ -446,7 +464,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0021: 1 announcement(s)")
+                                     "so nothing was changed. 0022: 1 assignment(s)")
+    assert "0021: 1 announcement(s)" in refused.stderr
     assert "0020: 1 export job(s)" in refused.stderr
     assert "0019: 1 mail(s) not yet sent" in refused.stderr
     assert "0018: 1 failed job(s)" in refused.stderr

@@ -8,7 +8,8 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from pytest_alembic.tests import (  # noqa: F401 - collected as tests of this module
@@ -64,7 +65,7 @@ def _app_context(app):
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
              feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
-             mail: bool = False, export: bool = False, announcement: bool = False) -> None:
+             mail: bool = False, export: bool = False, announcement: bool = False, assessed: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
     of the run (with a trainer, a sign-up and a mark), a failed job, mail (a message with its attachment, a
@@ -152,6 +153,9 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
         if announcement:
             s.add(m.Announcement(course_id=course.id, run_id=enrolment.run_id, author_id=admin.id, title="Room change",
                                  body="Meet in **room 4**.", send_mail=True, created_at=now))
+        if assessed:
+            s.flush()
+            populate_assessed(s, course, enrolment, trainee, admin, admin, s.get(m.CourseRun, enrolment.run_id), now)
         s.commit()
 
 
@@ -171,6 +175,60 @@ def populate_mail(s, person, now) -> None:
                        created_at=now, read_at=now),
         m.MailPreference(user_id=person.id, muted=["due"], digest=True, updated_at=now),
     ])
+
+
+def populate_assessed(s, course, enrolment, trainee, assessor, admin, run, at) -> None:
+    """Assessed work in every column: an assignment with a rubric, the trainee's returned submission with a
+    file and its mark (held back, then superseded), an extension; a practical with a critical criterion, a
+    signed record with a result and evidence; the assessor given the run; gradebook weights and an override;
+    the course's rule leaving out practicals and grading by weights."""
+    from lms import models as m
+
+    module = s.scalar(select(m.Module))
+    rubric = [{"title": "Analysis", "description": "Risks named", "levels": [{"title": "Good", "points": 4}]}]
+    assignment = m.Assignment(course_id=course.id, module_id=module.id, slug="plan", position=4, title="Action plan",
+                              instructions="Write *it*.", accepts="both", file_kinds="pdf,docx", max_file_mb=5,
+                              max_files=2, due_on=date(2027, 3, 20), late_allowed=False, resubmissions=2,
+                              max_score=4, pass_mark=60, rubric=rubric, rubric_version=2, hide_names=True,
+                              hold_marks=True)
+    practical = m.Practical(course_id=course.id, module_id=module.id, slug="seal", position=5, title="Seal check",
+                            instructions="At lane 3.", pass_mark=80, hold_marks=True)
+    s.add_all([assignment, practical])
+    s.flush()
+    submission = m.Submission(assignment_id=assignment.id, enrolment_id=enrolment.id, user_id=trainee.id, number=1,
+                              status="returned", text="My plan", created_at=at, saved_at=at, submitted_at=at,
+                              late=True, version=2)
+    criterion = m.Criterion(practical_id=practical.id, slug="seal", position=1, text="Checks the seal number",
+                            critical=True, retired=False)
+    s.add_all([submission, criterion])
+    s.flush()
+    current_storage().put("assignments/0123.pdf", b"%PDF-1.4 plan")
+    current_storage().put("evidence/0456.jpg", b"\xff\xd8\xff photo")
+    record = m.Record(practical_id=practical.id, enrolment_id=enrolment.id, user_id=trainee.id, assessor_id=assessor.id,
+                      assessed_on=date(2027, 3, 10), place="Lane 3", comment="Calm", percent=Decimal("100.00"),
+                      passed=True, from_paper=True, signed_at=at, released_at=at, superseded_at=at)
+    s.add(record)
+    s.flush()
+    s.add_all([
+        m.SubmissionFile(submission_id=submission.id, storage_key="assignments/0123.pdf", name="plan.pdf",
+                         mime_type="application/pdf", size=13, sha256="a" * 64, uploaded_at=at),
+        m.Mark(submission_id=submission.id, assessor_id=assessor.id, outcome="returned", score=Decimal("2.00"),
+               percent=Decimal("50.00"), passed=False, feedback="Name the risks", feedback_key="assignments/0789.pdf",
+               feedback_name="notes.pdf", feedback_mime="application/pdf", feedback_size=9, rubric=rubric,
+               rubric_version=1, levels=[0], created_at=at, released_at=at, superseded_at=at),
+        m.Extension(assignment_id=assignment.id, enrolment_id=enrolment.id, due_on=date(2027, 3, 27),
+                    reason="Power cuts", granted_by_id=admin.id, granted_at=at),
+        m.Result(record_id=record.id, criterion_id=criterion.id, result="met", comment="Read aloud"),
+        m.Evidence(record_id=record.id, storage_key="evidence/0456.jpg", name="lane.jpg", mime_type="image/jpeg",
+                   size=9, sha256="b" * 64, uploaded_at=at),
+        m.CourseStaff(course_id=course.id, user_id=trainee.id, role="assessor", added_at=at),
+        m.Weight(course_id=course.id, kind="assignment", item_id=assignment.id, weight=Decimal("2.00")),
+        m.Override(enrolment_id=enrolment.id, kind="total", item_id=0, percent=Decimal("75.00"), reason="Viva",
+                   set_by_id=admin.id, set_at=at),
+    ])
+    if run is not None:
+        s.execute(m.run_assessors.insert().values(run_id=run.id, user_id=trainee.id))
+    course.completion_practicals, course.grading_rule = "none", "item_weights"
 
 
 def populate_sessions(s, course, enrolment, trainer, trainee, now) -> None:
@@ -219,7 +277,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             failed_job=True, mail=True, export=True, announcement=True)
+             failed_job=True, mail=True, export=True, announcement=True, assessed=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -628,3 +686,33 @@ def test_announcements_come_with_0021_and_its_downgrade_refuses_while_one_exists
     assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t != "announcements"}
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["announcements"] == 0
+
+
+def test_assessed_work_comes_with_0022_and_its_downgrade_refuses_while_any_exists(alembic_runner, alembic_engine):
+    """0022 adds assignments, practical assessments, assessors and the gradebook's settings; existing courses
+    ask for every assignment and practical (they have none) and grade by the mean. Going below it is refused,
+    changing nothing, while an assignment exists; accepted, only the assessed work goes."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0022")
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT completion_assignments, completion_practicals, grading_rule "
+                                 "FROM courses")).one() == ("all", "all", "mean")
+    insert = ("INSERT INTO assignments (course_id, module_id, slug, position, title, instructions, accepts, "
+              "file_kinds, max_file_mb, max_files, late_allowed, resubmissions, max_score, pass_mark, rubric_version, "
+              "hide_names, hold_marks, retired) SELECT course_id, id, '{slug}', 9, 'Plan', '', '{accepts}', 'pdf', "
+              "10, 3, TRUE, 1, 100, 50, 1, FALSE, FALSE, FALSE FROM modules")
+    with pytest.raises(IntegrityError, match="."), alembic_engine.begin() as conn:
+        conn.execute(text(insert.format(slug="v", accepts="video")))  # not a kind of hand-in
+    with alembic_engine.begin() as conn:
+        conn.execute(text(insert.format(slug="plan", accepts="both")))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0022: 1 assignment\(s\) would be deleted, with 0 submission\(s\)"):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0022"))
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to(alembic_runner.history.previous_revision("0022"))
+    assert row_counts(alembic_engine) == {t: n for t, n in before.items() if t in row_counts(alembic_engine)}
+    assert "assignments" not in row_counts(alembic_engine)
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["assignments"] == 0

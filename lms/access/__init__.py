@@ -10,6 +10,9 @@ from lms.access.announcements import (
     announcement_of_course_or_404, announcing_course_or_404, can_announce, can_announce_to, can_manage_announcement,
     can_read_announcements, reading_course_or_404, reading_scope, staff_scope,
 )
+from lms.access.assessment import (
+    assess_scope, assessed_runs, assesses, can_assess, can_assess_run, can_manage_assessed_work, can_read_work,
+)
 from lms.access.calendar import can_use_calendar, feed_or_404, own_event_or_404
 from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
@@ -74,11 +77,14 @@ JINJA_TESTS = {
     "can_read_announcements": can_read_announcements,
     "can_use_notifications": can_use_notifications,
     "can_view_outbox": can_view_outbox,
+    "can_assess": can_assess,
+    "can_manage_assessed_work": can_manage_assessed_work,
 }
 
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
-    "announcing_course_or_404", "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
+    "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
+    "can_manage_assessed_work", "can_read_work", "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
     "can_read_announcements", "reading_course_or_404", "reading_scope", "staff_scope",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",

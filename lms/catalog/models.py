@@ -22,6 +22,11 @@ LESSON_RULES = ("all", "none")
 QUIZ_RULES = ("all", "final", "none")
 # Attendance of training sessions the completion rule asks for (lms.attendance.figures.meeting_rule).
 ATTENDANCE_RULES = ("none", "all", "at_least", "named")
+# Assignments and practical assessments the completion rule asks to be passed (marks released).
+ASSESSED_RULES = ("all", "none")
+# How the gradebook totals a trainee's row (lms.gradebook): the mean of the items' percentages, or weights
+# per item or per module (lms.gradebook.models.Weight).
+GRADING_RULES = ("mean", "item_weights", "module_weights")
 
 
 class Course(db.Model):
@@ -41,6 +46,9 @@ class Course(db.Model):
         CheckConstraint("completion_attendance <> 'at_least' OR completion_attendance_min >= 1",
                         name="attendance_min_positive"),
         CheckConstraint("sign_up_cutoff_hours >= 0", name="cutoff_not_negative"),
+        CheckConstraint("completion_assignments IN ('all', 'none')", name="completion_assignments_known"),
+        CheckConstraint("completion_practicals IN ('all', 'none')", name="completion_practicals_known"),
+        CheckConstraint("grading_rule IN ('mean', 'item_weights', 'module_weights')", name="grading_rule_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +76,11 @@ class Course(db.Model):
     certificate_states_hours: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Trainees sign up for (and cancel) a session until this many hours before it starts, unless it says otherwise.
     sign_up_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # ... and which assignments and practical assessments passed (with released marks): all or none.
+    completion_assignments: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
+    completion_practicals: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
+    # How the gradebook totals a row (GRADING_RULES).
+    grading_rule: Mapped[str] = mapped_column(String(16), default="mean", server_default="mean")
     # Fingerprint of the last imported package; an identical re-import changes nothing.
     package_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -174,17 +187,20 @@ class CourseAsset(db.Model):
     height: Mapped[int | None] = mapped_column()
 
 
-STAFF_ROLES = ("owner", "instructor", "trainer")
-# The roles that edit the course; a trainer only sees and marks the sessions of the runs given to them.
+STAFF_ROLES = ("owner", "instructor", "trainer", "assessor")
+# The roles that edit the course; a trainer only sees and marks the sessions of the runs given to them, an
+# assessor only sees and marks the assessed work (assignments, practicals) of the course or of the runs given
+# to them (`run_assessors`).
 EDITING_ROLES = ("owner", "instructor")
 
 
 class CourseStaff(db.Model):
     """A member of a course's staff: owners manage the staff, instructors edit the content, trainers see the
-    trainees and mark the attendance of the runs given to them (`run_trainers`)."""
+    trainees and mark the attendance of the runs given to them (`run_trainers`), assessors mark the assessed work
+    of the course, or only of the runs given to them (`run_assessors`)."""
 
     __tablename__ = "course_staff"
-    __table_args__ = (CheckConstraint("role IN ('owner', 'instructor', 'trainer')", name="role_known"),)
+    __table_args__ = (CheckConstraint("role IN ('owner', 'instructor', 'trainer', 'assessor')", name="role_known"),)
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -1,19 +1,23 @@
 """Deciding completion: has an enrolment met its course's completion rule?
 
 Completion is decided when data is written (a lesson viewed, an attempt graded or closed, an
-attendance marked, a course updated), never by a scheduled job. The rule has three parts: lessons
-viewed, quizzes passed, training sessions attended (lms.attendance.figures). The figures come from
-grouped SQL queries for any number of enrolments; a completion once granted is never taken back.
+attendance marked, a mark released, a course updated), never by a scheduled job. The rule has five parts:
+lessons viewed, quizzes passed, assignments and practical assessments passed (by a current, released mark
+or record: a mark held back completes nothing), training sessions attended (lms.attendance.figures). The
+figures come from grouped SQL queries for any number of enrolments; a completion once granted is never
+taken back.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, false, func, literal, select
 
+from lms.assignments.models import Assignment, Mark, Submission
 from lms.attendance import figures as attendance
 from lms.catalog.items import live_items
 from lms.catalog.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Enrolment, LessonProgress
+from lms.practicals.models import Practical, Record
 from lms.quizzes.models import Quiz, QuizAttempt
 
 
@@ -34,6 +38,20 @@ def required_quizzes(course: Course):
     return query
 
 
+def required_assignments(course: Course):
+    """SELECT of the ids of assignments the rule requires to be passed, or None."""
+    if course.completion_assignments == "none":
+        return None
+    return live_items(Assignment).where(Assignment.course_id == course.id)
+
+
+def required_practicals(course: Course):
+    """SELECT of the ids of practical assessments the rule requires to be passed, or None."""
+    if course.completion_practicals == "none":
+        return None
+    return live_items(Practical).where(Practical.course_id == course.id)
+
+
 def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[int]:
     """Of these active enrolments in `course`, the ids whose trainee has met the completion rule: its lessons and
     quizzes (`content_met`), then its attendance of training sessions, when it asks for any (three statements
@@ -49,37 +67,39 @@ def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[in
 
 def content_met(course: Course, enrolment_ids: list[int]) -> list[int]:
     """Of these active enrolments in `course`, the ids whose trainee has viewed the lessons and passed the
-    quizzes the rule asks for. A course that asks for neither nor any attendance completes at once; one with
-    neither to view or pass but a rule asking for some ("an empty course") never does, unless the rule asks
-    for attendance (a course of sessions only).
+    quizzes, assignments and practical assessments the rule asks for. A course whose rule asks for no lessons
+    and no quizzes completes once its assignments and practicals (if any) are passed; one with nothing to view
+    or pass but a rule asking for lessons or quizzes ("an empty course") never does, unless the rule asks for
+    attendance (a course of sessions only).
 
-    One statement for a single enrolment (the case of every lesson view and passed quiz), three
-    for a batch (the required counts, then the lessons viewed and quizzes passed per enrolment).
+    One statement for a single enrolment (the case of every lesson view, passed quiz and released mark), one
+    more per part with something required for a batch (the required counts, then what each enrolment did).
     """
     if not enrolment_ids:
         return []
     lessons, quizzes = required_lessons(course), required_quizzes(course)
-    if lessons is None and quizzes is None:
+    parts = [(required, done) for required, done in (
+        (lessons, _viewed), (quizzes, _passed),
+        (required_assignments(course), _assignments_passed), (required_practicals(course), _practicals_passed),
+    ) if required is not None]
+    if not parts:
         return list(enrolment_ids)
-    sessions_only = course.completion_attendance != "none"
-    need_lessons = _count(lessons)
-    need_quizzes = _count(quizzes)
+    # Nothing to do completes at once only where the rule asks for no lessons and no quizzes.
+    nothing_completes = course.completion_attendance != "none" or (lessons is None and quizzes is None)
     if len(enrolment_ids) == 1:
-        viewed_one = _viewed(enrolment_ids, lessons).with_only_columns(func.count(LessonProgress.lesson_id))
-        passed_one = _passed(enrolment_ids, quizzes).with_only_columns(
-            func.count(func.distinct(QuizAttempt.quiz_id)))
-        need_l, need_q, viewed, passed = db.session.execute(select(
-            need_lessons.scalar_subquery(), need_quizzes.scalar_subquery(),
-            viewed_one.group_by(None).scalar_subquery(), passed_one.group_by(None).scalar_subquery())).one()
-        met = (need_l or need_q or sessions_only) and viewed >= need_l and passed >= need_q
+        figures = db.session.execute(select(
+            *(_count(required).scalar_subquery() for required, _done in parts),
+            *(select(func.coalesce(func.sum(done(enrolment_ids, required).subquery().c[1]), 0)).scalar_subquery()
+              for required, done in parts))).one()
+        needs, dones = figures[:len(parts)], figures[len(parts):]
+        met = (any(needs) or nothing_completes) and all(done >= need for need, done in zip(needs, dones))
         return list(enrolment_ids) if met else []
-    need_l, need_q = db.session.execute(select(need_lessons.scalar_subquery(),
-                                               need_quizzes.scalar_subquery())).one()
-    if need_l == 0 and need_q == 0:
-        return list(enrolment_ids) if sessions_only else []  # an empty course is never "completed"
-    viewed = dict(db.session.execute(_viewed(enrolment_ids, lessons)).all()) if need_l else {}
-    passed = dict(db.session.execute(_passed(enrolment_ids, quizzes)).all()) if need_q else {}
-    return [e for e in enrolment_ids if viewed.get(e, 0) >= need_l and passed.get(e, 0) >= need_q]
+    needs = db.session.execute(select(*(_count(required).scalar_subquery() for required, _done in parts))).one()
+    if not any(needs):
+        return list(enrolment_ids) if nothing_completes else []  # an empty course is never "completed"
+    dones = [dict(db.session.execute(done(enrolment_ids, required)).all()) if need else {}
+             for (required, done), need in zip(parts, needs)]
+    return [e for e in enrolment_ids if all(counts.get(e, 0) >= need for counts, need in zip(dones, needs))]
 
 
 def _count(required):
@@ -102,6 +122,25 @@ def _passed(enrolment_ids: list[int], quizzes):
              .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.passed.is_(True))
              .group_by(QuizAttempt.enrolment_id))
     return query.where(QuizAttempt.quiz_id.in_(quizzes)) if quizzes is not None else query.where(false())
+
+
+def _assignments_passed(enrolment_ids: list[int], assignments):
+    """Per enrolment, how many of the required assignments it has passed: a current (not superseded), released
+    mark that passed, on any of its submissions."""
+    return (select(Submission.enrolment_id, func.count(func.distinct(Submission.assignment_id)))
+            .join(Mark, Mark.submission_id == Submission.id)
+            .where(Submission.enrolment_id.in_(enrolment_ids), Submission.assignment_id.in_(assignments),
+                   Mark.passed.is_(True), Mark.superseded_at.is_(None), Mark.released_at.is_not(None))
+            .group_by(Submission.enrolment_id))
+
+
+def _practicals_passed(enrolment_ids: list[int], practicals):
+    """Per enrolment, how many of the required practical assessments it has passed: a current, released record
+    that passed."""
+    return (select(Record.enrolment_id, func.count(func.distinct(Record.practical_id)))
+            .where(Record.enrolment_id.in_(enrolment_ids), Record.practical_id.in_(practicals),
+                   Record.passed.is_(True), Record.superseded_at.is_(None), Record.released_at.is_not(None))
+            .group_by(Record.enrolment_id))
 
 
 def active_enrolment_ids(course_id: int) -> list[int]:

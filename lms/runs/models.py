@@ -26,6 +26,15 @@ run_trainers = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# The runs an assessor is given: an assessor of the course (staff role "assessor") with rows here marks only
+# those runs' work; without any, all of the course's (lms.access.assessment).
+run_assessors = Table(
+    "run_assessors",
+    db.metadata,
+    Column("run_id", ForeignKey("course_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class CourseRun(db.Model):
     """A run (intake) of a course: its trainees learn between `starts_on` and `ends_on`.

@@ -11,7 +11,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
-from lms.runs.models import CourseRun, course_run_institutions
+from lms.runs.models import CourseRun, course_run_institutions, run_assessors
 
 # An enrolment that holds a place in its run: current, not withdrawn, not waiting. Completed ones keep
 # theirs (they were taught in the run).
@@ -227,3 +227,11 @@ def places_taken_in(run_ids: list[int]) -> dict[int, int]:
 def run_codes(limit: int = 500) -> list[str]:
     """The codes of the runs there are (of every course), sorted: what the report filters offer."""
     return list(db.session.scalars(select(CourseRun.code).distinct().order_by(CourseRun.code).limit(limit)))
+
+
+def assessor_run_ids(user_id: int, course_id: int) -> list[int]:
+    """The runs of the course given to an assessor (none: the assessor marks the whole course's work)."""
+    return list(db.session.scalars(
+        select(run_assessors.c.run_id).join(CourseRun, CourseRun.id == run_assessors.c.run_id)
+        .where(run_assessors.c.user_id == user_id, CourseRun.course_id == course_id)
+        .order_by(run_assessors.c.run_id)))

@@ -1,0 +1,1 @@
+"""Assignments: written work handed in as text or files and marked by a person (an assessor)."""
