@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 PASSWORD = "correct-horse-battery"
 
@@ -146,3 +148,22 @@ def make_staff(course, user, role: str = "owner"):
 
     db.session.add(CourseStaff(course_id=course.id, user_id=user.id, role=role))
     db.session.commit()
+
+
+@contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs, in order (an executemany counts once): the tests that a
+    page, a job or a report costs a fixed number of statements count them with this."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, _parameters, _context, _executemany):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+

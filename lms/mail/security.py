@@ -3,8 +3,8 @@ staff made (people pages, `lms users create`, bulk enrolment), mailed besides be
 
 Both carry a one-time link made by the existing rules (lms.auth.services: PasswordLink, PASSWORD_LINK_HOURS;
 the page /set-password/<token>). A reset request gives the same answer whether or not the address has an
-account, and is throttled per address typed and per client address (lms.core.counters, as the sign-in
-throttle). Once a security message is sent its body, which holds the link, is wiped from the outbox.
+account, in the same time (the request only counts and queues a job; the job looks the address up), and is
+throttled per address typed and per client address (lms.core.counters, as the sign-in throttle). Once a security message is sent its body, which holds the link, is wiped from the outbox.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from lms.auth.services import add_password_link
 from lms.core import clock
 from lms.core.counters import counters
 from lms.extensions import db
-from lms.jobs import after_commit, job
+from lms.jobs import after_commit, enqueue, job
 from lms.mail.compose import absolute, path_for
 from lms.mail.services import mailable, send, send_many
 
@@ -51,11 +51,11 @@ def _key(kind: str, user_id: int, token: str) -> str:
     return f"{kind}:{user_id}:{hashlib.sha256(token.encode()).hexdigest()[:24]}"
 
 
-def request_reset(email: str, ip: str | None) -> bool:
-    """A "forgot your password" request: if `email` is an active account's, a fresh one-time link (earlier ones
-    stop working) mailed to it, audited as "auth.password_reset_requested". Returns whether a mail was
-    written; the page answers the same either way. Raises ResetThrottled past the client address's limit;
-    past the limit of the address typed, nothing is sent (silently: the answer must not differ). Commits."""
+def request_reset(email: str, ip: str | None) -> None:
+    """A "forgot your password" request: counted against the throttles, then handed to a job (`send_reset`)
+    whatever the address, so the request does the same work and takes the same time whether or not the address
+    has an account (its time must not tell). Raises ResetThrottled past the client address's limit; past the
+    limit of the address typed, nothing is queued (silently: the answer must not differ)."""
     store = counters()
     amount, window = _limit("RESET_LIMIT_PER_ADDRESS")
     address_key = "reset:address:" + (ip or "unknown")
@@ -65,8 +65,16 @@ def request_reset(email: str, ip: str | None) -> bool:
     amount, window = _limit("RESET_LIMIT_PER_EMAIL")
     email_key = "reset:email:" + hashlib.sha256(normalised.encode()).hexdigest()[:32]
     if store.incr(email_key, window) > amount:
-        return False
-    user = user_by_email(normalised)
+        return
+    enqueue(send_reset, normalised, ip)
+
+
+@job(retries=3, backoff=30)
+def send_reset(email: str, ip: str | None) -> bool:
+    """The job of a reset request: if `email` is an active account's, a fresh one-time link (earlier ones stop
+    working) mailed to it, audited as "auth.password_reset_requested". Returns whether a mail was written.
+    Commits."""
+    user = user_by_email(email)
     if user is None or not mailable(user):
         return False
     now = clock.now()

@@ -5,11 +5,10 @@ trainees; the fan-out works in batches of a fixed number of statements; a retrie
 a withdrawn announcement stops, a correction mails nobody again, and "not by e-mail" sends nothing."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from lms.announcements import mailing, services
 from lms.announcements.models import Announcement
@@ -18,25 +17,12 @@ from lms.core import clock
 from lms.learning.models import Enrolment
 from lms.mail.models import Notification, OutboxMessage
 from tests.announcements.helpers import form, two_runs
-from tests.helpers import make_user
+from tests.helpers import make_user, statements
 from tests.mailserver import html_of, text_of
 
 pytestmark = pytest.mark.db
 
 
-@contextmanager
-def statements(db):
-    """The SQL statements sent while the block runs (an executemany counts once)."""
-    sent = []
-
-    def on_execute(_conn, _cursor, statement, _parameters, _context, _executemany):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
 
 
 def _deliver_confirmations(run_jobs, smtp_server) -> None:

@@ -2,11 +2,10 @@
 the one-at-a-time services write (accounts that can set a password, new cycles, due dates, audit)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lms.auth.models import PasswordLink, User
 from lms.core import clock
@@ -14,26 +13,13 @@ from lms.audit.models import AuditEvent
 from lms.core.security import hash_token
 from lms.enrolments import services
 from lms.learning.models import Enrolment
-from tests.helpers import make_course, make_user
+from tests.helpers import make_course, make_user, statements
 
 pytestmark = pytest.mark.db
 
 DUE = "2031-05-01"
 
 
-@contextmanager
-def statements(db):
-    """The SQL statements sent while the block runs (an executemany counts once)."""
-    sent = []
-
-    def on_execute(_conn, _cursor, statement, _parameters, _context, _executemany):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
 
 
 def bulk_file(prefix: str, rows: int, courses: str = "sample") -> bytes:

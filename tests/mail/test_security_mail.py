@@ -13,7 +13,7 @@ from lms.auth.models import PasswordLink
 from lms.extensions import db as _db
 from lms.mail.delivery import WIPED
 from lms.mail.models import Notification, OutboxMessage
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, statements
 from tests.mailserver import html_of, text_of
 
 pytestmark = pytest.mark.db
@@ -67,6 +67,24 @@ def test_deactivated_accounts_get_no_reset_mail(db, world, client, smtp_server, 
     assert SENT in _ask(client, "trainee@example.org").get_data(as_text=True)
     run_jobs()
     assert smtp_server.messages == [] and _db.session.execute(select(PasswordLink)).first() is None
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_address_has_an_account(db, world, client, smtp_server,
+                                                                                  run_jobs):
+    """The request's time must not tell whether an account exists: it only counts and queues a job, the same
+    statements for a known, an unknown and a deactivated address (the job looks the address up)."""
+    world["coordinator"].active = False
+    _db.session.commit()
+    sent = {}
+    for email in ("trainee@example.org", "nobody@example.org", world["coordinator"].email):
+        page = client.get("/forgot-password").get_data(as_text=True)
+        with statements(_db) as sent[email]:
+            answer = client.post("/forgot-password", data={"email": email, "csrf_token": csrf_token(page)})
+        assert SENT in answer.get_data(as_text=True)
+    assert len({tuple(s) for s in sent.values()}) == 1, sent
+    assert _db.session.execute(select(PasswordLink)).first() is None  # nothing written before the job runs
+    run_jobs()
+    assert [m["To"] for m in smtp_server.messages] == ["trainee@example.org"]
 
 
 def test_requests_are_throttled_per_address_typed_and_per_client(db, world, client, app, smtp_server, run_jobs):

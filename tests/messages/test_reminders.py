@@ -5,12 +5,11 @@ language and zone, never to a deactivated account nor of a kind the person turne
 from __future__ import annotations
 
 import secrets
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lms.extensions import db as _db
 from lms.learning import services as learning
@@ -23,7 +22,7 @@ from lms.people.services import update_user
 from lms.runs import services as runs
 from lms.runs.services import RunFields
 from lms.sessions import signups
-from tests.helpers import make_course, make_user
+from tests.helpers import make_course, make_user, statements
 from tests.messages.conftest import MONDAY, attachments_of, deliver, mails_to, scheduler, subject, text_of
 from tests.sessions.helpers import a_session
 
@@ -225,19 +224,6 @@ def test_the_command_runs_the_same_scan_once(app, world, course, frozen, smtp_se
     assert len(mails_to(smtp_server, world["trainee"])) == 1
 
 
-@contextmanager
-def statements(db):
-    """How many statements are sent while the block runs (an executemany counts once)."""
-    sent = []
-
-    def on_execute(*_args):
-        sent.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
 
 
 def test_the_statements_of_a_scan_do_not_grow_with_the_recipients(db, world, course, frozen):
