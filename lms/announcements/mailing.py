@@ -1,4 +1,5 @@
-"""The mail of an announcement: a job, queued when the post commits, that sends it to everyone it is for.
+"""The mail of an announcement: a job, queued when the post commits, that sends it to everyone it is for (by
+e-mail and in-app, or only in-app when staff chose not to e-mail it).
 
 It works in batches of BATCH recipients in the order of their ids (one statement reads a batch; lms.mail's
 `send_many` writes it with a bounded number of statements), and commits after each batch with where it got to
@@ -36,8 +37,7 @@ def page_of(announcement: Announcement) -> str:
 def send_batch(announcement_id: int, size: int | None = None) -> bool:
     """Send the announcement to the next `size` (BATCH) people it is for and commit; True while more may remain."""
     announcement = queries.announcement_by_id(announcement_id)
-    if (announcement is None or announcement.withdrawn or not announcement.send_mail
-            or announcement.mailed_at is not None):
+    if announcement is None or announcement.withdrawn or announcement.mailed_at is not None:
         return False
     people = queries.recipients(announcement, announcement.mailed_through, size or BATCH)
     if not people:
@@ -47,7 +47,8 @@ def send_batch(announcement_id: int, size: int | None = None) -> bool:
         return False
     course = announcement.course
     mail.send_many(people, KIND, lambda person: key_for(announcement.id, person.id), KIND,
-                   lambda _person: {"announcement": announcement, "course": course}, link=page_of(announcement))
+                   lambda _person: {"announcement": announcement, "course": course}, link=page_of(announcement),
+                   mail=announcement.send_mail)
     announcement.mailed_through = people[-1].id
     db.session.commit()
     return True

@@ -67,9 +67,8 @@ def post(course: Course, run: CourseRun | None, title: str, body: str, send_mail
 
 
 def _queue_mail(announcement: Announcement) -> None:
-    """Queue the announcement's mail for when the post commits, when it is to be sent by e-mail."""
-    if announcement.send_mail:
-        after_commit(send_announcement, announcement.id)
+    """Queue the announcement's fan-out for when the post commits: the mail, or only the in-app notifications."""
+    after_commit(send_announcement, announcement.id)
 
 
 def edit(announcement: Announcement, title: str, body: str, actor) -> None:

@@ -50,9 +50,10 @@ def send(user: User, kind: str, key: str, template: str, context: dict, *, link:
 
 def send_many(users: Iterable[User], kind: str, key_for: Callable[[User], str], template: str,
               context_for: Callable[[User], dict], *, link: str | Callable[[User], str | None] | None = None,
-              attachments: Sequence[Attachment] = ()) -> int:
+              attachments: Sequence[Attachment] = (), mail: bool = True) -> int:
     """Send one message of `kind` to each of `users` (each key from `key_for`, each context from
-    `context_for`; `link` a path, or a function of the person). Returns how many were written. A bounded
+    `context_for`; `link` a path, or a function of the person). Returns how many were written. Without `mail`
+    the people get the in-app notification only (an announcement staff chose not to e-mail). A bounded
     number of statements per CHUNK recipients, none per recipient: the preferences and the keys already used
     are read for all at once, rows inserted in bulk. The caller commits."""
     security = check(kind).security
@@ -60,11 +61,11 @@ def send_many(users: Iterable[User], kind: str, key_for: Callable[[User], str], 
     written = 0
     for start in range(0, len(candidates), CHUNK):
         written += _send_chunk(candidates[start:start + CHUNK], kind, security, template, context_for, link,
-                               attachments)
+                               attachments, mail)
     return written
 
 
-def _send_chunk(candidates, kind, security, template, context_for, link, attachments) -> int:
+def _send_chunk(candidates, kind, security, template, context_for, link, attachments, mail=True) -> int:
     keys = [key for _user, key in candidates]
     used = queries.used_keys(keys)
     seen: set[str] = set()
@@ -76,7 +77,7 @@ def _send_chunk(candidates, kind, security, template, context_for, link, attachm
     if not fresh:
         return 0
     # A security message goes whatever the person chose: no need to read their choices.
-    preferences = {} if security else queries.preferences_of([user.id for user, _key in fresh])
+    preferences = {} if security or not mail else queries.preferences_of([user.id for user, _key in fresh])
     now = clock.now()
     notifications, messages = [], []
     for user, key in fresh:
@@ -85,6 +86,8 @@ def _send_chunk(candidates, kind, security, template, context_for, link, attachm
         if not security:
             notifications.append({"user_id": user.id, "kind": kind, "key": key, "title": composed.subject,
                                   "link": page, "created_at": now})
+        if not mail:
+            continue
         preference = preferences.get(user.id)
         if not security and preference is not None and kind in (preference.muted or []):
             continue

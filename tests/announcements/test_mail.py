@@ -158,3 +158,8 @@ def test_withdrawn_corrected_and_not_mailed_announcements(world, course, db, smt
     run_jobs()
     assert _outbox(db, withdrawn.id) == {} and _outbox(db, quiet.id) == {}
     assert sorted(m["Subject"] for m in smtp_server.to(first.email)) == [f"{course.title}: Range clsoed"]
+    # Not e-mailed is still told in the platform: the run's trainees have it among their notifications.
+    told = db.session.scalars(select(Notification.user_id).where(
+        Notification.key.like(f"announcement:{quiet.id}:%"))).all()
+    assert first.id in told and len(told) == len(set(told))
+    assert db.session.get(type(quiet), quiet.id).mailed_at is not None
