@@ -69,12 +69,15 @@ def sign_up(user, session: TrainingSession, actor=None) -> tuple[SessionSignUp, 
 
 
 def cancel_sign_up(record: SessionSignUp, actor, *, staff: bool = False) -> None:
-    """Cancel a live sign-up: until the cut-off for the trainee (staff at any time); its place goes to the first
-    waiting. Audited as "session.sign_up_cancelled". SessionError("not_signed_up" | "closed")."""
+    """Cancel a live sign-up: until the cut-off for the trainee, until the session ends for staff (after it, its
+    register says who came); its place goes to the first waiting. Audited as "session.sign_up_cancelled".
+    SessionError("not_signed_up" | "closed" | "over")."""
     session = places.lock(record.session_id)
     db.session.refresh(record)
     if record.cancelled_at is not None:
         raise SessionError("not_signed_up")
+    if staff and clock.now() >= session.ends_at:
+        raise SessionError("over")
     if not staff and clock.now() >= cutoff(session):
         raise SessionError("closed")
     _cancel(record, actor, session)

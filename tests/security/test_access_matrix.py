@@ -251,9 +251,9 @@ for _endpoint in ("move", "extend"):
 # Training sessions: staff pages for the course's editors (as its authoring); the register and its sheet for its
 # editors, trainers and every coordinator (who sees only their institution's trainees: tests/sessions); signing
 # up and cancelling for anyone signed in (refusals come back as a message on the course page).
-for _endpoint in ("run_sessions", "edit", "cancel", "people", "trainers"):
+for _endpoint in ("run_sessions", "edit", "cancel", "cancel_for", "people", "trainers"):
     EXPECT[f"sessions.{_endpoint}"] = (
-        None if _endpoint == "cancel" else EXPECT["authoring.course"][0],
+        None if _endpoint in ("cancel", "cancel_for") else EXPECT["authoring.course"][0],
         None if _endpoint == "people" else EXPECT["authoring.course"][1])
 _REGISTER = (lambda r, v: LOGIN if r == "anonymous" else (
     OK if r in ("admin", "coordinator") or (r == "instructor" and v == "own") else DENIED))

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
+from lms.audit.models import AuditEvent
 from lms.catalog.models import Course
 from lms.core import clock
 from lms.learning.models import Certificate
@@ -186,3 +187,42 @@ def test_marking_on_the_register_completes_and_the_certificate_pdf_states_the_ho
     (tmp_path / "c.pdf").write_bytes(client.get(f"/certificates/{code}.pdf").data)
     text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "Training sessions attended: 2.5 hours" in text
+
+
+def test_staff_cancel_a_trainees_sign_up_past_the_cut_off_and_the_place_goes_to_the_first_waiting(
+        client, auth, world, course, db):
+    """A trainee who cannot come phones the training centre: an editor cancels the sign-up on "Who comes", even
+    past the cut-off; the first waiting gets the place; audited. Once the session is over, nothing is cancelled."""
+    run = a_run(course, world["admin"])
+    first, second = trainees_in(run, world, 2)
+    session = a_session(course, run, world["admin"], capacity=1, title="Seal checks")
+    for person in (first, second):
+        signups.sign_up(person, session)
+    clock.freeze(session.starts_at - timedelta(hours=2))  # inside the 24-hour cut-off: trainees can no longer cancel
+    try:
+        _cancel_for_them(client, auth, world, db, session, first, second)
+    finally:
+        clock.freeze(None)
+
+
+def _cancel_for_them(client, auth, world, db, session, first, second):
+    people = f"/author/sample/sessions/{session.id}/people"
+    auth.login(world["admin"].email)
+    page = client.get(people).get_data(as_text=True)
+    assert f"Cancel the sign-up of {first.name}" in page
+    response = auth.post(f"{people}/{first.id}/cancel", {}, form_page=people, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert f"The sign-up of {first.name} is cancelled" in text
+    db.session.expire_all()
+    assert db.session.scalar(select(SessionSignUp.cancelled_at).where(SessionSignUp.user_id == first.id)) is not None
+    assert db.session.scalar(select(SessionSignUp.waiting_since).where(SessionSignUp.user_id == second.id)) is None
+    assert db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "session.sign_up_cancelled")) \
+        == world["admin"].id
+    again = auth.post(f"{people}/{first.id}/cancel", {}, form_page=people, follow_redirects=True)
+    assert "This person is not signed up for this session (any more)." in again.get_data(as_text=True)
+    clock.freeze(session.ends_at + timedelta(minutes=1))
+    auth.login(world["admin"].email)  # hours later: signed in again
+    assert "Cancel the sign-up of" not in client.get(people).get_data(as_text=True)
+    over = auth.post(f"{people}/{second.id}/cancel", {}, form_page=f"/author/sample/runs/{session.run_id}/sessions",
+                     follow_redirects=True)
+    assert "This session is over: its attendance register says who came." in over.get_data(as_text=True)

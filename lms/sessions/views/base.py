@@ -38,6 +38,8 @@ SESSION_ERRORS = {
                                  "have a place."),
     "overlaps": lambda: _("You are signed up for another session at the same time. Cancel that one first."),
     "not_signed_up": lambda: _("You are not signed up for this session."),
+    "other_not_signed_up": lambda: _("This person is not signed up for this session (any more)."),
+    "over": lambda: _("This session is over: its attendance register says who came."),
     "not_started": lambda: _("This session has not started yet: attendance is marked once it has begun."),
     "status_unknown": lambda: _("Choose present, absent, excused or late."),
     "not_on_register": lambda: _("Someone marked is not on this register."),

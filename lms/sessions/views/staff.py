@@ -12,7 +12,8 @@ from lms.access import (
 from lms.auth.queries import user_by_id
 from lms.core import when
 from lms.core.forms import options
-from lms.sessions import queries, services
+from lms.core import clock
+from lms.sessions import queries, services, signups
 from lms.sessions.forms import ButtonForm, SessionForm, TrainerForm
 from lms.sessions.views.base import SESSION_ERRORS, bp
 
@@ -100,7 +101,30 @@ def people(slug: str, session_id: int):
     session = session_of_course_or_404(course, session_id)
     rows = queries.who_comes(session)
     figures = queries.attendance_of_enrolments([r.sign_up.enrolment_id for r in rows if r.sign_up.enrolment_id])
-    return render_template("sessions/people.html", course=course, session=session, rows=rows, figures=figures)
+    return render_template("sessions/people.html", course=course, session=session, rows=rows, figures=figures,
+                           button=ButtonForm(), open=not session.cancelled and clock.now() < session.ends_at)
+
+
+@bp.route("/author/<slug>/sessions/<int:session_id>/people/<int:user_id>/cancel", methods=["POST"])
+def cancel_for(slug: str, session_id: int, user_id: int):
+    """Cancel a trainee's sign-up for them (a trainee who cannot come and cannot reach the page, past the
+    cut-off too, until the session ends): the place goes to the first waiting; audited."""
+    course = editable_course_or_404(slug)
+    require(can_manage_sessions, course)
+    session = session_of_course_or_404(course, session_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    record = queries.live_sign_up(session.id, user_id)
+    try:
+        if record is None:
+            raise services.SessionError("other_not_signed_up")
+        signups.cancel_sign_up(record, current_user, staff=True)
+    except services.SessionError as exc:
+        flash(SESSION_ERRORS["other_not_signed_up" if exc.code == "not_signed_up" else exc.code](), "error")
+    else:
+        flash(_("The sign-up of %(name)s is cancelled; the place went to the first on the waiting list, if any.",
+                name=record.user.name), "success")
+    return redirect(url_for("sessions.people", slug=slug, session_id=session.id))
 
 
 @bp.route("/author/<slug>/runs/<int:run_id>/trainers", methods=["GET", "POST"])
