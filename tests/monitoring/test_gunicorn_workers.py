@@ -26,7 +26,7 @@ HEALTHZ = ("lms_http_requests_total", (("endpoint", "main.healthz"), ("method", 
 
 def get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, ""
@@ -44,7 +44,7 @@ def worker_pids(folder: Path) -> set[int]:
     return {int(p.stem.rsplit("_", 1)[1]) for p in folder.glob("gauge_livesum_*.db")}
 
 
-def wait_for(check, what: str, server, seconds: float = 15):
+def wait_for(check, what: str, server, seconds: float = 90):  # a wait on a loaded machine, not a timing
     deadline = time.monotonic() + seconds
     while True:
         result = check()
