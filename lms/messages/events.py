@@ -149,7 +149,10 @@ def _session_people(session: TrainingSession, *where):
 
 def tell_session_promoted(session: TrainingSession, promoted: list[tuple[int, object]]) -> int:
     """Tell people promoted from a session's waiting list that they now have a place, with its .ics (confirmed).
-    `promoted`: (sign-up id, waiting since); the key names the wait. One statement. The caller commits."""
+    `promoted`: (sign-up id, waiting since); the key names the wait. One statement (none for a session that has
+    ended: staff closing its register tell nobody of a place in the past). The caller commits."""
+    if session.ends_at <= clock.now():
+        return 0
     waited = dict(promoted)
     files = SessionFiles()
     with links():
@@ -164,7 +167,10 @@ def tell_session_promoted(session: TrainingSession, promoted: list[tuple[int, ob
 def tell_session_rescheduled(session: TrainingSession, was: tuple) -> int:
     """Tell those signed up for a session (a place or its waiting list) its new time, with its .ics (the same UID, a
     higher SEQUENCE: calendar apps move the event they have). `was`: the (starts_at, ends_at) it had. The key names
-    the change (`rescheduled_at`). One statement. The caller commits."""
+    the change (`rescheduled_at`). One statement (none when its new time has passed: staff correcting the record of
+    a session held tell nobody). The caller commits."""
+    if session.ends_at <= clock.now():
+        return 0
     files = SessionFiles()
     stamp = _stamp(session.rescheduled_at)
     with links():

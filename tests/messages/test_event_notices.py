@@ -370,3 +370,14 @@ def test_the_calendar_download_carries_the_same_event_as_the_notice(app, world, 
     assert int(download["SEQUENCE"]) == int(mailed["SEQUENCE"]) > 0
     assert str(download["UID"]).split("@")[0] == str(mailed["UID"]).split("@")[0] == str(before["UID"]).split("@")[0]
     assert download["DTSTART"].dt == LATER
+
+
+def test_a_session_moved_into_the_past_is_a_correction_that_mails_nobody(world, course, frozen, smtp_server):
+    run, session = session_with_one_place(world, course)
+    runs.enrol_in_run(world["trainee"], run, actor=world["admin"], source="admin")
+    signups.sign_up(world["trainee"], session)
+    deliver()
+    smtp_server.messages.clear()
+    sessions.update_session(session, fields(datetime(2027, 3, 12, 7, 0, tzinfo=UTC), capacity=1), world["admin"])
+    deliver()
+    assert mails_to(smtp_server, world["trainee"]) == []
