@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from lms.core.when import local
 
@@ -36,6 +36,7 @@ class Event:
     description: str = ""
     cancelled: bool = False  # STATUS:CANCELLED: still listed, so calendar apps strike it through
     tentative: bool = False  # STATUS:TENTATIVE: e.g. a run the person is on the waiting list of
+    sequence: int = 0  # SEQUENCE: higher after each change a calendar app must take (`revision`)
 
     @property
     def uid(self) -> str:
@@ -59,6 +60,19 @@ class Event:
         """Order of an agenda: by first day, all-day events first, then by time and title."""
         first, _last = self.days(where)
         return (first, not self.all_day, self.starts_at or datetime.min, self.title, self.kind, self.source_id)
+
+
+# SEQUENCE counts from here: seconds since then fit the 32-bit INTEGER of RFC 5545 until 2088.
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def revision(*changes: datetime | None) -> int:
+    """The SEQUENCE of an event changed at these moments (None: never): 0 for one never changed, else the
+    seconds from 2020 to its latest change. It grows with every change and derives from the stored row alone,
+    so the feed, the download and a mail's .ics all carry the same one, and a calendar app that has an older
+    copy of the event (same UID, lower SEQUENCE) takes the new one."""
+    latest = max((moment for moment in changes if moment is not None), default=None)
+    return 0 if latest is None else max(0, int((latest - _SEQUENCE_EPOCH).total_seconds()))
 
 
 @dataclass(frozen=True)

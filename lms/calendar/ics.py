@@ -4,7 +4,8 @@ All-day events carry VALUE=DATE dates (DTEND the day after the last, as the RFC 
 carry their times in the zone of their place (DTSTART;TZID=...), with a VTIMEZONE for every zone used
 (icalendar makes them from the zone database, for the years the events span); cancelled events carry
 STATUS:CANCELLED. Every VEVENT has a UID that depends only on what it is (lms.calendar.events.Event.uid) and
-the site's host, and a DTSTAMP.
+the site's host, and a DTSTAMP; one that changed since it was first written (a session moved or cancelled) a
+SEQUENCE (lms.calendar.events.revision) that grows with each change.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def _vevent(event: Event, domain: str, stamp: datetime) -> VEvent:
     item = VEvent()
     item.add("uid", f"{event.uid}@{domain}")
     item.add("dtstamp", stamp)
+    if event.sequence:
+        item.add("sequence", event.sequence)
     item.add("summary", event.title)
     if event.all_day:
         item.add("dtstart", event.first_day)

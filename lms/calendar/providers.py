@@ -11,7 +11,7 @@ from datetime import date, timedelta, tzinfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.calendar.events import Event, Provider
+from lms.calendar.events import Event, Provider, revision
 from lms.catalog.models import Course
 from lms.core.urls import external_url
 from lms.core.when import person_zone, start_of_day
@@ -99,7 +99,8 @@ def session_event(found: PersonSession) -> Event:
                  starts_at=session.starts_at, ends_at=session.ends_at, zone=session.zone,
                  location=session.location or session.online_url or "",
                  url=external_url("learning.course", slug=session.course.slug), description="\n\n".join(notes),
-                 cancelled=session.cancelled_at is not None, tentative=waiting and session.cancelled_at is None)
+                 cancelled=session.cancelled_at is not None, tentative=waiting and session.cancelled_at is None,
+                 sequence=revision(session.rescheduled_at, session.cancelled_at))
 
 
 def _session_between(user, first: date, last: date, where: tzinfo) -> list[Event]:

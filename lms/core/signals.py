@@ -47,3 +47,23 @@ the waiting list), `old_run_id` (or None), `actor`. Messages tells the trainee, 
 session_cancelled = _signals.signal("session-cancelled", doc="""A training session was cancelled. Keyword arguments:
 `session` (flushed), `actor`. Messages tells those signed up for it (a place or its waiting list), in the same
 transaction.""")
+
+run_promoted = _signals.signal("run-promoted", doc="""Places of a course run went to the first on its waiting list.
+Keyword arguments: `run` (locked, flushed), `promoted` (a list of (enrolment id, the moment it had waited since):
+the pair names the wait, so one wait is told once), `actor`. Messages tells each promoted trainee, in the same
+transaction.""")
+
+session_promoted = _signals.signal("session-promoted", doc="""Places of a training session went to the first on its
+waiting list. Keyword arguments: `session` (locked, flushed), `promoted` (a list of (sign-up id, the moment it had
+waited since)), `actor`. Messages tells each promoted person, with the session's .ics, in the same transaction.""")
+
+session_rescheduled = _signals.signal("session-rescheduled", doc="""A training session's times moved (its
+`rescheduled_at` was set). Keyword arguments: `session` (as it is now, flushed), `was` (the (starts_at, ends_at) it
+had), `actor`. Messages tells those signed up for it (a place or its waiting list) the new time, with an updated
+.ics, in the same transaction.""")
+
+enrolments_restored = _signals.signal("enrolments-restored", doc="""Withdrawn enrolments were restored: by hand (a
+course, or into a run: a place or its waiting list), by enrolling the person again, or by a bulk enrolment.
+Keyword arguments: `restored` (a list of (enrolment id, the moment it had been withdrawn): the pair names the
+withdrawal, so one restoration is told once), flushed. Messages tells each trainee they are back, in the same
+transaction.""")

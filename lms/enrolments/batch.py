@@ -71,6 +71,7 @@ def close_and_change(rows: list[PlannedRow]) -> None:
     enrolment per course (a unique index), so the old cycle must stop being current first.
     """
     changed = False
+    restored = []  # (enrolment id, withdrawn at): what the trainees are told
     for row in rows:
         for planned in row.enrolments:
             if planned.action == "enrol" and planned.existing is not None:
@@ -80,6 +81,7 @@ def close_and_change(rows: list[PlannedRow]) -> None:
                 set_due(planned.existing, row.due, row.zone)
                 changed = True
             elif planned.action == "restore":  # a withdrawn cycle comes back, not a new one
+                restored.append((planned.existing.id, planned.existing.withdrawn_at))
                 reinstate(planned.existing, row.due_columns_of(planned) if row.due is not None or planned.run
                           else None)
                 if planned.run is not None:
@@ -92,6 +94,8 @@ def close_and_change(rows: list[PlannedRow]) -> None:
         for planned in row.enrolments:
             if planned.action == "restore":
                 check_completion(planned.existing, planned.course)  # restored active work may now meet the rule
+    if restored:
+        signals.enrolments_restored.send("enrolments", restored=restored)  # told in bulk, in this unit of work
 
 
 def add_enrolments(rows: list[PlannedRow], accounts: dict[str, User], actor,

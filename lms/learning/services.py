@@ -354,7 +354,8 @@ def restore_withdrawn(enrolment: Enrolment, actor, due: dict | None = None, plac
     cycle becomes "completed" again if it was completed, else "active" (and may then complete, if its
     course's rule is now met); the withdrawal's date and reason are cleared (the audit log keeps them).
     `due` (`due_columns`), when given, moves the due date as well; `placement` (`placement_columns`) its
-    place in a run. The caller commits."""
+    place in a run. The trainee is told (signal `enrolments_restored`). The caller commits."""
+    withdrawn_at = enrolment.withdrawn_at
     reinstate(enrolment, due)
     for column, value in (placement or {}).items():
         setattr(enrolment, column, value)
@@ -362,6 +363,7 @@ def restore_withdrawn(enrolment: Enrolment, actor, due: dict | None = None, plac
                                           enrolment.cycle, actor)], "enrolment")
     db.session.flush()
     check_completion(enrolment, enrolment.course)
+    signals.enrolments_restored.send("learning", restored=[(enrolment.id, withdrawn_at)])  # told, in this unit
 
 
 def reinstate(enrolment: Enrolment, due: dict | None = None) -> None:

@@ -22,10 +22,10 @@ class Kind(NamedTuple):
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("password_reset", _l("Password reset"), security=True),
     Kind("account_created", _l("Your new account"), security=True),
-    Kind("enrolment", _l("Enrolment confirmations")),
+    Kind("enrolment", _l("Enrolments confirmed or restored")),
     Kind("due", _l("Due dates coming up")),
-    Kind("session", _l("Training sessions: tomorrow, or cancelled")),
-    Kind("run", _l("Course runs starting, cancelled or moved")),
+    Kind("session", _l("Training sessions: a place from the waiting list, tomorrow, moved or cancelled")),
+    Kind("run", _l("Course runs: a place from the waiting list, starting, cancelled or moved")),
     Kind("expiry", _l("Certificates expiring")),
     Kind("coordinator_digest", _l("Weekly digest of my officers' expiring certificates")),
     Kind("announcement", _l("Announcements")),

@@ -141,13 +141,23 @@ def institution_choices() -> list[tuple[int, str]]:
 def waiting_positions(user_id: int) -> dict[int, int]:
     """The places on waiting lists of a person's current enrolments that wait: {enrolment id: position from 1},
     in one statement."""
+    return _positions(Enrolment.user_id == user_id)
+
+
+def waiting_positions_of(enrolment_ids: list[int]) -> dict[int, int]:
+    """The places on their waiting lists of these enrolments (those that wait): {enrolment id: position from 1},
+    in one statement."""
+    return _positions(Enrolment.id.in_(enrolment_ids)) if enrolment_ids else {}
+
+
+def _positions(condition) -> dict[int, int]:
     ahead = Enrolment.__table__.alias("ahead")
     count_ahead = (select(func.count()).select_from(ahead).where(
         ahead.c.run_id == Enrolment.run_id, ahead.c.is_current.is_(True), ahead.c.status != "withdrawn",
         ahead.c.waiting_since.is_not(None),
         or_(ahead.c.waiting_since < Enrolment.waiting_since,
             and_(ahead.c.waiting_since == Enrolment.waiting_since, ahead.c.id < Enrolment.id))).scalar_subquery())
-    rows = db.session.execute(select(Enrolment.id, count_ahead).where(Enrolment.user_id == user_id, WAITS))
+    rows = db.session.execute(select(Enrolment.id, count_ahead).where(condition, WAITS))
     return {enrolment_id: n + 1 for enrolment_id, n in rows}
 
 

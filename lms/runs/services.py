@@ -229,13 +229,14 @@ def extend(enrolment: Enrolment, due_on: date, actor) -> None:
 
 def _promote(run: CourseRun, actor) -> int:
     """Give the free places of a locked run to the first on its waiting list; returns how many. Audited as
-    "run.promoted" each. The caller commits."""
+    "run.promoted" each, and told to them (signal `run_promoted`). The caller commits."""
     if run.cancelled_at is not None:
         return 0
     free = None if run.capacity is None else run.capacity - queries.places_taken(run.id)
     if free is not None and free <= 0:
         return 0
     promoted = queries.first_waiting(run.id, free if free is not None else 1_000_000)
+    waited = [(enrolment.id, enrolment.waiting_since) for enrolment in promoted]
     for enrolment in promoted:
         enrolment.waiting_since = None
         learning.check_completion(enrolment, run.course)  # what they read while waiting may complete it
@@ -244,6 +245,7 @@ def _promote(run: CourseRun, actor) -> int:
     if promoted:
         db.session.flush()
         log.info("run %s: %d promoted from the waiting list", run.id, len(promoted))
+        signals.run_promoted.send("runs", run=run, promoted=waited, actor=actor)
     return len(promoted)
 
 

@@ -143,8 +143,9 @@ def create_session(course: Course, run: CourseRun | None, fields: SessionFields,
 
 def update_session(session: TrainingSession, fields: SessionFields, actor) -> None:
     """Change a session; audited as "session.updated" with what it was. New times are noted for its trainees
-    (`rescheduled_at`); a capacity below the places taken is refused ("capacity_below_signed_up"); a larger one
-    promotes from the waiting list at once. A cancelled session cannot change ("cancelled")."""
+    (`rescheduled_at`) and told to them (signal `session_rescheduled`); a capacity below the places taken is
+    refused ("capacity_below_signed_up"); a larger one promotes from the waiting list at once. A cancelled session
+    cannot change ("cancelled")."""
     starts_at, ends_at, url = check_fields(fields)
     session = places.lock(session.id)
     if session.cancelled_at is not None:
@@ -152,13 +153,17 @@ def update_session(session: TrainingSession, fields: SessionFields, actor) -> No
     if fields.capacity is not None and fields.capacity < queries.places_taken(session.id):
         raise SessionError("capacity_below_signed_up")
     before = _described(session)
-    if (starts_at, ends_at) != (session.starts_at, session.ends_at):
+    was = (session.starts_at, session.ends_at)
+    moved = (starts_at, ends_at) != was
+    if moved:
         session.rescheduled_at = clock.now()
     _apply(session, fields, starts_at, ends_at, url)
     db.session.flush()
     audit.record("session.updated", actor=actor, target=session, course=session.course.slug, was=before,
                  **_described(session))
     places.promote(session, actor)
+    if moved:  # after the promotions: those promoted by a larger capacity read that they have a place
+        signals.session_rescheduled.send("sessions", session=session, was=was, actor=actor)
     db.session.commit()
 
 
