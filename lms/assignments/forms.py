@@ -58,7 +58,7 @@ class AssignmentForm(FlaskForm):
                                  render_kw={"rows": 10})
     accepts = SelectField(_l("What trainees hand in"), choices=options([
         ("both", _l("A text, files, or both")), ("text", _l("A text written on the page")), ("files", _l("Files"))]))
-    file_kinds = SelectMultipleField(_l("Kinds of file accepted"), choices=[(k, k) for k in KINDS],
+    file_kinds = SelectMultipleField(_l("Kinds of file accepted"), choices=options((k, k) for k in KINDS),
                                      validate_choice=True, default=["pdf", "docx", "odt", "xlsx", "ods", "pptx", "jpg",
                                                                      "png"],
                                      description=_l("Checked by each file's content, not its name. Archives (zip, 7z) "

@@ -12,6 +12,7 @@ from lms.assignments import queries, services
 from lms.assignments.forms import ExtensionForm, RemoveExtensionForm
 from lms.assignments.views.base import bp
 from lms.core import when
+from lms.core.forms import options
 from lms.learning import queries as learning_queries
 from lms.runs import queries as run_queries
 
@@ -31,18 +32,19 @@ def extensions(slug: str, assignment: str):
         abort(404)
     trainees = run_queries.trainees_of(course.id, run_id)
     form = ExtensionForm()
-    form.enrolment.choices = [(t.enrolment.id, t.name) for t in trainees if t.enrolment.status != "withdrawn"]
+    names = {t.enrolment.id: t.name for t in trainees if t.enrolment.status != "withdrawn"}
+    form.enrolment.choices = options(names.items())
     if form.validate_on_submit():
         enrolment = learning_queries.enrolment_by_id(form.enrolment.data)
         if enrolment is None or enrolment.course_id != course.id:
             abort(404)
         services.give_extension(item, enrolment, form.due_on.data, form.reason.data, current_user)
         flash(_("Extension given: %(name)s may hand in until the end of %(day)s.",
-                name=dict(form.enrolment.choices)[enrolment.id], day=when.format_date(form.due_on.data)), "success")
+                name=names[enrolment.id], day=when.format_date(form.due_on.data)), "success")
         return redirect(url_for("assignments.extensions", slug=slug, assignment=item.slug, run=run_id))
     ids = [t.enrolment.id for t in trainees]
     return render_template("assignments/extensions.html", course=course, assignment=item, runs=runs, run_id=run_id,
-                           trainees=trainees, form=form, remove_form=RemoveExtensionForm(),
+                           trainees=trainees, form=form,
                            given=queries.extensions_of(item.id), work=queries.handed_in_by_enrolment(item.id, ids),
                            due_day=services.due_day)
 
