@@ -237,8 +237,9 @@ def give_extension(assignment: Assignment, enrolment, due_on: date, reason: str,
         db.session.add(extension)
     extension.due_on, extension.reason = due_on, reason
     extension.granted_by_id, extension.granted_at = getattr(actor, "id", None), clock.now()
-    audit.record("assignment.extension_given", actor=actor, target=assignment, enrolment_id=enrolment.id,
-                 due_on=due_on.isoformat(), before=before, reason=reason)
+    # About the trainee's enrolment, so that anonymising them clears the reason from the log too.
+    audit.record("assignment.extension_given", actor=actor, target=enrolment, assignment_id=assignment.id,
+                 assignment=assignment.slug, due_on=due_on.isoformat(), before=before, reason=reason)
     db.session.commit()
     return extension
 
@@ -248,7 +249,7 @@ def remove_extension(assignment: Assignment, enrolment, actor) -> None:
     extension = db.session.get(Extension, (assignment.id, enrolment.id))
     if extension is None:
         return
-    audit.record("assignment.extension_removed", actor=actor, target=assignment, enrolment_id=enrolment.id,
-                 before=extension.due_on.isoformat())
+    audit.record("assignment.extension_removed", actor=actor, target=enrolment, assignment_id=assignment.id,
+                 assignment=assignment.slug, before=extension.due_on.isoformat())
     db.session.delete(extension)
     db.session.commit()

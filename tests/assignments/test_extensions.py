@@ -27,6 +27,7 @@ def test_an_instructor_gives_and_takes_back_an_extension(auth, assigned, db):
         date(2027, 5, 4), "Sick leave", assigned["instructor"].id)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.extension_given"))
     assert event.actor_id == assigned["instructor"].id and event.details["due_on"] == "2027-05-04"
+    assert (event.target_type, event.target_id, event.details["reason"]) == ("enrolments", enrolment.id, "Sick leave")
     html = auth.client.get(PAGE).get_data(as_text=True)
     assert "Sick leave" in html and "May 4, 2027" in html
     auth.post(f"{PAGE}/{enrolment.id}/remove", {}, form_page=PAGE)
