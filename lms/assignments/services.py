@@ -231,7 +231,7 @@ def give_extension(assignment: Assignment, enrolment, due_on: date, reason: str,
     date it replaces."""
     reason = " ".join((reason or "").split())[:MAX_REASON]
     extension = db.session.get(Extension, (assignment.id, enrolment.id))
-    before = extension.due_on.isoformat() if extension is not None else None
+    before = when.iso(extension.due_on) if extension is not None else None
     if extension is None:
         extension = Extension(assignment_id=assignment.id, enrolment_id=enrolment.id)
         db.session.add(extension)
@@ -239,7 +239,7 @@ def give_extension(assignment: Assignment, enrolment, due_on: date, reason: str,
     extension.granted_by_id, extension.granted_at = getattr(actor, "id", None), clock.now()
     # About the trainee's enrolment, so that anonymising them clears the reason from the log too.
     audit.record("assignment.extension_given", actor=actor, target=enrolment, assignment_id=assignment.id,
-                 assignment=assignment.slug, due_on=due_on.isoformat(), before=before, reason=reason)
+                 assignment=assignment.slug, due_on=when.iso(due_on), before=before, reason=reason)
     db.session.commit()
     return extension
 
@@ -250,6 +250,6 @@ def remove_extension(assignment: Assignment, enrolment, actor) -> None:
     if extension is None:
         return
     audit.record("assignment.extension_removed", actor=actor, target=enrolment, assignment_id=assignment.id,
-                 assignment=assignment.slug, before=extension.due_on.isoformat())
+                 assignment=assignment.slug, before=when.iso(extension.due_on))
     db.session.delete(extension)
     db.session.commit()
