@@ -128,3 +128,12 @@ def test_the_editor_is_for_the_course_editors_only(auth, assigned):
     auth.login("trainee@example.org")
     assert auth.client.get(EDIT).status_code == 403
     assert auth.client.get(NEW).status_code == 403
+
+
+def test_instructions_that_would_hold_the_renderer_are_refused_with_their_line(auth, assigned, db):
+    auth.login("instructor@example.org")
+    text = "Intro\n\n" + "[" * 8000 + "x" + "]" * 8000
+    response = auth.post(NEW, form(instructions=text), form_page=NEW)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Line 3" in html
+    assert db.session.scalar(select(Assignment).where(Assignment.slug == "logframe")) is None
