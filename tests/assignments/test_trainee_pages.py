@@ -245,3 +245,20 @@ def test_staff_never_see_a_draft_file(auth, assigned, db):
     assert auth.client.get(f"{PAGE}/files/{file.id}").status_code == 403
     html = auth.client.get(PAGE).get_data(as_text=True)
     assert "plan.pdf" not in html
+
+
+def test_a_passed_released_mark_counts_in_the_outline_and_my_learning(auth, assigned, db):
+    from lms.catalog.models import Lesson
+
+    db.session.add(Lesson(course_id=assigned["course"].id, module_id=assigned["module"].id, slug="intro", position=2,
+                          title="Intro", minutes=5, body="Hi"))
+    db.session.commit()
+    auth.login("trainee@example.org")
+    send(auth, action="submit", text="Done")
+    mark = _mark(db, tries(db)[0], released=False)
+    assert "0% done" in auth.client.get("/my").get_data(as_text=True)
+    mark.released_at = clock.now()
+    db.session.commit()
+    assert "50% done" in auth.client.get("/my").get_data(as_text=True)  # 1 of 2 items: the assignment passed
+    course_page = auth.client.get("/courses/planning").get_data(as_text=True)
+    assert "1 of 2 done" in course_page
