@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import selectinload
 
 from lms.assignments.models import Assignment, Mark, Submission
@@ -41,17 +41,21 @@ class Progress:
 
 
 def progress(enrolment: Enrolment | None) -> Progress:
-    """The enrolment's progress, in two queries."""
+    """The enrolment's progress, in two queries (the quizzes' results and the assignments passed in one)."""
     if enrolment is None:
         return Progress(set(), {}, set())
     viewed = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id)))
-    rows = db.session.execute(
-        select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent),
-               func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))
-        .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
-        .group_by(QuizAttempt.quiz_id)).all()
-    assignments = set(db.session.scalars(_assignments_passed([enrolment.id], Submission.assignment_id)))
-    return Progress(viewed, {q: p for q, p, _ in rows}, {q for q, _, passed in rows if passed}, assignments)
+    quizzes = (select(literal("quiz").label("kind"), QuizAttempt.quiz_id.label("item"),
+                      func.max(QuizAttempt.percent).label("best"),
+                      func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)).label("passed"))
+               .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
+               .group_by(QuizAttempt.quiz_id))
+    assignments = _assignments_passed([enrolment.id], literal("assignment"), Submission.assignment_id,
+                                      cast(null(), QuizAttempt.percent.type), literal(1))
+    rows = db.session.execute(union_all(quizzes, assignments)).all()
+    quiz_rows = [(q, p, passed) for kind, q, p, passed in rows if kind == "quiz"]
+    return Progress(viewed, {q: p for q, p, _ in quiz_rows}, {q for q, _, passed in quiz_rows if passed},
+                    {a for kind, a, _p, _passed in rows if kind == "assignment"})
 
 
 def _assignments_passed(enrolment_ids: list[int], *columns):
