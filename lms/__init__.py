@@ -15,6 +15,8 @@ from config import load_config
 from lms import models  # noqa: F401  (every model, known to SQLAlchemy and Alembic before the first request)
 from lms.access import JINJA_TESTS
 from lms.api.v1 import bp as api_v1_bp
+from lms.assignments.items import ASSIGNMENT
+from lms.assignments.views import bp as assignments_bp
 from lms.api.v1 import json_error as api_v1_error
 from lms.announcements.views import bp as announcements_bp
 from lms.api.views import bp as api_bp
@@ -82,10 +84,10 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              runs_bp, sessions_bp, announcements_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
+              assignments_bp, runs_bp, sessions_bp, announcements_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
               enrolments_bp, recorded_bp, jobs_bp, messages_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
-COURSE_ITEMS = (QUIZ,)
+COURSE_ITEMS = (QUIZ, ASSIGNMENT)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
 JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security, message_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.

@@ -10,6 +10,7 @@ from lms.access.announcements import (
     announcement_of_course_or_404, announcing_course_or_404, can_announce, can_announce_to, can_manage_announcement,
     can_read_announcements, reading_course_or_404, reading_scope, staff_scope,
 )
+from lms.access.assignments import assignment_of_course_or_404, can_read_mark, can_read_submission
 from lms.access.assessment import (
     assess_scope, assessed_runs, assesses, can_assess, can_assess_run, can_manage_assessed_work, can_read_work,
 )
@@ -84,7 +85,8 @@ JINJA_TESTS = {
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
     "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
-    "can_manage_assessed_work", "can_read_work", "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
+    "can_manage_assessed_work", "can_read_work", "assignment_of_course_or_404", "can_read_mark", "can_read_submission",
+    "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
     "can_read_announcements", "reading_course_or_404", "reading_scope", "staff_scope",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
 
+from lms.assignments.models import Assignment
 from lms.auth.models import User
 from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, CourseStaff, Lesson, Module
@@ -80,8 +81,9 @@ def item_names(course: Course) -> dict[tuple[str, str], ItemName]:
 
 
 def item_by_slug(course: Course, kind: str, slug: str):
-    """A live module, lesson, quiz or question of the course by its slug."""
-    model = {"modules": Module, "lessons": Lesson, "quizzes": Quiz, "questions": Question}[kind]
+    """A live module, lesson, quiz, question or assignment of the course by its slug."""
+    model = {"modules": Module, "lessons": Lesson, "quizzes": Quiz, "questions": Question,
+             "assignments": Assignment}[kind]
     return db.session.scalar(select(model).where(model.course_id == course.id, model.slug == slug,
                                                  model.retired.is_(False)))
 

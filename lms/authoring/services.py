@@ -15,6 +15,10 @@ from sqlalchemy import func, select
 
 from lms.audit import services as audit
 from lms.authoring.slugs import unique_slug
+from lms.assignments import services as assignment_services
+from lms.assignments.models import Assignment
+from lms.assignments.rubrics import max_points
+from lms.catalog.items import kinds as item_kinds
 from lms.catalog.items import live_items
 from lms.catalog.models import Course, CourseStaff, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
@@ -146,9 +150,9 @@ def remove_staff(course: Course, user_id: int, actor) -> None:
 
 # Modules, lessons, quizzes ----------------------------------------------------------------------------
 def _next_position(module: Module) -> int:
-    lessons = db.session.scalar(select(func.max(Lesson.position)).where(Lesson.module_id == module.id)) or 0
-    quizzes = db.session.scalar(select(func.max(Quiz.position)).where(Quiz.module_id == module.id)) or 0
-    return max(lessons, quizzes) + 1
+    """After the module's last item of any kind (lessons, quizzes, assignments... share one order)."""
+    return max((db.session.scalar(select(func.max(kind.model.position)).where(kind.model.module_id == module.id)) or 0
+                for kind in item_kinds()), default=0) + 1
 
 
 def add_module(course: Course, title: str, actor) -> Module:
@@ -208,6 +212,46 @@ def update_quiz(quiz: Quiz, course: Course, settings: dict) -> None:
         setattr(quiz, key, settings[key])
     _touched(course)
     db.session.commit()
+
+
+ASSIGNMENT_SETTINGS = ("title", "instructions", "accepts", "file_kinds", "max_file_mb", "max_files", "due_on",
+                       "late_allowed", "resubmissions", "max_score", "pass_mark", "hide_names", "hold_marks")
+
+
+def _assignment_settings(assignment: Assignment, settings: dict) -> None:
+    for key in ASSIGNMENT_SETTINGS:
+        setattr(assignment, key, settings[key])
+    if assignment.rubric:  # with a rubric, its highest total is the maximum
+        assignment.max_score = max(1, int(max_points(assignment.rubric)))
+
+
+def add_assignment(module: Module, course: Course, settings: dict, rubric: list | None, actor) -> Assignment:
+    """A new assignment at the end of the module (its rubric, if any, at version 1); audited."""
+    assignment = Assignment(course_id=course.id, module_id=module.id, position=_next_position(module),
+                            slug=unique_slug(settings["title"], _taken(Assignment, course.id), "assignment"),
+                            rubric=rubric, rubric_version=1)
+    _assignment_settings(assignment, settings)
+    db.session.add(assignment)
+    _touched(course)
+    db.session.flush()
+    audit.record("assignment.added", actor=actor, target=assignment, slug=assignment.slug)
+    db.session.commit()
+    return assignment
+
+
+def update_assignment(assignment: Assignment, course: Course, settings: dict, rubric: list | None, remark: bool,
+                      actor) -> int:
+    """Change an assignment's settings; a different rubric goes through `assignments.services.change_rubric`
+    (a new version; with `remark`, marked work goes back to be marked again). Returns how many submissions
+    went back. Audited."""
+    _touched(course)
+    _assignment_settings(assignment, settings)
+    audit.record("assignment.changed", actor=actor, target=assignment, slug=assignment.slug)
+    if (rubric or None) != (assignment.rubric or None):
+        # One unit with the settings: change_rubric commits them with the new rubric.
+        return assignment_services.change_rubric(assignment, rubric, remark, actor)
+    db.session.commit()
+    return 0
 
 
 # Questions ----------------------------------------------------------------------------------------
@@ -287,9 +331,9 @@ def siblings(item) -> list:
     if isinstance(item, Question):
         return list(db.session.scalars(select(Question).where(Question.quiz_id == item.quiz_id,
                                                               Question.retired.is_(False)).order_by(Question.position)))
-    lessons = db.session.scalars(live_items(Lesson, Lesson).where(Lesson.module_id == item.module_id))
-    quizzes = db.session.scalars(live_items(Quiz, Quiz).where(Quiz.module_id == item.module_id))
-    return sorted([*lessons, *quizzes], key=lambda i: (i.position, isinstance(i, Quiz)))
+    found = [(kind.rank, i) for kind in item_kinds()
+             for i in db.session.scalars(live_items(kind.model, kind.model).where(kind.model.module_id == item.module_id))]
+    return [i for _rank, i in sorted(found, key=lambda pair: (pair[1].position, pair[0]))]
 
 
 def move(item, direction: int, course: Course) -> None:
@@ -306,11 +350,17 @@ def move(item, direction: int, course: Course) -> None:
     db.session.commit()
 
 
+def _other_items(module: Module) -> list:
+    """The module's items of the kinds beside lessons and quizzes (assignments, ...)."""
+    return [i for kind in item_kinds() if kind.model not in (Lesson, Quiz)
+            for i in db.session.scalars(select(kind.model).where(kind.model.module_id == module.id))]
+
+
 def retire(item, course: Course, actor) -> None:
     """"Delete" an item: it disappears for trainees and editors; what trainees did with it is kept."""
     item.retired = True
     if isinstance(item, Module):
-        for child in [*item.lessons, *item.quizzes]:
+        for child in [*item.lessons, *item.quizzes, *_other_items(item)]:
             child.retired = True
     audit.record("course.item_deleted", actor=actor, target=course, kind=item.__tablename__, slug=item.slug)
     _touched(course)

@@ -102,7 +102,10 @@ def conditions_of_course(course_id: int) -> list[Condition]:
 
 
 def conditions_of_item(kind: str, item_id: int) -> list[Condition]:
-    """The conditions of one lesson or quiz."""
+    """The conditions of one lesson or quiz (other kinds of item, such as assignments, take none: only the
+    run's gates apply to them)."""
+    if kind not in ("lesson", "quiz"):
+        return []
     return list(db.session.scalars(select(Condition).where(_item_column(kind) == item_id).order_by(Condition.id)))
 
 
@@ -180,7 +183,7 @@ class _Context:
         return []
 
     def done(self, kind: str, item_id: int) -> bool:
-        return item_id in (self.progress.passed if kind == "quiz" else self.progress.viewed)
+        return self.progress.has_done(kind, item_id)
 
     def reason(self, condition: Condition) -> Reason | None:
         """Why the condition holds the item back, or None when it holds nothing back."""

@@ -1,13 +1,14 @@
 """Named reads of a trainee's learning: progress, "my learning", certificates, feedback."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import selectinload
 
+from lms.assignments.models import Assignment, Mark, Submission
 from lms.auth.models import User
 from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, Lesson, Module
@@ -18,28 +19,51 @@ from lms.quizzes.models import Quiz, QuizAttempt
 
 @dataclass
 class Progress:
-    """What one enrolment has done: lessons viewed, best result and pass per quiz."""
+    """What one enrolment has done: lessons viewed, best result and pass per quiz, assignments passed (a
+    current released mark)."""
 
     viewed: set[int]
     best: dict[int, Decimal]
     passed: set[int]
+    assignments_passed: set[int] = field(default_factory=set)
 
     def done(self, item) -> bool:
-        """Whether the outline item (a lesson or a quiz) is viewed or passed."""
-        return item.id in (self.passed if item.kind == "quiz" else self.viewed)
+        """Whether the outline item (a lesson, a quiz, an assignment) is viewed or passed."""
+        return self.has_done(item.kind, item.id)
+
+    def has_done(self, kind: str, item_id: int) -> bool:
+        """Whether the item of this kind and id is viewed (a lesson) or passed (a quiz, an assignment)."""
+        if kind == "quiz":
+            return item_id in self.passed
+        if kind == "assignment":
+            return item_id in self.assignments_passed
+        return kind == "lesson" and item_id in self.viewed
 
 
 def progress(enrolment: Enrolment | None) -> Progress:
-    """The enrolment's progress, in two queries."""
+    """The enrolment's progress, in two queries (the quizzes' results and the assignments passed in one)."""
     if enrolment is None:
         return Progress(set(), {}, set())
     viewed = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id)))
-    rows = db.session.execute(
-        select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent),
-               func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))
-        .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
-        .group_by(QuizAttempt.quiz_id)).all()
-    return Progress(viewed, {q: p for q, p, _ in rows}, {q for q, _, passed in rows if passed})
+    quizzes = (select(literal("quiz").label("kind"), QuizAttempt.quiz_id.label("item"),
+                      func.max(QuizAttempt.percent).label("best"),
+                      func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)).label("passed"))
+               .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
+               .group_by(QuizAttempt.quiz_id))
+    assignments = _assignments_passed([enrolment.id], literal("assignment"), Submission.assignment_id,
+                                      cast(null(), QuizAttempt.percent.type), literal(1))
+    rows = db.session.execute(union_all(quizzes, assignments)).all()
+    quiz_rows = [(q, p, passed) for kind, q, p, passed in rows if kind == "quiz"]
+    return Progress(viewed, {q: p for q, p, _ in quiz_rows}, {q for q, _, passed in quiz_rows if passed},
+                    {a for kind, a, _p, _passed in rows if kind == "assignment"})
+
+
+def _assignments_passed(enrolment_ids: list[int], *columns):
+    """SELECT of `columns` over the enrolments' submissions passed by a current, released mark (what completion
+    counts)."""
+    return (select(*columns).join(Mark, Mark.submission_id == Submission.id)
+            .where(Submission.enrolment_id.in_(enrolment_ids), Mark.superseded_at.is_(None),
+                   Mark.released_at.is_not(None), Mark.passed.is_(True)))
 
 
 @dataclass
@@ -58,7 +82,7 @@ class LearningRow:
 
 
 def my_learning(user: User) -> list[LearningRow]:
-    """The user's current enrolments with progress (lessons viewed + quizzes passed out of all), and
+    """The user's current enrolments with progress (lessons viewed + quizzes and assignments passed out of all), and
     certificates of completed ones, in a fixed number of queries."""
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.is_current.is_(True))
@@ -69,7 +93,7 @@ def my_learning(user: User) -> list[LearningRow]:
     ids = [e.id for e in enrolments]
     course_ids = [e.course_id for e in enrolments]
     totals: dict[int, int] = {}
-    for model in (Lesson, Quiz):
+    for model in (Lesson, Quiz, Assignment):
         for course_id, n in db.session.execute(live_items(model, model.course_id, func.count(model.id))
                                                 .where(model.course_id.in_(course_ids)).group_by(model.course_id)):
             totals[course_id] = totals.get(course_id, 0) + n
@@ -83,6 +107,11 @@ def my_learning(user: User) -> list[LearningRow]:
         .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id)
         .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True))
         .group_by(QuizAttempt.enrolment_id)).all())
+    handed = _assignments_passed(ids, Submission.enrolment_id, func.count(func.distinct(Submission.assignment_id)))
+    for enrolment_id, n in db.session.execute(
+            handed.join(Assignment, Assignment.id == Submission.assignment_id).join(Module, module_of(Assignment))
+            .where(live(Assignment)).group_by(Submission.enrolment_id)):
+        passed[enrolment_id] = passed.get(enrolment_id, 0) + n
     certificates = {c.enrolment_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.enrolment_id.in_(ids)))}
     return [LearningRow(e, e.course, min(viewed.get(e.id, 0) + passed.get(e.id, 0), totals.get(e.course_id, 0)),

@@ -14,17 +14,21 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.assignments.models import Assignment
 from lms.availability import queries as availability
 from lms.availability.rules import Rules
 from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, Lesson, Module
 from lms.core.storage import StorageNotFound
+from lms.core.uploads import parse_kinds
 from lms.extensions import db
 from lms.packages import yamlfile
 from lms.quizzes.models import Question, Quiz
 
 
 log = logging.getLogger("lms.packages")
+# Items of different kinds at the same position of a module, in the order the outline gives them.
+RANKS = {Lesson: 0, Quiz: 1, Assignment: 2}
 
 
 class ExportError(ValueError):
@@ -57,13 +61,21 @@ def export_course(course: Course, destination: Path) -> Path:
     live = [i for module in modules for i in [*module.lessons, *module.quizzes] if not i.retired]
     slugs = {("lesson" if isinstance(i, Lesson) else "quiz", i.id): i.slug for i in live}
     rules = availability.rules_by_item(course.id)
+    assignments: dict[int, list[Assignment]] = {}
+    for assignment in db.session.scalars(select(Assignment).where(Assignment.course_id == course.id,
+                                                                  Assignment.retired.is_(False))):
+        assignments.setdefault(assignment.module_id, []).append(assignment)
     for number, module in enumerate(modules, start=1):
         module_dir = folder / f"{number:02d}-{module.slug}"
         module_dir.mkdir()
         (module_dir / "module.yaml").write_text(yamlfile.dump({"title": module.title}), encoding="utf-8")
-        items = [i for i in [*module.lessons, *module.quizzes] if not i.retired]
-        items.sort(key=lambda i: (i.position, isinstance(i, Quiz)))
+        items = [i for i in [*module.lessons, *module.quizzes, *assignments.get(module.id, [])] if not i.retired]
+        items.sort(key=lambda i: (i.position, RANKS[type(i)]))
         for position, item in enumerate(items, start=1):
+            if isinstance(item, Assignment):
+                (module_dir / f"{position:02d}-{item.slug}.assignment.md").write_text(assignment_text(item),
+                                                                                      encoding="utf-8")
+                continue
             kind = "lesson" if isinstance(item, Lesson) else "quiz"
             available = available_data(rules.get((kind, item.id)), slugs)
             if kind == "lesson":
@@ -106,6 +118,8 @@ def course_data(course: Course) -> dict:
     if course.certificate_validity_months:
         data["certificate_validity_months"] = course.certificate_validity_months
     data["completion"] = {"lessons": course.completion_lessons, "quizzes": course.completion_quizzes}
+    if course.completion_assignments != "all":  # the default, left out so earlier packages export as before
+        data["completion"]["assignments"] = course.completion_assignments
     return data
 
 
@@ -133,6 +147,24 @@ def lesson_text(lesson: Lesson, available: dict | None = None) -> str:
     front = yamlfile.dump({"title": lesson.title, "minutes": lesson.minutes,
                            **({"available": available} if available else {})})
     return f"---\n{front}---\n\n{lesson.body.strip(chr(10))}\n"
+
+
+def assignment_text(assignment: Assignment) -> str:
+    """An assignment file: front matter with every setting (no due date: that is the platform's), then the
+    instructions."""
+    data = {"title": assignment.title, "accepts": assignment.accepts,
+            "file_kinds": list(parse_kinds(assignment.file_kinds)), "max_file_mb": assignment.max_file_mb,
+            "max_files": assignment.max_files, "late_allowed": assignment.late_allowed,
+            "resubmissions": assignment.resubmissions}
+    if not assignment.rubric:
+        data["max_score"] = assignment.max_score
+    data.update({"pass_mark": assignment.pass_mark, "hide_names": assignment.hide_names,
+                 "hold_marks": assignment.hold_marks})
+    if assignment.rubric:
+        data["rubric"] = [{"title": c["title"], **({"description": c["description"]} if c.get("description") else {}),
+                           "levels": [{"title": level["title"], "points": level["points"]} for level in c["levels"]]}
+                          for c in assignment.rubric]
+    return f"---\n{yamlfile.dump(data)}---\n\n{(assignment.instructions or '').strip(chr(10))}\n"
 
 
 def quiz_data(quiz: Quiz, available: dict | None = None) -> dict:

@@ -20,6 +20,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.assignments.models import Assignment
+from lms.assignments.rubrics import max_points
 from lms.audit import services as audit
 from lms.availability import services as availability
 from lms.availability.rules import Needs, Rules
@@ -29,7 +31,7 @@ from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
 from lms.packages.queries import last_import_by_a_person
-from lms.packages.spec import AvailableSpec, CourseSpec, QuestionSpec, QuizSpec
+from lms.packages.spec import AssignmentSpec, AvailableSpec, CourseSpec, QuestionSpec, QuizSpec
 from lms.quizzes.models import Choice, Question, Quiz
 
 log = logging.getLogger("lms.packages")
@@ -121,6 +123,7 @@ def _course_fields(course: Course, spec: CourseSpec) -> None:
     course.outcomes, course.self_enrolment = list(spec.outcomes), spec.self_enrolment
     course.certificate_validity_months = spec.certificate_validity_months
     course.completion_lessons, course.completion_quizzes = spec.completion_lessons, spec.completion_quizzes
+    course.completion_assignments = spec.completion_assignments
     wanted = list(dict.fromkeys(spec.topics))
     if course.topic_names != sorted(wanted):
         course.topics = [t for t in course.topics if t.topic in wanted]
@@ -136,6 +139,7 @@ def _by_slug(model, course_id: int, *options) -> dict:
 def _modules(course: Course, spec: CourseSpec) -> None:
     modules, lessons = _by_slug(Module, course.id), _by_slug(Lesson, course.id)
     quizzes, questions = _by_slug(Quiz, course.id), _by_slug(Question, course.id, selectinload(Question.choices))
+    assignments = _by_slug(Assignment, course.id)
     seen: set[tuple[str, str]] = set()
     for mspec in spec.modules:
         module = modules.get(mspec.slug) or Module(course_id=course.id, slug=mspec.slug)
@@ -149,6 +153,11 @@ def _modules(course: Course, spec: CourseSpec) -> None:
             lesson.minutes, lesson.body, lesson.retired = lspec.minutes, lspec.body, False
             db.session.add(lesson)
             seen.add(("lesson", lspec.slug))
+        for aspec in mspec.assignments:
+            assignment = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
+            _assignment_fields(assignment, aspec, module.id)
+            db.session.add(assignment)
+            seen.add(("assignment", aspec.slug))
         for qspec in mspec.quizzes:
             quiz = quizzes.get(qspec.slug) or Quiz(course_id=course.id, slug=qspec.slug)
             _quiz_fields(quiz, qspec, module.id)
@@ -160,7 +169,8 @@ def _modules(course: Course, spec: CourseSpec) -> None:
                 _question_fields(question, question_spec, quiz.id)
                 db.session.add(question)
                 seen.add(("question", question_spec.slug))
-    for kind, items in (("module", modules), ("lesson", lessons), ("quiz", quizzes), ("question", questions)):
+    for kind, items in (("module", modules), ("lesson", lessons), ("quiz", quizzes), ("question", questions),
+                        ("assignment", assignments)):
         for slug, item in items.items():
             if (kind, slug) not in seen:
                 item.retired = True
@@ -194,6 +204,23 @@ def _quiz_fields(quiz: Quiz, spec: QuizSpec, module_id: int) -> None:
     quiz.pass_mark, quiz.attempts_allowed, quiz.time_limit_minutes = spec.pass_mark, spec.attempts, spec.time_limit
     quiz.draw_count, quiz.shuffle_questions, quiz.shuffle_choices = spec.draw, spec.shuffle_questions, spec.shuffle_choices
     quiz.layout, quiz.review, quiz.retired = spec.layout, spec.review, False
+
+
+def _assignment_fields(assignment: Assignment, spec: AssignmentSpec, module_id: int) -> None:
+    """An assignment's settings from its file. The due date is the platform's (kept); a different rubric
+    is a new version of it, so that marks given with the earlier one keep saying so (no re-marking: the
+    editor asks about that, an import does not)."""
+    assignment.module_id, assignment.position, assignment.title = module_id, spec.position, spec.title
+    assignment.instructions, assignment.accepts = spec.instructions, spec.accepts
+    assignment.file_kinds = ",".join(spec.file_kinds)
+    assignment.max_file_mb, assignment.max_files = spec.max_file_mb, spec.max_files
+    assignment.late_allowed, assignment.resubmissions = spec.late_allowed, spec.resubmissions
+    assignment.pass_mark, assignment.hide_names, assignment.hold_marks = spec.pass_mark, spec.hide_names, spec.hold_marks
+    if assignment.id is not None and (spec.rubric or None) != (assignment.rubric or None):
+        assignment.rubric_version = (assignment.rubric_version or 1) + 1
+    assignment.rubric = spec.rubric
+    assignment.max_score = max(1, int(max_points(spec.rubric))) if spec.rubric else spec.max_score
+    assignment.retired = False
 
 
 def _question_fields(question: Question, spec: QuestionSpec, quiz_id: int) -> None:

@@ -11,9 +11,10 @@ from lms.core.markdown.limits import problem as bound_problem
 from lms.packages import yamlfile
 from lms.packages.availability import check_course as check_availability
 from lms.packages.availability import read_available
+from lms.packages.assignmentfile import read_assignment
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.quizfile import read_quiz
-from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
+from lms.packages.spec import AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -118,7 +119,7 @@ class PackageReader:
         if not hasattr(completion, "lines"):
             completion.lines, completion.line = {}, data.line_of("completion")
         c = FileReader(self.problems, self.rel(path), completion, "course", self.folder.name, prefix="completion.")
-        c.unknown_keys({"lessons", "quizzes"}, "completion")
+        c.unknown_keys({"lessons", "quizzes", "assignments"}, "completion")
         topics = r.text_list("topics", "course.yaml")
         for index, topic in enumerate(topics):
             if len(topic) > MAX_TOPIC:
@@ -137,12 +138,13 @@ class PackageReader:
             certificate_validity_months=r.integer("certificate_validity_months", "course.yaml", None, minimum=1),
             completion_lessons=c.choice("lessons", "completion", ("all", "none"), "all"),
             completion_quizzes=c.choice("quizzes", "completion", ("all", "final", "none"), "all"),
+            completion_assignments=c.choice("assignments", "completion", ("all", "none"), "all"),
         )
 
     # modules, lessons, images -------------------------------------------------------------------
     def _numbered(self, path: Path) -> tuple[int, str] | None:
         stem = path.name
-        for suffix in (".quiz.yaml", ".md"):
+        for suffix in (".quiz.yaml", ".assignment.md", ".md"):
             if stem.endswith(suffix):
                 stem = stem[: -len(suffix)]
         match = NUMBERED_RE.match(stem)
@@ -193,7 +195,11 @@ class PackageReader:
             if entry.is_file() and entry.suffix.lower() in IMAGE_SUFFIXES:
                 continue  # images are read when a lesson uses them
             numbered = self._numbered(entry) if entry.is_file() else None
-            if entry.name.endswith(".md") and numbered:
+            if entry.name.endswith(".assignment.md") and numbered:
+                assignment = self._assignment(entry, *numbered)
+                if assignment:
+                    items.append(assignment)
+            elif entry.name.endswith(".md") and numbered:
                 lesson = self._lesson(entry, *numbered)
                 if lesson:
                     items.append(lesson)
@@ -202,19 +208,21 @@ class PackageReader:
                 if quiz:
                     items.append(quiz)
             else:
-                self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, "
-                                    "images .png .jpg .gif .svg .webp", code="unexpected_file")
+                self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, assignments "
+                                    "NN-slug.assignment.md, images .png .jpg .gif .svg .webp", code="unexpected_file")
         items.sort(key=lambda item: item.position)
         for index, item in enumerate(items, start=1):
             item.position = index
-            (module.lessons if isinstance(item, LessonSpec) else module.quizzes).append(item)
+            (module.lessons if isinstance(item, LessonSpec) else module.assignments
+             if isinstance(item, AssignmentSpec) else module.quizzes).append(item)
         if not items:
             self.problem(folder, "the module has no lessons and no quizzes", code="empty_module", subject="module",
                          slug=module.slug)
         return module
 
-    def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
-        about = {"subject": "lesson", "slug": file_slug}
+    def _front_matter(self, path: Path, about: dict, hint: str, keys: str):
+        """A Markdown file's front matter (a mapping), its body and the body's first line; None after recording
+        the problem when the file cannot be read so. `hint` and `keys` say what the front matter holds."""
         if self._too_large(path, MAX_LESSON_BYTES, **about):
             return None
         try:
@@ -224,7 +232,7 @@ class PackageReader:
             return None
         match = FRONT_MATTER_RE.match(text)
         if not match:
-            self.problem(path, "missing front matter: start the file with ---, title:, minutes:, ---", 1,
+            self.problem(path, f"missing front matter: start the file with ---, {hint}, ---", 1,
                          code="no_front_matter", **about)
             return None
         try:
@@ -233,13 +241,27 @@ class PackageReader:
             self.problem(path, f"front matter {exc}", exc.line, code="not_yaml", **about)
             return None
         if not isinstance(data, yamlfile.LineDict):
-            self.problem(path, "front matter must be a mapping with title and minutes", 1, code="not_mapping", **about)
+            self.problem(path, f"front matter must be a mapping with {keys}", 1, code="not_mapping",
+                         **about)
             return None
+        return data, match.group(2).strip("\n") + "\n", match.group(1).count("\n") + 3
+
+    def _assignment(self, path: Path, number: int, file_slug: str) -> AssignmentSpec | None:
+        read = self._front_matter(path, {"subject": "assignment", "slug": file_slug}, "title:", "a title")
+        if read is None:
+            return None
+        data, body, body_line = read
+        return read_assignment(self.problems, self.rel(path), data, body, body_line, number, file_slug)
+
+    def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
+        about = {"subject": "lesson", "slug": file_slug}
+        read = self._front_matter(path, about, "title:, minutes:", "title and minutes")
+        if read is None:
+            return None
+        data, body, body_line = read
         about["slug"] = slug_in(data, file_slug)
         r = FileReader(self.problems, self.rel(path), data, **about)
         r.unknown_keys({"title", "minutes", "slug", "available"}, "the front matter")
-        body = match.group(2).strip("\n") + "\n"
-        body_line = match.group(1).count("\n") + 3
         if not body.strip():
             self.problem(path, "the lesson has no text", body_line, code="required", field="body", **about)
         found = excess(body, MAX_TEXT)
@@ -297,6 +319,8 @@ class PackageReader:
             unique("module", module.slug, folder)
             for lesson in module.lessons:
                 unique("lesson", lesson.slug, lesson.file)
+            for assignment in module.assignments:
+                unique("assignment", assignment.slug, assignment.file)
             for quiz in module.quizzes:
                 unique("quiz", quiz.slug, quiz.file)
                 for question in quiz.questions:
@@ -320,7 +344,7 @@ class PackageReader:
             self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
                          code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
         check_availability(course, self.problems)
-        if not any(m.lessons or m.quizzes for m in course.modules):
+        if not any(m.lessons or m.quizzes or m.assignments for m in course.modules):
             self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
                          slug=course.slug)
         course.assets = self._assets(course)

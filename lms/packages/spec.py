@@ -110,6 +110,29 @@ class LessonSpec:
 
 
 @dataclass
+class AssignmentSpec:
+    """An assignment file (`NN-slug.assignment.md`): its settings, instructions and optional rubric; no due
+    date (dates belong to runs)."""
+
+    slug: str
+    title: str
+    position: int
+    instructions: str
+    accepts: str = "both"
+    file_kinds: list[str] = field(default_factory=list)
+    max_file_mb: int = 10
+    max_files: int = 3
+    late_allowed: bool = True
+    resubmissions: int = 1
+    max_score: int = 100
+    pass_mark: int = 50
+    hide_names: bool = False
+    hold_marks: bool = False
+    rubric: list | None = None
+    file: str = ""
+
+
+@dataclass
 class AssetSpec:
     path: str  # relative to the course folder, e.g. "01-ibm-concept/pillars.png"
     mime_type: str
@@ -123,6 +146,7 @@ class ModuleSpec:
     position: int
     lessons: list[LessonSpec] = field(default_factory=list)
     quizzes: list[QuizSpec] = field(default_factory=list)
+    assignments: list[AssignmentSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +163,7 @@ class CourseSpec:
     certificate_validity_months: int | None = None
     completion_lessons: str = "all"
     completion_quizzes: str = "all"
+    completion_assignments: str = "all"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
     fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
@@ -153,9 +178,12 @@ def fingerprint(course: CourseSpec) -> str:
     again is "unchanged"; any change that an import would write changes the print.
     """
     def canonical(value):
-        if isinstance(value, dict):  # an item without rules prints as it did before rules existed
+        if isinstance(value, dict):  # an item without rules prints as it did before rules existed (and a
+            # course without assignments as before they existed)
             return {key: canonical(item) for key, item in value.items()
-                    if key not in ("file", "line") and not (key == "available" and item is None)}
+                    if key not in ("file", "line") and not (key == "available" and item is None)
+                    and not (key == "assignments" and item == [])
+                    and not (key == "completion_assignments" and item == "all")}
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):

@@ -26,6 +26,7 @@ from lms.catalog.models import Course, CourseStaff, Lesson
 from lms.core import clock, when
 from lms.extensions import db
 from lms.institutions.models import Institution
+from lms.privacy import assignments as assignment_privacy
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.recorded.models import RecordedCompletion
@@ -44,7 +45,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements")
+         "export_jobs", "announcements", *assignment_privacy.KINDS)
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -301,6 +302,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "by": _by(event.actor_id, uid), "target_type": event.target_type, "target_id": event.target_id,
             "details": event.details or {},
         })
+    # Assignments: their work as handed in (and drafts), the files' names (the files are in the zip), extensions.
+    data.update(assignment_privacy.personal_rows(uid))
     return data
 
 

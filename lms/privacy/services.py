@@ -20,18 +20,20 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
+from lms.assignments.models import Extension, Submission
 from lms.attendance.models import SessionSignUp
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
 from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
-from lms.core import clock
+from lms.core import clock, uploads
 from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
+from lms.privacy import assignments as assignment_privacy
 from lms.privacy import formats, queries
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
@@ -90,7 +92,9 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
             "user_id": user.id, "kinds": list(data),
             "training_record": "training-record.pdf in the CSV (zip) download; also under My learning",
             "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
-                              "(zip) download"}
+                              "(zip) download",
+            "assignment_files": "the files handed in with assignments: the files named in assignment_files in the "
+                                "CSV (zip) download"}
     stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
@@ -106,12 +110,13 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
 
 
 def _evidence_documents(user_id: int) -> dict[str, bytes]:
-    """The evidence files of the person's recorded completions, by their path in the zip (a file missing from
-    the storage is left out: its row still names it)."""
+    """The evidence files of the person's recorded completions and the files of their assignments, by their path
+    in the zip (a file missing from the storage is left out: its row still names it)."""
     documents = {}
-    for name, key in queries.evidence_files(user_id):
+    for name, key, stream in [*((n, k, evidence_stream) for n, k in queries.evidence_files(user_id)),
+                              *((n, k, uploads.stream) for n, k in assignment_privacy.personal_files(user_id))]:
         try:
-            documents[name] = b"".join(evidence_stream(key))
+            documents[name] = b"".join(stream(key))
         except StorageNotFound:
             log.warning("evidence file %s of user %s is missing from the storage", key, user_id)
     return documents
@@ -169,7 +174,7 @@ def _mentioning(column, patterns: list[str]):
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
                      (ApiToken, "name"), (RecordedCompletion, "reason"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"), (Announcement, "title"),
-                     (Announcement, "body"))
+                     (Announcement, "body"), (Submission, "text"), (Extension, "reason"))
 
 
 def anonymise_user(user: User, actor: User | None) -> None:
@@ -221,6 +226,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
             mine, RecordedCompletion.evidence_key.is_not(None))))
         db.session.execute(update(RecordedCompletion).where(mine).values(
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
+    # Their assignments' text and files (the stored files once this commits), and their extensions' reasons.
+    submission_keys = assignment_privacy.anonymise(user.id, records["enrolments"], PLACEHOLDER)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -277,6 +284,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.commit()
     for key in evidence_keys:  # after the commit: a rolled-back anonymisation keeps its files
         discard_evidence(key)
+    for key in submission_keys:
+        uploads.discard(key)
     discard_export_files(export_keys)
 
 
@@ -294,6 +303,7 @@ class PruneReport:
     answers_cleared: int = 0
     reasons_cleared: int = 0
     recorded_reasons_cleared: int = 0
+    submissions_cleared: int = 0
     sessions_deleted: int = 0
     recovery_codes_deleted: int = 0
     feed_days: int | None = None
@@ -315,7 +325,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     Deletes audit events older than the first, and with them the reasons of enrolments withdrawn before
     then (and of completions recorded by hand before then) (the reason, free text about the person, lives no longer than the audit record of who withdrew
     and why; the enrolment stays withdrawn, with its date); clears the raw responses of quiz attempts that
-    ended longer ago than the second. Sign-in sessions (device and address) that ended, or could last no
+    ended longer ago than the second, and the text and files of assignments handed in before then. Sign-in sessions (device and address) that ended, or could last no
     longer, before the first are deleted too, and so are recovery codes used before then and sign-ups for training
     sessions cancelled before then (attendance marks stay). Enrolments, completions, certificates, attempt scores and
     pass/fail, and the points of each answer are never touched. An unset setting keeps that data forever.
@@ -325,6 +335,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     LMS_EXPORT_JOB_RETENTION_DAYS ago (30 unless set) whose files are gone (expired or failed) are deleted.
     """
     now = now or clock.now()
+    submission_keys: list[str] = []
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
                          current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
     if report.answer_days:
@@ -334,6 +345,10 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.answers_cleared:
             db.session.execute(update(AttemptAnswer).where(condition).values(response=null())
                                .execution_options(synchronize_session=False))
+        # Work handed in with assignments is kept as long as attempts' answers: its text and files go then.
+        report.submissions_cleared = assignment_privacy.expired_count(report.answers_before)
+        if not dry_run and report.submissions_cleared:
+            submission_keys = assignment_privacy.prune(report.answers_before)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -383,7 +398,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.export_jobs_deleted = queries.count_where(ExportJob, old_exports)
         if not dry_run and report.export_jobs_deleted:
             prune_export_jobs(now - timedelta(days=report.export_days))
-    if not dry_run and (report.answers_cleared or report.audit_events_deleted or report.reasons_cleared
+    if not dry_run and (report.answers_cleared or report.submissions_cleared or report.audit_events_deleted or report.reasons_cleared
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
@@ -394,12 +409,15 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      notifications_deleted=report.notifications_deleted, export_jobs_deleted=report.export_jobs_deleted,
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
-                     answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
+                     answers_cleared=report.answers_cleared, submissions_cleared=report.submissions_cleared,
+                     withdrawal_reasons_cleared=report.reasons_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)
     db.session.commit()
+    for key in submission_keys:  # after the commit, as anonymisation does
+        uploads.discard(key)
     return report
 
 

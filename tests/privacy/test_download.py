@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
+from lms.privacy.assignments import KINDS as ASSIGNMENT_KINDS
 from lms.privacy.queries import KINDS
 from tests.helpers import csrf_token
 from tests.mfa.helpers import sign_in_with_code
@@ -53,9 +54,9 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     for kind in KINDS:
         # Trainees teach no course (see the instructor's test below); sessions: tests/sessions/test_session_privacy.py
         # mail: tests/mail/test_mail_privacy.py; trainees export no report (tests/reports/test_export_job_privacy.py);
-        # announcements: tests/announcements/test_privacy.py
+        # announcements: tests/announcements/test_privacy.py; assignments: tests/assignments/test_privacy.py
         if kind not in ("course_staff", "session_sign_ups", "attendance_marks", "notifications", "mail_preferences",
-                        "outbox_messages", "export_jobs", "announcements"):
+                        "outbox_messages", "export_jobs", "announcements", *ASSIGNMENT_KINDS):
             assert records[kind], f"no {kind} in the download"
 
     profile = records["profile"][0]
@@ -104,7 +105,8 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
         rows = list(csv.DictReader(io.StringIO(text)))
         # The notifications and mail: the confirmations of the trainee's enrolments (lms.messages).
         assert bool(rows) == (kind not in ("course_staff", "session_sign_ups", "attendance_marks",
-                                           "mail_preferences", "export_jobs", "announcements")), kind
+                                           "mail_preferences", "export_jobs", "announcements",
+                                           *ASSIGNMENT_KINDS)), kind
         everything += text
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
     assert profile["email"] == trainee.email and profile["active"] == "true"

@@ -270,6 +270,20 @@ for _endpoint in ("staff_list", "edit", "withdraw"):
         None if _endpoint == "withdraw" else EXPECT["authoring.course"][0], EXPECT["authoring.course"][1])
 EXPECT["announcements.trainee_list"] = (lambda r, v: LOGIN if r == "anonymous" else (
     OK if r == "admin" or (r in ("trainee", "instructor") and v == "own") else DENIED), None)
+# Assignments: the trainee's page for anyone who may see the course (the enrolled trainee; its editors preview it;
+# anyone else is sent to the course page to enrol, a post too); handing in only by an enrolled trainee (the
+# trainee's work is handed in already: 400, the message says so), never by editors (403). Files of submissions and marks: the
+# trainee, the course's editors (and assessors), admins; another course's instructor and every coordinator 403.
+EXPECT["assignments.assignment"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r in ("trainee", "instructor") and v == "own") else {302}),
+    lambda r, v: LOGIN if r == "anonymous" else (BAD if r == "trainee" and v == "own" else DENIED if r == "admin" or (
+        r == "instructor" and v == "own") else {302}))
+for _endpoint in ("submission_file", "feedback_file"):
+    EXPECT[f"assignments.{_endpoint}"] = (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r == "admin" or (r in ("trainee", "instructor") and v == "own") else DENIED), None)
+# The editor and the extensions: the course's editors, as its authoring.
+EXPECT["assignments.edit"] = EXPECT["assignments.extensions"] = EXPECT["authoring.course"]
+EXPECT["assignments.remove_extension"] = (None, EXPECT["runs.move"][1])
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -306,18 +320,20 @@ def restore(db, world, ids) -> None:
     from sqlalchemy import delete, update
 
     from lms.api.models import ApiToken
+    from lms.assignments.models import Assignment, Submission
     from lms.auth.models import User
     from lms.catalog.models import Lesson, Module
     from lms.learning.models import Enrolment
     from lms.quizzes.models import Question, Quiz
 
     db.session.rollback()
-    for model in (Module, Lesson, Quiz, Question):
+    for model in (Module, Lesson, Quiz, Question, Assignment):
         db.session.execute(update(model).values(retired=False))
     db.session.execute(update(Course).values(status="published", enrolment_key_hash=None))
     prepared = [world["trainee"].id, world["other_trainee"].id]
     extra = select(Enrolment.id).where((Enrolment.user_id.not_in(prepared)) | (Enrolment.course_id != db.session.scalar(
-        select(Course.id).where(Course.slug == "alpha"))), Enrolment.source != "recorded")
+        select(Course.id).where(Course.slug == "alpha"))), Enrolment.source != "recorded",
+        Enrolment.id.not_in(select(Submission.enrolment_id)))  # the work handed in that the matrix downloads
     extra_ids = db.session.scalars(extra).all()
     if extra_ids:
         db.session.execute(delete(QuizAttempt).where(QuizAttempt.enrolment_id.in_(extra_ids)))
@@ -393,6 +409,40 @@ def _export_job(person) -> int:
     return job.id
 
 
+def _assignments(db, world, matrix_world) -> dict[str, dict[str, int]]:
+    """An assignment "plan" in both courses; the trainee's work in alpha and the other trainee's in beta, each
+    handed in with a file and marked (released) with a feedback file: the ids of the files and marks."""
+    import io
+
+    from lms.assignments import services as assignment_services
+    from lms.assignments.models import Assignment, Mark
+    from lms.catalog.models import Module
+    from lms.core import clock
+    from lms.core.storage import current_storage
+    from lms.learning.services import enrol
+
+    found: dict[str, dict[str, int]] = {"files": {}, "marks": {}}
+    for variant, slug, key in (("own", "alpha", "trainee"), ("other", "beta", "other_trainee")):
+        course = matrix_world[slug]
+        module = db.session.scalar(select(Module).where(Module.course_id == course.id, Module.slug == "basics"))
+        assignment = Assignment(course_id=course.id, module_id=module.id, slug="plan", position=9, title="Plan",
+                                file_kinds="pdf")
+        db.session.add(assignment)
+        db.session.commit()
+        enrolment, _created = enrol(world[key], course, source="admin")
+        db.session.commit()
+        submission = assignment_services.submit_work(assignment, enrolment, "My plan",
+                                                     [(io.BytesIO(b"%PDF-1.4 plan"), "plan.pdf")])
+        current_storage().put(f"feedback/{variant}.pdf", b"%PDF-1.4 feedback")
+        mark = Mark(submission_id=submission.id, outcome="marked", passed=True, released_at=clock.now(),
+                    feedback_key=f"feedback/{variant}.pdf", feedback_name="feedback.pdf",
+                    feedback_mime="application/pdf", feedback_size=17)
+        db.session.add(mark)
+        db.session.commit()
+        found["files"][variant], found["marks"][variant] = submission.files[0].id, mark.id
+    return found
+
+
 def _acknowledge(client):
     page = client.get("/privacy").get_data(as_text=True)
     match = re.search(r'action="/privacy/acknowledge".*?name="csrf_token"[^>]*value="([^"]+)"', page, re.S)
@@ -420,6 +470,8 @@ def params(rule, role, variant, world, ids):
         "notification_id": "999999", "message_id": "999999",
         "run_id": str(ids["runs"]["own" if own else "other"]),
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
+        "assignment": "plan", "file_id": str(ids["assignments"]["files"]["own" if own else "other"]),
+        "mark_id": str(ids["assignments"]["marks"]["own" if own else "other"]),
     }
     if rule.endpoint.startswith("sessions."):
         values["session_id"] = str(ids["sessions"]["own" if own else "other"])
@@ -457,6 +509,7 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
         code="r1", title="Run", starts_on=date(2027, 1, 1), ends_on=date(2027, 2, 1), capacity=5), world["admin"]).id
         for variant, slug in (("own", "alpha"), ("other", "beta"))}
     ids["recorded"] = _recorded(world)
+    ids["assignments"] = _assignments(db, world, matrix_world)
     # The trainee's enrolment in alpha is in its run: an event of the trainee's calendar (not of anyone else's).
     from lms.learning.models import Enrolment
 
