@@ -13,6 +13,10 @@ from lms.access.announcements import (
 from lms.access.assessment import (
     assess_scope, assessed_runs, assesses, can_assess, can_assess_run, can_manage_assessed_work, can_read_work,
 )
+from lms.access.marking import (
+    assessing_course_or_404, assignment_of_course_or_404, can_assess_anything, feedback_mark_or_404,
+    managing_course_or_404, marking_submission_or_404, work_course_or_404, work_file_or_404,
+)
 from lms.access.calendar import can_use_calendar, feed_or_404, own_event_or_404
 from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
@@ -79,11 +83,14 @@ JINJA_TESTS = {
     "can_view_outbox": can_view_outbox,
     "can_assess": can_assess,
     "can_manage_assessed_work": can_manage_assessed_work,
+    "can_assess_anything": can_assess_anything,
 }
 
 __all__ = [
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
-    "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
+    "announcing_course_or_404", "assess_scope", "assessing_course_or_404", "assignment_of_course_or_404",
+    "can_assess_anything", "feedback_mark_or_404", "managing_course_or_404", "marking_submission_or_404",
+    "work_course_or_404", "work_file_or_404", "assessed_runs", "assesses", "can_assess", "can_assess_run",
     "can_manage_assessed_work", "can_read_work", "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
     "can_read_announcements", "reading_course_or_404", "reading_scope", "staff_scope",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
