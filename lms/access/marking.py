@@ -19,13 +19,11 @@ from lms.catalog.models import Course
 
 @rule
 def can_assess_anything(user) -> bool:
-    """Whether the menu shows "Marking": admins, and instructors on some course's staff as assessor (editors
-    reach a course's queues from its authoring page too)."""
+    """May open the list of the courses they mark ("Marking" in the menu): admins, and instructors on some
+    course's staff as its assessor, owner or instructor (a trainer marks no work)."""
     if is_admin(user):
         return True
-    if not has_role(user, INSTRUCTOR):
-        return False
-    return queries.assesses_any_course(user.id)
+    return has_role(user, INSTRUCTOR) and queries.assesses_any_course(user.id)
 
 
 def assessing_course_or_404(slug: str) -> Course:

@@ -64,9 +64,9 @@ def assignment_by_id(assignment_id: int) -> Assignment | None:
 
 
 def assesses_any_course(user_id: int) -> bool:
-    """Whether the person is on some course's staff as an assessor."""
-    return bool(db.session.scalar(select(exists().where(CourseStaff.user_id == user_id,
-                                                        CourseStaff.role == "assessor"))))
+    """Whether the person is on some course's staff as its assessor, owner or instructor (those who mark)."""
+    return bool(db.session.scalar(select(exists().where(
+        CourseStaff.user_id == user_id, CourseStaff.role.in_((*EDITING_ROLES, "assessor"))))))
 
 
 def courses_assessed(user_id: int | None) -> list[Course]:

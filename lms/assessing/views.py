@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 
 from lms.access import (
@@ -27,6 +27,14 @@ from lms.learning.models import Enrolment
 from lms.runs import queries as run_queries
 
 bp = Blueprint("assessing", __name__, template_folder="templates")
+
+
+
+@bp.app_template_filter("amount")
+def amount(value) -> str:
+    """A score, points or a percentage as the reader writes numbers: no trailing zeros (62.5, 40)."""
+    return format_decimal(value.normalize() if hasattr(value, "normalize") else value)
+
 
 ERRORS = {
     "outcome_unknown": lambda d: _("Choose an outcome."),
