@@ -19,6 +19,7 @@ from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from lms.announcements.models import Announcement
+from lms.assignments.models import Mark
 from lms.api.models import ApiToken
 from lms.attendance.models import SessionSignUp
 from lms.audit import services as audit
@@ -33,6 +34,7 @@ from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import formats, queries
+from lms.privacy import marks as assessed_marks
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
 from lms.recorded.evidence import stream as evidence_stream
@@ -90,13 +92,16 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
             "user_id": user.id, "kinds": list(data),
             "training_record": "training-record.pdf in the CSV (zip) download; also under My learning",
             "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
+                              "(zip) download",
+            "feedback_files": "the feedback files of marks of your work: the files named feedback_file in the CSV "
                               "(zip) download"}
     stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
         record = training_record_file(user, "pdf", now, person_zone(user))
-        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id)}
+        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id),
+                     **assessed_marks.feedback_documents(user.id, log)}
         download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
                             formats.to_csv_zip(data, meta, documents))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
@@ -221,6 +226,9 @@ def anonymise_user(user: User, actor: User | None) -> None:
             mine, RecordedCompletion.evidence_key.is_not(None))))
         db.session.execute(update(RecordedCompletion).where(mine).values(
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
+    # Marks of their work keep the assessor's judgement; the feedback written about it goes (lms.privacy.marks).
+    # Marks they gave as an assessor stay, shown as given by the anonymised account.
+    feedback_keys = assessed_marks.anonymise_trainee(user.id)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -277,6 +285,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.commit()
     for key in evidence_keys:  # after the commit: a rolled-back anonymisation keeps its files
         discard_evidence(key)
+    assessed_marks.discard_files(feedback_keys)
     discard_export_files(export_keys)
 
 
@@ -306,6 +315,7 @@ class PruneReport:
     sign_ups_deleted: int = 0
     export_days: int | None = None
     export_jobs_deleted: int = 0
+    feedback_cleared: int = 0
     dry_run: bool = False
 
 
@@ -325,6 +335,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     LMS_EXPORT_JOB_RETENTION_DAYS ago (30 unless set) whose files are gone (expired or failed) are deleted.
     """
     now = now or clock.now()
+    feedback_keys: list[str] = []
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
                          current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
     if report.answer_days:
@@ -334,6 +345,10 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.answers_cleared:
             db.session.execute(update(AttemptAnswer).where(condition).values(response=null())
                                .execution_options(synchronize_session=False))
+        # The feedback of marks, as the raw answers of attempts: its text and file go, the judgement stays.
+        report.feedback_cleared = queries.count_where(Mark, assessed_marks.feedback_to_clear(report.answers_before))
+        if not dry_run and report.feedback_cleared:
+            feedback_keys = assessed_marks.clear_feedback(report.answers_before)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -387,7 +402,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
-                        or report.notifications_deleted or report.export_jobs_deleted):
+                        or report.notifications_deleted or report.export_jobs_deleted or report.feedback_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
@@ -395,11 +410,13 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
+                     feedback_cleared=report.feedback_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)
     db.session.commit()
+    assessed_marks.discard_files(feedback_keys)  # after the commit: a rolled-back run keeps its files
     return report
 
 

@@ -53,9 +53,10 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
     for kind in KINDS:
         # Trainees teach no course (see the instructor's test below); sessions: tests/sessions/test_session_privacy.py
         # mail: tests/mail/test_mail_privacy.py; trainees export no report (tests/reports/test_export_job_privacy.py);
-        # announcements: tests/announcements/test_privacy.py
+        # announcements: tests/announcements/test_privacy.py; marks of assessed work: tests/assessing/test_privacy.py
         if kind not in ("course_staff", "session_sign_ups", "attendance_marks", "notifications", "mail_preferences",
-                        "outbox_messages", "export_jobs", "announcements"):
+                        "outbox_messages", "export_jobs", "announcements", "assignment_marks",
+                        "assignment_marks_given"):
             assert records[kind], f"no {kind} in the download"
 
     profile = records["profile"][0]
