@@ -277,4 +277,4 @@ def test_the_mail_is_in_the_trainees_language_and_can_be_turned_off(client, auth
               {"outcome": "returned", "feedback": "Again."})
     messages = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "assessment")).all()
     assert [m.user_id for m in messages] == [world["trainee"].id]
-    assert "Draft action plan" in messages[0].subject and "Returned" not in messages[0].subject
+    assert messages[0].subject == "Повернуто на доопрацювання: Draft action plan"
