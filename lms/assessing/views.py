@@ -11,12 +11,9 @@ from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 
 from lms.access import (
-    can_assess_run, can_manage_assessed_work, is_admin, require, requires, run_of_course_or_404,
-)
-from lms.access.assessment import assess_scope
-from lms.access.marking import (
-    assessing_course_or_404, assignment_of_course_or_404, can_assess_anything, feedback_mark_or_404,
-    managing_course_or_404, marking_submission_or_404, work_course_or_404, work_file_or_404,
+    assess_scope, assessing_course_or_404, assignment_of_course_or_404, can_assess_anything, can_assess_run,
+    can_manage_assessed_work, feedback_mark_or_404, is_admin, managing_course_or_404, marking_submission_or_404,
+    require, requires, run_of_course_or_404, work_course_or_404, work_file_or_404,
 )
 from lms.assessing import assessors, marking, queries
 from lms.assessing.forms import AssessorRunsForm, ButtonForm, MarkForm

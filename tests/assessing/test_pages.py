@@ -278,3 +278,16 @@ def test_the_mail_is_in_the_trainees_language_and_can_be_turned_off(client, auth
     messages = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "assessment")).all()
     assert [m.user_id for m in messages] == [world["trainee"].id]
     assert messages[0].subject == "Повернуто на доопрацювання: Draft action plan"
+
+
+def test_an_assessor_taken_off_the_staff_loses_their_runs_and_the_work(client, auth, made):
+    auth.login("instructor@example.org")
+    page = client.get("/author/logframe/staff")
+    client.post("/author/logframe/staff", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                                "remove": str(made["assessor"].id)})
+    assert _db.session.get(CourseStaff, (made["course"].id, made["assessor"].id)) is None
+    assert _db.session.scalars(select(run_assessors.c.run_id)).all() == []
+    auth.logout()
+    auth.login("assessor@example.org")
+    assert client.get("/courses/logframe/assess").status_code == 403
+    assert client.get("/assess").status_code == 403

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from lms.assessing import marking
 from lms.assessing.marking import MarkFields
