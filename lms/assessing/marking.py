@@ -13,8 +13,9 @@ it asks the trainee to act, so it is released (and told) at once.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -34,6 +35,8 @@ from lms.learning.services import check_completion, complete_enrolment
 # The feedback file an assessor may attach: documents and images, at most FEEDBACK_FILE_MB.
 FEEDBACK_FILE_KINDS = ("pdf", "docx", "odt", "xlsx", "ods", "pptx", "jpg", "png")
 FEEDBACK_FILE_MB = 10
+# A typed score: up to seven digits, and up to two decimals after a point or a comma.
+SCORE = re.compile(r"[0-9]{1,7}(?:[.,][0-9]{1,2})?")
 # Where feedback files are kept in the storage: a key naming the course, never the person.
 FEEDBACK_PREFIX = "assignment-feedback"
 
@@ -80,14 +83,14 @@ class Judgement:
 
 
 def _score(value, maximum: Decimal) -> Decimal | None:
-    if value is None or str(value).strip() == "":
+    """A typed score: digits with at most two decimals after a point or a comma (nothing else: no sign, no
+    exponent), at most the maximum; None when empty."""
+    text = str(value if value is not None else "").strip()
+    if not text:
         return None
-    try:
-        score = Decimal(str(value).strip().replace(",", ".", 1))
-    except (InvalidOperation, ValueError):
-        raise MarkingError("score_invalid") from None
-    if not score.is_finite() or score < 0 or len(str(value)) > 12 or score != round(score, 2):
+    if not SCORE.fullmatch(text):
         raise MarkingError("score_invalid")
+    score = Decimal(text.replace(",", ".", 1))
     if score > maximum:
         raise MarkingError("score_above_maximum", maximum=maximum)
     return score
