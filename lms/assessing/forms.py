@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from lms.assignments.models import MAX_FEEDBACK_TEXT
+from lms.core.forms import options
 
 OUTCOME_LABELS = {"marked": _l("Marked"), "returned": _l("Return for resubmission")}
 
@@ -20,7 +21,7 @@ class MarkForm(FlaskForm):
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2_000_000_000)],
                            widget=HiddenInput())
-    outcome = RadioField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()), default="marked",
+    outcome = RadioField(_l("Outcome"), choices=options(OUTCOME_LABELS.items()), default="marked",
                          validators=[DataRequired()])
     score = StringField(_l("Score"), validators=[Optional(), Length(max=12)])
     feedback = TextAreaField(_l("Feedback to the trainee"), validators=[Optional(), Length(max=MAX_FEEDBACK_TEXT)],

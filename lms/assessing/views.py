@@ -18,6 +18,7 @@ from lms.access import (
 from lms.assessing import assessors, marking, queries
 from lms.assessing.forms import AssessorRunsForm, ButtonForm, MarkForm
 from lms.core import uploads
+from lms.core.forms import options
 from lms.core.storage import StorageNotFound
 from lms.extensions import login_manager
 from lms.learning.models import Enrolment
@@ -216,7 +217,7 @@ def assessor_runs(slug: str, user_id: int):
     assessor = assessors.assessor_of(course, user_id) or abort(404)
     runs = [f.run for f in run_queries.runs_of(course.id)]
     form = AssessorRunsForm(data={"runs": list(assessor.run_ids)} if request.method == "GET" else None)
-    form.runs.choices = [(run.id, f"{run.title} ({run.code})") for run in runs]
+    form.runs.choices = options((run.id, f"{run.title} ({run.code})") for run in runs)
     if form.validate_on_submit():
         try:
             assessors.set_runs(course, assessor.user, form.runs.data or [], current_user)
