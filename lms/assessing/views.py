@@ -11,7 +11,7 @@ from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 
 from lms.access import (
-    assess_scope, assessing_course_or_404, assignment_of_course_or_404, can_assess_anything, can_assess_run,
+    assess_scope, assessed_runs, assessing_course_or_404, assignment_of_course_or_404, can_assess_anything, can_assess_run,
     can_manage_assessed_work, feedback_mark_or_404, is_admin, managing_course_or_404, marking_submission_or_404,
     require, requires, run_of_course_or_404, work_course_or_404, work_file_or_404,
 )
@@ -57,8 +57,9 @@ ERRORS = {
 
 
 def _runs(course):
-    """The course's runs the current user may mark."""
-    return [f.run for f in run_queries.runs_of(course.id) if can_assess_run(current_user, course, f.run.id)]
+    """The course's runs the current user may mark (their rights read once, not per run)."""
+    given = assessed_runs(current_user, course)
+    return [f.run for f in run_queries.runs_of(course.id) if given is None or f.run.id in given]
 
 
 def _run_filter(course) -> int | None:
