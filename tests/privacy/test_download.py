@@ -104,8 +104,10 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
         text = archive.read(f"{kind}.csv").decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
         # The notifications and mail: the confirmations of the trainee's enrolments (lms.messages).
+        # Marks of assessed work: tests/assessing/test_privacy.py.
         assert bool(rows) == (kind not in ("course_staff", "session_sign_ups", "attendance_marks",
-                                           "mail_preferences", "export_jobs", "announcements")), kind
+                                           "mail_preferences", "export_jobs", "announcements", "assignment_marks",
+                                           "assignment_marks_given")), kind
         everything += text
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
     assert profile["email"] == trainee.email and profile["active"] == "true"
