@@ -19,6 +19,7 @@ from lms.assignments.items import ASSIGNMENT
 from lms.assignments.views import bp as assignments_bp
 from lms.api.v1 import json_error as api_v1_error
 from lms.announcements.views import bp as announcements_bp
+from lms.assessing.views import bp as assessing_bp
 from lms.api.views import bp as api_bp
 from lms.audit.views import bp as audit_bp
 from lms.auth.labels import role_label
@@ -84,7 +85,7 @@ from lms.reports.views import bp as reports_bp
 
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
-              assignments_bp, runs_bp, sessions_bp, announcements_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
+              assignments_bp, runs_bp, sessions_bp, announcements_bp, assessing_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
               enrolments_bp, recorded_bp, jobs_bp, messages_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ, ASSIGNMENT)

@@ -14,6 +14,10 @@ from lms.access.assignments import assignment_of_course_or_404, can_read_mark, c
 from lms.access.assessment import (
     assess_scope, assessed_runs, assesses, can_assess, can_assess_run, can_manage_assessed_work, can_read_work,
 )
+from lms.access.marking import (
+    assessing_course_or_404, can_assess_anything, feedback_mark_or_404, marked_assignment_or_404,
+    managing_course_or_404, marking_submission_or_404, work_course_or_404, work_file_or_404,
+)
 from lms.access.calendar import can_use_calendar, feed_or_404, own_event_or_404
 from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
@@ -80,6 +84,7 @@ JINJA_TESTS = {
     "can_view_outbox": can_view_outbox,
     "can_assess": can_assess,
     "can_manage_assessed_work": can_manage_assessed_work,
+    "can_assess_anything": can_assess_anything,
 }
 
 __all__ = [
@@ -87,6 +92,9 @@ __all__ = [
     "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
     "can_manage_assessed_work", "can_read_work", "assignment_of_course_or_404", "can_read_mark", "can_read_submission",
     "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
+    "assessing_course_or_404", "can_assess_anything", "feedback_mark_or_404", "managing_course_or_404", "marked_assignment_or_404",
+    "marking_submission_or_404",
+    "work_course_or_404", "work_file_or_404",
     "can_read_announcements", "reading_course_or_404", "reading_scope", "staff_scope",
     "can_anonymise_user", "can_assign", "can_bulk_enrol", "can_bulk_enrol_into", "can_change_account",
     "can_create_course", "can_download_own_data", "can_edit_course", "can_end_sessions", "can_enrol_others", "can_reset_mfa", "can_identify_accounts",

@@ -189,7 +189,8 @@ class StaffForm(FlaskForm):
 
     user_id = SelectField(_l("Instructor"), coerce=int)
     role = SelectField(_l("Role"), choices=options([("instructor", _l("Instructor (edits content)")),
-                                                     ("owner", _l("Owner (also manages staff)"))]))
+                                                     ("owner", _l("Owner (also manages staff)")),
+                                                     ("assessor", _l("Assessor (marks assessed work only)"))]))
 
 
 class GiftForm(FlaskForm):

@@ -11,7 +11,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from lms.audit import services as audit
 from lms.authoring.slugs import unique_slug
@@ -29,6 +29,7 @@ from lms.packages.quizfile import check_question, question_spec_data
 from lms.packages.reader import read_package
 from lms.packages.spec import CourseSpec, Problem
 from lms.quizzes.models import Choice, Question, Quiz
+from lms.runs.models import CourseRun, run_assessors
 
 
 class AuthoringError(ValueError):
@@ -143,6 +144,10 @@ def remove_staff(course: Course, user_id: int, actor) -> None:
         CourseStaff.course_id == course.id, CourseStaff.role == "owner"))
     if member.role == "owner" and owners <= 1:
         raise AuthoringError("last_owner")
+    if member.role == "assessor":
+        # The runs given to them go with them: added again, an assessor starts with the whole course.
+        db.session.execute(delete(run_assessors).where(run_assessors.c.user_id == user_id, run_assessors.c.run_id.in_(
+            select(CourseRun.id).where(CourseRun.course_id == course.id))))
     db.session.delete(member)
     audit.record("course.staff_removed", actor=actor, target=course, user_id=user_id)
     db.session.commit()

@@ -18,13 +18,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.access import (
-    can_create_course, can_manage_institutions, can_manage_jobs, can_manage_users, can_view_audit_log,
+    can_assess_anything, can_create_course, can_manage_institutions, can_manage_jobs, can_manage_users, can_view_audit_log,
     can_view_export_log, can_view_outbox, can_view_reports,
 )
 
 # The links of the frame and the rule deciding each: the cache key is the set of names granted.
 FRAME_RIGHTS = (
     ("authoring", can_create_course),
+    ("marking", can_assess_anything),
     ("people", can_manage_users),
     ("institutions", can_manage_institutions),
     ("audit", can_view_audit_log),

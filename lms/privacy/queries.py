@@ -32,6 +32,7 @@ from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.recorded.models import RecordedCompletion
 from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun
+from lms.privacy import marks as assessed_marks
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
@@ -45,7 +46,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements", *assignment_privacy.KINDS)
+         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS)
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -304,6 +305,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         })
     # Assignments: their work as handed in (and drafts), the files' names (the files are in the zip), extensions.
     data.update(assignment_privacy.personal_rows(uid))
+    # Marks of assessed work: those received (released), with feedback, and those given (lms.privacy.marks).
+    data.update(assessed_marks.rows_of(uid))
     return data
 
 

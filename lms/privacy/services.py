@@ -19,6 +19,7 @@ from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from lms.announcements.models import Announcement
+from lms.assignments.models import Mark
 from lms.api.models import ApiToken
 from lms.assignments.models import Extension, Submission
 from lms.attendance.models import SessionSignUp
@@ -35,6 +36,7 @@ from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import assignments as assignment_privacy
 from lms.privacy import formats, queries
+from lms.privacy import marks as assessed_marks
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
 from lms.recorded.evidence import stream as evidence_stream
@@ -94,13 +96,16 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
             "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
                               "(zip) download",
             "assignment_files": "the files handed in with assignments: the files named in assignment_files in the "
-                                "CSV (zip) download"}
+                                "CSV (zip) download",
+            "feedback_files": "the feedback files of marks of your work: the files named feedback_file in the CSV "
+                              "(zip) download"}
     stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
         record = training_record_file(user, "pdf", now, person_zone(user))
-        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id)}
+        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id),
+                     **assessed_marks.feedback_documents(user.id, log)}
         download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
                             formats.to_csv_zip(data, meta, documents))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
@@ -228,6 +233,9 @@ def anonymise_user(user: User, actor: User | None) -> None:
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
     # Their assignments' text and files (the stored files once this commits), and their extensions' reasons.
     submission_keys = assignment_privacy.anonymise(user.id, records["enrolments"], PLACEHOLDER)
+    # Marks of their work keep the assessor's judgement; the feedback written about it goes (lms.privacy.marks).
+    # Marks they gave as an assessor stay, shown as given by the anonymised account.
+    feedback_keys = assessed_marks.anonymise_trainee(user.id)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -286,6 +294,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
         discard_evidence(key)
     for key in submission_keys:
         uploads.discard(key)
+    assessed_marks.discard_files(feedback_keys)
     discard_export_files(export_keys)
 
 
@@ -316,6 +325,7 @@ class PruneReport:
     sign_ups_deleted: int = 0
     export_days: int | None = None
     export_jobs_deleted: int = 0
+    feedback_cleared: int = 0
     dry_run: bool = False
 
 
@@ -336,6 +346,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     """
     now = now or clock.now()
     submission_keys: list[str] = []
+    feedback_keys: list[str] = []
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
                          current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
     if report.answer_days:
@@ -349,6 +360,10 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.submissions_cleared = assignment_privacy.expired_count(report.answers_before)
         if not dry_run and report.submissions_cleared:
             submission_keys = assignment_privacy.prune(report.answers_before)
+        # The feedback of marks, as the raw answers of attempts: its text and file go, the judgement stays.
+        report.feedback_cleared = queries.count_where(Mark, assessed_marks.feedback_to_clear(report.answers_before))
+        if not dry_run and report.feedback_cleared:
+            feedback_keys = assessed_marks.clear_feedback(report.answers_before)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -402,7 +417,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
-                        or report.notifications_deleted or report.export_jobs_deleted):
+                        or report.notifications_deleted or report.export_jobs_deleted or report.feedback_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
@@ -410,7 +425,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      sign_in_sessions_deleted=report.sessions_deleted,
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, submissions_cleared=report.submissions_cleared,
-                     withdrawal_reasons_cleared=report.reasons_cleared,
+                     withdrawal_reasons_cleared=report.reasons_cleared, feedback_cleared=report.feedback_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
@@ -418,6 +433,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     db.session.commit()
     for key in submission_keys:  # after the commit, as anonymisation does
         uploads.discard(key)
+    assessed_marks.discard_files(feedback_keys)  # after the commit: a rolled-back run keeps its files
     return report
 
 

@@ -284,6 +284,22 @@ for _endpoint in ("submission_file", "feedback_file"):
 # The editor and the extensions: the course's editors, as its authoring.
 EXPECT["assignments.edit"] = EXPECT["assignments.extensions"] = EXPECT["authoring.course"]
 EXPECT["assignments.remove_extension"] = (None, EXPECT["runs.move"][1])
+# Marking: the course's editors and admins (assessors: tests/assessing/test_access.py); another course's
+# instructor, coordinators and trainees are refused. A work file: also its own trainee (never a coordinator).
+_MARKERS = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r == "instructor" and v == "own") else DENIED))
+EXPECT["assessing.mine"] = (lambda r, v: LOGIN if r == "anonymous" else (OK if r in ("admin", "instructor")
+                                                                          else DENIED), None)
+for _endpoint in ("queue", "assignment", "feedback_file"):
+    EXPECT[f"assessing.{_endpoint}"] = (_MARKERS, None)
+EXPECT["assessing.submission"] = (_MARKERS, lambda r, v: LOGIN if r == "anonymous" else (
+    DONE if r == "admin" or (r == "instructor" and v == "own") else DENIED))
+EXPECT["assessing.work_file"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r in ("instructor", "trainee") and v == "own") else DENIED), None)
+EXPECT["assessing.release"] = (None, lambda r, v: LOGIN if r == "anonymous" else (
+    {302} if r == "admin" or (r == "instructor" and v == "own") else DENIED))
+EXPECT["assessing.assessor_runs"] = (_MARKERS, lambda r, v: LOGIN if r == "anonymous" else (
+    {302} if r == "admin" or (r == "instructor" and v == "own") else DENIED))
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -390,6 +406,34 @@ def _recorded(world) -> dict[str, int]:
             for key in ("trainee", "other_trainee")}
 
 
+def _marking(matrix_world, world, ids) -> dict[str, dict[str, int]]:
+    """An assignment in each course with handed-in work (the trainee's in alpha, the other trainee's in beta),
+    a file, a mark with a feedback file, and an assessor of each course."""
+    from lms.assignments.models import Mark
+    from lms.core.storage import current_storage
+    from lms.extensions import db
+    from lms.learning.models import Enrolment
+    from tests.assessing.factory import PDF, enrol, make_assessor, make_assignment, submit
+
+    made = {}
+    for variant, slug, person in (("own", "alpha", "trainee"), ("other", "beta", "other_trainee")):
+        course = matrix_world[slug]
+        assignment = make_assignment(course, max_score=10)
+        enrolment = (db.session.get(Enrolment, ids["trainee"]["enrolment"]) if variant == "own"
+                     else enrol(world[person], course))
+        work = submit(assignment, enrolment, files=[("work.pdf", PDF)])
+        key = f"assignment-feedback/{course.id}/matrix.pdf"
+        current_storage().put(key, PDF)
+        mark = Mark(submission_id=work.id, outcome="marked", score=5, percent=50, passed=True, feedback_key=key,
+                    feedback_name="notes.pdf", feedback_mime="application/pdf", feedback_size=len(PDF))
+        db.session.add(mark)
+        db.session.commit()
+        assessor = make_assessor(course, f"assessor-{slug}@example.org", f"Assessor {slug}")
+        made[variant] = {"assignment_id": assignment.id, "submission_id": work.id, "file_id": work.files[0].id,
+                         "mark_id": mark.id, "user_id": assessor.id}
+    return made
+
+
 def _export_job(person) -> int:
     """A finished export job of `person`, its file in the storage (downloadable for a day)."""
     from datetime import timedelta
@@ -477,6 +521,8 @@ def params(rule, role, variant, world, ids):
         values["session_id"] = str(ids["sessions"]["own" if own else "other"])
     if rule.endpoint.startswith("announcements."):
         values["announcement_id"] = str(ids["announcements"]["own" if own else "other"])
+    if rule.endpoint.startswith("assessing."):
+        values.update({name: str(value) for name, value in ids["marking"]["own" if own else "other"].items()})
     if rule.endpoint.startswith("learning.") or rule.endpoint.startswith("quizzes.") or rule.endpoint == "catalog.asset":
         values["slug"] = "alpha" if own or role != "instructor" else "beta"
         if role == "trainee" and not own:
@@ -523,6 +569,7 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
     ids["announcements"] = {variant: post_announcement(matrix_world[slug], run_by_id(ids["runs"][variant]), "Notice",
                                                        "Text", False, world["admin"]).id
                             for variant, slug in (("own", "alpha"), ("other", "beta"))}
+    ids["marking"] = _marking(matrix_world, world, ids)
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"
