@@ -21,7 +21,7 @@ def rule_choices():
 class GradingForm(FlaskForm):
     """The grading rule; `weight_fields` adds a weight per item and module (`w-<kind>-<id>`)."""
 
-    rule = SelectField(_l("How the total is made"))
+    rule = SelectField(_l("How the total is made"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
