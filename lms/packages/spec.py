@@ -139,6 +139,9 @@ class CourseSpec:
     certificate_validity_months: int | None = None
     completion_lessons: str = "all"
     completion_quizzes: str = "all"
+    completion_assignments: str = "all"
+    completion_practicals: str = "all"
+    grading_rule: str = "mean"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
     fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
@@ -164,6 +167,11 @@ def fingerprint(course: CourseSpec) -> str:
 
     data = asdict(course)
     del data["fingerprint"]
+    # Settings at their defaults print as they did before they existed, so that an unchanged package stays
+    # "unchanged" on its next import.
+    for key, default in (("completion_assignments", "all"), ("completion_practicals", "all"), ("grading_rule", "mean")):
+        if data[key] == default:
+            del data[key]
     data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
     text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
