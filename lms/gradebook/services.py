@@ -108,8 +108,10 @@ def override(course: Course, enrolment: Enrolment, kind: str, item_id: int, perc
     row.percent, row.reason, row.set_by_id, row.set_at = value, reason, actor_id, clock.now()
     db.session.add(row)
     db.session.flush()
-    audit.record("gradebook.override_set", actor=actor, target=row, course_id=course.id, enrolment_id=enrolment.id,
-                 kind=kind, item_id=item_id, percent=str(value), previous=previous, reason=reason)
+    # The event is about the enrolment (an override may be removed later; the trainee's anonymisation finds and
+    # scrubs the events of their enrolments, the reason with them).
+    audit.record("gradebook.override_set", actor=actor, target=enrolment, course_id=course.id, kind=kind,
+                 item_id=item_id, percent=str(value), previous=previous, reason=reason)
     db.session.commit()
     return row
 
@@ -122,8 +124,8 @@ def remove_override(course: Course, enrolment: Enrolment, kind: str, item_id: in
                                                    Override.item_id == item_id))
     if row is None:
         return False
-    audit.record("gradebook.override_removed", actor=actor, target=row, course_id=course.id,
-                 enrolment_id=enrolment.id, kind=kind, item_id=item_id, percent=str(row.percent))
+    audit.record("gradebook.override_removed", actor=actor, target=enrolment, course_id=course.id, kind=kind,
+                 item_id=item_id, percent=str(row.percent))
     db.session.delete(row)
     db.session.commit()
     return True

@@ -30,6 +30,7 @@ from lms.core import clock
 from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
 from lms.extensions import db
+from lms.gradebook.models import Override
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import formats, queries
@@ -169,7 +170,7 @@ def _mentioning(column, patterns: list[str]):
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
                      (ApiToken, "name"), (RecordedCompletion, "reason"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"), (Announcement, "title"),
-                     (Announcement, "body"))
+                     (Announcement, "body"), (Override, "reason"))
 
 
 def anonymise_user(user: User, actor: User | None) -> None:
@@ -221,6 +222,12 @@ def anonymise_user(user: User, actor: User | None) -> None:
             mine, RecordedCompletion.evidence_key.is_not(None))))
         db.session.execute(update(RecordedCompletion).where(mine).values(
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
+    if records["enrolments"]:
+        # Why staff set a result by hand is free text about the person: it goes; the result stays, as a figure.
+        db.session.execute(update(Override).where(Override.enrolment_id.in_(records["enrolments"]))
+                           .values(reason=PLACEHOLDER))
+    # Results they set by hand as course staff stay, without the name of who set them.
+    db.session.execute(update(Override).where(Override.set_by_id == user.id).values(set_by_id=None))
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
