@@ -15,8 +15,8 @@ items still missing beside it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -29,11 +29,12 @@ def tenth(value: Decimal | float | None) -> Decimal | None:
     """A percentage rounded half up to one decimal, as every page and export shows it."""
     if value is None:
         return None
-    return Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
+    if value.__class__ is not Decimal:
+        value = Decimal(str(value))
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One cell as the total sees it: its value (None: none), its group (the module's id, or None for
     attendance), its weight, and whether it is missing work (no result, not with staff)."""
 
