@@ -81,7 +81,7 @@ class GradebookRun:
             SELECT e.id, u.name, {', '.join(columns)}
             FROM enrolments e JOIN users u ON u.id = e.user_id LEFT JOIN ({CELLS}) c ON c.eid = e.id
             WHERE e.run_id = :run AND e.is_current AND e.status <> 'withdrawn' AND e.waiting_since IS NULL
-            GROUP BY e.id, u.name ORDER BY u.name, u.id""")
+            GROUP BY e.id, u.id, u.name ORDER BY u.name, u.id""")
 
     def _make(self) -> None:
         """The course, its run, TRAINEES trainees and their results, written in a few executemany statements."""
