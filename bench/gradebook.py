@@ -77,9 +77,11 @@ class GradebookRun:
             columns.append(f"max(CASE WHEN {match} THEN c.value END) AS v{n}")
             columns.append(f"max(CASE WHEN {match} THEN c.status END) AS s{n}")
         # The pivot: one row per trainee of the run (by name), a value and a status column per item.
+        # The cells once (MATERIALIZED: PostgreSQL would otherwise join the UNION's groups again per trainee).
         self.pivot = text(f"""
+            WITH c AS MATERIALIZED ({CELLS})
             SELECT e.id, u.name, {', '.join(columns)}
-            FROM enrolments e JOIN users u ON u.id = e.user_id LEFT JOIN ({CELLS}) c ON c.eid = e.id
+            FROM enrolments e JOIN users u ON u.id = e.user_id LEFT JOIN c ON c.eid = e.id
             WHERE e.run_id = :run AND e.is_current AND e.status <> 'withdrawn' AND e.waiting_since IS NULL
             GROUP BY e.id, u.id, u.name ORDER BY u.name, u.id""")
 

@@ -186,3 +186,18 @@ def test_the_grid_costs_the_same_statements_whatever_its_size(db, world):
         assert all(c.value is not None or c.status == "held" for row in book.rows for c in row.cells)
     assert counts[0] == counts[1], counts
     assert counts[0] <= 9
+
+
+def test_the_page_costs_the_same_statements_whatever_its_size(db, client, auth, world):
+    small, small_items = a_course("small", modules=1)
+    _fill(small, small_items, trainees(small, a_run(small, world["admin"], "S"), world, 5, "s"))
+    big, big_items = a_course("big", modules=4)
+    _fill(big, big_items, trainees(big, a_run(big, world["admin"], "B"), world, 50, "b"))
+    auth.login(world["admin"].email)
+    counts = []
+    for slug in ("small", "big"):
+        client.get(f"/courses/{slug}/gradebook")  # the first view of a page may write (a session's last use)
+        with statements(_db) as sent:
+            assert client.get(f"/courses/{slug}/gradebook").status_code == 200
+        counts.append(len(sent))
+    assert counts[0] == counts[1], counts
