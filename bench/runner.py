@@ -18,14 +18,15 @@ from sqlalchemy import func, select
 from bench.measure import Result, measure
 
 # Repetitions of each kind of workload (each repetition runs the workload and its floor once).
-REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1, "mail": 3}
-REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1, "mail": 3}
+REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1, "mail": 3, "gradebook": 10}
+REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1, "mail": 3, "gradebook": 10}
 TARGETS = {
     "completion report, all institutions": ("ratio", 2.0),
     "run report, all institutions": ("ratio", 2.0),
     "CSV export, all enrolments": ("ratio", 1.5),
     "quiz submit + grading (20 questions)": ("ratio", 3.0),
     "reminder mails (10,000), queued and sent": ("ratio", 2.0),
+    "gradebook page (500 × 20 items)": ("ratio", 2.0),
 }
 
 
@@ -92,6 +93,7 @@ def data_summary(engine) -> dict[str, int]:
 def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
     from bench import workloads
+    from bench.gradebook import gradebook_workload
     from bench.reminders import reminder_workload
     from bench.runs import run_report_workload
 
@@ -109,10 +111,12 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
         ("export", lambda: workloads.export_workloads(context, repeats["export"])),
         ("bulk", lambda: [workloads.bulk_workload(context, repeats["bulk"])]),
         ("mail", lambda: [reminder_workload(context, repeats["mail"])]),
+        ("gradebook", lambda: [gradebook_workload(context, repeats["gradebook"])]),
     ]
     names = {"page": ["catalogue page", "course page", "lesson page", "quiz page", "my learning page"],
              "quiz": ["quiz submit + grading"], "report": ["completion report", "run report"],
-             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"], "mail": ["reminder mails"]}
+             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"], "mail": ["reminder mails"],
+             "gradebook": ["gradebook page"]}
     chosen = []
     for kind, make in makers:
         if any(selected(n) for n in names[kind]):

@@ -23,6 +23,7 @@ from lms.access.courses import (
     can_create_course, can_edit_course, can_manage_runs, can_manage_staff, can_set_enrolment_key, can_view_course,
     course_or_404, editable_course_or_404, editable_courses, run_of_course_or_404, staff_role,
 )
+from lms.access.gradebook import can_manage_gradebook, can_view_gradebook, can_view_gradebook_run, gradebook_scope
 from lms.access.jobs import can_manage_jobs
 from lms.access.learning import (
     can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
@@ -85,6 +86,8 @@ JINJA_TESTS = {
     "can_assess": can_assess,
     "can_manage_assessed_work": can_manage_assessed_work,
     "can_assess_anything": can_assess_anything,
+    "can_view_gradebook": can_view_gradebook,
+    "can_manage_gradebook": can_manage_gradebook,
 }
 
 __all__ = [
@@ -107,6 +110,7 @@ __all__ = [
     "can_withdraw_enrolment", "course_or_404", "editable_course_or_404", "editable_courses", "feed_or_404",
     "feedback_scope", "is_admin", "outbox_message_or_404", "own_event_or_404", "own_export_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
     "requires", "rule", "run_of_course_or_404", "session_of_course_or_404", "session_or_404", "signed_in",
-    "staff_role", "visible_institutions",
+    "staff_role", "visible_institutions", "can_manage_gradebook", "can_view_gradebook", "can_view_gradebook_run",
+    "gradebook_scope",
     "visible_users",
 ]

@@ -69,6 +69,14 @@ class CourseForm(NewCourseForm):
         description=_l("Attended: marked present or late in the register."))
     completion_attendance_min = IntegerField(_l("Number of sessions (for \"at least\")"),
                                              validators=[Optional(), NumberRange(1, 1000)])
+    completion_assignments = SelectField(_l("Assignments needed to complete"), choices=options(
+        [("all", _l("Every assignment passed (a released mark)")), ("none", _l("None"))]))
+    completion_practicals = SelectField(_l("Practical assessments needed to complete"), choices=options(
+        [("all", _l("Every practical assessment passed (a released record)")), ("none", _l("None"))]))
+    grading_rule = SelectField(_l("Gradebook total"), choices=options(
+        [("mean", _l("The mean of the items' percentages")), ("item_weights", _l("A weighted mean: a weight per item")),
+         ("module_weights", _l("A weighted mean of the modules' means"))]),
+        description=_l("The weights are set on the gradebook's settings page."))
     certificate_states_hours = BooleanField(_l("Certificates state the hours of sessions attended"))
     sign_up_cutoff_hours = IntegerField(_l("Sign-ups for sessions close this many hours before they start"),
                                         default=24, validators=[Optional(), NumberRange(0, 1440)])

@@ -23,6 +23,7 @@ from lms.catalog.items import live_items
 from lms.catalog.models import Course, CourseStaff, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
+from lms.gradebook import services as gradebook_services
 from lms.packages.exporter import export_course, question_data
 from lms.packages.importer import ImportResult, import_course
 from lms.packages.quizfile import check_question, question_spec_data
@@ -76,6 +77,8 @@ def upload_package(spec: CourseSpec, actor) -> ImportResult:
 def update_course(course: Course, actor, **fields) -> None:
     """Change a course's settings (title, summary, language, outcomes, topics, hours, rules...)."""
     topics = fields.pop("topics", None)
+    if "grading_rule" in fields:  # audited as the gradebook's settings page audits it
+        gradebook_services.set_grading_rule(course, fields.pop("grading_rule"), actor)
     for key, value in fields.items():
         setattr(course, key, value)
     if topics is not None:

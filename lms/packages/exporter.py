@@ -118,8 +118,12 @@ def course_data(course: Course) -> dict:
     if course.certificate_validity_months:
         data["certificate_validity_months"] = course.certificate_validity_months
     data["completion"] = {"lessons": course.completion_lessons, "quizzes": course.completion_quizzes}
-    if course.completion_assignments != "all":  # the default, left out so earlier packages export as before
-        data["completion"]["assignments"] = course.completion_assignments
+    # Written only when not the default, so that the packages of courses without them stay byte for byte as before.
+    for key, value in (("assignments", course.completion_assignments), ("practicals", course.completion_practicals)):
+        if value != "all":
+            data["completion"][key] = value
+    if course.grading_rule != "mean":
+        data["grading"] = course.grading_rule
     return data
 
 

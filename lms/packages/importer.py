@@ -123,7 +123,8 @@ def _course_fields(course: Course, spec: CourseSpec) -> None:
     course.outcomes, course.self_enrolment = list(spec.outcomes), spec.self_enrolment
     course.certificate_validity_months = spec.certificate_validity_months
     course.completion_lessons, course.completion_quizzes = spec.completion_lessons, spec.completion_quizzes
-    course.completion_assignments = spec.completion_assignments
+    course.completion_assignments, course.completion_practicals = spec.completion_assignments, spec.completion_practicals
+    course.grading_rule = spec.grading_rule
     wanted = list(dict.fromkeys(spec.topics))
     if course.topic_names != sorted(wanted):
         course.topics = [t for t in course.topics if t.topic in wanted]

@@ -8,6 +8,7 @@ from pathlib import Path
 from lms.core.markdown import image_references
 from lms.core.markdown.limits import MAX_TEXT, excess
 from lms.core.markdown.limits import problem as bound_problem
+from lms.gradebook.models import GRADING_RULES
 from lms.packages import yamlfile
 from lms.packages.availability import check_course as check_availability
 from lms.packages.availability import read_available
@@ -19,7 +20,7 @@ from lms.packages.spec import AssetSpec, AssignmentSpec, CourseSpec, LessonSpec,
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 COURSE_KEYS = {"slug", "title", "summary", "language", "topics", "version", "estimated_hours", "outcomes",
-               "self_enrolment", "certificate_validity_months", "completion"}
+               "self_enrolment", "certificate_validity_months", "completion", "grading"}
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
 MAX_TOPIC = 60  # characters of one topic (the catalogue's filter column)
 # Bytes of one file, checked before it is read: a YAML file (PyYAML reads some 200 KB a second; the
@@ -119,7 +120,7 @@ class PackageReader:
         if not hasattr(completion, "lines"):
             completion.lines, completion.line = {}, data.line_of("completion")
         c = FileReader(self.problems, self.rel(path), completion, "course", self.folder.name, prefix="completion.")
-        c.unknown_keys({"lessons", "quizzes", "assignments"}, "completion")
+        c.unknown_keys({"lessons", "quizzes", "assignments", "practicals"}, "completion")
         topics = r.text_list("topics", "course.yaml")
         for index, topic in enumerate(topics):
             if len(topic) > MAX_TOPIC:
@@ -139,6 +140,8 @@ class PackageReader:
             completion_lessons=c.choice("lessons", "completion", ("all", "none"), "all"),
             completion_quizzes=c.choice("quizzes", "completion", ("all", "final", "none"), "all"),
             completion_assignments=c.choice("assignments", "completion", ("all", "none"), "all"),
+            completion_practicals=c.choice("practicals", "completion", ("all", "none"), "all"),
+            grading_rule=r.choice("grading", "course.yaml", GRADING_RULES, "mean"),
         )
 
     # modules, lessons, images -------------------------------------------------------------------

@@ -164,6 +164,8 @@ class CourseSpec:
     completion_lessons: str = "all"
     completion_quizzes: str = "all"
     completion_assignments: str = "all"
+    completion_practicals: str = "all"
+    grading_rule: str = "mean"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
     fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
@@ -179,11 +181,10 @@ def fingerprint(course: CourseSpec) -> str:
     """
     def canonical(value):
         if isinstance(value, dict):  # an item without rules prints as it did before rules existed (and a
-            # course without assignments as before they existed)
+            # module without assignments as before they existed)
             return {key: canonical(item) for key, item in value.items()
                     if key not in ("file", "line") and not (key == "available" and item is None)
-                    and not (key == "assignments" and item == [])
-                    and not (key == "completion_assignments" and item == "all")}
+                    and not (key == "assignments" and item == [])}
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):
@@ -192,6 +193,11 @@ def fingerprint(course: CourseSpec) -> str:
 
     data = asdict(course)
     del data["fingerprint"]
+    # Settings at their defaults print as they did before they existed, so that an unchanged package stays
+    # "unchanged" on its next import.
+    for key, default in (("completion_assignments", "all"), ("completion_practicals", "all"), ("grading_rule", "mean")):
+        if data[key] == default:
+            del data[key]
     data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
     text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -28,6 +28,7 @@ from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.privacy import assignments as assignment_privacy
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.gradebook.models import Override
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.recorded.models import RecordedCompletion
 from lms.reports.models import ExportJob
@@ -46,7 +47,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS)
+         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS, "grade_overrides")
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -264,6 +265,14 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "sent_by_email": a.send_mail, "posted_at": a.created_at, "corrected_at": a.edited_at,
             "withdrawn_at": a.withdrawn_at,
         })
+
+    # Results staff set by hand in the person's gradebook rows, with the reason (who set them: "staff").
+    for o, slug in db.session.execute(
+            select(Override, Course.slug).join(Enrolment, Enrolment.id == Override.enrolment_id)
+            .join(Course, Course.id == Enrolment.course_id).where(Enrolment.user_id == uid).order_by(Override.id)):
+        data["grade_overrides"].append({"course_slug": slug, "enrolment_id": o.enrolment_id, "kind": o.kind,
+                                        "item_id": o.item_id, "percent": o.percent, "reason": o.reason,
+                                        "set_by": _by(o.set_by_id, uid), "set_at": o.set_at})
 
     for staff, slug, title in db.session.execute(
             select(CourseStaff, Course.slug, Course.title).join(Course, Course.id == CourseStaff.course_id)

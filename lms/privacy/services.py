@@ -32,6 +32,7 @@ from lms.core import clock, uploads
 from lms.core.storage import StorageNotFound
 from lms.core.when import person_zone
 from lms.extensions import db
+from lms.gradebook.models import Override
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import assignments as assignment_privacy
@@ -179,7 +180,7 @@ def _mentioning(column, patterns: list[str]):
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
                      (ApiToken, "name"), (RecordedCompletion, "reason"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"), (Announcement, "title"),
-                     (Announcement, "body"), (Submission, "text"), (Extension, "reason"))
+                     (Announcement, "body"), (Submission, "text"), (Extension, "reason"), (Override, "reason"))
 
 
 def anonymise_user(user: User, actor: User | None) -> None:
@@ -236,6 +237,12 @@ def anonymise_user(user: User, actor: User | None) -> None:
     # Marks of their work keep the assessor's judgement; the feedback written about it goes (lms.privacy.marks).
     # Marks they gave as an assessor stay, shown as given by the anonymised account.
     feedback_keys = assessed_marks.anonymise_trainee(user.id)
+    if records["enrolments"]:
+        # Why staff set a result by hand is free text about the person: it goes; the result stays, as a figure.
+        db.session.execute(update(Override).where(Override.enrolment_id.in_(records["enrolments"]))
+                           .values(reason=PLACEHOLDER))
+    # Results they set by hand as course staff stay, without the name of who set them.
+    db.session.execute(update(Override).where(Override.set_by_id == user.id).values(set_by_id=None))
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))

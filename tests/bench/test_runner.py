@@ -57,6 +57,7 @@ def test_measure_alternates_workload_and_floor_and_counts_queries(db):
 def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db, generated):
     from bench import workloads
     from bench.generator import table_rows
+    from bench.gradebook import gradebook_workload
     from bench.reminders import reminder_workload
     from bench.runs import run_report_workload
 
@@ -68,7 +69,8 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
         chosen = [*workloads.page_workloads(context, 2), workloads.quiz_workload(context, 2),
                   workloads.report_workload(context, 2), run_report_workload(context, 2),
                   *workloads.export_workloads(context, 1),
-                  workloads.bulk_workload(context, 1, rows=20, courses=2), reminder_workload(context, 2, mails=20)]
+                  workloads.bulk_workload(context, 1, rows=20, courses=2), reminder_workload(context, 2, mails=20),
+                  gradebook_workload(context, 2, trainees=20)]
         results = [measure(w, bench_db.engine) for w in chosen]
         after = table_rows(bench_db.engine)
         bench_db.session.remove()
@@ -76,7 +78,8 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
     lines = format_table(results)
     for name in ("catalogue page", "lesson page", "quiz submit + grading (20 questions)",
                  "completion report, all institutions", "run report, all institutions", "CSV export, all enrolments", "XLSX export, all enrolments",
-                 "bulk enrolment (40 enrolments)", "reminder mails (20), queued and sent"):
+                 "bulk enrolment (40 enrolments)", "reminder mails (20), queued and sent",
+                 "gradebook page (20 × 20 items)"):
         assert any(line.startswith(name) for line in lines), name
     assert all(r.ratio and r.ratio > 0 for r in results)
     assert next(r for r in results if r.name.startswith("catalogue")).floor_queries == [0, 0]

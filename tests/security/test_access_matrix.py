@@ -300,6 +300,20 @@ EXPECT["assessing.release"] = (None, lambda r, v: LOGIN if r == "anonymous" else
     {302} if r == "admin" or (r == "instructor" and v == "own") else DENIED))
 EXPECT["assessing.assessor_runs"] = (_MARKERS, lambda r, v: LOGIN if r == "anonymous" else (
     {302} if r == "admin" or (r == "instructor" and v == "own") else DENIED))
+# The gradebook: a course's editors, its assessors and runs' trainers (their runs: tests/gradebook) and every
+# coordinator (their institution's rows only) read it and its exports; its editors set the grading and override
+# results (the empty forms are shown again, or refused as 400); a trainee reads their own grades ("not found" to
+# anyone not enrolled). The other variant's override names an enrolment of another course: not found to an admin.
+_GRADEBOOK = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r in ("admin", "coordinator") or (r == "instructor" and v == "own") else DENIED))
+EXPECT["gradebook.view"] = EXPECT["gradebook.export"] = (_GRADEBOOK, None)
+EXPECT["gradebook.settings"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r == "instructor" and v == "own") else DENIED),) * 2
+EXPECT["gradebook.override"] = tuple(lambda r, v, ok=ok: LOGIN if r == "anonymous" else (
+    (ok if v == "own" else MISSING) if r == "admin" else ok if (r == "instructor" and v == "own") else DENIED)
+    for ok in (OK, BAD))
+EXPECT["gradebook.grades"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "trainee" and v == "own" else MISSING), None)
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
@@ -515,7 +529,7 @@ def params(rule, role, variant, world, ids):
         "run_id": str(ids["runs"]["own" if own else "other"]),
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
         "assignment": "plan", "file_id": str(ids["assignments"]["files"]["own" if own else "other"]),
-        "mark_id": str(ids["assignments"]["marks"]["own" if own else "other"]),
+        "mark_id": str(ids["assignments"]["marks"]["own" if own else "other"]), "cell": "total-0",
     }
     if rule.endpoint.startswith("sessions."):
         values["session_id"] = str(ids["sessions"]["own" if own else "other"])

@@ -11,6 +11,7 @@ ALLOWED = {
     "lms/core/when.py": "the one formatter",
     "lms/reports/exports.py": "export cells: ISO 8601 written fast per column kind",
     "lms/reports/downloads.py": "the export file name's stamp",
+    "lms/gradebook/exports.py": "the gradebook export file name's stamp",
     "lms/reports/facts.py": "SQLite's strftime('%Y-%m') in SQL, grouping by month",
     "lms/privacy/services.py": "the personal-data file's name stamp",
     "lms/reports/record_files.py": "the training record file's name stamp",

@@ -73,6 +73,8 @@ def course(slug: str):
         "completion_lessons": course.completion_lessons, "completion_quizzes": course.completion_quizzes,
         "completion_attendance": course.completion_attendance,
         "completion_attendance_min": course.completion_attendance_min,
+        "completion_assignments": course.completion_assignments, "completion_practicals": course.completion_practicals,
+        "grading_rule": course.grading_rule,
         "certificate_states_hours": course.certificate_states_hours, "sign_up_cutoff_hours": course.sign_up_cutoff_hours})
     if form.validate_on_submit():
         services.update_course(
@@ -84,6 +86,8 @@ def course(slug: str):
             completion_attendance=form.completion_attendance.data,
             completion_attendance_min=(form.completion_attendance_min.data
                                        if form.completion_attendance.data == "at_least" else None),
+            completion_assignments=form.completion_assignments.data,
+            completion_practicals=form.completion_practicals.data, grading_rule=form.grading_rule.data,
             certificate_states_hours=form.certificate_states_hours.data,
             sign_up_cutoff_hours=(form.sign_up_cutoff_hours.data if form.sign_up_cutoff_hours.data is not None
                                   else course.sign_up_cutoff_hours))
