@@ -28,6 +28,7 @@ from lms.catalog import items as course_items
 from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
 from lms.calendar.views import bp as calendar_bp
+from lms.checklists.views import bp as practicals_bp
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
 from lms.core.counters import init_counters
@@ -75,6 +76,7 @@ from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
 from lms.privacy.views import bp as privacy_bp
+from lms.practicals.items import PRACTICAL
 from lms.quizzes.items import QUIZ
 from lms.quizzes.labels import kind_label
 from lms.quizzes.views import bp as quizzes_bp
@@ -83,9 +85,9 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               runs_bp, sessions_bp, announcements_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
-              enrolments_bp, recorded_bp, jobs_bp, messages_bp, api_bp, api_v1_bp)
+              enrolments_bp, recorded_bp, practicals_bp, jobs_bp, messages_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
-COURSE_ITEMS = (QUIZ,)
+COURSE_ITEMS = (QUIZ, PRACTICAL)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
 JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security, message_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.

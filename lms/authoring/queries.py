@@ -18,6 +18,7 @@ from lms.core import clock
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
+from lms.practicals.models import Practical
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 from lms.reports.facts import facts
 from lms.reports.filters import SHOW, ReportFilters
@@ -81,7 +82,7 @@ def item_names(course: Course) -> dict[tuple[str, str], ItemName]:
 
 def item_by_slug(course: Course, kind: str, slug: str):
     """A live module, lesson, quiz or question of the course by its slug."""
-    model = {"modules": Module, "lessons": Lesson, "quizzes": Quiz, "questions": Question}[kind]
+    model = {"modules": Module, "lessons": Lesson, "quizzes": Quiz, "questions": Question, "practicals": Practical}[kind]
     return db.session.scalar(select(model).where(model.course_id == course.id, model.slug == slug,
                                                  model.retired.is_(False)))
 
