@@ -69,7 +69,7 @@ def item_names(course: Course) -> dict[tuple[str, str], ItemName]:
     """The course's live modules, lessons, quizzes and questions by (subject, slug), as the package
     check names them ("module", "lesson", "quiz", "question"): four queries, whatever the size."""
     names = {}
-    for subject, model in (("module", Module), ("lesson", Lesson), ("quiz", Quiz)):
+    for subject, model in (("module", Module), ("lesson", Lesson), ("quiz", Quiz), ("practical", Practical)):
         for slug, title in db.session.execute(select(model.slug, model.title).where(
                 model.course_id == course.id, model.retired.is_(False))):
             names[(subject, slug)] = ItemName(title)

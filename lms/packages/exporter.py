@@ -21,6 +21,8 @@ from lms.catalog.models import Course, CourseAsset, Lesson, Module
 from lms.core.storage import StorageNotFound
 from lms.extensions import db
 from lms.packages import yamlfile
+from lms.packages.practicalfile import practical_text
+from lms.practicals.models import Practical
 from lms.quizzes.models import Question, Quiz
 
 
@@ -54,6 +56,11 @@ def export_course(course: Course, destination: Path) -> Path:
                  selectinload(Module.quizzes).selectinload(Quiz.questions).selectinload(Question.choices))
     ).all()
     assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id)).all()
+    practicals: dict[int, list[Practical]] = {}
+    for practical in db.session.scalars(select(Practical).where(Practical.course_id == course.id,
+                                                                Practical.retired.is_(False))
+                                        .options(selectinload(Practical.criteria))):
+        practicals.setdefault(practical.module_id, []).append(practical)
     live = [i for module in modules for i in [*module.lessons, *module.quizzes] if not i.retired]
     slugs = {("lesson" if isinstance(i, Lesson) else "quiz", i.id): i.slug for i in live}
     rules = availability.rules_by_item(course.id)
@@ -61,9 +68,14 @@ def export_course(course: Course, destination: Path) -> Path:
         module_dir = folder / f"{number:02d}-{module.slug}"
         module_dir.mkdir()
         (module_dir / "module.yaml").write_text(yamlfile.dump({"title": module.title}), encoding="utf-8")
-        items = [i for i in [*module.lessons, *module.quizzes] if not i.retired]
-        items.sort(key=lambda i: (i.position, isinstance(i, Quiz)))
+        items = [i for i in [*module.lessons, *module.quizzes] if not i.retired] + practicals.get(module.id, [])
+        # Items at the same position in the items' kinds' order (lms.catalog.items' ranks).
+        items.sort(key=lambda i: (i.position, 2 if isinstance(i, Practical) else isinstance(i, Quiz)))
         for position, item in enumerate(items, start=1):
+            if isinstance(item, Practical):
+                (module_dir / f"{position:02d}-{item.slug}.practical.md").write_text(practical_file(item),
+                                                                                     encoding="utf-8")
+                continue
             kind = "lesson" if isinstance(item, Lesson) else "quiz"
             available = available_data(rules.get((kind, item.id)), slugs)
             if kind == "lesson":
@@ -106,7 +118,15 @@ def course_data(course: Course) -> dict:
     if course.certificate_validity_months:
         data["certificate_validity_months"] = course.certificate_validity_months
     data["completion"] = {"lessons": course.completion_lessons, "quizzes": course.completion_quizzes}
+    if course.completion_practicals != "all":  # the default is left out: packages written before stay as they were
+        data["completion"]["practicals"] = course.completion_practicals
     return data
+
+
+def practical_file(practical: Practical) -> str:
+    """A practical assessment file: every setting, the live criteria in order, the instructions."""
+    criteria = [{"slug": c.slug, "text": c.text, "critical": c.critical} for c in practical.criteria if not c.retired]
+    return practical_text(practical.title, practical.pass_mark, practical.hold_marks, criteria, practical.instructions)
 
 
 def available_data(rules: Rules | None, slugs: dict) -> dict | None:

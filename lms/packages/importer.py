@@ -29,7 +29,8 @@ from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
 from lms.packages.queries import last_import_by_a_person
-from lms.packages.spec import AvailableSpec, CourseSpec, QuestionSpec, QuizSpec
+from lms.packages.spec import AvailableSpec, CourseSpec, PracticalSpec, QuestionSpec, QuizSpec
+from lms.practicals.models import Criterion, Practical
 from lms.quizzes.models import Choice, Question, Quiz
 
 log = logging.getLogger("lms.packages")
@@ -121,6 +122,7 @@ def _course_fields(course: Course, spec: CourseSpec) -> None:
     course.outcomes, course.self_enrolment = list(spec.outcomes), spec.self_enrolment
     course.certificate_validity_months = spec.certificate_validity_months
     course.completion_lessons, course.completion_quizzes = spec.completion_lessons, spec.completion_quizzes
+    course.completion_practicals = spec.completion_practicals
     wanted = list(dict.fromkeys(spec.topics))
     if course.topic_names != sorted(wanted):
         course.topics = [t for t in course.topics if t.topic in wanted]
@@ -136,6 +138,7 @@ def _by_slug(model, course_id: int, *options) -> dict:
 def _modules(course: Course, spec: CourseSpec) -> None:
     modules, lessons = _by_slug(Module, course.id), _by_slug(Lesson, course.id)
     quizzes, questions = _by_slug(Quiz, course.id), _by_slug(Question, course.id, selectinload(Question.choices))
+    practicals = _by_slug(Practical, course.id, selectinload(Practical.criteria))
     seen: set[tuple[str, str]] = set()
     for mspec in spec.modules:
         module = modules.get(mspec.slug) or Module(course_id=course.id, slug=mspec.slug)
@@ -149,6 +152,11 @@ def _modules(course: Course, spec: CourseSpec) -> None:
             lesson.minutes, lesson.body, lesson.retired = lspec.minutes, lspec.body, False
             db.session.add(lesson)
             seen.add(("lesson", lspec.slug))
+        for pspec in mspec.practicals:
+            practical = practicals.get(pspec.slug) or Practical(course_id=course.id, slug=pspec.slug)
+            _practical_fields(practical, pspec, module.id)
+            db.session.add(practical)
+            seen.add(("practical", pspec.slug))
         for qspec in mspec.quizzes:
             quiz = quizzes.get(qspec.slug) or Quiz(course_id=course.id, slug=qspec.slug)
             _quiz_fields(quiz, qspec, module.id)
@@ -160,7 +168,8 @@ def _modules(course: Course, spec: CourseSpec) -> None:
                 _question_fields(question, question_spec, quiz.id)
                 db.session.add(question)
                 seen.add(("question", question_spec.slug))
-    for kind, items in (("module", modules), ("lesson", lessons), ("quiz", quizzes), ("question", questions)):
+    for kind, items in (("module", modules), ("lesson", lessons), ("quiz", quizzes), ("question", questions),
+                        ("practical", practicals)):
         for slug, item in items.items():
             if (kind, slug) not in seen:
                 item.retired = True
@@ -194,6 +203,24 @@ def _quiz_fields(quiz: Quiz, spec: QuizSpec, module_id: int) -> None:
     quiz.pass_mark, quiz.attempts_allowed, quiz.time_limit_minutes = spec.pass_mark, spec.attempts, spec.time_limit
     quiz.draw_count, quiz.shuffle_questions, quiz.shuffle_choices = spec.draw, spec.shuffle_questions, spec.shuffle_choices
     quiz.layout, quiz.review, quiz.retired = spec.layout, spec.review, False
+
+
+def _practical_fields(practical: Practical, spec: PracticalSpec, module_id: int) -> None:
+    """A practical as the package has it; its criteria matched by slug, those no longer in it retired (records
+    signed with them keep them)."""
+    practical.module_id, practical.position, practical.title = module_id, spec.position, spec.title
+    practical.pass_mark, practical.hold_marks, practical.retired = spec.pass_mark, spec.hold_marks, False
+    practical.instructions = spec.instructions
+    existing = {c.slug: c for c in practical.criteria}
+    for position, cspec in enumerate(spec.criteria, start=1):
+        criterion = existing.pop(cspec.slug, None)
+        if criterion is None:
+            criterion = Criterion(slug=cspec.slug)
+            practical.criteria.append(criterion)
+        criterion.position, criterion.text, criterion.critical = position, cspec.text, cspec.critical
+        criterion.retired = False
+    for gone in existing.values():
+        gone.retired = True
 
 
 def _question_fields(question: Question, spec: QuestionSpec, quiz_id: int) -> None:

@@ -12,8 +12,11 @@ from lms.packages import yamlfile
 from lms.packages.availability import check_course as check_availability
 from lms.packages.availability import read_available
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
+from lms.packages.practicalfile import read_practical
 from lms.packages.quizfile import read_quiz
-from lms.packages.spec import AssetSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
+from lms.packages.spec import (
+    AssetSpec, CourseSpec, LessonSpec, ModuleSpec, PracticalSpec, Problem, QuizSpec, fingerprint,
+)
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -118,7 +121,7 @@ class PackageReader:
         if not hasattr(completion, "lines"):
             completion.lines, completion.line = {}, data.line_of("completion")
         c = FileReader(self.problems, self.rel(path), completion, "course", self.folder.name, prefix="completion.")
-        c.unknown_keys({"lessons", "quizzes"}, "completion")
+        c.unknown_keys({"lessons", "quizzes", "practicals"}, "completion")
         topics = r.text_list("topics", "course.yaml")
         for index, topic in enumerate(topics):
             if len(topic) > MAX_TOPIC:
@@ -137,12 +140,13 @@ class PackageReader:
             certificate_validity_months=r.integer("certificate_validity_months", "course.yaml", None, minimum=1),
             completion_lessons=c.choice("lessons", "completion", ("all", "none"), "all"),
             completion_quizzes=c.choice("quizzes", "completion", ("all", "final", "none"), "all"),
+            completion_practicals=c.choice("practicals", "completion", ("all", "none"), "all"),
         )
 
     # modules, lessons, images -------------------------------------------------------------------
     def _numbered(self, path: Path) -> tuple[int, str] | None:
         stem = path.name
-        for suffix in (".quiz.yaml", ".md"):
+        for suffix in (".quiz.yaml", ".practical.md", ".md"):
             if stem.endswith(suffix):
                 stem = stem[: -len(suffix)]
         match = NUMBERED_RE.match(stem)
@@ -193,7 +197,11 @@ class PackageReader:
             if entry.is_file() and entry.suffix.lower() in IMAGE_SUFFIXES:
                 continue  # images are read when a lesson uses them
             numbered = self._numbered(entry) if entry.is_file() else None
-            if entry.name.endswith(".md") and numbered:
+            if entry.name.endswith(".practical.md") and numbered:
+                practical = self._practical(entry, *numbered)
+                if practical:
+                    items.append(practical)
+            elif entry.name.endswith(".md") and numbered:
                 lesson = self._lesson(entry, *numbered)
                 if lesson:
                     items.append(lesson)
@@ -203,18 +211,21 @@ class PackageReader:
                     items.append(quiz)
             else:
                 self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, "
-                                    "images .png .jpg .gif .svg .webp", code="unexpected_file")
+                                    "practical assessments NN-slug.practical.md, images .png .jpg .gif .svg .webp",
+                             code="unexpected_file")
         items.sort(key=lambda item: item.position)
         for index, item in enumerate(items, start=1):
             item.position = index
-            (module.lessons if isinstance(item, LessonSpec) else module.quizzes).append(item)
+            (module.lessons if isinstance(item, LessonSpec) else
+             module.practicals if isinstance(item, PracticalSpec) else module.quizzes).append(item)
         if not items:
             self.problem(folder, "the module has no lessons and no quizzes", code="empty_module", subject="module",
                          slug=module.slug)
         return module
 
-    def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
-        about = {"subject": "lesson", "slug": file_slug}
+    def _front_matter(self, path: Path, about: dict, keys: str):
+        """(front matter mapping, regex match) of a Markdown file with front matter, or None (a problem
+        recorded): larger than a lesson may be, not UTF-8, no front matter, not a YAML mapping."""
         if self._too_large(path, MAX_LESSON_BYTES, **about):
             return None
         try:
@@ -224,7 +235,7 @@ class PackageReader:
             return None
         match = FRONT_MATTER_RE.match(text)
         if not match:
-            self.problem(path, "missing front matter: start the file with ---, title:, minutes:, ---", 1,
+            self.problem(path, f"missing front matter: start the file with ---, {keys}, ---", 1,
                          code="no_front_matter", **about)
             return None
         try:
@@ -233,8 +244,27 @@ class PackageReader:
             self.problem(path, f"front matter {exc}", exc.line, code="not_yaml", **about)
             return None
         if not isinstance(data, yamlfile.LineDict):
-            self.problem(path, "front matter must be a mapping with title and minutes", 1, code="not_mapping", **about)
+            self.problem(path, f"front matter must be a mapping with {keys.replace(':', '')}", 1,
+                         code="not_mapping", **about)
             return None
+        return data, match
+
+    def _practical(self, path: Path, number: int, file_slug: str) -> PracticalSpec | None:
+        read = self._front_matter(path, {"subject": "practical", "slug": file_slug}, "title:, criteria:")
+        if read is None:
+            return None
+        data, match = read
+        body = match.group(2).strip("\n")
+        body = body + "\n" if body else ""
+        return read_practical(self.problems, self.rel(path), data, body, match.group(1).count("\n") + 3, number,
+                              file_slug)
+
+    def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
+        about = {"subject": "lesson", "slug": file_slug}
+        read = self._front_matter(path, about, "title:, minutes:")
+        if read is None:
+            return None
+        data, match = read
         about["slug"] = slug_in(data, file_slug)
         r = FileReader(self.problems, self.rel(path), data, **about)
         r.unknown_keys({"title", "minutes", "slug", "available"}, "the front matter")
@@ -297,6 +327,8 @@ class PackageReader:
             unique("module", module.slug, folder)
             for lesson in module.lessons:
                 unique("lesson", lesson.slug, lesson.file)
+            for practical in module.practicals:
+                unique("practical", practical.slug, practical.file)
             for quiz in module.quizzes:
                 unique("quiz", quiz.slug, quiz.file)
                 for question in quiz.questions:
@@ -320,7 +352,7 @@ class PackageReader:
             self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
                          code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
         check_availability(course, self.problems)
-        if not any(m.lessons or m.quizzes for m in course.modules):
+        if not any(m.lessons or m.quizzes or m.practicals for m in course.modules):
             self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
                          slug=course.slug)
         course.assets = self._assets(course)

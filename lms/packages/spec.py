@@ -99,6 +99,29 @@ class QuizSpec:
 
 
 @dataclass
+class CriterionSpec:
+    """One criterion of a practical's checklist, matched by slug on a re-import."""
+
+    slug: str
+    text: str
+    critical: bool = False
+
+
+@dataclass
+class PracticalSpec:
+    """A practical assessment (`NN-slug.practical.md`): settings, criteria and the instructions (the body)."""
+
+    slug: str
+    title: str
+    position: int
+    pass_mark: int = 100
+    hold_marks: bool = False
+    instructions: str = ""
+    criteria: list[CriterionSpec] = field(default_factory=list)
+    file: str = ""
+
+
+@dataclass
 class LessonSpec:
     slug: str
     title: str
@@ -123,6 +146,7 @@ class ModuleSpec:
     position: int
     lessons: list[LessonSpec] = field(default_factory=list)
     quizzes: list[QuizSpec] = field(default_factory=list)
+    practicals: list[PracticalSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +163,7 @@ class CourseSpec:
     certificate_validity_months: int | None = None
     completion_lessons: str = "all"
     completion_quizzes: str = "all"
+    completion_practicals: str = "all"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
     fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
@@ -155,7 +180,8 @@ def fingerprint(course: CourseSpec) -> str:
     def canonical(value):
         if isinstance(value, dict):  # an item without rules prints as it did before rules existed
             return {key: canonical(item) for key, item in value.items()
-                    if key not in ("file", "line") and not (key == "available" and item is None)}
+                    if key not in ("file", "line") and not (key == "available" and item is None)
+                    and not (key == "practicals" and item == [])}  # nor a module without practicals
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):
@@ -164,6 +190,8 @@ def fingerprint(course: CourseSpec) -> str:
 
     data = asdict(course)
     del data["fingerprint"]
+    if data["completion_practicals"] == "all":  # the default prints as it did before practicals existed
+        del data["completion_practicals"]
     data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
     text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
