@@ -62,6 +62,8 @@ def prune_command(dry_run: bool):
         click.echo(f"quiz answers: {verb} the raw responses of {report.answers_cleared} answer(s) of attempts "
                    f"ended more than {report.answer_days} days ago (before {_when(report.answers_before)}); "
                    "scores and results kept")
+        click.echo(f"practical assessments: {verb} the comments and evidence files of "
+                   f"{report.practical_records_cleared} record(s) signed before then; outcomes and results kept")
     else:
         click.echo("quiz answers: kept forever (LMS_ANSWER_RETENTION_DAYS is not set)")
     if report.feed_days:

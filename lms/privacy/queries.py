@@ -32,6 +32,7 @@ from lms.recorded.models import RecordedCompletion
 from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
+from lms.privacy import practicals as practical_data
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
 EXPORT_ACTION_PREFIX = "export."
@@ -44,7 +45,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements")
+         "export_jobs", "announcements", *practical_data.KINDS)
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -301,6 +302,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
             "by": _by(event.actor_id, uid), "target_type": event.target_type, "target_id": event.target_id,
             "details": event.details or {},
         })
+    data.update(practical_data.personal_rows(uid))
     return data
 
 

@@ -41,6 +41,7 @@ from lms.reports.models import ExportJob
 from lms.reports.queries.jobs import export_jobs_to_prune
 from lms.reports.record_files import training_record_file
 from lms.reports.services import discard_export_files, prune_export_jobs, remove_export_jobs_of
+from lms.privacy import practicals as practical_data
 
 log = logging.getLogger("lms.privacy")
 
@@ -90,13 +91,14 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
             "user_id": user.id, "kinds": list(data),
             "training_record": "training-record.pdf in the CSV (zip) download; also under My learning",
             "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
-                              "(zip) download"}
+                              "(zip) download; the evidence of practical assessments under practical-evidence/"}
     stamp = now.strftime("%Y%m%d")  # a file name's machine stamp, not a date a person reads
     if fmt == "json":
         download = Download(f"personal-data-{user.id}-{stamp}.json", "application/json", formats.to_json(data, meta))
     else:
         record = training_record_file(user, "pdf", now, person_zone(user))
-        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id)}
+        documents = {"training-record.pdf": record.content, **_evidence_documents(user.id),
+                     **practical_data.evidence_documents(user.id, log)}
         download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
                             formats.to_csv_zip(data, meta, documents))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
@@ -221,6 +223,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
             mine, RecordedCompletion.evidence_key.is_not(None))))
         db.session.execute(update(RecordedCompletion).where(mine).values(
             reason=PLACEHOLDER, evidence_key=None, evidence_name=None, evidence_type=None, evidence_size=None))
+    # Practical assessments: comments and evidence files go, outcomes and results stay (lms.privacy.practicals).
+    evidence_keys += practical_data.anonymise(user.id)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -304,6 +308,7 @@ class PruneReport:
     outbox_messages_deleted: int = 0
     notifications_deleted: int = 0
     sign_ups_deleted: int = 0
+    practical_records_cleared: int = 0  # records whose comments and evidence files went (lms.privacy.practicals)
     export_days: int | None = None
     export_jobs_deleted: int = 0
     dry_run: bool = False
@@ -327,6 +332,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     now = now or clock.now()
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
                          current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
+    practical_keys: list[str] = []
     if report.answer_days:
         report.answers_before = now - timedelta(days=report.answer_days)
         condition = queries.raw_answers_to_clear(report.answers_before)
@@ -334,6 +340,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         if not dry_run and report.answers_cleared:
             db.session.execute(update(AttemptAnswer).where(condition).values(response=null())
                                .execution_options(synchronize_session=False))
+        # Practical assessments as attempts: comments and evidence files of records signed before then.
+        report.practical_records_cleared, practical_keys = practical_data.prune(report.answers_before, dry_run)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -387,7 +395,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
-                        or report.notifications_deleted or report.export_jobs_deleted):
+                        or report.notifications_deleted or report.export_jobs_deleted
+                        or report.practical_records_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
@@ -396,10 +405,13 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      recovery_codes_deleted=report.recovery_codes_deleted, sign_ups_deleted=report.sign_ups_deleted,
                      answers_cleared=report.answers_cleared, withdrawal_reasons_cleared=report.reasons_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
+                     practical_records_cleared=report.practical_records_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)
     db.session.commit()
+    for key in practical_keys:  # after the commit, as anonymisation's
+        discard_evidence(key)
     return report
 
 
