@@ -25,7 +25,9 @@ class Progress:
     passed: set[int]
 
     def done(self, item) -> bool:
-        """Whether the outline item (a lesson or a quiz) is viewed or passed."""
+        """Whether the outline item (a lesson or a quiz) is viewed or passed (an item of another kind: no)."""
+        if item.kind not in ("lesson", "quiz"):
+            return False
         return item.id in (self.passed if item.kind == "quiz" else self.viewed)
 
 
