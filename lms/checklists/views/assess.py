@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.access import (
@@ -146,5 +147,5 @@ def release(slug: str, practical: str):
         abort(400)
     run = form.run.data if form.run.data in ("all", "none") or (form.run.data or "").isdigit() else "all"
     count = services.release(item, assess_scope(current_user, course, Enrolment.run_id), current_user, run)
-    flash(_("%(n)d records released.", n=count), "success")
+    flash(ngettext("%(num)d record released.", "%(num)d records released.", count), "success")
     return redirect(url_for("practicals.trainees", slug=slug, practical=item.slug, run=run))
