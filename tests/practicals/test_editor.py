@@ -80,3 +80,29 @@ def test_editors_only(client, auth, db, world, drill):
     auth.login("assessor@example.org")
     assert client.get(f"/author/drill/practicals/{drill['practical'].slug}").status_code == 403
     assert client.get("/author/drill/modules/field/practicals/new").status_code == 403
+
+
+def test_a_practical_moves_among_the_module_items_and_shows_in_the_outline(client, auth, db, world, drill):
+    from lms.catalog.models import Lesson
+    from lms.extensions import db as database
+    from lms.practicals.models import Practical
+
+    lesson = Lesson(course_id=drill["course"].id, module_id=drill["module"].id, slug="brief", title="Briefing",
+                    position=2, minutes=5, body="Read.")
+    database.session.add(lesson)
+    database.session.commit()
+    auth.login("instructor@example.org")
+    slug = drill["practical"].slug
+    response = auth.post(f"/author/drill/practicals/{slug}/move", {"direction": "down", "back": "/author/drill/"},
+                         form_page="/author/drill/")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Practical, drill["practical"].id).position == 2
+    assert db.session.get(Lesson, lesson.id).position == 1
+    auth.logout()
+    auth.login("trainee@example.org")
+    page = client.get("/courses/drill").get_data(as_text=True)
+    assert page.index("Briefing") < page.index("Seal check")
+    assert f'href="/courses/drill/practicals/{slug}"' in page and "Practical assessment" in page
+    practical_page = client.get(f"/courses/drill/practicals/{slug}").get_data(as_text=True)
+    assert 'rel="prev"' in practical_page and "Briefing" in practical_page
