@@ -32,6 +32,7 @@ from lms.catalog.labels import status_label
 from lms.catalog.outline import watch_outline_changes
 from lms.calendar.views import bp as calendar_bp
 from lms.gradebook.views import bp as gradebook_bp
+from lms.checklists.views import bp as practicals_bp
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
 from lms.core.counters import init_counters
@@ -79,6 +80,7 @@ from lms.mfa.views import bp as mfa_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
 from lms.privacy.views import bp as privacy_bp
+from lms.practicals.items import PRACTICAL
 from lms.quizzes.items import QUIZ
 from lms.quizzes.labels import kind_label
 from lms.quizzes.views import bp as quizzes_bp
@@ -87,9 +89,9 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               assignments_bp, runs_bp, sessions_bp, announcements_bp, assessing_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
-              enrolments_bp, recorded_bp, jobs_bp, messages_bp, gradebook_bp, api_bp, api_v1_bp)
+              enrolments_bp, recorded_bp, jobs_bp, messages_bp, gradebook_bp, practicals_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
-COURSE_ITEMS = (QUIZ, ASSIGNMENT)
+COURSE_ITEMS = (QUIZ, ASSIGNMENT, PRACTICAL)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
 JOB_MODULES = (quiz_jobs, privacy_jobs, mail_delivery, mail_digest, mail_security, message_jobs)
 # The name of the stderr handler register_logging puts on the "lms" logger.

@@ -35,6 +35,10 @@ from lms.access.people import (
     can_identify_accounts, can_manage_institutions, can_manage_user, can_manage_users, can_use_api_tokens, can_view_audit_log,
     can_view_export_log, can_view_institution, visible_institutions, visible_users,
 )
+from lms.access.practicals import (
+    assessed_enrolment_or_404, can_assess_enrolment, can_read_evidence, evidence_or_404, practical_for_assessing_or_404,
+    practical_for_editing_or_404, practical_for_reading_or_404,
+)
 from lms.access.recorded import (
     can_issue_recorded_certificate, can_record_completion, can_record_completions, can_view_evidence,
 )
@@ -88,9 +92,13 @@ JINJA_TESTS = {
     "can_assess_anything": can_assess_anything,
     "can_view_gradebook": can_view_gradebook,
     "can_manage_gradebook": can_manage_gradebook,
+    "can_assess_enrolment": can_assess_enrolment,
+    "can_read_evidence": can_read_evidence,
 }
 
 __all__ = [
+    "assessed_enrolment_or_404", "can_assess_enrolment", "can_read_evidence", "evidence_or_404",
+    "practical_for_assessing_or_404", "practical_for_editing_or_404", "practical_for_reading_or_404",
     "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
     "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
     "can_manage_assessed_work", "can_read_work", "assignment_of_course_or_404", "can_read_mark", "can_read_submission",

@@ -158,6 +158,8 @@ def _where(problem: Problem, name) -> str:
         return _("Lesson “%(title)s”", title=title)
     if problem.subject == "quiz":
         return _("Quiz “%(title)s”", title=title)
+    if problem.subject == "practical":
+        return _("Practical assessment “%(title)s”", title=title)
     if problem.subject == "question":
         text = " ".join(title.split())
         text = text if len(text) <= 60 else text[:59] + "…"
@@ -180,4 +182,6 @@ def _link(course, problem: Problem, name, kind: str | None) -> str:
         return url_for("authoring.lesson", slug=course.slug, lesson=problem.slug, _anchor=anchor)
     if problem.subject == "quiz":
         return url_for("authoring.quiz", slug=course.slug, quiz=problem.slug, _anchor=anchor or "settings-heading")
+    if problem.subject == "practical":
+        return url_for("practicals.edit", slug=course.slug, practical=problem.slug, _anchor=anchor or "criteria")
     return url_for("authoring.question", slug=course.slug, question=problem.slug, _anchor=anchor)

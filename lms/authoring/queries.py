@@ -19,6 +19,7 @@ from lms.core import clock
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
+from lms.practicals.models import Practical
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 from lms.reports.facts import facts
 from lms.reports.filters import SHOW, ReportFilters
@@ -69,7 +70,7 @@ def item_names(course: Course) -> dict[tuple[str, str], ItemName]:
     """The course's live modules, lessons, quizzes and questions by (subject, slug), as the package
     check names them ("module", "lesson", "quiz", "question"): four queries, whatever the size."""
     names = {}
-    for subject, model in (("module", Module), ("lesson", Lesson), ("quiz", Quiz)):
+    for subject, model in (("module", Module), ("lesson", Lesson), ("quiz", Quiz), ("practical", Practical)):
         for slug, title in db.session.execute(select(model.slug, model.title).where(
                 model.course_id == course.id, model.retired.is_(False))):
             names[(subject, slug)] = ItemName(title)
@@ -81,9 +82,9 @@ def item_names(course: Course) -> dict[tuple[str, str], ItemName]:
 
 
 def item_by_slug(course: Course, kind: str, slug: str):
-    """A live module, lesson, quiz, question or assignment of the course by its slug."""
+    """A live module, lesson, quiz, question, assignment or practical of the course by its slug."""
     model = {"modules": Module, "lessons": Lesson, "quizzes": Quiz, "questions": Question,
-             "assignments": Assignment}[kind]
+             "assignments": Assignment, "practicals": Practical}[kind]
     return db.session.scalar(select(model).where(model.course_id == course.id, model.slug == slug,
                                                  model.retired.is_(False)))
 

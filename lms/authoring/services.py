@@ -41,8 +41,10 @@ class AuthoringError(ValueError):
         self.code, self.problems = code, problems or []
 
 
-def _touched(course: Course) -> None:
+def touched(course: Course) -> None:
+    """Note that the course changed since its package was imported (its fingerprint cleared)."""
     course.package_hash = None
+
 
 
 def _taken(model, course_id: int) -> set[str]:
@@ -86,7 +88,7 @@ def update_course(course: Course, actor, **fields) -> None:
         course.topics = [t for t in course.topics if t.topic in wanted]
         have = {t.topic for t in course.topics}
         course.topics.extend(CourseTopic(topic=t) for t in wanted if t not in have)
-    _touched(course)
+    touched(course)
     db.session.commit()
 
 
@@ -157,10 +159,11 @@ def remove_staff(course: Course, user_id: int, actor) -> None:
 
 
 # Modules, lessons, quizzes ----------------------------------------------------------------------------
-def _next_position(module: Module) -> int:
-    """After the module's last item of any kind (lessons, quizzes, assignments... share one order)."""
+def next_position(module: Module) -> int:
+    """The position after the last item of the module, of any kind (lms.catalog.items)."""
     return max((db.session.scalar(select(func.max(kind.model.position)).where(kind.model.module_id == module.id)) or 0
                 for kind in item_kinds()), default=0) + 1
+
 
 
 def add_module(course: Course, title: str, actor) -> Module:
@@ -169,7 +172,7 @@ def add_module(course: Course, title: str, actor) -> Module:
     module = Module(course_id=course.id, slug=unique_slug(title, _taken(Module, course.id), "module"),
                     title=title.strip(), position=position)
     db.session.add(module)
-    _touched(course)
+    touched(course)
     db.session.commit()
     return module
 
@@ -177,16 +180,16 @@ def add_module(course: Course, title: str, actor) -> Module:
 def rename_module(module: Module, title: str, course: Course) -> None:
     """Change a module's title."""
     module.title = title.strip()
-    _touched(course)
+    touched(course)
     db.session.commit()
 
 
 def add_lesson(module: Module, course: Course, title: str, minutes: int, body: str) -> Lesson:
     """A new lesson at the end of the module."""
     lesson = Lesson(course_id=course.id, module_id=module.id, slug=unique_slug(title, _taken(Lesson, course.id), "lesson"),
-                    position=_next_position(module), title=title.strip(), minutes=minutes, body=body)
+                    position=next_position(module), title=title.strip(), minutes=minutes, body=body)
     db.session.add(lesson)
-    _touched(course)
+    touched(course)
     db.session.commit()
     return lesson
 
@@ -194,7 +197,7 @@ def add_lesson(module: Module, course: Course, title: str, minutes: int, body: s
 def update_lesson(lesson: Lesson, course: Course, title: str, minutes: int, body: str) -> None:
     """Change a lesson's title, reading time and text; its slug (identity) stays."""
     lesson.title, lesson.minutes, lesson.body = title.strip(), minutes, body
-    _touched(course)
+    touched(course)
     db.session.commit()
 
 
@@ -204,12 +207,12 @@ QUIZ_SETTINGS = ("title", "is_final", "pass_mark", "attempts_allowed", "time_lim
 
 def add_quiz(module: Module, course: Course, settings: dict) -> Quiz:
     """A new quiz at the end of the module."""
-    quiz = Quiz(course_id=course.id, module_id=module.id, position=_next_position(module),
+    quiz = Quiz(course_id=course.id, module_id=module.id, position=next_position(module),
                 slug=unique_slug(settings["title"], _taken(Quiz, course.id), "quiz"))
     for key in QUIZ_SETTINGS:
         setattr(quiz, key, settings[key])
     db.session.add(quiz)
-    _touched(course)
+    touched(course)
     db.session.commit()
     return quiz
 
@@ -218,7 +221,7 @@ def update_quiz(quiz: Quiz, course: Course, settings: dict) -> None:
     """Change a quiz's settings. Attempts already started keep their draw."""
     for key in QUIZ_SETTINGS:
         setattr(quiz, key, settings[key])
-    _touched(course)
+    touched(course)
     db.session.commit()
 
 
@@ -235,12 +238,12 @@ def _assignment_settings(assignment: Assignment, settings: dict) -> None:
 
 def add_assignment(module: Module, course: Course, settings: dict, rubric: list | None, actor) -> Assignment:
     """A new assignment at the end of the module (its rubric, if any, at version 1); audited."""
-    assignment = Assignment(course_id=course.id, module_id=module.id, position=_next_position(module),
+    assignment = Assignment(course_id=course.id, module_id=module.id, position=next_position(module),
                             slug=unique_slug(settings["title"], _taken(Assignment, course.id), "assignment"),
                             rubric=rubric, rubric_version=1)
     _assignment_settings(assignment, settings)
     db.session.add(assignment)
-    _touched(course)
+    touched(course)
     db.session.flush()
     audit.record("assignment.added", actor=actor, target=assignment, slug=assignment.slug)
     db.session.commit()
@@ -252,7 +255,7 @@ def update_assignment(assignment: Assignment, course: Course, settings: dict, ru
     """Change an assignment's settings; a different rubric goes through `assignments.services.change_rubric`
     (a new version; with `remark`, marked work goes back to be marked again). Returns how many submissions
     went back. Audited."""
-    _touched(course)
+    touched(course)
     _assignment_settings(assignment, settings)
     audit.record("assignment.changed", actor=actor, target=assignment, slug=assignment.slug)
     if (rubric or None) != (assignment.rubric or None):
@@ -292,7 +295,7 @@ def save_question(quiz: Quiz, course: Course, data: dict, question: Question | N
                 question.choices.append(Choice(position=index + 1, text=text, correct=correct))
         for extra in existing[len(wanted):]:
             question.choices.remove(extra)
-    _touched(course)
+    touched(course)
     db.session.commit()
     return question
 
@@ -325,7 +328,7 @@ def import_questions(quiz: Quiz, course: Course, specs: list, actor, drafts: boo
         db.session.add(question)
     audit.record("quiz.questions_imported", actor=actor, target=quiz, count=len(specs), drafts=len(incomplete),
                  format="gift")
-    _touched(course)
+    touched(course)
     db.session.commit()
     return len(specs), len(incomplete)
 
@@ -339,9 +342,9 @@ def siblings(item) -> list:
     if isinstance(item, Question):
         return list(db.session.scalars(select(Question).where(Question.quiz_id == item.quiz_id,
                                                               Question.retired.is_(False)).order_by(Question.position)))
-    found = [(kind.rank, i) for kind in item_kinds()
-             for i in db.session.scalars(live_items(kind.model, kind.model).where(kind.model.module_id == item.module_id))]
-    return [i for _rank, i in sorted(found, key=lambda pair: (pair[1].position, pair[0]))]
+    found = [(x, kind.rank) for kind in item_kinds()
+             for x in db.session.scalars(live_items(kind.model, kind.model).where(kind.model.module_id == item.module_id))]
+    return [x for x, _rank in sorted(found, key=lambda pair: (pair[0].position, pair[1]))]
 
 
 def move(item, direction: int, course: Course) -> None:
@@ -354,7 +357,7 @@ def move(item, direction: int, course: Course) -> None:
     items[index], items[target] = items[target], items[index]
     for position, sibling in enumerate(items, start=1):
         sibling.position = position
-    _touched(course)
+    touched(course)
     db.session.commit()
 
 
@@ -371,5 +374,5 @@ def retire(item, course: Course, actor) -> None:
         for child in [*item.lessons, *item.quizzes, *_other_items(item)]:
             child.retired = True
     audit.record("course.item_deleted", actor=actor, target=course, kind=item.__tablename__, slug=item.slug)
-    _touched(course)
+    touched(course)
     db.session.commit()

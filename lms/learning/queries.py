@@ -14,6 +14,7 @@ from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.practicals.models import Practical, Record
 from lms.quizzes.models import Quiz, QuizAttempt
 
 
@@ -93,7 +94,7 @@ def my_learning(user: User) -> list[LearningRow]:
     ids = [e.id for e in enrolments]
     course_ids = [e.course_id for e in enrolments]
     totals: dict[int, int] = {}
-    for model in (Lesson, Quiz, Assignment):
+    for model in (Lesson, Quiz, Assignment, Practical):
         for course_id, n in db.session.execute(live_items(model, model.course_id, func.count(model.id))
                                                 .where(model.course_id.in_(course_ids)).group_by(model.course_id)):
             totals[course_id] = totals.get(course_id, 0) + n
@@ -112,9 +113,17 @@ def my_learning(user: User) -> list[LearningRow]:
             handed.join(Assignment, Assignment.id == Submission.assignment_id).join(Module, module_of(Assignment))
             .where(live(Assignment)).group_by(Submission.enrolment_id)):
         passed[enrolment_id] = passed.get(enrolment_id, 0) + n
+    # And live practical assessments passed: a current, released, passed record (as completion counts them).
+    assessed = dict(db.session.execute(
+        live_items(Practical, Record.enrolment_id, func.count(func.distinct(Record.practical_id)))
+        .join(Record, Record.practical_id == Practical.id)
+        .where(Record.enrolment_id.in_(ids), Record.passed.is_(True), Record.superseded_at.is_(None),
+               Record.released_at.is_not(None))
+        .group_by(Record.enrolment_id)).all())
     certificates = {c.enrolment_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.enrolment_id.in_(ids)))}
-    return [LearningRow(e, e.course, min(viewed.get(e.id, 0) + passed.get(e.id, 0), totals.get(e.course_id, 0)),
+    return [LearningRow(e, e.course, min(viewed.get(e.id, 0) + passed.get(e.id, 0) + assessed.get(e.id, 0),
+                                         totals.get(e.course_id, 0)),
                         totals.get(e.course_id, 0), certificates.get(e.id)) for e in enrolments]
 
 

@@ -23,12 +23,14 @@ from lms.core.storage import StorageNotFound
 from lms.core.uploads import parse_kinds
 from lms.extensions import db
 from lms.packages import yamlfile
+from lms.packages.practicalfile import practical_text
+from lms.practicals.models import Practical
 from lms.quizzes.models import Question, Quiz
 
 
 log = logging.getLogger("lms.packages")
 # Items of different kinds at the same position of a module, in the order the outline gives them.
-RANKS = {Lesson: 0, Quiz: 1, Assignment: 2}
+RANKS = {Lesson: 0, Quiz: 1, Assignment: 2, Practical: 3}
 
 
 class ExportError(ValueError):
@@ -58,6 +60,11 @@ def export_course(course: Course, destination: Path) -> Path:
                  selectinload(Module.quizzes).selectinload(Quiz.questions).selectinload(Question.choices))
     ).all()
     assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id)).all()
+    practicals: dict[int, list[Practical]] = {}
+    for practical in db.session.scalars(select(Practical).where(Practical.course_id == course.id,
+                                                                Practical.retired.is_(False))
+                                        .options(selectinload(Practical.criteria))):
+        practicals.setdefault(practical.module_id, []).append(practical)
     live = [i for module in modules for i in [*module.lessons, *module.quizzes] if not i.retired]
     slugs = {("lesson" if isinstance(i, Lesson) else "quiz", i.id): i.slug for i in live}
     rules = availability.rules_by_item(course.id)
@@ -69,12 +76,17 @@ def export_course(course: Course, destination: Path) -> Path:
         module_dir = folder / f"{number:02d}-{module.slug}"
         module_dir.mkdir()
         (module_dir / "module.yaml").write_text(yamlfile.dump({"title": module.title}), encoding="utf-8")
-        items = [i for i in [*module.lessons, *module.quizzes, *assignments.get(module.id, [])] if not i.retired]
+        items = [i for i in [*module.lessons, *module.quizzes, *assignments.get(module.id, []),
+                             *practicals.get(module.id, [])] if not i.retired]
         items.sort(key=lambda i: (i.position, RANKS[type(i)]))
         for position, item in enumerate(items, start=1):
             if isinstance(item, Assignment):
                 (module_dir / f"{position:02d}-{item.slug}.assignment.md").write_text(assignment_text(item),
                                                                                       encoding="utf-8")
+                continue
+            if isinstance(item, Practical):
+                (module_dir / f"{position:02d}-{item.slug}.practical.md").write_text(practical_file(item),
+                                                                                     encoding="utf-8")
                 continue
             kind = "lesson" if isinstance(item, Lesson) else "quiz"
             available = available_data(rules.get((kind, item.id)), slugs)
@@ -125,6 +137,12 @@ def course_data(course: Course) -> dict:
     if course.grading_rule != "mean":
         data["grading"] = course.grading_rule
     return data
+
+
+def practical_file(practical: Practical) -> str:
+    """A practical assessment file: every setting, the live criteria in order, the instructions."""
+    criteria = [{"slug": c.slug, "text": c.text, "critical": c.critical} for c in practical.criteria if not c.retired]
+    return practical_text(practical.title, practical.pass_mark, practical.hold_marks, criteria, practical.instructions)
 
 
 def available_data(rules: Rules | None, slugs: dict) -> dict | None:

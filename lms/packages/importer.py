@@ -31,7 +31,8 @@ from lms.catalog.services import give_to_creator
 from lms.extensions import db
 from lms.learning.services import reevaluate_course
 from lms.packages.queries import last_import_by_a_person
-from lms.packages.spec import AssignmentSpec, AvailableSpec, CourseSpec, QuestionSpec, QuizSpec
+from lms.packages.spec import AssignmentSpec, AvailableSpec, CourseSpec, PracticalSpec, QuestionSpec, QuizSpec
+from lms.practicals.models import Criterion, Practical
 from lms.quizzes.models import Choice, Question, Quiz
 
 log = logging.getLogger("lms.packages")
@@ -141,6 +142,7 @@ def _modules(course: Course, spec: CourseSpec) -> None:
     modules, lessons = _by_slug(Module, course.id), _by_slug(Lesson, course.id)
     quizzes, questions = _by_slug(Quiz, course.id), _by_slug(Question, course.id, selectinload(Question.choices))
     assignments = _by_slug(Assignment, course.id)
+    practicals = _by_slug(Practical, course.id, selectinload(Practical.criteria))
     seen: set[tuple[str, str]] = set()
     for mspec in spec.modules:
         module = modules.get(mspec.slug) or Module(course_id=course.id, slug=mspec.slug)
@@ -159,6 +161,11 @@ def _modules(course: Course, spec: CourseSpec) -> None:
             _assignment_fields(assignment, aspec, module.id)
             db.session.add(assignment)
             seen.add(("assignment", aspec.slug))
+        for pspec in mspec.practicals:
+            practical = practicals.get(pspec.slug) or Practical(course_id=course.id, slug=pspec.slug)
+            _practical_fields(practical, pspec, module.id)
+            db.session.add(practical)
+            seen.add(("practical", pspec.slug))
         for qspec in mspec.quizzes:
             quiz = quizzes.get(qspec.slug) or Quiz(course_id=course.id, slug=qspec.slug)
             _quiz_fields(quiz, qspec, module.id)
@@ -171,7 +178,7 @@ def _modules(course: Course, spec: CourseSpec) -> None:
                 db.session.add(question)
                 seen.add(("question", question_spec.slug))
     for kind, items in (("module", modules), ("lesson", lessons), ("quiz", quizzes), ("question", questions),
-                        ("assignment", assignments)):
+                        ("assignment", assignments), ("practical", practicals)):
         for slug, item in items.items():
             if (kind, slug) not in seen:
                 item.retired = True
@@ -222,6 +229,24 @@ def _assignment_fields(assignment: Assignment, spec: AssignmentSpec, module_id: 
     assignment.rubric = spec.rubric
     assignment.max_score = max(1, int(max_points(spec.rubric))) if spec.rubric else spec.max_score
     assignment.retired = False
+
+
+def _practical_fields(practical: Practical, spec: PracticalSpec, module_id: int) -> None:
+    """A practical as the package has it; its criteria matched by slug, those no longer in it retired (records
+    signed with them keep them)."""
+    practical.module_id, practical.position, practical.title = module_id, spec.position, spec.title
+    practical.pass_mark, practical.hold_marks, practical.retired = spec.pass_mark, spec.hold_marks, False
+    practical.instructions = spec.instructions
+    existing = {c.slug: c for c in practical.criteria}
+    for position, cspec in enumerate(spec.criteria, start=1):
+        criterion = existing.pop(cspec.slug, None)
+        if criterion is None:
+            criterion = Criterion(slug=cspec.slug)
+            practical.criteria.append(criterion)
+        criterion.position, criterion.text, criterion.critical = position, cspec.text, cspec.critical
+        criterion.retired = False
+    for gone in existing.values():
+        gone.retired = True
 
 
 def _question_fields(question: Question, spec: QuestionSpec, quiz_id: int) -> None:

@@ -14,8 +14,11 @@ from lms.packages.availability import check_course as check_availability
 from lms.packages.availability import read_available
 from lms.packages.assignmentfile import read_assignment
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
+from lms.packages.practicalfile import read_practical
 from lms.packages.quizfile import read_quiz
-from lms.packages.spec import AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, Problem, QuizSpec, fingerprint
+from lms.packages.spec import (
+    AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, PracticalSpec, Problem, QuizSpec, fingerprint,
+)
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -147,7 +150,7 @@ class PackageReader:
     # modules, lessons, images -------------------------------------------------------------------
     def _numbered(self, path: Path) -> tuple[int, str] | None:
         stem = path.name
-        for suffix in (".quiz.yaml", ".assignment.md", ".md"):
+        for suffix in (".quiz.yaml", ".assignment.md", ".practical.md", ".md"):
             if stem.endswith(suffix):
                 stem = stem[: -len(suffix)]
         match = NUMBERED_RE.match(stem)
@@ -202,6 +205,10 @@ class PackageReader:
                 assignment = self._assignment(entry, *numbered)
                 if assignment:
                     items.append(assignment)
+            if entry.name.endswith(".practical.md") and numbered:
+                practical = self._practical(entry, *numbered)
+                if practical:
+                    items.append(practical)
             elif entry.name.endswith(".md") and numbered:
                 lesson = self._lesson(entry, *numbered)
                 if lesson:
@@ -212,12 +219,14 @@ class PackageReader:
                     items.append(quiz)
             else:
                 self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, assignments "
-                                    "NN-slug.assignment.md, images .png .jpg .gif .svg .webp", code="unexpected_file")
+                                    "NN-slug.assignment.md, practical assessments NN-slug.practical.md, images .png "
+                                    ".jpg .gif .svg .webp", code="unexpected_file")
         items.sort(key=lambda item: item.position)
         for index, item in enumerate(items, start=1):
             item.position = index
             (module.lessons if isinstance(item, LessonSpec) else module.assignments
-             if isinstance(item, AssignmentSpec) else module.quizzes).append(item)
+             if isinstance(item, AssignmentSpec) else module.practicals
+             if isinstance(item, PracticalSpec) else module.quizzes).append(item)
         if not items:
             self.problem(folder, "the module has no lessons and no quizzes", code="empty_module", subject="module",
                          slug=module.slug)
@@ -255,6 +264,15 @@ class PackageReader:
             return None
         data, body, body_line = read
         return read_assignment(self.problems, self.rel(path), data, body, body_line, number, file_slug)
+
+    def _practical(self, path: Path, number: int, file_slug: str) -> PracticalSpec | None:
+        read = self._front_matter(path, {"subject": "practical", "slug": file_slug}, "title:, criteria:",
+                                  "a title and criteria")
+        if read is None:
+            return None
+        data, body, body_line = read
+        return read_practical(self.problems, self.rel(path), data, body if body.strip() else "", body_line, number,
+                              file_slug)
 
     def _lesson(self, path: Path, number: int, file_slug: str) -> LessonSpec | None:
         about = {"subject": "lesson", "slug": file_slug}
@@ -324,6 +342,8 @@ class PackageReader:
                 unique("lesson", lesson.slug, lesson.file)
             for assignment in module.assignments:
                 unique("assignment", assignment.slug, assignment.file)
+            for practical in module.practicals:
+                unique("practical", practical.slug, practical.file)
             for quiz in module.quizzes:
                 unique("quiz", quiz.slug, quiz.file)
                 for question in quiz.questions:
@@ -347,7 +367,7 @@ class PackageReader:
             self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
                          code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
         check_availability(course, self.problems)
-        if not any(m.lessons or m.quizzes or m.assignments for m in course.modules):
+        if not any(m.lessons or m.quizzes or m.assignments or m.practicals for m in course.modules):
             self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
                          slug=course.slug)
         course.assets = self._assets(course)

@@ -99,6 +99,29 @@ class QuizSpec:
 
 
 @dataclass
+class CriterionSpec:
+    """One criterion of a practical's checklist, matched by slug on a re-import."""
+
+    slug: str
+    text: str
+    critical: bool = False
+
+
+@dataclass
+class PracticalSpec:
+    """A practical assessment (`NN-slug.practical.md`): settings, criteria and the instructions (the body)."""
+
+    slug: str
+    title: str
+    position: int
+    pass_mark: int = 100
+    hold_marks: bool = False
+    instructions: str = ""
+    criteria: list[CriterionSpec] = field(default_factory=list)
+    file: str = ""
+
+
+@dataclass
 class LessonSpec:
     slug: str
     title: str
@@ -147,6 +170,7 @@ class ModuleSpec:
     lessons: list[LessonSpec] = field(default_factory=list)
     quizzes: list[QuizSpec] = field(default_factory=list)
     assignments: list[AssignmentSpec] = field(default_factory=list)
+    practicals: list[PracticalSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -184,7 +208,8 @@ def fingerprint(course: CourseSpec) -> str:
             # module without assignments as before they existed)
             return {key: canonical(item) for key, item in value.items()
                     if key not in ("file", "line") and not (key == "available" and item is None)
-                    and not (key == "assignments" and item == [])}
+                    and not (key == "assignments" and item == [])
+                    and not (key == "practicals" and item == [])}  # nor a module without practicals
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):

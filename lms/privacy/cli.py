@@ -64,6 +64,8 @@ def prune_command(dry_run: bool):
                    "scores and results kept")
         click.echo(f"assignments: {verb} the text and files of {report.submissions_cleared} submission(s) handed in "
                    "before then; marks kept")
+        click.echo(f"practical assessments: {verb} the comments and evidence files of "
+                   f"{report.practical_records_cleared} record(s) signed before then; outcomes and results kept")
     else:
         click.echo("quiz answers: kept forever (LMS_ANSWER_RETENTION_DAYS is not set)")
     if report.feed_days:

@@ -35,6 +35,7 @@ from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun
 from lms.privacy import marks as assessed_marks
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
+from lms.privacy import practicals as practical_data
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
 EXPORT_ACTION_PREFIX = "export."
@@ -47,7 +48,7 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS, "grade_overrides")
+         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS, "grade_overrides", *practical_data.KINDS)
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -316,6 +317,7 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     data.update(assignment_privacy.personal_rows(uid))
     # Marks of assessed work: those received (released), with feedback, and those given (lms.privacy.marks).
     data.update(assessed_marks.rows_of(uid))
+    data.update(practical_data.personal_rows(uid))
     return data
 
 

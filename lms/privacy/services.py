@@ -46,6 +46,7 @@ from lms.reports.models import ExportJob
 from lms.reports.queries.jobs import export_jobs_to_prune
 from lms.reports.record_files import training_record_file
 from lms.reports.services import discard_export_files, prune_export_jobs, remove_export_jobs_of
+from lms.privacy import practicals as practical_data
 
 log = logging.getLogger("lms.privacy")
 
@@ -95,7 +96,7 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
             "user_id": user.id, "kinds": list(data),
             "training_record": "training-record.pdf in the CSV (zip) download; also under My learning",
             "evidence_files": "the evidence of recorded completions: the files named evidence_file in the CSV "
-                              "(zip) download",
+                              "(zip) download; the evidence of practical assessments under practical-evidence/",
             "assignment_files": "the files handed in with assignments: the files named in assignment_files in the "
                                 "CSV (zip) download",
             "feedback_files": "the feedback files of marks of your work: the files named feedback_file in the CSV "
@@ -106,7 +107,8 @@ def export_personal_data(user: User, fmt: str, actor: User | None = None) -> Dow
     else:
         record = training_record_file(user, "pdf", now, person_zone(user))
         documents = {"training-record.pdf": record.content, **_evidence_documents(user.id),
-                     **assessed_marks.feedback_documents(user.id, log)}
+                     **assessed_marks.feedback_documents(user.id, log),
+                     **practical_data.evidence_documents(user.id, log)}
         download = Download(f"personal-data-{user.id}-{stamp}.zip", "application/zip",
                             formats.to_csv_zip(data, meta, documents))
     audit.record("export.personal_data", actor=actor, target=user, institution_id=user.institution_id,
@@ -243,6 +245,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
                            .values(reason=PLACEHOLDER))
     # Results they set by hand as course staff stay, without the name of who set them.
     db.session.execute(update(Override).where(Override.set_by_id == user.id).values(set_by_id=None))
+    # Practical assessments: comments and evidence files go, outcomes and results stay (lms.privacy.practicals).
+    evidence_keys += practical_data.anonymise(user.id)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -330,6 +334,7 @@ class PruneReport:
     outbox_messages_deleted: int = 0
     notifications_deleted: int = 0
     sign_ups_deleted: int = 0
+    practical_records_cleared: int = 0  # records whose comments and evidence files went (lms.privacy.practicals)
     export_days: int | None = None
     export_jobs_deleted: int = 0
     feedback_cleared: int = 0
@@ -356,6 +361,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     feedback_keys: list[str] = []
     report = PruneReport(current_app.config.get("AUDIT_RETENTION_DAYS"),
                          current_app.config.get("ANSWER_RETENTION_DAYS"), dry_run=dry_run)
+    practical_keys: list[str] = []
     if report.answer_days:
         report.answers_before = now - timedelta(days=report.answer_days)
         condition = queries.raw_answers_to_clear(report.answers_before)
@@ -371,6 +377,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
         report.feedback_cleared = queries.count_where(Mark, assessed_marks.feedback_to_clear(report.answers_before))
         if not dry_run and report.feedback_cleared:
             feedback_keys = assessed_marks.clear_feedback(report.answers_before)
+        # Practical assessments as attempts: comments and evidence files of records signed before then.
+        report.practical_records_cleared, practical_keys = practical_data.prune(report.answers_before, dry_run)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -424,7 +432,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                         or report.sessions_deleted or report.recovery_codes_deleted
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
-                        or report.notifications_deleted or report.export_jobs_deleted or report.feedback_cleared):
+                        or report.notifications_deleted or report.export_jobs_deleted or report.feedback_cleared
+                        or report.practical_records_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
@@ -434,6 +443,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      answers_cleared=report.answers_cleared, submissions_cleared=report.submissions_cleared,
                      withdrawal_reasons_cleared=report.reasons_cleared, feedback_cleared=report.feedback_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
+                     practical_records_cleared=report.practical_records_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)
@@ -441,6 +451,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
     for key in submission_keys:  # after the commit, as anonymisation does
         uploads.discard(key)
     assessed_marks.discard_files(feedback_keys)  # after the commit: a rolled-back run keeps its files
+    for key in practical_keys:  # after the commit, as anonymisation's
+        discard_evidence(key)
     return report
 
 

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from lms.core import clock
 from tests.helpers import answers_for, start_attempt, take_quiz
+from tests.images import diagram
+from tests.practicals.records import signed_record
 
 
 def complete_sample(client, auth, db, email: str, typed: str | None = None, comment: str = "") -> None:
@@ -56,7 +58,7 @@ def trained(client, auth, world, course, db):
 
     from lms.auth.services import issue_password_link
     from lms.calendar.services import renew_feed
-    from lms.learning.models import Certificate
+    from lms.learning.models import Certificate, Enrolment
     from lms.mfa import services as mfa
     from lms.mfa import totp
 
@@ -72,6 +74,9 @@ def trained(client, auth, world, course, db):
         secrets[person.id] = totp.new_secret()
         mfa.add_totp(person, secrets[person.id], pyotp.TOTP(secrets[person.id]).at(clock.now()), label)
     feeds = {person.id: renew_feed(person, person)[1] for person in (trainee, other)}  # a calendar address each
+    for person in (trainee, other):  # a practical assessment each, signed off with a comment and a photo
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == person.id))
+        signed_record(course, enrolment, world["admin"], f"Calm with {person.name}", diagram(20, 10))
     db.session.expire_all()
     certificates = {c.user_id: c.code for c in db.session.scalars(select(Certificate))}
     return {"trainee_code": certificates[trainee.id], "other_code": certificates[other.id], "now": clock.now(),

@@ -97,7 +97,9 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert set(archive.namelist()) == {f"{kind}.csv" for kind in KINDS} | {
-        "README.txt", "training-record.pdf", f"evidence/{enrolment_id}-register.pdf"}
+        "README.txt", "training-record.pdf", f"evidence/{enrolment_id}-register.pdf",
+        "practical-evidence/1-1-photo.png"}  # the trainee's practical evidence; not the other trainee's
+    assert archive.read("practical-evidence/1-1-photo.png").startswith(b"\x89PNG")
     assert archive.read(f"evidence/{enrolment_id}-register.pdf") == b"%PDF-1.4 register"
     everything = ""
     for kind in KINDS:

@@ -317,6 +317,47 @@ EXPECT["gradebook.grades"] = (lambda r, v: LOGIN if r == "anonymous" else (
 _GET_REDIRECTS = {"authoring.publish", "authoring.status", "authoring.add_module", "authoring.move"}
 
 
+# Practical assessments: the trainee's page for whoever may see the course's items (others are sent to the course
+# page to enrol); the assessors' pages for the course's editors and assessors (the instructor edits alpha only; an
+# enrolment of another course is "not found"); the editor for the course's editors (an empty form is refused);
+# evidence for the trainee, the course's editors and assessors of the run ("not found" to anyone else).
+_EDITS = {"instructor", "admin"}
+EXPECT["practicals.practical"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r == "admin" or (r in ("trainee", "instructor") and v == "own") else {302}), None)
+EXPECT["practicals.evidence"] = (lambda r, v: LOGIN if r == "anonymous" else (
+    OK if r in _EDITS or (r == "trainee" and v == "own") else MISSING), None)
+_ASSESS = only(_EDITS, OK, variant_other=DENIED)
+EXPECT["practicals.trainees"] = (_ASSESS, None)
+EXPECT["practicals.checklists"] = (_ASSESS, None)
+_ONE = (lambda ok: lambda r, v: LOGIN if r == "anonymous" else (
+    (ok if v == "own" else MISSING) if r == "admin" else ok if (r == "instructor" and v == "own") else DENIED))
+EXPECT["practicals.sign_off"] = (_ONE(OK), _ONE(BAD))
+EXPECT["practicals.checklist"] = (_ONE(OK), None)
+EXPECT["practicals.release"] = (None, only(_EDITS, {302}, variant_other=DENIED))
+EXPECT["practicals.new_practical"] = (only(_EDITS, OK, variant_other=DENIED), only(_EDITS, BAD, variant_other=DENIED))
+EXPECT["practicals.edit"] = (only(_EDITS, OK, variant_other=DENIED), only(_EDITS, BAD, variant_other=DENIED))
+EXPECT["practicals.add_criterion"] = (None, only(_EDITS, BAD, variant_other=DENIED))
+EXPECT["practicals.criterion"] = (None, only(_EDITS, BAD, variant_other=DENIED))
+
+
+def _practicals(world, matrix_world, ids) -> dict:
+    """The practical "field-check" in both courses; a signed record with an evidence file for each trainee in
+    alpha (own: the trainee's; other: the other trainee's)."""
+    from lms.extensions import db
+    from lms.learning.models import Enrolment
+    from tests.images import diagram
+    from tests.practicals.records import field_check, signed_record
+
+    criteria = {variant: field_check(matrix_world[slug], world["admin"]).criteria[0].id
+                for variant, slug in (("own", "alpha"), ("other", "beta"))}
+    evidence = {}
+    for variant, key in (("own", "trainee"), ("other", "other_trainee")):
+        enrolment = db.session.get(Enrolment, ids[key]["enrolment"])
+        record = signed_record(matrix_world["alpha"], enrolment, world["admin"], "Matrix", diagram(10, 10))
+        evidence[variant] = record.evidence[0].id
+    return {"criteria": criteria, "evidence": evidence}
+
+
 @pytest.fixture()
 def matrix_world(db, world, tmp_path):
     """Two published courses (the instructor is on the staff of one), trainees of two institutions
@@ -555,6 +596,11 @@ def params(rule, role, variant, world, ids):
         values["job_id"] = str(ids["exports"][mine if own else theirs])
     if rule.endpoint == "recorded.evidence":
         values["enrolment_id"] = str(ids["recorded"]["trainee" if own else "other_trainee"])
+    if rule.endpoint.startswith("practicals."):
+        values["practical"] = "field-check"
+        values["criterion_id"] = str(ids["practicals"]["criteria"]["own" if own else "other"])
+        values["evidence_id"] = str(ids["practicals"]["evidence"]["own" if own else "other"])
+        values["enrolment_id"] = str(ids["trainee"]["enrolment"])
     if rule.endpoint in ("learning.verify", "learning.revoke"):
         values["code"] = ids["trainee"]["certificate"]
     path = rule.rule
@@ -584,6 +630,7 @@ def test_every_route_for_every_role(app, db, world, matrix_world):
                                                        "Text", False, world["admin"]).id
                             for variant, slug in (("own", "alpha"), ("other", "beta"))}
     ids["marking"] = _marking(matrix_world, world, ids)
+    ids["practicals"] = _practicals(world, matrix_world, ids)
     rules = [r for r in app.url_map.iter_rules()]
     missing = sorted({r.endpoint for r in rules} - set(EXPECT))
     assert not missing, f"routes without an access expectation: {missing}"

@@ -8,7 +8,7 @@ from lms.core.urls import safe_next
 
 # The templates are the feature's own (lms/authoring/templates), one floor up from this package.
 bp = Blueprint("authoring", __name__, template_folder="../templates", url_prefix="/author")
-KINDS = ("modules", "lessons", "quizzes", "questions", "assignments")
+KINDS = ("modules", "lessons", "quizzes", "questions", "assignments", "practicals")
 QUESTION_KINDS = ("single_choice", "multiple_choice", "true_false", "short_text", "numeric")
 
 
