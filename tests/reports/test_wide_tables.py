@@ -1,6 +1,6 @@
 """The data pages in Chromium, on a 1280 px laptop and a 390 px phone, with demo-sized data.
 
-Five institutions with long names, the five shipped courses, a hundred-odd trainees with long names
+Five institutions with long names, the shipped courses, a hundred-odd trainees with long names
 in three scripts. On a laptop a data page uses the width of the screen: the report, the drill-down and
 the other wide tables fit without any sideways scrolling. On a phone nothing overflows the page; a
 table too wide for the screen scrolls sideways inside its own box. A long table keeps its header row
