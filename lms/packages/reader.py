@@ -205,7 +205,7 @@ class PackageReader:
                 assignment = self._assignment(entry, *numbered)
                 if assignment:
                     items.append(assignment)
-            if entry.name.endswith(".practical.md") and numbered:
+            elif entry.name.endswith(".practical.md") and numbered:
                 practical = self._practical(entry, *numbered)
                 if practical:
                     items.append(practical)

@@ -468,6 +468,7 @@ def _marking(matrix_world, world, ids) -> dict[str, dict[str, int]]:
     from lms.core.storage import current_storage
     from lms.extensions import db
     from lms.learning.models import Enrolment
+    from lms.learning.services import current_enrolment
     from tests.assessing.factory import PDF, enrol, make_assessor, make_assignment, submit
 
     made = {}
@@ -475,7 +476,7 @@ def _marking(matrix_world, world, ids) -> dict[str, dict[str, int]]:
         course = matrix_world[slug]
         assignment = make_assignment(course, max_score=10)
         enrolment = (db.session.get(Enrolment, ids["trainee"]["enrolment"]) if variant == "own"
-                     else enrol(world[person], course))
+                     else current_enrolment(world[person].id, course.id) or enrol(world[person], course))
         work = submit(assignment, enrolment, files=[("work.pdf", PDF)])
         key = f"assignment-feedback/{course.id}/matrix.pdf"
         current_storage().put(key, PDF)
