@@ -185,6 +185,8 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         for workload in build_workloads(context, counts["enrolments"] > 200_000, only):
             out(f"running {workload.name} against {workload.floor_name} ...")
             results.append(measure(workload, engine, repeat))
+            for line in [format_table(results[-1:])[2], *detail_lines(results[-1:])]:
+                out(line)  # at once, as well as in the table: a long run stopped later keeps what it measured
             if workload.cleanup:
                 vacuum(engine)
         lesson_path = page_urls(context)["lesson page"]
