@@ -20,7 +20,8 @@ Why a thread and not a `lms worker` process: it runs the same code on the same q
 moment it is queued, where huey's consumer polls a SQLite queue with a backoff of up to 10 seconds and would
 time its own sleep. The memory figure is the growth of the process's peak resident memory during each timed run
 (`PeakRss`), the job's and the immediate export's alike. The thread shares the interpreter with the page
-reloads (one every POLL_SECONDS), which charges the job a little that a separate worker would not pay.
+reloads (one every POLL_SECONDS), which charges the job what a separate worker would not pay (at L, over a
+thousand page renders).
 
 The job rows and their files are deleted again afterwards (the exports' audit records stay, as the other export
 workloads' do: the audit log is never edited).
