@@ -27,11 +27,13 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations >/dev/null
 
 # `lms demo` prints the sign-in address of the server started next (LMS_PUBLIC_URL when set). The job queue's
-# worker (mail, reminders, large exports, the periodic jobs) runs beside the web server and stops with it.
+# worker (mail, reminders, large exports, the periodic jobs) runs beside the web server and stops with it; the
+# links in the mails it writes point at that server unless LMS_PUBLIC_URL says otherwise (a job has no request).
 run: install
 	$(BIN)/lms init
 	$(BIN)/lms demo --host $(HOST) --port $(PORT)
-	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	LMS_PUBLIC_URL="$${LMS_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(BIN)/lms worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 # Debian packages the tests use: Chromium for the browser tests, pdftotext to read certificates,

@@ -88,6 +88,14 @@ def _count(name: str, default: int) -> int:
     return value
 
 
+def _positive(name: str, default: int) -> int:
+    """A whole number of at least 1."""
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be 1 or more, got {value!r}")
+    return value
+
+
 def _days(name: str) -> int | None:
     """A retention period in whole days; unset or empty means "keep forever" (None)."""
     value = os.environ.get(name)
@@ -322,6 +330,10 @@ def load_config(**overrides) -> dict:
         # (and a download link for its maker, valid EXPORT_JOB_HOURS); a smaller one is sent at once.
         "EXPORT_JOB_ROWS": _count("LMS_EXPORT_JOB_ROWS", 10_000),
         "EXPORT_JOB_HOURS": _int("LMS_EXPORT_JOB_HOURS", 24),
+        # Minutes a running export job may go without progress before it counts as lost (its worker was stopped
+        # or killed) and is marked failed. A job shows progress every 2,000 rows; keep this above the time of the
+        # slowest export's first rows (its SELECT) and of storing its file.
+        "EXPORT_JOB_STALE_MINUTES": _positive("LMS_EXPORT_JOB_STALE_MINUTES", 15),
         # Days the record of an export job (who asked what, when; its file is long gone) is kept.
         "EXPORT_JOB_RETENTION_DAYS": _days("LMS_EXPORT_JOB_RETENTION_DAYS") or 30,
         # What the public /verify/<code> page shows of the holder: "initials" (default) or the full "name".

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextvars
 import re
+from pathlib import Path
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_FILE_NAME = re.compile(r'filename="?([^";]+)')
 
 
 class BenchClient:
@@ -50,6 +52,24 @@ class BenchClient:
                 if lines:
                     return sum(chunk.count(b"\n") for chunk in response.iter_encoded())
                 return sum(len(chunk) for chunk in response.iter_encoded())
+            finally:
+                response.close()
+
+        return contextvars.Context().run(fetch)
+
+    def save(self, url: str, path: Path) -> tuple[Path, str]:
+        """GET a (streamed) download that must answer 200 into the file `path`; returns the path and the
+        file name the response gives (Content-Disposition)."""
+        def fetch():
+            response = self.client.get(url, buffered=False)
+            try:
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {url} answered {response.status_code}")
+                with path.open("wb") as file:
+                    for chunk in response.iter_encoded():
+                        file.write(chunk)
+                match = _FILE_NAME.search(response.headers.get("Content-Disposition", ""))
+                return path, match.group(1) if match else ""
             finally:
                 response.close()
 

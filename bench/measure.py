@@ -46,7 +46,8 @@ def counting(engine):
 @dataclass
 class Workload:
     """A piece of work and its floor. `setup`/`floor_setup` run untimed before each repetition,
-    `cleanup` once after all of them; `check(result, floor_result)` may raise if they differ."""
+    `cleanup` once after all of them; `check(result, floor_result)` may raise if they differ; `details()`
+    gives lines the report prints below the table (what a workload saw beyond its times)."""
 
     name: str
     run: Callable[[], object]
@@ -61,6 +62,7 @@ class Workload:
     check: Callable[[object, object], None] | None = None
     memory: bool = False
     note: str = ""
+    details: Callable[[], list[str]] | None = None
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Result:
     floor_peak_bytes: int | None = None
     error: str | None = None
     note: str = ""
+    details: list[str] = field(default_factory=list)
 
     @property
     def median(self) -> float | None:
@@ -102,7 +105,8 @@ class Result:
                 "floor_median_s": self.floor_median, "ratio": self.ratio, "queries": self.queries_per_run,
                 "floor_queries": max(self.floor_queries) if self.floor_queries else None,
                 "peak_bytes": self.peak_bytes, "floor_peak_bytes": self.floor_peak_bytes, "times_s": self.times,
-                "floor_times_s": self.floor_times, "error": self.error, "note": self.note}
+                "floor_times_s": self.floor_times, "error": self.error, "note": self.note,
+                "details": self.details}
 
 
 def _timed(engine, prepare, work, after) -> tuple[float, int, object]:
@@ -152,6 +156,8 @@ def measure(workload: Workload, engine, repeat: int | None = None) -> Result:
     except Exception as exc:  # noqa: BLE001 - one failed workload must not hide the others' figures
         result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
     finally:
+        if workload.details:
+            result.details = workload.details()
         if workload.cleanup:
             workload.cleanup()
     return result

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from bench.measure import Result, measure
 
 # Repetitions of each kind of workload (each repetition runs the workload and its floor once).
-REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "bulk": 1, "mail": 3, "gradebook": 10}
-REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "bulk": 1, "mail": 3, "gradebook": 10}
+REPEATS = {"page": 30, "quiz": 15, "report": 5, "export": 3, "export-job": 3, "bulk": 1, "mail": 3, "gradebook": 10}
+REPEATS_LARGE = {"page": 30, "quiz": 15, "report": 3, "export": 3, "export-job": 3, "bulk": 1, "mail": 3, "gradebook": 10}
 TARGETS = {
     "completion report, all institutions": ("ratio", 2.0),
     "run report, all institutions": ("ratio", 2.0),
@@ -67,6 +67,21 @@ def format_table(results: Iterable[Result]) -> list[str]:
     return lines + failures
 
 
+def detail_lines(results: Iterable[Result]) -> list[str]:
+    """Below the table, for the workloads that report more than times: each one's spread of times (median and
+    all runs, its floor's too) and what it saw (`Workload.details`)."""
+    lines = []
+    for r in results:
+        if not r.details or not r.times:
+            continue
+        spread = ", ".join(_seconds(t) for t in r.times)
+        floor_spread = ", ".join(_seconds(t) for t in r.floor_times)
+        lines.append(f"{r.name}: {_seconds(r.median)} ({spread}) against {_seconds(r.floor_median)} "
+                     f"({floor_spread}); {r.note}")
+        lines.extend(r.details)
+    return lines
+
+
 def machine() -> str:
     """CPU model, cores and Python version of this machine."""
     model = platform.processor() or "unknown CPU"
@@ -94,6 +109,7 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
     """Every workload, in the order they run; `only` keeps those whose name contains one of its words."""
     from bench import workloads
     from bench.gradebook import gradebook_workload
+    from bench.exportjobs import export_job_workloads
     from bench.reminders import reminder_workload
     from bench.runs import run_report_workload
 
@@ -109,13 +125,15 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = ()) -> list:
         ("report", lambda: [workloads.report_workload(context, repeats["report"]),
                             run_report_workload(context, repeats["report"])]),
         ("export", lambda: workloads.export_workloads(context, repeats["export"])),
+        ("export-job", lambda: export_job_workloads(context, repeats["export-job"])),
         ("bulk", lambda: [workloads.bulk_workload(context, repeats["bulk"])]),
         ("mail", lambda: [reminder_workload(context, repeats["mail"])]),
         ("gradebook", lambda: [gradebook_workload(context, repeats["gradebook"])]),
     ]
     names = {"page": ["catalogue page", "course page", "lesson page", "quiz page", "my learning page"],
              "quiz": ["quiz submit + grading"], "report": ["completion report", "run report"],
-             "export": ["csv export", "xlsx export"], "bulk": ["bulk enrolment"], "mail": ["reminder mails"],
+             "export": ["csv export", "xlsx export"], "export-job": ["csv export-job", "xlsx export-job"],
+             "bulk": ["bulk enrolment"], "mail": ["reminder mails"],
              "gradebook": ["gradebook page"]}
     chosen = []
     for kind, make in makers:
@@ -172,6 +190,8 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         for workload in build_workloads(context, counts["enrolments"] > 200_000, only):
             out(f"running {workload.name} against {workload.floor_name} ...")
             results.append(measure(workload, engine, repeat))
+            for line in [format_table(results[-1:])[2], *detail_lines(results[-1:])]:
+                out(line)  # at once, as well as in the table: a long run stopped later keeps what it measured
             if workload.cleanup:
                 vacuum(engine)
         lesson_path = page_urls(context)["lesson page"]
@@ -179,7 +199,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
                    "LMS_INSTANCE_PATH": app.config["INSTANCE_PATH"]}
         db.session.remove()
     out("")
-    for line in format_table(results):
+    for line in format_table(results) + detail_lines(results):
         out(line)
     load = None
     if throughput:

@@ -76,7 +76,8 @@ def test_make_run_prints_the_sign_in_address_of_its_port(cli, db, monkeypatch):
     demo = next(c for c in commands if c[1] == "demo")
     serve = next(c for c in commands if c[1] == "run")
     assert serve[2:] == ["--host", "127.0.0.1", "--port", "5077"]
-    assert any(c[1:3] == ["worker", "&"] for c in commands)  # the job queue's worker, beside the server
+    # The job queue's worker, beside the server, its mails' links on the server's address unless set otherwise.
+    assert 'LMS_PUBLIC_URL="${LMS_PUBLIC_URL:-http://127.0.0.1:5077}" .venv/bin/lms worker &' in plan.stdout
     result = cli.invoke(args=demo[1:])
     assert result.exit_code == 0, result.output
     assert "Demo accounts (sign in at http://127.0.0.1:5077/login):" in result.output

@@ -178,7 +178,7 @@ def populate_every_column(engine) -> None:
         s.add(m.ExportJob(user_id=admin.id, kind="drilldown", fmt="xlsx", filters={"course": "c", "institution": "UA-X"},
                           params={"sort": "name"}, zone="Europe/Kyiv", status="failed", rows_done=10, rows_total=20,
                           file_key="exports/1-ab.xlsx", file_name="trainees.xlsx", error="OSError: disk full",
-                          created_at=AT, finished_at=AT, expires_at=AT))
+                          created_at=AT, finished_at=AT, expires_at=AT, heartbeat_at=AT))
         # Availability rules of every kind: the quiz opens after the lesson is read and a week into the run;
         # a second lesson after the quiz is passed with 80 %, from a date; the first after another course.
         lesson = s.scalar(select(m.Lesson))
@@ -243,6 +243,8 @@ LOSSES = {
              {"recorded_completions", "enrolments.source"}),
     "0020": (r"0020: 1 export job\(s\) and the record of them would be lost", {"export_jobs"}),
     "0021": (r"0021: 1 announcement\(s\) would be deleted", {"announcements"}),
+    "0023": (r"0023: 1 export job\(s\) being written would lose the time of their last progress",
+             {"export_jobs.heartbeat_at"}),
     "0018": (r"0018: 1 failed job\(s\) would be forgotten \(0 not retried yet\)", {"failed_jobs"}),
     "0017": (r"0017: 1 calendar feed address\(es\) would stop working", {"calendar_feeds"}),
     "0016": (r"0016: 1 training session\(s\) would be deleted, with 1 sign-up\(s\) and 1 attendance mark\(s\).*"
@@ -296,6 +298,7 @@ def _deal_with(revision: str, conn) -> None:
                  "DELETE FROM mail_preferences",  # lms data prune, or anonymisation
                  "UPDATE password_links SET purpose = NULL"],
         "0015": ["DELETE FROM recorded_completions", "UPDATE enrolments SET source = 'admin' WHERE source = 'recorded'"],
+        "0023": ["UPDATE export_jobs SET heartbeat_at = NULL"],  # let the jobs being written end first
         "0021": ["DELETE FROM announcements"],  # withdrawn by staff do not go either: only deleting does
         "0020": ["DELETE FROM export_jobs"],  # lms data prune once their files are gone, or anonymisation
         "0018": ["DELETE FROM failed_jobs"],  # read on the admins' page (/admin/jobs) first
@@ -417,7 +420,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0022", "0022", "0022", "0022", "0022", "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
+        "0023", "0022", "0022", "0022", "0022", "0022", "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
         "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
@@ -464,7 +467,8 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0022: 1 assignment(s)")
+                                     "so nothing was changed. 0023: 1 export job(s) being written")
+    assert "0022: 1 assignment(s)" in refused.stderr
     assert "0021: 1 announcement(s)" in refused.stderr
     assert "0020: 1 export job(s)" in refused.stderr
     assert "0019: 1 mail(s) not yet sent" in refused.stderr

@@ -716,3 +716,28 @@ def test_assessed_work_comes_with_0022_and_its_downgrade_refuses_while_any_exist
     assert "assignments" not in row_counts(alembic_engine)
     alembic_runner.migrate_up_one()
     assert row_counts(alembic_engine)["assignments"] == 0
+
+
+def test_the_export_job_heartbeat_comes_with_0023_and_its_downgrade_refuses_while_a_job_has_one(alembic_runner,
+                                                                                               alembic_engine):
+    """0023 gives export jobs a heartbeat (set while one is written). Going below it loses nothing when no job
+    holds one; while one does (a job being written) it is refused, changing nothing; accepted, only the heartbeat
+    goes."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, export=True)
+    alembic_runner.migrate_down_to("0022")  # the finished job holds no heartbeat: nothing lost
+    alembic_runner.migrate_up_one()
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE export_jobs SET status = 'running', heartbeat_at = created_at"))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0023: 1 export job\(s\) being written would lose the time of their "
+                                              r"last progress"):
+        alembic_runner.migrate_down_to("0022")
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT heartbeat_at FROM export_jobs")).scalar_one() is not None
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0022")
+    assert row_counts(alembic_engine) == before
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        assert conn.execute(text("SELECT status, heartbeat_at FROM export_jobs")).one() == ("running", None)

@@ -50,6 +50,9 @@ class ExportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the download's end
+    # While it runs: when it last showed it was alive (started, or wrote a step of its progress). A job whose
+    # heartbeat is older than LMS_EXPORT_JOB_STALE_MINUTES lost its worker and is marked failed. NULL otherwise.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def running(self) -> bool:

@@ -6,7 +6,10 @@ export.completion_report, export.drilldown, export.enrolments, export.expiring_c
 
 An export job's file is written to the storage first and its row after (the storage's rule): a job that
 fails leaves no file a row names, and never a partial one. Its progress (`record_progress`) is written in a
-short transaction of its own, so that its page can read it while the job runs.
+short transaction of its own, so that its page can read it while the job runs, with its heartbeat: a running
+job whose heartbeat is older than EXPORT_JOB_STALE_MINUTES lost its worker (stopped or killed mid-job, which
+no retry of the queue follows) and is marked failed by `fail_stalled_export_jobs`, so that its maker sees it
+failed and starts it again.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from lms.audit import services as audit
 from lms.core import clock
@@ -66,13 +69,16 @@ def create_export_job(user, kind: str, fmt: str, filters: dict, zone: str, rows_
 def start_export_job(job: ExportJob, rows_total: int) -> None:
     """The job starts (again, after a failed try): nothing done yet, `rows_total` counted anew."""
     job.status, job.rows_done, job.rows_total, job.error = "running", 0, rows_total, None
+    job.heartbeat_at = clock.now()
     db.session.commit()
 
 
 def record_progress(job_id: int, rows_done: int) -> None:
-    """How many rows the job has written, in a short transaction of its own (the job's session is reading)."""
+    """How many rows the job has written, and that it is alive, in a short transaction of its own (the job's
+    session is reading). A job marked failed meanwhile (`fail_stalled_export_jobs`) is left failed."""
     with db.engine.begin() as connection:
-        connection.execute(update(ExportJob).where(ExportJob.id == job_id).values(rows_done=rows_done))
+        connection.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "running")
+                           .values(rows_done=rows_done, heartbeat_at=clock.now()))
 
 
 def finish_export_job(job: ExportJob, file: BinaryIO, name: str, rows: int, content_type: str) -> None:
@@ -81,7 +87,7 @@ def finish_export_job(job: ExportJob, file: BinaryIO, name: str, rows: int, cont
     key = f"{KEY_PREFIX}{job.id}-{secrets.token_hex(8)}.{suffix}"
     current_storage().put(key, file, content_type)
     now = clock.now()
-    job.status, job.rows_done, job.file_key, job.file_name = "done", rows, key, name
+    job.status, job.rows_done, job.file_key, job.file_name, job.heartbeat_at = "done", rows, key, name, None
     job.rows_total = max(job.rows_total, rows)
     job.finished_at, job.expires_at = now, now + timedelta(hours=current_app.config["EXPORT_JOB_HOURS"])
     db.session.commit()
@@ -94,10 +100,29 @@ def fail_export_job(job_id: int, error: str) -> None:
     if job is None:
         return
     key = job.file_key  # a file stored before the failure is not offered (nor kept)
-    job.status, job.error, job.finished_at, job.file_key, job.file_name = (
-        "failed", error[:ERROR_CHARS], clock.now(), None, None)
+    job.status, job.error, job.finished_at, job.file_key, job.file_name, job.heartbeat_at = (
+        "failed", error[:ERROR_CHARS], clock.now(), None, None, None)
     db.session.commit()
     _discard(key)
+
+
+def fail_stalled_export_jobs(now: datetime | None = None) -> int:
+    """Mark failed the running jobs without a heartbeat for EXPORT_JOB_STALE_MINUTES: their worker is gone (the
+    queue does not run a job again whose worker was killed while running it). Returns how many."""
+    now = now or clock.now()
+    minutes = current_app.config["EXPORT_JOB_STALE_MINUTES"]
+    before = now - timedelta(minutes=minutes)
+    # A job started before the heartbeat existed has none: its age counts from when it was asked for.
+    stalled = db.session.scalars(select(ExportJob).where(
+        ExportJob.status == "running", func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at) < before)).all()
+    for job in stalled:
+        log.warning("export job %s made no progress for %s minutes (at %s of %s rows): marked failed", job.id,
+                    minutes, job.rows_done, job.rows_total)
+        job.status, job.finished_at, job.heartbeat_at = "failed", now, None
+        job.error = (f"Stalled: no progress for {minutes} minutes, at {job.rows_done} of {job.rows_total} rows "
+                     "(its worker was stopped or killed while writing it)")
+    db.session.commit()
+    return len(stalled)
 
 
 def expire_export_jobs(now: datetime | None = None) -> int:

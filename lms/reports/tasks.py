@@ -8,7 +8,9 @@ as an immediate download (`lms.reports.downloads.write`). It is on the web floor
 `lms.access`, which the domain floor below it may not.
 
 A job that fails (an error while writing, the storage refusing the file) is marked failed with its error,
-keeps no file, and is tried again by the queue; a retry starts from the first row.
+keeps no file, and is tried again by the queue; a retry starts from the first row. A job whose worker was
+killed while it ran raised nothing and is not retried: it stops showing progress, and `fail_stalled_exports`
+marks it failed.
 """
 from __future__ import annotations
 
@@ -77,3 +79,10 @@ def describe(user, kind: str, fmt: str, filters: dict, params: dict, zone_name: 
 def expire_exports() -> None:
     """Delete the export files whose download time is over (they hold personal data)."""
     services.expire_export_jobs()
+
+
+@periodic(crontab(minute="*/5"))
+def fail_stalled_exports() -> None:
+    """Mark failed the export jobs left "running" by a worker that stopped (no progress for
+    LMS_EXPORT_JOB_STALE_MINUTES), so that their makers see it and start them again."""
+    services.fail_stalled_export_jobs()

@@ -57,3 +57,31 @@ def test_the_worker_process_runs_a_queued_job(app, db, client, auth, world, cour
         output = worker.communicate(timeout=30)[0]
     assert status == "expired", output
     assert "worker: 1 thread(s), scheduler off, queue SqliteStorage" in output
+
+
+@pytest.mark.parametrize("command", [["worker"], ["jobs", "run-pending"]])
+def test_the_worker_refuses_to_start_in_production_without_the_public_url(app, db, monkeypatch, command):
+    """A job has no request to take the site's address from: without LMS_PUBLIC_URL every link in the mails it
+    writes would point at http://localhost, so production refuses to run jobs at all (one line, exit 1)."""
+    from lms.jobs import cli as jobs_cli
+
+    monkeypatch.setitem(app.config, "ENV", "production")
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
+    started = []
+    monkeypatch.setattr(jobs_cli, "run_pending", lambda **_kw: started.append(1) or 0)
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "Error: LMS_PUBLIC_URL is not set: the links in mails written by jobs" in result.output
+    assert "would point at http://localhost" in result.output and started == []
+
+
+def test_elsewhere_the_worker_warns_without_the_public_url_and_is_quiet_with_it(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run-pending"])
+    assert result.exit_code == 0 and "ran 0 job(s)" in result.output
+    assert "warning: LMS_PUBLIC_URL is not set" in result.stderr
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://learn.example.org")
+    monkeypatch.setitem(app.config, "ENV", "production")
+    result = runner.invoke(args=["jobs", "run-pending"])
+    assert result.exit_code == 0 and "LMS_PUBLIC_URL" not in result.stderr
