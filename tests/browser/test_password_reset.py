@@ -19,7 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.db]
 NEW_PASSWORD = "a-fresh-long-passphrase"
 
 
-def test_a_trainee_resets_a_forgotten_password_by_mail(chromium, live_server, world, db, smtp_server, run_jobs):
+def test_a_trainee_resets_a_forgotten_password_by_mail(chromium, live_server, world, db, smtp_server, run_jobs, app,
+                                                       monkeypatch):
+    # The mail is written by a job, outside any request: its links are on LMS_PUBLIC_URL, as in production.
+    monkeypatch.setitem(app.config, "PUBLIC_URL", live_server)
     trainee = world["trainee"]
     context = chromium.new_context(bypass_csp=True)
     page = context.new_page()
