@@ -21,28 +21,33 @@ from lms.quizzes.models import Quiz, QuizAttempt
 @dataclass
 class Progress:
     """What one enrolment has done: lessons viewed, best result and pass per quiz, assignments passed (a
-    current released mark)."""
+    current released mark), practical assessments passed (a current released record)."""
 
     viewed: set[int]
     best: dict[int, Decimal]
     passed: set[int]
     assignments_passed: set[int] = field(default_factory=set)
+    practicals_passed: set[int] = field(default_factory=set)
 
     def done(self, item) -> bool:
-        """Whether the outline item (a lesson, a quiz, an assignment) is viewed or passed."""
+        """Whether the outline item (a lesson, a quiz, an assignment, a practical) is viewed or passed."""
         return self.has_done(item.kind, item.id)
 
     def has_done(self, kind: str, item_id: int) -> bool:
-        """Whether the item of this kind and id is viewed (a lesson) or passed (a quiz, an assignment)."""
+        """Whether the item of this kind and id is viewed (a lesson) or passed (a quiz, an assignment, a
+        practical assessment)."""
         if kind == "quiz":
             return item_id in self.passed
         if kind == "assignment":
             return item_id in self.assignments_passed
+        if kind == "practical":
+            return item_id in self.practicals_passed
         return kind == "lesson" and item_id in self.viewed
 
 
 def progress(enrolment: Enrolment | None) -> Progress:
-    """The enrolment's progress, in two queries (the quizzes' results and the assignments passed in one)."""
+    """The enrolment's progress, in two queries (the quizzes' results and the assignments and practicals passed
+    in one)."""
     if enrolment is None:
         return Progress(set(), {}, set())
     viewed = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id)))
@@ -53,10 +58,14 @@ def progress(enrolment: Enrolment | None) -> Progress:
                .group_by(QuizAttempt.quiz_id))
     assignments = _assignments_passed([enrolment.id], literal("assignment"), Submission.assignment_id,
                                       cast(null(), QuizAttempt.percent.type), literal(1))
-    rows = db.session.execute(union_all(quizzes, assignments)).all()
+    practicals = (select(literal("practical"), Record.practical_id, cast(null(), QuizAttempt.percent.type), literal(1))
+                  .where(Record.enrolment_id == enrolment.id, Record.passed.is_(True), Record.superseded_at.is_(None),
+                         Record.released_at.is_not(None)))
+    rows = db.session.execute(union_all(quizzes, assignments, practicals)).all()
     quiz_rows = [(q, p, passed) for kind, q, p, passed in rows if kind == "quiz"]
     return Progress(viewed, {q: p for q, p, _ in quiz_rows}, {q for q, _, passed in quiz_rows if passed},
-                    {a for kind, a, _p, _passed in rows if kind == "assignment"})
+                    {a for kind, a, _p, _passed in rows if kind == "assignment"},
+                    {p for kind, p, _p, _passed in rows if kind == "practical"})
 
 
 def _assignments_passed(enrolment_ids: list[int], *columns):

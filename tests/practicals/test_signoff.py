@@ -2,6 +2,7 @@
 completion with its certificate."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -105,6 +106,10 @@ def test_held_records_complete_nothing_until_released(client, auth, db, world, d
     auth.login("trainee@example.org")
     page = client.get(f"/courses/drill/practicals/{drill['practical'].slug}").get_data(as_text=True)
     assert "Passed" in page and "Checkpoint 7" in page and "Olena Assessor" in page and "note 1" in page
+    # The course's outline ticks it passed, as it does a passed quiz.
+    outline = client.get("/courses/drill").get_data(as_text=True)
+    assert re.search(re.escape(drill["practical"].title) + r'</a>\s*<span class="meta">Practical assessment</span>\s*'
+                     r'<span class="badge">Passed</span>', outline)
 
 
 def test_from_paper_is_recorded(client, auth, db, world, drill):
