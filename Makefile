@@ -120,7 +120,7 @@ bench: install system-deps
 
 # Re-extract the interface strings and merge them into every catalogue (then translate the new ones).
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project lms -o lms/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output --project lms -o lms/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i lms/translations/messages.pot -d lms/translations
 
 clean:

@@ -167,6 +167,23 @@ def _networks(name: str, default: str) -> tuple:
 METRICS_TOKEN_MIN = 24
 
 
+# OWASP's floor for argon2id (Password Storage Cheat Sheet): 19 MiB of memory, 2 passes, 1 lane. Production
+# refuses to start below it (`_password_hashing`); the defaults are the floor itself, the cost at which 200
+# sign-ins in ten seconds still fit a 2-core machine (docs/security.md). Tests go cheaper, outside production.
+ARGON2_FLOOR = {"PASSWORD_HASH_MEMORY_KIB": 19 * 1024, "PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_PARALLELISM": 1}
+
+
+def _password_hashing(config: dict) -> None:
+    """Refuse password hashing below OWASP's floor in production (after the overrides: what is really used)."""
+    if config["ENV"] != "production":
+        return
+    for key, floor in ARGON2_FLOOR.items():
+        if int(config[key]) < floor:
+            name = "LMS_" + key
+            raise ConfigError(f"{name} must be at least {floor} in production (OWASP's minimum for argon2id: "
+                              f"m=19 MiB, t=2, p=1), got {config[key]!r}")
+
+
 def _metrics_token(name: str) -> str:
     value = (os.environ.get(name) or "").strip()
     if value and len(value) < METRICS_TOKEN_MIN:
@@ -243,10 +260,15 @@ def load_config(**overrides) -> dict:
         # Where links in certificates and set-password links point; empty = the request's host.
         "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "").rstrip("/"),
         "MAX_CONTENT_LENGTH": _int("LMS_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Brotli/gzip for static files, JSON and CSV (never HTML pages: lms.core.compression says why); off
+        # when a reverse proxy compresses those itself.
+        "COMPRESSION": _bool("LMS_COMPRESSION", True),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long lessons must not expire a form
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
-        "LANGUAGES": {"en": "English", "uk": "Українська"},
+        # The interface's languages: English and every catalogue in lms/translations (lms.core.i18n), filled in
+        # by create_app when a configuration does not name them.
+        "LANGUAGES": None,
         # Where the platform keeps files (lms.core.storage): a directory, unless STORAGE_URL names an
         # S3-compatible bucket (s3://bucket/prefix) that several servers share.
         "STORAGE_DIR": os.environ.get("LMS_STORAGE_DIR") or str(instance / "storage"),
@@ -259,6 +281,19 @@ def load_config(**overrides) -> dict:
         "COURSES_DIR": os.environ.get("LMS_COURSES_DIR") or str(shipped_courses_dir()),
         # Not an environment variable: where the Alembic migrations are, for Flask-Migrate.
         "MIGRATIONS_DIR": str(migrations_dir()),
+        # Password hashing (lms.core.security): argon2id's memory in KiB, passes and lanes; production refuses
+        # less than OWASP's floor (ARGON2_FLOOR). A raised cost reaches each stored hash at its next sign-in.
+        # (PASSWORD_HASH_MEMORY_KIB, _TIME_COST, _PARALLELISM, each from LMS_ + its name, the floor by default)
+        **{key: _positive("LMS_" + key, floor) for key, floor in ARGON2_FLOOR.items()},
+        # The sign-in gate (lms.core.security): per worker process, this many passwords hashed at once (on threads
+        # of low priority, so pages go first), at most this many more waiting, each for at most these seconds;
+        # past either bound the person is asked to try again in a few seconds (503). Keep hashes + waiting below
+        # gunicorn's threads per worker (lms/gunicorn_conf.py), so that some threads always serve pages.
+        "PASSWORD_HASHES_AT_ONCE": _positive("LMS_PASSWORD_HASHES_AT_ONCE", 1),
+        "PASSWORD_HASH_QUEUE": _count("LMS_PASSWORD_HASH_QUEUE", 8),
+        "PASSWORD_HASH_WAIT_SECONDS": _count("LMS_PASSWORD_HASH_WAIT_SECONDS", 10),
+        # How much lower the hashing threads' CPU priority is than the pages' (Linux nice, 0 to 19; 0 = the same).
+        "PASSWORD_HASH_NICENESS": _count("LMS_PASSWORD_HASH_NICENESS", 5),
         # One-time set-password links expire after this many hours.
         "PASSWORD_LINK_HOURS": _int("LMS_PASSWORD_LINK_HOURS", 72),
         "LOG_LEVEL": os.environ.get("LMS_LOG_LEVEL", "INFO"),
@@ -340,6 +375,7 @@ def load_config(**overrides) -> dict:
         "VERIFY_SHOWS": _choice("LMS_VERIFY_SHOWS", "initials", ("initials", "name")),
     }
     config.update(overrides)
+    _password_hashing(config)
     # After the overrides: the options must suit the database actually used.
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     # "Keep me signed in" keeps the session cookie as long as the longest session may last; the database's

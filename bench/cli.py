@@ -10,6 +10,7 @@ the application with `lms.create_app`, as `lms` does, so the same LMS_* settings
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 
 from bench.generator import check_can_generate, generate, table_rows, wipe
+from bench.loadmix import run_loadmix
 from bench.marker import Refused, display_url, require_bench_database
 from bench.runner import run_all
 from bench.sizes import size_named
@@ -113,19 +115,25 @@ def drop_command(yes: bool):
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--repeat", default=None, type=int, help="Repetitions of each workload and floor (default by size).")
 @click.option("--only", multiple=True, help="Run only the workloads with these names (repeatable).")
+@click.option("--skip", multiple=True, help="Leave out the workloads with these names (repeatable).")
 @click.option("--throughput/--no-throughput", default=True, show_default=True,
               help="Also serve with gunicorn and load with wrk on 127.0.0.1.")
 @click.option("--duration", default=5, show_default=True, type=int, help="Seconds of each wrk run.")
 @click.option("--rounds", default=3, show_default=True, type=int,
               help="Turns of the bare route, catalogue and lesson page (ratios are taken within a round).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results to this file.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False),
+              help="Also write the reliable results to this file (the unreliable ones listed with the reason).")
+@click.option("--loadmix/--no-loadmix", default=True, show_default=True,
+              help="Then the load mix on PostgreSQL: 50 trainees for 60 s, then again with 200 sign-ins.")
 @with_appcontext
-def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, ...], throughput: bool,
-                duration: int, rounds: int, json_path: str | None):
+def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, ...], skip: tuple[str, ...],
+                throughput: bool, duration: int, rounds: int, json_path: str | None, loadmix: bool):
     """Run every workload against its floor and print the table (what `make bench` does)."""
     _not_production()
     with _refusals():
-        ok = run_all(_size(size_name), seed=seed, repeat=repeat, only=only, throughput=throughput, duration=duration,
+        # The extra sections after the table, in runner.SECTIONS' order (a flag per section).
+        sections = [name for name, wanted in (("throughput", throughput), ("load mix", loadmix)) if wanted]
+        ok = run_all(_size(size_name), seed=seed, repeat=repeat, only=only, skip=skip, sections=sections, duration=duration,
                      rounds=rounds, json_path=json_path, out=lambda line: click.echo(line))
     if not ok:
         raise click.ClickException("a workload failed (see above)")
@@ -148,6 +156,40 @@ def throughput_command(duration: int, rounds: int, connections: int):
     for line in run_throughput(duration=duration, connections=connections, lesson_path=lesson,
                                environ=environ, rounds=rounds).lines():
         click.echo(line)
+
+
+@bench_group.command("loadmix")
+@click.option("--trainees", default=50, show_default=True, type=click.IntRange(1, 1000),
+              help="Virtual trainees, each with an account and a session of its own.")
+@click.option("--duration", default=60, show_default=True, type=click.IntRange(1, 600),
+              help="Seconds during which journeys start (those under way then end).")
+@click.option("--sign-ins", default=0, show_default=True, type=click.IntRange(0, 5000),
+              help="Other trainees signing in, spread over 10 s in the middle of the run.")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (default: lms.gunicorn_conf's, else 2).")
+@click.option("--threads", type=click.IntRange(1, 64), help="gunicorn threads per worker (default: lms.gunicorn_conf's).")
+@click.option("--think", default=1.0, show_default=True, type=click.FloatRange(0, 60),
+              help="Mean seconds a trainee spends on a page before the next request (0: none, flat out).")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the figures to this file.")
+@with_appcontext
+def loadmix_command(trainees: int, duration: int, sign_ins: int, workers: int | None, threads: int | None,
+                    think: float, seed: int, json_path: str | None):
+    """Virtual trainees taking quizzes against gunicorn on 127.0.0.1, then a check of the database."""
+    _not_production()
+    with _refusals():  # the trainees' sign-ins, attempts and answers are written, then deleted
+        require_bench_database(db.engine, "run the load mix (it writes to the database)")
+    environ = {"LMS_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+               "LMS_INSTANCE_PATH": current_app.config["INSTANCE_PATH"]}
+    report = run_loadmix(db.engine, environ, trainees=trainees, duration=duration, sign_ins=sign_ins, workers=workers,
+                         threads=threads, think=think, seed=seed)
+    db.session.remove()
+    for line in report.lines():
+        click.echo(line)
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(report.as_dict(), f, indent=2)
+    if not report.ok:
+        raise click.ClickException("the load mix failed or saw errors (see above)")
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
 """The floors: the fastest plain way to do each workload's work, to measure the workload against.
 
-- completion report: one hand-written SQL statement with GROUP BY over the same enrolments
-  (GROUPING SETS and percentile_cont on PostgreSQL; a UNION ALL and window functions on SQLite),
-  giving the same figures, the counts per certification (from the certificates of every cycle)
-  included, compared by `same_completion_figures`;
+- completion report: one hand-written SQL statement with GROUP BY over the same enrolments, read with
+  the figures kept per enrolment and quiz in one pass (GROUPING SETS and percentile_cont on PostgreSQL;
+  a UNION ALL and window functions on SQLite), giving the same figures, the counts per certification
+  (from the certificates of every cycle) included, compared by `same_completion_figures`; for all
+  institutions or one (a coordinator's);
 - exports: the report's own SELECT run on a raw DB-API cursor (server-side on PostgreSQL) fed
   straight to `csv.writer`, or to XlsxWriter's `write_row` in constant-memory mode;
 - quiz grading and bulk enrolment: the rows the service writes, inserted with one executemany per
@@ -19,59 +20,64 @@ from sqlalchemy import bindparam, event, text
 
 # --- completion report -----------------------------------------------------------------------------
 
+# The report reads the figures the application keeps per enrolment and per enrolment and quiz (enrolment_figures,
+# quiz_figures: lms.learning.figures), so the fastest hand-written query for the same result reads them too: one
+# pass over the enrolments in scope joined to their kept figures and the final assessment's row, less the few
+# retired items' share, plus the attempts at a final still in progress past their deadline, and the certificates
+# of the trainees in scope grouped by trainee and course (no second pass over the enrolments).
 _COMMON = """
 WITH live_quiz AS (
   SELECT q.id, q.course_id, q.is_final, m.position AS mpos, q.position AS qpos
   FROM quizzes q JOIN modules m ON m.id = q.module_id
   WHERE NOT q.retired AND NOT m.retired
 ), final_quiz AS (
-  SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY course_id
+  SELECT id, course_id FROM (SELECT id, course_id, row_number() OVER (PARTITION BY course_id
                   ORDER BY is_final DESC, mpos DESC, qpos DESC, id DESC) AS rn FROM live_quiz) r WHERE rn = 1
 ), quiz_count AS (
   SELECT course_id, count(*) AS n FROM live_quiz GROUP BY course_id
-), per_quiz AS (
-  SELECT a.enrolment_id, a.quiz_id, count(*) AS attempts,
-         max(CASE WHEN a.status <> 'in_progress' OR a.deadline_at < :limit THEN coalesce(a.percent, 0) END) AS best,
-         max(CASE WHEN a.passed THEN 1 ELSE 0 END) AS passed,
-         max(CASE WHEN a.status <> 'in_progress' OR a.deadline_at < :limit THEN 1 ELSE 0 END) AS submitted
-  FROM quiz_attempts a JOIN live_quiz q ON q.id = a.quiz_id
-  GROUP BY a.enrolment_id, a.quiz_id
-), per_enrolment AS (
-  SELECT p.enrolment_id, sum(p.attempts) AS attempts, sum(coalesce(p.best, 0)) AS score_sum,
-         max(CASE WHEN f.id IS NULL THEN 0 ELSE p.submitted END) AS final_submitted,
-         max(CASE WHEN f.id IS NULL THEN 0 ELSE p.passed END) AS final_passed
-  FROM per_quiz p LEFT JOIN final_quiz f ON f.id = p.quiz_id
-  GROUP BY p.enrolment_id
-), cert AS (
-  SELECT e.id AS enrolment_id, count(*) AS held,
-         max(CASE WHEN c.revoked_at IS NULL AND c.expires_at IS NULL THEN 1 ELSE 0 END) AS lasting,
-         max(CASE WHEN c.revoked_at IS NULL THEN c.expires_at END) AS best_expiry
-  FROM enrolments e JOIN certificates c ON c.user_id = e.user_id AND c.course_id = e.course_id
-  WHERE e.is_current AND e.status <> 'withdrawn'
-  GROUP BY e.id
-), viewed AS (
+), gone_quiz AS (
+  SELECT f.enrolment_id, sum(f.attempts) AS attempts, sum(coalesce(f.best, 0)) AS score_sum
+  FROM quiz_figures f JOIN quizzes q ON q.id = f.quiz_id JOIN modules m ON m.id = q.module_id
+  WHERE q.retired OR m.retired
+  GROUP BY f.enrolment_id
+), gone_lesson AS (
   SELECT lp.enrolment_id, count(*) AS n
   FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id JOIN modules m ON m.id = l.module_id
-  WHERE NOT l.retired AND NOT m.retired
+  WHERE l.retired OR m.retired
   GROUP BY lp.enrolment_id
+), overdue AS (
+  SELECT a.enrolment_id FROM quiz_attempts a JOIN final_quiz f ON f.id = a.quiz_id
+  WHERE a.status = 'in_progress' AND a.deadline_at < :limit
+  GROUP BY a.enrolment_id
+), cert AS (
+  SELECT c.user_id, c.course_id, count(*) AS held,
+         max(CASE WHEN c.revoked_at IS NULL AND c.expires_at IS NULL THEN 1 ELSE 0 END) AS lasting,
+         max(CASE WHEN c.revoked_at IS NULL THEN c.expires_at END) AS best_expiry
+  FROM certificates c {{cert_scope}}
+  GROUP BY c.user_id, c.course_id
 ), e AS (
   SELECT u.institution_id, e.course_id, e.last_activity_at,
          CASE WHEN e.status = 'completed' THEN 2
-              WHEN coalesce(v.n, 0) > 0 OR coalesce(pe.attempts, 0) > 0 THEN 1 ELSE 0 END AS state,
-         CASE WHEN qc.n > 0 THEN coalesce(pe.score_sum, 0) * 1.0 / qc.n END AS score,
-         coalesce(pe.final_submitted, 0) AS fs, coalesce(pe.final_passed, 0) AS fp,
+              WHEN coalesce(k.lessons_viewed, 0) - coalesce(gl.n, 0) > 0
+                   OR coalesce(k.attempts, 0) - coalesce(gq.attempts, 0) > 0 THEN 1 ELSE 0 END AS state,
+         CASE WHEN qc.n > 0 THEN (coalesce(k.score_sum, 0) - coalesce(gq.score_sum, 0)) * 1.0 / qc.n END AS score,
+         CASE WHEN o.enrolment_id IS NOT NULL THEN 1 ELSE coalesce(ff.submitted, 0) END AS fs,
+         coalesce(ff.passed, 0) AS fp,
          CASE WHEN e.status = 'completed' THEN {days} END AS days,
          CASE WHEN ce.held IS NULL THEN 4 WHEN ce.lasting = 1 THEN 0 WHEN ce.best_expiry IS NULL THEN 3
               WHEN ce.best_expiry <= :now THEN 2 WHEN {days_left} <= i.expiry_notice_days THEN 1 ELSE 0 END AS cert
   FROM enrolments e
   JOIN users u ON u.id = e.user_id
   JOIN institutions i ON i.id = u.institution_id
-  JOIN courses c ON c.id = e.course_id
-  LEFT JOIN viewed v ON v.enrolment_id = e.id
-  LEFT JOIN per_enrolment pe ON pe.enrolment_id = e.id
+  LEFT JOIN enrolment_figures k ON k.enrolment_id = e.id
+  LEFT JOIN gone_lesson gl ON gl.enrolment_id = e.id
+  LEFT JOIN gone_quiz gq ON gq.enrolment_id = e.id
+  LEFT JOIN final_quiz fq ON fq.course_id = e.course_id
+  LEFT JOIN quiz_figures ff ON ff.enrolment_id = e.id AND ff.quiz_id = fq.id
+  LEFT JOIN overdue o ON o.enrolment_id = e.id
   LEFT JOIN quiz_count qc ON qc.course_id = e.course_id
-  LEFT JOIN cert ce ON ce.enrolment_id = e.id
-  WHERE e.is_current AND u.role = 'trainee' AND e.status <> 'withdrawn'
+  LEFT JOIN cert ce ON ce.user_id = e.user_id AND ce.course_id = e.course_id
+  WHERE e.is_current AND u.role = 'trainee' AND e.status <> 'withdrawn' {{scope}}
 )"""
 
 _FIGURES = """count(*) AS enrolled,
@@ -119,14 +125,23 @@ FROM ranked
 """
 
 
-def completion_floor(connection, limit, now) -> list:
+def completion_floor(connection, limit, now, institution_id: int | None = None) -> list:
     """The completion figures per institution and course, and the totals (institution None), by hand;
-    `limit`: attempts in progress past it count as closed; `now`: the moment certificates are valid at."""
+    `limit`: attempts in progress past it count as closed; `now`: the moment certificates are valid at;
+    `institution_id`: one institution's trainees only (a coordinator's report), else every one."""
     from lms.core.types import UTCDateTime
 
     sql = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
+    if institution_id is None:
+        sql = sql.replace("{scope}", "").replace("{cert_scope}", "")
+    else:
+        sql = sql.replace("{scope}", "AND u.institution_id = :institution").replace(
+            "{cert_scope}", "JOIN users cu ON cu.id = c.user_id WHERE cu.institution_id = :institution")
     statement = text(sql).bindparams(bindparam("limit", type_=UTCDateTime), bindparam("now", type_=UTCDateTime))
-    return list(connection.execute(statement, {"limit": limit, "now": now}))
+    parameters = {"limit": limit, "now": now}
+    if institution_id is not None:
+        parameters["institution"] = institution_id
+    return list(connection.execute(statement, parameters))
 
 
 def _round(value) -> float | None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
 from bench import people, sizes
@@ -150,6 +150,7 @@ def generate(engine: Engine, size: sizes.Size, seed: int = 1, *, force: bool = F
             _recreate_indexes(conn, dropped, out)
             conn.commit()
             _reset_session(conn)
+        _keep_figures(conn, loader, out)
         _fix_sequences(conn)
         conn.commit()
     _analyze(engine, out)
@@ -217,6 +218,24 @@ def _flush(conn, loader: Loader, user_shape, trainees, history: History, shapes)
         loader.write(shapes[name], history.rows[name])
         history.rows[name] = []
     conn.commit()
+
+
+def _keep_figures(conn, loader: Loader, out) -> None:
+    """The figures the application keeps per enrolment and quiz (lms.learning.figures), counted from the rows
+    just written in one INSERT ... SELECT per table, as `lms reports recount` and migration 0028 do."""
+    from lms.extensions import db
+    from lms.learning import figures
+
+    every = select(db.metadata.tables["enrolments"].c.id)
+    for name, columns, counted in (
+            ("quiz_figures", ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"],
+             figures.counted_quizzes(every)),
+            ("enrolment_figures", ["enrolment_id", *figures.FIGURES], figures.counted(every))):
+        started = time.perf_counter()
+        rows = conn.execute(db.metadata.tables[name].insert().from_select(columns, counted)).rowcount
+        conn.commit()
+        loader.stats[name] = TableStats(rows, time.perf_counter() - started)
+        _timed(out, name, loader, lambda rows=rows: rows)
 
 
 def _timed(out, name: str, loader: Loader, write) -> None:

@@ -19,11 +19,18 @@ from bench import sizes
 from bench.content import CoursePlan, Ids, QuizPlan
 from lms.learning.services import add_months
 
+def attempt_token(attempt_id: int) -> str:
+    """A generated attempt's token: unique, and the same in every generation (the platform's are random). The
+    bulk load writes it as a column of its own: the model's default, one random value per statement there,
+    gave every attempt of a batch the same token, which its unique index refuses."""
+    return f"bench-{attempt_id}"
+
+
 ENROLMENT_COLUMNS = ("id", "user_id", "course_id", "cycle", "is_current", "source", "status", "enrolled_at",
                      "enrolled_by_id", "due_at", "completed_at", "started_at", "last_activity_at")
 PROGRESS_COLUMNS = ("id", "enrolment_id", "lesson_id", "first_viewed_at", "last_viewed_at")
 ATTEMPT_COLUMNS = ("id", "quiz_id", "enrolment_id", "user_id", "number", "status", "started_at", "deadline_at",
-                   "submitted_at", "draw", "score", "max_score", "percent", "passed")
+                   "submitted_at", "draw", "score", "max_score", "percent", "passed", "token")
 ANSWER_COLUMNS = ("id", "attempt_id", "question_id", "question_slug", "response", "saved_at", "points", "correct")
 CERTIFICATE_COLUMNS = ("id", "code", "enrolment_id", "user_id", "course_id", "holder_name", "course_title",
                        "institution_name", "issued_at", "expires_at", "revoked_at", "revoked_reason", "revoked_by_id")
@@ -149,7 +156,8 @@ class History:
                 answers.append((take("attempt_answers"), attempt_id, q.id, q.slug, q.right if rng.random() < 0.7
                                 else q.wrong, started + duration / 2, None, None))
             self.rows["quiz_attempts"].append((attempt_id, quiz.id, enrolment_id, user_id, number, "in_progress",
-                                               started, deadline, None, quiz.draw, None, None, None, None))
+                                               started, deadline, None, quiz.draw, None, None, None, None,
+                                               attempt_token(attempt_id)))
             return started + duration / 2
         right = rng.randint(need, n) if outcome == "pass" else rng.randint(0, need - 1)
         right_set = set(rng.sample(range(n), right))
@@ -162,5 +170,5 @@ class History:
         percent = (score * HUNDRED / maximum).quantize(CENT)
         self.rows["quiz_attempts"].append((attempt_id, quiz.id, enrolment_id, user_id, number, "submitted", started,
                                            deadline, submitted, quiz.draw, score, maximum, percent,
-                                           percent >= quiz.pass_mark))
+                                           percent >= quiz.pass_mark, attempt_token(attempt_id)))
         return submitted

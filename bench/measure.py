@@ -1,9 +1,12 @@
-"""Measuring a workload against its floor: interleaved repetitions, medians, queries, peak memory.
+"""Measuring a workload against its floor: interleaved repetitions, medians, spreads, queries, peak memory.
 
 Repetitions alternate (workload, floor, workload, floor, ...) so that whatever else the machine
-is doing slows both alike. Queries are counted with a SQLAlchemy `before_cursor_execute` event
-on the engine; peak memory is the peak of Python allocations (tracemalloc) during one extra,
-untimed run of each, because tracing slows the code it traces.
+is doing slows both alike. Each pair gives a ratio; the figure is the ratio of the medians, printed
+with the lowest and highest pair ratio, and a workload whose pair ratios spread wider than
+SPREAD_LIMIT (or that ran one pair only, which shows no spread) is unreliable: the table says so
+and the published JSON leaves it out (`spread_verdict`). Queries are counted with a SQLAlchemy
+`before_cursor_execute` event on the engine; peak memory is the peak of Python allocations
+(tracemalloc) during one extra, untimed run of each, because tracing slows the code it traces.
 """
 from __future__ import annotations
 
@@ -15,6 +18,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import event
+
+# Highest over lowest pair ratio beyond which a figure is not published: on a machine shared with
+# other work, pair ratios of one workload were seen from 2.8× to 164×, and a median of those says little.
+SPREAD_LIMIT = 2.0
+
+
+def spread_verdict(ratios: list[float], unit: str = "pair") -> str | None:
+    """Why a figure made of these pair (or round) ratios is unreliable, or None when it may be published."""
+    ratios = [r for r in ratios if r > 0]
+    if len(ratios) < 2:
+        return f"one {unit} only: no spread to judge it by"
+    low, high = min(ratios), max(ratios)
+    if high / low > SPREAD_LIMIT:
+        return f"{unit} ratios {low:.2f}×-{high:.2f}× spread {high / low:.1f}× (over {SPREAD_LIMIT:g}×)"
+    return None
 
 
 class QueryCounter:
@@ -96,13 +114,32 @@ class Result:
         return self.median / self.floor_median
 
     @property
+    def pair_ratios(self) -> list[float]:
+        """Each repetition's time over its floor's (the pair ran back to back)."""
+        return [t / f for t, f in zip(self.times, self.floor_times) if f > 0]
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        """The lowest and highest pair ratio."""
+        ratios = self.pair_ratios
+        return (min(ratios), max(ratios)) if ratios else None
+
+    @property
+    def unreliable(self) -> str | None:
+        """Why this figure is not published (`spread_verdict`), or None; a failed workload has no figure."""
+        return None if self.error else spread_verdict(self.pair_ratios)
+
+    @property
     def queries_per_run(self) -> int | None:
         """Statements of a typical run (the median: a lesson's first view writes, the next ones do not)."""
         return round(statistics.median(self.queries)) if self.queries else None
 
     def as_dict(self) -> dict:
+        spread = self.spread
         return {"name": self.name, "floor": self.floor_name, "median_s": self.median,
-                "floor_median_s": self.floor_median, "ratio": self.ratio, "queries": self.queries_per_run,
+                "floor_median_s": self.floor_median, "ratio": self.ratio,
+                "ratio_lowest": spread[0] if spread else None, "ratio_highest": spread[1] if spread else None,
+                "queries": self.queries_per_run,
                 "floor_queries": max(self.floor_queries) if self.floor_queries else None,
                 "peak_bytes": self.peak_bytes, "floor_peak_bytes": self.floor_peak_bytes, "times_s": self.times,
                 "floor_times_s": self.floor_times, "error": self.error, "note": self.note,

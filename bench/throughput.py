@@ -6,7 +6,9 @@ The three take turns for a few rounds after a short warm-up, and each page's req
 are compared with the bare route's of the same round: on a shared machine the speed of the whole
 machine drifts from one minute to the next, and a floor measured minutes apart would move the
 ratio more than the page does. The table gives the medians over the rounds and the lowest and
-highest ratio seen. A run with any non-2xx/3xx answer is reported as failed rather than as a figure.
+highest ratio seen; a route whose round ratios spread wider than `measure.SPREAD_LIMIT` is marked
+unreliable and left out of the published JSON, as a workload is. A run with any non-2xx/3xx answer is
+reported as failed rather than as a figure.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from statistics import median
 
 from bench import sizes
 from bench.app import BARE_PATH
+from bench.measure import spread_verdict
 
 HOST = "127.0.0.1"
 # The directory holding bench/ (and lms/): the bench package is imported from there, never installed.
@@ -74,29 +77,47 @@ class Throughput:
         ratios = self.ratios(run)
         return median(ratios) if ratios else None
 
+    def unreliable(self, run: Run) -> str | None:
+        """Why the route's ratio to the bare route is not published (its round ratios spread too wide), or None."""
+        if run.error or run.path == BARE_PATH:
+            return None
+        return spread_verdict(self.ratios(run), unit="round")
+
     def lines(self) -> list[str]:
         if self.skipped:
             return [f"throughput: skipped ({self.skipped})"]
         rounds = max((len(r.rates) for r in self.runs), default=0)
         out = ["", f"throughput (gunicorn, 2 workers, wrk on 127.0.0.1; medians of {rounds} rounds):",
-               f"  {'route':<22} {'req/s':>9} {'p99':>10} {'vs bare':>8}  {'(lowest-highest)':>16}"]
+               f"  {'route':<22} {'req/s':>9} {'p99':>10} {'vs bare':>8}  {'(lowest-highest)':>16}  verdict"]
+        doubts = []
         for run in self.runs:
             if run.error:
                 out.append(f"  {run.name:<22} FAILED: {run.error}")
                 continue
             ratios = self.ratios(run)
-            spread = f"  ({min(ratios):.2f}-{max(ratios):.2f})" if ratios and run.path != BARE_PATH else ""
+            spread = f"({min(ratios):.2f}-{max(ratios):.2f})" if ratios and run.path != BARE_PATH else ""
             ratio = self.ratio(run)
+            doubt = self.unreliable(run)
+            if doubt:
+                doubts.append(f"  unreliable, not published: {run.name}: {doubt}")
+            verdict = "" if run.path == BARE_PATH else "UNRELIABLE" if doubt else "ok"
             out.append(f"  {run.name:<22} {run.requests_per_second:>9,.0f} {run.p99_ms:>8.1f} ms "
-                       f"{'' if ratio is None else f'{ratio:>7.2f}×'}{spread}")
-        return out
+                       f"{'' if ratio is None else f'{ratio:>7.2f}×'}  {spread:>16}  {verdict}")
+        return out + doubts
+
+    def failed(self) -> bool:
+        """Whether a route failed (a skipped run, without wrk, does not fail the bench)."""
+        return any(r.error for r in self.runs)
 
     def as_dict(self) -> dict:
+        """The published figures: the routes whose round ratios are reliable; the others under `left_out`."""
+        kept = [r for r in self.runs if not self.unreliable(r)]
         return {"skipped": self.skipped, "runs": [
             {"name": r.name, "path": r.path, "requests_per_second": r.requests_per_second, "p99_ms": r.p99_ms,
              "vs_bare": self.ratio(r), "rounds": [
                  {"requests_per_second": rate, "p99_ms": p99} for rate, p99 in zip(r.rates, r.p99s)],
-             "vs_bare_by_round": self.ratios(r), "error": r.error} for r in self.runs]}
+             "vs_bare_by_round": self.ratios(r), "error": r.error} for r in kept],
+            "left_out": [{"name": r.name, "reason": self.unreliable(r)} for r in self.runs if self.unreliable(r)]}
 
 
 def _free_port() -> int:

@@ -1,23 +1,23 @@
 """The workloads of `make bench`, each with its floor, on a generated data set.
 
-Pages go through the app as the signed-in bench trainee (Flask's test client, in this process)
-against the bare route; quiz grading, the completion report and bulk enrolment call the services
-and queries the pages call; the exports are downloaded as the admin downloads them. Everything a
-workload writes (attempts, bulk accounts and enrolments) is deleted again afterwards, so the data
-set is the same for the next run.
+The bench's context (the bench accounts and a course to work in) and the workloads of the reports, the
+exports and bulk enrolment: the completion reports call the queries the pages call; the exports are
+downloaded as the admin downloads them; bulk enrolment calls the services. The pages (`bench.pages`) and the
+quiz's POSTs (`bench.quizweb`) have modules of their own. Everything a workload writes (bulk accounts and
+enrolments) is deleted again afterwards, so the data set is the same for the next run.
 """
 from __future__ import annotations
 
-import random
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
-from bench import floors, sizes
-from bench.app import BARE_PATH
+from bench import exportfloors, floors, sizes
 from bench.client import BenchClient
-from bench.content import right_and_wrong
 from bench.measure import Workload
 from lms.access import report_scope
 from lms.extensions import db
@@ -76,76 +76,6 @@ def page_urls(context: BenchContext) -> dict[str, str]:
             "quiz page": f"{base}/quizzes/{context.quiz_slug}", "my learning page": "/my"}
 
 
-def page_workloads(context: BenchContext, repeat: int) -> list[Workload]:
-    """Each page as the signed-in trainee against the bare route of the same app."""
-    trainee = BenchClient(context.app).sign_in(sizes.BENCH_TRAINEE, sizes.BENCH_PASSWORD)
-    anonymous = BenchClient(context.app)
-    return [Workload(name, lambda url=url: trainee.page(url), lambda: anonymous.page(BARE_PATH), "bare route",
-                     repeat) for name, url in page_urls(context).items()]
-
-
-def _half_right(draw: list[dict]) -> dict:
-    """Responses to a drawn attempt: the first half right, the rest wrong (a fail, every time)."""
-    responses = {}
-    for i, item in enumerate(draw):
-        right, wrong = right_and_wrong(item)
-        responses[item["slug"]] = right if i < len(draw) // 2 else wrong
-    return responses
-
-
-def quiz_workload(context: BenchContext, repeat: int) -> Workload:
-    """Submitting and grading a 20-question attempt through lms.quizzes.services, against one
-    executemany of the same 20 graded answers."""
-    from lms.learning.models import Enrolment
-    from lms.quizzes import grading, services
-    from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
-
-    first_id = db.session.scalar(select(func.max(QuizAttempt.id))) or 0
-    db.session.remove()
-    state: dict = {}
-
-    def start():
-        enrolment = db.session.get(Enrolment, context.enrolment_id)
-        quiz = db.session.get(Quiz, context.final_quiz_id)
-        attempt = services.start_attempt(enrolment, quiz, random.Random(0))
-        state["attempt"], state["responses"] = attempt, _half_right(attempt.draw)
-
-    def submit():
-        services.submit_attempt(state["attempt"], state["responses"])
-
-    def floor_setup():
-        start()
-        attempt, now = state["attempt"], state["attempt"].started_at
-        state["rows"] = []
-        for item in attempt.draw:
-            response = state["responses"][item["slug"]]
-            points = grading.score_question(item, response)
-            state["rows"].append({"attempt_id": attempt.id, "question_id": item["question_id"],
-                                  "question_slug": item["slug"], "response": response, "saved_at": now,
-                                  "points": points, "correct": points == 1})
-        state["attempt_id"] = attempt.id
-        db.session.remove()
-
-    def floor():
-        with context.engine.begin() as conn:
-            floors.insert_rows(conn, AttemptAnswer.__table__, state["rows"])
-
-    def floor_after():
-        with context.engine.begin() as conn:
-            conn.execute(update(QuizAttempt).where(QuizAttempt.id == state["attempt_id"])
-                         .values(status="submitted", submitted_at=state["rows"][0]["saved_at"]))
-
-    def cleanup():
-        db.session.remove()
-        with context.engine.begin() as conn:
-            conn.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id > first_id))
-            conn.execute(delete(QuizAttempt).where(QuizAttempt.id > first_id))
-
-    return Workload("quiz submit + grading (20 questions)", submit, floor, "executemany of the 20 answers", repeat,
-                    setup=start, after=db.session.remove, floor_setup=floor_setup, floor_after=floor_after,
-                    cleanup=cleanup)
-
-
 def report_workload(context: BenchContext, repeat: int) -> Workload:
     """The completion report for all institutions (with its totals) against one hand-written GROUP BY."""
     from lms.auth.models import User
@@ -171,6 +101,37 @@ def report_workload(context: BenchContext, repeat: int) -> Workload:
                     note=f"{context.enrolments / 1000:,.0f}k enrolments")
 
 
+def coordinator_report_workload(context: BenchContext, repeat: int) -> Workload:
+    """The completion report of one institution (the bench trainee's), as its coordinator reads it, against the
+    same hand-written GROUP BY over that institution's trainees: it should cost what that institution holds."""
+    from lms.auth.models import User
+    from lms.core import clock
+    from lms.quizzes.models import GRACE_SECONDS
+    from lms.reports import queries
+    from lms.reports.filters import ReportFilters
+
+    now = clock.now()
+    trainee = db.session.get(User, context.trainee_id)
+    institution_id = trainee.institution_id
+    coordinator_id = db.session.scalar(select(User.id).where(User.role == "coordinator",
+                                                             User.institution_id == institution_id))
+    db.session.remove()
+
+    def report():
+        coordinator = db.session.get(User, coordinator_id)
+        value = queries.completion_report(report_scope(coordinator), ReportFilters(), now)
+        db.session.remove()
+        return value
+
+    def floor():
+        with context.engine.connect() as conn:
+            return floors.completion_floor(conn, now - timedelta(seconds=GRACE_SECONDS), now, institution_id)
+
+    return Workload("completion report, one institution (coordinator)", report, floor,
+                    "hand-written SQL GROUP BY", repeat, check=floors.same_completion_figures,
+                    note=f"{context.institution_code}")
+
+
 def _export_statement(context: BenchContext):
     from lms.auth.models import User
     from lms.core import clock
@@ -186,19 +147,27 @@ def _export_statement(context: BenchContext):
 
 def export_workloads(context: BenchContext, repeat: int, formats=("csv", "xlsx")) -> list[Workload]:
     """The admin's full export (every enrolment in every institution) as CSV and XLSX, downloaded
-    through the app, against the same SELECT fed to csv.writer / XlsxWriter directly."""
+    through the app into a file. The CSV's floor is a hand-written SELECT giving the cells as text, read and
+    written the fastest way for the database (`bench.exportfloors`), its file compared byte for byte with the
+    export's after each pair; the XLSX's is the export's own SELECT fed to XlsxWriter directly."""
     admin = BenchClient(context.app).sign_in(sizes.BENCH_ADMIN, sizes.BENCH_PASSWORD)
     sql, parameters = _export_statement(context)
     workloads = []
     if "csv" in formats:
-        def rows_equal(lines, floor_rows):
-            if lines - 1 != floor_rows:
-                raise AssertionError(f"the CSV export has {lines - 1} rows, the floor {floor_rows}")
+        folder = Path(tempfile.mkdtemp(prefix="bench-csv-"))
+        product, floor = folder / "export.csv", folder / "floor.csv"
 
+        def same_bytes(_size, _floor_size):
+            exportfloors.same_file(product, floor)
+
+        def remove_files():
+            shutil.rmtree(folder, ignore_errors=True)
+
+        copy = "COPY TO STDOUT" if context.engine.dialect.name == "postgresql" else "csv.writer"
         workloads.append(Workload(
-            "CSV export, all enrolments", lambda: admin.download("/reports/enrolments/export.csv", lines=True),
-            lambda: floors.csv_floor(context.engine, sql, parameters), "csv.writer on the same cursor", repeat,
-            check=rows_equal, memory=True, note=f"{context.enrolments:,} rows"))
+            "CSV export, all enrolments", lambda: admin.save("/reports/enrolments/export.csv", product)[0].stat().st_size,
+            lambda: exportfloors.csv_floor(context.engine, floor), f"hand SELECT, {copy}", repeat,
+            check=same_bytes, memory=True, cleanup=remove_files, note=f"{context.enrolments:,} rows"))
     if "xlsx" in formats:
         workloads.append(Workload(
             "XLSX export, all enrolments", lambda: admin.download("/reports/enrolments/export.xlsx"),

@@ -35,23 +35,30 @@ from lms.gradebook.views import bp as gradebook_bp
 from lms.checklists.views import bp as practicals_bp
 from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
+from lms.core.compression import init_compression
 from lms.core.counters import init_counters
-from lms.core.db import configure_sqlite, end_read_only_requests_with_commit, ping_idle_connections, plan_without_jit
+from lms.core.db import (
+    configure_sqlite, end_read_only_requests_with_commit, init_kept_objects, ping_idle_connections, plan_without_jit,
+    read_outside_transactions,
+)
 from lms.core.errors import init_errors
 from lms.core.headers import apply_security_headers
-from lms.core.i18n import select_locale, template_translators
+from lms.core.i18n import available_languages, select_locale, template_translators
 from lms.core.logs import formatter, init_request_ids
+from lms.core.lowdata import low_data_mode
 from lms.core.markdown import render_inline, render_markdown
 from lms.core.metrics import init_metrics, watch_pool
+from lms.core.numbers import number, percent, plural_count
 from lms.core.proxies import session_identifier, trust_proxies
+from lms.core.static_files import init_static_files
 from lms.core.storage import init_storage
+from lms.core.too_large import upload_limit_mb
 from lms.core.urls import register_converters
 from lms.core.when import (
     format_date, format_datetime, format_month, format_time, iso, select_timezone, viewer_zone, weekday_name,
     zone_label,
 )
 from lms.enrolments.views import bp as enrolments_bp
-from lms.reports.record_pdf import hours_text
 from lms.recorded.views import bp as recorded_bp
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.institutions.views import bp as institutions_bp
@@ -77,6 +84,7 @@ from lms.messages import jobs as message_jobs
 from lms.messages.events import connect_signals as connect_message_signals
 from lms.messages.views import bp as messages_bp
 from lms.mfa.views import bp as mfa_bp
+from lms.offline.views import bp as offline_bp
 from lms.people.views import bp as people_bp
 from lms.privacy.logmask import install_email_masking
 from lms.privacy.views import bp as privacy_bp
@@ -89,7 +97,7 @@ from lms.reports.views import bp as reports_bp
 # Feature blueprints, registered in this order.
 BLUEPRINTS = (main_bp, auth_bp, mfa_bp, people_bp, institutions_bp, catalog_bp, learning_bp, quizzes_bp, authoring_bp,
               assignments_bp, runs_bp, sessions_bp, announcements_bp, assessing_bp, calendar_bp, mail_bp, audit_bp, privacy_bp, reports_bp,
-              enrolments_bp, recorded_bp, jobs_bp, messages_bp, gradebook_bp, practicals_bp, api_bp, api_v1_bp)
+              enrolments_bp, recorded_bp, jobs_bp, messages_bp, gradebook_bp, practicals_bp, offline_bp, api_bp, api_v1_bp)
 # The kinds of item a course's modules hold besides lessons (lms.catalog.items).
 COURSE_ITEMS = (QUIZ, ASSIGNMENT, PRACTICAL)
 # The modules that declare periodic jobs (lms.jobs), imported so that the scheduler knows them.
@@ -113,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_transfers(app)
     register_security_headers(app)
     register_commands(app)
     return app
@@ -167,11 +176,16 @@ def register_extensions(app: Flask) -> None:
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         watch_pool(db.engine)  # the pool's gauges at /metrics
         end_read_only_requests_with_commit(app, db)
+        read_outside_transactions(db)  # PostgreSQL: no BEGIN and COMMIT for a request that only reads
+    init_kept_objects(db)  # the signed-in account stays loaded through a request's commits (lms.auth.queries)
 
 
 def register_i18n(app: Flask) -> None:
     """Flask-Babel with the locale from the profile, the session, the browser, else English, and the
-    viewer's time zone (lms.core.when)."""
+    viewer's time zone (lms.core.when). The languages are the catalogues present, unless the configuration
+    names them."""
+    if not app.config.get("LANGUAGES"):
+        app.config["LANGUAGES"] = available_languages(app.config["BABEL_DEFAULT_LOCALE"])
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
@@ -206,21 +220,31 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Markdown filters, permission tests, labels, links between course items and the page frame."""
+    """Markdown and number filters, permission tests, labels, links between course items and the page frame."""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["markdown_inline"] = render_inline
+    app.jinja_env.filters.update(number=number, percent=percent, plural_count=plural_count)
     app.jinja_env.tests.update(JINJA_TESTS)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         LANGUAGES=app.config["LANGUAGES"], role_label=role_label, status_label=status_label, kind_label=kind_label,
         item_url=course_items.item_url, site_frame=site_frame, format_date=format_date,
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
-        zone_label=zone_label, hours_text=hours_text, format_month=format_month, weekday_name=weekday_name,
-        lock_texts=reason_texts, ended_text=ended_text, mail_waiting=admin_warning_count)
+        zone_label=zone_label, format_month=format_month, weekday_name=weekday_name,
+        lock_texts=reason_texts, ended_text=ended_text, mail_waiting=admin_warning_count,
+        upload_limit_mb=upload_limit_mb, low_data_mode=low_data_mode)
 
     @app.context_processor
     def layout_context():
         return {"current_locale": str(get_locale() or "en"), **template_translators(get_translations())}
+
+
+def register_transfers(app: Flask) -> None:
+    """Lighter transfers: static files under versioned addresses cached for a year, and brotli/gzip for what
+    holds no secret (lms.core.compression: never HTML pages). Registered before the security headers, so
+    that compression, which runs after them, sees the final response."""
+    init_static_files(app)
+    init_compression(app)
 
 
 def register_security_headers(app: Flask) -> None:

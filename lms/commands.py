@@ -27,6 +27,7 @@ from lms.authoring.services import add_staff
 from lms.backups.cli import backup_command, restore_command
 from lms.catalog.queries import all_courses
 from lms.core.commandline import in_english
+from lms.core.i18n import available_languages
 from lms.core.migrating import ACCEPT_ARGUMENT, DataLossRefused
 from lms.core.urls import external_url
 from lms.extensions import db
@@ -40,6 +41,7 @@ from lms.packages.reader import package_folders
 from lms.people.services import PeopleError, create_user, set_password
 from lms.privacy.cli import data_group
 from lms.quizzes.services import close_expired
+from lms.reports.cli import reports_group
 
 DEMO_INSTITUTIONS = [
     ("DEMO-UA", "Demo Border Guard Academy (Ukraine)", "UA"),
@@ -52,9 +54,14 @@ DEMO_INSTITUTIONS = [
 DEMO_USERS = [
     ("admin@demo.example", "Olena Admin", "admin", None, "demo-admin-pass"),
     ("instructor@demo.example", "Giorgi Beridze", "instructor", None, "demo-instructor-pass"),
+    ("assessor@demo.example", "Tetiana Marchenko", "instructor", None, "demo-assessor-pass"),
     ("coordinator@demo.example", "Ion Rusu", "coordinator", "DEMO-MD", "demo-coordinator-pass"),
     ("trainee@demo.example", "Anna Hovhannisyan", "trainee", "DEMO-MD", "demo-trainee-pass"),
 ]
+# The course staff the demo accounts are on every course (lms.catalog.models.STAFF_ROLES): the instructor owns
+# the courses (the authoring pages can be tried at once), the assessor marks their assessed work. The demo
+# assessor is an instructor account, as every assessor is, shown by its staff role.
+DEMO_STAFF = {"instructor@demo.example": "owner", "assessor@demo.example": "assessor"}
 
 
 # The refusals of account data (lms.people.services.PeopleError codes), as the command line words them.
@@ -65,7 +72,7 @@ PEOPLE_ERRORS = {
     "institution_unknown": "no such institution (--institution)",
     "name_invalid": "the name is empty, longer than 200 characters or holds a control character (--name)",
     "role_invalid": "unknown role (--role)",
-    "locale_invalid": "unknown language (--locale): use en or uk",
+    "locale_invalid": "unknown language (--locale): use one of " + ", ".join(available_languages()),
 }
 
 # The refusals of institution data (lms.institutions.services.InstitutionError), as the command line words them.
@@ -165,7 +172,7 @@ def init_command(no_courses: bool):
 @with_appcontext
 @in_english
 def demo_command(force: bool, host: str, port: int):
-    """Add demo institutions and one account per role, and print how to sign in. Safe to run twice.
+    """Add demo institutions, one account per role and an assessor, and print how to sign in. Safe to run twice.
 
     The sign-in address is LMS_PUBLIC_URL when it is set, else http://HOST:PORT (`make run` passes the
     HOST and PORT it serves on).
@@ -183,15 +190,19 @@ def demo_command(force: bool, host: str, port: int):
             create_user(email, name, role, institution.id if institution else None, password=password)
         else:
             set_password(user, password)
-        click.echo(f"  {role:<12} {email:<28} password: {password}")
+        shown = "assessor" if DEMO_STAFF.get(email) == "assessor" else role
+        click.echo(f"  {shown:<12} {email:<28} password: {password}")
     _demo_staff()
 
 
 def _demo_staff() -> None:
-    """The demo instructor owns the shipped courses, so the authoring pages can be tried at once."""
-    instructor = user_by_email("instructor@demo.example")
-    for course in all_courses():
-        add_staff(course, instructor, "owner", None)
+    """The demo instructor owns the courses, so the authoring pages can be tried at once; the demo assessor
+    marks their assignments and signs off their practical assessments (the staff role "assessor")."""
+    courses = all_courses()
+    for email, staff_role in DEMO_STAFF.items():
+        user = user_by_email(email)
+        for course in courses:
+            add_staff(course, user, staff_role, None)
 
 
 @click.group("users")
@@ -205,7 +216,7 @@ def users_group():
 @click.option("--role", required=True, type=click.Choice(["trainee", "instructor", "coordinator", "admin"]))
 @click.option("--institution", "institution_code", help="Institution code; required for trainees and coordinators.")
 @click.option("--password", help="Set this password instead of printing a one-time link.")
-@click.option("--locale", type=click.Choice(["en", "uk"]))
+@click.option("--locale", type=click.Choice(list(available_languages())))
 @served_at_options
 @with_appcontext
 @in_english
@@ -353,4 +364,4 @@ database_group = _database_group()
 
 # Every command group of the platform, in the order `lms --help` lists them.
 COMMANDS = (init_command, demo_command, users_group, institutions_group, attempts_group, courses_group, data_group,
-            messages_group, database_group, backup_command, restore_command, worker_command, jobs_group)
+            messages_group, reports_group, database_group, backup_command, restore_command, worker_command, jobs_group)

@@ -1,7 +1,13 @@
 """gunicorn's settings for the platform: `gunicorn -c python:lms.gunicorn_conf --workers 4 ... wsgi:app`.
 
-gunicorn reads the names below that are its settings (`logger_class`, `on_starting`, `child_exit`); the
-command line adds the rest. They do three things:
+gunicorn reads the names below that are its settings (`worker_class`, `threads`, `logger_class`,
+`on_starting`, `child_exit`); the command line adds the rest (and wins where it names the same). They do four
+things:
+
+- each worker serves requests on several threads (`gthread`), so a worker whose thread is hashing a password
+  at sign-in (about 0.1 s of CPU, on purpose; lms.core.security, which lets the other threads run meanwhile and
+  hashes at a lower priority) goes on serving pages on its other threads. This file is the one place of that
+  choice: the operator's service (docs/operations.md) and the benchmarks start gunicorn with it;
 
 - the metrics of several workers (lms.core.metrics): when gunicorn starts, the values an earlier run left in
   PROMETHEUS_MULTIPROC_DIR are removed; when a worker ends (a restart, a crash, a timeout), its live gauges
@@ -36,6 +42,12 @@ class PlatformLogger(Logger):
                     handler.setFormatter(formatter("json"))
                 add_masking(handler)
 
+
+# Threads per worker: enough that the sign-in gate's hashing and waiting threads (LMS_PASSWORD_HASHES_AT_ONCE
+# + LMS_PASSWORD_HASH_QUEUE, 1 + 8 by default) leave some to pages, few enough that each can hold a database
+# connection of SQLAlchemy's pool (5 + 10 overflow by default) and the GIL is not fought over by many.
+worker_class = "gthread"
+threads = 12
 
 logger_class = PlatformLogger
 

@@ -11,22 +11,23 @@ from lms.catalog.models import Course, CourseAsset, CourseStaff, CourseTopic, Le
 from lms.gradebook.models import Override, Weight
 from lms.institutions.models import Institution
 from lms.jobs.models import FailedJob
-from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.languages.models import CourseVersion, VersionText
+from lms.learning.models import Certificate, Enrolment, EnrolmentFigures, Feedback, LessonProgress, QuizFigures
 from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.practicals.models import Criterion, Evidence, Practical, Record, Result
-from lms.quizzes.models import AttemptAnswer, Choice, Question, Quiz, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, Choice, LateAnswers, Question, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
 from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun, course_run_institutions, run_assessors, run_trainers
 
 __all__ = [
     "Assignment", "Criterion", "Evidence", "Extension", "Mark", "Override", "Practical", "Record", "Result",
-    "Submission", "SubmissionFile", "Weight", "run_assessors",
+    "Submission", "SubmissionFile", "Weight", "run_assessors", "CourseVersion", "VersionText",
     "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice",
-    "Condition", "Course", "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "ExportJob", "FailedJob",
-    "Feedback", "Institution", "Lesson",
-    "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "RecordedCompletion",
+    "Condition", "Course", "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "EnrolmentFigures", "ExportJob", "FailedJob",
+    "Feedback", "Institution", "LateAnswers", "Lesson",
+    "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "QuizFigures", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",
     "course_run_institutions", "run_trainers", "session_trainers",
 ]

@@ -140,7 +140,8 @@ def app(database_url, tmp_path_factory):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # still scrypt, at a cost fit for thousands of tests
+        # argon2id still, at a cost fit for thousands of tests (production refuses it: config.ARGON2_FLOOR)
+        "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_TIME_COST": 1,
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),

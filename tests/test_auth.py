@@ -125,6 +125,6 @@ def test_password_change_checks_current_password_and_rules(client, auth, world):
     assert auth.login(world["trainee"].email, "another-long-secret").headers["Location"] == "/"
 
 
-def test_passwords_are_stored_as_scrypt_hashes(world):
-    assert world["trainee"].password_hash.startswith("scrypt:")
+def test_passwords_are_stored_as_argon2id_hashes(world):
+    assert world["trainee"].password_hash.startswith("$argon2id$")
     assert PASSWORD not in world["trainee"].password_hash

@@ -25,22 +25,41 @@ def test_demo_adds_institutions_and_one_account_per_role_twice_safely(cli, db, c
     first = cli.invoke(args=["demo"])
     second = cli.invoke(args=["demo"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    for role in ("admin", "instructor", "coordinator", "trainee"):
+    for role in ("admin", "instructor", "assessor", "coordinator", "trainee"):
         assert f"{role}@demo.example" in first.output
-    assert db.session.query(User).count() == 4
+    assert db.session.query(User).count() == 5
     assert {i.country for i in db.session.query(Institution)} >= {"UA", "GE", "MD", "AM"}
     password = next(line.split("password: ")[1] for line in second.output.splitlines() if "trainee@" in line)
     assert auth.login("trainee@demo.example", password).headers["Location"] == "/"
 
 
-def test_demo_instructor_owns_the_courses(cli, db):
+def test_demo_instructor_owns_the_courses_and_the_assessor_marks_them(cli, db):
     from lms.catalog.models import CourseStaff
     from tests.helpers import make_course
 
     course = make_course()
     assert cli.invoke(args=["demo"]).exit_code == 0
-    staff = db.session.query(CourseStaff).one()
-    assert staff.course_id == course.id and staff.role == "owner"
+    result = cli.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    staff = {(s.user.email, s.course_id, s.role) for s in db.session.query(CourseStaff)}
+    assert staff == {("instructor@demo.example", course.id, "owner"), ("assessor@demo.example", course.id, "assessor")}
+    line = next(line for line in result.output.splitlines() if "assessor@demo.example" in line)
+    assert line.split()[0] == "assessor" and line.endswith("password: demo-assessor-pass")
+    assessor = db.session.query(User).filter_by(email="assessor@demo.example").one()
+    assert assessor.role == "instructor"  # an assessor is an instructor account with the staff role "assessor"
+
+
+def test_demo_assessor_sees_the_marking_queue_and_not_the_editor(cli, db, client, auth):
+    """Signed in as the demo assessor: the marking queue lists the course; its editing pages are refused."""
+    from tests.helpers import make_course
+
+    course = make_course()
+    assert cli.invoke(args=["demo"]).exit_code == 0
+    auth.login("assessor@demo.example", "demo-assessor-pass")
+    assert 'href="/assess"' in client.get("/").get_data(as_text=True)  # "Marking" in the header
+    queue = client.get("/assess")
+    assert queue.status_code == 200 and course.title in queue.get_data(as_text=True)
+    assert client.get(f"/author/{course.slug}/").status_code == 403
 
 
 @pytest.mark.parametrize("args,env,address", [

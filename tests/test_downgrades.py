@@ -33,8 +33,11 @@ from tests.test_migrations import (  # noqa: F401 - the fixtures of the migratio
     alembic_engine,
     populate,
     populate_assessed,
+    populate_figures,
     populate_mail,
     populate_sessions,
+    populate_late,
+    populate_versions,
 )
 
 pytestmark = pytest.mark.db
@@ -74,6 +77,7 @@ def populate_every_column(engine) -> None:
         course.enrolment_key_hash, course.certificate_validity_months, course.package_hash = "k" * 40, 24, "p" * 64
         quiz.time_limit_minutes, quiz.draw_count = 30, 3
         admin.locale, admin.timezone, admin.last_login_at = "uk", "Europe/Warsaw", AT
+        admin.low_data_mode = True
         admin.privacy_acknowledged_at = trainee.privacy_acknowledged_at = AT
         enrolment.enrolled_by_id, enrolment.source = admin.id, "admin"
         enrolment.started_at = enrolment.last_activity_at = AT
@@ -197,6 +201,9 @@ def populate_every_column(engine) -> None:
                              body="The range is *closed* on Friday.", send_mail=True, created_at=AT, edited_at=AT,
                              withdrawn_at=AT, mailed_through=trainee.id, mailed_at=AT))
         populate_assessed(s, course, enrolment, trainee, instructor, admin, run, AT)
+        populate_versions(s, course, lesson, attempt, AT)
+        populate_late(s, quiz, attempt, admin, AT)
+        populate_figures(s)  # after every row they count (0028 counts them again when upgraded)
         s.commit()
 
 
@@ -226,6 +233,14 @@ def _all_tables(engine) -> set[str]:
 # What each step cannot keep of the data above: the words of its refusal, and the tables or columns an
 # accepted loss takes (everything else comes back as it was). The steps not named keep everything.
 LOSSES = {
+    "0026": (r"0026: 1 set\(s\) of answers received late after an outage \(0 waiting for a decision\) would be deleted.*"
+             r"0026: 1 quiz\(zes\) would stop accepting answers received late automatically.*"
+             r"0026: 1 saved answer\(s\) would forget the sequence number",
+             {"late_answers", "quizzes.accept_late_answers", "attempt_answers.seq", "quiz_attempts.token"}),
+    "0025": (r"0025: 1 person\(s\) would lose their choice of low-data mode", {"users.low_data_mode"}),
+    "0024": (r"0024: 1 language version\(s\) of courses with their texts, the version 1 quiz attempt\(s\) were "
+             r"taken in and the version 1 trainee\(s\) chose to read would be lost",
+             {"course_versions", "version_texts", "quiz_attempts.language", "enrolments.content_language"}),
     "0022": (r"0022: 1 assignment\(s\) would be deleted, with 1 submission\(s\) and 1 mark\(s\).*"
              r"0022: 1 practical assessment\(s\) would be deleted, with 1 signed-off record\(s\).*"
              r"0022: 2 run assessor\(s\) and assessor staff membership\(s\).*"
@@ -281,13 +296,18 @@ LOSSES = {
     "0001": (r"0001: every table would be dropped, with its rows: api_tokens \(1\), attempt_answers \(1\)", None),
 }
 # A cache key, not data: 0005's upgrade gives each course a new random outline stamp, so that no
-# outline cached before the downgrade is served after it.
-REGENERATED = {"0005": {"courses.outline_stamp"}}
+# outline cached before the downgrade is served after it. 0026's gives each attempt a new random token.
+REGENERATED = {"0005": {"courses.outline_stamp"}, "0026": {"quiz_attempts.token"}}
 
 
 def _deal_with(revision: str, conn) -> None:
     """What an operator does first so that the step loses nothing (the refusals say which)."""
     statements = {
+        "0026": ["DELETE FROM late_answers", "UPDATE quizzes SET accept_late_answers = FALSE",
+                 "UPDATE attempt_answers SET seq = NULL"],
+        "0025": ["UPDATE users SET low_data_mode = FALSE"],  # each turns it off in the footer or the profile
+        "0024": ["DELETE FROM version_texts", "DELETE FROM course_versions", "UPDATE quiz_attempts SET language = NULL",
+             "UPDATE enrolments SET content_language = NULL"],
         "0022": ["DELETE FROM assignment_marks", "DELETE FROM assignment_files", "DELETE FROM assignment_extensions",
                  "DELETE FROM assignment_submissions", "DELETE FROM assignments", "DELETE FROM practical_results",
                  "DELETE FROM practical_evidence", "DELETE FROM practical_records", "DELETE FROM practical_criteria",
@@ -420,7 +440,7 @@ def test_a_downgrade_of_many_steps_is_refused_whole_naming_every_loss(alembic_ru
     with pytest.raises(DataLossRefused) as refused:
         alembic_runner.command_executor.downgrade("0002")
     assert [revision for revision, _what in refused.value.losses] == [
-        "0023", "0022", "0022", "0022", "0022", "0022", "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
+        "0026", "0026", "0026", "0025", "0024", "0023", "0022", "0022", "0022", "0022", "0022", "0021", "0020", "0019", "0019", "0019", "0019", "0019", "0018", "0017", "0016", "0016", "0016", "0016", "0016",
         "0015", "0014", "0013", "0012", "0012", "0011", "0009", "0009", "0009",
         "0009", "0009", "0007", "0004", "0003"]
     assert alembic_runner.current == head and contents(alembic_engine) == before
@@ -467,7 +487,10 @@ def test_lms_db_downgrade_refuses_losses_until_accepted(alembic_runner, alembic_
     assert refused.returncode == 1 and refused.stdout == ""
     assert len(refused.stderr.splitlines()) == 1, refused.stderr
     assert refused.stderr.startswith("Error: this downgrade would lose data that the older schema has no place for, "
-                                     "so nothing was changed. 0023: 1 export job(s) being written")
+                                     "so nothing was changed. 0026: 1 set(s) of answers received late")
+    assert "0025: 1 person(s) would lose their choice of low-data mode" in refused.stderr
+    assert "0024: 1 language version(s)" in refused.stderr
+    assert "0023: 1 export job(s) being written" in refused.stderr
     assert "0022: 1 assignment(s)" in refused.stderr
     assert "0021: 1 announcement(s)" in refused.stderr
     assert "0020: 1 export job(s)" in refused.stderr

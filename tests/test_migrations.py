@@ -65,12 +65,14 @@ def _app_context(app):
 
 def populate(engine, second_factor: bool = False, run: bool = False, recorded: bool = False,
              feed: bool = False, sessions: bool = False, rules: bool = False, failed_job: bool = False,
-             mail: bool = False, export: bool = False, announcement: bool = False, assessed: bool = False) -> None:
+             mail: bool = False, export: bool = False, announcement: bool = False, assessed: bool = False,
+             versions: bool = False, late: bool = False) -> None:
     """One row or more in every table, through the models; a second factor, a course run (with the
     trainee's enrolment in it), an availability rule, a recorded completion, a calendar feed and a training session
     of the run (with a trainer, a sign-up and a mark), a failed job, mail (a message with its attachment, a
-    notification, preferences), an export job and an announcement only when asked, as 0012's to 0021's downgrades
-    refuse over them or drop their tables (the tests going below them have none)."""
+    notification, preferences), an export job, an announcement, a language version (with an attempt taken in it) and
+    answers received late after an outage only when asked, as 0012's to 0026's downgrades refuse over them or drop
+    their tables (the tests going below them have none)."""
     from lms import models as m
 
     now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -156,7 +158,56 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
         if assessed:
             s.flush()
             populate_assessed(s, course, enrolment, trainee, admin, admin, s.get(m.CourseRun, enrolment.run_id), now)
+        if versions:
+            populate_versions(s, course, lesson, attempt, now)
+        if late:
+            populate_late(s, quiz, attempt, admin, now)
+        populate_figures(s)
         s.commit()
+
+
+def populate_figures(s) -> None:
+    """The kept figures (0028) of every enrolment, counted again from the rows as the application counts them."""
+    from lms import models as m
+    from lms.learning import figures
+
+    s.flush()
+    every = select(m.Enrolment.id)
+    s.execute(m.QuizFigures.__table__.delete())
+    s.execute(m.EnrolmentFigures.__table__.delete())
+    s.execute(m.QuizFigures.__table__.insert().from_select(
+        ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"], figures.counted_quizzes(every)))
+    s.execute(m.EnrolmentFigures.__table__.insert().from_select(
+        ["enrolment_id", *figures.FIGURES], figures.counted(every)))
+
+
+def populate_versions(s, course, lesson, attempt, at) -> None:
+    """A Ukrainian version of the course with the lesson's texts, the attempt taken in it, and its trainee's
+    choice to read it."""
+    from lms import models as m
+
+    s.get(m.Enrolment, attempt.enrolment_id).content_language = "uk"
+    s.add_all([
+        m.CourseVersion(course_id=course.id, language="uk", status="published", translated_from="en",
+                        translated_by="Academy translators", reviewed=True, note="Reviewed by a trainer", updated_at=at),
+        m.VersionText(course_id=course.id, language="uk", kind="lesson", item_id=lesson.id, title="Урок",
+                      body="# Текст", data={"note": "x"}),
+    ])
+    attempt.language = "uk"
+
+
+def populate_late(s, quiz, attempt, staff, at) -> None:
+    """Answers of the attempt received late after an outage (from a file, accepted by staff), the quiz accepting
+    them automatically, and the attempt's answers written by a numbered save."""
+    from lms import models as m
+
+    quiz.accept_late_answers = True
+    for answer in s.scalars(select(m.AttemptAnswer).where(m.AttemptAnswer.attempt_id == attempt.id)):
+        answer.seq = 3
+    s.add(m.LateAnswers(attempt_id=attempt.id, quiz_id=quiz.id, user_id=attempt.user_id, source="file",
+                        status="accepted", answers={"qq": {"seq": 4, "response": [1]}}, seq=4, device_saved_at=at,
+                        received_at=at, received_by_id=staff.id, file_sha256="f" * 64, decided_at=at,
+                        decided_by_id=staff.id, automatic=True))
 
 
 def populate_mail(s, person, now) -> None:
@@ -277,7 +328,7 @@ def test_every_table_is_populated(alembic_runner, alembic_engine):
     """The data set used below really touches every table of the schema."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, second_factor=True, run=True, recorded=True, feed=True, sessions=True, rules=True,
-             failed_job=True, mail=True, export=True, announcement=True, assessed=True)
+             failed_job=True, mail=True, export=True, announcement=True, assessed=True, versions=True, late=True)
     assert all(n > 0 for n in row_counts(alembic_engine).values()), row_counts(alembic_engine)
 
 
@@ -741,3 +792,111 @@ def test_the_export_job_heartbeat_comes_with_0023_and_its_downgrade_refuses_whil
     alembic_runner.migrate_up_one()
     with alembic_engine.connect() as conn:
         assert conn.execute(text("SELECT status, heartbeat_at FROM export_jobs")).one() == ("running", None)
+
+
+def test_offline_answers_come_with_0026_with_a_token_for_every_attempt_and_its_downgrade_refuses_over_them(
+        alembic_runner, alembic_engine):
+    """0026 gives every existing attempt its own token; going below it loses nothing when no answer came late, no
+    quiz accepts them automatically and no answer has a sequence number; while any does, it is refused changing
+    nothing; accepted, only those go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0025")  # nothing late, nothing numbered: nothing lost
+    with alembic_engine.begin() as conn:  # a second attempt, made before tokens existed
+        conn.execute(text("INSERT INTO quiz_attempts (quiz_id, enrolment_id, user_id, number, status, started_at, "
+                          "draw) SELECT quiz_id, enrolment_id, user_id, 2, 'in_progress', started_at, draw "
+                          "FROM quiz_attempts"))
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        tokens = conn.execute(text("SELECT token FROM quiz_attempts")).scalars().all()
+    assert len(tokens) == 2 and all(t and len(t) >= 20 for t in tokens) and len(set(tokens)) == 2
+    from lms import models as m  # as populate does: the models need the application's context
+
+    with Session(alembic_engine) as s:
+        populate_late(s, s.scalar(select(m.Quiz)), s.scalar(select(m.QuizAttempt).where(m.QuizAttempt.number == 1)),
+                      s.scalar(select(m.User).where(m.User.role == "admin")), datetime(2026, 1, 15, tzinfo=UTC))
+        s.commit()
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0026: 1 set\(s\) of answers received late after an outage \(0 waiting "
+                                              r"for a decision\) would be deleted.*0026: 1 quiz\(zes\) would stop "
+                                              r"accepting.*0026: 1 saved answer\(s\) would forget"):
+        alembic_runner.migrate_down_to("0025")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0025")
+    assert "late_answers" not in row_counts(alembic_engine)
+    assert row_counts(alembic_engine)["attempt_answers"] == before["attempt_answers"]
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["late_answers"] == 0
+
+
+def test_language_versions_come_with_0024_and_its_downgrade_refuses_while_one_exists(alembic_runner, alembic_engine):
+    """0024 adds language versions, the version an attempt was taken in and the one a trainee reads. Going below it loses nothing when
+    there are none; while a version or an attempt in one exists it is refused, changing nothing; accepted, only
+    the versions and the attempts' language go."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)
+    alembic_runner.migrate_down_to("0023")  # no version: nothing lost
+    alembic_runner.migrate_up_to("heads")  # the models below are the latest schema's
+    from lms import models as m  # as populate does: the models need the application's context
+
+    with Session(alembic_engine) as s:
+        populate_versions(s, s.scalar(select(m.Course)), s.scalar(select(m.Lesson)), s.scalar(select(m.QuizAttempt)),
+                          datetime(2026, 1, 15, tzinfo=UTC))
+        s.commit()
+    alembic_runner.migrate_down_to("0024")  # the later steps lose nothing of this
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0024: 1 language version\(s\) of courses with their texts, the "
+                                              r"version 1 quiz attempt\(s\) were taken in and the version 1 "
+                                              r"trainee\(s\) chose to read would be lost"):
+        alembic_runner.migrate_down_to("0023")
+    assert row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_to("0023")
+    assert "course_versions" not in row_counts(alembic_engine)
+    assert row_counts(alembic_engine)["quiz_attempts"] == before["quiz_attempts"]
+    alembic_runner.migrate_up_one()
+    assert row_counts(alembic_engine)["course_versions"] == 0
+
+
+def test_low_data_mode_comes_with_0025_off_for_everyone_and_its_downgrade_refuses_while_anyone_has_it_on(
+        alembic_runner, alembic_engine):
+    """0025 adds users.low_data_mode, off for the accounts already there. Going below it loses nothing while
+    everyone has it off; while one person has it on it is refused, changing nothing; accepted, only that
+    choice goes (the accounts stay)."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine)  # with the models, which know the column
+    alembic_runner.migrate_down_to("0024")  # nobody has it on: nothing lost
+    alembic_runner.migrate_up_to("0025")
+    with alembic_engine.connect() as conn:
+        assert set(conn.execute(text("SELECT low_data_mode FROM users")).scalars()) == {False}
+    with alembic_engine.begin() as conn:
+        conn.execute(text("UPDATE users SET low_data_mode = TRUE WHERE role = 'trainee'"))
+    before = row_counts(alembic_engine)
+    with pytest.raises(DataLossRefused, match=r"0025: 1 person\(s\) would lose their choice of low-data mode"):
+        alembic_runner.migrate_down_one()
+    assert alembic_runner.current == "0025" and row_counts(alembic_engine) == before
+    with accepting(alembic_runner):
+        alembic_runner.migrate_down_one()
+    assert "low_data_mode" not in {c["name"] for c in inspect(alembic_engine).get_columns("users")}
+    assert row_counts(alembic_engine)["users"] == before["users"]
+
+
+def test_kept_figures_come_with_0028_counted_from_the_rows_and_its_downgrade_drops_only_them(alembic_runner,
+                                                                                             alembic_engine):
+    """0028 fills the figures the reports read from the rows they count, set-based, as the application counts
+    them; going below it drops them (derived data: nothing to accept) and leaves every other row as it was."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, assessed=True, run=True)
+    with alembic_engine.connect() as conn:
+        kept = [conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")).all()
+                for table in ("enrolment_figures", "quiz_figures")]
+    assert kept[0] and kept[1]
+    before = {table: n for table, n in row_counts(alembic_engine).items()
+              if table not in ("enrolment_figures", "quiz_figures")}
+    alembic_runner.migrate_down_to("0027")
+    assert row_counts(alembic_engine) == before
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as conn:
+        assert [conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")).all()
+                for table in ("enrolment_figures", "quiz_figures")] == kept

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from lms.auth.models import User
+from lms.people.services import PeopleError, create_user
 from lms.audit.models import AuditEvent
 
 pytestmark = pytest.mark.db
@@ -63,6 +64,17 @@ def test_coordinator_creates_trainee_in_own_institution_and_gets_a_link(client, 
     auth.logout()
     path = link.split("localhost", 1)[1]
     assert client.get(path).status_code == 200
+
+
+def test_an_account_gets_any_interface_language(client, auth, world, db):
+    """Every language of the interface can be an account's own, not only the first two the platform had."""
+    auth.login(world["other_coordinator"].email)
+    response = auth.post("/people/new", {"email": "nino.officer@example.ge", "name": "Nino Officer",
+                                         "role": "trainee", "institution_id": world["ge"].id, "locale": "ka"})
+    assert response.status_code == 200 and "Choose a language from the list." not in response.get_data(as_text=True)
+    assert db.session.query(User).filter_by(email="nino.officer@example.ge").one().locale == "ka"
+    with pytest.raises(PeopleError):
+        create_user("other.officer@example.ge", "Other Officer", "trainee", world["ge"].id, locale="xx")
 
 
 def test_coordinator_cannot_create_coordinator_or_other_institution(client, auth, world, db):

@@ -26,8 +26,8 @@ from lms.access.courses import (
 from lms.access.gradebook import can_manage_gradebook, can_view_gradebook, can_view_gradebook_run, gradebook_scope
 from lms.access.jobs import can_manage_jobs
 from lms.access.learning import (
-    can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_view_certificate, can_view_feedback,
-    can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
+    can_enrol_others, can_keep_course, can_restore_enrolment, can_revoke_certificate, can_view_certificate,
+    can_view_feedback, can_view_record, can_withdraw_enrolment, feedback_scope, owns_enrolment,
 )
 from lms.access.mail import can_use_notifications, can_view_outbox, outbox_message_or_404
 from lms.access.people import (
@@ -39,6 +39,7 @@ from lms.access.practicals import (
     assessed_enrolment_or_404, can_assess_enrolment, can_read_evidence, evidence_or_404, practical_for_assessing_or_404,
     practical_for_editing_or_404, practical_for_reading_or_404,
 )
+from lms.access.quizzes import can_judge_late_answers, judging_course_or_404
 from lms.access.recorded import (
     can_issue_recorded_certificate, can_record_completion, can_record_completions, can_view_evidence,
 )
@@ -58,6 +59,8 @@ JINJA_TESTS = {
     "can_manage_user": can_manage_user,
     "can_manage_institutions": can_manage_institutions,
     "can_edit_course": can_edit_course,
+    "can_judge_late_answers": can_judge_late_answers,
+    "can_keep_course": can_keep_course,
     "can_view_feedback": can_view_feedback,
     "can_create_course": can_create_course,
     "can_manage_staff": can_manage_staff,
@@ -99,7 +102,8 @@ JINJA_TESTS = {
 __all__ = [
     "assessed_enrolment_or_404", "can_assess_enrolment", "can_read_evidence", "evidence_or_404",
     "practical_for_assessing_or_404", "practical_for_editing_or_404", "practical_for_reading_or_404",
-    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "announcement_of_course_or_404",
+    "ADMIN", "COORDINATOR", "INSTRUCTOR", "JINJA_TESTS", "TRAINEE", "Rule", "can_keep_course",
+    "announcement_of_course_or_404",
     "announcing_course_or_404", "assess_scope", "assessed_runs", "assesses", "can_assess", "can_assess_run",
     "can_manage_assessed_work", "can_read_work", "assignment_of_course_or_404", "can_read_mark", "can_read_submission",
     "assignable_roles", "can_announce", "can_announce_to", "can_manage_announcement",
@@ -119,6 +123,6 @@ __all__ = [
     "feedback_scope", "is_admin", "outbox_message_or_404", "own_event_or_404", "own_export_or_404", "owns_enrolment", "register_scope", "report_scope", "require",
     "requires", "rule", "run_of_course_or_404", "session_of_course_or_404", "session_or_404", "signed_in",
     "staff_role", "visible_institutions", "can_manage_gradebook", "can_view_gradebook", "can_view_gradebook_run",
-    "gradebook_scope",
+    "gradebook_scope", "can_judge_late_answers", "judging_course_or_404",
     "visible_users",
 ]

@@ -26,7 +26,7 @@ def can_read_mark(user, course, mark, run_id: int | None) -> bool:
     if not signed_in(user):
         return False
     if user.id == mark.submission.user_id:
-        return mark.released_at is not None and mark.superseded_at is None
+        return mark.is_released and mark.is_current
     return can_assess_run(user, course, run_id)
 
 

@@ -77,3 +77,11 @@ def can_restore_enrolment(user, enrolment) -> bool:
     if enrolment is None or enrolment.status != "withdrawn" or not can_manage_user(user, enrolment.user):
         return False
     return is_admin(user) or enrolment.completed_at is None
+
+
+@rule
+def can_keep_course(user, enrolment) -> bool:
+    """May keep a course's lessons on their device for offline reading, and send the views made there: the
+    trainee whose current enrolment it is, not withdrawn and not on a run's waiting list."""
+    return (owns_enrolment(user, enrolment) and enrolment.is_current and enrolment.status != "withdrawn"
+            and not enrolment.waiting)

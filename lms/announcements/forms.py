@@ -3,6 +3,7 @@ the withdraw button (its CSRF token)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,7 +17,8 @@ EVERYONE = 0  # the audience choice "every trainee of the course"
 class EditForm(FlaskForm):
     """An announcement's title and text."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(lazy_pgettext("announcement headline", "Title"),
+                        validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=BODY_MAX), markdown_bounds],
                          description=_l("Markdown: **bold**, *italic*, lists, links."),
                          render_kw={"rows": 10})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 
 from lms.access import (
@@ -36,7 +37,7 @@ def _audiences(course) -> list[tuple[int, str]]:
     for run in runs:
         if can_announce_to(current_user, course, run):
             label = _("Trainees of the run %(run)s (%(code)s)", run=run.title, code=run.code)
-            choices.append((run.id, label + (" " + _("(cancelled)") if run.cancelled else "")))
+            choices.append((run.id, label + (" " + pgettext("course run", "(cancelled)") if run.cancelled else "")))
     return choices
 
 

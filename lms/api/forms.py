@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -12,7 +13,7 @@ from lms.core.forms import options
 class TokenForm(FlaskForm):
     """A new token: a name saying what it is for, and how long it lasts."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
+    name = StringField(lazy_pgettext("name of a thing", "Name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("What the token is for, e.g. \"ministry statistics script\"."))
     expires = SelectField(_l("Expires"), coerce=int, default=90,
                           choices=options([(30, _l("in 30 days")), (90, _l("in 90 days")), (365, _l("in a year")),

@@ -10,6 +10,7 @@ from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from lms.assessing.marking import FEEDBACK_FILE_MB
 from lms.assignments.models import MAX_FEEDBACK_TEXT
 from lms.core.forms import options
 
@@ -27,7 +28,10 @@ class MarkForm(FlaskForm):
     feedback = TextAreaField(_l("Feedback to the trainee"), validators=[Optional(), Length(max=MAX_FEEDBACK_TEXT)],
                              render_kw={"rows": 8})
     feedback_file = FileField(_l("Feedback file (optional)"),
-                              description=_l("A PDF, office document or image, at most 10 MB."))
+                              description=_l("A PDF, office document or image, at most 10 MB."),
+                              render_kw={"data-max-file-bytes": FEEDBACK_FILE_MB * 1024 * 1024,
+                                         "data-too-large": _l("“%(name)s” is larger than %(megabytes)d MB.",
+                                                              name="{name}", megabytes=FEEDBACK_FILE_MB)})
 
 
 class ButtonForm(FlaskForm):

@@ -28,7 +28,7 @@ from lms.auth.models import User
 from lms.core import clock, uploads
 from lms.core.uploads import Upload
 from lms.extensions import db
-from lms.learning import completion
+from lms.learning import completion, figures
 from lms.learning.models import Enrolment
 from lms.learning.services import check_completion, complete_enrolment
 
@@ -149,7 +149,7 @@ def mark_submission(submission: Submission, fields: MarkFields, feedback_file: U
         db.session.refresh(submission)
         raise MarkConflict(queries.current_mark(submission.id), submission.version)
     now = clock.now()
-    db.session.execute(update(Mark).where(Mark.submission_id == submission.id, Mark.superseded_at.is_(None))
+    db.session.execute(update(Mark).where(Mark.submission_id == submission.id, Mark.is_current)
                        .values(superseded_at=now).execution_options(synchronize_session=False))
     key = uploads.store(feedback_file, f"{FEEDBACK_PREFIX}/{assignment.course_id}") if feedback_file else None
     try:
@@ -165,6 +165,8 @@ def mark_submission(submission: Submission, fields: MarkFields, feedback_file: U
                     levels=judgement.levels, created_at=now, released_at=None if held else now)
         db.session.add(mark)
         db.session.flush()
+        # The mark superseded (which may have passed) and the new one, if released, change what counts.
+        figures.refresh([submission.enrolment_id], attempts=False)
         if not held:
             _count([mark], assignment)
         audit.record("assignment.marked", actor=actor, target=submission, assignment=assignment.slug,
@@ -207,8 +209,9 @@ def release_marks(assignment: Assignment, run_id: int | None, actor: User) -> in
     if not held:
         return 0
     now = clock.now()
-    db.session.execute(update(Mark).where(Mark.id.in_([m.id for m in held]), Mark.released_at.is_(None))
+    db.session.execute(update(Mark).where(Mark.id.in_([m.id for m in held]), ~Mark.is_released)
                        .values(released_at=now).execution_options(synchronize_session=False))
+    figures.refresh(sorted({m.submission.enrolment_id for m in held}), attempts=False)  # the passed ones count now
     _count(held, assignment)
     audit.record("assignment.marks_released", actor=actor, target=assignment, run_id=run_id, count=len(held))
     db.session.commit()

@@ -5,28 +5,17 @@ release is tried. Written in the caller's transaction.
 """
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from lms.assignments.models import Assignment, Mark, Submission
 from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.extensions import db
-from lms.messages.outgoing import Message, course_path, dispatch, links
+from lms.messages.outgoing import Message, dispatch, item_path, links
 from lms.messages.reminders import REACHABLE
 
 KIND = "assessment"
 TEMPLATE = "work_marked"
-
-
-def work_path(course_slug: str, assignment_slug: str) -> str:
-    """The trainee's page of the assignment (lms.assignments' "assignments.assignment"), or the course's page
-    where that page is not there."""
-    try:
-        return url_for("assignments.assignment", slug=course_slug, assignment=assignment_slug)
-    except BuildError:
-        return course_path(course_slug)
 
 
 def tell_marked(mark_ids: list[int]) -> int:
@@ -38,12 +27,12 @@ def tell_marked(mark_ids: list[int]) -> int:
         select(Mark, Submission.number, User, Assignment.slug, Assignment.title, Course.slug, Course.title)
         .join(Submission, Submission.id == Mark.submission_id).join(User, User.id == Submission.user_id)
         .join(Assignment, Assignment.id == Submission.assignment_id).join(Course, Course.id == Assignment.course_id)
-        .where(Mark.id.in_(mark_ids), Mark.released_at.is_not(None), *REACHABLE).order_by(Mark.id)).all()
+        .where(Mark.id.in_(mark_ids), Mark.is_released, *REACHABLE).order_by(Mark.id)).all()
     with links():
         messages = [Message(user, f"mark:{mark.id}", {
             "outcome": mark.outcome, "passed": mark.passed,
             "percent": f"{mark.percent.normalize():f}" if mark.percent is not None else None,
             "number": number, "assignment_title": assignment_title, "course_title": course_title,
-        }, work_path(course_slug, assignment_slug))
+        }, item_path("assignments.assignment", course_slug, assignment=assignment_slug))
             for mark, number, user, assignment_slug, assignment_title, course_slug, course_title in rows]
         return dispatch(KIND, TEMPLATE, messages)

@@ -114,7 +114,7 @@ def queue(course_id: int, scope, run_id: int | None = None) -> list[QueueCounts]
               .group_by(Submission.assignment_id).subquery())
     held = (select(Submission.assignment_id.label("assignment_id"), func.count(Mark.id).label("held"))
             .join(Mark, Mark.submission_id == Submission.id).join(Enrolment, and_(*_in_scope(scope, run_id)))
-            .where(Mark.released_at.is_(None), Mark.superseded_at.is_(None))
+            .where(~Mark.is_released, Mark.is_current)
             .group_by(Submission.assignment_id).subquery())
     live = live_items(Assignment).where(Assignment.course_id == course_id)
     rows = db.session.execute(
@@ -148,7 +148,7 @@ def submissions(assignment: Assignment, scope, show: str = "to_mark", run_id: in
         select(Submission, User.name, CourseRun.code, Mark)
         .join(Enrolment, and_(*_in_scope(scope, run_id))).join(User, User.id == Submission.user_id)
         .outerjoin(CourseRun, CourseRun.id == Enrolment.run_id)
-        .outerjoin(Mark, and_(Mark.submission_id == Submission.id, Mark.superseded_at.is_(None)))
+        .outerjoin(Mark, and_(Mark.submission_id == Submission.id, Mark.is_current))
         .where(*conditions).order_by(Submission.submitted_at, Submission.id))
     return [QueueRow(s, name, code, mark) for s, name, code, mark in rows]
 
@@ -170,7 +170,7 @@ class Work:
 
 def current_mark(submission_id: int) -> Mark | None:
     """The submission's mark that is not superseded, if any."""
-    return db.session.scalar(select(Mark).where(Mark.submission_id == submission_id, Mark.superseded_at.is_(None))
+    return db.session.scalar(select(Mark).where(Mark.submission_id == submission_id, Mark.is_current)
                              .order_by(Mark.id.desc()).limit(1))
 
 
@@ -186,7 +186,7 @@ def work(submission: Submission) -> Work:
         .order_by(Submission.number)
         .options(selectinload(Submission.files), selectinload(Submission.marks).selectinload(Mark.assessor))))
     extension = db.session.get(Extension, (submission.assignment_id, submission.enrolment_id))
-    current = next((m for m in reversed(submission.marks) if m.superseded_at is None), None)
+    current = next((m for m in reversed(submission.marks) if m.is_current), None)
     latest = db.session.scalar(select(func.max(Submission.number)).where(
         Submission.assignment_id == submission.assignment_id, Submission.enrolment_id == submission.enrolment_id))
     return Work(submission, name, code, tries, current, extension, latest or submission.number)
@@ -195,8 +195,7 @@ def work(submission: Submission) -> Work:
 def held_marks(assignment_id: int, run_id: int | None = None) -> list[Mark]:
     """The current marks of an assignment still held back (of one run when given), with their submissions."""
     query = (select(Mark).join(Submission, Submission.id == Mark.submission_id)
-             .where(Submission.assignment_id == assignment_id, Mark.released_at.is_(None),
-                    Mark.superseded_at.is_(None)))
+             .where(Submission.assignment_id == assignment_id, ~Mark.is_released, Mark.is_current))
     if run_id is not None:
         query = query.join(Enrolment, Enrolment.id == Submission.enrolment_id).where(Enrolment.run_id == run_id)
     return list(db.session.scalars(query.order_by(Mark.id).options(selectinload(Mark.submission))))

@@ -3,11 +3,10 @@ with its counts, per run), one assignment's submissions to mark, marked, returne
 submission with its files, the release of held-back marks; and (/author) the runs given to an assessor."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import format_decimal, ngettext
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.access import (
@@ -17,9 +16,10 @@ from lms.access import (
 )
 from lms.assessing import assessors, marking, queries
 from lms.assessing.forms import AssessorRunsForm, ButtonForm, MarkForm
+from lms.catalog.outline import course_outline
 from lms.core import uploads
+from lms.core.downloads import send_stored
 from lms.core.forms import options
-from lms.core.storage import StorageNotFound
 from lms.extensions import login_manager
 from lms.learning.models import Enrolment
 from lms.runs import queries as run_queries
@@ -27,11 +27,6 @@ from lms.runs import queries as run_queries
 bp = Blueprint("assessing", __name__, template_folder="templates")
 
 
-
-@bp.app_template_filter("amount")
-def amount(value) -> str:
-    """A score, points or a percentage as the reader writes numbers: no trailing zeros (62.5, 40)."""
-    return format_decimal(value.normalize() if hasattr(value, "normalize") else value)
 
 
 ERRORS = {
@@ -86,12 +81,14 @@ def mine():
 
 @bp.route("/courses/<slug>/assess")
 def queue(slug: str):
-    """A course's assignments with how much of their work is to mark, marked, returned, late and held back."""
+    """A course's assignments with how much of their work is to mark, marked, returned, late and held back; and
+    its practical assessments, each leading to the list of trainees to sign off."""
     course = assessing_course_or_404(slug)
     run_id = _run_filter(course)
+    practicals = [item for item in course_outline(course).sequence if item.kind == "practical"]
     return render_template("assessing/queue.html", course=course, runs=_runs(course), run_id=run_id,
-                           rows=queries.queue(course.id, _scope(course), run_id), button=ButtonForm(),
-                           manage=can_manage_assessed_work(current_user, course))
+                           rows=queries.queue(course.id, _scope(course), run_id), practicals=practicals,
+                           button=ButtonForm(), manage=can_manage_assessed_work(current_user, course))
 
 
 @bp.route("/courses/<slug>/assess/<int:assignment_id>")
@@ -157,17 +154,6 @@ def submission(slug: str, submission_id: int):
                            level_errors=errors, pseudonym=queries.pseudonym(found))
 
 
-def _attachment(chunks, name: str, mime_type: str, size: int | None):
-    response = current_app.response_class(chunks, mimetype=mime_type)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    if size is not None:
-        response.headers["Content-Length"] = str(size)
-    return response
-
-
 @bp.route("/courses/<slug>/assess/submissions/<int:submission_id>/files/<int:file_id>")
 def work_file(slug: str, submission_id: int, file_id: int):
     """A file of handed-in work, always as a download: for the trainee, the course's editors and the assessors
@@ -175,11 +161,7 @@ def work_file(slug: str, submission_id: int, file_id: int):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     found = work_file_or_404(work_course_or_404(slug), submission_id, file_id)
-    try:
-        chunks = uploads.stream(found.storage_key)
-    except StorageNotFound:
-        abort(404)
-    return _attachment(chunks, found.name, found.mime_type, found.size)
+    return send_stored(found.storage_key, found.name, found.mime_type, found.size)
 
 
 @bp.route("/courses/<slug>/assess/marks/<int:mark_id>/feedback")
@@ -187,12 +169,8 @@ def feedback_file(slug: str, mark_id: int):
     """A mark's feedback file, as a download, for those who mark the work."""
     course = assessing_course_or_404(slug)
     mark = feedback_mark_or_404(course, mark_id)
-    try:
-        chunks = uploads.stream(mark.feedback_key)
-    except StorageNotFound:
-        abort(404)
-    return _attachment(chunks, mark.feedback_name or "feedback", mark.feedback_mime or "application/octet-stream",
-                       mark.feedback_size)
+    return send_stored(mark.feedback_key, mark.feedback_name or "feedback",
+                       mark.feedback_mime or "application/octet-stream", mark.feedback_size)
 
 
 @bp.route("/courses/<slug>/assess/<int:assignment_id>/release", methods=["POST"])

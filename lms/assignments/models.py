@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.judgements import Judgement
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -146,7 +147,7 @@ class SubmissionFile(db.Model):
     submission = relationship("Submission", back_populates="files")
 
 
-class Mark(db.Model):
+class Mark(Judgement, db.Model):
     """An assessor's judgement of a submission: marked (a score, pass or not) or returned for resubmission,
     with feedback and optionally a file; held back until released when the assignment says so."""
 

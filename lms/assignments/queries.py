@@ -57,20 +57,20 @@ def mark_by_id(mark_id: int) -> Mark | None:
 
 def current_mark(submission: Submission) -> Mark | None:
     """The submission's mark that no re-mark has replaced (released or not)."""
-    return next((m for m in reversed(submission.marks) if m.superseded_at is None), None)
+    return next((m for m in reversed(submission.marks) if m.is_current), None)
 
 
 def released_mark(submission: Submission) -> Mark | None:
     """The submission's current mark when it is released: what its trainee may read."""
     mark = current_mark(submission)
-    return mark if mark is not None and mark.released_at is not None else None
+    return mark if mark is not None and mark.is_released else None
 
 
 def marks_given(assignment_id: int) -> int:
     """How many submissions of the assignment carry a current mark (a change of its rubric asks about them)."""
     return db.session.scalar(
         select(func.count(Mark.id)).join(Submission, Submission.id == Mark.submission_id)
-        .where(Submission.assignment_id == assignment_id, Mark.superseded_at.is_(None),
+        .where(Submission.assignment_id == assignment_id, Mark.is_current,
                Mark.outcome == "marked")) or 0
 
 

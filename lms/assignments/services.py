@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.assignments.models import MAX_SUBMISSION_TEXT, Assignment, Extension, Mark, Submission, SubmissionFile
 from lms.assignments.rubrics import max_points
 from lms.audit import services as audit
-from lms.core import clock, uploads, when
+from lms.core import clock, signals, uploads, when
 from lms.extensions import db
 
 MAX_REASON = 500
@@ -49,13 +49,17 @@ def _change_rubric(assignment: Assignment, rubric: list | None, remark: bool, ac
         rows = db.session.execute(
             select(Submission, Mark).join(Mark, Mark.submission_id == Submission.id)
             .where(Submission.assignment_id == assignment.id, Submission.status == "marked",
-                   Mark.superseded_at.is_(None), Mark.outcome == "marked",
+                   Mark.is_current, Mark.outcome == "marked",
                    Mark.rubric_version.is_(None) | (Mark.rubric_version < assignment.rubric_version))).all()
         for submission, mark in rows:
             mark.superseded_at = now
             submission.status = "submitted"
             submission.version += 1
             reopened += 1
+        if rows:
+            # A superseded mark that passed no longer counts in the enrolments' figures (learning keeps them).
+            db.session.flush()
+            signals.work_changed.send("assignments", enrolment_ids=sorted({s.enrolment_id for s, _m in rows}))
     audit.record("assignment.rubric_changed", actor=actor, target=assignment, version=assignment.rubric_version,
                  remark=remark, reopened=reopened)
     return reopened

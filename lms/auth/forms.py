@@ -62,6 +62,9 @@ class ProfileForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), validate_choice=True,
                            description=_l("Dates and times are shown in this zone, and your due dates end at "
                                           "midnight there."))
+    low_data_mode = BooleanField(_l("Low-data mode"),
+                                 description=_l("Images are not loaded: each is shown as its description, with a link "
+                                                "that opens it. For slow or costly connections."))
 
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)

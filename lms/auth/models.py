@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
@@ -31,7 +31,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # werkzeug's scrypt hash; NULL until the user sets a password through a one-time link.
+    # argon2id (an older account's werkzeug scrypt or pbkdf2 until its next sign-in; lms.core.security); NULL until
+    # the user sets a password through a one-time link.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
@@ -39,6 +40,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     # IANA time zone chosen in the profile; NULL means "my institution's" (lms.core.when.person_zone).
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Low-data mode chosen in the profile or with the footer's switch: images are sent as their alternative
+    # text and a link (lms.core.lowdata).
+    low_data_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from lms.auth.models import PasswordLink, SignInSession, User
+from lms.core.db import keep_through_commits
 from lms.core.security import hash_token
 from lms.extensions import db
 
@@ -39,12 +40,19 @@ def _signed_in_user_statement():
 def signed_in_user(user_id: str | int, token: str | None) -> tuple[User, SignInSession] | None:
     """The account of a session and its sign-in session (Flask-Login's loader reads it, lms.auth.views):
     None once the session has ended or the account is deactivated or anonymised, so an open session ends
-    with the account's right to sign in. Whether it timed out is `lms.auth.sessions.refusal`'s to say."""
+    with the account's right to sign in. Whether it timed out is `lms.auth.sessions.refusal`'s to say.
+
+    The account read here is the request's `current_user`: its attributes stay loaded through the
+    request's commits (`lms.core.db.keep_through_commits`), so that the pages after a write (the menu, the
+    language, the security headers) do not read the same row again."""
     user_id = _as_id(user_id)
     if user_id is None or not token:
         return None
     row = db.session.execute(_signed_in_user_statement(), {"user_id": user_id, "token_hash": hash_token(token)}).first()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    keep_through_commits(db.session, row[0])
+    return row[0], row[1]
 
 
 def open_sessions(user_id: int) -> list[SignInSession]:

@@ -18,7 +18,7 @@ from lms.auth.passwords import password_problems
 from lms.auth.queries import password_link_by_token, user_by_email
 from lms.auth.sessions import end_sessions
 from lms.core import clock, signals, when
-from lms.core.security import check_password, hash_password, new_token
+from lms.core.security import HashingBusy, check_password, hash_password, needs_rehash, new_token
 from lms.extensions import db
 
 log = logging.getLogger("lms.auth")
@@ -34,6 +34,8 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
     Unknown email, wrong password and inactive account all return None, so the sign-in page
     gives one message for all three and nobody can probe which emails exist. A right password is not yet
     a sign-in: `signed_in` records it once the person is in (after the second factor, if they have one).
+    A right password whose stored hash is of an older scheme or cost is hashed again (`upgrade_hash`).
+    Raises HashingBusy when this worker's hashing gate is full (lms.core.security): nothing is recorded then.
     """
     user = user_by_email(email)
     ok = check_password(user.password_hash if user else None, password)
@@ -42,7 +44,29 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
                      reason="inactive" if ok and user is not None else "credentials")
         db.session.commit()
         return None
+    upgrade_hash(user, password)
     return user
+
+
+def upgrade_hash(user: User, password: str) -> bool:
+    """Store a new argon2id hash of a password just proven right if the stored one `needs_rehash` (werkzeug's
+    scrypt or pbkdf2 of before, or argon2id at a lower cost than configured). Returns whether it did. When the
+    gate is full the old hash stays, for the next sign-in: the person is not refused for an upgrade."""
+    if not needs_rehash(user.password_hash):
+        return False
+    try:
+        store_password(user, password)
+    except HashingBusy:
+        return False
+    db.session.commit()
+    log.info("password hash of account %s upgraded to argon2id", user.id)
+    return True
+
+
+def store_password(user: User, password: str) -> None:
+    """The one writer of an account's password hash: a salted argon2id hash at the configured cost (set-password
+    links, a change, the command line and demo data, an upgrade at sign-in). The caller checks, audits, commits."""
+    user.password_hash = hash_password(password)
 
 
 def signed_in(user: User, ip: str | None = None, factor: str | None = None) -> None:
@@ -121,7 +145,7 @@ def set_password_from_link(token: str, password: str) -> User:
     problems = password_problems(password, user.email)
     if problems:
         raise AuthError(" ".join(str(p) for p in problems))
-    user.password_hash = hash_password(password)
+    store_password(user, password)
     link.used_at = clock.now()
     end_sessions(user)
     action = "auth.password_reset_used" if link.purpose == "reset" else "auth.password_set"
@@ -138,17 +162,20 @@ def change_password(user: User, current: str, new: str, keep_token: str | None =
     problems = password_problems(new, user.email)
     if problems:
         raise AuthError(" ".join(str(p) for p in problems))
-    user.password_hash = hash_password(new)
+    store_password(user, new)
     end_sessions(user, keep_token=keep_token)
     audit.record("auth.password_changed", actor=user, target=user, institution_id=user.institution_id)
     db.session.commit()
 
 
-def update_profile(user: User, name: str, locale: str | None, timezone: str | None = None) -> None:
-    """Change one's own name, interface language and time zone (None or "": follow the institution's). A new
-    zone moves the end of one's open due dates, in the same transaction."""
+def update_profile(user: User, name: str, locale: str | None, timezone: str | None = None,
+                   low_data_mode: bool | None = None) -> None:
+    """Change one's own name, interface language, time zone (None or "": follow the institution's) and
+    low-data mode (None: unchanged). A new zone moves the end of one's open due dates, in the same transaction."""
     user.name = name.strip()
     user.locale = locale or None
+    if low_data_mode is not None:
+        user.low_data_mode = bool(low_data_mode)
     set_timezone(user, timezone, actor=user)
     db.session.commit()
 
@@ -168,6 +195,12 @@ def set_timezone(user: User, timezone: str | None, actor) -> bool:
     db.session.flush()
     signals.zone_changed.send("auth", user_ids=[user.id])
     return True
+
+
+def set_low_data_mode(user: User, on: bool) -> None:
+    """Turn low-data mode on or off for a person (the switch in every page's footer)."""
+    user.low_data_mode = bool(on)
+    db.session.commit()
 
 
 def set_locale(user: User, locale: str) -> None:

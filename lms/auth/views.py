@@ -21,6 +21,7 @@ from lms.auth.queries import signed_in_user
 from lms.core import clock
 from lms.core.errors import render_error
 from lms.core.headers import no_store
+from lms.core.security import HashingBusy
 from lms.core.when import format_time
 from lms.mail import security as mail_security
 from lms.core.urls import safe_next
@@ -72,6 +73,12 @@ def login():
             return throttle.refusal_response(refused)
         try:
             user = services.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+        except HashingBusy as busy:
+            # A class signing in at once: the password was not checked, so the attempt counts for nothing and
+            # the form comes back with the email in it, to send again in a few seconds.
+            throttle.release(attempt)
+            flash(str(busy.user_message), "warning")
+            return render_template("auth/login.html", form=form), 503, {"Retry-After": str(busy.retry_after)}
         except Exception:
             throttle.release(attempt)
             raise
@@ -102,7 +109,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # A shared computer keeps nothing of the person who signed out, even if the page's script could not clear
+    # it: the courses kept on the device, the queued work, the service worker (lms.offline).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -156,7 +167,8 @@ def profile():
         form.locale.data = current_user.locale or ""
         form.timezone.data = current_user.timezone or ""
     if form.validate_on_submit():
-        services.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data)
+        services.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data,
+                                form.low_data_mode.data)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return _render_profile(form, ChangePasswordForm())

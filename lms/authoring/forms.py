@@ -1,4 +1,5 @@
-"""Authoring forms: course settings, module, lesson and its images, quiz, question, staff, GIFT, package upload."""
+"""Authoring forms: course settings, module, lesson and its images, quiz, question, staff, GIFT, package upload,
+language versions."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -17,6 +18,9 @@ from lms.authoring import gift
 from lms.core.forms import markdown_bounds, options
 from lms.core.images import MAX_BYTES
 from lms.core.markdown.limits import MAX_TEXT
+from lms.languages.models import LANGUAGE_RE as LANGUAGE_TAG
+from lms.languages.models import MAX_CREDIT, MAX_TAG
+from lms.languages.services import normal_tag
 from lms.packages.reader import MAX_TOPIC
 from lms.quizzes.models import MAX_QUESTION_TEXT
 
@@ -152,12 +156,17 @@ class QuizForm(FlaskForm):
     review = SelectField(_l("Show right answers and explanations"), choices=options([
         ("after_submit", _l("After each attempt")), ("after_pass", _l("Once the trainee has passed")),
         ("after_last_attempt", _l("Once passed or out of attempts")), ("never", _l("Never"))]))
+    accept_late_answers = BooleanField(
+        _l("Accept answers received late after an outage automatically"), default=False,
+        description=_l("For practice quizzes. Answers saved on the trainee's device before the deadline but received "
+                       "after it count at once, by the device's clock. Otherwise they wait for you to accept them."))
 
     def settings(self) -> dict:
         return {"title": self.title.data, "is_final": self.is_final.data, "pass_mark": self.pass_mark.data,
                 "attempts_allowed": self.attempts_allowed.data or 0, "time_limit_minutes": self.time_limit_minutes.data,
                 "draw_count": self.draw_count.data, "shuffle_questions": self.shuffle_questions.data,
-                "shuffle_choices": self.shuffle_choices.data, "layout": self.layout.data, "review": self.review.data}
+                "shuffle_choices": self.shuffle_choices.data, "layout": self.layout.data, "review": self.review.data,
+                "accept_late_answers": bool(self.accept_late_answers.data)}
 
 
 class QuestionForm(FlaskForm):
@@ -201,6 +210,17 @@ class StaffForm(FlaskForm):
                                                      ("assessor", _l("Assessor (marks assessed work only)"))]))
 
 
+class LateFileForm(FlaskForm):
+    """Upload a trainee's "Download my answers" file to the quiz's queue of late answers."""
+
+    file = FileField(_l("File of answers (.json)"), validators=[DataRequired()],
+                     render_kw={"accept": "application/json,.json"})
+
+
+class DecideForm(FlaskForm):
+    """Accept or reject answers received late (the buttons name the decision)."""
+
+
 class GiftForm(FlaskForm):
     """GIFT text pasted or uploaded."""
 
@@ -230,3 +250,40 @@ class AvailabilityForm(FlaskForm):
                          description=_l("A calendar date in each trainee's time zone."))
     days_after_start = IntegerField(_l("Days after the run's start"), validators=[Optional(), NumberRange(0, 3650)],
                                     description=_l("For trainees in no run this does not apply."))
+
+
+class VersionCreditForm(FlaskForm):
+    """Who translated a language version and how: shown to trainees with the version (and written into its
+    package as `translation:`). The languages it may be translated from are set by the page."""
+
+    translated_from = SelectField(_l("Translated from"))
+    translated_by = StringField(_l("Translated by"), validators=[Optional(), Length(max=MAX_CREDIT)],
+                                description=_l("A person, a team or a department. Needed to publish the version."))
+    reviewed = BooleanField(_l("Reviewed by a trainer whose language it is"))
+    note = TextAreaField(_l("Note on the translation (optional)"), validators=[Optional(), Length(max=MAX_CREDIT)],
+                         render_kw={"rows": 3},
+                         description=_l("How it was translated, and what is still to be checked."))
+
+
+class NewVersionForm(VersionCreditForm):
+    """A new language version: one of the interface's languages from the list, or any language's tag typed."""
+
+    language = SelectField(_l("Language"), validate_choice=False)
+    other = StringField(_l("Another language"), validators=[Optional(), Length(max=MAX_TAG)],
+                        description=_l("When the language is not in the list: its tag, such as de, fr or pt-BR."))
+
+    def chosen(self) -> str:
+        """The language asked for: the tag typed, else the one chosen in the list."""
+        return (self.other.data or "").strip() or (self.language.data or "")
+
+    def validate_language(self, field) -> None:
+        if not (field.data or "").strip() and not (self.other.data or "").strip():
+            raise ValidationError(_l("Choose a language from the list, or type its tag."))
+        if (field.data or "").strip() and (self.other.data or "").strip() and \
+                normal_tag(self.other.data) != field.data:
+            raise ValidationError(_l("Choose one language: from the list, or typed, not both."))
+
+    def validate_other(self, field) -> None:
+        tag = normal_tag(field.data or "")
+        if tag and not LANGUAGE_TAG.match(tag):
+            raise ValidationError(_l("Use a language tag such as de, fr or pt-BR."))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from lms.authoring.queries import ItemName
 from lms.core.markdown.limits import Excess, problem
@@ -44,6 +45,7 @@ FIELDS = {
         "shuffle_questions": ("shuffle_questions", _l("Shuffle the questions")),
         "shuffle_choices": ("shuffle_choices", _l("Shuffle the choices")), "layout": ("layout", _l("Layout")),
         "review": ("review", _l("Show right answers and explanations")),
+        "accept_late_answers": ("accept_late_answers", _l("Accept answers received late after an outage automatically")),
         "questions": ("bank-heading", _l("Question bank")),
     },
     "question": {
@@ -74,13 +76,15 @@ MESSAGES = {
     "no_content": lambda d: _("The course has no lessons and no quizzes yet."),
     "empty_module": lambda d: _("The module has no lessons and no quizzes: add one, or delete the module."),
     "no_questions": lambda d: _("The quiz has no questions: add some, or import them in GIFT format."),
-    "draw_exceeds_bank": lambda d: _("Each attempt draws %(draw)d questions, but the bank holds only %(bank)d.",
-                                     draw=d["draw"], bank=d["bank"]),
+    "draw_exceeds_bank": lambda d: ngettext("Each attempt draws %(num)d question, but the bank holds only %(bank)d.",
+                                            "Each attempt draws %(num)d questions, but the bank holds only %(bank)d.",
+                                            d["draw"], bank=d["bank"]),
     "too_few_choices": lambda d: _("Give at least two choices."),
     "not_one_correct": lambda d: _("Mark exactly one choice as right."),
     "no_correct_choice": lambda d: _("Mark at least one choice as right."),
-    "several_finals": lambda d: _("%(count)d quizzes are marked as the final assessment; a course has at most one.",
-                                  count=d["count"]),
+    "several_finals": lambda d: ngettext(
+        "%(num)d quiz is marked as the final assessment; a course has at most one.",
+        "%(num)d quizzes are marked as the final assessment; a course has at most one.", d["count"]),
     "final_not_last": lambda d: _("The final assessment must be in the course's last module."),
     "final_not_alone": lambda d: _("The final assessment must be alone in its module."),
     "no_final": lambda d: _("Completion needs the final assessment, but no quiz is marked as the course's final "

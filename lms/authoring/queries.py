@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select, true, union
 from sqlalchemy.orm import selectinload
 
 from lms.assignments.models import Assignment
@@ -18,6 +18,7 @@ from lms.catalog.models import Course, CourseStaff, Lesson, Module
 from lms.core import clock
 from lms.extensions import db
 from lms.institutions.models import Institution
+from lms.languages.models import CourseVersion
 from lms.learning.models import Enrolment
 from lms.practicals.models import Practical
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
@@ -150,15 +151,28 @@ class ItemStats:
         return 100.0 * self.correct / self.drawn if self.drawn else None
 
 
-def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
+# The attempts item analysis counts: every one, those taken in the course's own language (an attempt's
+# `language` is NULL there), or those of one language version (its tag).
+ALL_LANGUAGES, ORIGINAL = "all", "original"
+
+
+def item_analysis(quiz: Quiz, language: str = ALL_LANGUAGES) -> tuple[int, list[ItemStats]]:
     """Per question: how many answered, percent correct, discrimination between the top and bottom
-    27% of attempts by score, and how often each choice was picked. One query over the answers."""
+    27% of attempts by score, and how often each choice was picked. One query over the answers, of the
+    attempts in `language` (ALL_LANGUAGES, ORIGINAL or a version's tag: a condition of that query), and
+    one over the questions with their choices."""
+    attempts = [QuizAttempt.quiz_id == quiz.id, QuizAttempt.status != "in_progress"]
+    if language == ORIGINAL:
+        attempts.append(QuizAttempt.language.is_(None))
+    elif language != ALL_LANGUAGES:
+        attempts.append(QuizAttempt.language == language)
     rows = db.session.execute(
         select(QuizAttempt.id, QuizAttempt.percent, AttemptAnswer.question_id, AttemptAnswer.response,
                AttemptAnswer.correct)
         .join(AttemptAnswer, AttemptAnswer.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.status != "in_progress")).all()
-    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.quiz_id == quiz.id))}
+        .where(*attempts)).all()
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.quiz_id == quiz.id)
+                                                     .options(selectinload(Question.choices)))}
     stats = {qid: ItemStats(q) for qid, q in questions.items() if not q.retired}
     percent = {}
     by_question: dict[int, dict[int, bool]] = defaultdict(dict)
@@ -191,3 +205,13 @@ def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
             s.choice_counts.setdefault(choice.text, 0)
     ordered = sorted(stats.values(), key=lambda s: s.question.position)
     return len(ranked), ordered
+
+
+def attempt_languages(quiz: Quiz) -> list[str]:
+    """The languages item analysis may be split by: the course's versions, and any other language attempts
+    at the quiz were taken in (a version deleted since), by tag; one statement."""
+    versions = select(CourseVersion.language.label("language")).where(CourseVersion.course_id == quiz.course_id)
+    taken = select(QuizAttempt.language.label("language")).where(QuizAttempt.quiz_id == quiz.id,
+                                                                 QuizAttempt.language.is_not(None))
+    both = union(versions, taken).subquery()
+    return list(db.session.scalars(select(both.c.language).order_by(both.c.language)))

@@ -13,6 +13,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from lms.audit import services as audit
 from lms.extensions import db
+from lms.languages import queries as language_queries
+from lms.quizzes.grading import accepted_answers
 from lms.quizzes.models import Question, QuizAttempt
 from lms.quizzes.services import grade
 
@@ -24,10 +26,12 @@ def attempts_using(question: Question) -> list[QuizAttempt]:
     return [a for a in candidates if any(item.get("question_id") == question.id for item in a.draw)]
 
 
-def _corrected(item: dict, question: Question) -> dict:
-    """The drawn item with the question's current answer key; choices matched by id, else by text."""
+def _corrected(item: dict, question: Question, version_accepted: list | None = None) -> dict:
+    """The drawn item with the question's current answer key; choices matched by id, else by text. An attempt
+    taken in a language version accepts the version's short answers too (`version_accepted`)."""
+    accepted = accepted_answers(question.accepted_answers, version_accepted)
     fixed = dict(item, points=str(question.points), answer=question.true_false_answer,
-                 accepted=list(question.accepted_answers or []), value=question.numeric_answer,
+                 accepted=accepted, value=question.numeric_answer,
                  tolerance=question.numeric_tolerance)
     by_id = {c.id: c.correct for c in question.choices}
     by_text = {c.text: c.correct for c in question.choices}
@@ -39,9 +43,14 @@ def _corrected(item: dict, question: Question) -> dict:
 def regrade_question(question: Question, actor) -> int:
     """Regrade every closed attempt that used `question`; returns how many results changed."""
     changed = 0
+    versions: dict[str, list] = {}
     for attempt in attempts_using(question):
         before = {"score": str(attempt.score), "percent": str(attempt.percent), "passed": attempt.passed}
-        attempt.draw = [_corrected(item, question) if item.get("question_id") == question.id else item
+        if attempt.language and attempt.language not in versions:
+            found = language_queries.text_of("question", question.id, attempt.language)
+            versions[attempt.language] = list((found.data or {}).get("accepted") or []) if found else []
+        extra = versions.get(attempt.language) if attempt.language else None
+        attempt.draw = [_corrected(item, question, extra) if item.get("question_id") == question.id else item
                         for item in attempt.draw]
         flag_modified(attempt, "draw")
         grade(attempt)

@@ -202,7 +202,7 @@ def update_lesson(lesson: Lesson, course: Course, title: str, minutes: int, body
 
 
 QUIZ_SETTINGS = ("title", "is_final", "pass_mark", "attempts_allowed", "time_limit_minutes", "draw_count",
-                 "shuffle_questions", "shuffle_choices", "layout", "review")
+                 "shuffle_questions", "shuffle_choices", "layout", "review", "accept_late_answers")
 
 
 def add_quiz(module: Module, course: Course, settings: dict) -> Quiz:

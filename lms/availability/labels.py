@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from lms.availability.queries import ItemState, Reason
 from lms.availability.rules import RulesError
 from lms.core import when
+from lms.core.numbers import percent
 
 
 def reason_text(reason: Reason) -> str:
@@ -18,7 +19,7 @@ def reason_text(reason: Reason) -> str:
     if reason.code == "lesson":
         return _("After you read “%(title)s”.", title=reason.title)
     if reason.code == "quiz" and reason.percent is not None:
-        return _("After you pass “%(title)s” with %(percent)d %%.", title=reason.title, percent=reason.percent)
+        return _("After you pass “%(title)s” with %(percent)s.", title=reason.title, percent=percent(reason.percent))
     if reason.code == "quiz":
         return _("After you pass “%(title)s”.", title=reason.title)
     return _("After you complete the course “%(title)s”.", title=reason.title)

@@ -20,13 +20,15 @@ from lms.catalog.items import live_items
 from lms.catalog.models import Course, Lesson
 from lms.core import when
 from lms.extensions import db
+from lms.learning import offline_views
 from lms.learning import services as learning
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Quiz
 
 log = logging.getLogger("lms.availability")
 
-__all__ = ["Locked", "RulesError", "open_lesson", "replace_course_rules", "set_rules", "start_attempt"]
+__all__ = ["Locked", "RulesError", "open_lesson", "open_lesson_offline", "replace_course_rules", "set_rules",
+           "start_attempt"]
 
 
 class Locked(Exception):
@@ -118,20 +120,23 @@ def replace_course_rules(course: Course, rules: dict[tuple[str, int], Rules]) ->
 
 
 # The writers a locked item must not reach ------------------------------------------------------------
-def start_attempt(enrolment, course: Course, quiz: Quiz):
+def start_attempt(enrolment, course: Course, quiz: Quiz, language: str | None = None):
     """Start an attempt at the quiz (or continue the one in progress), unless the quiz is locked for the
     enrolment or its run has ended: `Locked`. An attempt in progress goes on whatever happened since it
     started (it may still be submitted within its time). The quiz engine's own refusals (withdrawn, no
-    attempts left...) are its AttemptError."""
+    attempts left...) are its AttemptError. `language`: the language version to take it in (None: the original)."""
+    tally = None
     if enrolment.status != "withdrawn":
-        current = quiz_services.open_attempt(enrolment.id, quiz.id)
+        tally = quiz_services.attempt_tally(enrolment.id, quiz.id)
+        current = tally.open
         if current is None or quiz_services.close_if_expired(current):
             state = queries.item_state(enrolment, course, "quiz", quiz.id)
             if not state.startable:
                 log.info("attempt refused at quiz %s for enrolment %s: %s", quiz.id, enrolment.id,
                          "locked" if state.locked else "run ended")
                 raise Locked(state)
-    return quiz_services.start_attempt(enrolment, quiz)
+    # The attempts just counted are handed on, not read a second time.
+    return quiz_services.start_attempt(enrolment, quiz, language=language, tally=tally)
 
 
 def open_lesson(enrolment, course: Course, lesson, progress=learning.LOOK_UP) -> ItemState:
@@ -144,4 +149,14 @@ def open_lesson(enrolment, course: Course, lesson, progress=learning.LOOK_UP) ->
              else queries.item_state(enrolment, course, "lesson", lesson.id))
     if not state.locked and enrolment.status != "withdrawn":
         learning.record_lesson_view(enrolment, lesson, course, progress=progress)
+    return state
+
+
+def open_lesson_offline(enrolment, course: Course, lesson, viewed_at) -> ItemState:
+    """A view the trainee made of a kept lesson on their device without a connection, sent now: recorded at the
+    device's time (`offline_views.record_offline_view`, which bounds it and may complete the course) when the
+    lesson is open to them now and the enrolment is not withdrawn; nothing otherwise. Returns its state."""
+    state = queries.item_state(enrolment, course, "lesson", lesson.id)
+    if not state.locked and enrolment.status != "withdrawn":
+        offline_views.record_offline_view(enrolment, lesson, course, viewed_at)
     return state

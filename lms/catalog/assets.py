@@ -10,6 +10,9 @@ names. A file is deleted only after the commit that removed the last row naming 
 An image may be kept in several widths: `NAME.wNNN.EXT` beside `NAME.EXT` in a module is NAME.EXT
 NNN pixels wide (the lesson editor writes `map.webp` and `map.w600.webp`; a package may hold the same
 pair). The Markdown names NAME.EXT; the lesson page offers the copies through srcset (`image_sets`).
+
+The lesson page names each image with its version, the start of its SHA-256 (`version`, `?v=...`), so
+that a browser keeps it for a year and a replaced image (new content, new version) is fetched anew.
 """
 from __future__ import annotations
 
@@ -91,6 +94,15 @@ def module_assets(course_id: int, module_slug: str) -> list[CourseAsset]:
         .order_by(CourseAsset.path)))
 
 
+# As long as the static files' versions (lms.core.static_files).
+VERSION_LENGTH = 12
+
+
+def version(asset: CourseAsset) -> str:
+    """The version of an image in its address: the start of its SHA-256, which changes with its content."""
+    return asset.sha256[:VERSION_LENGTH]
+
+
 def file_name(asset: CourseAsset) -> str:
     """The image's file name in its module ("map.webp")."""
     return asset.path.partition("/")[2]
@@ -147,9 +159,10 @@ def module_image_list(course_id: int, module_slug: str) -> list[ModuleImage]:
 
 def lesson_html(course_slug: str, course_id: int, module_slug: str, body: str | None) -> Markup:
     """A lesson's text as its page shows it: relative images pointed at the module's images, and those
-    kept in several widths offered through srcset. The lesson page and the editor's preview both use it."""
+    kept in several widths offered through srcset, each named with its version. The lesson page and the
+    editor's preview both use it."""
     text = body or ""
     # Only a text that shows an image needs the module's images: one query fewer for most lessons.
-    sets = image_sets(module_assets(course_id, module_slug)) if ("![" in text or "<img" in text.lower()) else ()
+    found = module_assets(course_id, module_slug) if ("![" in text or "<img" in text.lower()) else []
     return render_markdown(text, asset_base=url_for("catalog.asset", slug=course_slug, path=module_slug),
-                           images=sets)
+                           images=image_sets(found), versions=tuple((file_name(a), version(a)) for a in found))

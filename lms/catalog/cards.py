@@ -36,7 +36,7 @@ def search_form(catalogue: Catalogue, q: str, language: str, topic: str) -> Mark
 
 @lru_cache(maxsize=64)
 def _cards(courses: tuple[CatalogueEntry, ...], locale: str, script_root: str) -> Markup:
-    return Markup(render_template("catalog/_cards.html", courses=courses))
+    return Markup(render_template("catalog/_cards.html", courses=courses, locale=locale))
 
 
 @lru_cache(maxsize=256)

@@ -19,6 +19,11 @@ def language_name(code: str) -> str:
     return _language_name(code or "", str(get_locale() or "en"))
 
 
+def language_names(codes) -> str:
+    """The names of several languages in the interface language, joined: "English, Ukrainian, Georgian"."""
+    return ", ".join(language_name(code) for code in codes)
+
+
 @lru_cache(maxsize=512)
 def _language_name(code: str, interface: str) -> str:
     # A handful of tags and two interface languages: CLDR's lookup is cached rather than repeated per card.

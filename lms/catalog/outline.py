@@ -10,7 +10,7 @@ its next request, which loads the course row anyway.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import event, select, update
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from lms.catalog import items as item_kinds
 from lms.catalog.models import Course, Module, new_outline_stamp
 from lms.extensions import db
+from lms.languages import queries as language_queries
+from lms.languages.models import CourseVersion, VersionText
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Outline:
     """A course's live content in order, and the flat sequence used for previous/next."""
 
     modules: tuple[OutlineModule, ...]
+    # The course's title in the outline's language version (None: the original's, on the course).
+    course_title: str | None = None
 
     @property
     def sequence(self) -> list[OutlineItem]:
@@ -73,10 +77,33 @@ class Outline:
         return next((m.module for m in self.modules if m.module.id == module_id), None)
 
 
-def course_outline(course: Course) -> Outline:
+def course_outline(course: Course, language: str | None = None) -> Outline:
     """The live modules and items of a course (one query per kind of item, and one for the modules,
-    when not cached)."""
-    return _outline(course.id, course.outline_stamp, item_kinds.kinds())
+    when not cached), with the titles of its version in `language` when given (one query more)."""
+    if language is None:
+        return _outline(course.id, course.outline_stamp, item_kinds.kinds())
+    return _translated(course.id, course.outline_stamp, item_kinds.kinds(), language)
+
+
+def offered_languages(course: Course) -> tuple[str, ...]:
+    """The languages of the course's published versions, read once per outline stamp (a version's texts or
+    status changing renews the stamp)."""
+    return _offered(course.id, course.outline_stamp)
+
+
+@lru_cache(maxsize=512)
+def _offered(course_id: int, stamp: str) -> tuple[str, ...]:
+    return tuple(language_queries.published_languages(course_id))
+
+
+@lru_cache(maxsize=512)
+def _translated(course_id: int, stamp: str, kinds: tuple[item_kinds.ItemKind, ...], language: str) -> Outline:
+    """The outline with the version's titles over the original's (an untranslated title stays the original's)."""
+    titles = language_queries.titles(course_id, language)
+    return Outline(course_title=titles.get(("course", course_id)), modules=tuple(
+        OutlineModule(replace(m.module, title=titles.get(("module", m.module.id), m.module.title)),
+                      tuple(replace(item, title=titles.get((item.kind, item.id), item.title)) for item in m.items))
+        for m in _outline(course_id, stamp, kinds).modules))
 
 
 @lru_cache(maxsize=512)
@@ -103,8 +130,8 @@ def watch_outline_changes() -> None:
 
 
 def _renew_outline_stamps(session: Session, _context, _instances) -> None:
-    """Give a course a new outline stamp when one of its modules or items changes."""
-    watched = (Module, *(kind.model for kind in item_kinds.kinds()))
+    """Give a course a new outline stamp when one of its modules or items, or a text of a version, changes."""
+    watched = (Module, CourseVersion, VersionText, *(kind.model for kind in item_kinds.kinds()))
     course_ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, watched) and (

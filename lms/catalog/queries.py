@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lms.catalog.models import EDITING_ROLES, Course, CourseAsset, CourseStaff, CourseTopic
 from lms.extensions import db
+from lms.languages.models import CourseVersion, VersionText
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,7 +27,33 @@ class CatalogueEntry:
     language: str
     estimated_hours: object
     topic_names: tuple[str, ...]
-    folded: str = field(default="", repr=False)  # title and summary, case-folded, for the search
+    folded: str = field(default="", repr=False)  # titles and summaries of every version, case-folded, for the search
+    versions: tuple[str, ...] = ()  # the languages of its published language versions
+    translations: tuple[CardText, ...] = field(default=(), repr=False)  # their texts, by language
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the course can be read in: its own, then its versions'."""
+        return (self.language, *self.versions)
+
+    def text_in(self, language: str) -> CardText:
+        """What a card shows to a reader of `language`: the course's published version in it, else the
+        original (each with the language it is written in)."""
+        for text in self.translations:
+            if text.language == language:
+                return CardText(language, text.title or self.title, text.summary or self.summary or "",
+                                text.topic_names or self.topic_names)
+        return CardText(self.language, self.title, self.summary or "", self.topic_names)
+
+
+@dataclass(frozen=True)
+class CardText:
+    """A course's title, summary and topics in one of its languages, as a catalogue card shows them."""
+
+    language: str
+    title: str
+    summary: str
+    topic_names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,30 +80,50 @@ def _published_statement():
             .where(Course.status == "published").order_by(Course.title, Course.id, CourseTopic.topic))
 
 
-def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Catalogue:
-    """Published courses whose title or summary contains `text` (any case, any script), in
-    `language`, with `topic`; and the filters' choices.
+@cache
+def _versions_statement():
+    # The title, summary and topics of every published language version of a published course.
+    return (select(VersionText.course_id, VersionText.language, VersionText.title, VersionText.body,
+                   VersionText.data)
+            .join(CourseVersion, (CourseVersion.course_id == VersionText.course_id)
+                  & (CourseVersion.language == VersionText.language))
+            .join(Course, Course.id == VersionText.course_id)
+            .where(VersionText.kind == "course", VersionText.item_id == VersionText.course_id,
+                   CourseVersion.status == "published", Course.status == "published")
+            .order_by(VersionText.course_id, VersionText.language))
 
-    One statement whatever the filters: a catalogue lists at most a few hundred courses, so they
-    are matched here, where case folding works for Cyrillic, Georgian and Armenian alike (SQLite's
-    lower() folds only ASCII). The plain rows are read through the session's connection: they
-    need none of the ORM's work on results, which cost more than the query.
+
+def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Catalogue:
+    """Published courses whose title or summary, in any of their language versions, contains `text` (any
+    case, any script), readable in `language` (their own or a published version's), with `topic`; and the
+    filters' choices.
+
+    Two statements whatever the filters (the courses, and their versions' titles, summaries and topics): a catalogue
+    lists at most a few hundred courses, so they are matched here, where case folding works for Cyrillic,
+    Georgian and Armenian alike (SQLite's lower() folds only ASCII). The plain rows are read through the
+    session's connection: they need none of the ORM's work on results, which cost more than the query.
     """
     db.session.flush()  # what the session's own execute would do first (nothing, unless it holds changes)
-    rows = tuple(map(tuple, db.session.connection().execute(_published_statement())))
-    catalogue = _build_catalogue(rows)
+    connection = db.session.connection()
+    rows = tuple(map(tuple, connection.execute(_published_statement())))
+    versions = tuple((course_id, code, title, summary, tuple((data or {}).get("topics") or ()))
+                     for course_id, code, title, summary, data in connection.execute(_versions_statement()))
+    catalogue = _build_catalogue(rows, versions)
     needle = " ".join(text.split()).casefold()
     if not (needle or language or topic):
         return catalogue
     shown = tuple(e for e in catalogue.courses
-                  if (not needle or needle in e.folded) and (not language or e.language == language)
+                  if (not needle or needle in e.folded) and (not language or language in e.languages)
                   and (not topic or topic in e.topic_names))
     return Catalogue(shown, catalogue.languages, catalogue.topics)
 
 
 @lru_cache(maxsize=8)
-def _build_catalogue(rows: tuple[tuple, ...]) -> Catalogue:
-    """The whole catalogue for these rows: the same rows give the same (cached) entries."""
+def _build_catalogue(rows: tuple[tuple, ...], versions: tuple[tuple, ...] = ()) -> Catalogue:
+    """The whole catalogue for these rows and versions: the same rows give the same (cached) entries."""
+    translated: dict[int, list[CardText]] = {}
+    for course_id, code, title, summary, topic_names in versions:
+        translated.setdefault(course_id, []).append(CardText(code, title or "", summary or "", topic_names))
     courses: dict[int, tuple] = {}
     topics: dict[int, list[str]] = {}
     for *course, topic_name in rows:
@@ -84,9 +131,14 @@ def _build_catalogue(rows: tuple[tuple, ...]) -> Catalogue:
         names = topics.setdefault(course[0], [])
         if topic_name is not None:
             names.append(topic_name)
-    entries = tuple(CatalogueEntry(*row, topic_names=tuple(topics[row[0]]),
-                                   folded=f"{row[2]}\n{row[3] or ''}".casefold()) for row in courses.values())
-    return Catalogue(entries, tuple(sorted({e.language for e in entries})),
+    entries = tuple(CatalogueEntry(
+        *row, topic_names=tuple(topics[row[0]]),
+        folded="\n".join([row[2], row[3] or "", *(f"{t.title}\n{t.summary}" for t in translated.get(row[0], []))])
+        .casefold(),
+        versions=tuple(t.language for t in translated.get(row[0], [])),
+        translations=tuple(translated.get(row[0], [])),
+    ) for row in courses.values())
+    return Catalogue(entries, tuple(sorted({code for e in entries for code in e.languages})),
                      tuple(sorted({t for e in entries for t in e.topic_names})))
 
 

@@ -7,12 +7,16 @@ from lms.access import course_or_404
 from lms.catalog import assets, queries
 from lms.catalog.cards import course_cards, search_form
 from lms.catalog.forms import SEARCH_MAX
-from lms.catalog.labels import language_name
+from lms.catalog.labels import language_name, language_names
+from lms.core.i18n import own_name
+from lms.core.static_files import IMMUTABLE
 from lms.core.storage import StorageNotFound
 
 bp = Blueprint("catalog", __name__, template_folder="templates", url_prefix="/courses")
 # Templates name a course's language ("English", "англійська"), never show its tag.
 bp.add_app_template_global(language_name, "language_name")
+bp.add_app_template_global(own_name, "own_language_name")
+bp.add_app_template_global(language_names, "language_names")
 
 
 @bp.route("/")
@@ -26,10 +30,12 @@ def index():
 
 @bp.route("/<slug>/assets/<path:path>")
 def asset(slug: str, path: str):
-    """An image of a lesson, streamed from the storage and cached by browsers for a day."""
+    """An image of a lesson, streamed from the storage: cached by browsers for a year when the address names
+    its current version (as the lesson page writes it), else for a day."""
     course = course_or_404(slug)
     image = queries.asset(course, path) or abort(404)
-    headers = {"Cache-Control": "public, max-age=86400",
+    versioned = request.args.get("v") == assets.version(image)
+    headers = {"Cache-Control": IMMUTABLE if versioned else "public, max-age=86400",
                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}  # SVG stays inert
     if image.sha256 in request.if_none_match:
         # Revalidation, the common case for a cached image: answered without touching the storage.

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from lms.core.numbers import percent
 from lms.learning.certificate_pdf import add_fonts
 
 _MARGIN = 15.0
@@ -43,8 +44,8 @@ def render_checklist_pdf(doc: ChecklistDocument) -> bytes:
     headers = ("#", _("Criterion"), _("Met"), _("Not met"), _("Not observed"), _("Comment"))
     labels = (_("Trainee"), _("Institution"), _("Run"), _("Date of the assessment"), _("Place"),
               _("Overall comment"), _("Assessor's name"), _("Signature"), _("Critical"),
-              _("Pass: every critical criterion met and at least %(mark)d%% of the criteria met. Not observed "
-                "counts as not met.", mark=doc.pass_mark))
+              _("Pass: every critical criterion met and at least %(mark)s of the criteria met. Not observed "
+                "counts as not met.", mark=percent(doc.pass_mark)))
     text = " ".join([title, doc.course_title, doc.practical_title, *headers, *labels,
                      *(c for c, _critical in doc.criteria), *(part for t in doc.trainees for part in t)])
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")

@@ -55,7 +55,11 @@ class SignOffForm(FlaskForm):
     evidence = MultipleFileField(_l("Evidence files (optional)"),
                                  description=_l("Photos (JPEG, PNG, WebP) or PDF scans, at most %(megabytes)d MB each "
                                                 "and %(count)d files.", megabytes=EVIDENCE_MAX_BYTES // (1024 * 1024),
-                                                count=EVIDENCE_MAX_FILES))
+                                                count=EVIDENCE_MAX_FILES),
+                                 render_kw={"data-max-file-bytes": EVIDENCE_MAX_BYTES,
+                                            "data-too-large": _l("“%(name)s” is larger than %(megabytes)d MB.",
+                                                                 name="{name}",
+                                                                 megabytes=EVIDENCE_MAX_BYTES // (1024 * 1024))})
     from_paper = HiddenField()
 
 

@@ -57,9 +57,9 @@ def current_record(practical_id: int, enrolment_id: int, *, released_only: bool 
     """The enrolment's current record in the practical (the one not superseded), with its results, evidence and
     assessor; None if there is none (or, with `released_only`, while it is held back)."""
     query = select(Record).where(Record.practical_id == practical_id, Record.enrolment_id == enrolment_id,
-                                 Record.superseded_at.is_(None))
+                                 Record.is_current)
     if released_only:
-        query = query.where(Record.released_at.is_not(None))
+        query = query.where(Record.is_released)
     return db.session.scalar(_with_details(query))
 
 
@@ -78,7 +78,7 @@ def status_of(record: Record | None) -> str:
     """A trainee's status in a practical from their current record."""
     if record is None:
         return "not_assessed"
-    if record.released_at is None:
+    if not record.is_released:
         return "held"
     return "passed" if record.passed else "not_yet_competent"
 
@@ -111,7 +111,7 @@ def trainees(practical: Practical, scope, run_filter=None) -> list[TraineeRow]:
     """The trainees of the practical's course an assessor may assess (`scope`: the SQL condition
     `lms.access.assess_scope` gives on `Enrolment.run_id`), holding a place, with their status; one statement."""
     current = aliased(Record)
-    status = case((current.id.is_(None), "not_assessed"), (current.released_at.is_(None), "held"),
+    status = case((current.id.is_(None), "not_assessed"), (~current.is_released, "held"),
                   (current.passed.is_(True), "passed"), else_="not_yet_competent")
     query = (select(Enrolment.id, User.id, User.name, Institution.name, CourseRun.code, status, current.percent,
                     current.assessed_on)
@@ -119,7 +119,7 @@ def trainees(practical: Practical, scope, run_filter=None) -> list[TraineeRow]:
              .outerjoin(Institution, Institution.id == User.institution_id)
              .outerjoin(CourseRun, CourseRun.id == Enrolment.run_id)
              .outerjoin(current, and_(current.enrolment_id == Enrolment.id, current.practical_id == practical.id,
-                                      current.superseded_at.is_(None)))
+                                      current.is_current))
              .where(Enrolment.course_id == practical.course_id, Enrolment.is_current.is_(True),
                     Enrolment.status != "withdrawn", Enrolment.waiting_since.is_(None), scope,
                     run_condition(run_filter))
@@ -140,7 +140,7 @@ def held_records(practical: Practical, scope, run_filter=None) -> list[Record]:
     """The current records of the practical held back, of the enrolments in `scope` and the run filter."""
     return list(db.session.scalars(
         select(Record).join(Enrolment, Enrolment.id == Record.enrolment_id)
-        .where(Record.practical_id == practical.id, Record.superseded_at.is_(None), Record.released_at.is_(None),
+        .where(Record.practical_id == practical.id, Record.is_current, ~Record.is_released,
                scope, run_condition(run_filter)).order_by(Record.id)))
 
 

@@ -4,7 +4,8 @@ its results and evidence files), and the release of held-back records.
 
 A sign-off or a release that makes a record count calls learning's `check_completion` in the same transaction,
 so a practical passed can complete the course and issue its certificate; a held-back record completes nothing
-until it is released. Records are never overwritten or deleted here: a new assessment supersedes the last, and
+until it is released. The trainee is told of a record when it is released (`notices`: a notification and a
+mail), in the same transaction. Records are never overwritten or deleted here: a new assessment supersedes the last, and
 a criterion a record used is retired, never deleted, so an old record still reads as it was signed.
 """
 from __future__ import annotations
@@ -18,10 +19,11 @@ from lms.audit import services as audit
 from lms.authoring import services as authoring
 from lms.authoring.slugs import unique_slug
 from lms.catalog.models import Course, Module
-from lms.checklists import queries
+from lms.checklists import notices, queries
 from lms.core import clock
 from lms.core.uploads import Upload, discard, store
 from lms.extensions import db
+from lms.learning import figures
 from lms.learning.models import Enrolment
 from lms.learning.services import check_completion
 from lms.practicals.models import MAX_COMMENT, MAX_CRITERIA, MAX_CRITERION_TEXT, RESULTS, Criterion, Evidence, \
@@ -197,9 +199,13 @@ def sign_off(practical: Practical, enrolment: Enrolment, assessment: Assessment,
         db.session.flush()
         audit.record("practical.signed_off", actor=assessor, target=record, practical=practical.slug,
                      enrolment_id=enrolment.id, passed=result.passed, percent=str(result.percent),
-                     held=record.released_at is None, from_paper=assessment.from_paper,
+                     held=not record.is_released, from_paper=assessment.from_paper,
                      superseded=previous.id if previous is not None else None, files=len(keys))
-        if record.released_at is not None and record.passed:
+        # The record superseded and the new one, if released, change what counts.
+        figures.refresh([enrolment.id], attempts=False)
+        if record.is_released:
+            notices.tell_results([record.id])
+        if record.counts:
             check_completion(enrolment, db.session.get(Course, enrolment.course_id))
         db.session.commit()
     except Exception:
@@ -224,6 +230,8 @@ def release(practical: Practical, scope, actor, run_filter=None) -> int:
     db.session.flush()
     audit.record("practical.released", actor=actor, target=practical, count=len(held),
                  run=None if run_filter in (None, "all") else str(run_filter), records=[r.id for r in held])
+    notices.tell_results([r.id for r in held])
+    figures.refresh(sorted({r.enrolment_id for r in held}), attempts=False)
     for record in held:
         if record.passed:
             check_completion(db.session.get(Enrolment, record.enrolment_id), course)

@@ -3,17 +3,30 @@ database's failures mean "it does not answer" or "it is busy" rather than a faul
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 
-from flask import Flask
-from sqlalchemy import event, exc
+from flask import Flask, has_request_context
+from sqlalchemy import event, exc, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 log = logging.getLogger("lms.db")
 
 # Set in a connection's `info` by a statement that may change data; cleared when its transaction ends.
 _WROTE = "lms_wrote"
+# Set in a connection's `info` while a request's session holds it: its reads run without a transaction.
+_READS_OUTSIDE = "lms_reads_outside_transaction"
+# A statement that takes row locks: it must run inside the transaction whose writes they protect.
+_LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+# In a session's `info`: the objects whose loaded attributes outlive its commits (`keep_through_commits`)...
+_KEPT = "lms_kept"
+# ...what they held when the last commit was sent, restored once the commit has expired them...
+_KEPT_VALUES = "lms_kept_values"
+# ...and the tables written in bulk (UPDATE or DELETE statements) since: their objects are not restored.
+_BULK_WRITTEN = "lms_bulk_written"
 
 # SQLite's result codes (sqlite3's `sqlite_errorname`) of a database another connection holds locked...
 SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
@@ -113,6 +126,65 @@ def track_writes(engine: Engine) -> None:
     event.listen(engine.pool, "checkin", lambda _dbapi, record: record.info.pop(_WROTE, None))
 
 
+def keep_through_commits(session: Session, instance) -> None:
+    """Let `instance`'s loaded column attributes stay valid through the session's commits.
+
+    A commit expires every object of the session (`expire_on_commit`), so the next read of any of its
+    attributes runs a SELECT. For the signed-in account that is a second read of the same row in the same
+    request: after a page's write, the menu, the locale selector and the security headers each read the
+    account again. What the object held when the commit was sent is what the database holds (the commit's
+    flush wrote the object's own changes), so it is put back once the commit has expired it. Two cases
+    still reload: an attribute assigned an SQL expression or expired by hand (not loaded at the commit),
+    and any object of a table written by a bulk UPDATE or DELETE in the transaction, which may have changed
+    its row behind the object's back (`lms.mail` keeps the unread count that way).
+
+    Global `expire_on_commit=False` would do the same for every object, including rows that another
+    statement of the request changed in SQL; this keeps the rule for everything else. Listeners are
+    installed by `init_kept_objects`.
+    """
+    session.info.setdefault(_KEPT, []).append(instance)
+
+
+def init_kept_objects(db) -> None:
+    """Install the session listeners of `keep_through_commits` (once, whatever number of apps share `db`)."""
+    session_class = db.session.session_factory.class_
+    if event.contains(session_class, "after_commit", _remember_kept):
+        return
+    event.listen(session_class, "do_orm_execute", _note_bulk_write)
+    event.listen(session_class, "after_commit", _remember_kept)
+    event.listen(session_class, "after_transaction_end", _restore_kept)
+
+
+def _note_bulk_write(execute_state) -> None:
+    if execute_state.is_update or execute_state.is_delete:
+        table = getattr(execute_state.statement, "table", None)
+        execute_state.session.info.setdefault(_BULK_WRITTEN, set()).add(getattr(table, "name", None))
+
+
+def _remember_kept(session: Session) -> None:
+    kept = session.info.get(_KEPT)
+    if not kept or session.in_nested_transaction():
+        return  # a savepoint's release expires nothing
+    written = session.info.pop(_BULK_WRITTEN, set())
+    values = []
+    for instance in kept:
+        state = inspect(instance)
+        if state.session_id != session.hash_key or state.mapper.local_table.name in written or None in written:
+            continue  # no longer in this session, or its table was written in bulk: the next read reloads it
+        loaded = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+        values.append((instance, loaded))
+    session.info[_KEPT_VALUES] = values
+
+
+def _restore_kept(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction's end decides
+    for instance, loaded in session.info.pop(_KEPT_VALUES, ()):
+        for key, value in loaded.items():
+            set_committed_value(instance, key, value)
+    session.info.pop(_BULK_WRITTEN, None)  # after a rollback, its bulk writes are gone with it
+
+
 def end_read_only_requests_with_commit(app: Flask, db) -> None:
     """End a request that only read with COMMIT instead of the pool's ROLLBACK.
 
@@ -122,6 +194,10 @@ def end_read_only_requests_with_commit(app: Flask, db) -> None:
     0.43 ms planning, 0.06 ms execution). A request that failed, left changes in the session or ran any
     statement that may write still ends with the rollback. SQLite keeps its statement cache across
     a rollback: there the request ends as before.
+
+    Since a request's reads run outside any transaction (`read_outside_transactions`), psycopg sends
+    nothing for this COMMIT unless a transaction is open, which for a request that wrote nothing means it
+    locked rows or read through a server-side cursor.
     """
     if db.engine.dialect.name != "postgresql":
         return
@@ -145,6 +221,71 @@ def end_read_only_requests_with_commit(app: Flask, db) -> None:
             # Server Error" instead of the page.
             rollback_quietly(session)
             log.warning("a read-only request's COMMIT failed after its page was made (%s)", describe(error))
+
+
+def read_outside_transactions(db) -> None:
+    """PostgreSQL: a request's statements run in autocommit until one may write; that one opens the transaction,
+    which the request's commit (or rollback) ends.
+
+    Every transaction costs two round trips besides its statements: the BEGIN that psycopg sends before
+    the first statement, and the COMMIT (or ROLLBACK) at the end. A page that only reads needs neither: at
+    READ COMMITTED, PostgreSQL's level, each statement of a transaction sees the data committed when it
+    starts, exactly as a statement of its own does, so a page's reads see the same things either way. What a
+    transaction gives beyond that is atomic writes and row locks held until the commit, so any statement
+    but a compiled SELECT (a write, textual SQL, a SAVEPOINT), a SELECT ... FOR UPDATE or SHARE, or a server-side cursor (which lives in a transaction) switches the connection back to
+    transactions before it runs: psycopg then sends BEGIN, and everything up to the commit, reads included,
+    is in that transaction as before. A page that reads, then writes (a lesson's first view) writes
+    atomically; its reads before the first write are not in the transaction, as they would not have been
+    protected at READ COMMITTED either (the unique constraints decide between two requests that both read
+    "not there yet"). After the commit, the next reads run outside again.
+
+    Only the connection of a request's session does this (the jobs, the CLI and `engine.begin()` blocks keep
+    their transactions); it goes back to transactions when it returns to the pool, after the pool's
+    rollback has ended anything left open. A request that only read sends no COMMIT and no ROLLBACK, so
+    psycopg's prepared statements, which it forgets at a ROLLBACK, are kept (see
+    `end_read_only_requests_with_commit`, whose COMMIT then costs nothing).
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+    session_class = db.session.session_factory.class_
+
+    @event.listens_for(session_class, "after_begin")
+    def _reads_outside(_session, _transaction, connection):
+        if has_request_context():
+            connection.info[_READS_OUTSIDE] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _choose(conn, cursor, statement, _parameters, context, _executemany):
+        if not conn.info.get(_READS_OUTSIDE):
+            return
+        driver = conn.connection.dbapi_connection
+        if driver.info.transaction_status != _IDLE:
+            return  # a transaction is open: the statement runs in it, whatever it is
+        driver.autocommit = not _needs_transaction(context, statement, cursor)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _back_to_transactions(driver, record):
+        if record.info.pop(_READS_OUTSIDE, None) and driver is not None:
+            try:
+                driver.autocommit = False  # the pool's rollback ran before: nothing is open
+            except Exception as error:  # noqa: BLE001 - a connection in an unknown state is not used again
+                log.warning("a connection left autocommit badly (%s): discarded", describe(error))
+                record.invalidate(error)
+
+
+# psycopg's `pq.TransactionStatus.IDLE`: connected, no transaction open.
+_IDLE = 0
+
+
+def _needs_transaction(context, statement: str, cursor) -> bool:
+    """Whether a statement must run in a transaction: it may write, takes row locks, or reads through a
+    server-side cursor (a named cursor exists only inside a transaction)."""
+    # Only a compiled SELECT may run outside: not textual SQL, DML, DDL, nor a SAVEPOINT (a compiled statement
+    # too, which PostgreSQL refuses outside a transaction block).
+    if context is None or context.compiled is None or context.is_text or not context.compiled.statement.is_select:
+        return True
+    return bool(getattr(cursor, "name", None)) or bool(_LOCKING.search(statement))
 
 
 def rollback_quietly(session) -> None:

@@ -16,12 +16,13 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, default_exceptions
 
+from lms.core import too_large
 from lms.core.db import database_fault, describe, rollback_quietly
 from lms.core.i18n import locale_without_database
 from lms.extensions import db
@@ -66,6 +67,9 @@ def render_error(code: int, detail: str | None = None, error_id: str | None = No
     """The error page for `code`, with an optional explanation of what was wrong: in the site's frame, or
     the bare `fault_page` when the database fails while the frame is made (the account cannot be read)."""
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if code == 503 and detail:
+        # A 503 that says why (every password-hashing thread taken): the site is busy, its database is fine.
+        title, message = BUSY
     try:
         page = render_template("errors/error.html", code=code, title=title, message=message, detail=detail,
                                error_id=error_id)
@@ -109,6 +113,11 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if request.accept_mimetypes.best == "application/json":
+            # A page's script sending in the background (answers queued through an outage): it fetches a fresh
+            # token and sends again, or holds its work until the person signs in.
+            return jsonify(saved=False, csrf=True, message=str(_l(
+                "The form had expired or was sent from elsewhere. Reload the page and send it again."))), 400
         return render_error(
             400, _l("The form had expired or was sent from elsewhere. Reload the page and send it again.")
         )
@@ -123,6 +132,10 @@ def init_errors(app, elsewhere: dict[str, ErrorAnswer] | None = None) -> None:
         answer = answer_elsewhere()
         if answer is not None:
             return answer(error, None)
+        if error.code == 413:
+            back = too_large.back_to_form()  # a page's form: back to it with a message, not this page
+            if back is not None:
+                return back
         if error.code not in MESSAGES:
             return error
         detail = getattr(error, "user_message", None)

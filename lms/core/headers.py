@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, make_response, request
-from flask_login import current_user
+from flask import current_app, g, make_response, request, session
 
-# No inline script or style anywhere: everything comes from our own static files.
+# No inline script or style anywhere: everything comes from our own static files. The web app's manifest and
+# the service worker (courses kept on the device) come from our own origin too.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "font-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -24,10 +25,22 @@ def apply_security_headers(response):
     if current_app.config["ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     # Pages for a signed-in user may show personal data: never keep them in a shared cache.
-    if (not request.path.startswith("/static/") and "Cache-Control" not in headers
-            and current_user and current_user.is_authenticated):
+    if not request.path.startswith("/static/") and "Cache-Control" not in headers and _signed_in():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    """Whether the request is a signed-in person's, from what is already known: the user Flask-Login loaded
+    for the request (`g._login_user`), else the session's sign-in. Asking `current_user.is_authenticated`
+    instead would load the account for a page that never needed it, and for Flask-Login's UserMixin it reads
+    the `active` column, which the request's commits expire: one more read of the account per page."""
+    user = g.get("_login_user")
+    if user is not None:
+        return not user.is_anonymous  # a constant of the class (UserMixin, AnonymousUserMixin): no query
+    # Nothing asked for the user: a session carrying a sign-in gets no-store all the same (no harm done if it
+    # turns out to have ended), one without gets the public page's headers.
+    return "_user_id" in session
 
 
 def no_store(view):

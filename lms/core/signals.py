@@ -67,3 +67,13 @@ course, or into a run: a place or its waiting list), by enrolling the person aga
 Keyword arguments: `restored` (a list of (enrolment id, the moment it had been withdrawn): the pair names the
 withdrawal, so one restoration is told once), flushed. Messages tells each trainee they are back, in the same
 transaction.""")
+
+late_answers_decided = _signals.signal("late-answers-decided", doc="""Answers of a quiz attempt received late after an
+outage were accepted (by the quiz's staff, or by the quiz's setting) or rejected. Keyword arguments: `item` (the
+LateAnswers, decided, flushed), `attempt` (regraded when accepted). Messages tells the trainee, in the same
+transaction.""")
+
+work_changed = _signals.signal("work-changed", doc="""Rows that an enrolment's kept figures count were written by a
+feature below learning: an attempt started, closed or graded again (quizzes), marks superseded (assignments).
+Keyword argument: `enrolment_ids` (a list; the rows need not be flushed yet). Learning counts their figures again
+(lms.learning.figures), in the same transaction.""")

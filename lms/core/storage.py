@@ -96,6 +96,11 @@ class Storage(ABC):
         """The whole file (for small files; `stream` for large ones)."""
         return b"".join(self.stream(key))
 
+    def size(self, key: str) -> int:
+        """The file's length in bytes (StorageNotFound when there is none). Backends answer it without
+        reading the file; this fallback reads it."""
+        return sum(len(chunk) for chunk in self.stream(key))
+
 
 class LocalStorage(Storage):
     """Files in a directory on this server (or on a file system the servers share)."""
@@ -139,6 +144,12 @@ class LocalStorage(Storage):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        if not path.is_file():
+            raise StorageNotFound(key)
+        return path.stat().st_size
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -225,6 +236,13 @@ class S3Storage(Storage):
             if isinstance(error, StorageNotFound):
                 return False
             raise error from exc
+
+    def size(self, key: str) -> int:
+        name = self._name(key)
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=name)["ContentLength"])
+        except Exception as exc:
+            raise self._fail(exc, key) from exc
 
     def delete(self, key: str) -> None:
         name = self._name(key)

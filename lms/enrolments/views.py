@@ -9,6 +9,7 @@ from functools import partial
 from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, npgettext
 from flask_login import current_user
 
 from lms.access import (
@@ -125,6 +126,8 @@ def confirm():
         flash(FILE_ERRORS[exc.code](exc.details), "error")
         return render_template("enrolments/upload.html", form=UploadForm(current_user, formdata=None)), 400
     links = [(user, external_url("auth.set_password", token=token)) for user, token in result.new_accounts]
-    flash(_("The file was applied: %(accounts)d accounts created, %(enrolled)d enrolments made.",
-            accounts=len(result.new_accounts), enrolled=result.enrolled), "success")
+    flash(_("The file was applied: %(accounts)s, %(enrolments)s.",
+            accounts=ngettext("%(num)d account created", "%(num)d accounts created", len(result.new_accounts)),
+            enrolments=npgettext("in a sentence", "%(num)d enrolment made", "%(num)d enrolments made",
+                                 result.enrolled)), "success")
     return render_template("enrolments/done.html", result=result, links=links, institution=institution)

@@ -234,15 +234,15 @@ def _cells(course: Course, cols: list[GradeColumn], enrolled, enrolment_ids: lis
                   .subquery("latest"))
         for e, a, status, outcome, percent, passed, released in run(
                 select(latest.c.enrolment_id, latest.c.assignment_id, latest.c.status, Mark.outcome, Mark.percent,
-                       Mark.passed, Mark.released_at.is_not(None))
-                .outerjoin(Mark, and_(Mark.submission_id == latest.c.id, Mark.superseded_at.is_(None)))
+                       Mark.passed, Mark.is_released)
+                .outerjoin(Mark, and_(Mark.submission_id == latest.c.id, Mark.is_current))
                 .where(latest.c.rn == 1)):
             cells[(e, "assignment", a)] = _assignment_cell(status, outcome, percent, passed, released, for_trainee)
     if "practical" in kinds:
         for e, p, percent, passed, released in run(
                 select(Record.enrolment_id, Record.practical_id, Record.percent, Record.passed,
-                       Record.released_at.is_not(None))
-                .where(Record.enrolment_id.in_(enrolled), Record.superseded_at.is_(None),
+                       Record.is_released)
+                .where(Record.enrolment_id.in_(enrolled), Record.is_current,
                        Record.practical_id.in_(live_items(Practical).where(Practical.course_id == course.id)))
                 .order_by(Record.id)):
             if not released:

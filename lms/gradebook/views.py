@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup, escape
 from flask_login import current_user, login_required
 
@@ -11,6 +12,7 @@ from lms.access import (
     can_manage_gradebook, can_view_gradebook, can_view_gradebook_run, course_or_404, editable_course_or_404,
     gradebook_scope, require,
 )
+from lms.core.numbers import percent_writer
 from lms.core.when import viewer_zone
 from lms.gradebook import exports, queries, services
 from lms.gradebook.forms import OverrideForm, RemoveForm, grading_form
@@ -78,7 +80,9 @@ def _body(course, book, manage: bool) -> Markup:
     w_passed, w_failed, w_none, w_hand = (escape(w) for w in (_("passed"), _("not passed"), _("no result"),
                                                               _("set by hand")))
     w_status = {"to_mark": escape(_("to mark")), "returned": escape(_("returned")), "held": escape(_("held back"))}
-    w_total, w_withdrawn, w_zero = escape(_("Total")), escape(_("(withdrawn)")), escape(_("counted 0"))
+    as_percent = percent_writer(1)
+    w_total, w_zero = escape(_("Total")), escape(_("counted 0"))
+    w_withdrawn = escape(pgettext("trainee", "(withdrawn)"))
     base = url_for("gradebook.override", slug=course.slug, enrolment_id=0, cell="total-0")[:-len("0/total-0")]
     cols = [(f"{c.kind}-{c.item_id}", c.kind != "attendance", escape(_("Attendance") if c.kind == "attendance"
                                                                        else c.title)) for c in book.columns]
@@ -95,7 +99,7 @@ def _body(course, book, manage: bool) -> Markup:
         for cell, (key, graded, title) in zip(row.cells, cols, strict=True):
             out.append(f'<td class="num"><a href="{link}{key}">' if manage else '<td class="num">')
             if cell.value is not None:
-                out.append(f"{cell.value:.1f}%")
+                out.append(as_percent(cell.value))
                 if graded and cell.passed is not None:
                     out.append(f' <span class="meta">{w_passed if cell.passed else w_failed}</span>')
             elif cell.status:
@@ -106,7 +110,7 @@ def _body(course, book, manage: bool) -> Markup:
                 out.append(f' <span class="badge" title="{escape(cell.override.reason)}">{w_hand}</span>')
             out.append(f'<span class="visually-hidden"> {name}, {title}</span></a></td>' if manage else "</td>")
         out.append(f'<td class="num"><a href="{link}total-0">' if manage else '<td class="num">')
-        out.append(f"<strong>{row.total:.1f}%</strong>" if row.total is not None else '<span class="meta">–</span>')
+        out.append(f"<strong>{as_percent(row.total)}</strong>" if row.total is not None else '<span class="meta">–</span>')
         if row.total_override is not None:
             out.append(f' <span class="badge" title="{escape(row.total_override.reason)}">{w_hand}</span>')
         out.append(f'<span class="visually-hidden"> {name}, {w_total}</span></a></td>' if manage else "</td>")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
@@ -23,7 +24,7 @@ class InstitutionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=32),
                        Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]+$", message=_l("Use letters, digits, - and _ only."))],
                        description=_l("A short identifier such as UA-NBGSA, used in files and exports."))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("name of a thing", "Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country code"), validators=[DataRequired(), Length(min=2, max=2),
                           Regexp(r"^[A-Za-z]{2}$", message=_l("Use the two-letter ISO code, e.g. UA.")),
                           iso_country],
@@ -36,7 +37,7 @@ class InstitutionForm(FlaskForm):
         validators=[NumberRange(min=EXPIRY_NOTICE_DAYS[0], max=EXPIRY_NOTICE_DAYS[1],
                                 message=_l("Enter a number of days from %(min)d to %(max)d."))],
         description=_l("A certificate that expires within this many days counts as expiring in the reports."))
-    active = BooleanField(_l("Active"), default=True)
+    active = BooleanField(lazy_pgettext("institution status", "Active"), default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ concurrent requests share no mutable state.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,12 +21,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
-from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from lms.core.numbers import number
 from lms.core.when import format_date
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -57,6 +58,12 @@ _MUTED = (96, 96, 96)
 
 _PRODUCER = "LMS certificate service"  # neutral: no library name or version in the metadata
 
+# The holder's name and the course's title in the certifying sentence. The sentence is one message, so that
+# each language puts them where its grammar wants them (Georgian, Armenian and Hungarian name the course before
+# the verb); it is drawn in pieces, in the language's order: the words small and grey, the name and the title
+# large and bold, each on its own centred line.
+_PLACEHOLDER = re.compile(r"%\((name|course)\)s")
+
 
 @dataclass(frozen=True)
 class CertificateDocument:
@@ -81,8 +88,9 @@ class _Texts:
     """Every sentence of the certificate, translated and formatted, before any drawing."""
 
     title: str
-    before_name: str | None    # None when anonymised
-    after_name: str
+    # The certifying sentence as ("words" | "name" | "course", text) pieces in reading order; no name when
+    # the holder was anonymised.
+    statement: tuple[tuple[str, str], ...]
     institution: str | None
     completed_on: str
     valid_until: str | None
@@ -93,22 +101,23 @@ class _Texts:
     @classmethod
     def of(cls, doc: CertificateDocument) -> _Texts:
         """The texts of `doc` in the current locale."""
+        # Translated without variables: the placeholders stay in, and a "%" in a name or title is never
+        # read as one.
         if doc.holder_name:
-            before, after = _("This certifies that"), _("has completed the course")
+            sentence = _("This certifies that %(name)s has completed the course %(course)s")
         else:
             # Anonymised: no name line, and a sentence that still reads without one.
-            before, after = None, _("This certifies the completion of the course")
+            sentence = _("This certifies the completion of the course %(course)s")
         return cls(
             title=_("Certificate of completion"),
-            before_name=before,
-            after_name=after,
+            statement=_statement(sentence, {"name": doc.holder_name or "", "course": doc.course_title}),
             institution=(_("Institution: %(name)s", name=doc.institution_name)
                          if doc.institution_name else None),
             completed_on=_("Date of completion: %(date)s",
                            date=format_date(doc.issued_at, "long", where=doc.zone)),
             valid_until=(_("Valid until: %(date)s", date=format_date(doc.expires_at, "long", where=doc.zone))
                          if doc.expires_at is not None else None),
-            hours=(_("Training sessions attended: %(hours)s hours", hours=format_decimal(doc.hours, locale=get_locale()))
+            hours=(_("Training sessions attended: %(hours)s hours", hours=number(doc.hours))
                    if doc.hours is not None else None),
             code_label=_("Verification code:"),
             scan_hint=_("Scan or visit the address to verify this certificate."),
@@ -117,7 +126,39 @@ class _Texts:
     def all_text(self, doc: CertificateDocument) -> str:
         """Everything printed, to choose the fonts it needs."""
         parts = [*vars(self).values(), doc.holder_name, doc.course_title, doc.code, doc.verify_url]
-        return " ".join(part for part in parts if part)
+        parts += [text for _kind, text in self.statement]
+        return " ".join(part for part in parts if isinstance(part, str) and part)
+
+
+def _statement(sentence: str, values: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """`sentence` cut at its placeholders into ("words" | "name" | "course", text) pieces, in its order, the
+    placeholders filled from `values`. What touches a placeholder with no space between (quotation marks, a
+    full stop, a case ending such as Georgian "-მა") stays on its line; empty pieces are left out."""
+    pieces: list[list[str]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(sentence):
+        pieces.append(["words", sentence[position:match.start()].replace("%%", "%")])
+        pieces.append([match[1], values[match[1]]])
+        position = match.end()
+    pieces.append(["words", sentence[position:].replace("%%", "%")])
+    for index in range(1, len(pieces), 2):  # each placeholder stands between two runs of words
+        before, value, after = pieces[index - 1], pieces[index], pieces[index + 1]
+        before[1], glued_before = _split_last(before[1])
+        glued_after, after[1] = _split_first(after[1])
+        value[1] = glued_before + value[1] + glued_after
+    return tuple((kind, text.strip()) for kind, text in pieces if text.strip())
+
+
+def _split_last(words: str) -> tuple[str, str]:
+    """`words` without the token it ends with when no space ends it, and that token ("that „" -> "that ", "„")."""
+    match = re.search(r"\S+$", words)
+    return (words[:match.start()], match[0]) if match else (words, "")
+
+
+def _split_first(words: str) -> tuple[str, str]:
+    """The token `words` begins with when no space begins it, and the rest ("“ című" -> "“", " című")."""
+    match = re.match(r"\S+", words)
+    return (match[0], words[match.end():]) if match else ("", words)
 
 
 @dataclass(frozen=True)
@@ -211,15 +252,14 @@ def _add_family(pdf: FPDF, family: str) -> None:
 def _middle_lines(pdf: FPDF, doc: CertificateDocument, texts: _Texts) -> list[_Line]:
     """The centred lines between the title and the verification block, fitted to the column."""
     lines: list[_Line] = []
-    if texts.before_name and doc.holder_name:
-        lines.append(_fitted(pdf, texts.before_name, 14, max_lines=1, color=_MUTED))
-        lines.append(_fitted(pdf, doc.holder_name, 28, bold=True, max_lines=2, space_before=3))
-        space = 3.0
-    else:
-        space = 0.0
-    lines.append(_fitted(pdf, texts.after_name, 14, max_lines=1, color=_MUTED, space_before=space))
-    lines.append(_fitted(pdf, doc.course_title, 20, bold=True, max_lines=3, space_before=3,
-                         color=_ACCENT))
+    for kind, text in texts.statement:
+        space = 3.0 if lines else 0.0
+        if kind == "name":
+            lines.append(_fitted(pdf, text, 28, bold=True, max_lines=2, space_before=space))
+        elif kind == "course":
+            lines.append(_fitted(pdf, text, 20, bold=True, max_lines=3, space_before=space, color=_ACCENT))
+        else:
+            lines.append(_fitted(pdf, text, 14, max_lines=2, color=_MUTED, space_before=space))
     if texts.institution:
         lines.append(_fitted(pdf, texts.institution, 13, max_lines=2, space_before=6))
     lines.append(_fitted(pdf, texts.completed_on, 12, max_lines=1,

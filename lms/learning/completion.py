@@ -130,7 +130,7 @@ def _assignments_passed(enrolment_ids: list[int], assignments):
     return (select(Submission.enrolment_id, func.count(func.distinct(Submission.assignment_id)))
             .join(Mark, Mark.submission_id == Submission.id)
             .where(Submission.enrolment_id.in_(enrolment_ids), Submission.assignment_id.in_(assignments),
-                   Mark.passed.is_(True), Mark.superseded_at.is_(None), Mark.released_at.is_not(None))
+                   Mark.counts)
             .group_by(Submission.enrolment_id))
 
 
@@ -139,7 +139,7 @@ def _practicals_passed(enrolment_ids: list[int], practicals):
     that passed."""
     return (select(Record.enrolment_id, func.count(func.distinct(Record.practical_id)))
             .where(Record.enrolment_id.in_(enrolment_ids), Record.practical_id.in_(practicals),
-                   Record.passed.is_(True), Record.superseded_at.is_(None), Record.released_at.is_not(None))
+                   Record.counts)
             .group_by(Record.enrolment_id))
 
 

@@ -49,3 +49,9 @@ class EnrolmentKeyForm(FlaskForm):
 
     key = StringField(_l("New enrolment key"), validators=[Optional(), Length(min=4, max=200)],
                       description=_l("Leave empty to let trainees enrol without a key."))
+
+
+class VersionForm(FlaskForm):
+    """The language version a trainee keeps for a course (the choices are the course's: checked by the view)."""
+
+    language = StringField(_l("Read this course in"), validators=[DataRequired(), Length(max=16)])

@@ -69,6 +69,9 @@ class Enrolment(db.Model):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("course_runs.id"), index=True)
     # On the run's waiting list since then (NULL: holds a place); the first in line is promoted when one frees.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the trainee chose to read the course in (the course's own or a version's: lms.languages);
+    # NULL: no choice, their interface language when the course has that version, else the course's own.
+    content_language: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
@@ -91,6 +94,47 @@ class LessonProgress(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     first_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EnrolmentFigures(db.Model):
+    """What an enrolment's trainee has done, kept up to date when it is written (lms.learning.figures), so that a
+    report reads one row per enrolment instead of counting lesson views, attempts, marks and records again.
+
+    Derived data: `lms.learning.figures.refresh` is its one writer, and `lms reports recount` rebuilds it from the
+    rows it counts. The figures count every item, live or not: which items are live, and which quiz is a course's
+    final assessment, is decided when a report reads them (the few retired items' share taken off), so retiring,
+    restoring or moving an item changes no kept figure. An enrolment without a row has done nothing (all 0).
+    """
+
+    __tablename__ = "enrolment_figures"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
+    lessons_viewed: Mapped[int] = mapped_column(default=0)
+    # Attempts, in progress or closed, at every quiz of the course.
+    attempts: Mapped[int] = mapped_column(default=0)
+    # The sum over the quizzes of the best percent of their closed attempts (`QuizFigures.best`, 0 for none).
+    score_sum: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    quizzes_passed: Mapped[int] = mapped_column(default=0)
+    # Assignments and practical assessments passed (a current, released, passed mark or record).
+    assessed_passed: Mapped[int] = mapped_column(default=0)
+
+
+class QuizFigures(db.Model):
+    """An enrolment's attempts at one quiz, kept as `EnrolmentFigures` is (the same writer): the reports read a
+    course's final assessment, and the share of retired quizzes, from here. "Closed" is the attempt's status: an
+    attempt still in progress past its deadline counts as closed from that moment on, which the reports add."""
+
+    __tablename__ = "quiz_figures"
+    # By quiz: the reports look up the rows of the final assessments and of retired quizzes.
+    __table_args__ = (Index("ix_quiz_figures_quiz_id", "quiz_id"),)
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # The best percent of the closed attempts (0 for one closed but not graded); NULL: none closed.
+    best: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    passed: Mapped[int] = mapped_column(default=0)  # 1: an attempt passed
+    submitted: Mapped[int] = mapped_column(default=0)  # 1: an attempt is closed
 
 
 class Certificate(db.Model):

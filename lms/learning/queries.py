@@ -59,8 +59,7 @@ def progress(enrolment: Enrolment | None) -> Progress:
     assignments = _assignments_passed([enrolment.id], literal("assignment"), Submission.assignment_id,
                                       cast(null(), QuizAttempt.percent.type), literal(1))
     practicals = (select(literal("practical"), Record.practical_id, cast(null(), QuizAttempt.percent.type), literal(1))
-                  .where(Record.enrolment_id == enrolment.id, Record.passed.is_(True), Record.superseded_at.is_(None),
-                         Record.released_at.is_not(None)))
+                  .where(Record.enrolment_id == enrolment.id, Record.counts))
     rows = db.session.execute(union_all(quizzes, assignments, practicals)).all()
     quiz_rows = [(q, p, passed) for kind, q, p, passed in rows if kind == "quiz"]
     return Progress(viewed, {q: p for q, p, _ in quiz_rows}, {q for q, _, passed in quiz_rows if passed},
@@ -72,8 +71,7 @@ def _assignments_passed(enrolment_ids: list[int], *columns):
     """SELECT of `columns` over the enrolments' submissions passed by a current, released mark (what completion
     counts)."""
     return (select(*columns).join(Mark, Mark.submission_id == Submission.id)
-            .where(Submission.enrolment_id.in_(enrolment_ids), Mark.superseded_at.is_(None),
-                   Mark.released_at.is_not(None), Mark.passed.is_(True)))
+            .where(Submission.enrolment_id.in_(enrolment_ids), Mark.counts))
 
 
 @dataclass
@@ -126,8 +124,7 @@ def my_learning(user: User) -> list[LearningRow]:
     assessed = dict(db.session.execute(
         live_items(Practical, Record.enrolment_id, func.count(func.distinct(Record.practical_id)))
         .join(Record, Record.practical_id == Practical.id)
-        .where(Record.enrolment_id.in_(ids), Record.passed.is_(True), Record.superseded_at.is_(None),
-               Record.released_at.is_not(None))
+        .where(Record.enrolment_id.in_(ids), Record.counts)
         .group_by(Record.enrolment_id)).all())
     certificates = {c.enrolment_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.enrolment_id.in_(ids)))}

@@ -19,7 +19,7 @@ from lms.catalog.models import Course
 from lms.core import clock, signals, when
 from lms.core.security import check_password, hash_password
 from lms.extensions import db
-from lms.learning import completion
+from lms.learning import completion, figures
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 
 # A lesson opened again within this time of its last recorded view writes nothing (see record_lesson_view).
@@ -280,16 +280,29 @@ def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LO
         touch(enrolment.id, now)
         db.session.commit()
         return
-    db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now,
-                                  last_viewed_at=now))
-    touch(enrolment.id, now)
-    db.session.flush()
-    check_completion(enrolment, course)
+    first_view(enrolment, lesson, course, now)
+
+
+def first_view(enrolment: Enrolment, lesson, course: Course, at: datetime, touch_enrolment: bool = True) -> bool:
+    """Record the enrolment's first view of `lesson` at `at`, count its figures again, decide completion and
+    commit: the one writer of a new view, online (`record_lesson_view`) and sent from a device
+    (`offline_views`). Returns False, with the session rolled back, when another request recorded the same
+    view first (the same lesson opened twice at once, or two tabs sending a device's queue)."""
+    db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=at,
+                                  last_viewed_at=at))
+    if touch_enrolment:
+        touch(enrolment.id, at)
     try:
+        # The insert meets the other request's at the flush already where that one committed first (PostgreSQL
+        # waits on the unique index, then refuses), at the commit on SQLite.
+        db.session.flush()
+        figures.refresh([enrolment.id], attempts=False)
+        check_completion(enrolment, course)
         db.session.commit()
     except IntegrityError:
-        # The same lesson opened twice at once: the other request recorded the view.
         db.session.rollback()
+        return False
+    return True
 
 
 def _recent(moment: datetime | None, now: datetime) -> bool:
@@ -440,13 +453,19 @@ def _on_quiz_passed(_sender, *, enrolment_id: int, quiz_id: int) -> None:
     check_completion(enrolment, db.session.get(Course, enrolment.course_id))
 
 
+def _on_work_changed(_sender, *, enrolment_ids: list[int]) -> None:
+    figures.refresh(enrolment_ids)
+
+
 def _on_zone_changed(_sender, *, user_ids: list[int] | None = None, institution_id: int | None = None) -> None:
     recompute_due(user_ids=user_ids, institution_id=institution_id)
 
 
 def connect_signals() -> None:
-    """Note the trainee's activity and decide completion when the quiz engine says so, and move due dates
-    when a zone changes (called once by the application; connecting again changes nothing)."""
+    """Note the trainee's activity and decide completion when the quiz engine says so, keep the enrolments'
+    figures when the features below say their work changed, and move due dates when a zone changes (called once
+    by the application; connecting again changes nothing)."""
     signals.activity.connect(_on_activity)
     signals.quiz_passed.connect(_on_quiz_passed)
     signals.zone_changed.connect(_on_zone_changed)
+    signals.work_changed.connect(_on_work_changed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,14 +19,17 @@ from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
-from lms.catalog.outline import course_outline
+from lms.catalog.outline import course_outline, offered_languages
 from lms.core import clock, when
+from lms.core.downloads import resumable
 from lms.core.forms import options
 from lms.core.headers import no_store
+from lms.core.i18n import own_name
 from lms.core.urls import external_url
-from lms.learning import queries, services
+from lms.languages import queries as language_queries
+from lms.learning import queries, reading, services
 from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
-from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm
+from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm, VersionForm
 from lms.people.queries import visible_user
 from lms.reports.record import training_record
 from lms.runs import queries as run_queries
@@ -52,6 +56,8 @@ RUN_ENROL_ERRORS = {
     "window_closed": lambda: _("Enrolment in this run is not open now."),
     "not_open_to": lambda: _("This run is not open to your institution."),
 }
+# Sent by the page's script when it fetches a lesson to keep on the device (lms/static/js/offline.js).
+KEEPING_HEADER = "X-LMS-Keep"
 # How many announcements the course page shows (newest first); the rest are on the course's announcements page.
 LATEST = 3
 
@@ -61,8 +67,11 @@ def course(slug: str):
     """Outline, outcomes, time; the trainee's progress per module when enrolled; the enrol form when not
     enrolled, or when the certificate of the completed enrolment has expired (a new cycle)."""
     course = course_or_404(slug)
-    outline = course_outline(course)
     enrolment = queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
+                                        str(get_locale()))
+    outline = course_outline(course, shown.language)
+    texts = language_queries.course_texts(course, shown.language)
     progress = queries.progress(enrolment)
     certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
     feedback = queries.feedback_of(enrolment) if certificate else None
@@ -85,7 +94,29 @@ def course(slug: str):
                            availability=opened,
                            recertify=certificate is not None and certificate.lapsed(clock.now()),
                            enrol_form=EnrolForm(), key_form=EnrolmentKeyForm(), has_runs=has_runs, open_runs=open_runs,
-                           waiting_position=run_queries.waiting_position(enrolment) if enrolment else None)
+                           waiting_position=run_queries.waiting_position(enrolment) if enrolment else None,
+                           shown=shown, texts=texts,
+                           version=language_queries.version(course.id, shown.language) if shown.language else None,
+                           version_form=VersionForm() if in_place and shown.offered else None)
+
+
+@bp.route("/courses/<slug>/version", methods=["POST"])
+@login_required
+def choose_version(slug: str):
+    """The trainee keeps a language version for the course's lessons and quizzes (their enrolment remembers it)."""
+    course = course_or_404(slug)
+    enrolment = queries.enrolment_of(current_user.id, course.id)
+    form = VersionForm()
+    offered = offered_languages(course)
+    if enrolment is None or enrolment.status == "withdrawn" or not form.validate_on_submit():
+        abort(400)
+    language = form.language.data
+    if language != course.language and language not in offered:
+        flash(_("This course has no version in that language."), "error")
+    else:
+        reading.choose_version(enrolment, language)
+        flash(_("The course is shown in %(language)s.", language=own_name(language)), "success")
+    return redirect(url_for("learning.course", slug=slug))
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -121,11 +152,11 @@ def enrol(slug: str):
         flash(_("%(run)s is full: you are on its waiting list, position %(position)d. You get a place as soon as "
                 "one frees.", run=run.title, position=run_queries.waiting_position(enrolment)), "info")
         return redirect(url_for("learning.course", slug=slug))
-    if created:
-        flash(_("You are enrolled in %(title)s.", title=course.title), "success")
-    elif was_withdrawn:
-        flash(_("Your enrolment in %(title)s is restored: you continue where you left off.", title=course.title),
-              "success")
+    if created or was_withdrawn:  # the course named as its pages will show it: in the version read
+        shown = language_queries.reading_of(course, offered_languages(course), enrolment, None, str(get_locale()))
+        title = language_queries.published_title(course.id, shown.language) or course.title
+        flash(_("You are enrolled in %(title)s.", title=title) if created else
+              _("Your enrolment in %(title)s is restored: you continue where you left off.", title=title), "success")
     return redirect(url_for("learning.resume", slug=slug))
 
 
@@ -209,13 +240,24 @@ def lesson(slug: str, lesson: str):
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("learning.course", slug=slug))
     state = availability.OPEN
-    if enrolment is not None:  # recorded only when open, and never for a withdrawn enrolment
+    if enrolment is not None and request.headers.get(KEEPING_HEADER) == "1":
+        # Fetched to be kept on the device (lms.offline), not read: the view counts when it is read, online or
+        # offline (then sent later with the device's time).
+        state = availability.item_state(enrolment, course, "lesson", item.id)
+    elif enrolment is not None:  # recorded only when open, and never for a withdrawn enrolment
         state = availability_services.open_lesson(enrolment, course, item, progress=visit.progress)
-    outline = course_outline(course)
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
+                                        str(get_locale()))
+    outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("lesson", item.id)
     module = outline.module(item.module_id)
-    body = None if state.locked else lesson_html(course.slug, course.id, module.slug, item.body)
+    title, text = item.title, item.body
+    if shown.language is not None:  # the version's texts, where it has them (a published version has them all)
+        found = language_queries.texts(course.id, shown.language, "lesson", [item.id]).get(("lesson", item.id))
+        title, text = (found.title or title, found.body or text) if found is not None else (title, text)
+    body = None if state.locked else lesson_html(course.slug, course.id, module.slug, text)
     return render_template("learning/lesson.html", course=course, lesson=item, module=module, body=body,
+                           title=title, course_title=outline.course_title or course.title, shown=shown,
                            previous=previous, following=following, enrolment=enrolment, state=state)
 
 
@@ -246,16 +288,38 @@ def certificate_pdf(code: str):
     """Download a certificate (its holder, admins, the holder's coordinator)."""
     certificate = queries.certificate_by_code(code) or abort(404)
     require(can_view_certificate, certificate)
+    course = catalog_queries.course_by_id(certificate.course_id)
+    language, title = _certificate_language(certificate, course)
     document = CertificateDocument(
-        holder_name=certificate.holder_name, course_title=certificate.course_title,
+        holder_name=certificate.holder_name, course_title=title,
         institution_name=certificate.institution_name, issued_at=certificate.issued_at,
         expires_at=certificate.expires_at, code=certificate.code,
         verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder),
         hours=certificate.attended_hours)
-    pdf = render_certificate_pdf(document)
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-    return response
+    with force_locale(language):
+        pdf = render_certificate_pdf(document)
+    # The same certificate is the same PDF (its date is the issue's): a cut download resumes (lms.core.downloads).
+    return resumable(pdf, f"certificate-{certificate.code}.pdf", "application/pdf")
+
+
+def _certificate_language(certificate, course) -> tuple[str, str]:
+    """The language a certificate prints in, and the course's title in it: the holder's own language when the
+    course is written in it or has a published version in it, else the course's language when the interface
+    has it, else the viewer's. The holder's own language is their profile's; a holder without one, downloading
+    their certificate, reads the site in their browser's language, and that is theirs."""
+    own = getattr(certificate.holder, "locale", None)
+    if not own and current_user.id == certificate.user_id:
+        own = str(get_locale())
+    languages = current_app.config["LANGUAGES"]
+    if course is not None and own in languages:
+        if own == course.language:
+            return own, certificate.course_title
+        title = language_queries.published_title(course.id, own)
+        if title:
+            return own, title
+    if course is not None and course.language in languages:
+        return course.language, certificate.course_title
+    return str(get_locale() or "en"), certificate.course_title
 
 
 @bp.route("/verify/<code>", methods=["GET"])
@@ -265,8 +329,10 @@ def verify(code: str):
     certificate = queries.certificate_by_code(code)
     status = certificate.status(clock.now()) if certificate else "unknown"
     form = RevokeForm() if certificate and can_revoke_certificate(current_user, certificate) else None
+    title = language_queries.published_title(certificate.course_id, str(get_locale())) if certificate else None
     response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form,
-                               holder_zone=when.person_zone(certificate.holder) if certificate else None)
+                               holder_zone=when.person_zone(certificate.holder) if certificate else None,
+                               course_title=title or (certificate.course_title if certificate else None))
     return response, 200 if certificate else 404
 
 

@@ -30,6 +30,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("coordinator_digest", _l("Weekly digest of my officers' expiring certificates")),
     Kind("announcement", _l("Announcements")),
     Kind("assessment", _l("Work marked or returned")),
+    Kind("practical", _l("Results of practical assessments")),
 )}
 
 # The daily digest of held messages: not a kind one chooses, but a message of its own (lms.mail.digest). Its

@@ -42,6 +42,7 @@ class Frame(NamedTuple):
     nav_items: Markup
     language_options: Markup
     footer_links: Markup
+    offline_status: Markup  # the connection's state, said by the offline script (signed in), or ""
     stylesheet_url: str
     home_url: str
     logout_url: str
@@ -49,6 +50,14 @@ class Frame(NamedTuple):
     icon_url: str  # the SVG icon; /favicon.ico answers browsers that ask for an ICO
     ico_url: str
     notifications_url: str
+    script_stylesheet_url: str  # the web font of a script the visitor's machine may lack, or ""
+    manifest_url: str  # the web app's manifest (lms.offline)
+    offline_script_url: str  # courses kept on the device, work done offline (lms/static/js/offline.js)
+
+
+# Scripts a trainee's machine may have no font for: their languages load the script's web font (a subset of
+# Noto Sans for that script alone); every other page stays as small as it was.
+SCRIPT_STYLESHEETS = {"ka": "css/georgian.css", "hy": "css/armenian.css"}
 
 
 def site_frame() -> Frame:
@@ -64,4 +73,6 @@ def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: st
     pieces = render_template("_frame.html", signed_in=signed_in, rights=rights, locale=locale).split("<!--cut-->")
     return Frame(*(Markup(piece.strip()) for piece in pieces), url_for("static", filename="css/site.css"),
                  url_for("main.home"), url_for("auth.logout"), url_for("main.language"),
-                 url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"))
+                 url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"),
+                 url_for("static", filename=SCRIPT_STYLESHEETS[locale]) if locale in SCRIPT_STYLESHEETS else "",
+                 url_for("offline.manifest"), url_for("static", filename="js/offline.js"))

@@ -1,15 +1,17 @@
-"""Home page, language switcher, /healthz, /readyz, /metrics and /favicon.ico."""
+"""Home page, language switcher, low-data switch, /healthz, /readyz, /metrics and /favicon.ico."""
 from __future__ import annotations
 
 from flask import (
     Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user
 
-from lms.auth.services import set_locale
+from lms.auth.services import set_locale, set_low_data_mode
 from lms.catalog.queries import published_courses
 from lms.core.health import database_state, redis_state
+from lms.core.lowdata import SESSION_KEY as LOW_DATA_KEY
 from lms.core.metrics import exposition, may_read_metrics
 from lms.core.urls import safe_next
 from lms.extensions import csrf
@@ -22,7 +24,7 @@ ICON_MAX_AGE = 7 * 24 * 3600  # seconds: browsers ask for the icon with every pa
 @bp.route("/")
 def home():
     """Welcome page with the published courses; the signed-in user's tasks by role."""
-    return render_template("main/home.html", courses=published_courses())
+    return render_template("main/home.html", courses=published_courses(), locale=str(get_locale()))
 
 
 @bp.route("/language", methods=["POST"])
@@ -33,6 +35,20 @@ def language():
         session["locale"] = locale
         if current_user.is_authenticated:
             set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/low-data", methods=["POST"])
+def low_data():
+    """Turn low-data mode on (`mode=on`) or off (anything else): kept in the profile when signed in, in the
+    session otherwise, then back to the page the switch was on."""
+    on = request.form.get("mode") == "on"
+    if on:
+        session[LOW_DATA_KEY] = True
+    else:
+        session.pop(LOW_DATA_KEY, None)
+    if current_user.is_authenticated:
+        set_low_data_mode(current_user, on)
     return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 

@@ -1,7 +1,8 @@
 """The messages of events, written in the unit of work of the event (lms.core.signals): an enrolment's
 confirmation (one or a bulk enrolment's thousands, in bulk), a run cancelled or its dates moved, a trainee moved
 to another run, a place from a run's waiting list, a session cancelled (with its .ics, cancelled), moved (its .ics
-updated) or a place from its waiting list (its .ics), a withdrawn enrolment restored. What the receivers write is
+updated) or a place from its waiting list (its .ics), a withdrawn enrolment restored, answers received late after an
+outage accepted or not (lms.messages.late_answers). What the receivers write is
 committed, or rolled back, with the event. Each reads its recipients in a fixed number of statements, and each
 message's key names its event, so a retried job or an event repeated tells nobody twice.
 """
@@ -18,6 +19,7 @@ from lms.core import clock, signals, when
 from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.messages.attachments import SessionFiles
+from lms.messages.late_answers import tell_decided
 from lms.messages.outgoing import Message, course_path, dispatch, links
 from lms.messages.reminders import REACHABLE
 from lms.runs.models import CourseRun
@@ -242,6 +244,10 @@ def _on_enrolments_restored(_sender, *, restored: list) -> None:
     tell_restored(restored)
 
 
+def _on_late_answers_decided(_sender, *, item, attempt) -> None:
+    tell_decided(item, attempt)
+
+
 def connect_signals() -> None:
     """Send the messages of enrolments, runs and sessions when their services say what happened (called once by
     the application; connecting again changes nothing)."""
@@ -254,3 +260,4 @@ def connect_signals() -> None:
     signals.session_promoted.connect(_on_session_promoted)
     signals.session_rescheduled.connect(_on_session_rescheduled)
     signals.enrolments_restored.connect(_on_enrolments_restored)
+    signals.late_answers_decided.connect(_on_late_answers_decided)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import BuildError
 
 from lms.auth.models import User
 from lms.mail.services import send_many
@@ -75,3 +76,13 @@ def links() -> Iterator[None]:
 def course_path(slug: str) -> str:
     """The path of a course's page (where its trainee learns, signs up for sessions, enrols again)."""
     return url_for("learning.course", slug=slug)
+
+
+def item_path(endpoint: str, slug: str, **values) -> str:
+    """The trainee's page of a course item (an assignment, a practical: `endpoint` with the course's `slug`
+    and the item's `values`), or the course's page where that page is not there (its feature is not
+    registered in this app)."""
+    try:
+        return url_for(endpoint, slug=slug, **values)
+    except BuildError:
+        return course_path(slug)

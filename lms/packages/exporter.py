@@ -22,6 +22,7 @@ from lms.catalog.models import Course, CourseAsset, Lesson, Module
 from lms.core.storage import StorageNotFound
 from lms.core.uploads import parse_kinds
 from lms.extensions import db
+from lms.languages import queries as language_queries
 from lms.packages import yamlfile
 from lms.packages.practicalfile import practical_text
 from lms.practicals.models import Practical
@@ -46,14 +47,79 @@ def _number(value):
 
 
 def export_course(course: Course, destination: Path) -> Path:
-    """Write `course` to `destination/<slug>/`, replacing an earlier export there. Returns the folder."""
+    """Write `course` to `destination/<slug>/`, with each published language version in `<slug>/<lang>/`,
+    replacing an earlier export there. Returns the folder."""
     folder = destination / course.slug
     if folder.exists():
         if not (folder / "course.yaml").is_file() and any(folder.iterdir()):
             raise ExportError(f"{folder} exists and is not a course package; choose another destination")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / "course.yaml").write_text(yamlfile.dump(course_data(course)), encoding="utf-8")
+    _write(folder, course, Seen())
+    for version in language_queries.versions_of(course.id):
+        if version.status == "published":
+            seen = Seen(language_queries.texts(course.id, version.language))
+            (folder / version.language).mkdir()
+            _write(folder / version.language, course, seen, version)
+    return folder
+
+
+class Seen:
+    """A course's things as one version shows them: the original's, with the version's texts over them."""
+
+    def __init__(self, texts: dict | None = None):
+        self.texts = texts
+
+    def __call__(self, kind: str, item):
+        if self.texts is None:
+            return item
+        found = self.texts.get((kind, item.id))
+        if found is None:
+            return item
+        data = found.data or {}
+        if kind == "question":
+            choices = data.get("choices") or []
+            return Overlay(item, text=found.body, explanation=data.get("explanation", item.explanation),
+                           accepted_answers=data.get("accepted", item.accepted_answers),
+                           choices=[Overlay(c, text=choices[i]) if i < len(choices) else c
+                                    for i, c in enumerate(item.choices)])
+        if kind == "quiz":
+            return Overlay(item, title=found.title or item.title,
+                           questions=[self("question", q) for q in item.questions])
+        if kind == "course":
+            return Overlay(item, title=found.title or item.title, summary=found.body or "",
+                           outcomes=data.get("outcomes", item.outcomes), topic_names=data.get("topics", []))
+        if kind == "assignment":
+            rubric = data.get("rubric") or item.rubric
+            return Overlay(item, title=found.title or item.title, instructions=found.body or "", rubric=rubric)
+        if kind == "practical":
+            texts = data.get("criteria") or {}
+            return Overlay(item, title=found.title or item.title, instructions=found.body or "",
+                           criteria=[Overlay(c, text=texts.get(c.slug, c.text)) for c in item.criteria])
+        return Overlay(item, title=found.title or item.title,
+                       **({"body": found.body} if kind == "lesson" and found.body is not None else {}))
+
+
+class Overlay:
+    """An object read through some attributes replaced (a version's texts over the original's item)."""
+
+    def __init__(self, item, **replaced):
+        self._item, self._replaced = item, replaced
+
+    def __getattr__(self, name):
+        replaced = self.__dict__["_replaced"]
+        return replaced[name] if name in replaced else getattr(self.__dict__["_item"], name)
+
+
+def _write(folder: Path, course: Course, seen: Seen, version=None) -> None:
+    """Write the course's files into `folder` as `seen` shows them; the original's images only when it is the
+    original (a version uses them)."""
+    data = course_data(seen("course", course))
+    if version is not None:
+        data["language"] = version.language
+        data["translation"] = {"from": version.translated_from, "by": version.translated_by,
+                               "reviewed": version.reviewed, **({"note": version.note} if version.note else {})}
+    (folder / "course.yaml").write_text(yamlfile.dump(data), encoding="utf-8")
     modules = db.session.scalars(
         select(Module).where(Module.course_id == course.id, Module.retired.is_(False)).order_by(Module.position)
         .options(selectinload(Module.lessons),
@@ -75,32 +141,32 @@ def export_course(course: Course, destination: Path) -> Path:
     for number, module in enumerate(modules, start=1):
         module_dir = folder / f"{number:02d}-{module.slug}"
         module_dir.mkdir()
-        (module_dir / "module.yaml").write_text(yamlfile.dump({"title": module.title}), encoding="utf-8")
+        (module_dir / "module.yaml").write_text(yamlfile.dump({"title": seen("module", module).title}),
+                                                encoding="utf-8")
         items = [i for i in [*module.lessons, *module.quizzes, *assignments.get(module.id, []),
                              *practicals.get(module.id, [])] if not i.retired]
         items.sort(key=lambda i: (i.position, RANKS[type(i)]))
         for position, item in enumerate(items, start=1):
             if isinstance(item, Assignment):
-                (module_dir / f"{position:02d}-{item.slug}.assignment.md").write_text(assignment_text(item),
-                                                                                      encoding="utf-8")
+                (module_dir / f"{position:02d}-{item.slug}.assignment.md").write_text(
+                    assignment_text(seen("assignment", item)), encoding="utf-8")
                 continue
             if isinstance(item, Practical):
-                (module_dir / f"{position:02d}-{item.slug}.practical.md").write_text(practical_file(item),
-                                                                                     encoding="utf-8")
+                (module_dir / f"{position:02d}-{item.slug}.practical.md").write_text(
+                    practical_file(seen("practical", item)), encoding="utf-8")
                 continue
             kind = "lesson" if isinstance(item, Lesson) else "quiz"
             available = available_data(rules.get((kind, item.id)), slugs)
             if kind == "lesson":
-                (module_dir / f"{position:02d}-{item.slug}.md").write_text(lesson_text(item, available),
-                                                                           encoding="utf-8")
+                (module_dir / f"{position:02d}-{item.slug}.md").write_text(
+                    lesson_text(seen("lesson", item), available), encoding="utf-8")
             else:
                 (module_dir / f"{position:02d}-{item.slug}.quiz.yaml").write_text(
-                    yamlfile.dump(quiz_data(item, available)), encoding="utf-8")
-        for asset in assets:
+                    yamlfile.dump(quiz_data(seen("quiz", item), available)), encoding="utf-8")
+        for asset in (assets if version is None else ()):
             module_slug, _, name = asset.path.partition("/")
             if module_slug == module.slug:
                 _write_asset(asset, module_dir / name)
-    return folder
 
 
 def _write_asset(asset: CourseAsset, target: Path) -> None:
@@ -199,6 +265,8 @@ def quiz_data(quiz: Quiz, available: dict | None = None) -> dict:
         data["draw"] = quiz.draw_count
     data.update({"shuffle_questions": quiz.shuffle_questions, "shuffle_choices": quiz.shuffle_choices,
                  "layout": quiz.layout, "review": quiz.review})
+    if quiz.accept_late_answers:  # written only when set, so packages of quizzes without it read as before
+        data["accept_late_answers"] = True
     if available:
         data["available"] = available
     data["questions"] = [question_data(q) for q in quiz.questions if not q.retired]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 from lms.core.markdown.limits import excess, problem
+from lms.languages.models import LANGUAGE_RE  # noqa: F401 - one definition of a language tag, read from here too
 from lms.packages.spec import Problem
 from lms.packages.yamlfile import LineDict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 MISSING = object()
 
 

@@ -29,6 +29,7 @@ from lms.catalog import assets as course_assets
 from lms.catalog.models import Course, CourseAsset, CourseTopic, Lesson, Module
 from lms.catalog.services import give_to_creator
 from lms.extensions import db
+from lms.languages import services as languages
 from lms.learning.services import reevaluate_course
 from lms.packages.queries import last_import_by_a_person
 from lms.packages.spec import AssignmentSpec, AvailableSpec, CourseSpec, PracticalSpec, QuestionSpec, QuizSpec
@@ -106,6 +107,7 @@ def _import(spec: CourseSpec, publish: bool, actor, creator, released: list) -> 
     db.session.flush()
     _modules(course, spec)
     _rules(course, spec)
+    _versions(course, spec)
     released += _assets(course, spec)
     course.package_hash = spec.fingerprint
     db.session.flush()
@@ -199,6 +201,38 @@ def _rules(course: Course, spec: CourseSpec) -> None:
     availability.replace_course_rules(course, rules)
 
 
+def _versions(course: Course, spec: CourseSpec) -> None:
+    """Make the course's language versions the package's: every text of each version, by the ids of the items
+    the original's slugs name (the check made sure a version holds the same items)."""
+    db.session.flush()
+    ids = {}
+    for kind, model in (("module", Module), ("lesson", Lesson), ("quiz", Quiz), ("question", Question),
+                        ("assignment", Assignment), ("practical", Practical)):
+        ids.update({(kind, slug): item.id for slug, item in _by_slug(model, course.id).items()})
+    versions = []
+    for vspec in spec.versions:
+        v = vspec.course
+        texts = [languages.Text("course", course.id, v.title, v.summary,
+                                {"outcomes": list(v.outcomes), "topics": sorted(set(v.topics))})]
+        for module in v.modules:
+            texts.append(languages.Text("module", ids[("module", module.slug)], module.title))
+            texts += [languages.Text("lesson", ids[("lesson", lesson.slug)], lesson.title, lesson.body)
+                      for lesson in module.lessons]
+            for quiz in module.quizzes:
+                texts.append(languages.Text("quiz", ids[("quiz", quiz.slug)], quiz.title))
+                texts += [languages.Text("question", ids[("question", q.slug)], None, q.text,
+                                         {"explanation": q.explanation, "choices": [c.text for c in q.choices],
+                                          "accepted": list(q.accepted)})
+                          for q in quiz.questions]
+            texts += [languages.Text("assignment", ids[("assignment", a.slug)], a.title, a.instructions,
+                                     {"rubric": a.rubric} if a.rubric else None) for a in module.assignments]
+            texts += [languages.Text("practical", ids[("practical", p.slug)], p.title, p.instructions,
+                                     {"criteria": {c.slug: c.text for c in p.criteria}}) for p in module.practicals]
+        versions.append(languages.Version(vspec.language, vspec.translated_from, vspec.translated_by,
+                                          vspec.reviewed, vspec.note, texts))
+    languages.replace_versions(course.id, versions)
+
+
 def _item_rules(available: AvailableSpec, ids: dict) -> Rules:
     return Rules(items=tuple(Needs(a.kind, ids[(a.kind, a.slug)], a.score) for a in available.after
                              if a.kind != "course"),
@@ -212,6 +246,7 @@ def _quiz_fields(quiz: Quiz, spec: QuizSpec, module_id: int) -> None:
     quiz.pass_mark, quiz.attempts_allowed, quiz.time_limit_minutes = spec.pass_mark, spec.attempts, spec.time_limit
     quiz.draw_count, quiz.shuffle_questions, quiz.shuffle_choices = spec.draw, spec.shuffle_questions, spec.shuffle_choices
     quiz.layout, quiz.review, quiz.retired = spec.layout, spec.review, False
+    quiz.accept_late_answers = spec.accept_late_answers
 
 
 def _assignment_fields(assignment: Assignment, spec: AssignmentSpec, module_id: int) -> None:

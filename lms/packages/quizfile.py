@@ -10,7 +10,7 @@ from lms.packages.spec import ChoiceSpec, Problem, QuestionSpec, QuizSpec
 from lms.quizzes.models import LAYOUTS, MAX_CHOICE_TEXT, MAX_QUESTION_TEXT, QUESTION_KINDS, REVIEW_POLICIES
 
 QUIZ_KEYS = {"slug", "title", "final", "pass_mark", "attempts", "time_limit", "draw", "shuffle_questions",
-             "shuffle_choices", "layout", "review", "questions", "available"}
+             "shuffle_choices", "layout", "review", "questions", "available", "accept_late_answers"}
 QUESTION_KEYS = {"slug", "kind", "text", "explanation", "points", "choices", "answer", "accepted", "tolerance"}
 KIND_KEYS = {
     "single_choice": {"choices"}, "multiple_choice": {"choices"}, "true_false": {"answer"},
@@ -34,6 +34,7 @@ def read_quiz(problems: list[Problem], file: str, data: yamlfile.LineDict, numbe
         shuffle_choices=r.boolean("shuffle_choices", "the quiz", True),
         layout=r.choice("layout", "the quiz", LAYOUTS, "all"),
         review=r.choice("review", "the quiz", REVIEW_POLICIES, "after_submit"),
+        accept_late_answers=r.boolean("accept_late_answers", "the quiz", False),
         file=file, available=read_available(r),
     )
     questions = data.get("questions")

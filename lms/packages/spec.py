@@ -93,6 +93,8 @@ class QuizSpec:
     shuffle_choices: bool = True
     layout: str = "all"
     review: str = "after_submit"
+    # Answers received late after an outage count at once (practice quizzes).
+    accept_late_answers: bool = False
     questions: list[QuestionSpec] = field(default_factory=list)
     file: str = ""
     available: AvailableSpec | None = None
@@ -192,6 +194,8 @@ class CourseSpec:
     grading_rule: str = "mean"
     modules: list[ModuleSpec] = field(default_factory=list)
     assets: list[AssetSpec] = field(default_factory=list)
+    # Language versions (`<course>/<lang>/`, lms.packages.versions.VersionSpec), ordered by language.
+    versions: list = field(default_factory=list)
     fingerprint: str = ""  # SHA-256 over the content an import writes (`fingerprint` below)
 
 
@@ -209,7 +213,8 @@ def fingerprint(course: CourseSpec) -> str:
             return {key: canonical(item) for key, item in value.items()
                     if key not in ("file", "line") and not (key == "available" and item is None)
                     and not (key == "assignments" and item == [])
-                    and not (key == "practicals" and item == [])}  # nor a module without practicals
+                    and not (key == "practicals" and item == [])  # nor a module without practicals
+                    and not (key == "accept_late_answers" and item is False)}  # nor a quiz with the default
         if isinstance(value, list):
             return [canonical(item) for item in value]
         if isinstance(value, bytes):
@@ -223,6 +228,13 @@ def fingerprint(course: CourseSpec) -> str:
     for key, default in (("completion_assignments", "all"), ("completion_practicals", "all"), ("grading_rule", "mean")):
         if data[key] == default:
             del data[key]
+    if not data["versions"]:
+        del data["versions"]  # a course without versions prints as it did before they existed
+    else:
+        for version in data["versions"]:
+            version["course"].pop("fingerprint", None)
+            version["course"].pop("versions", None)
+            version["course"]["topics"] = sorted(set(version["course"]["topics"]))
     data["topics"] = sorted(set(data["topics"]))  # a set: the importer keeps no order and no repeats
     text = json.dumps(canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

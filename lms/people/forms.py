@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
@@ -54,8 +55,9 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Name or email"))
     role = SelectField(_l("Role"), choices=options([("", _l("Any role"))] + list(ROLE_LABELS.items())))
-    status = SelectField(_l("Status"), choices=options([("", _l("Any status")), ("active", _l("Active")),
-                                                         ("inactive", _l("Inactive"))]))
+    status = SelectField(_l("Status"), choices=options([("", _l("Any status")),
+                                                         ("active", lazy_pgettext("person status", "Active")),
+                                                         ("inactive", lazy_pgettext("person status", "Inactive"))]))
 
 
 class WithdrawForm(FlaskForm):

@@ -6,13 +6,14 @@ A new account is written one way, however many are made at once: `new_account` g
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import insert, select
 
 from lms.audit import services as audit
 from lms.auth.models import INSTITUTION_ROLES, ROLES, User
 from lms.auth.passwords import password_problems
 from lms.auth.queries import normalise_email
-from lms.auth.services import issue_password_link, set_timezone
+from lms.auth.services import issue_password_link, set_timezone, store_password
 from lms.auth.sessions import end_sessions
 from lms.core import signals
 from lms.core.security import hash_password
@@ -56,7 +57,7 @@ def _clean(email: str, name: str, role: str, institution_id: int | None, locale:
         raise PeopleError("institution_id", "institution_required")
     if institution_id is not None and db.session.get(Institution, institution_id) is None:
         raise PeopleError("institution_id", "institution_unknown")
-    if locale and locale not in ("en", "uk"):
+    if locale and locale not in current_app.config["LANGUAGES"]:  # the interface's languages, as the form offers
         raise PeopleError("locale", "locale_invalid")
     clash = db.session.scalar(select(User).where(User.email == email))
     if clash is not None and clash.id != existing_id:
@@ -160,7 +161,7 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     problems = password_problems(password, user.email)
     if problems:
         raise PeopleError("password", "password_weak", problems)
-    user.password_hash = hash_password(password)
+    store_password(user, password)
     end_sessions(user)
     audit.record("auth.password_set", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()

@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.judgements import Judgement
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -80,7 +81,7 @@ class Criterion(db.Model):
     practical = relationship("Practical", back_populates="criteria")
 
 
-class Record(db.Model):
+class Record(Judgement, db.Model):
     """An assessor's signed-off assessment of one trainee in a practical."""
 
     __tablename__ = "practical_records"

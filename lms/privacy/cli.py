@@ -66,6 +66,8 @@ def prune_command(dry_run: bool):
                    "before then; marks kept")
         click.echo(f"practical assessments: {verb} the comments and evidence files of "
                    f"{report.practical_records_cleared} record(s) signed before then; outcomes and results kept")
+        click.echo(f"answers received late after an outage: {verb} the answers of {report.late_answers_cleared} "
+                   "set(s) received before then; decisions and results kept")
     else:
         click.echo("quiz answers: kept forever (LMS_ANSWER_RETENTION_DAYS is not set)")
     if report.feed_days:

@@ -51,7 +51,7 @@ def rows_of(user_id: int) -> dict[str, list[dict]]:
             .join(Submission, Submission.id == Mark.submission_id)
             .join(Assignment, Assignment.id == Submission.assignment_id)
             .join(Course, Course.id == Assignment.course_id).outerjoin(User, User.id == Mark.assessor_id)
-            .where(Submission.user_id == user_id, Mark.released_at.is_not(None)).order_by(Mark.id)):
+            .where(Submission.user_id == user_id, Mark.is_released).order_by(Mark.id)):
         received.append({
             "course_slug": c_slug, "assignment_slug": a_slug, "assignment_title": a_title, "submission": number,
             "outcome": mark.outcome, "score": mark.score, "percent": mark.percent, "passed": mark.passed,
@@ -74,7 +74,7 @@ def feedback_documents(user_id: int, log) -> dict[str, bytes]:
     is left out: its row still names it)."""
     documents = {}
     for mark in db.session.scalars(select(Mark).join(Submission, Submission.id == Mark.submission_id).where(
-            Submission.user_id == user_id, Mark.released_at.is_not(None), Mark.feedback_key.is_not(None))):
+            Submission.user_id == user_id, Mark.is_released, Mark.feedback_key.is_not(None))):
         try:
             documents[feedback_file_name(mark)] = b"".join(uploads.stream(mark.feedback_key))
         except StorageNotFound:

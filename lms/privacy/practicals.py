@@ -35,7 +35,7 @@ def evidence_path(evidence: Evidence) -> str:
 
 
 def _released(user_id: int):
-    return and_(Record.user_id == user_id, Record.released_at.is_not(None))
+    return and_(Record.user_id == user_id, Record.is_released)
 
 
 def personal_rows(user_id: int) -> dict[str, list[dict]]:

@@ -36,6 +36,7 @@ from lms.runs.models import CourseRun
 from lms.privacy import marks as assessed_marks
 from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 from lms.privacy import practicals as practical_data
+from lms.privacy import late_answers as late_data
 
 NOTICE_DIR = Path(__file__).resolve().parent / "notice"
 EXPORT_ACTION_PREFIX = "export."
@@ -48,7 +49,8 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
          "feedback", "audit_events", "api_tokens", "password_links", "course_staff", "sign_in_sessions",
          "second_factors", "recovery_codes", "recorded_completions", "calendar_feeds",
          "session_sign_ups", "attendance_marks", "notifications", "mail_preferences", "outbox_messages",
-         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS, "grade_overrides", *practical_data.KINDS)
+         "export_jobs", "announcements", *assignment_privacy.KINDS, *assessed_marks.KINDS, "grade_overrides", *practical_data.KINDS,
+         *late_data.KINDS)
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
@@ -111,7 +113,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
         "id": user.id, "email": user.email, "name": user.name, "role": user.role,
         "institution_code": institution.code if institution else None,
         "institution_name": institution.name if institution else None,
-        "interface_language": user.locale, "time_zone": user.timezone, "active": user.active,
+        "interface_language": user.locale, "time_zone": user.timezone, "low_data_mode": user.low_data_mode,
+        "active": user.active,
         "created_at": user.created_at,
         "last_login_at": user.last_login_at, "privacy_notice_acknowledged_at": user.privacy_acknowledged_at,
         "has_password": user.password_hash is not None,
@@ -318,6 +321,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     # Marks of assessed work: those received (released), with feedback, and those given (lms.privacy.marks).
     data.update(assessed_marks.rows_of(uid))
     data.update(practical_data.personal_rows(uid))
+    # Answers received late after an outage, with what became of them (lms.privacy.late_answers).
+    data.update(late_data.personal_rows(uid))
     return data
 
 

@@ -38,7 +38,7 @@ from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.privacy import assignments as assignment_privacy
 from lms.privacy import formats, queries
 from lms.privacy import marks as assessed_marks
-from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, LateAnswers, QuizAttempt
 from lms.recorded.evidence import discard as discard_evidence
 from lms.recorded.evidence import stream as evidence_stream
 from lms.recorded.models import RecordedCompletion
@@ -47,6 +47,7 @@ from lms.reports.queries.jobs import export_jobs_to_prune
 from lms.reports.record_files import training_record_file
 from lms.reports.services import discard_export_files, prune_export_jobs, remove_export_jobs_of
 from lms.privacy import practicals as practical_data
+from lms.privacy import late_answers as late_data
 
 log = logging.getLogger("lms.privacy")
 
@@ -182,7 +183,8 @@ def _mentioning(column, patterns: list[str]):
 FREE_TEXT_COLUMNS = ((Feedback, "comment"), (Certificate, "revoked_reason"), (Enrolment, "withdrawal_reason"),
                      (ApiToken, "name"), (RecordedCompletion, "reason"),
                      (AttemptAnswer, "response"), (AuditEvent, "details"), (Announcement, "title"),
-                     (Announcement, "body"), (Submission, "text"), (Extension, "reason"), (Override, "reason"))
+                     (Announcement, "body"), (Submission, "text"), (Extension, "reason"), (Override, "reason"),
+                     (LateAnswers, "answers"))
 
 
 def anonymise_user(user: User, actor: User | None) -> None:
@@ -247,6 +249,8 @@ def anonymise_user(user: User, actor: User | None) -> None:
     db.session.execute(update(Override).where(Override.set_by_id == user.id).values(set_by_id=None))
     # Practical assessments: comments and evidence files go, outcomes and results stay (lms.privacy.practicals).
     evidence_keys += practical_data.anonymise(user.id)
+    # Answers received late after an outage: the answers go, what waits is rejected (lms.privacy.late_answers).
+    late_data.anonymise(user.id)
     # Announcements they posted as course staff stay for their trainees, without the name of who posted them.
     db.session.execute(update(Announcement).where(Announcement.author_id == user.id).values(author_id=None))
     db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
@@ -298,6 +302,7 @@ def anonymise_user(user: User, actor: User | None) -> None:
     user.email = f"anonymised-{user.id}@anonymised.invalid"
     user.password_hash, user.active, user.locale, user.last_login_at = None, False, None, None
     user.timezone = None  # a choice of the person: gone with them (their institution's zone applies)
+    user.low_data_mode = False  # likewise
     user.anonymised_at = now
     audit.record("user.anonymised", actor=actor, target=user, institution_id=user.institution_id)
     db.session.commit()
@@ -335,6 +340,7 @@ class PruneReport:
     notifications_deleted: int = 0
     sign_ups_deleted: int = 0
     practical_records_cleared: int = 0  # records whose comments and evidence files went (lms.privacy.practicals)
+    late_answers_cleared: int = 0  # answers received late after an outage whose answers went (lms.privacy.late_answers)
     export_days: int | None = None
     export_jobs_deleted: int = 0
     feedback_cleared: int = 0
@@ -379,6 +385,8 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
             feedback_keys = assessed_marks.clear_feedback(report.answers_before)
         # Practical assessments as attempts: comments and evidence files of records signed before then.
         report.practical_records_cleared, practical_keys = practical_data.prune(report.answers_before, dry_run)
+        # Answers received late after an outage, as the attempts' raw answers.
+        report.late_answers_cleared = late_data.prune(report.answers_before, dry_run)
     if report.audit_days:
         report.audit_before = now - timedelta(days=report.audit_days)
         condition = queries.expired_audit_events(report.audit_before)
@@ -433,7 +441,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                         or report.recorded_reasons_cleared or report.calendar_feeds_deleted
                         or report.sign_ups_deleted or report.outbox_messages_deleted
                         or report.notifications_deleted or report.export_jobs_deleted or report.feedback_cleared
-                        or report.practical_records_cleared):
+                        or report.practical_records_cleared or report.late_answers_cleared):
         audit.record("data.pruned", audit_events_deleted=report.audit_events_deleted,
                      calendar_feeds_deleted=report.calendar_feeds_deleted,
                      outbox_messages_deleted=report.outbox_messages_deleted,
@@ -444,6 +452,7 @@ def prune(now: datetime | None = None, dry_run: bool = False) -> PruneReport:
                      withdrawal_reasons_cleared=report.reasons_cleared, feedback_cleared=report.feedback_cleared,
                      recorded_reasons_cleared=report.recorded_reasons_cleared,
                      practical_records_cleared=report.practical_records_cleared,
+                     late_answers_cleared=report.late_answers_cleared,
                      audit_retention_days=report.audit_days, answer_retention_days=report.answer_days)
         log.info("retention: %d audit events deleted, %d raw answers cleared",
                  report.audit_events_deleted, report.answers_cleared)

@@ -22,21 +22,36 @@ from babel.numbers import list_currencies
 CHOICE_KINDS = ("single_choice", "multiple_choice")
 
 
-def snapshot(question, rng: random.Random, shuffle_choices: bool) -> dict:
-    """A question as drawn: everything needed to show and grade it, whatever later edits do."""
-    choices = [{"id": c.id, "text": c.text, "correct": bool(c.correct)} for c in question.choices]
+def snapshot(question, rng: random.Random, shuffle_choices: bool, version=None) -> dict:
+    """A question as drawn: everything needed to show and grade it, whatever later edits do. With `version`
+    (the question's VersionText in a language version), its texts are the version's and a short answer is
+    right when it matches the version's accepted answers or the original's."""
+    data = (version.data or {}) if version is not None else {}
+    texts = data.get("choices") or []
+    choices = [{"id": c.id, "text": texts[i] if i < len(texts) and texts[i] else c.text, "correct": bool(c.correct)}
+               for i, c in enumerate(question.choices)]
     if shuffle_choices and question.kind in CHOICE_KINDS:
         rng.shuffle(choices)
+    accepted = accepted_answers(question.accepted_answers, data.get("accepted"))
     return {
-        "question_id": question.id, "slug": question.slug, "kind": question.kind, "text": question.text,
-        "points": str(question.points), "explanation": question.explanation, "choices": choices,
-        "answer": question.true_false_answer, "accepted": list(question.accepted_answers or []),
+        "question_id": question.id, "slug": question.slug, "kind": question.kind,
+        "text": (version.body if version is not None and version.body else question.text),
+        "points": str(question.points), "explanation": data.get("explanation") or question.explanation,
+        "choices": choices, "answer": question.true_false_answer, "accepted": accepted,
         "value": question.numeric_answer, "tolerance": question.numeric_tolerance,
     }
 
 
-def draw_questions(quiz, questions: list, rng: random.Random) -> list[dict]:
-    """Pick the questions of an attempt (all, or `draw_count` at random) in the order shown."""
+def accepted_answers(original: list | None, version: list | None = None) -> list:
+    """The short answers an attempt accepts: a language version's own first (a review in that language lists
+    them before the original's), then the original's that it does not repeat."""
+    accepted = list(version or [])
+    return accepted + [a for a in original or [] if a not in accepted]
+
+
+def draw_questions(quiz, questions: list, rng: random.Random, versions: dict | None = None) -> list[dict]:
+    """Pick the questions of an attempt (all, or `draw_count` at random) in the order shown; `versions` holds
+    the questions' texts in the attempt's language version, by question id."""
     chosen = list(questions)
     if quiz.draw_count and quiz.draw_count < len(chosen):
         chosen = rng.sample(chosen, quiz.draw_count)
@@ -44,12 +59,18 @@ def draw_questions(quiz, questions: list, rng: random.Random) -> list[dict]:
         rng.shuffle(chosen)
     else:
         chosen.sort(key=lambda q: q.position)
-    return [snapshot(q, rng, quiz.shuffle_choices) for q in chosen]
+    versions = versions or {}
+    return [snapshot(q, rng, quiz.shuffle_choices, versions.get(q.id)) for q in chosen]
+
+
+# Letters typed two ways for the same word: Romanian s and t with a cedilla (old keyboard layouts) for those
+# with a comma below, and the apostrophes of Ukrainian (U+2019, U+02BC, U+0027) as one.
+SAME_LETTERS = str.maketrans({"ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț", "\u2019": "'", "\u02bc": "'"})
 
 
 def normalise_text(value: str) -> str:
-    """Case-folded, NFC, single-spaced text for comparing short answers."""
-    return " ".join(unicodedata.normalize("NFC", value or "").casefold().split())
+    """Case-folded, NFC, single-spaced text for comparing short answers, with letters typed two ways as one."""
+    return " ".join(unicodedata.normalize("NFC", value or "").translate(SAME_LETTERS).casefold().split())
 
 
 # A numeric answer longer than this is not read (the answer field holds 50 characters).

@@ -44,3 +44,15 @@ def number_review_note(item: dict, response) -> str | None:
     if reading.problem == "not_a_number":
         return _("Not counted: this answer is not read as a number.")
     return None
+
+
+def response_text(item: dict | None, response) -> str:
+    """A saved response as the trainee chose it: the chosen choices' texts, true or false, or the text typed."""
+    if response is None or response == [] or response == "":
+        return _("no answer")
+    if isinstance(response, bool):
+        return _("True") if response else _("False")
+    if isinstance(response, list):
+        texts = {c["id"]: c["text"] for c in (item or {}).get("choices", [])}
+        return "; ".join(str(texts.get(choice, choice)) for choice in response)
+    return str(response)

@@ -1,6 +1,8 @@
-"""Quiz, Question, Choice, and the trainee's QuizAttempt with its AttemptAnswers."""
+"""Quiz, Question, Choice, and the trainee's QuizAttempt with its AttemptAnswers, and the answers received
+late after an outage (LateAnswers) that wait for the quiz's staff."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,6 +25,13 @@ ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
 # Answers are still accepted this long after an attempt's deadline, for network lag on slow connections;
 # past it the attempt counts as closed (the quiz engine, the reports).
 GRACE_SECONDS = 30
+LATE_SOURCES = ("device", "file")
+LATE_STATUSES = ("pending", "accepted", "rejected")
+
+
+def new_attempt_token() -> str:
+    """A fresh attempt token: random, unguessable, naming the attempt in a "Download my answers" file."""
+    return secrets.token_urlsafe(16)
 
 
 class Quiz(db.Model):
@@ -63,6 +72,9 @@ class Quiz(db.Model):
     # When right answers and explanations are shown in review.
     review: Mapped[str] = mapped_column(String(20), default="after_submit")
     retired: Mapped[bool] = mapped_column(default=False)
+    # Answers saved on a device before the deadline but received after it (an outage) are applied at once and
+    # the attempt regraded, instead of waiting for the staff's decision: meant for practice quizzes.
+    accept_late_answers: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     module = relationship("Module", back_populates="quizzes")
     questions = relationship(
@@ -153,11 +165,13 @@ class QuizAttempt(db.Model):
         # once cannot both open one (lms.quizzes.services.start_attempt returns the other's).
         Index("uq_quiz_attempts_in_progress", "enrolment_id", "quiz_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("uq_quiz_attempts_token", "token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique constraint on (enrolment_id, quiz_id, number) leads with it.
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     number: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
@@ -170,6 +184,12 @@ class QuizAttempt(db.Model):
     max_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     passed: Mapped[bool | None] = mapped_column()
+    # The language version the attempt was started in (its draw holds that version's texts and short-text
+    # answers besides the original's); NULL: the course's own language.
+    language: Mapped[str | None] = mapped_column(String(16))
+    # Server-issued at the start (random): the attempt page hands it to its script, which writes it into a
+    # "Download my answers" file; an uploaded file is taken only for the attempt whose token it carries.
+    token: Mapped[str | None] = mapped_column(String(32), default=new_attempt_token)
 
     quiz = relationship("Quiz")
     answers = relationship("AttemptAnswer", back_populates="attempt", cascade="all, delete-orphan")
@@ -190,5 +210,58 @@ class AttemptAnswer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     correct: Mapped[bool | None] = mapped_column()
+    # The device's sequence number of the save that wrote the answer (NULL: a save without one, the page's
+    # form): a numbered save overwrites the answer only with a higher number, so replays change nothing.
+    seq: Mapped[int | None] = mapped_column()
 
     attempt = relationship("QuizAttempt", back_populates="answers")
+
+
+class LateAnswers(db.Model):
+    """Answers of an attempt saved on the trainee's device before the deadline (by the device's clock: the
+    trainee's claim) but received after deadline + grace, after an outage, or uploaded by staff from a
+    "Download my answers" file. Not counted until accepted (by the quiz's staff, or at once when the quiz
+    accepts them automatically); accepting applies them and regrades the attempt.
+
+    One pending row per attempt and source gathers every late save: per question, the answer of the highest
+    sequence number (`answers`: {slug: {"seq": n, "response": ...}}, bounded by the attempt's draw)."""
+
+    __tablename__ = "late_answers"
+    __table_args__ = (
+        CheckConstraint("source IN ('device', 'file')", name="source_known"),
+        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status_known"),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_has_time"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        Index("ix_late_answers_quiz_id_status", "quiz_id", "status"),
+        Index("uq_late_answers_pending", "attempt_id", "source", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    answers: Mapped[dict] = mapped_column(JSON)
+    # The highest sequence number among the answers.
+    seq: Mapped[int] = mapped_column()
+    # When the device saved the latest of them, by its own clock: the trainee's claim, never proof.
+    device_saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the server received them (the last of the saves gathered here).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who uploaded the file (source "file").
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # SHA-256 of the uploaded file, to recognise the same file uploaded again.
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Accepted by the quiz's setting (accept_late_answers), or settled by the platform (anonymisation,
+    # retention), not by a person.
+    automatic: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Bumped by every write (the ORM's optimistic lock, and the decision's UPDATE): a save that merges into
+    # answers changed since it read them fails and starts again, rather than undo the other write.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+    attempt = relationship("QuizAttempt")
+    __mapper_args__ = {"version_id_col": version}

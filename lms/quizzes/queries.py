@@ -5,7 +5,11 @@ from sqlalchemy import func, select
 
 from lms.catalog.items import live_items
 from lms.extensions import db
-from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt, drawable
+from lms.auth.models import User
+from lms.quizzes.models import AttemptAnswer, LateAnswers, Question, Quiz, QuizAttempt, drawable
+
+# Decided late answers the queue shows below the pending ones, newest first.
+DECIDED_SHOWN = 50
 
 
 def quiz_by_slug(course, slug: str) -> Quiz | None:
@@ -55,3 +59,51 @@ def answers_visible(quiz, attempt: QuizAttempt, attempts: list[QuizAttempt]) -> 
         closed = [a for a in attempts if a.status != "in_progress"]
         return any(a.passed for a in attempts) or bool(quiz.attempts_allowed and len(closed) >= quiz.attempts_allowed)
     return False
+
+
+def late_waiting(quiz_id: int) -> int:
+    """How many sets of answers received late after an outage wait for a decision at the quiz."""
+    return db.session.scalar(select(func.count(LateAnswers.id)).where(
+        LateAnswers.quiz_id == quiz_id, LateAnswers.status == "pending")) or 0
+
+
+def late_queue(quiz_id: int) -> tuple[list, list]:
+    """The quiz's answers received late after an outage: (pending, oldest first; the last DECIDED_SHOWN decided,
+    newest first), each row (LateAnswers, the attempt, the trainee's name). Two statements."""
+    def rows(status_condition, order, limit=None):
+        query = (select(LateAnswers, QuizAttempt, User.name).join(QuizAttempt, QuizAttempt.id == LateAnswers.attempt_id)
+                 .join(User, User.id == LateAnswers.user_id)
+                 .where(LateAnswers.quiz_id == quiz_id, status_condition).order_by(*order).limit(limit))
+        return db.session.execute(query).all()
+
+    pending = rows(LateAnswers.status == "pending", (LateAnswers.received_at, LateAnswers.id))
+    decided = rows(LateAnswers.status != "pending", (LateAnswers.decided_at.desc(), LateAnswers.id.desc()),
+                   DECIDED_SHOWN)
+    return pending, decided
+
+
+def late_waiting_for(attempt_id: int) -> int:
+    """How many sets of the attempt's answers received late after an outage wait for a decision."""
+    return db.session.scalar(select(func.count(LateAnswers.id)).where(
+        LateAnswers.attempt_id == attempt_id, LateAnswers.status == "pending")) or 0
+
+
+def counted_responses(attempt_ids: list[int]) -> dict[int, dict]:
+    """The responses that count now in these attempts, {attempt id: {question slug: response}} (one statement)."""
+    found: dict[int, dict] = {attempt_id: {} for attempt_id in attempt_ids}
+    if attempt_ids:
+        for attempt_id, slug, response in db.session.execute(
+                select(AttemptAnswer.attempt_id, AttemptAnswer.question_slug, AttemptAnswer.response)
+                .where(AttemptAnswer.attempt_id.in_(attempt_ids))):
+            found[attempt_id][slug] = response
+    return found
+
+
+def late_item(quiz_id: int, item_id: int) -> LateAnswers | None:
+    """The quiz's late answers of this id (None when they are another quiz's)."""
+    return db.session.scalar(select(LateAnswers).where(LateAnswers.id == item_id, LateAnswers.quiz_id == quiz_id))
+
+
+def attempt_by_id(attempt_id: int) -> QuizAttempt | None:
+    """The attempt of this id, whoever's (the caller decides access)."""
+    return db.session.get(QuizAttempt, attempt_id)

@@ -13,13 +13,17 @@ import logging
 import random
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core import clock, signals
+from lms.core.db import keep_through_commits
 from lms.extensions import db
+from lms.languages import queries as language_queries
 from lms.quizzes import grading
 from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, QuizAttempt, drawable
 
@@ -48,42 +52,70 @@ class AnswersRefused(AttemptError):
         self.responses, self.refused = responses, refused
 
 
-def attempts_used(enrolment_id: int, quiz_id: int) -> int:
-    """How many attempts the enrolment has started at the quiz."""
-    return db.session.scalar(select(func.count(QuizAttempt.id)).where(
-        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.quiz_id == quiz_id)) or 0
+class Tally(NamedTuple):
+    """An enrolment's attempts at a quiz: the one in progress (or None) and how many were started."""
+
+    open: QuizAttempt | None
+    used: int
 
 
-def open_attempt(enrolment_id: int, quiz_id: int) -> QuizAttempt | None:
-    """The enrolment's attempt in progress at the quiz, if any."""
-    return db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.quiz_id == quiz_id,
-        QuizAttempt.status == "in_progress"))
+@cache
+def _tally_statement():
+    # Built once, as the drawable questions' below: a start runs them, and building a statement costs about
+    # as much as SQLite takes to run it.
+    return (select(func.count(QuizAttempt.id), func.max(case((QuizAttempt.status == "in_progress", QuizAttempt.id))))
+            .where(QuizAttempt.enrolment_id == bindparam("enrolment_id"), QuizAttempt.quiz_id == bindparam("quiz_id")))
 
 
-def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
+@cache
+def _drawable_questions_statement():
+    # The choices come in one more statement for all the questions, not one each (a final of 20: 21 -> 2).
+    return (select(Question).where(Question.quiz_id == bindparam("quiz_id"), drawable())
+            .options(selectinload(Question.choices)).order_by(Question.position))
+
+
+def attempt_tally(enrolment_id: int, quiz_id: int) -> Tally:
+    """The enrolment's attempt in progress at the quiz and how many it has started: one statement, and one
+    more to load the attempt in progress when there is one (the start button then says "Continue")."""
+    used, open_id = db.session.execute(_tally_statement(), {"enrolment_id": enrolment_id, "quiz_id": quiz_id}).one()
+    return Tally(db.session.get(QuizAttempt, open_id) if open_id is not None else None, used or 0)
+
+
+def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None, language: str | None = None,
+                  tally: Tally | None = None) -> QuizAttempt:
     """Start an attempt (or return the one in progress) for the trainee's enrolment (any object with `id`,
     `user_id` and `status`): draw the questions and store the draw. A withdrawn enrolment may start no
     attempt and continue none (AttemptError("withdrawn")) until it is restored.
 
+    `language` is a published language version of the course: the attempt is drawn with its texts and keeps
+    them (None: the course's own language). An attempt in progress goes on in the version it was started in.
+
     Starting is idempotent, across requests and workers: the database holds one attempt in progress per
     enrolment and quiz (uq_quiz_attempts_in_progress), so when two starts race (a double click, two tabs),
     the second one's insert is refused and it returns the attempt the first one opened.
+
+    `tally` is the enrolment's `attempt_tally` at the quiz when the caller has just read it; it is read again
+    on a second try. The new attempt stays loaded after its commit: the redirect to it reads it no more.
     """
     if getattr(enrolment, "status", None) == "withdrawn":
         raise AttemptError("withdrawn")
     if getattr(enrolment, "waiting_since", None) is not None:
         raise AttemptError("waiting")
     for tries_left in reversed(range(START_TRIES)):
-        current = open_attempt(enrolment.id, quiz.id)
+        tally = tally or attempt_tally(enrolment.id, quiz.id)
+        current = tally.open
         if current is not None:
             close_if_expired(current)
             if current.status == "in_progress":
                 return current
-        attempt = _new_attempt(enrolment, quiz, rng)
+        attempt = _new_attempt(enrolment, quiz, rng, language, tally.used)
         db.session.add(attempt)
+        keep_through_commits(db.session, attempt)
         signals.activity.send(SENDER, enrolment_id=enrolment.id, when=attempt.started_at)
         try:
+            # The new attempt counts in the enrolment's figures (learning keeps them); the flush it needs meets a
+            # concurrent start's attempt as the commit would.
+            signals.work_changed.send(SENDER, enrolment_ids=[enrolment.id])
             db.session.commit()
         except (IntegrityError, OperationalError):
             # IntegrityError: another request opened an attempt (or took its number) first. OperationalError:
@@ -92,25 +124,26 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None) -> Qu
             db.session.rollback()
             if not tries_left:
                 raise
+            tally = None
             continue
         return attempt
     raise AssertionError("unreachable")  # the last try returns or raises
 
 
-def _new_attempt(enrolment, quiz: Quiz, rng: random.Random | None) -> QuizAttempt:
-    """A new attempt of the enrolment at the quiz with its questions drawn (not yet added to the session);
-    AttemptError when no attempt is left or the quiz has no questions."""
-    used = attempts_used(enrolment.id, quiz.id)
+def _new_attempt(enrolment, quiz: Quiz, rng: random.Random | None, language: str | None, used: int) -> QuizAttempt:
+    """A new attempt of the enrolment at the quiz, which has started `used`, with its questions drawn (not yet
+    added to the session); AttemptError when no attempt is left or the quiz has no questions."""
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AttemptError("no_attempts_left")
-    questions = db.session.scalars(select(Question).where(Question.quiz_id == quiz.id, drawable())
-                                   .order_by(Question.position)).all()
+    questions = db.session.scalars(_drawable_questions_statement(), {"quiz_id": quiz.id}).all()
     if not questions:
         raise AttemptError("no_questions")
     now = clock.now()
-    draw = grading.draw_questions(quiz, questions, rng or random.SystemRandom())
+    versions = ({item_id: text for (_kind, item_id), text in language_queries.texts(
+        quiz.course_id, language, "question", [q.id for q in questions]).items()} if language else None)
+    draw = grading.draw_questions(quiz, questions, rng or random.SystemRandom(), versions)
     return QuizAttempt(quiz_id=quiz.id, enrolment_id=enrolment.id, user_id=enrolment.user_id, number=used + 1,
-                       status="in_progress", started_at=now, draw=draw,
+                       status="in_progress", started_at=now, draw=draw, language=language,
                        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
 
 
@@ -254,6 +287,7 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     set_committed_value(attempt, "submitted_at", when)
     if status == "submitted":
         signals.activity.send(SENDER, enrolment_id=attempt.enrolment_id, when=when)
+    signals.work_changed.send(SENDER, enrolment_ids=[attempt.enrolment_id])
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
     # neither the lessons viewed nor the quizzes passed.
     if result["passed"]:
@@ -273,6 +307,7 @@ def grade(attempt: QuizAttempt) -> None:
     saved, result = _grade(connection, attempt, {})
     connection.execute(_result_statement(), dict(_outcome(result), attempt_id=attempt.id))
     _store_grades(connection, attempt, saved, {}, result, attempt.submitted_at)
+    signals.work_changed.send(SENDER, enrolment_ids=[attempt.enrolment_id])
     if result["passed"]:
         signals.quiz_passed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -11,10 +12,13 @@ from lms.availability import labels as availability_labels
 from lms.availability import queries as availability
 from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
-from lms.catalog.outline import course_outline
+from lms.catalog.outline import course_outline, offered_languages
 from lms.core import clock, when
+from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
-from lms.quizzes import grading, labels, queries, services
+from lms.extensions import login_manager
+from lms.quizzes import grading, labels, offline, queries, services
+from lms.quizzes.answerfile import read_device_time, read_seq
 from lms.quizzes.models import GRACE_SECONDS
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -29,6 +33,14 @@ MESSAGES = {
                          "a place."),
     "withdrawn": lambda: _("Your enrolment in this course was withdrawn: you cannot start or continue an attempt. "
                            "Your earlier results stay in your record."),
+    "late": lambda: _("Your answers reached us after the deadline. They were saved on your device in time, so they "
+                      "are kept for the quiz's staff to decide on; they do not count until accepted."),
+    "late_accepted": lambda: _("Your answers reached us after the deadline. They were saved on your device in time "
+                               "and this quiz accepts them: your attempt was graded again."),
+    "other_person": lambda: _("These answers belong to another person's attempt. They are sent when that person "
+                              "signs in on this device."),
+    "signed_out": lambda: _("You are signed out. Your answers are kept on this device and sent when you sign in."),
+    "bad_save": lambda: _("The save's number or time could not be read. Nothing was saved; reload the page."),
 }
 
 
@@ -57,14 +69,18 @@ def quiz(slug: str, quiz: str):
     closed = [a for a in attempts if a.status != "in_progress"]
     best = max((a.percent for a in closed if a.percent is not None), default=None)
     remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
-    outline = course_outline(course)
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
+                                        str(get_locale()))
+    outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("quiz", item.id)
     state = availability.item_state(enrolment, course, "quiz", item.id)
     return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,
                            state=state,
                            best=best, passed=any(a.passed for a in closed), remaining=remaining,
                            open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
-                           question_count=queries.bank_size(item), previous=previous, following=following)
+                           question_count=queries.bank_size(item), previous=previous, following=following,
+                           shown=shown, title=outline_title(outline, "quiz", item), course_title=outline.course_title
+                           or course.title)
 
 
 @bp.route("/courses/<slug>/quizzes/<quiz>/start", methods=["POST"])
@@ -77,8 +93,10 @@ def start(slug: str, quiz: str):
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         abort(403)
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.form.get("version"),
+                                        str(get_locale()))
     try:
-        attempt = availability_services.start_attempt(enrolment, course, item)
+        attempt = availability_services.start_attempt(enrolment, course, item, shown.language)
     except availability_services.Locked as exc:
         reasons = availability_labels.reason_texts(exc.state) or [availability_labels.ended_text()]
         return render_template("errors/error.html", code=403, title=_("This quiz is not open to you yet")
@@ -88,6 +106,23 @@ def start(slug: str, quiz: str):
         flash(MESSAGES[exc.code](), "error")
         return redirect(url_for("quizzes.quiz", slug=slug, quiz=quiz))
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _quiz_title(quiz, attempt) -> str:
+    """The quiz's title in the language version the attempt was taken in."""
+    found = language_queries.text_of("quiz", quiz.id, attempt.language) if attempt.language else None
+    return found.title if found is not None and found.title else quiz.title
+
+
+def _course_title(course, attempt) -> str:
+    """The course's title in the language version the attempt was taken in (its pages keep that version)."""
+    found = language_queries.text_of("course", course.id, attempt.language) if attempt.language else None
+    return found.title if found is not None and found.title else course.title
+
+
+def outline_title(outline, kind: str, item) -> str:
+    """An item's title as the (possibly translated) outline has it."""
+    return next((i.title for i in outline.sequence if i.kind == kind and i.id == item.id), item.title)
 
 
 def _load(attempt_id: int):
@@ -104,13 +139,31 @@ def _page_items(attempt, quiz, page: int) -> tuple[list[dict], int, int]:
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
-@login_required
 def attempt(attempt_id: int):
-    """Answer the questions; every POST saves what is on the page (button or background save)."""
+    """Answer the questions; every POST saves what is on the page (button or background save).
+
+    A background save (Accept: application/json) may carry `seq` and `saved_at` (docs/architecture.md, "Answers
+    through an outage"): numbered saves are idempotent, and one received after the deadline but saved on the
+    device before it is kept as late answers. Work queued on a device that outlived its session is never taken
+    under another person's session: signed out, 401; another person's attempt, 403 (the device keeps it)."""
+    if not current_user.is_authenticated:
+        if request.method == "POST" and _wants_json():
+            return jsonify(saved=False, signed_in=False, message=MESSAGES["signed_out"]()), 401
+        return login_manager.unauthorized()
+    if request.method == "POST" and _wants_json():
+        found = queries.attempt_by_id(attempt_id)
+        if found is not None and found.user_id != current_user.id:
+            return jsonify(saved=False, other_person=True, message=MESSAGES["other_person"]()), 403
     attempt, quiz = _load(attempt_id)
+    try:
+        seq, device_at = read_seq(request.form.get("seq")), read_device_time(request.form.get("saved_at"))
+    except ValueError:
+        return _bad_save()
     services.close_if_expired(attempt)
     if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
         return _refuse_withdrawn(attempt, quiz)
+    if attempt.status == "expired" and request.method == "POST" and seq is not None and device_at is not None:
+        return _late(attempt, seq, device_at)
     if attempt.status != "in_progress":
         # Coming back to an attempt that is graded (a reload, or answers sent again after a response that
         # never arrived): its result, with a word only when answers were sent and not saved.
@@ -130,7 +183,11 @@ def attempt(attempt_id: int):
                 responses = services.parse_responses(attempt, raw, slugs)
             except services.AnswersRefused as exc:
                 responses, refused = exc.responses, exc.refused  # the other answers are saved all the same
-            saved_at = services.save_answers(attempt, responses)
+            if seq is None:
+                saved_at, outcome = services.save_answers(attempt, responses), None
+            else:
+                outcome = offline.save_numbered(attempt, responses, seq)
+                saved_at = outcome.saved_at
         except services.AttemptError as exc:
             if _wants_json():
                 return jsonify(saved=False, closed=exc.code == "closed", message=MESSAGES[exc.code]()), (
@@ -148,7 +205,10 @@ def attempt(attempt_id: int):
             if problems:
                 return jsonify(saved=False, closed=False, message=_refused(len(problems)), refused=problems,
                                notes=notes), 400
-            return jsonify(saved=True, saved_at=when.iso(saved_at), **({"notes": notes} if notes else {}))
+            if outcome is not None and outcome.duplicate:
+                return jsonify(saved=True, seq=outcome.seq, duplicate=True)
+            numbered = {"seq": outcome.seq} if outcome is not None else {}
+            return jsonify(saved=True, saved_at=when.iso(saved_at), **numbered, **({"notes": notes} if notes else {}))
         if problems:  # the page again, with what was typed in the refused fields and why
             flash(_refused(len(problems)), "error")
             return _answer_page(attempt, quiz, page, typed=refused, problems=problems), 400
@@ -166,6 +226,47 @@ def attempt(attempt_id: int):
     return _answer_page(attempt, quiz, page)
 
 
+def _bad_save():
+    """A save whose number or device time cannot be read: nothing is saved."""
+    if _wants_json():
+        return jsonify(saved=False, closed=False, message=MESSAGES["bad_save"]()), 400
+    return render_template("errors/error.html", code=400, title=_("Answers refused"), message=MESSAGES["bad_save"](),
+                           detail=None, error_id=None), 400
+
+
+def _late(attempt, seq: int, device_at):
+    """A numbered save of an attempt closed at its deadline: kept as answers received late after an outage when
+    the device saved them in time (202; applied at once, 200, when the quiz accepts them automatically), a
+    duplicate of answers already counted (200), or refused as closed (409) when saved after the deadline."""
+    slugs = request.form.getlist("questions")
+    raw = {slug: request.form.getlist(f"a-{slug}") for slug in slugs}
+    try:
+        try:
+            responses = services.parse_responses(attempt, raw, slugs)
+        except services.AnswersRefused as exc:
+            responses = exc.responses  # kept without the numbers that can be read two ways
+        outcome = offline.receive_late(attempt, responses, seq, device_at)
+    except services.AttemptError as exc:
+        code = exc.code
+        if _wants_json():
+            return jsonify(saved=False, closed=code == "closed", message=MESSAGES[code]()), (
+                409 if code == "closed" else 400)
+        flash(MESSAGES[code](), "error")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    if outcome.duplicate and outcome.saved:
+        reply, status = {"saved": True, "seq": outcome.seq, "duplicate": True}, 200
+    elif outcome.accepted:
+        reply, status = {"saved": True, "late": True, "accepted": True, "seq": outcome.seq,
+                         "message": MESSAGES["late_accepted"]()}, 200
+    else:
+        reply, status = {"saved": False, "late": True, "message": MESSAGES["late"](),
+                         **({"duplicate": True} if outcome.duplicate else {})}, 202
+    if _wants_json():
+        return jsonify(reply), status
+    flash(reply.get("message") or MESSAGES["closed"](), "info")
+    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+
+
 def _refuse_withdrawn(attempt, quiz):
     """An attempt in progress of a withdrawn enrolment takes no answers and is not submitted: it stays as it
     was (and carries on if the enrolment is restored); the trainee is told why, on the quiz's page."""
@@ -180,10 +281,13 @@ def _answer_page(attempt, quiz, page: int, typed: dict | None = None, problems: 
     """The questions of the page with the saved answers, or for refused ones what was `typed` and why."""
     items, page, pages = _page_items(attempt, quiz, page)
     answers = queries.saved_answers(attempt)
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=quiz, items=items, page=page, pages=pages,
+    course = catalog_queries.course_by_id(quiz.course_id)
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=quiz, quiz_title=_quiz_title(quiz, attempt),
+                           items=items, page=page, pages=pages,
                            answers=answers, now=clock.now(), grace=GRACE_SECONDS, typed=typed or {},
+                           token=offline.attempt_token(attempt), last_seq=offline.highest_seq(attempt.id),
                            problems=problems or {}, number_note=labels.number_note,
-                           course=catalog_queries.course_by_id(quiz.course_id))
+                           course=course, course_title=_course_title(course, attempt))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
@@ -209,7 +313,8 @@ def confirm(attempt_id: int):
     answers = queries.saved_answers(attempt)
     unanswered = [i + 1 for i, item in enumerate(attempt.draw)
                   if answers.get(item["slug"]) is None or answers[item["slug"]].response in (None, [], "")]
-    return render_template("quizzes/confirm.html", attempt=attempt, quiz=quiz, unanswered=unanswered,
+    return render_template("quizzes/confirm.html", attempt=attempt, quiz=quiz, quiz_title=_quiz_title(quiz, attempt),
+                           unanswered=unanswered,
                            course=catalog_queries.course_by_id(quiz.course_id))
 
 
@@ -227,7 +332,8 @@ def review(attempt_id: int):
     course = catalog_queries.course_by_id(quiz.course_id)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     remaining = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
-    return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, show=show, answers=answers,
+    return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, quiz_title=_quiz_title(quiz, attempt),
+                           show=show, answers=answers, late_waiting=queries.late_waiting_for(attempt.id),
                            right_answer=grading.right_answer, number_review_note=labels.number_review_note,
-                           course=course, remaining=remaining,
+                           course=course, course_title=_course_title(course, attempt), remaining=remaining,
                            enrolment=enrolment)

@@ -27,7 +27,10 @@ class RecordForm(FlaskForm):
                                           "register, an earlier platform)."))
     evidence = FileField(_l("Evidence file (optional)"),
                          description=_l("A PDF, JPEG or PNG file of at most %(megabytes)d MB.",
-                                        megabytes=MAX_BYTES // (1024 * 1024)))
+                                        megabytes=MAX_BYTES // (1024 * 1024)),
+                         render_kw={"data-max-file-bytes": MAX_BYTES,
+                                    "data-too-large": _l("“%(name)s” is larger than %(megabytes)d MB.", name="{name}",
+                                                         megabytes=MAX_BYTES // (1024 * 1024))})
     certificate = BooleanField(_l("Issue a certificate"),
                                description=_l("Only when the training elsewhere is worth this course's certificate."))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import partial
-from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from lms.access import (
     can_view_evidence, require, requires, visible_users,
 )
 from lms.catalog.queries import course_by_slug
+from lms.core.downloads import attachment, key_etag
 from lms.core.storage import StorageNotFound
 from lms.enrolments.labels import FILE_ERRORS
 from lms.extensions import login_manager
@@ -41,6 +41,7 @@ EVIDENCE_ERRORS = {
     "empty": lambda d: _("The evidence file is empty."),
     "wrong_type": lambda d: _("The evidence must be a PDF, JPEG or PNG file (its content is checked, not its name)."),
 }
+EVIDENCE_ERRORS["archive_not_allowed"] = EVIDENCE_ERRORS["wrong_type"]  # an archive is never evidence
 PROBLEMS = {
     **ERRORS,
     "email_invalid": lambda d: _("not a valid email address: %(email)s", **d),
@@ -182,10 +183,5 @@ def evidence(enrolment_id: int):
     except StorageNotFound:
         abort(404)
     services.evidence_downloaded(recorded, current_user)
-    response = current_app.response_class(chunks, mimetype=recorded.evidence_type)
-    ascii_name = recorded.evidence_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                               f"filename*=UTF-8''{quote(recorded.evidence_name)}")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Length"] = str(recorded.evidence_size)
-    return response
+    return attachment(chunks, recorded.evidence_name, recorded.evidence_type, recorded.evidence_size,
+                      key_etag(recorded.evidence_key))

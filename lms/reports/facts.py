@@ -7,6 +7,11 @@ completed; withdrawn) and the trainee's certification in the course. Everything 
 SQLite and PostgreSQL; only two small expressions (days between two moments, the month of a
 moment) compile differently per database.
 
+The counts are not made again from every lesson view and attempt on each report: they are kept per enrolment,
+and per enrolment and quiz, when the trainee works (lms.learning.figures), and read here in one pass over the
+enrolments in scope, less the share of items no longer live and with the course's final assessment decided now,
+so that a report costs what its scope holds (issue 25).
+
 Definitions (also in the README):
 - live: a lesson or quiz that is not retired, in a module that is not retired;
 - closed attempt: submitted or expired, or still "in_progress" past its deadline plus the grace
@@ -19,8 +24,9 @@ Definitions (also in the README):
 - withdrawn: the enrolment's status is "withdrawn". Withdrawn enrolments are left out of everything
   (`scoped_enrolments`) unless the "show withdrawn" filter is set; then they are listed with the state
   "withdrawn", which every figure of the completion report leaves out but its own count;
-- progress: live lessons viewed plus live quizzes passed, out of the course's live lessons and quizzes,
-  as a whole percent rounded down (`progress_percent`: 100 only when every item is done); the one
+- progress: live lessons viewed, live quizzes passed and live assignments and practical assessments passed
+  (a current, released, passed mark or record: `Judgement.counts`), out of the course's live lessons, quizzes,
+  assignments and practical assessments, as a whole percent rounded down (`progress_percent`: 100 only when every item is done); the one
   definition, shown alike by the drill-down, the exports, the API and the instructor's dashboard;
 - course score: mean over the course's live quizzes of the best percentage of the trainee's
   closed attempts, 0 for a quiz without one (an attempt closed but not graded yet counts 0);
@@ -35,19 +41,23 @@ Definitions (also in the README):
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, and_, case, func, literal, or_, select
+from sqlalchemy import Float, Integer, String, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from lms.assignments.models import Assignment
 from lms.auth.models import User
-from lms.catalog.items import live, module_of
+from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Course, Lesson, Module
 from lms.core.types import UTCDateTime
 from lms.institutions.models import Institution
-from lms.learning.models import Certificate, Enrolment, LessonProgress
-from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
+from lms.learning.figures import final_quizzes, overdue_final_attempts, retired_share
+from lms.learning.models import Certificate, Enrolment, EnrolmentFigures, QuizFigures
+from lms.practicals.models import Practical
+from lms.quizzes.models import Quiz
 from lms.reports.filters import CERTIFICATIONS, ReportFilters
 from lms.runs.models import CourseRun
 
@@ -134,24 +144,9 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
     return query
 
 
-def certificate_summary(enrolment_ids):
-    """Subquery (enrolment_id, held, lasting, best_expiry) over the certificates of every cycle of each
-    enrolment's trainee in its course: how many they hold, 1 if one is valid and never expires, and the
-    latest expiry of those not revoked (NULL if all are revoked). Enrolments without any are absent."""
-    alive = Certificate.revoked_at.is_(None)
-    return (select(Enrolment.id.label("enrolment_id"), func.count(Certificate.id).label("held"),
-                   func.max(case((and_(alive, Certificate.expires_at.is_(None)), 1), else_=0)).label("lasting"),
-                   func.max(case((alive, Certificate.expires_at))).label("best_expiry"))
-            .select_from(Enrolment)
-            .join(Certificate, and_(Certificate.user_id == Enrolment.user_id,
-                                    Certificate.course_id == Enrolment.course_id))
-            .where(Enrolment.id.in_(enrolment_ids))
-            .group_by(Enrolment.id).subquery("certification"))
-
-
 def certification(held, lasting, best_expiry, notice_days, now: datetime):
     """SQL: the certification (one of CERTIFICATION) from a trainee's certificates in a course, summed up
-    as `certificate_summary` does (`held` NULL or 0: none), with the institution's `notice_days`.
+    as `certificates_held` does (`held` NULL or 0: none), with the institution's `notice_days`.
 
     The one definition: the reports, their exports, the API and the expiring certificates page use it."""
     moment = literal(now, UTCDateTime())
@@ -161,23 +156,6 @@ def certification(held, lasting, best_expiry, notice_days, now: datetime):
                 (best_expiry <= moment, literal("expired")),
                 (days_between(best_expiry, moment) <= notice_days, literal("expiring")),
                 else_=literal("certified"))
-
-
-def closed_attempt(now: datetime, grace_seconds: int):
-    """SQL condition: the attempt counts as closed (submitted) at `now`."""
-    limit = now - timedelta(seconds=grace_seconds)
-    return or_(QuizAttempt.status != "in_progress",
-               and_(QuizAttempt.deadline_at.is_not(None), QuizAttempt.deadline_at < limit))
-
-
-def final_quizzes():
-    """Subquery (course_id, quiz_id): each course's final assessment, as defined above."""
-    ranked = (select(Quiz.course_id, Quiz.id.label("quiz_id"),
-                     func.row_number().over(partition_by=Quiz.course_id,
-                                            order_by=(Quiz.is_final.desc(), Module.position.desc(),
-                                                      Quiz.position.desc(), Quiz.id.desc())).label("rn"))
-              .join(Module, module_of(Quiz)).where(live(Quiz)).subquery("ranked_quizzes"))
-    return select(ranked.c.course_id, ranked.c.quiz_id).where(ranked.c.rn == 1).subquery("final_quizzes")
 
 
 def progress_percent(done, items):
@@ -198,78 +176,87 @@ def live_item_totals():
     return lessons_total, quizzes_total
 
 
-def lessons_viewed(enrolment_ids):
-    """A subquery (enrolment_id, n) of the live lessons viewed in each of `enrolment_ids` (a SELECT of ids)."""
-    return (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Module, module_of(Lesson))
-            .where(live(Lesson), LessonProgress.enrolment_id.in_(enrolment_ids))
-            .group_by(LessonProgress.enrolment_id).subquery("viewed"))
+def assessed_totals():
+    """A subquery (course_id, n) of each course's live assignments and practical assessments (progress counts
+    them beside lessons and quizzes)."""
+    items = union_all(live_items(Assignment, Assignment.course_id.label("course_id")),
+                      live_items(Practical, Practical.course_id.label("course_id"))).subquery("assessed_items")
+    return (select(items.c.course_id, func.count().label("n")).group_by(items.c.course_id)
+            .subquery("assessed_total"))
+
+
+def certificates_held(scope):
+    """Subquery (user_id, course_id, held, lasting, best_expiry) over the certificates of the trainees within
+    `scope`, per trainee and course (every cycle): how many they hold, 1 if one is valid and never expires, and the
+    latest expiry of those not revoked (NULL if all are revoked). Found through the certificates' index on user_id."""
+    alive = Certificate.revoked_at.is_(None)
+    within = select(User.id).join(Institution, Institution.id == User.institution_id).where(scope)
+    return (select(Certificate.user_id, Certificate.course_id, func.count(Certificate.id).label("held"),
+                   func.max(case((and_(alive, Certificate.expires_at.is_(None)), 1), else_=0)).label("lasting"),
+                   func.max(case((alive, Certificate.expires_at))).label("best_expiry"))
+            .where(Certificate.user_id.in_(within))
+            .group_by(Certificate.user_id, Certificate.course_id).subquery("certification"))
 
 
 def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = None):
-    """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns)."""
-    # NOT MATERIALIZED (PostgreSQL): planned from the tables' statistics rather than a guess of 200 ids, so the
-    # attempts and lesson views are hash-joined, not looked up one enrolment at a time (make bench: 1.5x faster).
-    scoped = (scoped_enrolments(scope, filters, user_id).cte("scoped")
-              .prefix_with("NOT MATERIALIZED", dialect="postgresql"))
-    scoped_ids = select(scoped.c.id)
-    closed = closed_attempt(now, GRACE_SECONDS)
-    final = final_quizzes()
+    """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns).
 
+    One pass over the enrolments in scope (found through the trainees of the scope: an institution's through the
+    index on users.institution_id, then each trainee's enrolments), each joined to the figures kept for it when
+    its trainee worked (lms.learning.figures): its sums, less the share of items that are not live any more (few
+    rows), and its course's final assessment's row; the course's totals; the certificates of the trainees in
+    scope; and the few attempts at a final assessment still in progress past their deadline, which count as
+    submitted from that moment on."""
+    figures = EnrolmentFigures
+    final = final_quizzes()
+    final_figures = aliased(QuizFigures, name="final_figures")
+    retired_viewed, retired_quizzes, retired_assessed = retired_share()
     lessons_total, quizzes_total = live_item_totals()
-    viewed = lessons_viewed(scoped_ids)
-    is_final = final.c.quiz_id.is_not(None)
-    per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
-                       case((is_final, 1), else_=0).label("is_final"),
-                       func.count(QuizAttempt.id).label("attempts"),
-                       func.max(case((closed, func.coalesce(QuizAttempt.percent, 0)))).label("best"),
-                       func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
-                       func.max(case((closed, 1), else_=0)).label("submitted"))
-                .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, module_of(Quiz))
-                .outerjoin(final, final.c.quiz_id == QuizAttempt.quiz_id)
-                .where(live(Quiz), QuizAttempt.enrolment_id.in_(scoped_ids))
-                .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, is_final).subquery("per_quiz"))
-    per_enrolment = (select(per_quiz.c.enrolment_id,
-                            func.sum(per_quiz.c.attempts).label("attempts"),
-                            func.sum(func.coalesce(per_quiz.c.best, 0)).label("score_sum"),
-                            func.sum(per_quiz.c.passed).label("quizzes_passed"),
-                            func.max(per_quiz.c.is_final * per_quiz.c.submitted).label("final_submitted"),
-                            func.max(per_quiz.c.is_final * per_quiz.c.passed).label("final_passed"))
-                     .group_by(per_quiz.c.enrolment_id).subquery("per_enrolment"))
+    assessed_total = assessed_totals()
+    overdue = overdue_final_attempts(now)
+    held = certificates_held(scope)
+
+    def kept(column, retired):
+        return func.coalesce(column, 0) - func.coalesce(retired, 0)
 
     n_lessons = func.coalesce(lessons_total.c.n, 0)
     n_quizzes = func.coalesce(quizzes_total.c.n, 0)
-    n_viewed = func.coalesce(viewed.c.n, 0)
-    n_attempts = func.coalesce(per_enrolment.c.attempts, 0)
-    n_passed = func.coalesce(per_enrolment.c.quizzes_passed, 0)
-    done = n_viewed + n_passed
-    items = n_lessons + n_quizzes
+    n_viewed = kept(figures.lessons_viewed, retired_viewed.c.n)
+    n_attempts = kept(figures.attempts, retired_quizzes.c.attempts)
+    n_passed = kept(figures.quizzes_passed, retired_quizzes.c.quizzes_passed)
+    done = n_viewed + n_passed + kept(figures.assessed_passed, retired_assessed.c.n)
+    items = n_lessons + n_quizzes + func.coalesce(assessed_total.c.n, 0)
     progress = progress_percent(done, items)
-    held = certificate_summary(scoped_ids)
     certified = certification(held.c.held, held.c.lasting, held.c.best_expiry, Institution.expiry_notice_days, now)
     state = case((Enrolment.status == "withdrawn", literal("withdrawn")),
                  (Enrolment.status == "completed", literal("completed")),
                  (or_(n_viewed > 0, n_attempts > 0), literal("in_progress")), else_=literal("not_started"))
-    score = case((n_quizzes > 0, func.coalesce(per_enrolment.c.score_sum, 0) * 1.0 / n_quizzes))
-    query = (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
-                    User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
-                    Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
-                    Enrolment.run_id,
-                    state.label("state"), certified.label("certification"),
-                    case((Enrolment.source == RECORDED, 1), else_=0).label("recorded"),
-                    n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
-                    progress.label("progress"), score.label("course_score"),
-                    func.coalesce(per_enrolment.c.final_submitted, 0).label("final_submitted"),
-                    func.coalesce(per_enrolment.c.final_passed, 0).label("final_passed"))
-             .select_from(Enrolment)
-             .join(scoped, scoped.c.id == Enrolment.id)
-             .join(User, User.id == Enrolment.user_id)
-             .join(Institution, Institution.id == User.institution_id)
+    score = case((n_quizzes > 0, kept(figures.score_sum, retired_quizzes.c.score_sum) * 1.0 / n_quizzes))
+    final_submitted = case((overdue.c.enrolment_id.is_not(None), 1), else_=func.coalesce(final_figures.submitted, 0))
+    query = (scoped_enrolments(scope, filters, user_id)
+             .outerjoin(figures, figures.enrolment_id == Enrolment.id)
+             .outerjoin(retired_viewed, retired_viewed.c.enrolment_id == Enrolment.id)
+             .outerjoin(retired_quizzes, retired_quizzes.c.enrolment_id == Enrolment.id)
+             .outerjoin(retired_assessed, retired_assessed.c.enrolment_id == Enrolment.id)
+             .outerjoin(final, final.c.course_id == Enrolment.course_id)
+             .outerjoin(final_figures, and_(final_figures.enrolment_id == Enrolment.id,
+                                            final_figures.quiz_id == final.c.quiz_id))
              .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
              .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
-             .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
-             .outerjoin(per_enrolment, per_enrolment.c.enrolment_id == Enrolment.id)
-             .outerjoin(held, held.c.enrolment_id == Enrolment.id))
+             .outerjoin(assessed_total, assessed_total.c.course_id == Enrolment.course_id)
+             .outerjoin(overdue, overdue.c.enrolment_id == Enrolment.id)
+             .outerjoin(held, and_(held.c.user_id == Enrolment.user_id, held.c.course_id == Enrolment.course_id))
+             .with_only_columns(
+                 Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
+                 User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
+                 Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
+                 Enrolment.run_id,
+                 state.label("state"), certified.label("certification"),
+                 case((Enrolment.source == RECORDED, 1), else_=0).label("recorded"),
+                 n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
+                 progress.label("progress"), score.label("course_score"),
+                 final_submitted.label("final_submitted"),
+                 func.coalesce(final_figures.passed, 0).label("final_passed"), maintain_column_froms=True))
     if filters.certification:
         query = query.where(certified == filters.certification)
     return query.cte("facts")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField
@@ -22,7 +23,8 @@ from lms.reports.filters import (
 )
 from lms.runs.queries import run_codes
 
-CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"), "expired": _l("Expired"),
+CERTIFICATION_LABELS = {"certified": _l("Certified"), "expiring": _l("Expiring soon"),
+                        "expired": lazy_pgettext("certificate", "Expired"),
                         "revoked": _l("Certificate revoked"), "never": _l("Never certified")}
 
 

@@ -4,8 +4,8 @@ The person page (`/people/<id>`) and "My training record" show it, and it is dow
 (`record_pdf`) and CSV (`record_csv`). It is read in three statements, whatever the number of
 enrolments: the cycles with their courses, the certificates, and the figures of every cycle
 aggregated in SQL. The figures follow the reports' definitions (`lms.reports.facts`):
-progress is `progress_percent` of live lessons viewed plus live quizzes passed; the score is the mean
-over the course's live quizzes of the best closed attempt (0 for a quiz without one); attempts are
+progress is `progress_percent` of live lessons viewed plus live quizzes, assignments and practical
+assessments passed; the score is the mean over the course's live quizzes of the best closed attempt (0 for a quiz without one); attempts are
 the attempts at live quizzes. Unlike the reports, which count current cycles only, every cycle is
 shown, withdrawn ones included, with when and why they were withdrawn. A completion recorded by hand
 (source "recorded", lms.recorded) comes with its details (day, hours, reason, evidence), read in the
@@ -30,7 +30,8 @@ from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
 from lms.reports.exports import neutralise
-from lms.reports.facts import closed_attempt, lessons_viewed, live_item_totals, progress_percent
+from lms.learning.figures import assessed_passed, closed_attempt, lessons_viewed
+from lms.reports.facts import assessed_totals, live_item_totals, progress_percent
 
 
 @dataclass
@@ -98,6 +99,7 @@ def _figures(user_id: int, now: datetime) -> dict[int, tuple[int, float | None, 
     closed = closed_attempt(now, GRACE_SECONDS)
     lessons_total, quizzes_total = live_item_totals()
     viewed = lessons_viewed(mine)
+    assessed_total, assessed = assessed_totals(), assessed_passed(mine)
     per_quiz = (select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id,
                        func.count(QuizAttempt.id).label("attempts"),
                        func.max(case((closed, func.coalesce(QuizAttempt.percent, 0)))).label("best"),
@@ -110,14 +112,16 @@ def _figures(user_id: int, now: datetime) -> dict[int, tuple[int, float | None, 
                       func.sum(func.coalesce(per_quiz.c.best, 0)).label("score_sum"))
                .group_by(per_quiz.c.enrolment_id).subquery("quizzes"))
     n_quizzes = func.coalesce(quizzes_total.c.n, 0)
-    done = func.coalesce(viewed.c.n, 0) + func.coalesce(quizzes.c.passed, 0)
-    items = func.coalesce(lessons_total.c.n, 0) + n_quizzes
+    done = func.coalesce(viewed.c.n, 0) + func.coalesce(quizzes.c.passed, 0) + func.coalesce(assessed.c.n, 0)
+    items = func.coalesce(lessons_total.c.n, 0) + n_quizzes + func.coalesce(assessed_total.c.n, 0)
     score = case((n_quizzes > 0, func.coalesce(quizzes.c.score_sum, 0) * 1.0 / n_quizzes))
     rows = db.session.execute(
         select(Enrolment.id, progress_percent(done, items), score, func.coalesce(quizzes.c.attempts, 0))
         .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
         .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
+        .outerjoin(assessed_total, assessed_total.c.course_id == Enrolment.course_id)
         .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
+        .outerjoin(assessed, assessed.c.enrolment_id == Enrolment.id)
         .outerjoin(quizzes, quizzes.c.enrolment_id == Enrolment.id)
         .where(Enrolment.user_id == user_id)).all()
     return {id_: (int(progress), None if score is None else float(score), int(attempts))

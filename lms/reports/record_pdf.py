@@ -11,18 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from lms.core import when
+from lms.core.numbers import number, percent
 from lms.learning.certificate_pdf import add_fonts
 from lms.reports.record import RecordCycle, TrainingRecord
 
-STATUS_LABELS = {"active": _l("In progress"), "completed": _l("Completed"), "withdrawn": _l("Withdrawn")}
-CERTIFICATE_STATES = {"valid": _l("Valid"), "expired": _l("Expired"), "revoked": _l("Revoked")}
+STATUS_LABELS = {"active": _l("In progress"), "completed": lazy_pgettext("enrolment status", "Completed"),
+                 "withdrawn": _l("Withdrawn")}
+CERTIFICATE_STATES = {"valid": _l("Valid"), "expired": lazy_pgettext("certificate", "Expired"), "revoked": _l("Revoked")}
 
 _MARGIN = 18.0
 _ACCENT = (28, 54, 96)
@@ -42,10 +44,10 @@ def cycle_lines(cycle: RecordCycle, now: datetime, where: ZoneInfo) -> list[str]
     if e.status == "withdrawn":
         lines.append(_("Withdrawn on %(date)s: %(reason)s", date=when.format_date(e.withdrawn_at, "long", where),
                        reason=e.withdrawal_reason or ""))
-    figures = [_("Progress: %(percent)d%%", percent=cycle.progress),
+    figures = [_("Progress: %(percent)s", percent=percent(cycle.progress)),
                _("Attempts: %(num)d", num=cycle.attempts)]
     if cycle.score is not None:
-        figures.insert(1, _("Score: %(percent)s%%", percent="%.1f" % cycle.score))
+        figures.insert(1, _("Score: %(percent)s", percent=percent(cycle.score, 1)))
     lines.append(" · ".join(figures))
     dates = [_("Enrolled: %(date)s", date=when.format_date(e.enrolled_at, "medium", where))]
     if cycle.due is not None:
@@ -65,16 +67,12 @@ def recorded_line(recorded) -> str:
     parts = [_("Recorded completion (training done elsewhere) on %(date)s",
                date=when.format_date(recorded.completed_on, "medium"))]
     if recorded.hours is not None:
-        parts.append(_("%(hours)s hours", hours=hours_text(recorded.hours)))
+        parts.append(_("%(hours)s hours", hours=number(recorded.hours)))
     parts.append(_("reason: %(reason)s", reason=recorded.reason))
     if recorded.evidence_name:
         parts.append(_("evidence: %(name)s", name=recorded.evidence_name))
     return ", ".join(parts)
 
-
-def hours_text(hours) -> str:
-    """Hours as the reader writes numbers: 16, 7.5 (7,5 in Ukrainian), never 16.00."""
-    return format_decimal(hours, format="#,##0.##")
 
 
 def certificate_line(certificate, now: datetime, where: ZoneInfo) -> str:

@@ -14,9 +14,9 @@ job (`lms.reports.tasks`) and the link leads to its page (`lms.reports.job_views
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from lms.access import (
@@ -26,7 +26,8 @@ from lms.access import (
 from lms.catalog.queries import course_by_slug
 from lms.core import clock, when
 from lms.core.errors import reject
-from lms.core.storage import StorageNotFound, current_storage
+from lms.core.downloads import send_stored
+from lms.core.numbers import number
 from lms.core.when import viewer_zone
 from lms.institutions.queries import visible_institution
 from lms.reports import charts, downloads, queries, services, tasks
@@ -256,14 +257,8 @@ def export_download(job_id: int):
                        "again from the report."))
     if job.status != "done" or not job.file_key:
         abort(404)
-    try:
-        chunks = current_storage().stream(job.file_key)
-    except StorageNotFound:
-        abort(404)
-    response = current_app.response_class(chunks, content_type=downloads.FORMATS[job.fmt].content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Resumable (Range, If-Range): a large export cut by an outage goes on where it stopped.
+    return send_stored(job.file_key, job.file_name, downloads.FORMATS[job.fmt].content_type)
 
 
 def _expired(job) -> bool:
@@ -271,7 +266,7 @@ def _expired(job) -> bool:
 
 
 def _progress_text(job) -> str:
-    return _("%(done)s of %(total)s rows", done=format_decimal(job.rows_done), total=format_decimal(job.rows_total))
+    return _("%(done)s of %(total)s rows", done=number(job.rows_done, 0), total=number(job.rows_total, 0))
 
 
 EXPORT_LABELS = {"completion": _l("Completion report"), "drilldown": _l("Trainees of an institution in a course"),
@@ -285,11 +280,6 @@ def export_labels() -> dict:
     return EXPORT_LABELS
 
 
-@bp.app_template_filter("whole_number")
-def whole_number(value) -> str:
-    """A whole number in the reader's locale (1,234 / 1 234)."""
-    return format_decimal(value or 0)
-
 
 @bp.app_template_global("progress_text")
 def progress_text(job) -> str:
@@ -297,8 +287,8 @@ def progress_text(job) -> str:
     return _progress_text(job)
 
 
-STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "completed": _l("Completed"),
-                "withdrawn": _l("Withdrawn")}
+STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"),
+                "completed": lazy_pgettext("enrolment status", "Completed"), "withdrawn": _l("Withdrawn")}
 
 
 @bp.app_template_global("state_labels")
@@ -319,16 +309,3 @@ def certification_names() -> tuple[str, ...]:
     return CERTIFICATIONS
 
 
-@bp.app_template_filter("pct")
-def percent(value, digits: int = 1) -> str:
-    """A percentage in the reader's locale ("33.3 %", "33,3 %"), or a dash."""
-    if value is None:
-        return "—"
-    number = format_decimal(round(float(value), digits), format="#,##0" + ("." + "0" * digits if digits else ""))
-    return number + "\u00a0%"  # a no-break space: the sign never wraps away from its number
-
-
-@bp.app_template_filter("decimal1")
-def decimal1(value) -> str:
-    """A number with one decimal in the reader's locale, or a dash."""
-    return "—" if value is None else format_decimal(round(float(value), 1), format="#,##0.0")

@@ -3,6 +3,7 @@ register (their CSRF tokens; the register's radio buttons are read by the view, 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
@@ -14,7 +15,8 @@ from lms.core.forms import markdown_bounds, options
 from lms.sessions.services import CUTOFF_MAX, DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, URL_MAX, SessionFields
 
 KIND_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "practical": _l("Practical")}
-MARK_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused"), "late": _l("Late")}
+MARK_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused"),
+               "late": lazy_pgettext("attendance mark", "Late")}
 
 
 class SessionForm(FlaskForm):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -38,7 +39,7 @@ def render_sheet_pdf(doc: SheetDocument) -> bytes:
     """The sheet as the bytes of a PDF (as many pages as the people need, the table's header on each). Needs an
     app context with Flask-Babel (labels in the current language)."""
     title = _("Sign-in sheet")
-    headers = ("#", _("Name"), _("Institution"), _("Signature"), _("Mark (P / A / E / L)"))
+    headers = ("#", pgettext("person's name", "Name"), _("Institution"), _("Signature"), _("Mark (P / A / E / L)"))
     facts = [doc.session_title, doc.course_title, doc.when, doc.place,
              _("Trainers: %(names)s", names=", ".join(doc.trainers)) if doc.trainers else ""]
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")

@@ -1,6 +1,7 @@
-"""The marking pages as assessors use them: the queues and their counts, scoped to the runs given; names hidden;
-the marking page with a rubric or a score, without JavaScript; two assessors at once; the files as downloads;
-held-back marks released; the assessor's runs on the staff page."""
+"""The marking pages as assessors use them: the queues and their counts, scoped to the runs given, and the links
+to the course's practical assessments; names hidden; the marking page with a rubric or a score, without
+JavaScript; two assessors at once; the files as downloads; held-back marks released; the assessor's runs on the
+staff page."""
 from __future__ import annotations
 
 import io
@@ -51,6 +52,24 @@ def test_the_assessor_of_run_a_sees_only_run_a(client, auth, made):
     assert "Giorgi Trainee" in late and "Taras Trainee" not in late
     only_a = _text(client.get(f"/courses/logframe/assess?run={made['run_a'].id}"))
     assert "To mark 1" in only_a and "Late 0" in only_a
+
+
+def test_the_queue_leads_an_assessor_to_the_courses_practical_assessments(client, auth, made, world):
+    from lms.authoring import services as authoring
+    from lms.checklists import services as checklists
+    from tests.practicals.records import field_check
+
+    auth.login("assessor@example.org")
+    assert "Practical assessments" not in _text(client.get("/courses/logframe/assess"))  # the course has none
+    field_check(made["course"], world["admin"])
+    retired = checklists.add_practical(made["course"].modules[0], made["course"], {
+        "title": "Old drill", "instructions": "", "pass_mark": 100, "hold_marks": False}, world["admin"])
+    authoring.retire(retired, made["course"], world["admin"])
+    page = client.get(f"/courses/logframe/assess?run={made['run_a'].id}").get_data(as_text=True)
+    link = f'href="/courses/logframe/practicals/field-check/assess?run={made["run_a"].id}"'
+    assert link in page and "Field check" in page and "Old drill" not in page
+    listing = _text(client.get(f"/courses/logframe/practicals/field-check/assess?run={made['run_a'].id}"))
+    assert "Sign off Taras Trainee" in listing and "Giorgi Trainee" not in listing
 
 
 def test_the_queue_counts_in_one_statement_whatever_the_number(app, made, world):
@@ -277,7 +296,7 @@ def test_the_mail_is_in_the_trainees_language_and_can_be_turned_off(client, auth
               {"outcome": "returned", "feedback": "Again."})
     messages = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "assessment")).all()
     assert [m.user_id for m in messages] == [world["trainee"].id]
-    assert messages[0].subject == "Повернуто на доопрацювання: Draft action plan"
+    assert messages[0].subject == "Повернуто на доопрацювання: завдання «Draft action plan»"
 
 
 def test_an_assessor_taken_off_the_staff_loses_their_runs_and_the_work(client, auth, made):

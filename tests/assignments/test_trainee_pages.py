@@ -208,7 +208,7 @@ def test_only_released_marks_are_shown_with_the_rubric_levels(auth, assigned, db
     mark.released_at = clock.now()
     db.session.commit()
     html = auth.client.get(PAGE).get_data(as_text=True)
-    assert "Score: 7.0 of 10 (70.0%)" in html and "Passed" in html and "Good <em>structure</em>" in html
+    assert "Score: 7 of 10 (70.0%)" in html and "Passed" in html and "Good <em>structure</em>" in html
     assert "<th scope=\"row\">Risks</th><td>Some</td><td>2</td>" in html
 
 

@@ -34,13 +34,13 @@ def outsider(db):
 def authoring_urls(app, course, db) -> list[tuple[str, str]]:
     """Every /author route of the course, with real objects filled in, and its methods."""
     values = {"slug": course.slug, "module": "basics", "lesson": "intro", "quiz": "check", "question": "q-single",
-              "kind": "lessons", "item": "intro"}
+              "kind": "lessons", "item": "intro", "language": "uk", "item_id": "1"}
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("authoring.") and "slug" in rule.arguments:
             path = rule.rule
             for name in rule.arguments:
-                path = path.replace(f"<{name}>", values[name])
+                path = re.sub(rf"<(?:[^:<>]+:)?{name}>", values[name], path)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 urls.append((method, path))
     return urls

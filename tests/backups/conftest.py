@@ -71,7 +71,7 @@ def make_site(tmp_path):
             url = make_url(postgres_admin_url()).set(drivername="postgresql+psycopg", database=database,
                                                      password=password).render_as_string(hide_password=False)
         site = create_app({
-            "TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_TIME_COST": 1,
             "INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(folder / "storage"),
             "COURSES_DIR": COURSES, "PRIVACY_NOTICE_AT_SIGN_IN": False,
         })

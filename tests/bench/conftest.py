@@ -45,7 +45,7 @@ def bench_app(app, database_url, tmp_path):
     from bench.app import create_bench_app
 
     bench = create_bench_app({
-        "TESTING": True, "SECRET_KEY": "bench-test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "TESTING": True, "SECRET_KEY": "bench-test-secret", "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_TIME_COST": 1,
         "INSTANCE_PATH": str(tmp_path / "instance"), "SQLALCHEMY_DATABASE_URI": database_url,
         "PRIVACY_NOTICE_AT_SIGN_IN": False,
     })

@@ -66,6 +66,13 @@ def test_throughput_refuses_a_database_the_bench_did_not_generate(bench_cli, db,
     assert table_rows(db.engine) == before
 
 
+def test_loadmix_refuses_a_database_the_bench_did_not_generate(bench_cli, db, world):
+    before = _real_rows(db)
+    line = _refusal(bench_cli("loadmix", "--trainees", "1", "--duration", "1"))
+    assert line.startswith("Error: refusing to run the load mix") and MARKER_TABLE in line
+    assert table_rows(db.engine) == before
+
+
 def test_generate_marks_the_database_and_drop_then_leaves_it_empty(bench_cli, db):
     generated = bench_cli("generate", "--size", "tiny", "--seed", "7", "--anchor", ANCHOR.isoformat())
     assert generated.exit_code == 0, generated.output
@@ -138,7 +145,7 @@ def test_python_m_bench_offers_only_its_own_commands():
     assert listing.exit_code == 0, listing.output
     commands = listing.output.split("Commands:", 1)[1]
     assert [line.split()[0] for line in commands.splitlines() if line.strip()] == [
-        "drop", "generate", "run", "throughput"]
+        "drop", "generate", "loadmix", "run", "throughput"]
 
 
 def test_nothing_in_lms_imports_bench():

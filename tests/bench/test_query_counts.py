@@ -9,6 +9,11 @@ from tests.bench.conftest import ANCHOR
 
 pytestmark = pytest.mark.db
 
+# The statements of each page on a later visit by the signed-in trainee, on SQLite and PostgreSQL alike: the
+# signed-in account (read once, lms.auth.queries) and the page's own reads. A change here is a change of
+# every page's cost: say why in the commit.
+PINNED = {"catalogue page": 3, "course page": 13, "lesson page": 2, "quiz page": 8, "my learning page": 17}
+
 
 def _query_counts(app, db) -> dict[str, int]:
     from bench import sizes
@@ -41,4 +46,4 @@ def test_pages_issue_the_same_number_of_queries_at_two_sizes(app, db):
     assert db.session.query(Enrolment).count() > 4 * 100
     assert _query_counts(app, db) == small
     assert set(small) == {"catalogue page", "course page", "lesson page", "quiz page", "my learning page"}
-    assert all(0 < n < 30 for n in small.values()), small
+    assert small == PINNED, small

@@ -140,10 +140,10 @@ def test_blended_training_journey(chromium, live_server, db, world, course, tmp_
         trainer.click(f"label[for=mark-{officers[1].id}-late]")
         trainer.click(f"label[for=mark-{officers[2].id}-absent]")
         trainer.click("button[value=save]")
-        assert "3 mark(s) changed" in trainer.inner_text("main")
+        assert "3 marks changed" in trainer.inner_text("main")
         trainer.goto(f"{live_server}/sessions/{second.id}/register")
         trainer.click("button[value=everyone]")
-        assert "3 mark(s) changed" in trainer.inner_text("main")
+        assert "3 marks changed" in trainer.inner_text("main")
         db.session.expire_all()
         marks = {(m.session_id, m.user_id): m.status for m in db.session.scalars(select(AttendanceMark))}
         assert marks == {(first.id, officers[0].id): "present", (first.id, officers[1].id): "late",

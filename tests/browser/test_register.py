@@ -40,10 +40,10 @@ def test_a_trainer_marks_the_register_on_a_phone_without_javascript(chromium, li
         assert box["height"] >= 44 and box["width"] >= 100  # a thumb's target
         late.click()
         page.click("button[value=save]")
-        assert "1 mark(s) changed" in page.inner_text("main")
+        assert "1 mark changed" in page.inner_text("main")
         assert page.is_checked(f"#mark-{people[1].id}-late")
         page.click("button[value=everyone]")
-        assert "2 mark(s) changed" in page.inner_text("main")
+        assert "2 marks changed" in page.inner_text("main")
         for person in (people[0], people[2]):
             assert page.is_checked(f"#mark-{person.id}-present")
     finally:

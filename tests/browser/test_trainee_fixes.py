@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
-from lms.core import clock
+from lms.core import clock, when
 from lms.learning import services as learning
 from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
@@ -136,7 +136,8 @@ def test_recertifying_from_my_learning_through_the_course_page(browser_page, liv
     db.session.commit()
     first = db.session.scalar(select(Certificate))
     assert first.expires_at < clock.now()
-    expired_on = format_date(first.expires_at, "long", locale="en")
+    # The day in the trainee's zone, as the page shows it (in Kyiv it is already the next day after 21:00 UTC).
+    expired_on = format_date(first.expires_at.astimezone(when.person_zone(trainee)).date(), "long", locale="en")
 
     page = browser_page
     sign_in(page, live_server, trainee.email)

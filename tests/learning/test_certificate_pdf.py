@@ -35,9 +35,9 @@ def certificate(**changes) -> CertificateDocument:
     return CertificateDocument(**fields)
 
 
-def render(app, doc: CertificateDocument) -> bytes:
-    """The PDF of `doc`, rendered as in a request (English interface)."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+def render(app, doc: CertificateDocument, language: str = "en") -> bytes:
+    """The PDF of `doc`, rendered as in a request (English interface unless `language` is given)."""
+    with app.test_request_context(headers={"Accept-Language": language}):
         return render_certificate_pdf(doc)
 
 
@@ -113,6 +113,21 @@ def test_anonymised_certificate_has_no_name_line_but_can_be_verified(app, tmp_pa
     assert "Integrated Border Management: Risk Analysis Fundamentals" in text
     assert CODE in text
     assert VERIFY_URL in text
+
+
+def test_the_certifying_sentence_follows_the_word_order_of_each_language(app, tmp_path):
+    """The sentence is one message with the name and the course as placeholders: English names the course last,
+    Armenian and Georgian before the words that end the sentence, each on its own line; quotation marks around
+    the course's title stay with it."""
+    doc = certificate(holder_name="Ani Hakobyan", course_title="Risk Analysis")
+    english = " ".join(pdf_text(render(app, doc), tmp_path).split())
+    assert "This certifies that Ani Hakobyan has completed the course Risk Analysis" in english
+
+    armenian = " ".join(pdf_text(render(app, doc, "hy"), tmp_path).split())
+    assert "Սույնով հավաստվում է, որ Ani Hakobyan ավարտել է «Risk Analysis» դասընթացը" in armenian
+    georgian = " ".join(pdf_text(render(app, certificate(holder_name=None, course_title="Risk Analysis"), "ka"),
+                                 tmp_path).split())
+    assert "ამით დასტურდება სასწავლო კურსის „Risk Analysis“ დასრულება" in georgian
 
 
 def test_without_institution_there_is_no_institution_line(app, tmp_path):

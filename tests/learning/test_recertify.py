@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lms.core import clock
+from lms.core import clock, when
 from lms.learning import services
 from lms.learning.models import Certificate, Enrolment
 
@@ -31,7 +31,9 @@ def test_the_page_says_when_the_certificate_expired_and_offers_a_new_cycle(clien
     certificate = completed(db, world["trainee"], course, months_ago=25)
     auth.login(world["trainee"].email)
     page = client.get("/courses/sample").get_data(as_text=True)
-    assert f"Your certificate expired on {certificate.expires_at:%B} {certificate.expires_at.day}," in page
+    # The day in the trainee's zone, as the page shows it (in Kyiv it is already the next day after 21:00 UTC).
+    expired = certificate.expires_at.astimezone(when.person_zone(world["trainee"]))
+    assert f"Your certificate expired on {expired:%B} {expired.day}," in page
     assert 'action="/courses/sample/enrol"' in page and "Enrol again</button>" in page
     auth.post("/courses/sample/enrol", {}, form_page="/courses/sample")
     db.session.expire_all()

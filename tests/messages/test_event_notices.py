@@ -57,7 +57,7 @@ def test_the_first_waiting_for_a_run_is_told_of_their_place_once_in_their_langua
     learning.withdraw(learning.current_enrolment(world["trainee"].id, course.id), "Posted abroad", world["admin"])
     deliver()
     [told] = mails_to(smtp_server, olena)
-    assert subject(told) == "У вас є місце: Sample course, потік 2027-A"
+    assert subject(told) == "У вас є місце: курс «Sample course», потік 2027-A"
     body = text_of(told)
     assert "Intake 2027-A (2027-A)" in body and "2027" in body and "30 червня 2027" in body
     assert runs.place_left(run.id, world["admin"]) == 0  # nothing more to give: nothing more to tell
@@ -133,7 +133,7 @@ def test_the_first_waiting_for_a_session_gets_its_place_with_the_calendar_file(w
     signups.cancel_sign_up(held, world["trainee"])
     deliver()
     [told] = mails_to(smtp_server, olena)
-    assert subject(told) == "У вас є місце: Document checks (Sample course)"
+    assert subject(told) == "У вас є місце: Document checks (курс «Sample course»)"
     assert "09:00" in text_of(told) and "Room 4" in text_of(told)  # Kyiv's time
     vevent = vevent_of(told)
     assert str(vevent["STATUS"]) == "CONFIRMED"
@@ -210,7 +210,7 @@ def test_a_ukrainian_trainee_reads_the_new_time_in_ukrainian(world, course, froz
     sessions.update_session(session, fields(LATER, capacity=1), world["admin"])
     deliver()
     [told] = mails_to(smtp_server, olena)
-    assert subject(told) == "Новий час: Document checks (Sample course)"
+    assert subject(told) == "Новий час: Document checks (курс «Sample course»)"
     assert "14:30" in text_of(told)
 
 

@@ -161,3 +161,57 @@ def write_sample_with_rules(root: Path, slug: str = "sample") -> Path:
     (folder / "01-basics" / "02-second.md").write_text(LESSON2.replace("minutes: 7\n", "minutes: 7\n" + SECOND_AVAILABLE))
     (folder / "02-final" / "01-final.quiz.yaml").write_text(FINAL.replace("draw: 2\n", "draw: 2\n" + FINAL_AVAILABLE))
     return folder
+
+
+# A Ukrainian version of the sample (lms.packages.versions): the same files with the texts translated.
+TRANSLATIONS = {
+    "title: Sample course": "title: Зразковий курс",
+    "summary: A course for tests.": "summary: Курс для тестів.",
+    "topics: [testing, strategy]": "topics: [тестування, стратегія]",
+    "  - Explain the sample.": "  - Пояснити зразок.",
+    "title: Introduction": "title: Вступ",
+    "## Why\nRead this, look at ![a pixel](pixel.png) and continue.":
+        "## Чому\nПрочитайте це, погляньте на ![піксель](pixel.png) і продовжуйте.",
+    "title: Second lesson": "title: Другий урок",
+    "More text.": "Більше тексту.",
+    "title: Check": "title: Перевірка",
+    "text: Which one?": "text: Котрий?",
+    "text: This one": "text: Цей",
+    "text: That one": "text: Той",
+    "explanation: Because.": "explanation: Тому що.",
+    "text: Name it.": "text: Назвіть це.",
+    "accepted: [inter-agency, interagency]": "accepted: [міжвідомча, міжвідомча співпраця]",
+    "title: Final assessment": "title: Підсумкове оцінювання",
+    "title: Basics": "title: Основи",
+}
+VERSION_TRANSLATION = """\
+translation:
+  from: en
+  by: Academy translators
+  reviewed: false
+  note: Translated from English; not yet reviewed by a native-speaking trainer.
+"""
+
+
+def ukrainian(text: str) -> str:
+    for english, translated in TRANSLATIONS.items():
+        text = text.replace(english, translated)
+    return text
+
+
+def write_version(folder: Path, language: str = "uk") -> Path:
+    """Add a version in `language` to the sample package at `folder`: every file of the original (but the
+    images), its texts translated, and who translated it; returns the version's folder."""
+    version = folder / language
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if relative.parts[0] == language or not path.is_file() or path.suffix == ".png" or \
+                (len(relative.parts) > 1 and not relative.parts[0][0].isdigit()):
+            continue
+        target = version / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(ukrainian(path.read_text(encoding="utf-8")), encoding="utf-8")
+    course = version / "course.yaml"
+    course.write_text(course.read_text(encoding="utf-8").replace("language: en", f"language: {language}")
+                      + VERSION_TRANSLATION, encoding="utf-8")
+    return version

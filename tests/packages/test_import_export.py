@@ -128,6 +128,9 @@ def _spec_dict(folder: Path) -> dict:
     data = asdict(spec)
     data.pop("fingerprint")
     data["topics"].sort()  # topics are a set: exported in alphabetical order
+    for version in data["versions"]:  # a version's too
+        version["course"]["topics"].sort()
+        version["course"].pop("fingerprint")
 
     def strip(value):
         if isinstance(value, dict):
@@ -191,3 +194,23 @@ def test_init_imports_and_publishes_the_shipped_courses(app, db):
     assert len(published) >= 5
     again = app.test_cli_runner().invoke(args=["init"])
     assert again.exit_code == 0 and "created" not in again.output and "updated" not in again.output
+
+
+def test_shipped_strategic_planning_course_has_its_written_assignment(app, db):
+    """The action plan assignment arrives with its rubric, after the module's check, and the course is completed
+    without it (a self-enrolment course whose certificate does not wait for a person to mark)."""
+    from lms.assignments import rubrics
+    from lms.assignments.models import Assignment
+    from lms.catalog.models import Module
+
+    load(ROOT / "courses" / "ibm-strategic-planning")
+    course = db.session.scalar(select(Course))
+    assignment = db.session.scalar(select(Assignment))
+    assert course.version == 3 and course.completion_assignments == "none"
+    assert db.session.get(Module, assignment.module_id).title == "From vision to action plan and risk estimation"
+    assert assignment.slug == "draft-action-plan" and assignment.accepts == "both"
+    assert assignment.file_kinds.split(",") == ["pdf", "docx", "odt"] and assignment.pass_mark == 60
+    assert [len(c["levels"]) for c in assignment.rubric] == [4, 4, 4, 4, 4]
+    assert rubrics.max_points(assignment.rubric) == 18
+    for part in ("Objectives", "Lead body", "baseline", "Funding source", "Risks to the plan", "classified"):
+        assert part in assignment.instructions

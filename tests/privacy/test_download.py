@@ -55,8 +55,10 @@ def test_json_download_holds_every_kind_of_record_and_nothing_of_anyone_else(cli
         # Trainees teach no course (see the instructor's test below); sessions: tests/sessions/test_session_privacy.py
         # mail: tests/mail/test_mail_privacy.py; trainees export no report (tests/reports/test_export_job_privacy.py);
         # announcements: tests/announcements/test_privacy.py; assignments: tests/assignments/test_privacy.py; marks: tests/assessing/test_privacy.py
+        # answers received late after an outage: tests/quizzes/test_late_answers.py
         if kind not in ("course_staff", "session_sign_ups", "attendance_marks", "notifications", "mail_preferences",
-                        "outbox_messages", "export_jobs", "announcements", *ASSIGNMENT_KINDS, "assignment_marks", "assignment_marks_given", "grade_overrides"):
+                        "outbox_messages", "export_jobs", "announcements", *ASSIGNMENT_KINDS, "assignment_marks", "assignment_marks_given", "grade_overrides",
+                        "late_answers"):
             assert records[kind], f"no {kind} in the download"
 
     profile = records["profile"][0]
@@ -109,7 +111,8 @@ def test_csv_download_is_a_zip_with_one_file_per_kind(client, auth, world, train
         # Marks of assessed work: tests/assessing/test_privacy.py.
         assert bool(rows) == (kind not in ("course_staff", "session_sign_ups", "attendance_marks",
                                            "mail_preferences", "export_jobs", "announcements",
-                                           *ASSIGNMENT_KINDS, "assignment_marks", "assignment_marks_given", "grade_overrides")), kind
+                                           *ASSIGNMENT_KINDS, "assignment_marks", "assignment_marks_given", "grade_overrides",
+                                           "late_answers")), kind
         everything += text
     profile = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode("utf-8-sig"))))[0]
     assert profile["email"] == trainee.email and profile["active"] == "true"

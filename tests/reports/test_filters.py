@@ -73,7 +73,7 @@ def test_odd_date_forms_are_refused_as_everywhere(reader, dataset):
     for value in ("20240201", "2024-2-1", "soon", "2024-02-01T00:00", "٢٠٢٤-٠٢-٠١"):
         html = reader.get("/reports/", query_string={"completed_from": value}).get_data(as_text=True)
         assert field_message(html, "completed_from") == DATE_MESSAGE, value
-        assert ["Total", "7", "2", "2", "3", "42.9 %", "75.0 %", "70.0 %", "3.0", "Mar 2, 2024"] in cells(html)
+        assert ["Total", "7", "2", "2", "3", "42.9%", "75.0%", "70.0%", "3.0", "Mar 2, 2024"] in cells(html)
 
 
 def test_a_bad_date_on_the_drilldown_is_shown_and_only_that_filter_is_left_out(reader, dataset):
@@ -105,7 +105,7 @@ def test_a_too_long_institution_code_is_refused_by_page_export_and_api(reader, d
     login(reader, "admin@example.org")
     html = reader.get(f"/reports/?institution={LONG_CODE}&country=GE").get_data(as_text=True)
     assert field_message(html, "institution") == "Use at most 32 characters."
-    assert ["Total", "1", "0", "0", "1", "100.0 %", "100.0 %", "100.0 %", "1.5", "Mar 2, 2024"] in cells(html)
+    assert ["Total", "1", "0", "0", "1", "100.0%", "100.0%", "100.0%", "1.5", "Mar 2, 2024"] in cells(html)
     for export in ("completion", "enrolments"):
         response = reader.get(f"/reports/{export}/export.csv?institution={LONG_CODE}")
         assert response.status_code == 400, export
@@ -172,7 +172,7 @@ def test_another_institutions_code_shows_nothing_of_it_anywhere(reader, dataset,
     html = main(response.get_data(as_text=True))
     assert response.status_code == 200 and "Institution: Not a valid choice." in html
     assert "GE-ACAD" not in html and "Georgia" not in html
-    assert ["Total", "6", "2", "2", "2", "33.3 %", "66.7 %", "62.5 %", "5.0", "Feb 20, 2024"] in cells(html)
+    assert ["Total", "6", "2", "2", "2", "33.3%", "66.7%", "62.5%", "5.0", "Feb 20, 2024"] in cells(html)
     assert f"institution={GE}" not in html  # the download links hold the filters the page applied
     rows = read_csv(reader.get(f"/reports/completion/export.csv?institution={GE}"))
     assert [(r["institution_name"], r["enrolled"]) for r in rows] == [("TOTAL", "0")]
@@ -195,6 +195,6 @@ def test_unknown_parameters_are_ignored_and_empty_ones_are_no_filter(reader, dat
     login(reader, "admin@example.org")
     html = reader.get("/reports/?colour=blue&course=&institution=&country=&enrolled_from=+").get_data(as_text=True)
     assert "The filters marked below are not applied." not in html and 'class="error"' not in main(html)
-    assert ["Total", "7", "2", "2", "3", "42.9 %", "75.0 %", "70.0 %", "3.0", "Mar 2, 2024"] in cells(html)
+    assert ["Total", "7", "2", "2", "3", "42.9%", "75.0%", "70.0%", "3.0", "Mar 2, 2024"] in cells(html)
     assert len(read_csv(reader.get("/reports/enrolments/export.csv?colour=blue&course=&country=+ge+"))) == 1
     assert api(reader, token, "/api/v1/reports/completion?colour=blue&country=ge").json["total"] == 1

@@ -11,6 +11,10 @@ from tests.reports.conftest import GE, UA
 pytestmark = pytest.mark.db
 
 
+# A script written in the page (the platform's own files, <script src=...>, are allowed).
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)")
+
+
 def login(reader, email: str) -> Auth:
     auth = Auth(reader)
     response = auth.login(email)
@@ -37,12 +41,12 @@ def test_the_admin_sees_every_institution_with_totals(reader, dataset):
     login(reader, "admin@example.org")
     html = reader.get("/reports/").get_data(as_text=True)
     rows = cells(html)
-    assert ["UA-ACAD", "Sample course", "5", "1", "2", "2", "40.0 %", "66.7 %", "62.5 %", "5.0", "Feb 20, 2024"] in rows
-    assert ["GE-ACAD", "Sample course", "1", "0", "0", "1", "100.0 %", "100.0 %", "100.0 %", "1.5", "Mar 2, 2024"] in rows
-    assert ["UA-ACAD", "Sample course", "1", "1", "0", "0", "0.0 %", "—", "—", "—", "—"] in rows  # course "other"
-    assert ["Total", "7", "2", "2", "3", "42.9 %", "75.0 %", "70.0 %", "3.0", "Mar 2, 2024"] in rows
+    assert ["UA-ACAD", "Sample course", "5", "1", "2", "2", "40.0%", "66.7%", "62.5%", "5.0", "Feb 20, 2024"] in rows
+    assert ["GE-ACAD", "Sample course", "1", "0", "0", "1", "100.0%", "100.0%", "100.0%", "1.5", "Mar 2, 2024"] in rows
+    assert ["UA-ACAD", "Sample course", "1", "1", "0", "0", "0.0%", "—", "—", "—", "—"] in rows  # course "other"
+    assert ["Total", "7", "2", "2", "3", "42.9%", "75.0%", "70.0%", "3.0", "Mar 2, 2024"] in rows
     assert 'scope="col"' in html and '<caption id="report-caption">' in html
-    assert "<script" not in html and "style=" not in html
+    assert not INLINE_SCRIPT.search(html) and "style=" not in html  # files the CSP allows, nothing inline
 
 
 def test_filters_narrow_the_page(reader, dataset):
@@ -63,7 +67,7 @@ def test_a_coordinator_sees_only_their_institution_whatever_the_url_says(reader,
         html = main(reader.get(url).get_data(as_text=True))
         assert "GE-ACAD" not in html and "Giorgi" not in html and "Georgia" not in html
     html = reader.get("/reports/").get_data(as_text=True)
-    assert ["Total", "6", "2", "2", "2", "33.3 %", "66.7 %", "62.5 %", "5.0", "Feb 20, 2024"] in cells(html)
+    assert ["Total", "6", "2", "2", "2", "33.3%", "66.7%", "62.5%", "5.0", "Feb 20, 2024"] in cells(html)
     assert reader.get(f"/reports/institutions/{GE}/courses/sample").status_code == 404
     html = main(reader.get(f"/reports/charts?institution={GE}").get_data(as_text=True))
     assert "GE-ACAD" not in html and "UA-ACAD" in html
@@ -99,9 +103,9 @@ def test_drilldown_shows_each_trainee_sorted_and_paged(reader, dataset):
     assert [r[0] for r in rows] == ["Anna Antonenko", "Bohdan Bondar", "Chrystia Chorna", "Dmytro Danylenko",
                                     "Ella Yevtushenko"]
     anna = rows[0]
-    assert anna[1:8] == ["anna@example.org", "Completed", "100 %", "100.0 %", "2", "Jan 10, 2024", "Jan 13, 2024"]
+    assert anna[1:8] == ["anna@example.org", "Completed", "100%", "100.0%", "2", "Jan 10, 2024", "Jan 13, 2024"]
     assert re.fullmatch(r"[\w-]{20,}", anna[8])  # the certificate code
-    assert rows[2][1:8] == ["chrystia@example.org", "Not started", "0 %", "0.0 %", "0", "Feb 1, 2024", "—"]
+    assert rows[2][1:8] == ["chrystia@example.org", "Not started", "0%", "0.0%", "0", "Feb 1, 2024", "—"]
     by_progress = reader.get(f"/reports/institutions/{UA}/courses/sample?sort=progress&order=desc").get_data(as_text=True)
     names = [r[0] for r in cells(by_progress) if r and "@" in (r[1] if len(r) > 1 else "")]
     assert names == ["Anna Antonenko", "Dmytro Danylenko", "Ella Yevtushenko", "Bohdan Bondar", "Chrystia Chorna"]
@@ -132,10 +136,10 @@ def test_charts_are_svg_with_the_same_figures_as_a_table(reader, dataset):
     login(reader, "admin@example.org")
     html = reader.get("/reports/charts").get_data(as_text=True)
     assert html.count("<svg") == 2 and 'role="img"' in html and "<title id=" in html and "<desc id=" in html
-    assert "<script" not in html and "style=" not in html
+    assert not INLINE_SCRIPT.search(html) and "style=" not in html  # files the CSP allows, nothing inline
     rows = cells(html)
-    assert ["GE-ACAD — Border Police Academy of Georgia", "1", "1", "100.0 %"] in rows
-    assert ["UA-ACAD — Border Academy of Ukraine", "6", "2", "33.3 %"] in rows
+    assert ["GE-ACAD — Border Police Academy of Georgia", "1", "1", "100.0%"] in rows
+    assert ["UA-ACAD — Border Academy of Ukraine", "6", "2", "33.3%"] in rows
     assert [["2024-01", "1"], ["2024-02", "1"], ["2024-03", "1"]] == [r for r in rows if r and r[0].startswith("2024-")]
     # The bar of GE (100 %) is the whole plot's width, UA's a third of it.
     widths = [float(w) for w in re.findall(r'<rect x="110" y="[\d.]+" width="([\d.]+)"', html)]
@@ -147,7 +151,7 @@ def test_pages_in_ukrainian(reader, dataset):
     reader.post("/language", data={"locale": "uk", "csrf_token": re.search(
         r'name="csrf_token" value="([^"]+)"', reader.get("/reports/").get_data(as_text=True)).group(1)})
     html = reader.get("/reports/").get_data(as_text=True)
-    assert "Звіт про завершення" in html and "Усього" in html and "40,0\u00a0%" in html
+    assert "Звіт про завершення" in html and "Усього" in html and "40,0%" in html
     html = reader.get(f"/reports/institutions/{UA}/courses/sample").get_data(as_text=True)
     assert "Завершено" in html and "Не розпочато" in html
     assert "Діаграми звіту" in reader.get("/reports/charts").get_data(as_text=True)

@@ -61,8 +61,6 @@ def thirteen_items(db):
 
 
 def test_the_same_progress_on_the_dashboard_the_drilldown_the_csv_and_the_api(app, db, world, thirteen_items):
-    from lms.api.services import create_token
-
     course = thirteen_items
     make_staff(course, world["instructor"])
     trainee = world["trainee"]
@@ -75,7 +73,15 @@ def test_the_same_progress_on_the_dashboard_the_drilldown_the_csv_and_the_api(ap
     lesson = reader.get(enrolled.headers["Location"], follow_redirects=True)  # resumes at the first lesson
     assert lesson.status_code == 200 and "/lessons/" in lesson.request.path
 
-    # The instructor's dashboard.
+    figures = figures_of(app, world, course, trainee)
+    assert len(set(figures.values())) == 1, figures
+    assert figures["dashboard"] == 7, figures  # 1 of 13 items = 7.7 %, rounded down
+
+
+def figures_of(app, world, course, trainee) -> dict[str, int]:
+    """The trainee's progress in `course` as the dashboard, the drill-down, its CSV and the API show it."""
+    from lms.api.services import create_token
+
     instructor = app.test_client()
     Auth(instructor).login(world["instructor"].email)
     dashboard = instructor.get(f"/author/{course.slug}/dashboard").get_data(as_text=True)
@@ -101,5 +107,39 @@ def test_the_same_progress_on_the_dashboard_the_drilldown_the_csv_and_the_api(ap
         "CSV": int(in_csv[trainee.email]),
         "API": in_api[trainee.email],
     }
-    assert len(set(figures.values())) == 1, figures
-    assert figures["dashboard"] == 7, figures  # 1 of 13 items = 7.7 %, rounded down
+    return figures
+
+
+def test_a_passed_practical_assessment_counts_in_every_progress_figure(app, db, world, thirteen_items):
+    """13 items and a practical assessment: the trainee reads one lesson and passes the practical (a released
+    sign-off): 2 of 14 = 14 % everywhere, My learning and the training record included; a held-back sign-off
+    counts nothing until it is released."""
+    from lms.core import clock
+    from lms.learning import queries as learning_queries
+    from lms.learning.models import Enrolment
+    from lms.reports.record import training_record
+    from tests.practicals.records import signed_record
+
+    course = thirteen_items
+    make_staff(course, world["instructor"])
+    trainee = world["trainee"]
+    reader = app.test_client()
+    Auth(reader).login(trainee.email)
+    enrolled = Auth(reader).post(f"/courses/{course.slug}/enrol", {}, form_page=f"/courses/{course.slug}")
+    reader.get(enrolled.headers["Location"], follow_redirects=True)  # reads the first lesson
+    enrolment = db.session.query(Enrolment).filter_by(user_id=trainee.id, course_id=course.id).one()
+
+    record = signed_record(course, enrolment, world["instructor"], "Held back", hold=True)
+    assert not record.is_released
+    figures = figures_of(app, world, course, trainee)
+    assert set(figures.values()) == {7}, figures  # 1 of 14 = 7.1 %: the held sign-off counts nothing
+
+    from sqlalchemy import true
+
+    from lms.checklists import services as checklists
+    checklists.release(record.practical, true(), world["instructor"])
+    figures = figures_of(app, world, course, trainee)
+    figures["my learning"] = next(r.percent for r in learning_queries.my_learning(trainee) if r.course.id == course.id)
+    figures["training record"] = next(c.progress for c in training_record(trainee, clock.now()).cycles
+                                      if c.enrolment.id == enrolment.id)
+    assert set(figures.values()) == {14}, figures  # 2 of 14 = 14.3 %

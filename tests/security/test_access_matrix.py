@@ -73,6 +73,8 @@ EXPECT = {
     "main.favicon": (public(), None),
     "main.metrics": (internal_only(), None),
     "main.language": (None, public({302})),
+    # The low-data switch: anyone, signed in or not (the empty form turns it off), then back to a page.
+    "main.low_data": (None, public({302})),
     "static": (public(), None),
     "auth.login": (lambda r, v: OK if r == "anonymous" else {302}, lambda r, v: {200} if r == "anonymous" else {302}),
     "auth.logout": (None, public({302})),
@@ -122,7 +124,21 @@ EXPECT = {
     "learning.course": (public(), None),
     "catalog.asset": (public(), None),
     "learning.enrol": (None, signed_in({302})),
+    # Keeping a language version of a course: the empty form is refused to everyone signed in (only an
+    # enrolled trainee's choice among the course's languages is kept).
+    "learning.choose_version": (None, lambda r, v: LOGIN if r == "anonymous" else BAD),
     "learning.enrolment_key": (None, only({"admin"}, {302})),
+    # Courses kept on the device (lms.offline): the service worker's script, the manifest, who is signed in and
+    # the offline page are for anyone; the addresses of a course to keep and the views read offline are for its
+    # enrolled trainee alone (the matrix's post has no time in it: refused as such).
+    "offline.worker": (public(), None),
+    "offline.manifest": (public(), None),
+    "offline.session_state": (public(), None),
+    "offline.page": (public(), None),
+    "offline.course_urls": (lambda r, v: LOGIN if r == "anonymous" else (
+        OK if r == "trainee" and v == "own" else DENIED), None),
+    "offline.lesson_view": (None, lambda r, v: LOGIN if r == "anonymous" else (
+        BAD if r == "trainee" and v == "own" else DENIED)),
     "learning.my_learning": (signed_in(), None),
     "learning.my_record": (signed_in(), None),
     "learning.my_record_file": (signed_in(), None),
@@ -231,13 +247,19 @@ EXPECT = {
     "api_v1.unknown": (public({401}), None),  # the API asks for a token before anything else
 }
 # Authoring of one course: its staff and admins; an instructor of another course gets 403.
+# Language versions: the same (a course's assessors and trainers may not: tests/authoring/test_versions.py).
 for _endpoint in ("course", "publish", "status", "add_module", "module", "move", "delete", "lesson", "quiz",
-                  "question", "gift", "regrade", "staff", "download", "dashboard", "analysis", "availability_rules"):
+                  "question", "gift", "regrade", "staff", "download", "dashboard", "analysis", "availability_rules",
+                  "versions", "version", "version_status", "delete_version", "version_course", "version_item",
+                  "late_answers", "late_upload"):
     EXPECT[f"authoring.{_endpoint}"] = (
         lambda r, v: LOGIN if r == "anonymous" else (OK if r == "admin" or (r == "instructor" and v == "own")
                                                     else DENIED),
         lambda r, v: LOGIN if r == "anonymous" else (DONE | BAD if r == "admin" or (r == "instructor" and v == "own")
                                                     else DENIED))
+# Answers received late after an outage: the same people decide; answers that do not exist are "not found" to them.
+EXPECT["authoring.late_decide"] = (None, lambda r, v: LOGIN if r == "anonymous" else (
+    MISSING if r == "admin" or (r == "instructor" and v == "own") else DENIED))
 # A course's runs: the same people as its authoring.
 for _endpoint in ("runs", "edit", "cancel"):
     EXPECT[f"runs.{_endpoint}"] = (
@@ -372,6 +394,7 @@ def matrix_world(db, world, tmp_path):
         import_course(spec, publish=True)
     alpha = db.session.scalar(select(Course).where(Course.slug == "alpha"))
     beta = db.session.scalar(select(Course).where(Course.slug == "beta"))
+    _versions(alpha, beta)
     make_staff(alpha, world["instructor"])
     other_instructor = make_user("inst2@example.org", "Other Instructor", "instructor")
     make_staff(beta, other_instructor)
@@ -384,6 +407,16 @@ def matrix_world(db, world, tmp_path):
         db.session.commit()
         world[f"{key}_token_id"] = api_token.id
     return {"alpha": alpha, "beta": beta}
+
+
+def _versions(*courses) -> None:
+    """A Ukrainian version (a draft) of each course that has none: the language versions' pages open on it."""
+    from lms.languages import queries as language_queries
+    from lms.languages import services as language_services
+
+    for course in courses:
+        if language_queries.version(course.id, "uk") is None:
+            language_services.add_version(course, "uk", "en", "Matrix translators", False, "", None)
 
 
 def restore(db, world, ids) -> None:
@@ -416,6 +449,7 @@ def restore(db, world, ids) -> None:
     db.session.execute(update(TrainingSession).values(cancelled_at=None))
     db.session.execute(update(Announcement).values(withdrawn_at=None))
     db.session.commit()
+    _versions(*db.session.scalars(select(Course).where(Course.slug.in_(("alpha", "beta")))))
 
 
 def prepare(app, db, world, matrix_world):
@@ -572,6 +606,7 @@ def params(rule, role, variant, world, ids):
         "event_kind": "run", "event_id": str(ids["runs"]["own" if own else "other"]),
         "assignment": "plan", "file_id": str(ids["assignments"]["files"]["own" if own else "other"]),
         "mark_id": str(ids["assignments"]["marks"]["own" if own else "other"]), "cell": "total-0",
+        "language": "uk", "item_id": "999999",
     }
     if rule.endpoint.startswith("sessions."):
         values["session_id"] = str(ids["sessions"]["own" if own else "other"])

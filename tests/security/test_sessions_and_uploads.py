@@ -59,8 +59,14 @@ def test_zip_bomb_is_refused(client, auth, world, course):
     assert response.status_code == 400 and "zip bomb" in response.get_data(as_text=True)
 
 
-def test_too_large_an_upload_gets_413(app, client, auth, world, monkeypatch):
+def test_too_large_an_upload_is_refused_back_on_its_form(app, client, auth, world, monkeypatch):
+    """Refused before it is read (Werkzeug's 413), and answered on the form with the limit, not an error page
+    (tests/test_upload_limit.py covers every upload form)."""
+    from lms.catalog.models import Course
+
     auth.login(world["instructor"].email)
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    response = _upload(client, b"x" * 4096)
-    assert response.status_code == 413 and "File too large" in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    response = _upload(client, b"x" * (2 * 1024 * 1024))
+    assert response.status_code == 303 and response.headers["Location"] == "/author/upload"
+    assert "more than 1 MB" in client.get("/author/upload").get_data(as_text=True)
+    assert Course.query.count() == 0

@@ -1,14 +1,12 @@
-"""The assignments blueprint, the messages its pages give, and how a stored file leaves the platform."""
+"""The assignments blueprint and the messages its pages give."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, abort, current_app
+from flask import Blueprint
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.assignments import services
-from lms.core import uploads, when
-from lms.core.storage import StorageNotFound
+from lms.core import when
 
 # The templates are the feature's own (lms/assignments/templates), one floor up from this package.
 bp = Blueprint("assignments", __name__, template_folder="../templates")
@@ -20,8 +18,8 @@ MESSAGES = {
     "no_tries_left": lambda p: _("This work was returned, and the assignment allows no more tries."),
     "text_too_long": lambda p: _("The text is longer than %(maximum)d characters. Nothing was saved.",
                                  maximum=p["maximum"]),
-    "too_many_files": lambda p: _("At most %(maximum)d files can be handed in. Nothing was saved.",
-                                  maximum=p["maximum"]),
+    "too_many_files": lambda p: ngettext("At most %(num)d file can be handed in. Nothing was saved.",
+                                         "At most %(num)d files can be handed in. Nothing was saved.", p["maximum"]),
     "no_files_here": lambda p: _("This assignment takes a text, not files. Nothing was saved."),
     "nothing": lambda p: _("There is nothing to hand in yet: write your text or add a file first.")
     if p.get("accepts") == "both" else (_("Write your text before you hand the work in.") if p.get("accepts") == "text"
@@ -44,21 +42,3 @@ MESSAGES = {
 def message(exc: services.SubmissionError) -> str:
     """What the trainee reads about work that was refused."""
     return MESSAGES[exc.code](exc.params)
-
-
-def send_stored(key: str, name: str, mime_type: str, size: int | None):
-    """A stored file as a download: always an attachment (a PDF carrying script is never shown inline), its
-    stored type, not sniffed, not cached; 404 when the storage has lost it."""
-    try:
-        chunks = uploads.stream(key)
-    except StorageNotFound:
-        abort(404)
-    response = current_app.response_class(chunks, mimetype=mime_type)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                               f"filename*=UTF-8''{quote(name)}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    if size is not None:
-        response.headers["Content-Length"] = str(size)
-    return response

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.access import (
     assignment_of_course_or_404, can_edit_course, can_read_mark, can_read_submission, course_or_404, require,
 )
 from lms.assignments import queries, rubrics, services
-from lms.assignments.views.base import bp, message, send_stored
+from lms.assignments.views.base import bp, message
+from lms.core.downloads import send_stored
 from lms.availability import queries as availability
 from lms.catalog.outline import course_outline
 from lms.core import uploads, when
+from lms.core.too_large import keeps
 from lms.learning import queries as learning_queries
 
 
@@ -31,6 +34,8 @@ def _live(course, item):
 
 @bp.route("/courses/<slug>/assignments/<assignment>", methods=["GET", "POST"])
 @login_required
+@keeps(_l("Your draft below is as it was last saved: while you typed (when your browser saves it by itself) or "
+          "with Save draft."))
 def assignment(slug: str, assignment: str):
     """What to do, by when, the trainee's draft and tries, and the released marks. Every POST saves the page
     (the Save button, a file to add or remove, or the background save); "submit" hands the work in."""

@@ -67,7 +67,7 @@ def lesson(slug: str, module: str | None = None, lesson: str | None = None):
             flash(_("Lesson added."), "success")
             return redirect(url_for("authoring.lesson", slug=slug, lesson=created.slug))
     shown = lesson_html(course.slug, course.id, parent.slug, form.body.data) if preview else None
-    problems = [_image_problem(p) for p in lesson_images.image_problems(course, parent.slug, form.body.data)] \
+    problems = [image_problem_message(p) for p in lesson_images.image_problems(course, parent.slug, form.body.data)] \
         if preview else []
     return render_template("authoring/lesson.html", course=course, module=parent, lesson=existing, form=form,
                            preview=shown, problems=problems, image_form=image_form,
@@ -87,8 +87,9 @@ def _image_refusal(exc: ImageRefused) -> str:
     return _("The file is not a PNG, JPEG or WebP image, whatever its name says.")
 
 
-def _image_problem(problem: lesson_images.ImageProblem) -> str:
-    """The preview's message about one image of the lesson that publishing would refuse."""
+def image_problem_message(problem: lesson_images.ImageProblem) -> str:
+    """The message about one image of a lesson that publishing would refuse (the preview's, and the language
+    versions' editor's)."""
     if problem.code == "outside":
         return _("Line %(line)d: the image %(src)s is outside the course. Publishing refuses it: upload the image "
                  "below instead.", line=problem.line, src=problem.src)

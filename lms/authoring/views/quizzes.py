@@ -9,7 +9,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_number, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,8 +30,11 @@ from lms.authoring.gift import parse_gift, review
 from lms.authoring.problems import describe, for_question
 from lms.authoring.regrade import attempts_using, regrade_question
 from lms.authoring.views.base import QUESTION_KINDS, bp, item_or_404
+from lms.catalog.labels import language_name
 from lms.core.markdown.limits import problem as bound_problem
 from lms.core.markdown.limits import excess
+from lms.core.numbers import number
+from lms.quizzes import queries as quiz_queries
 from lms.quizzes.models import MAX_CHOICE_TEXT
 
 
@@ -55,7 +58,8 @@ def quiz(slug: str, module: str | None = None, quiz: str | None = None):
     # What each draft lacks, as publishing would say it: the bank lists them as needing it.
     needs = {q.id: for_question(course, q, services.question_problems(q)) for q in bank if q.draft}
     return render_template("authoring/quiz.html", course=course, module=parent, quiz=existing, form=form, bank=bank,
-                           kinds=QUESTION_KINDS, needs=needs)
+                           kinds=QUESTION_KINDS, needs=needs,
+                           late_waiting=quiz_queries.late_waiting(existing.id) if existing else 0)
 
 
 @bp.route("/<slug>/quizzes/<quiz>/questions/new", methods=["GET", "POST"])
@@ -141,7 +145,7 @@ def gift(slug: str, quiz: str):
                 text = None
             if len(raw) > GIFT_MAX_BYTES or (text is not None and len(text) > GIFT_MAX_CHARS):
                 flash(_("The file is larger than the import takes at once (%(n)s characters). Split it and import "
-                        "the parts one after the other.", n=format_number(GIFT_MAX_CHARS)), "error")
+                        "the parts one after the other.", n=number(GIFT_MAX_CHARS, 0)), "error")
                 return render_template("authoring/gift.html", course=course, quiz=target, form=form, result=None)
             if text is None:
                 flash(_("The file is not UTF-8 text."), "error")
@@ -159,7 +163,7 @@ def gift(slug: str, quiz: str):
                 flash(_("Nothing was imported: give an explanation for each marked question, or import them as "
                         "drafts."), "error")
             else:
-                flash(_("%(n)d questions imported.", n=count), "success")
+                flash(ngettext("%(num)d question imported.", "%(num)d questions imported.", count), "success")
                 if drafts:
                     flash(ngettext("%(num)d of them is a draft: it is not drawn into attempts, and the course cannot "
                                    "be published, until it is complete.",
@@ -177,16 +181,22 @@ def regrade(slug: str, question: str):
     target = item_or_404(course, "questions", question)
     if request.method == "POST":
         changed = regrade_question(target, current_user)
-        flash(_("Regraded: %(n)d results changed.", n=changed), "success")
+        flash(ngettext("Regraded: %(num)d result changed.", "Regraded: %(num)d results changed.", changed), "success")
         return redirect(url_for("authoring.quiz", slug=slug, quiz=target.quiz.slug))
     return render_template("authoring/regrade.html", course=course, question=target, count=len(attempts_using(target)))
 
 
 @bp.route("/<slug>/quizzes/<quiz>/analysis")
 def analysis(slug: str, quiz: str):
-    """Item analysis: answered, percent correct, discrimination, choice frequencies."""
+    """Item analysis: answered, percent correct, discrimination, choice frequencies; of every attempt, or of
+    those taken in the course's own language or in one language version (`?language=`)."""
     course = editable_course_or_404(slug)
     target = item_or_404(course, "quizzes", quiz)
-    attempts, items = queries.item_analysis(target)
-    return render_template("authoring/analysis.html", course=course, quiz=target, attempts=attempts, items=items)
+    languages = queries.attempt_languages(target)
+    language = request.args.get("language") or queries.ALL_LANGUAGES
+    if language not in (queries.ALL_LANGUAGES, queries.ORIGINAL, *languages):
+        language = queries.ALL_LANGUAGES
+    attempts, items = queries.item_analysis(target, language)
+    return render_template("authoring/analysis.html", course=course, quiz=target, attempts=attempts, items=items,
+                           languages=languages, language=language, language_name=language_name)
 

@@ -16,6 +16,7 @@ from lms.checklists.checklist_pdf import ChecklistDocument, render_checklist_pdf
 from lms.checklists.forms import ReleaseForm, SignOffForm
 from lms.checklists.views.base import RESULT_LABELS, STATUS_LABELS, UPLOAD_ERRORS, bp, error_text
 from lms.core import clock
+from lms.core.numbers import percent
 from lms.core.uploads import UploadRefused, read_upload
 from lms.core.when import today, viewer_zone
 from lms.learning.models import Enrolment
@@ -87,11 +88,11 @@ def sign_off(slug: str, practical: str, enrolment_id: int):
             except services.PracticalError as exc:
                 problems = [error_text(exc.code, **exc.details)]
             else:
-                flash(_("Signed off: %(name)s, %(outcome)s (%(percent)s%% of the criteria met).",
+                flash(_("Signed off: %(name)s, %(outcome)s (%(percent)s of the criteria met).",
                         name=enrolment.user.name, outcome=STATUS_LABELS["passed" if record.passed
                                                                         else "not_yet_competent"],
-                        percent=record.percent), "success")
-                if record.released_at is None:
+                        percent=percent(record.percent, None)), "success")
+                if not record.is_released:
                     flash(_("The record is held back: the trainee sees it when it is released."), "info")
                 return redirect(url_for("practicals.trainees", slug=slug, practical=item.slug))
     history = queries.records_of(item.id, enrolment.id)

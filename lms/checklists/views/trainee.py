@@ -3,9 +3,8 @@ released record (outcome, each criterion's result and comment, date and place, t
 downloads."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +12,7 @@ from lms.access import can_assess, can_edit_course, evidence_or_404, practical_f
 from lms.catalog.outline import course_outline
 from lms.checklists import queries, services
 from lms.checklists.views.base import RESULT_LABELS, STATUS_LABELS, bp
+from lms.core.downloads import attachment, key_etag
 from lms.core.storage import StorageNotFound
 from lms.core.uploads import stream
 from lms.learning import queries as learning_queries
@@ -48,11 +48,4 @@ def evidence(evidence_id: int):
     except StorageNotFound:
         abort(404)
     services.evidence_downloaded(item, current_user)
-    response = current_app.response_class(chunks, mimetype=item.mime_type)
-    ascii_name = item.name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                               f"filename*=UTF-8''{quote(item.name)}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Length"] = str(item.size)
-    return response
+    return attachment(chunks, item.name, item.mime_type, item.size, key_etag(item.storage_key))

@@ -7,9 +7,15 @@ images a text uses, for the package check and the lesson editor's preview alike.
 A text is first checked against the bounds within which Python-Markdown takes linear time
 (`limits.excess`, itself linear). The editors and imports refuse a text past them; one stored before
 the bounds existed is shown as written, escaped, with a note saying why, and never holds a worker.
+
+Images of a course are named with their content's version (`versions`: `map.webp?v=3f9a0c1d2e4b`), so
+that browsers may keep them for a year (lms.catalog.views.asset). In low-data mode (the viewer's choice,
+lms.core.lowdata) no image is sent at all: each becomes its alternative text and a "Show image" link to
+it (`without_images`), after the cached rendering and sanitising, so the cache holds one HTML per text.
 """
 from __future__ import annotations
 
+import html as html_text
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -21,6 +27,7 @@ from flask_babel import gettext
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from lms.core.lowdata import low_data_mode
 from lms.core.markdown.limits import MAX_TEXT, Excess, excess, problem
 
 ALLOWED_TAGS = {
@@ -123,17 +130,20 @@ def _clean_url(value: str) -> str | None:
     return cleaned
 
 
-def _asset_url(asset_base: str, name: str) -> str:
-    return f"{asset_base.rstrip('/')}/{name.lstrip('./')}"
+def _asset_url(asset_base: str, name: str, versions: dict[str, str] | None = None) -> str:
+    name = name.lstrip("./")
+    version = (versions or {}).get(name)
+    return f"{asset_base.rstrip('/')}/{name}" + (f"?v={version}" if version else "")
 
 
-def _image_filter(asset_base: str | None, images: tuple[ImageSet, ...]):
+def _image_filter(asset_base: str | None, images: tuple[ImageSet, ...], versions: dict[str, str]):
     """An nh3 attribute filter: safe URLs only, relative image paths pointed at the course's assets,
     and srcset/sizes only as the renderer writes them.
 
     nh3 checks the scheme of href and src but not the URLs inside srcset: here a srcset survives only
     when every candidate is a file of one of `images` with a width descriptor, and sizes only when it
-    is IMAGE_SIZES, whoever wrote them. Anything else is dropped, never repaired.
+    is IMAGE_SIZES, whoever wrote them. Anything else is dropped, never repaired. A file of `versions` gets
+    its version in its address.
     """
     known = {name for image in images for name in (image.name, *(n for n, _w in image.smaller))}
 
@@ -144,13 +154,13 @@ def _image_filter(asset_base: str | None, images: tuple[ImageSet, ...]):
                 return None
         if tag == "img" and attr == "src" and asset_base:
             if "://" not in value and not value.startswith(("/", "#", "data:")):
-                return _asset_url(asset_base, value)
+                return _asset_url(asset_base, value, versions)
         if attr == "srcset":
             candidates = [c.split() for c in value.split(",")]
             if not asset_base or not all(len(c) == 2 and c[0] in known and re.fullmatch(r"[1-9]\d{0,4}w", c[1])
                                          for c in candidates):
                 return None
-            return ", ".join(f"{_asset_url(asset_base, name)} {width}" for name, width in candidates)
+            return ", ".join(f"{_asset_url(asset_base, name, versions)} {width}" for name, width in candidates)
         if attr == "sizes":
             return value if value == IMAGE_SIZES else None
         if tag == "div" and attr == "class" and value != "footnote":
@@ -191,7 +201,8 @@ class _ResponsiveImagesExtension(md.Extension):
 
 
 @lru_cache(maxsize=1024)
-def _render(text: str, asset_base: str | None, images: tuple[ImageSet, ...]) -> str:
+def _render(text: str, asset_base: str | None, images: tuple[ImageSet, ...],
+            versions: tuple[tuple[str, str], ...] = ()) -> str:
     extensions = ["tables", "fenced_code", "footnotes", "sane_lists", "def_list", "abbr"]
     if images:
         extensions.append(_ResponsiveImagesExtension(images))
@@ -202,7 +213,7 @@ def _render(text: str, asset_base: str | None, images: tuple[ImageSet, ...]) -> 
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
-        attribute_filter=_image_filter(asset_base, images),
+        attribute_filter=_image_filter(asset_base, images, dict(versions)),
         strip_comments=True,
     )
 
@@ -212,9 +223,12 @@ def _checked(text: str) -> Excess | None:
     return excess(text, MAX_TEXT)
 
 
-def render_markdown(text: str | None, asset_base: str | None = None, images: tuple[ImageSet, ...] = ()) -> Markup:
+def render_markdown(text: str | None, asset_base: str | None = None, images: tuple[ImageSet, ...] = (),
+                    versions: tuple[tuple[str, str], ...] = (), low_data: bool | None = None) -> Markup:
     """Markdown to safe HTML. `asset_base` is the URL prefix for a course's relative image paths;
-    `images` are the images kept in several widths, which get srcset and sizes.
+    `images` are the images kept in several widths, which get srcset and sizes; `versions` the
+    (file name, version) of the course's images, added to their addresses. `low_data`: images as their
+    alternative text and a link (None: as the viewer chose, lms.core.lowdata).
 
     A text past the bounds of `limits` (stored before they existed) is shown as plain text instead."""
     if not text:
@@ -222,10 +236,48 @@ def render_markdown(text: str | None, asset_base: str | None = None, images: tup
     found = _checked(text)
     if found is None:
         try:
-            return Markup(_render(text, asset_base, tuple(images)))
+            rendered = _render(text, asset_base, tuple(images), tuple(versions))
         except RecursionError:  # the bounds should make this impossible: never a stack trace for a text
             found = Excess(1, "recursion", 0)
+        else:
+            if low_data is None:
+                low_data = low_data_mode()
+            return without_images(rendered) if low_data and "<img" in rendered else Markup(rendered)
     return plain_text(text, found)
+
+
+# In sanitised HTML (nh3's output) every attribute value is double-quoted with its quotes escaped, and a
+# "<" of text is escaped: a literal "<img" or "<a" there is a tag, and these patterns read it whole
+# (a ">" may stand inside a value) in time linear in its length.
+_LINK_OR_IMAGE = re.compile(r'<(a|img)((?:\s+[a-zA-Z-]+(?:="[^"]*")?)*)\s*/?>|</a>')
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)(?:="([^"]*)")?')
+
+
+def without_images(sanitised: str) -> Markup:
+    """Sanitised HTML with each <img> replaced by its alternative text and a "Show image" link to the
+    image (only the text inside a link, which cannot hold another): what low-data mode shows."""
+    label = gettext("Show image")
+    untitled = gettext("An image without a description.")
+    depth = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal depth
+        tag = match.group(1)
+        if tag is None:  # </a>
+            depth = max(0, depth - 1)
+            return match.group(0)
+        if tag == "a":
+            depth += 1
+            return match.group(0)
+        attributes = {name: html_text.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(2))}
+        alt = " ".join(attributes.get("alt", "").split()) or untitled
+        src = attributes.get("src", "")
+        if depth or not src:
+            return str(Markup('<span class="image-off">{}</span>').format(alt))
+        return str(Markup('<span class="image-off">{} <a href="{}">{}<span class="visually-hidden">: {}</span></a>'
+                          '</span>').format(alt, src, label, alt))
+
+    return Markup(_LINK_OR_IMAGE.sub(replace, sanitised))
 
 
 def plain_text(text: str, found: Excess) -> Markup:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.access import can_mark_attendance, register_scope, require, session_or_404
@@ -39,7 +40,8 @@ def register(session_id: int):
         except SessionError as exc:
             flash(SESSION_ERRORS[exc.code](), "error")
         else:
-            flash(_("Attendance saved: %(count)d mark(s) changed.", count=changed), "success")
+            flash(ngettext("Attendance saved: %(num)d mark changed.", "Attendance saved: %(num)d marks changed.",
+                           changed), "success")
         return redirect(url_for("sessions.register", session_id=session.id))
     figures = {t.user.id: t.attendance for t in queries.attendance_per_trainee(session.course_id, session.run_id,
                                                                                 scope)}

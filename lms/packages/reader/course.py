@@ -1,4 +1,5 @@
-"""Reading a course folder into a CourseSpec, listing every problem with its file and line."""
+"""Reading a course folder (the original, without its language versions) into a CourseSpec, listing every problem
+with its file and line."""
 from __future__ import annotations
 
 import mimetypes
@@ -17,8 +18,9 @@ from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.practicalfile import read_practical
 from lms.packages.quizfile import read_quiz
 from lms.packages.spec import (
-    AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, PracticalSpec, Problem, QuizSpec, fingerprint,
+    AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, PracticalSpec, Problem, QuizSpec,
 )
+from lms.packages.versions import is_version_folder
 
 NUMBERED_RE = re.compile(r"^(\d+)-(.+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -34,16 +36,34 @@ MAX_LESSON_BYTES = 4 * MAX_TEXT + 64 * 1024
 
 # Keys a package may be tempted to carry that are the platform's, not the course's.
 NOT_CONTENT = frozenset({"runs", "intakes", "sessions"})
+# An item file's kind by the end of its name, the most specific first ("NN-slug.assignment.md" is no lesson),
+# with the reader's method for it; and the module's list each kind of item joins.
+ITEM_FILES = ((".assignment.md", "_assignment"), (".practical.md", "_practical"), (".quiz.yaml", "_quiz"),
+              (".md", "_lesson"))
+ITEM_LISTS = {LessonSpec: "lessons", QuizSpec: "quizzes", AssignmentSpec: "assignments", PracticalSpec: "practicals"}
+
+
+def item_file(name: str) -> tuple[str, str] | None:
+    """(suffix, reader method) of an item file's name, or None for a name no item has."""
+    return next((kind for kind in ITEM_FILES if name.endswith(kind[0])), None)
+
 
 
 class PackageReader:
     """Reads one course folder; `read()` gives the spec (or None) and the problems found."""
+
+    # A folder named by a language tag is a version of the course (not in a version itself), and a module
+    # folder keeps the images its lessons use (a version uses the original's).
+    versions_allowed = True
+    images_allowed = True
+    course_keys = COURSE_KEYS
 
     def __init__(self, folder: Path, base: Path | None = None):
         self.folder = folder
         self.base = base or folder.parent
         self.problems: list[Problem] = []
         self._folders: dict[str, Path] | None = None  # the module folders by the slug in their name
+        self.course_data = None  # course.yaml as read
 
     def rel(self, path: Path) -> str:
         try:
@@ -58,13 +78,18 @@ class PackageReader:
                                      field=field, details=details))
 
     def read(self) -> tuple[CourseSpec | None, list[Problem]]:
+        """The course as read (None when course.yaml cannot be read) and the problems found; the spec is given
+        even with problems, so that its versions can be compared with it (`read_package` decides)."""
         course = self._course()
         if course is None:
             return None, self.problems
         course.modules = self._modules()
         self._check_course_wide(course)
-        course.fingerprint = fingerprint(course)
-        return (course if not self.problems else None), self.problems
+        return course, self.problems
+
+    def expected_slug(self) -> str:
+        """The slug course.yaml must give: the folder's name."""
+        return self.folder.name
 
     # course.yaml -----------------------------------------------------------------------------
     def _too_large(self, path: Path, limit: int, subject: str, slug: str | None) -> bool:
@@ -100,18 +125,19 @@ class PackageReader:
         if not path.is_file():
             self.problem(self.folder, "missing course.yaml", code="missing_file")
             return None
-        data = self._yaml(path, "course.yaml", "course", self.folder.name)
+        data = self._yaml(path, "course.yaml", "course", self.expected_slug())
         if data is None:
             return None
-        r = FileReader(self.problems, self.rel(path), data, "course", self.folder.name)
+        self.course_data = data
+        r = FileReader(self.problems, self.rel(path), data, "course", self.expected_slug())
         for key in NOT_CONTENT.intersection(data):
             # Runs and sessions belong to one platform's training calendar, not to the course: say so plainly.
             r.problem(f"'{key}' is not content: runs (intakes) and their sessions stay out of packages; add them on "
                       "the course's Runs page after the import", key, code="not_content", name=str(key))
-        r.unknown_keys(COURSE_KEYS | NOT_CONTENT, "course.yaml")
+        r.unknown_keys(self.course_keys | NOT_CONTENT, "course.yaml")
         slug = r.slug("slug", "course.yaml")
-        if slug and slug != self.folder.name:
-            r.problem(f"slug '{slug}' must equal the folder name '{self.folder.name}'", "slug", code="slug_mismatch")
+        if slug and slug != self.expected_slug():
+            r.problem(f"slug '{slug}' must equal the folder name '{self.expected_slug()}'", "slug", code="slug_mismatch")
         language = r.text("language", "course.yaml")
         if language and not LANGUAGE_RE.match(language):
             r.problem(f"'language' must be a BCP 47 tag such as en or uk, got {language!r}", "language",
@@ -122,7 +148,7 @@ class PackageReader:
             completion = yamlfile.LineDict()
         if not hasattr(completion, "lines"):
             completion.lines, completion.line = {}, data.line_of("completion")
-        c = FileReader(self.problems, self.rel(path), completion, "course", self.folder.name, prefix="completion.")
+        c = FileReader(self.problems, self.rel(path), completion, "course", self.expected_slug(), prefix="completion.")
         c.unknown_keys({"lessons", "quizzes", "assignments", "practicals"}, "completion")
         topics = r.text_list("topics", "course.yaml")
         for index, topic in enumerate(topics):
@@ -130,7 +156,7 @@ class PackageReader:
                 r.problem(f"topic {index + 1} is longer than {MAX_TOPIC} characters", "topics", code="topic_too_long",
                           number=index + 1, max=MAX_TOPIC)
         return CourseSpec(
-            slug=slug or self.folder.name,
+            slug=slug or self.expected_slug(),
             title=r.text("title", "course.yaml", max_length=200),
             summary=r.text("summary", "course.yaml"),
             language=language,
@@ -149,10 +175,9 @@ class PackageReader:
 
     # modules, lessons, images -------------------------------------------------------------------
     def _numbered(self, path: Path) -> tuple[int, str] | None:
-        stem = path.name
-        for suffix in (".quiz.yaml", ".assignment.md", ".practical.md", ".md"):
-            if stem.endswith(suffix):
-                stem = stem[: -len(suffix)]
+        """(number, slug) of a module folder or an item file named NN-slug[.kind suffix], else None."""
+        kind = item_file(path.name)
+        stem = path.name[: -len(kind[0])] if kind else path.name
         match = NUMBERED_RE.match(stem)
         if not match or not SLUG_RE.match(match.group(2)):
             return None
@@ -163,6 +188,8 @@ class PackageReader:
         for entry in sorted(self.folder.iterdir()):
             if entry.name == "course.yaml" or entry.name.startswith("."):
                 continue
+            if self.versions_allowed and is_version_folder(entry):
+                continue  # a language version: read after the original (lms.packages.reader.read_package)
             if not entry.is_dir():
                 self.problem(entry, "unexpected file: a course folder holds course.yaml and module folders",
                              code="unexpected_file")
@@ -177,7 +204,7 @@ class PackageReader:
         modules.sort(key=lambda m: m.position)
         if not modules:
             self.problem(self.folder, "the course has no modules", code="no_modules", subject="course",
-                         slug=self.folder.name)
+                         slug=self.expected_slug())
         for index, module in enumerate(modules, start=1):
             module.position = index
         return modules
@@ -199,24 +226,16 @@ class PackageReader:
             if entry.name == "module.yaml" or entry.name.startswith("."):
                 continue
             if entry.is_file() and entry.suffix.lower() in IMAGE_SUFFIXES:
+                if not self.images_allowed:
+                    self.problem(entry, "a language version holds no images: its lessons use the original's, by "
+                                        "the same name", code="unexpected_file")
                 continue  # images are read when a lesson uses them
-            numbered = self._numbered(entry) if entry.is_file() else None
-            if entry.name.endswith(".assignment.md") and numbered:
-                assignment = self._assignment(entry, *numbered)
-                if assignment:
-                    items.append(assignment)
-            elif entry.name.endswith(".practical.md") and numbered:
-                practical = self._practical(entry, *numbered)
-                if practical:
-                    items.append(practical)
-            elif entry.name.endswith(".md") and numbered:
-                lesson = self._lesson(entry, *numbered)
-                if lesson:
-                    items.append(lesson)
-            elif entry.name.endswith(".quiz.yaml") and numbered:
-                quiz = self._quiz(entry, *numbered)
-                if quiz:
-                    items.append(quiz)
+            kind = item_file(entry.name) if entry.is_file() else None
+            numbered = self._numbered(entry) if kind else None
+            if kind and numbered:
+                item = getattr(self, kind[1])(entry, *numbered)
+                if item:
+                    items.append(item)
             else:
                 self.problem(entry, "unexpected file: lessons are NN-slug.md, quizzes NN-slug.quiz.yaml, assignments "
                                     "NN-slug.assignment.md, practical assessments NN-slug.practical.md, images .png "
@@ -224,9 +243,7 @@ class PackageReader:
         items.sort(key=lambda item: item.position)
         for index, item in enumerate(items, start=1):
             item.position = index
-            (module.lessons if isinstance(item, LessonSpec) else module.assignments
-             if isinstance(item, AssignmentSpec) else module.practicals
-             if isinstance(item, PracticalSpec) else module.quizzes).append(item)
+            getattr(module, ITEM_LISTS[type(item)]).append(item)
         if not items:
             self.problem(folder, "the module has no lessons and no quizzes", code="empty_module", subject="module",
                          slug=module.slug)
@@ -306,8 +323,9 @@ class PackageReader:
                 self.problem(path, f"image {src!r} must be a file in the package, not an outside link", lineno,
                              code="image_outside", **image)
                 continue
-            target = (path.parent / src).resolve()
-            if (path.parent.resolve() not in target.parents) or not target.is_file():
+            folder = self.image_folder(path)
+            target = (folder / src).resolve()
+            if (folder.resolve() not in target.parents) or not target.is_file():
                 self.problem(path, f"broken image link: {src!r} is not a file next to the lesson", lineno,
                              code="image_missing", **image)
             elif target.suffix.lower() not in IMAGE_SUFFIXES:
@@ -315,6 +333,10 @@ class PackageReader:
                              code="image_not_image", **image)
             if alt is not None and not alt.strip():
                 self.problem(path, f"image {src!r} has no alternative text", lineno, code="image_no_alt", **image)
+
+    def image_folder(self, path: Path) -> Path:
+        """Where the images of the lesson at `path` are: its own module folder."""
+        return path.parent
 
     # quizzes -----------------------------------------------------------------------------------
     def _quiz(self, path: Path, number: int, file_slug: str) -> QuizSpec | None:
@@ -336,7 +358,7 @@ class PackageReader:
 
         finals = []
         for module in course.modules:
-            folder = self._module_folder(module)
+            folder = self.module_folder(module)
             unique("module", module.slug, folder)
             for lesson in module.lessons:
                 unique("lesson", lesson.slug, lesson.file)
@@ -358,10 +380,10 @@ class PackageReader:
             module, quiz = finals[0]
             final = {"subject": "quiz", "slug": quiz.slug, "field": "final", "module": module.slug}
             if module is not course.modules[-1]:
-                self.problem(self._module_folder(module), "the final assessment must be in the course's last module",
+                self.problem(self.module_folder(module), "the final assessment must be in the course's last module",
                              code="final_not_last", **final)
             elif module.lessons or len(module.quizzes) > 1:
-                self.problem(self._module_folder(module), "the final assessment sits alone in its module",
+                self.problem(self.module_folder(module), "the final assessment sits alone in its module",
                              code="final_not_alone", **final)
         elif course.completion_quizzes == "final":
             self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
@@ -372,7 +394,7 @@ class PackageReader:
                          slug=course.slug)
         course.assets = self._assets(course)
 
-    def _module_folder(self, module: ModuleSpec) -> Path:
+    def module_folder(self, module: ModuleSpec) -> Path:
         if self._folders is None:  # read once: looked up for each module, a package of many would be quadratic
             self._folders = {}
             for entry in self.folder.iterdir():
@@ -385,21 +407,9 @@ class PackageReader:
         """Images of each module folder, kept under the module's slug so renumbering keeps links."""
         assets = []
         for module in course.modules:
-            folder = self._module_folder(module)
+            folder = self.module_folder(module)
             for path in sorted(folder.iterdir()):
                 if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     assets.append(AssetSpec(path=f"{module.slug}/{path.name}", mime_type=mime, data=path.read_bytes()))
         return assets
-
-
-def read_package(folder: Path, base: Path | None = None) -> tuple[CourseSpec | None, list[Problem]]:
-    """Read and check one course folder; the spec is None when any problem was found."""
-    return PackageReader(folder, base).read()
-
-
-def package_folders(path: Path) -> list[Path]:
-    """The course folders at `path`: the folder itself if it holds course.yaml, else its subfolders that do."""
-    if (path / "course.yaml").is_file():
-        return [path]
-    return sorted(p for p in path.iterdir() if p.is_dir() and (p / "course.yaml").is_file())

@@ -1,0 +1,1 @@
+"""Language versions of courses: the texts of a course in other languages than its own (lms.languages.models)."""
