@@ -179,15 +179,45 @@ def db(app):
 
 
 def _truncate(db) -> None:
+    """Empty every table the test filled, children first, and let their ids start at 1 again.
+
+    On PostgreSQL, a TRUNCATE of every table costs about half a second (a new file for each table and index),
+    which over a thousand tests was minutes of the suite; a test fills a few tables, so those are found with one
+    statement and emptied with DELETE, and every sequence is set back."""
     from sqlalchemy import text
 
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+            filled = {name for (name,) in conn.execute(text(probe))}
+            for table in tables:
+                if table in filled:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            # Every sequence, not only the filled tables': an insert rolled back leaves its table empty and its
+            # sequence moved on.
+            sequences = _sequences(conn)
+            if sequences:
+                conn.execute(text("SELECT " + ", ".join(f"setval('\"{seq}\"', 1, false)" for seq in sequences)))
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+_SEQUENCES: list[str] = []
+
+
+def _sequences(conn) -> list[str]:
+    """Every sequence that numbers a column of a table (serial or identity), read once."""
+    from sqlalchemy import text
+
+    if not _SEQUENCES:
+        _SEQUENCES.extend(conn.execute(text(
+            "SELECT s.relname FROM pg_depend d"
+            " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+            " JOIN pg_class t ON t.oid = d.refobjid AND t.relkind = 'r'"
+            " WHERE d.deptype IN ('a', 'i')")).scalars())
+    return _SEQUENCES
 
 
 class IsolatedClient(FlaskClient):
