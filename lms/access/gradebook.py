@@ -1,15 +1,16 @@
 """Who may see a course's gradebook, change its grading and override results, and whose rows they see.
 
 Staff who edit a course (admins, its owners and instructors) see every row, set the grading rule and weights
-and override results. An assessor sees the rows of the runs given to them (all of the course's when given
-none); a run's trainer the rows of the runs they train, read-only; a coordinator the rows of their
-institution's officers, read-only: marks and status, never the work itself. A trainee sees their own row.
+and override results. A run's trainer sees the rows of the runs they train, read-only; a coordinator the rows of
+their institution's officers, read-only: marks and status, never the work itself. A trainee sees their own row.
+An assessor sees the work they mark and nothing else of the course (issue 22): not its gradebook, which holds
+quiz results and attendance too; their marking queues are their view.
 """
 from __future__ import annotations
 
 from sqlalchemy import false, or_, true
 
-from lms.access.assessment import assess_scope, assesses, can_assess_run, can_manage_assessed_work
+from lms.access.assessment import can_manage_assessed_work
 from lms.access.courses import can_edit_course, staff_role
 from lms.access.rules import COORDINATOR, INSTRUCTOR, has_role, rule, signed_in
 from lms.auth.models import User
@@ -30,23 +31,22 @@ def _coordinates(user, course) -> bool:
 
 @rule
 def can_view_gradebook(user, course) -> bool:
-    """May open the course's gradebook: its editors and assessors, the trainers of its runs, coordinators (their
-    institution's rows only)."""
+    """May open the course's gradebook: its editors, the trainers of its runs, coordinators (their institution's
+    rows only)."""
     if not signed_in(user):
         return False
-    return (can_edit_course(user, course) or assesses(user, course) or bool(_trains(user, course))
-            or _coordinates(user, course))
+    return can_edit_course(user, course) or bool(_trains(user, course)) or _coordinates(user, course)
 
 
 @rule
 def can_view_gradebook_run(user, course, run_id: int | None) -> bool:
-    """May open the gradebook of one run of the course: its editors, the run's assessors and trainers, and
-    coordinators (their institution's rows)."""
+    """May open the gradebook of one run of the course: its editors, the run's trainers, and coordinators (their
+    institution's rows)."""
     if not can_view_gradebook(user, course):
         return False
     if can_edit_course(user, course) or _coordinates(user, course):
         return True
-    return can_assess_run(user, course, run_id) or run_id in _trains(user, course)
+    return run_id in _trains(user, course)
 
 
 @rule
@@ -60,8 +60,6 @@ def gradebook_scope(user, course):
     if can_edit_course(user, course):
         return true()
     conditions = []
-    if assesses(user, course):
-        conditions.append(assess_scope(user, course, Enrolment.run_id))
     trained = _trains(user, course)
     if trained:
         conditions.append(Enrolment.run_id.in_(trained))

@@ -2,7 +2,7 @@
 
 The page's script (lms/static/js/offline.js) asks for this list, fetches each address as the trainee's browser
 would and stores the answers: the course page and its open lessons as rendered for the trainee (their progress
-with them), and the pages every kept course shares (My learning and the offline page). The images, style
+with them), and the pages every kept course shares (the catalogue, My learning and the offline pages). The images, style
 sheets, scripts and fonts those pages use are found by the script in the pages themselves.
 """
 from __future__ import annotations
@@ -43,6 +43,7 @@ def course_to_keep(course: Course, enrolment: Enrolment) -> KeptCourse:
 
 
 def shared_pages() -> list[str]:
-    """The pages kept once for all kept courses: My learning and the two offline pages (for a lesson, for any
-    other page)."""
-    return [url_for("learning.my_learning"), url_for("offline.page"), url_for("offline.page", what="lesson")]
+    """The pages kept once for all kept courses: the catalogue and My learning (the two ways in to a kept course)
+    and the two offline pages (for a lesson, for any other page)."""
+    return [url_for("catalog.index"), url_for("learning.my_learning"), url_for("offline.page"),
+            url_for("offline.page", what="lesson")]

@@ -1,7 +1,7 @@
 """Who opens the marking pages, beyond the access matrix's roles: an assessor of run A (run B's work refused), an
 assessor of the whole course, another course's instructor, a coordinator of the trainee's institution and one of
 another (both read the gradebook, never the files: the handed-in work, the practical's evidence and checklists)
-and a trainee (never the queues)."""
+and a trainee (never the queues). Assessors read the files of the work they mark, never the gradebook."""
 from __future__ import annotations
 
 import pytest
@@ -43,7 +43,9 @@ def test_every_marking_route_for_every_kind_of_reader(app, db, world):
     }
     # A refusal is "forbidden", but of an evidence file "not found", so that its existence is not told.
     refused = {**dict.fromkeys(pages, 403), "evidence_a": 404}
-    files_and_lists = {"own_file_a": 200, "evidence_a": 200, "checklist_a": 200, "checklists": 200, "gradebook": 200}
+    # An assessor reads the work and the practical's evidence and checklists; not the gradebook (nothing else of
+    # the course: quiz results and attendance are in it).
+    files_and_lists = {"own_file_a": 200, "evidence_a": 200, "checklist_a": 200, "checklists": 200, "gradebook": 403}
     expected = {
         "assessor@example.org": {"queue": 200, "queue_b": 403, "assignment": 200, "work_a": 200, "work_b": 403,
                                  "file_a": 200, "feedback_b": 403, "runs": 403, **files_and_lists},

@@ -70,13 +70,14 @@ def test_the_editor_sees_every_row_with_statuses_and_totals(client, auth, world,
     assert "Trainee b000" in html and "Trainee a000" not in html
 
 
-def test_an_assessor_sees_their_runs_only_and_a_trainer_theirs_read_only(client, auth, world, book):
+def test_an_assessor_sees_no_gradebook_and_a_trainer_their_runs_read_only(client, auth, world, book):
+    """An assessor sees the work they mark and nothing else of the course: not the gradebook, its runs' or its
+    export (quiz results and attendance are in it); their queue is open to them."""
     run_a, run_b = book["runs"]
-    html = _page(auth, "assessor@example.org", "/courses/graded/gradebook").get_data(as_text=True)
-    assert "Trainee a000" in html and "Trainee g000" in html and "Trainee b000" not in html
-    assert "Grading settings" not in html and "total-0" not in html
-    assert _page(auth, "assessor@example.org", f"/courses/graded/gradebook?run={run_b.id}").status_code == 403
-    assert _page(auth, "assessor@example.org", f"/courses/graded/gradebook?run={run_a.id}").status_code == 200
+    for path in ("/courses/graded/gradebook", f"/courses/graded/gradebook?run={run_a.id}",
+                 f"/courses/graded/gradebook?run={run_b.id}", "/courses/graded/gradebook/export.csv"):
+        assert _page(auth, "assessor@example.org", path).status_code == 403, path
+    assert _page(auth, "assessor@example.org", "/courses/graded/assess").status_code == 200
     html = _page(auth, "trainer@example.org", "/courses/graded/gradebook").get_data(as_text=True)
     assert "Trainee b000" in html and "Trainee a000" not in html
     assert _page(auth, "trainer@example.org", f"/courses/graded/gradebook?run={run_a.id}").status_code == 403

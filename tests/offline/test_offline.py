@@ -61,7 +61,7 @@ def test_the_addresses_of_a_course_to_keep(client, enrolled):
     assert response.get_json() == {
         "course": "sample", "title": "Sample course",
         "pages": ["/courses/sample", "/courses/sample/lessons/intro", "/courses/sample/lessons/second"],
-        "shared": ["/my", "/offline", "/offline?what=lesson"]}
+        "shared": ["/courses/", "/my", "/offline", "/offline?what=lesson"]}
 
 
 def test_a_view_read_offline_counts_at_its_time_once(client, enrolled, db):
