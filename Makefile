@@ -74,14 +74,16 @@ test: install system-deps axe
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# --dist worksteal: a worker that runs out of tests takes some of the other's, so the few long journeys do not leave
+# one core idle at the end.
 test-sqlite:
 	@echo "== whole suite on SQLite =="
-	$(BIN)/pytest -n $(WORKERS) -q
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal -q
 
 test-postgres:
 	@echo "== database tests (marker: db) on PostgreSQL =="
 	@if [ -n "$$LMS_TEST_POSTGRES_URL" ] || $(BIN)/python -c "import sys; from tests.helpers import postgres_available; sys.exit(0 if postgres_available() else 1)"; then \
-		LMS_TEST_BACKEND=postgres $(BIN)/pytest -n $(WORKERS) -q -m db; \
+		LMS_TEST_BACKEND=postgres $(BIN)/pytest -n $(WORKERS) --dist worksteal -q -m db; \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL does not answer and CI=true: failing"; exit 1; \
 	else \

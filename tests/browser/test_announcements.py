@@ -9,7 +9,7 @@ from tests.announcements.helpers import two_runs
 from tests.axe import violations
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server, email: str) -> None:

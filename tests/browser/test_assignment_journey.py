@@ -12,7 +12,7 @@ from tests.assignments.conftest import PAGE, PDF, assigned  # noqa: F401  (the f
 from tests.axe import violations
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server, email: str) -> None:

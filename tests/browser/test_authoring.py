@@ -10,7 +10,7 @@ from lms.catalog.models import Course
 from lms.quizzes.models import Question
 from tests.helpers import PASSWORD, make_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server: str, email: str) -> None:

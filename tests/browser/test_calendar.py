@@ -14,7 +14,7 @@ from lms.learning import services as learning
 from tests.axe import violations
 from tests.helpers import PASSWORD, make_course
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server, email: str) -> None:

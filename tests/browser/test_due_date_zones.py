@@ -8,7 +8,7 @@ from lms.auth.services import set_timezone
 from lms.extensions import db as database
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server, email: str) -> None:

@@ -9,7 +9,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.reports.test_certification import EXPIRING_HEADER, certified  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def test_a_coordinator_downloads_the_expiring_certificates(chromium, live_server, certified, tmp_path):  # noqa: F811

@@ -10,7 +10,7 @@ import pytest
 from tests.axe import violations
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def test_an_admin_starts_a_large_export_sees_its_progress_and_downloads_it(app, chromium, live_server, world, course,

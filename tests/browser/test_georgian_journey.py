@@ -29,7 +29,7 @@ from tests.axe import violations
 from tests.browser.people import Person
 from tests.helpers import PASSWORD, Auth, make_staff, take_quiz
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 SLUG = "ibm-monitoring-evaluation"
 COURSE = f"/courses/{SLUG}"

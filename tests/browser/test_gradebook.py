@@ -12,7 +12,7 @@ from tests.axe import violations
 from tests.gradebook.helpers import a_course, a_run, attempt, record, submission, trainees
 from tests.helpers import PASSWORD, make_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, live_server, email: str) -> None:

@@ -23,7 +23,7 @@ from tests.browser.test_journeys_staff import JOURNEY, Visit, fresh
 from tests.helpers import make_user
 from tests.learning.test_certificate_pdf import pdf_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 REASON = "Posted to the Sarpi crossing for six months"
 DUE = "2027-03-28"  # the last Sunday of March: Kyiv moves its clocks that night, Tbilisi does not

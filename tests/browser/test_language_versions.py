@@ -12,7 +12,7 @@ from lms.languages import queries as language_queries
 from tests.axe import violations
 from tests.helpers import PASSWORD, make_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def narrow(page) -> bool:

@@ -14,7 +14,7 @@ from lms.quizzes.models import LateAnswers, QuizAttempt
 from tests.axe import violations
 from tests.helpers import PASSWORD, answers_for, make_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(page, base: str, email: str) -> None:

@@ -12,7 +12,7 @@ from lms.core.storage import current_storage
 from tests.helpers import PASSWORD, make_staff
 from tests.images import photo
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def sign_in(browser, base: str, email: str, **context_options):

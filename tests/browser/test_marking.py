@@ -13,7 +13,7 @@ from tests.assessing.factory import world_of_marking
 from tests.axe import violations
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def _sign_in(page, base, email):

@@ -22,7 +22,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.mfa.helpers import code
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 class Person:

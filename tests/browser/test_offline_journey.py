@@ -24,7 +24,7 @@ from lms.packages.reader import read_package
 from tests.browser.people import Person
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 SLUG, OTHER = "ibm-monitoring-evaluation", "ibm-strategic-planning"
 COURSE = f"/courses/{SLUG}"

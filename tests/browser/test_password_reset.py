@@ -14,7 +14,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.mailserver import text_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 NEW_PASSWORD = "a-fresh-long-passphrase"
 

@@ -14,7 +14,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.learning.test_certificate_pdf import pdf_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 REASON = "Posted to the Chop crossing for six months"
 

@@ -16,7 +16,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.sessions.helpers import a_run, a_session, trainees_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def test_a_trainer_marks_the_register_on_a_phone_without_javascript(chromium, live_server, world, course, db):

@@ -16,7 +16,7 @@ from lms.learning.models import Certificate, Enrolment
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 SAVED = "Answers saved."
 REFUSED = ("“60,000” was not saved: it can mean 60000 or 60. Write 60000 or 60 000 for the whole number, "

@@ -15,7 +15,7 @@ import pytest
 from tests.axe import violations
 from tests.browser.test_lesson_images import lesson_with_two_photographs, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 PAGE_BODIES: dict[str, bytes] = {}

@@ -11,7 +11,7 @@ from tests.assignments.conftest import PAGE, assigned  # noqa: F401 (a fixture)
 from tests.axe import violations
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 MB = 1024 * 1024
 

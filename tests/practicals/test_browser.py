@@ -10,7 +10,7 @@ from tests.axe import violations
 from tests.helpers import PASSWORD
 from tests.images import diagram
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 def test_an_assessor_signs_off_on_a_phone(chromium, live_server, world, drill, db, tmp_path):

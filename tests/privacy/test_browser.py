@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

@@ -18,7 +18,7 @@ from tests.axe import axe_script, violations
 from tests.helpers import PASSWORD, Auth, make_institution, make_user
 from tests.reports.conftest import Actions
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 FIRST = ["Oleksandra", "Volodymyr", "Nino", "Tamar", "Anahit", "Hovhannes", "Ion", "Małgorzata", "Олександра",

@@ -14,7 +14,7 @@ from lms.quizzes.models import Choice, Question, Quiz
 from tests.helpers import PASSWORD
 from tests.security.xss_vectors import VECTORS, corpus
 
-pytestmark = [pytest.mark.browser, pytest.mark.db]
+pytestmark = pytest.mark.browser  # pages and scripts: on SQLite (docs/development.md, markers)
 
 INJECTED = """() => {
   const bad = [];
