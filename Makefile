@@ -111,7 +111,9 @@ test-security: install
 	$(BIN)/pytest -q -m security tests/security_scan
 
 # Benchmarks (not part of `make test`: minutes, not seconds). `make bench SIZE=L`; the database is
-# LMS_DATABASE_URL when set, else a SQLite file per size under instance/bench/ (generated when empty).
+# LMS_DATABASE_URL when set, else a SQLite file per size under instance/bench/ (generated when empty). The load mix
+# at the end runs on PostgreSQL: after a run on SQLite, in a database of its own (LMS_BENCH_POSTGRES_URL, by default
+# lms_bench_loadmix on 127.0.0.1:5432, made and generated when missing; set it empty to skip).
 # `python -m bench` runs from this directory: bench/ is tooling, never installed with the product.
 SIZE ?= M
 BENCH_ARGS ?=

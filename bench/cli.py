@@ -124,7 +124,8 @@ def drop_command(yes: bool):
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the reliable results to this file (the unreliable ones listed with the reason).")
 @click.option("--loadmix/--no-loadmix", default=True, show_default=True,
-              help="Then the load mix on PostgreSQL: 50 trainees for 60 s, then again with 200 sign-ins.")
+              help="Then the load mix on PostgreSQL: 50 trainees for 60 s, then again with 200 sign-ins (after a run "
+                   "on SQLite, on LMS_BENCH_POSTGRES_URL's database, made and generated when missing).")
 @with_appcontext
 def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, ...], skip: tuple[str, ...],
                 throughput: bool, duration: int, rounds: int, json_path: str | None, loadmix: bool):

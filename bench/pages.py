@@ -5,7 +5,9 @@ the catalogue, one of their courses' page, a lesson opened for the first time (w
 INSERT, the enrolment's activity, the completion check), a lesson opened again (seen a moment before: it
 writes nothing), one of their quizzes' page, and their My learning page. So the user loaded, the course
 outline, the enrolment and its progress change from one request to the next, as on a site, where one
-trainee's one URL in a loop would measure hot caches.
+trainee's one URL in a loop would measure hot caches. Before a workload's first repetition, each of its pages is
+opened once, untimed (for a first view, the course's page instead), so that every trainee's course outline is
+built: a pair then measures what a trainee's later visits cost, and pairs are alike enough to give a spread.
 
 A first view is taken away after its pair (the progress row deleted, the enrolment's columns given back), so
 every repetition opens a lesson never opened; the lessons are chosen in enrolments with two or more lessons
@@ -124,15 +126,26 @@ def crowd_page_workloads(context, repeat: int, trainees: int = TRAINEES) -> list
             slug = next(iter(seen["viewed"]))
             again.append((client, f"/courses/{seen['slug']}/lessons/{slug}", seen, seen["viewed"][slug]))
 
-    def page_workload(name: str, targets: list[tuple], **extra) -> tuple[Workload, Rotation]:
+    def page_workload(name: str, targets: list[tuple], warm: list[tuple] | None = None,
+                      **extra) -> tuple[Workload, Rotation]:
+        """The workload of `targets` in turn; before its first repetition, every page of `warm` (by default the
+        targets themselves) is opened once, untimed, so that each trainee's course outline is built and each
+        pair measures the page as its trainee's later visits find it, not the first visit of fifty."""
         rotation = Rotation(targets)
+        warm = [(t[0], t[1]) for t in targets] if warm is None else warm
+
+        def setup():
+            if rotation.turn < 0:
+                for client, url in warm:
+                    client.page(url)
+            rotation.next()
 
         def run():
             client, url = rotation.current[:2]
             return client.page(url)
 
         workload = Workload(name, run, lambda: anonymous.page(BARE_PATH), "bare route", repeat,
-                            setup=rotation.next, note=f"{len({id(t[0]) for t in targets})} trainees in turn", **extra)
+                            setup=setup, note=f"{len({id(t[0]) for t in targets})} trainees in turn", **extra)
         return workload, rotation
 
     def forget_first_view():
@@ -158,15 +171,10 @@ def crowd_page_workloads(context, repeat: int, trainees: int = TRAINEES) -> list
                 [{"eid": e["id"], "started": e["started_at"], "last": e["last_activity_at"]}
                  for _c, _u, e, _p in again])
 
-    firsts, first_views = page_workload("lesson page, first view", first, after=forget_first_view)
-    repeats, repeat_views = page_workload("lesson page, repeat view", again, cleanup=give_back_repeat_views)
-
-    def repeat_setup():
-        if repeat_views.turn < 0:  # before the first repetition: every repeat view's lesson opened once
-            for client, url, *_ in again:
-                client.page(url)
-        repeat_views.next()
-
-    repeats.setup = repeat_setup
+    # A first view is warmed by its course's page (which builds the outline), never by the lesson itself; a
+    # repeat view by the lesson: its view is then the one a moment before.
+    firsts, first_views = page_workload("lesson page, first view", first, after=forget_first_view,
+                                        warm=[(client, url.rsplit("/lessons/", 1)[0]) for client, url, *_ in first])
+    repeats, _repeat_views = page_workload("lesson page, repeat view", again, cleanup=give_back_repeat_views)
     return [page_workload("catalogue page", catalogue)[0], page_workload("course page", course)[0], firsts, repeats,
             page_workload("quiz page", quiz)[0], page_workload("my learning page", my)[0]]

@@ -198,6 +198,9 @@ class SectionSettings:
     lesson_path: str
     duration: int
     rounds: int
+    size: object = None  # the run's size (sizes.Size) and seed: what the load mix's own database is generated at
+    seed: int = 1
+    out: Callable[[str], None] = print  # progress while a section prepares (its figures come with `lines()`)
 
 
 def _throughput_section(settings: SectionSettings):
@@ -217,40 +220,69 @@ SECTIONS: dict[str, Callable[[SectionSettings], object]] = {}
 @dataclass
 class LoadMixSection:
     """The load mix's part of `bench run` (`bench.loadmix`): 50 trainees for 60 s, then 50 while 200 others
-    sign in, on PostgreSQL, the database it is meant for (`python -m bench loadmix` runs it on SQLite too)."""
+    sign in, on PostgreSQL, the database it is meant for: the run's own, or after a run on SQLite a PostgreSQL
+    database of the load mix's (`bench.loadmix.postgres`)."""
 
     reports: list
     skipped: str | None = None
+    database: str | None = None  # where it ran, when not on the run's database
 
     def lines(self) -> list[str]:
         """Each run's report as printed, or why it was skipped."""
         if self.skipped:
             return ["", f"load mix: skipped ({self.skipped})"]
-        return [line for report in self.reports for line in report.lines()]
+        head = ["", f"load mix on {self.database} (the workloads above ran on SQLite)"] if self.database else []
+        return head + [line for report in self.reports for line in report.lines()]
 
     def as_dict(self) -> dict:
         """Each run's figures for --json."""
-        return {"skipped": self.skipped, "runs": [report.as_dict() for report in self.reports]}
+        return {"skipped": self.skipped, "database": self.database,
+                "runs": [report.as_dict() for report in self.reports]}
 
     def failed(self) -> bool:
         """Whether a run failed or saw errors (a wrong answer or grade in the database among them)."""
         return any(not report.ok for report in self.reports)
 
 
-def _loadmix_section(settings: SectionSettings) -> LoadMixSection:
-    from bench.app import create_bench_app
+def _loadmix_runs(engine, environ: dict[str, str]) -> list:
     from bench.loadmix import run_loadmix
+
+    return [run_loadmix(engine, environ, trainees=50, duration=60, sign_ins=sign_ins) for sign_ins in (0, 200)]
+
+
+def _loadmix_section(settings: SectionSettings) -> LoadMixSection:
+    from flask_migrate import upgrade
+
+    from bench.app import create_bench_app
+    from bench.generator import generate
+    from bench.loadmix.postgres import loadmix_database_url
+    from bench.marker import display_url, is_empty, require_bench_database
     from lms.extensions import db
 
     app = create_bench_app()
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return LoadMixSection([], skipped="it runs on PostgreSQL; `python -m bench loadmix` runs it on SQLite too")
+        if db.engine.dialect.name == "postgresql":
+            try:
+                return LoadMixSection(_loadmix_runs(db.engine, settings.environ))
+            finally:
+                db.session.remove()
+    url, why = loadmix_database_url(settings.out)
+    if url is None:
+        return LoadMixSection([], skipped=f"it runs on PostgreSQL: {why}")
+    own = create_bench_app({"SQLALCHEMY_DATABASE_URI": url})
+    with own.app_context():
         try:
-            return LoadMixSection([run_loadmix(db.engine, settings.environ, trainees=50, duration=60, sign_ins=sign_ins)
-                                   for sign_ins in (0, 200)])
+            shown = display_url(db.engine)
+            require_bench_database(db.engine, "run the load mix (it writes to the database)")
+            upgrade()
+            if is_empty(db.engine):
+                settings.out(f"{shown} is empty: generating size {settings.size.name} for the load mix first")
+                generate(db.engine, settings.size, settings.seed, out=settings.out)
+            return LoadMixSection(_loadmix_runs(db.engine, {**settings.environ, "LMS_DATABASE_URL": url}),
+                                  database=shown)
         finally:
             db.session.remove()
+            db.engine.dispose()
 
 
 SECTIONS.update({"throughput": _throughput_section, "load mix": _loadmix_section})
@@ -317,7 +349,8 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         settings = SectionSettings(
             environ={"LMS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
                      "LMS_INSTANCE_PATH": app.config["INSTANCE_PATH"]},
-            lesson_path=page_urls(context)["lesson page"], duration=duration, rounds=rounds)
+            lesson_path=page_urls(context)["lesson page"], duration=duration, rounds=rounds, size=size, seed=seed,
+            out=out)
         db.session.remove()
     load_workloads = load_average()
     done = {}

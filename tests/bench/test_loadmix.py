@@ -4,6 +4,8 @@ acknowledged is found in the database, an answer taken away is reported, and the
 it found it."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -87,3 +89,47 @@ def test_the_review_figures_and_forms_are_read_as_a_browser_reads_them():
     shown = pages.review(page)
     assert (shown.score, shown.max_score, shown.percent, shown.passed, shown.questions) == (
         2.5, 5, 50, False, [True, False])
+
+
+def test_after_a_run_on_sqlite_the_load_mix_gets_a_postgresql_database_of_its_own(monkeypatch):
+    """`make bench` on a clean clone measures SQLite; its load mix then runs on PostgreSQL, in a database made for
+    it when missing and kept after; without a server (or with LMS_BENCH_POSTGRES_URL set empty) the section
+    says why it was skipped, and a run on SQLite says where the load mix ran."""
+    import uuid
+
+    import psycopg
+
+    from bench.loadmix.postgres import loadmix_database_url
+    from bench.runner import LoadMixSection
+    from tests.helpers import postgres_admin_url, postgres_available
+
+    said: list[str] = []
+    monkeypatch.setenv("LMS_BENCH_POSTGRES_URL", "")
+    assert loadmix_database_url(said.append) == (None, "LMS_BENCH_POSTGRES_URL is set empty")
+    monkeypatch.setenv("LMS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:9/lms_bench_loadmix")
+    url, why = loadmix_database_url(said.append)
+    assert url is None and why.startswith("no PostgreSQL answers at postgresql+psycopg://postgres@127.0.0.1:9/")
+    assert LoadMixSection([], skipped=f"it runs on PostgreSQL: {why}").lines()[1].startswith(
+        "load mix: skipped (it runs on PostgreSQL: no PostgreSQL answers at ")
+    assert said == []
+
+    admin = postgres_admin_url()
+    if not postgres_available(admin):  # the refusals above were checked; the database made needs a server
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL does not answer at {admin} and CI=true")
+        pytest.skip(f"PostgreSQL does not answer at {admin}")
+    name = f"lms_bench_loadmix_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("LMS_BENCH_POSTGRES_URL", admin.rsplit("/", 1)[0] + "/" + name)
+    try:
+        first, _ = loadmix_database_url(said.append)
+        again, _ = loadmix_database_url(said.append)
+        assert first == again and first.startswith("postgresql+psycopg://") and first.endswith(f"/{name}")
+        assert said == [f"created {first} for the load mix"]  # made once, then kept
+        with psycopg.connect(admin, autocommit=True) as conn:
+            assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    section = LoadMixSection([], database="postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench_loadmix")
+    assert section.lines() == ["", "load mix on postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench_loadmix "
+                                   "(the workloads above ran on SQLite)"]
