@@ -1,15 +1,20 @@
 """Named reads of assignments: an assignment by its slug, a trainee's tries, their files, the extension given,
-the released marks a trainee may read, and the figures staff see per trainee.
+the released marks a trainee may read, the figures staff see per trainee, and an assignment's texts in a
+language version of its course.
 
 A draft is its trainee's alone: every read made for someone else (`handed_in_by_enrolment`) leaves drafts out.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.assignments.models import Assignment, Extension, Mark, Submission, SubmissionFile
 from lms.extensions import db
+from lms.languages import queries as language_queries
+from lms.languages.queries import Said
 
 
 def assignment_by_slug(course, slug: str) -> Assignment | None:
@@ -86,3 +91,43 @@ def handed_in_by_enrolment(assignment_id: int, enrolment_ids: list[int]) -> dict
                                                       & (latest.c.number == Submission.number))
                               .where(Submission.assignment_id == assignment_id))
     return {s.enrolment_id: s for s in rows}
+
+
+@dataclass(frozen=True)
+class ShownCriterion:
+    """A criterion of the rubric as the trainee's page lists it: its texts in the version read, its levels
+    (and their points) the original's."""
+
+    title: Said
+    description: Said
+    levels: list
+
+
+@dataclass(frozen=True)
+class ShownAssignment:
+    """An assignment's texts as a language version shows them (the original's where the version has none)."""
+
+    title: Said
+    instructions: Said
+    rubric: list[ShownCriterion]
+
+
+def shown_texts(assignment: Assignment, original: str, language: str | None) -> ShownAssignment:
+    """The assignment's title, instructions and rubric texts in the version `language` (None: the original,
+    written in `original`), each text the original's where the version gives none. A version's rubric keeps the
+    original's criteria in order, so its texts are matched by position; the points are always the original's."""
+    found = language_queries.text_of("assignment", assignment.id, language) if language else None
+    data = (found.data if found is not None else None) or {}
+    ours = data.get("rubric") if isinstance(data.get("rubric"), list) else []
+    rubric = []
+    for position, criterion in enumerate(assignment.rubric or []):
+        mine = ours[position] if position < len(ours) and isinstance(ours[position], dict) else {}
+        rubric.append(ShownCriterion(
+            language_queries.said(mine.get("title"), criterion.get("title"), language, original),
+            language_queries.said(mine.get("description"), criterion.get("description"), language, original)
+            if criterion.get("description") else Said("", original),
+            list(criterion.get("levels") or [])))
+    return ShownAssignment(
+        language_queries.said(found.title if found else None, assignment.title, language, original),
+        language_queries.said(found.body if found else None, assignment.instructions, language, original),
+        rubric)

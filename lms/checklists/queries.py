@@ -1,5 +1,6 @@
 """Named reads of practical assessments: a course's practicals and their criteria, a trainee's records, and the
-list of trainees an assessor sees with each one's status (one statement)."""
+list of trainees an assessor sees with each one's status (one statement), and a practical's texts in a language
+version of its course."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from lms.catalog.items import live
 from lms.catalog.models import Course, Module
 from lms.extensions import db
 from lms.institutions.models import Institution
+from lms.languages import queries as language_queries
+from lms.languages.queries import Said
 from lms.learning.models import Enrolment
 from lms.practicals.models import Criterion, Evidence, Practical, Record, Result
 from lms.runs.models import CourseRun
@@ -40,6 +43,29 @@ def live_practicals(course: Course) -> list[Practical]:
 def live_criteria(practical: Practical) -> list[Criterion]:
     """The checklist as it is now: the practical's criteria that are not retired, in order."""
     return [c for c in practical.criteria if not c.retired]
+
+
+@dataclass(frozen=True)
+class ShownPractical:
+    """A practical's texts as a language version shows them (the original's where the version has none)."""
+
+    title: Said
+    instructions: Said
+    criteria: dict[int, Said]  # by criterion id
+
+
+def shown_texts(practical: Practical, criteria: list[Criterion], original: str,
+                language: str | None) -> ShownPractical:
+    """The practical's title, instructions and the texts of its `criteria` in the version `language` (None: the
+    original, written in `original`), each text the original's where the version gives none (a version holds
+    the criteria's texts by slug)."""
+    found = language_queries.text_of("practical", practical.id, language) if language else None
+    data = (found.data if found is not None else None) or {}
+    ours = data.get("criteria") if isinstance(data.get("criteria"), dict) else {}
+    return ShownPractical(
+        language_queries.said(found.title if found else None, practical.title, language, original),
+        language_queries.said(found.body if found else None, practical.instructions, language, original),
+        {c.id: language_queries.said(ours.get(c.slug), c.text, language, original) for c in criteria})
 
 
 def used_criterion_ids(practical: Practical) -> set[int]:

@@ -94,6 +94,23 @@ def course_texts(course, language: str | None) -> CourseTexts:
                        list(data.get("outcomes") or course.outcomes or []), list(data.get("topics") or []))
 
 
+@dataclass(frozen=True)
+class Said:
+    """A text as a page shows it and the language it is written in: the version's where it gives the text, else
+    the original's (a page marks each with its own `lang`)."""
+
+    text: str
+    language: str
+
+
+def said(ours, theirs: str | None, language: str | None, original: str) -> Said:
+    """The version's text `ours` (in `language`) when it gives one, else the original's `theirs` (in
+    `original`, the course's own language): the fallback of a version's text, field by field."""
+    if language and isinstance(ours, str) and ours.strip():
+        return Said(ours, language)
+    return Said(theirs or "", original)
+
+
 def published_title(course_id: int, language: str | None) -> str | None:
     """The course's title in its published version `language`, if it has one (a certificate, a verification
     page and a catalogue card show it)."""

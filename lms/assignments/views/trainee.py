@@ -1,8 +1,13 @@
 """The trainee's page of an assignment (write with autosave or the Save button, add and remove files while a
-draft, hand in, try again after a return, read released marks) and the downloads of its files."""
+draft, hand in, try again after a return, read released marks) and the downloads of its files.
+
+The page reads in the course's language version chosen as a lesson's or a quiz's page chooses it (this page's
+`?version=`, the enrolment's kept choice, the interface language): the assignment's title, instructions and
+rubric texts; the work and its marks are as they were handed in and given."""
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,9 +19,10 @@ from lms.assignments import queries, rubrics, services
 from lms.assignments.views.base import bp, message
 from lms.core.downloads import send_stored
 from lms.availability import queries as availability
-from lms.catalog.outline import course_outline
+from lms.catalog.outline import course_outline, offered_languages
 from lms.core import uploads, when
 from lms.core.too_large import keeps
+from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
 
 
@@ -24,9 +30,10 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _live(course, item):
-    """The assignment as an outline item (None when its module is retired: the page is not found)."""
-    outline = course_outline(course)
+def _live(course, item, language: str | None):
+    """The course's outline in the version `language`, when the assignment is in it (its module retired: the
+    page is not found)."""
+    outline = course_outline(course, language)
     if not any(i.kind == "assignment" and i.id == item.id for i in outline.sequence):
         abort(404)
     return outline
@@ -41,8 +48,10 @@ def assignment(slug: str, assignment: str):
     (the Save button, a file to add or remove, or the background save); "submit" hands the work in."""
     course = course_or_404(slug)
     item = assignment_of_course_or_404(course, assignment)
-    outline = _live(course, item)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
+                                        str(get_locale()))
+    outline = _live(course, item, shown.language)
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to hand in its assignments."), "info")
         return redirect(url_for("learning.course", slug=slug))
@@ -85,8 +94,9 @@ def assignment(slug: str, assignment: str):
         draft=draft, next_number=next_number, closed=closed, handed_in=handed_in, typed=typed,
         may_hand_in=services.may_hand_in(enrolment) and not state.locked,
         marks={s.id: queries.released_mark(s) for s in handed_in}, kinds=uploads.parse_kinds(item.file_kinds),
-        previous=previous, following=following, max_of=lambda mark: rubrics.max_points(mark.rubric) if mark.rubric
-        else item.max_score), 400 if refused else 200
+        previous=previous, following=following, shown=shown, course_title=outline.course_title or course.title,
+        texts=queries.shown_texts(item, course.language, shown.language),
+        max_of=lambda mark: rubrics.max_points(mark.rubric) if mark.rubric else item.max_score), 400 if refused else 200
 
 
 def _run_of(submission) -> int | None:

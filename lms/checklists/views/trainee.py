@@ -1,20 +1,26 @@
 """The trainee's page of a practical: its instructions, its criteria (the critical ones marked) and their
 released record (outcome, each criterion's result and comment, date and place, the assessor), and evidence
-downloads."""
+downloads.
+
+The page reads in the course's language version chosen as a lesson's or a quiz's page chooses it (this page's
+`?version=`, the enrolment's kept choice, the interface language): the practical's title, instructions and
+criteria; the record is shown as the assessor signed it."""
 from __future__ import annotations
 
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import can_assess, can_edit_course, evidence_or_404, practical_for_reading_or_404
-from lms.catalog.outline import course_outline
+from lms.catalog.outline import course_outline, offered_languages
 from lms.checklists import queries, services
 from lms.checklists.views.base import RESULT_LABELS, STATUS_LABELS, bp
 from lms.core.downloads import attachment, key_etag
 from lms.core.storage import StorageNotFound
 from lms.core.uploads import stream
+from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
 
 
@@ -30,11 +36,17 @@ def practical(slug: str, practical: str):
         return redirect(url_for("learning.course", slug=slug))
     record = queries.current_record(item.id, enrolment.id, released_only=True) if enrolment else None
     held = enrolment is not None and record is None and queries.current_record(item.id, enrolment.id) is not None
-    previous, following = course_outline(course).neighbours("practical", item.id)
+    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
+                                        str(get_locale()))
+    outline = course_outline(course, shown.language)
+    previous, following = outline.neighbours("practical", item.id)
+    criteria = queries.live_criteria(item)
     return render_template("practicals/practical.html", course=course, practical=item, enrolment=enrolment,
-                           criteria=queries.live_criteria(item), record=record, held=held, staff=staff,
+                           criteria=criteria, record=record, held=held, staff=staff,
                            result_labels=RESULT_LABELS, status_labels=STATUS_LABELS,
-                           status=queries.status_of(record), previous=previous, following=following)
+                           status=queries.status_of(record), previous=previous, following=following, shown=shown,
+                           texts=queries.shown_texts(item, criteria, course.language, shown.language),
+                           course_title=outline.course_title or course.title)
 
 
 @bp.route("/practicals/evidence/<int:evidence_id>")
