@@ -73,7 +73,7 @@ from lms.runs.views import bp as runs_bp
 from lms.sessions.signups import connect_signals as connect_session_signals
 from lms.sessions.views import bp as sessions_bp
 from lms.learning.views import bp as learning_bp
-from lms.main.frame import site_frame
+from lms.main.frame import script_stylesheet, site_frame
 from lms.mail import delivery as mail_delivery
 from lms.mail import digest as mail_digest
 from lms.mail import security as mail_security
@@ -232,7 +232,7 @@ def register_template_helpers(app: Flask) -> None:
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
         zone_label=zone_label, format_month=format_month, weekday_name=weekday_name,
         lock_texts=reason_texts, ended_text=ended_text, mail_waiting=admin_warning_count,
-        upload_limit_mb=upload_limit_mb, low_data_mode=low_data_mode)
+        upload_limit_mb=upload_limit_mb, low_data_mode=low_data_mode, script_stylesheet=script_stylesheet)
 
     @app.context_processor
     def layout_context():

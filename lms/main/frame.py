@@ -60,6 +60,12 @@ class Frame(NamedTuple):
 SCRIPT_STYLESHEETS = {"ka": "css/georgian.css", "hy": "css/armenian.css"}
 
 
+def script_stylesheet(language: str | None) -> str:
+    """The web font's style sheet for text in `language` when its script may lack a font, or "": a page whose
+    content is in Georgian or Armenian (a course version read under another interface language) loads it too."""
+    return url_for("static", filename=SCRIPT_STYLESHEETS[language]) if language in SCRIPT_STYLESHEETS else ""
+
+
 def site_frame() -> Frame:
     """The frame's pieces for the current visitor and language."""
     user = current_user._get_current_object()
@@ -74,5 +80,5 @@ def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: st
     return Frame(*(Markup(piece.strip()) for piece in pieces), url_for("static", filename="css/site.css"),
                  url_for("main.home"), url_for("auth.logout"), url_for("main.language"),
                  url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"),
-                 url_for("static", filename=SCRIPT_STYLESHEETS[locale]) if locale in SCRIPT_STYLESHEETS else "",
+                 script_stylesheet(locale),
                  url_for("offline.manifest"), url_for("static", filename="js/offline.js"))

@@ -168,3 +168,23 @@ def test_short_answers_typed_two_ways_are_the_same():
 
     assert normalise_text("Frontieră de stat, ţară") == normalise_text("frontieră de stat, țară")
     assert normalise_text("зв’язок") == normalise_text("зв'язок") == normalise_text("звʼязок")
+
+
+def test_a_georgian_version_read_under_another_interface_language_loads_the_georgian_font(client, auth, world, db,
+                                                                                         tmp_path):
+    """The script's web font follows the text shown, not only the interface: the Georgian version's lesson read
+    with an English interface loads it; the English original, and pages that show no course text, do not."""
+    folder = write_sample(tmp_path)
+    write_version(folder, "ka")
+    spec, problems = read_package(folder)
+    assert not problems, problems
+    import_course(spec, publish=True)
+    auth.login(world["trainee"].email)
+    assert auth.post("/courses/sample/enrol", {}, form_page="/courses/sample").status_code == 302
+    georgian = client.get("/courses/sample/lessons/intro?version=ka").get_data(as_text=True)
+    assert '<html lang="en">' in georgian and "/static/css/georgian.css" in georgian
+    assert '<h1 lang="ka">' in georgian
+    for path in ("/courses/sample/lessons/intro?version=en", "/courses/sample/lessons/intro", "/my"):
+        assert "georgian.css" not in client.get(path).get_data(as_text=True), path
+    quiz = client.get("/courses/sample/quizzes/check?version=ka").get_data(as_text=True)
+    assert "/static/css/georgian.css" in quiz
