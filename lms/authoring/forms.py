@@ -161,6 +161,11 @@ class QuizForm(FlaskForm):
         description=_l("For practice quizzes. Answers saved on the trainee's device before the deadline but received "
                        "after it count at once, by the device's clock. Otherwise they wait for you to accept them."))
 
+    def validate_accept_late_answers(self, field) -> None:
+        if field.data and self.is_final.data:
+            raise ValidationError(_l("The final assessment's late answers always wait for you: accept or reject "
+                                     "each one."))
+
     def settings(self) -> dict:
         return {"title": self.title.data, "is_final": self.is_final.data, "pass_mark": self.pass_mark.data,
                 "attempts_allowed": self.attempts_allowed.data or 0, "time_limit_minutes": self.time_limit_minutes.data,

@@ -79,6 +79,8 @@ MESSAGES = {
     "draw_exceeds_bank": lambda d: ngettext("Each attempt draws %(num)d question, but the bank holds only %(bank)d.",
                                             "Each attempt draws %(num)d questions, but the bank holds only %(bank)d.",
                                             d["draw"], bank=d["bank"]),
+    "late_answers_on_final": lambda d: _("The final assessment's late answers always wait for you: accept or reject "
+                                         "each one."),
     "too_few_choices": lambda d: _("Give at least two choices."),
     "not_one_correct": lambda d: _("Mark exactly one choice as right."),
     "no_correct_choice": lambda d: _("Mark at least one choice as right."),

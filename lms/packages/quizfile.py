@@ -37,6 +37,9 @@ def read_quiz(problems: list[Problem], file: str, data: yamlfile.LineDict, numbe
         accept_late_answers=r.boolean("accept_late_answers", "the quiz", False),
         file=file, available=read_available(r),
     )
+    if quiz.final and quiz.accept_late_answers:
+        r.problem("'accept_late_answers' is for practice quizzes: the final assessment's late answers always wait "
+                  "for staff", "accept_late_answers", code="late_answers_on_final")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         # Recorded on the field either way, so the quiz's page can point at its question bank.

@@ -73,10 +73,18 @@ class Quiz(db.Model):
     review: Mapped[str] = mapped_column(String(20), default="after_submit")
     retired: Mapped[bool] = mapped_column(default=False)
     # Answers saved on a device before the deadline but received after it (an outage) are applied at once and
-    # the attempt regraded, instead of waiting for the staff's decision: meant for practice quizzes.
+    # the attempt regraded, instead of waiting for the staff's decision: for practice quizzes only (issue 24), so
+    # never for the final assessment (`accepts_late_answers`; the editor and the package check refuse it).
     accept_late_answers: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     module = relationship("Module", back_populates="quizzes")
+
+    @property
+    def accepts_late_answers(self) -> bool:
+        """Whether late answers after an outage count at once: set, and not the final assessment, whose late
+        answers always wait for staff (a quiz made final after the setting was ticked keeps it unused)."""
+        return bool(self.accept_late_answers) and not self.is_final
+
     questions = relationship(
         "Question", order_by="Question.position", back_populates="quiz", cascade="all, delete-orphan"
     )

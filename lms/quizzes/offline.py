@@ -160,7 +160,7 @@ def receive_late(attempt: QuizAttempt, responses: dict, seq: int, device_at: dat
     """Keep a numbered save received after deadline + grace of an attempt closed at its deadline, saved on the
     device (by its clock) at or before deadline + grace: merged into the attempt's pending late answers of this
     source, question by question, the highest number winning; answers this or a higher number brought before
-    (counted or late) change nothing. The quiz may accept them at once (`accept_late_answers`). AttemptError
+    (counted or late) change nothing. The quiz may accept them at once (`accepts_late_answers`). AttemptError
     "closed" when the attempt was not closed at its deadline or the device time is after it."""
     if attempt.status != "expired" or attempt.deadline_at is None:
         raise AttemptError("closed", attempt)
@@ -201,7 +201,7 @@ def receive_late(attempt: QuizAttempt, responses: dict, seq: int, device_at: dat
         audit.record("late_answers.received", actor=actor, target=attempt, late_answers=item.id, source=source,
                      seq=seq, questions=len(new), device_saved_at=when.iso(device_at, when.zone("UTC")))
         quiz = db.session.get(Quiz, attempt.quiz_id)
-        accepted = bool(quiz.accept_late_answers)
+        accepted = quiz.accepts_late_answers
         if accepted:
             _accept(item, None, automatic=True)
         db.session.commit()

@@ -96,6 +96,8 @@ FACTS = [
      ("question", "q-single", "choices", "not_one_correct", {"correct": 2})),
     ("01-basics/03-check.quiz.yaml", "title: Check\n", "title: Check\nfinal: true\n",
      ("course", "sample", None, "several_finals", {"count": 2, "quizzes": ["check", "final"]})),
+    ("02-final/01-final.quiz.yaml", "draw: 2", "draw: 2\naccept_late_answers: true",
+     ("quiz", "final", "accept_late_answers", "late_answers_on_final", {})),
 ]
 
 

@@ -274,6 +274,19 @@ def test_a_practice_quiz_accepts_late_answers_automatically(client, auth, traine
     assert attempt_of(db, attempt_id).score == 2
 
 
+def test_the_final_assessment_never_accepts_late_answers_automatically(client, auth, trainee, owner, db):
+    """The setting is for practice quizzes: on a quiz that became the final assessment after it was ticked, late
+    answers still wait for staff."""
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "check"))
+    quiz.accept_late_answers, quiz.is_final = True, True
+    db.session.commit()
+    attempt_id, draw, deadline, token = outage(client, auth, db)
+    late = send(client, attempt_id, one(draw, "q-num"), seq=2, saved_at=deadline, token=token)
+    assert late.status_code == 202 and late.json["saved"] is False and late.json["late"] is True
+    assert attempt_of(db, attempt_id).score == 1
+    assert db.session.scalar(select(LateAnswers.status)) == "pending"
+
+
 def test_the_quiz_setting_is_in_the_quiz_editor(client, auth, owner, course, db):
     auth.login(owner.email)
     page = client.get("/author/sample/quizzes/check").get_data(as_text=True)
@@ -284,6 +297,12 @@ def test_the_quiz_setting_is_in_the_quiz_editor(client, auth, owner, course, db)
     assert client.post("/author/sample/quizzes/check", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(Quiz.accept_late_answers).where(Quiz.slug == "check")) is True
+    # On the final assessment the editor refuses it, says why and keeps what was typed.
+    refused = client.post("/author/sample/quizzes/check", data={**form, "is_final": "y", "title": "Check again"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code in (200, 400) and "late answers always wait for you" in html and "Check again" in html
+    db.session.expire_all()
+    assert db.session.scalar(select(Quiz.is_final).where(Quiz.slug == "check")) is False
 
 
 # --- queued work and sessions ------------------------------------------------------------------------------
