@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from bench import people, sizes
@@ -232,7 +232,10 @@ def _keep_figures(conn, loader: Loader, out) -> None:
              figures.counted_quizzes(every)),
             ("enrolment_figures", ["enrolment_id", *figures.FIGURES], figures.counted(every))):
         started = time.perf_counter()
-        rows = conn.execute(db.metadata.tables[name].insert().from_select(columns, counted)).rowcount
+        table = db.metadata.tables[name]
+        rows = conn.execute(table.insert().from_select(columns, counted)).rowcount
+        if rows is None or rows < 0:  # a driver that does not count an INSERT ... SELECT (psycopg says -1)
+            rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
         conn.commit()
         loader.stats[name] = TableStats(rows, time.perf_counter() - started)
         _timed(out, name, loader, lambda rows=rows: rows)
