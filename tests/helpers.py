@@ -119,6 +119,13 @@ def answers_for(draw: list[dict], right: bool = True) -> dict:
     return data
 
 
+def sign_in_and_enrol(auth, email: str, slug: str = "sample"):
+    """Sign `email` in and enrol them in the course `slug` through its page; returns `auth`."""
+    auth.login(email)
+    assert auth.post(f"/courses/{slug}/enrol", {}, form_page=f"/courses/{slug}").status_code == 302
+    return auth
+
+
 def start_attempt(auth, course_slug: str, quiz_slug: str) -> int:
     """Start (or continue) an attempt through the quiz page; returns its id."""
     response = auth.post(f"/courses/{course_slug}/quizzes/{quiz_slug}/start", {},

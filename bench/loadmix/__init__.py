@@ -10,8 +10,9 @@ The steps:
 2. start gunicorn with the product's settings (`-c python:lms.gunicorn_conf`), `--workers`/`--threads`
    overriding them;
 3. sign every trainee in through the sign-in form (a few at a time: that is not what is measured), warm the
-   workers up with a few journeys (every template compiled, caches filled; untimed), then run the journeys until the deadline (`bench.loadmix.trainee`); none starts after it, and those under way end
-   (a hard stop a minute later cancels any left, so the run is always bounded);
+   workers up with a few journeys (every template compiled, caches filled; untimed), then run the journeys until
+   the deadline (`bench.loadmix.trainee`); none starts after it, and those under way end (a hard stop a minute
+   later cancels any left, so the run is always bounded);
 4. the storm, if asked: its sign-ins are sent at an even pace over STORM_SECONDS in the middle of the run;
 5. stop gunicorn, check the database (`bench.loadmix.check`), clean up, print (`bench.loadmix.report`).
 

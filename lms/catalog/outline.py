@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from flask_babel import get_locale
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from lms.catalog import items as item_kinds
 from lms.catalog.models import Course, Module, new_outline_stamp
 from lms.extensions import db
 from lms.languages import queries as language_queries
+from lms.languages.choice import Reading
 from lms.languages.models import CourseVersion, VersionText
 
 
@@ -89,6 +91,13 @@ def offered_languages(course: Course) -> tuple[str, ...]:
     """The languages of the course's published versions, read once per outline stamp (a version's texts or
     status changing renews the stamp)."""
     return _offered(course.id, course.outline_stamp)
+
+
+def page_reading(course: Course, enrolment=None, asked: str | None = None) -> Reading:
+    """The version a page of `course` shows its reader, among its published versions: `asked` (the page's
+    `?version=`), else the enrolment's kept choice, else the interface language (lms.languages.choice)."""
+    return language_queries.reading_of(course, offered_languages(course), enrolment, asked,
+                                       str(get_locale() or "en"))
 
 
 @lru_cache(maxsize=512)

@@ -19,7 +19,7 @@ from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
-from lms.catalog.outline import course_outline, offered_languages
+from lms.catalog.outline import course_outline, offered_languages, page_reading
 from lms.core import clock, when
 from lms.core.downloads import resumable
 from lms.core.forms import options
@@ -68,8 +68,7 @@ def course(slug: str):
     enrolled, or when the certificate of the completed enrolment has expired (a new cycle)."""
     course = course_or_404(slug)
     enrolment = queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     texts = language_queries.course_texts(course, shown.language)
     progress = queries.progress(enrolment)
@@ -153,7 +152,7 @@ def enrol(slug: str):
                 "one frees.", run=run.title, position=run_queries.waiting_position(enrolment)), "info")
         return redirect(url_for("learning.course", slug=slug))
     if created or was_withdrawn:  # the course named as its pages will show it: in the version read
-        shown = language_queries.reading_of(course, offered_languages(course), enrolment, None, str(get_locale()))
+        shown = page_reading(course, enrolment, None)
         title = language_queries.published_title(course.id, shown.language) or course.title
         flash(_("You are enrolled in %(title)s.", title=title) if created else
               _("Your enrolment in %(title)s is restored: you continue where you left off.", title=title), "success")
@@ -246,8 +245,7 @@ def lesson(slug: str, lesson: str):
         state = availability.item_state(enrolment, course, "lesson", item.id)
     elif enrolment is not None:  # recorded only when open, and never for a withdrawn enrolment
         state = availability_services.open_lesson(enrolment, course, item, progress=visit.progress)
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("lesson", item.id)
     module = outline.module(item.module_id)

@@ -2,8 +2,8 @@
 
 The page's script (lms/static/js/offline.js) asks for this list, fetches each address as the trainee's browser
 would and stores the answers: the course page and its open lessons as rendered for the trainee (their progress
-with them), and the pages every kept course shares (the catalogue, My learning and the offline pages). The images, style
-sheets, scripts and fonts those pages use are found by the script in the pages themselves.
+with them), and the pages every kept course shares (the catalogue, My learning and the offline pages). The
+images, style sheets, scripts and fonts those pages use are found by the script in the pages themselves.
 """
 from __future__ import annotations
 

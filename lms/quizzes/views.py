@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -12,7 +11,7 @@ from lms.availability import labels as availability_labels
 from lms.availability import queries as availability
 from lms.availability import services as availability_services
 from lms.catalog import queries as catalog_queries
-from lms.catalog.outline import course_outline, offered_languages
+from lms.catalog.outline import course_outline, page_reading
 from lms.core import clock, when
 from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
@@ -69,8 +68,7 @@ def quiz(slug: str, quiz: str):
     closed = [a for a in attempts if a.status != "in_progress"]
     best = max((a.percent for a in closed if a.percent is not None), default=None)
     remaining = (item.attempts_allowed - len(attempts)) if item.attempts_allowed else None
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("quiz", item.id)
     state = availability.item_state(enrolment, course, "quiz", item.id)
@@ -93,8 +91,7 @@ def start(slug: str, quiz: str):
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
     if enrolment is None:
         abort(403)
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.form.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.form.get("version"))
     try:
         attempt = availability_services.start_attempt(enrolment, course, item, shown.language)
     except availability_services.Locked as exc:

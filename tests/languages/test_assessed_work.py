@@ -90,14 +90,6 @@ def course(db, tmp_path):
     return db.session.scalar(select(Course).where(Course.slug == "sample"))
 
 
-@pytest.fixture()
-def reader(client, auth, world, course):
-    """The trainee, signed in (English interface) and enrolled."""
-    auth.login(world["trainee"].email)
-    assert auth.post("/courses/sample/enrol", {}, form_page="/courses/sample").status_code == 302
-    return auth
-
-
 def page(client, url: str, **headers) -> str:
     response = client.get(url, headers=headers)
     assert response.status_code == 200, (url, response.status_code)

@@ -14,7 +14,7 @@ from lms.learning.models import Enrolment, LessonProgress
 from lms.packages.importer import import_course
 from lms.packages.reader import read_package
 from lms.quizzes.models import QuizAttempt
-from tests.helpers import answers_for, start_attempt
+from tests.helpers import answers_for, sign_in_and_enrol, start_attempt
 from tests.packages.sample import write_sample, write_version
 
 pytestmark = pytest.mark.db
@@ -29,14 +29,6 @@ def course(db, tmp_path):
     assert not problems, problems
     import_course(spec, publish=True)
     return db.session.scalar(select(Course).where(Course.slug == "sample"))
-
-
-@pytest.fixture()
-def reader(client, auth, world, course):
-    """The trainee, signed in (English interface) and enrolled."""
-    auth.login(world["trainee"].email)
-    assert auth.post("/courses/sample/enrol", {}, form_page="/courses/sample").status_code == 302
-    return auth
 
 
 def test_a_lesson_reads_in_the_version_asked_for_and_counts_once(reader, client, db, world):
@@ -179,8 +171,7 @@ def test_a_georgian_version_read_under_another_interface_language_loads_the_geor
     spec, problems = read_package(folder)
     assert not problems, problems
     import_course(spec, publish=True)
-    auth.login(world["trainee"].email)
-    assert auth.post("/courses/sample/enrol", {}, form_page="/courses/sample").status_code == 302
+    sign_in_and_enrol(auth, world["trainee"].email)
     georgian = client.get("/courses/sample/lessons/intro?version=ka").get_data(as_text=True)
     assert '<html lang="en">' in georgian and "/static/css/georgian.css" in georgian
     assert '<h1 lang="ka">' in georgian

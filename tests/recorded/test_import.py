@@ -124,11 +124,16 @@ def test_the_parser_is_linear_in_the_file(db, world, course):
     from lms.recorded import imports
 
     def seconds(lines: int) -> float:
+        """The best of three runs: a single run of a few milliseconds is at the mercy of the other test worker
+        (a 5 ms small run once made a linear 0.38 s large one look quadratic)."""
         text = "email,course,completed_on,hours,reason\n" + "".join(
             f"p{i}@example.org,sample,2025-11-14,1,{'r' * 100}\n" for i in range(lines))
-        start = time.perf_counter()
-        imports.plan(world["admin"], text.encode(), lambda person: True)
-        return time.perf_counter() - start
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            imports.plan(world["admin"], text.encode(), lambda person: True)
+            best = min(best, time.perf_counter() - start)
+        return best
 
     small, large = seconds(100), seconds(1600)
     assert large < small * 16 * 4, (small, large)  # x16 the lines: well under x64 the time

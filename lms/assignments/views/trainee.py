@@ -7,7 +7,6 @@ rubric texts; the work and its marks are as they were handed in and given."""
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,10 +18,9 @@ from lms.assignments import queries, rubrics, services
 from lms.assignments.views.base import bp, message
 from lms.core.downloads import send_stored
 from lms.availability import queries as availability
-from lms.catalog.outline import course_outline, offered_languages
+from lms.catalog.outline import course_outline, page_reading
 from lms.core import uploads, when
 from lms.core.too_large import keeps
-from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
 
 
@@ -49,8 +47,7 @@ def assignment(slug: str, assignment: str):
     course = course_or_404(slug)
     item = assignment_of_course_or_404(course, assignment)
     enrolment = learning_queries.enrolment_of(current_user.id, course.id)
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.args.get("version"))
     outline = _live(course, item, shown.language)
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to hand in its assignments."), "info")

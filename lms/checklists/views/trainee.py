@@ -7,20 +7,17 @@ The page reads in the course's language version chosen as a lesson's or a quiz's
 criteria; the record is shown as the assessor signed it."""
 from __future__ import annotations
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import can_assess, can_edit_course, evidence_or_404, practical_for_reading_or_404
-from lms.catalog.outline import course_outline, offered_languages
+from lms.catalog.outline import course_outline, page_reading
 from lms.checklists import queries, services
 from lms.checklists.views.base import RESULT_LABELS, STATUS_LABELS, bp
 from lms.core.downloads import attachment, key_etag
 from lms.core.storage import StorageNotFound
 from lms.core.uploads import stream
-from lms.languages import queries as language_queries
 from lms.learning import queries as learning_queries
 
 
@@ -36,8 +33,7 @@ def practical(slug: str, practical: str):
         return redirect(url_for("learning.course", slug=slug))
     record = queries.current_record(item.id, enrolment.id, released_only=True) if enrolment else None
     held = enrolment is not None and record is None and queries.current_record(item.id, enrolment.id) is not None
-    shown = language_queries.reading_of(course, offered_languages(course), enrolment, request.args.get("version"),
-                                        str(get_locale()))
+    shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("practical", item.id)
     criteria = queries.live_criteria(item)
