@@ -2,8 +2,10 @@
 
 `/_bench/bare` returns a constant string through the same Flask app (the same before/after
 request steps, headers and WSGI server) without touching the database or a template: the floor
-of a page. It exists only in the app built here, which production never uses (`wsgi.py` builds
-the plain app), and `create_bench_app` refuses to build it when LMS_ENV=production.
+of a page. It answers a POST too, after the same CSRF check as every form: the request part of the
+quiz POSTs' floors (`bench.quizweb`), whose rows are then written by hand. It exists only in the app
+built here, which production never uses (`wsgi.py` builds the plain app), and `create_bench_app`
+refuses to build it when LMS_ENV=production.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def add_bare_route(app: Flask) -> None:
     def bare():
         return BARE_BODY
 
-    app.add_url_rule(BARE_PATH, "bench_bare", bare)
+    app.add_url_rule(BARE_PATH, "bench_bare", bare, methods=["GET", "POST"])
 
 
 def create_bench_app(config: dict | None = None) -> Flask:

@@ -1,10 +1,11 @@
 """The floors: the fastest plain way to do each workload's work, to measure the workload against.
 
 - completion report: one hand-written SQL statement with GROUP BY over the same enrolments, read with
-  the figures kept per enrolment and quiz in one pass (GROUPING SETS and percentile_cont on PostgreSQL;
-  a UNION ALL and window functions on SQLite), giving the same figures, the counts per certification
-  (from the certificates of every cycle) included, compared by `same_completion_figures`; for all
-  institutions or one (a coordinator's);
+  the figures kept on each enrolment (and per enrolment and quiz) in one pass (GROUPING SETS and
+  percentile_cont on PostgreSQL; a UNION ALL and window functions on SQLite), giving the same figures, the
+  counts per certification (from the certificates of every cycle) included, compared by
+  `same_completion_figures`; for all institutions or one (a coordinator's); on PostgreSQL planned with parallel
+  workers costed at nothing, as the product's reports are (`plan_in_parallel`);
 - exports: the report's own SELECT run on a raw DB-API cursor (server-side on PostgreSQL) fed
   straight to `csv.writer`, or to XlsxWriter's `write_row` in constant-memory mode;
 - quiz grading and bulk enrolment: the rows the service writes, inserted with one executemany per
@@ -20,11 +21,11 @@ from sqlalchemy import bindparam, event, text
 
 # --- completion report -----------------------------------------------------------------------------
 
-# The report reads the figures the application keeps per enrolment and per enrolment and quiz (enrolment_figures,
-# quiz_figures: lms.learning.figures), so the fastest hand-written query for the same result reads them too: one
-# pass over the enrolments in scope joined to their kept figures and the final assessment's row, less the few
-# retired items' share, plus the attempts at a final still in progress past their deadline, and the certificates
-# of the trainees in scope grouped by trainee and course (no second pass over the enrolments).
+# The report reads the figures the application keeps on each enrolment (with its final assessment's and its
+# certificates') and per enrolment and quiz (quiz_figures: lms.learning.figures), so the fastest hand-written query
+# for the same result reads them too: one pass over the enrolments in scope, less the few retired items' share,
+# the final's own row only where the kept final is not the course's final any more, plus the attempts at a final
+# still in progress past their deadline.
 _COMMON = """
 WITH live_quiz AS (
   SELECT q.id, q.course_id, q.is_final, m.position AS mpos, q.position AS qpos
@@ -49,34 +50,31 @@ WITH live_quiz AS (
   SELECT a.enrolment_id FROM quiz_attempts a JOIN final_quiz f ON f.id = a.quiz_id
   WHERE a.status = 'in_progress' AND a.deadline_at < :limit
   GROUP BY a.enrolment_id
-), cert AS (
-  SELECT c.user_id, c.course_id, count(*) AS held,
-         max(CASE WHEN c.revoked_at IS NULL AND c.expires_at IS NULL THEN 1 ELSE 0 END) AS lasting,
-         max(CASE WHEN c.revoked_at IS NULL THEN c.expires_at END) AS best_expiry
-  FROM certificates c {{cert_scope}}
-  GROUP BY c.user_id, c.course_id
 ), e AS (
   SELECT u.institution_id, e.course_id, e.last_activity_at,
          CASE WHEN e.status = 'completed' THEN 2
-              WHEN coalesce(k.lessons_viewed, 0) - coalesce(gl.n, 0) > 0
-                   OR coalesce(k.attempts, 0) - coalesce(gq.attempts, 0) > 0 THEN 1 ELSE 0 END AS state,
-         CASE WHEN qc.n > 0 THEN (coalesce(k.score_sum, 0) - coalesce(gq.score_sum, 0)) * 1.0 / qc.n END AS score,
-         CASE WHEN o.enrolment_id IS NOT NULL THEN 1 ELSE coalesce(ff.submitted, 0) END AS fs,
-         coalesce(ff.passed, 0) AS fp,
+              WHEN e.lessons_viewed - coalesce(gl.n, 0) > 0 OR e.attempts - coalesce(gq.attempts, 0) > 0 THEN 1
+              ELSE 0 END AS state,
+         CASE WHEN qc.n > 0 THEN (e.score_sum - coalesce(gq.score_sum, 0)) * 1.0 / qc.n END AS score,
+         CASE WHEN o.enrolment_id IS NOT NULL THEN 1 WHEN fq.id IS NULL THEN 0
+              WHEN e.final_quiz_id = fq.id THEN e.final_submitted
+              ELSE coalesce((SELECT ff.submitted FROM quiz_figures ff
+                             WHERE ff.enrolment_id = e.id AND ff.quiz_id = fq.id), 0) END AS fs,
+         CASE WHEN fq.id IS NULL THEN 0 WHEN e.final_quiz_id = fq.id THEN e.final_passed
+              ELSE coalesce((SELECT ff.passed FROM quiz_figures ff
+                             WHERE ff.enrolment_id = e.id AND ff.quiz_id = fq.id), 0) END AS fp,
          CASE WHEN e.status = 'completed' THEN {days} END AS days,
-         CASE WHEN ce.held IS NULL THEN 4 WHEN ce.lasting = 1 THEN 0 WHEN ce.best_expiry IS NULL THEN 3
-              WHEN ce.best_expiry <= :now THEN 2 WHEN {days_left} <= i.expiry_notice_days THEN 1 ELSE 0 END AS cert
+         CASE WHEN e.certificates_held = 0 THEN 4 WHEN e.certificate_lasting = 1 THEN 0
+              WHEN e.certificate_best_expiry IS NULL THEN 3 WHEN e.certificate_best_expiry <= :now THEN 2
+              WHEN {days_left} <= i.expiry_notice_days THEN 1 ELSE 0 END AS cert
   FROM enrolments e
   JOIN users u ON u.id = e.user_id
   JOIN institutions i ON i.id = u.institution_id
-  LEFT JOIN enrolment_figures k ON k.enrolment_id = e.id
   LEFT JOIN gone_lesson gl ON gl.enrolment_id = e.id
   LEFT JOIN gone_quiz gq ON gq.enrolment_id = e.id
   LEFT JOIN final_quiz fq ON fq.course_id = e.course_id
-  LEFT JOIN quiz_figures ff ON ff.enrolment_id = e.id AND ff.quiz_id = fq.id
   LEFT JOIN overdue o ON o.enrolment_id = e.id
   LEFT JOIN quiz_count qc ON qc.course_id = e.course_id
-  LEFT JOIN cert ce ON ce.user_id = e.user_id AND ce.course_id = e.course_id
   WHERE e.is_current AND u.role = 'trainee' AND e.status <> 'withdrawn' {{scope}}
 )"""
 
@@ -92,7 +90,7 @@ _FIGURES = """count(*) AS enrolled,
   sum(CASE WHEN cert = 4 THEN 1 ELSE 0 END) AS never"""
 
 POSTGRESQL = _COMMON.format(days="EXTRACT(EPOCH FROM (e.completed_at - e.enrolled_at)) / 86400.0",
-                             days_left="EXTRACT(EPOCH FROM (ce.best_expiry - :now)) / 86400.0") + f"""
+                             days_left="EXTRACT(EPOCH FROM (e.certificate_best_expiry - :now)) / 86400.0") + f"""
 SELECT g.institution_id, g.course_id, i.code, c.slug, g.enrolled, g.not_started, g.in_progress, g.completed,
        g.final_submitted, g.final_passed, g.average_best_score, g.median_days, g.last_activity_at,
        g.certified, g.expiring, g.expired, g.revoked, g.never
@@ -105,7 +103,7 @@ LEFT JOIN institutions i ON i.id = g.institution_id LEFT JOIN courses c ON c.id 
 # SQLite has neither GROUPING SETS nor percentile_cont: the totals are a second GROUP BY in the same
 # statement, and the median the mean of the one or two middle rows numbered by window functions.
 SQLITE = _COMMON.format(days="julianday(e.completed_at) - julianday(e.enrolled_at)",
-                         days_left="julianday(ce.best_expiry) - julianday(:now)") + f""",
+                         days_left="julianday(e.certificate_best_expiry) - julianday(:now)") + f""",
 ranked AS (
   SELECT e.*,
          row_number() OVER (PARTITION BY institution_id, course_id, days IS NULL ORDER BY days) AS rn_g,
@@ -133,15 +131,62 @@ def completion_floor(connection, limit, now, institution_id: int | None = None) 
 
     sql = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
     if institution_id is None:
-        sql = sql.replace("{scope}", "").replace("{cert_scope}", "")
+        sql = sql.replace("{scope}", "")
     else:
-        sql = sql.replace("{scope}", "AND u.institution_id = :institution").replace(
-            "{cert_scope}", "JOIN users cu ON cu.id = c.user_id WHERE cu.institution_id = :institution")
+        sql = sql.replace("{scope}", "AND u.institution_id = :institution")
     statement = text(sql).bindparams(bindparam("limit", type_=UTCDateTime), bindparam("now", type_=UTCDateTime))
     parameters = {"limit": limit, "now": now}
     if institution_id is not None:
         parameters["institution"] = institution_id
+    plan_in_parallel(connection)
     return list(connection.execute(statement, parameters))
+
+
+def plan_in_parallel(connection) -> None:
+    """PostgreSQL: for the rest of the connection's transaction, let the planner share a statement among parallel
+    workers whenever it can (their costs set to nothing), as the product's reports do (`lms.core.db.parallel_plans`):
+    a floor is the fastest way by hand, and by hand one would set them too."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
+        connection.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0")
+
+
+# The charts page: the completion rate per institution and the completions per month, by hand: two GROUP BYs over the
+# current enrolments of the trainees, with nothing but the counts the page shows.
+CHARTS_BY_INSTITUTION = """
+SELECT i.code, count(*) AS enrolled, count(CASE WHEN e.status = 'completed' THEN 1 END) AS completed
+FROM enrolments e JOIN users u ON u.id = e.user_id JOIN institutions i ON i.id = u.institution_id
+WHERE e.is_current AND u.role = 'trainee' AND e.status <> 'withdrawn'
+GROUP BY i.code ORDER BY i.code
+"""
+CHARTS_PER_MONTH = """
+SELECT {month} AS month, count(*)
+FROM enrolments e JOIN users u ON u.id = e.user_id
+WHERE e.is_current AND u.role = 'trainee' AND e.status = 'completed'
+GROUP BY 1 ORDER BY 1
+"""
+_MONTH = {"postgresql": "to_char(timezone('UTC', e.completed_at), 'YYYY-MM')",
+          "sqlite": "strftime('%Y-%m', e.completed_at)"}
+
+
+def charts_floor(connection) -> tuple[list, list]:
+    """((institution code, enrolled, completed) per institution, (month, completions) per month with any), by hand."""
+    plan_in_parallel(connection)
+    rates = [tuple(row) for row in connection.execute(text(CHARTS_BY_INSTITUTION))]
+    month = _MONTH[connection.dialect.name]
+    months = [tuple(row) for row in connection.execute(text(CHARTS_PER_MONTH.format(month=month)))]
+    return rates, months
+
+
+def same_chart_figures(product, floor_rows) -> None:
+    """Raise AssertionError unless the charts page's figures are the floor's (months without completions, which the
+    page shows as zero bars, are left out of the comparison)."""
+    rates, months = product
+    mine = ([(r.institution_code, r.enrolled, r.completed) for r in rates], [m for m in months if m[1]])
+    theirs = ([(code, int(enrolled), int(done)) for code, enrolled, done in floor_rows[0]],
+              [(month, int(n)) for month, n in floor_rows[1]])
+    if mine != theirs:
+        raise AssertionError(f"the charts and their floor differ: {str(mine)[:300]} / {str(theirs)[:300]}")
 
 
 def _round(value) -> float | None:

@@ -48,6 +48,10 @@ class GenerationRefused(Refused):
     """Generation cannot start (non-empty database, XL on SQLite); the message says why in one line."""
 
 
+#: The step that writes the kept figures onto the enrolments: rows updated, not added.
+KEPT_ON_ENROLMENTS = "enrolments (kept figures)"
+
+
 @dataclass
 class GenerationReport:
     """What was generated: rows and seconds per table, in all, and the size on disk after."""
@@ -61,7 +65,8 @@ class GenerationReport:
 
     @property
     def rows(self) -> int:
-        return sum(s.rows for s in self.stats.values())
+        """Rows added (the enrolments' kept figures are written onto rows already counted)."""
+        return sum(s.rows for name, s in self.stats.items() if name != KEPT_ON_ENROLMENTS)
 
 
 def table_rows(engine: Engine) -> dict[str, int]:
@@ -222,18 +227,19 @@ def _flush(conn, loader: Loader, user_shape, trainees, history: History, shapes)
 
 def _keep_figures(conn, loader: Loader, out) -> None:
     """The figures the application keeps per enrolment and quiz (lms.learning.figures), counted from the rows
-    just written in one INSERT ... SELECT per table, as `lms reports recount` and migration 0028 do."""
+    just written, in one INSERT ... SELECT of the quizzes' rows and one UPDATE of the enrolments, as
+    `lms reports recount` and migrations 0028 and 0029 do."""
     from lms.extensions import db
     from lms.learning import figures
 
-    every = select(db.metadata.tables["enrolments"].c.id)
-    for name, columns, counted in (
-            ("quiz_figures", ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"],
-             figures.counted_quizzes(every)),
-            ("enrolment_figures", ["enrolment_id", *figures.FIGURES], figures.counted(every))):
+    enrolments, quiz_figures = db.metadata.tables["enrolments"], db.metadata.tables["quiz_figures"]
+    every = select(enrolments.c.id)
+    quiz_rows = quiz_figures.insert().from_select(
+        ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"], figures.counted_quizzes(every))
+    for name, table, write in (("quiz_figures", quiz_figures, quiz_rows),
+                               (KEPT_ON_ENROLMENTS, enrolments, figures.keep_counted(every))):
         started = time.perf_counter()
-        table = db.metadata.tables[name]
-        rows = conn.execute(table.insert().from_select(columns, counted)).rowcount
+        rows = conn.execute(write).rowcount
         if rows is None or rows < 0:  # a driver that does not count an INSERT ... SELECT (psycopg says -1)
             rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
         conn.commit()

@@ -16,9 +16,15 @@ from bench.content import right_and_wrong
 from bench.crowd import Trainee, sign_in_trainees
 from lms.extensions import db
 from lms.learning import figures
+from lms.learning.figures import KEPT
 
 TRAINEES = 10
 ATTEMPT_URL = re.compile(r"/attempts/(\d+)")
+
+
+def _plain(value):
+    """A number as the same Decimal on both databases (SQLite gives floats back), anything else as it is."""
+    return Decimal(str(value)).normalize() if isinstance(value, (Decimal, float)) else value
 
 
 def form_values(response) -> list[str]:
@@ -55,6 +61,12 @@ class RawWriter:
 
     def number(self, value: Decimal | None):
         return float(value) if self.sqlite and value is not None else value
+
+    def value(self, value):
+        """A value read through the app's models, as this driver stores it."""
+        if isinstance(value, datetime):
+            return self.moment(value)
+        return self.number(value) if isinstance(value, Decimal) else value
 
     def open(self) -> None:
         """Take a connection from the pool (untimed, before the floor runs)."""
@@ -101,7 +113,7 @@ class QuizCrowd:
     def _max_audit(self) -> int:
         from lms.audit.models import AuditEvent
 
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:  # see `snapshot`: a read that ends with COMMIT
             return conn.scalar(select(func.max(AuditEvent.id))) or 0
 
     # Steps through the web --------------------------------------------------------------------------------
@@ -122,12 +134,25 @@ class QuizCrowd:
         self.state["attempt_id"] = int(match.group(1))
         return self.state["attempt_id"]
 
+    def ready_bare_post(self) -> None:
+        """Untimed, before a floor: the CSRF token its bare POST sends (read from the quiz page, as a browser would)."""
+        self.state["floor_token"] = self.target["trainee"].csrf(self._quiz_url())
+
+    def bare_post(self) -> None:
+        """POST the bare route as the target trainee, with the form's CSRF token: a request received, its session
+        read and its token checked as the quiz's forms are, and a constant answer (the request part of a floor)."""
+        from bench.app import BARE_BODY, BARE_PATH
+
+        response = self.target["trainee"].client.post(BARE_PATH, data={"csrf_token": self.state["floor_token"]})
+        if response.status_code != 200 or response.get_data(as_text=True) != BARE_BODY:
+            raise RuntimeError(f"the bare route answered a POST with {response.status_code}")
+
     def draw(self, attempt_id: int) -> list:
         from lms.quizzes.models import QuizAttempt
 
         quiz_id = self.target["quiz_id"]
         if quiz_id not in self.draws:
-            with self.engine.connect() as conn:
+            with self.engine.begin() as conn:  # ends with COMMIT (see `snapshot`)
                 self.draws[quiz_id] = conn.scalar(select(QuizAttempt.draw).where(QuizAttempt.id == attempt_id))
         return self.draws[quiz_id]
 
@@ -163,7 +188,11 @@ class QuizCrowd:
         from lms.quizzes.models import AttemptAnswer, QuizAttempt
 
         t = self.target
-        with self.engine.connect() as conn:
+        # Ended with a COMMIT, not the pool's ROLLBACK: psycopg forgets a connection's prepared statements at a
+        # ROLLBACK, and the app's next request takes the same pooled connection. A site's connections keep theirs
+        # (a request that only reads ends without either, one that writes commits), so PostgreSQL stops planning
+        # the quiz's statements again after a few requests; the bench's untimed reads must not undo that.
+        with self.engine.begin() as conn:
             attempts = conn.execute(select(QuizAttempt).where(QuizAttempt.enrolment_id == t["enrolment_id"],
                                                               QuizAttempt.id > self.first["attempt"])).all()
             answers = conn.execute(select(AttemptAnswer).join(QuizAttempt).where(
@@ -175,7 +204,13 @@ class QuizCrowd:
             events = conn.execute(select(AuditEvent).where(AuditEvent.id > self.state["audit"],
                                                            AuditEvent.target_type == "enrolments",
                                                            AuditEvent.target_id == t["enrolment_id"])).all()
+        written = self.kept()
+        expiry = KEPT.index("certificate_best_expiry")
         return {
+            # The kept figures as written (the best expiry follows the moment the certificate was issued: whether
+            # there is one), and the quiz's row of them.
+            "figures": tuple(v is not None if i == expiry else v for i, v in enumerate(written["enrolment"])),
+            "quiz figures": written["quizzes"],
             "attempts": [(a.quiz_id, a.user_id, a.number, a.status, a.submitted_at is not None, a.score, a.max_score,
                           a.percent, a.passed, a.language, a.token is not None, a.deadline_at - a.started_at,
                           json.dumps(a.draw, sort_keys=True)) for a in attempts],
@@ -186,6 +221,22 @@ class QuizCrowd:
             "certificates": [(c.user_id, c.course_id, c.holder_name, c.course_title, c.institution_name,
                               c.issued_at is not None, c.expires_at is None, len(c.code)) for c in certificates],
             "audit": [(e.action, e.actor_id, e.institution_id, e.details) for e in events]}
+
+    def kept(self) -> dict:
+        """The current target's kept figures as stored: its enrolment's (`figures.KEPT`, in that order) and its
+        rows per quiz (quiz id, attempts, best, passed, submitted), numbers as the comparison needs them."""
+        from lms.learning.models import Enrolment, QuizFigures
+
+        t = self.target
+        with self.engine.begin() as conn:  # ends with COMMIT (see `snapshot`)
+            enrolment = conn.execute(select(*(getattr(Enrolment, name) for name in KEPT))
+                                     .where(Enrolment.id == t["enrolment_id"])).one()
+            quizzes = conn.execute(select(QuizFigures.quiz_id, QuizFigures.attempts, QuizFigures.best,
+                                          QuizFigures.passed, QuizFigures.submitted)
+                                   .where(QuizFigures.enrolment_id == t["enrolment_id"])
+                                   .order_by(QuizFigures.quiz_id)).all()
+        return {"enrolment": tuple(_plain(v) for v in enrolment),
+                "quizzes": [tuple(_plain(v) for v in row) for row in quizzes]}
 
     def reset(self) -> None:
         """Take away what the current target's turn wrote and give its enrolment back its columns."""

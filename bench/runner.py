@@ -146,6 +146,7 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = (), skip: tupl
         ("quiz", lambda: quiz_web_workloads(context, repeats["quiz"])),
         ("report", lambda: [workloads.report_workload(context, repeats["report"]),
                             workloads.coordinator_report_workload(context, repeats["report"]),
+                            workloads.charts_workload(context, repeats["report"]),
                             run_report_workload(context, repeats["report"])]),
         ("export", lambda: workloads.export_workloads(context, repeats["export"])),
         ("export-job", lambda: export_job_workloads(context, repeats["export-job"])),
@@ -155,7 +156,8 @@ def build_workloads(context, large: bool, only: tuple[str, ...] = (), skip: tupl
     ]
     names = {"page": ["catalogue page", "course page", "lesson page, first view", "lesson page, repeat view",
                       "quiz page", "my learning page"],
-             "quiz": ["quiz start", "quiz save", "quiz submit, passing", "quiz submit, failing"], "report": ["completion report", "run report"],
+             "quiz": ["quiz start", "quiz save", "quiz submit, passing", "quiz submit, failing"],
+             "report": ["completion report", "completion report charts", "run report"],
              "export": ["csv export", "xlsx export"], "export-job": ["csv export-job", "xlsx export-job"],
              "bulk": ["bulk enrolment"], "mail": ["reminder mails"],
              "gradebook": ["gradebook page"]}

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
 
+from bench.floors import plan_in_parallel
 from bench.measure import Workload
 from lms.access import report_scope
 from lms.extensions import db
@@ -54,6 +55,16 @@ def add_runs(engine) -> None:
             n = int(code.rsplit("-", 1)[1])
             conn.execute(update(Enrolment).where(Enrolment.course_id == course_id, Enrolment.is_current,
                                                  Enrolment.id % RUNS_PER_COURSE == n).values(run_id=run_id))
+    analyze_enrolments(engine)
+
+
+def analyze_enrolments(engine) -> None:
+    """Bring the planner's statistics of the enrolments up to date after the bench moved them in or out of runs, as
+    autovacuum soon would on a site: planned with the earlier statistics (no enrolment in any run), PostgreSQL
+    expects one row where there are 2 million at XL and loops over them (5.5 s instead of 0.7 s)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE enrolments")
 
 
 def remove_runs(engine) -> None:
@@ -64,6 +75,7 @@ def remove_runs(engine) -> None:
     with engine.begin() as conn:
         conn.execute(update(Enrolment).where(Enrolment.run_id.is_not(None)).values(run_id=None, waiting_since=None))
         conn.execute(delete(CourseRun).where(CourseRun.code.like("bench-%")))
+    analyze_enrolments(engine)
 
 
 def same_run_figures(report, floor_rows) -> None:
@@ -99,6 +111,7 @@ def run_report_workload(context, repeat: int) -> Workload:
 
     def floor():
         with context.engine.connect() as conn:
+            plan_in_parallel(conn)
             return list(conn.execute(text(FLOOR).bindparams(bindparam("now", type_=UTCDateTime)), {"now": now}))
 
     return Workload("run report, all institutions", report, floor, "hand-written SQL GROUP BY", repeat,

@@ -101,6 +101,31 @@ def report_workload(context: BenchContext, repeat: int) -> Workload:
                     note=f"{context.enrolments / 1000:,.0f}k enrolments")
 
 
+def charts_workload(context: BenchContext, repeat: int) -> Workload:
+    """The figures of the reports' charts page for all institutions (the completion rate per institution, the
+    completions per month) against two hand-written GROUP BYs of the same counts."""
+    from lms.auth.models import User
+    from lms.core import clock
+    from lms.reports import queries
+    from lms.reports.filters import ReportFilters
+
+    now = clock.now()
+
+    def charts():
+        admin = db.session.get(User, context.admin_id)
+        value = (queries.completion_rates_by_institution(report_scope(admin), ReportFilters(), now),
+                 queries.completions_per_month(report_scope(admin), ReportFilters(), now))
+        db.session.remove()
+        return value
+
+    def floor():
+        with context.engine.connect() as conn:
+            return floors.charts_floor(conn)
+
+    return Workload("completion report charts, all institutions", charts, floor, "two hand-written GROUP BYs",
+                    repeat, check=floors.same_chart_figures, note=f"{context.enrolments / 1000:,.0f}k enrolments")
+
+
 def coordinator_report_workload(context: BenchContext, repeat: int) -> Workload:
     """The completion report of one institution (the bench trainee's), as its coordinator reads it, against the
     same hand-written GROUP BY over that institution's trainees: it should cost what that institution holds."""

@@ -12,7 +12,7 @@ from lms.gradebook.models import Override, Weight
 from lms.institutions.models import Institution
 from lms.jobs.models import FailedJob
 from lms.languages.models import CourseVersion, VersionText
-from lms.learning.models import Certificate, Enrolment, EnrolmentFigures, Feedback, LessonProgress, QuizFigures
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress, QuizFigures
 from lms.mail.models import MailAttachment, MailPreference, Notification, OutboxMessage
 from lms.mfa.models import RecoveryCode, SecondFactor
 from lms.practicals.models import Criterion, Evidence, Practical, Record, Result
@@ -25,7 +25,7 @@ __all__ = [
     "Assignment", "Criterion", "Evidence", "Extension", "Mark", "Override", "Practical", "Record", "Result",
     "Submission", "SubmissionFile", "Weight", "run_assessors", "CourseVersion", "VersionText",
     "Announcement", "ApiToken", "AttemptAnswer", "AttendanceMark", "AuditEvent", "CalendarFeed", "Certificate", "Choice",
-    "Condition", "Course", "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "EnrolmentFigures", "ExportJob", "FailedJob",
+    "Condition", "Course", "CourseAsset", "CourseRun", "CourseStaff", "CourseTopic", "Enrolment", "ExportJob", "FailedJob",
     "Feedback", "Institution", "LateAnswers", "Lesson",
     "LessonProgress", "MailAttachment", "MailPreference", "Module", "Notification", "OutboxMessage", "PasswordLink", "Question", "Quiz", "QuizAttempt", "QuizFigures", "RecordedCompletion",
     "RecoveryCode", "SecondFactor", "SessionSignUp", "SignInSession", "TrainingSession", "User",

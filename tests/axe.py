@@ -28,6 +28,9 @@ def axe_script() -> Path:
 
 def violations(page) -> list[str]:
     """axe's WCAG 2.1 A and AA violations on the page as it is now, one line each (empty: none)."""
+    # A click on a link returns once the next page's navigation has committed, maybe before its document has a
+    # head to add a script to: axe runs on the page once it has loaded.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_script()))
     found = page.evaluate("tags => axe.run(document, {runOnly: tags}).then(r => r.violations.map(v => "

@@ -103,6 +103,18 @@ def pytest_sessionstart(session):
         os.replace(partial, mo)  # atomic: parallel workers never read half a file
 
 
+@pytest.fixture(autouse=True)
+def _clock_as_it_was():
+    """Whatever a test does to the platform's clock, it is put back as it was before the test: a test that stopped it
+    and did not start it again left it stopped for the next tests of its worker, and a live server there then dated
+    everything at that moment (an offline lesson view was refused as made "before the enrolment")."""
+    from lms.core import clock
+
+    before = clock.frozen_at()
+    yield
+    clock.freeze(before)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A fresh, empty database for this test session (one per xdist worker)."""

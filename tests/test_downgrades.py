@@ -142,7 +142,7 @@ def populate_every_column(engine) -> None:
         s.add(gone_enrolment)
         s.flush()
         s.add(m.Certificate(code="gone", enrolment_id=gone_enrolment.id, user_id=gone.id, course_id=course.id,
-                            holder_name=None, course_title="C"))
+                            holder_name=None, course_title="C", expires_at=AT + timedelta(days=730)))
         # A cancelled run open to one institution: the trainee's enrolment holds a place in it, the leaver
         # was on its waiting list when withdrawn.
         run = m.CourseRun(course_id=course.id, code="2027-03", title="March", starts_on=date(2027, 3, 1),

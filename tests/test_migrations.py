@@ -167,18 +167,17 @@ def populate(engine, second_factor: bool = False, run: bool = False, recorded: b
 
 
 def populate_figures(s) -> None:
-    """The kept figures (0028) of every enrolment, counted again from the rows as the application counts them."""
+    """The kept figures (0028, on the enrolments since 0029) of every enrolment, counted again from the rows as the
+    application counts them."""
     from lms import models as m
     from lms.learning import figures
 
     s.flush()
     every = select(m.Enrolment.id)
     s.execute(m.QuizFigures.__table__.delete())
-    s.execute(m.EnrolmentFigures.__table__.delete())
     s.execute(m.QuizFigures.__table__.insert().from_select(
         ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"], figures.counted_quizzes(every)))
-    s.execute(m.EnrolmentFigures.__table__.insert().from_select(
-        ["enrolment_id", *figures.FIGURES], figures.counted(every)))
+    s.execute(figures.keep_counted(every))
 
 
 def populate_versions(s, course, lesson, attempt, at) -> None:
@@ -888,6 +887,7 @@ def test_kept_figures_come_with_0028_counted_from_the_rows_and_its_downgrade_dro
     them; going below it drops them (derived data: nothing to accept) and leaves every other row as it was."""
     alembic_runner.migrate_up_to("heads")
     populate(alembic_engine, assessed=True, run=True)
+    alembic_runner.migrate_down_to("0028")
     with alembic_engine.connect() as conn:
         kept = [conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")).all()
                 for table in ("enrolment_figures", "quiz_figures")]
@@ -900,3 +900,40 @@ def test_kept_figures_come_with_0028_counted_from_the_rows_and_its_downgrade_dro
     with alembic_engine.connect() as conn:
         assert [conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")).all()
                 for table in ("enrolment_figures", "quiz_figures")] == kept
+
+
+KEPT_COLUMNS = ("lessons_viewed", "attempts", "score_sum", "quizzes_passed", "assessed_passed", "final_quiz_id",
+                "final_submitted", "final_passed", "certificates_held", "certificate_lasting",
+                "certificate_best_expiry")
+
+
+def test_kept_figures_move_onto_the_enrolments_with_0029_and_come_back_with_its_downgrade(alembic_runner,
+                                                                                          alembic_engine):
+    """0029 moves the kept figures onto the enrolments, with the final assessment's and the certificates', filled
+    from the rows as the application counts them; its downgrade builds enrolment_figures again from them, and
+    going up again gives the same values: nothing is lost either way."""
+    alembic_runner.migrate_up_to("heads")
+    populate(alembic_engine, assessed=True, run=True, recorded=True)
+    columns = ", ".join(KEPT_COLUMNS)
+
+    def on_enrolments():
+        with alembic_engine.connect() as conn:
+            return conn.execute(text(f"SELECT id, {columns} FROM enrolments ORDER BY id")).all()
+
+    counted = on_enrolments()
+    # The trainee's enrolment: a lesson viewed, the quiz (the course's final) passed, a certificate held for good.
+    trainee = counted[0]
+    assert (trainee.lessons_viewed, trainee.attempts, trainee.quizzes_passed, trainee.final_submitted,
+            trainee.final_passed, trainee.certificates_held) == (1, 1, 1, 1, 1, 1)
+    assert trainee.final_quiz_id is not None
+    before = row_counts(alembic_engine)
+    alembic_runner.migrate_down_to("0028")
+    assert "lessons_viewed" not in {c["name"] for c in inspect(alembic_engine).get_columns("enrolments")}
+    with alembic_engine.connect() as conn:
+        rebuilt = conn.execute(text("SELECT * FROM enrolment_figures ORDER BY enrolment_id")).all()
+    assert [tuple(r) for r in rebuilt] == [tuple(r[:6]) for r in counted
+                                           if r.lessons_viewed or r.attempts or r.assessed_passed]
+    after = row_counts(alembic_engine)
+    assert {t: n for t, n in after.items() if t != "enrolment_figures"} == before
+    alembic_runner.migrate_up_one()
+    assert on_enrolments() == counted

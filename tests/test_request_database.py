@@ -190,3 +190,24 @@ def test_a_read_only_page_whose_connection_dies_at_its_end_is_still_shown(client
     # The next page may meet the dead connection (the "unavailable" page, as after any restart); then a new one.
     assert client.get("/courses/").status_code in (200, 503)
     assert client.get("/courses/").status_code == 200
+
+
+def test_a_report_block_is_planned_with_parallel_workers_within_a_request_and_only_there(app, postgres):
+    from sqlalchemy import func
+
+    from lms.core.db import parallel_plans
+
+    def costs():
+        # Compiled SELECTs: in a request they run outside any transaction unless one is open.
+        return (postgres.session.scalar(select(func.current_setting("parallel_setup_cost"))),
+                postgres.session.scalar(select(func.current_setting("parallel_tuple_cost"))))
+
+    with app.test_request_context("/reports/"):
+        before = costs()
+        assert before != ("0", "0")
+        with parallel_plans(postgres.session):
+            # The setting opened the transaction it lasts for, so the report's own SELECT runs in it with it.
+            assert costs() == ("0", "0")
+        assert costs() == before  # the page's later statements are planned as before
+        postgres.session.rollback()
+        assert costs() == before

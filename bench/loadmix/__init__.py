@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import aiohttp
@@ -44,6 +45,14 @@ STORM_SECONDS = 10.0
 SIGN_IN_AT_ONCE = 4  # the trainees' own sign-ins before the run, a few at a time
 HARD_STOP_SECONDS = 60  # after the deadline, journeys still under way are cancelled
 MAX_DURATION = 600
+
+
+def _run_apart(coroutine):
+    """`asyncio.run(coroutine)` in a thread of its own: the calling thread may already run an event loop, where
+    asyncio.run refuses (in the test suite, Playwright's sync API keeps one running in every worker process that ran
+    a browser test, and the load-mix test may come after one)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadmix") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def server_settings(workers: int | None, threads: int | None) -> tuple[list[str], str, int]:
@@ -205,7 +214,7 @@ def run_loadmix(engine, environ: dict, trainees: int = 50, duration: int = 60, s
             with gunicorn(environ, arguments) as (base, master):
                 report.load_start = os.getloadavg()
                 report.log.origin = time.monotonic()
-                begin, end, cpu, served_from, served_to = asyncio.run(_drive(
+                begin, end, cpu, served_from, served_to = _run_apart(_drive(
                     base, chosen, duration, think, seed, report.log, warm_ups=2 * at_once,
                     server_cpu=lambda: workers_cpu(master)))
                 report.generator_cpu = time.process_time() - cpu

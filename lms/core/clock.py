@@ -15,3 +15,8 @@ def freeze(moment: datetime | None) -> None:
     """Stop the clock at `moment` (aware), or let it run again with None. For tests only."""
     global _frozen
     _frozen = moment
+
+
+def frozen_at() -> datetime | None:
+    """The moment the clock is stopped at, or None while it runs. For tests only."""
+    return _frozen

@@ -73,6 +73,10 @@ outage were accepted (by the quiz's staff, or by the quiz's setting) or rejected
 LateAnswers, decided, flushed), `attempt` (regraded when accepted). Messages tells the trainee, in the same
 transaction.""")
 
+attempt_started = _signals.signal("attempt-started", doc="""A quiz attempt was started (added to the session, not yet
+flushed). Keyword arguments: `enrolment_id`, `quiz_id`. Learning counts it in the enrolment's kept figures, in the
+same transaction: one more attempt, and nothing else (an attempt in progress has no score and closes nothing).""")
+
 work_changed = _signals.signal("work-changed", doc="""Rows that an enrolment's kept figures count were written by a
 feature below learning: an attempt started, closed or graded again (quizzes), marks superseded (assignments).
 Keyword argument: `enrolment_ids` (a list; the rows need not be flushed yet). Learning counts their figures again

@@ -9,7 +9,9 @@ taken back.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, func, literal, select
+from functools import cache
+
+from sqlalchemy import and_, bindparam, false, func, literal, select
 
 from lms.assignments.models import Assignment, Mark, Submission
 from lms.attendance import figures as attendance
@@ -21,35 +23,47 @@ from lms.practicals.models import Practical, Record
 from lms.quizzes.models import Quiz, QuizAttempt
 
 
+#: The items a completion rule names, in the order of its parts (`_rule`) and of `_DONE`.
+_PARTS = (Lesson, Quiz, Assignment, Practical)
+
+
+def _required(model, course_id, rule: str):
+    """SELECT of the ids of the live items of `model` in the course `course_id` (an id or a bound parameter) that
+    `rule` (the course's setting for that part) requires, or None where it requires none."""
+    if rule == "none":
+        return None
+    query = live_items(model).where(model.course_id == course_id)
+    return query.where(Quiz.is_final.is_(True)) if rule == "final" else query  # "final": quizzes only
+
+
+def _required_items(course_id, rule: tuple[str, str, str, str]) -> tuple:
+    """`_required` of each part of `rule`: lessons, quizzes, assignments, practical assessments."""
+    return tuple(_required(model, course_id, part) for model, part in zip(_PARTS, rule, strict=True))
+
+
+def _rule(course: Course) -> tuple[str, str, str, str]:
+    return (course.completion_lessons, course.completion_quizzes, course.completion_assignments,
+            course.completion_practicals)
+
+
 def required_lessons(course: Course):
     """SELECT of the ids of lessons the rule requires (live lessons of live modules), or None."""
-    if course.completion_lessons == "none":
-        return None
-    return live_items(Lesson).where(Lesson.course_id == course.id)
+    return _required(Lesson, course.id, course.completion_lessons)
 
 
 def required_quizzes(course: Course):
     """SELECT of the ids of quizzes the rule requires to be passed, or None."""
-    if course.completion_quizzes == "none":
-        return None
-    query = live_items(Quiz).where(Quiz.course_id == course.id)
-    if course.completion_quizzes == "final":
-        query = query.where(Quiz.is_final.is_(True))
-    return query
+    return _required(Quiz, course.id, course.completion_quizzes)
 
 
 def required_assignments(course: Course):
     """SELECT of the ids of assignments the rule requires to be passed, or None."""
-    if course.completion_assignments == "none":
-        return None
-    return live_items(Assignment).where(Assignment.course_id == course.id)
+    return _required(Assignment, course.id, course.completion_assignments)
 
 
 def required_practicals(course: Course):
     """SELECT of the ids of practical assessments the rule requires to be passed, or None."""
-    if course.completion_practicals == "none":
-        return None
-    return live_items(Practical).where(Practical.course_id == course.id)
+    return _required(Practical, course.id, course.completion_practicals)
 
 
 def enrolments_meeting_rule(course: Course, enrolment_ids: list[int]) -> list[int]:
@@ -77,29 +91,47 @@ def content_met(course: Course, enrolment_ids: list[int]) -> list[int]:
     """
     if not enrolment_ids:
         return []
-    lessons, quizzes = required_lessons(course), required_quizzes(course)
-    parts = [(required, done) for required, done in (
-        (lessons, _viewed), (quizzes, _passed),
-        (required_assignments(course), _assignments_passed), (required_practicals(course), _practicals_passed),
-    ) if required is not None]
-    if not parts:
-        return list(enrolment_ids)
+    rule = _rule(course)
     # Nothing to do completes at once only where the rule asks for no lessons and no quizzes.
-    nothing_completes = course.completion_attendance != "none" or (lessons is None and quizzes is None)
+    nothing_completes = course.completion_attendance != "none" or (rule[0] == "none" and rule[1] == "none")
     if len(enrolment_ids) == 1:
-        figures = db.session.execute(select(
-            *(_count(required).scalar_subquery() for required, _done in parts),
-            *(select(func.coalesce(func.sum(done(enrolment_ids, required).subquery().c[1]), 0)).scalar_subquery()
-              for required, done in parts))).one()
-        needs, dones = figures[:len(parts)], figures[len(parts):]
+        parts = _single_statement(rule)
+        if parts is None:
+            return list(enrolment_ids)
+        statement, count = parts
+        figures = db.session.execute(statement, {"rule_course_id": course.id,
+                                                 "rule_enrolment_id": enrolment_ids[0]}).one()
+        needs, dones = figures[:count], figures[count:]
         met = (any(needs) or nothing_completes) and all(done >= need for need, done in zip(needs, dones))
         return list(enrolment_ids) if met else []
+    parts = [(required, done) for required, done in zip(_required_items(course.id, rule), _DONE)
+             if required is not None]
+    if not parts:
+        return list(enrolment_ids)
     needs = db.session.execute(select(*(_count(required).scalar_subquery() for required, _done in parts))).one()
     if not any(needs):
         return list(enrolment_ids) if nothing_completes else []  # an empty course is never "completed"
     dones = [dict(db.session.execute(done(enrolment_ids, required)).all()) if need else {}
              for (required, done), need in zip(parts, needs)]
     return [e for e in enrolment_ids if all(counts.get(e, 0) >= need for counts, need in zip(dones, needs))]
+
+
+@cache
+def _single_statement(rule: tuple[str, str, str, str]):
+    """For one enrolment (the case of every lesson view, passed quiz and released mark): the one statement giving
+    what the rule requires of each part, then what the enrolment did of each, and how many parts; None when the
+    rule requires nothing. Built once per kind of rule, with the course and the enrolment bound when run: building
+    it took as long as running it."""
+    course_id, enrolment = bindparam("rule_course_id"), [bindparam("rule_enrolment_id")]
+    parts = [(required, done) for required, done in zip(
+        _required_items(course_id, rule), _DONE) if required is not None]
+    if not parts:
+        return None
+    statement = select(
+        *(_count(required).scalar_subquery() for required, _done in parts),
+        *(select(func.coalesce(func.sum(done(enrolment, required).subquery().c[1]), 0)).scalar_subquery()
+          for required, done in parts))
+    return statement, len(parts)
 
 
 def _count(required):
@@ -147,3 +179,7 @@ def active_enrolment_ids(course_id: int) -> list[int]:
     """The course's current enrolments that are not completed yet."""
     return list(db.session.scalars(select(Enrolment.id).where(
         and_(Enrolment.course_id == course_id, Enrolment.is_current.is_(True), Enrolment.status == "active"))))
+
+
+#: What an enrolment did of each part of the rule, in the order of `_PARTS`.
+_DONE = (_viewed, _passed, _assignments_passed, _practicals_passed)

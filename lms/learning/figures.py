@@ -1,38 +1,49 @@
-"""The figures kept per enrolment (`EnrolmentFigures`) and per enrolment and quiz (`QuizFigures`): lessons viewed,
-attempts, best scores, quizzes passed, closed and passed attempts per quiz, assignments and practical assessments
-passed. Reports read them instead of counting the rows again on every report, so a report costs what its scope
-holds (issue 25).
+"""The figures kept on each enrolment (`Enrolment.lessons_viewed` ... `certificate_best_expiry`, the columns of
+`KEPT`) and per enrolment and quiz (`QuizFigures`): lessons viewed, attempts, best scores, quizzes passed, closed and
+passed attempts per quiz, assignments and practical assessments passed, the final assessment's figures and the
+trainee's certificates in the course. Reports read them instead of counting the rows again on every report, and on
+the enrolment's own row, so that a report reads one table and costs what its scope holds (issue 25).
 
 `refresh` is the one writer: it counts the figures of any set of enrolments from the rows (a list of ids or a
-SELECT of them), set-based, in four statements whatever the number (a DELETE and an INSERT ... SELECT per table).
-The writers of those rows call it in their unit of work: learning's own (a lesson viewed) directly, the features
-below learning (an attempt started, closed or graded again; a mark given, superseded or released; a practical
-record signed off or released) through `lms.core.signals.work_changed`, and the features above it directly.
-`recount` rebuilds them all, a course at a time (`lms reports recount`, after a repair by hand).
+SELECT of them), set-based, in three statements whatever the number (a DELETE and an INSERT ... SELECT of the
+quizzes' rows, one UPDATE of the enrolments). The writers of those rows call it in their unit of work: learning's
+own (a lesson viewed, a certificate issued or revoked, a new cycle) directly, the features below learning (an
+attempt started, closed or graded again; a mark given, superseded or released; a practical record signed off or
+released) through `lms.core.signals.work_changed`, and the features above it directly. `recount` rebuilds them all,
+a course at a time (`lms reports recount`, after a repair by hand). One change is counted by adding instead of
+counting again: a quiz attempt started (`count_started_attempt`, through `lms.core.signals.attempt_started`) adds
+one attempt and changes no other figure, so two small writes do exactly what the three statements would.
 
-The kept figures count every item, live or not, and name no final assessment: what is live and which quiz is
-final is decided by the report that reads them (`retired_share`, `final_figures`), from the few retired items
-and one row per enrolment, so retiring, restoring, adding or moving an item writes nothing here and the figures
-can never disagree with the content. "Closed" is the attempt's status here: an attempt still in progress past its
-deadline counts as closed from that moment on, which no stored figure can follow; the reports add those few
-(`overdue_final_attempts`: only the final assessment's "submitted" can change, as such an attempt has no percent).
+The kept figures count every item, live or not: what is live is decided by the report that reads them
+(`retired_share`), from the few retired items, so retiring or restoring an item writes nothing here. The final
+assessment's figures are those of `final_quiz_id`, the course's final when they were counted; where the course's
+final has changed since (a quiz marked final, retired, added or moved), a report reads that quiz's own row in
+`QuizFigures` instead, so the figures can never disagree with the content. "Closed" is the attempt's status here:
+an attempt still in progress past its deadline counts as closed from that moment on, which no stored figure can
+follow; the reports add those few (`overdue_final_attempts`: only the final assessment's "submitted" can change,
+as such an attempt has no percent).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, true, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from lms.assignments.models import Assignment, Mark, Submission
 from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Lesson, Module
 from lms.extensions import db
-from lms.learning.models import Enrolment, EnrolmentFigures, LessonProgress, QuizFigures
+from lms.learning.models import Certificate, Enrolment, LessonProgress, QuizFigures
 from lms.practicals.models import Practical, Record
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
 
 FIGURES = ("lessons_viewed", "attempts", "score_sum", "quizzes_passed", "assessed_passed")
+#: Every column kept on the enrolment: the figures, the final assessment's, the certificates'.
+KEPT = (*FIGURES, "final_quiz_id", "final_submitted", "final_passed", "certificates_held", "certificate_lasting",
+        "certificate_best_expiry")
 
 
 def closed_attempt(now: datetime, grace_seconds: int):
@@ -120,9 +131,23 @@ def assessed_counts(enrolment_ids=None, condition=None):
             .subquery("assessed"))
 
 
+def certificates_of(enrolment_ids):
+    """A subquery (user_id, course_id, held, lasting, best_expiry) of the certificates (every cycle) of the
+    trainees of `enrolment_ids` (a SELECT of ids or a list) per trainee and course: how many they hold, 1 if one is
+    valid and never expires, and the latest expiry of those not revoked (NULL if all are revoked)."""
+    alive = Certificate.revoked_at.is_(None)
+    owners = select(Enrolment.user_id).where(Enrolment.id.in_(enrolment_ids))
+    return (select(Certificate.user_id, Certificate.course_id, func.count(Certificate.id).label("held"),
+                   func.max(case((and_(alive, Certificate.expires_at.is_(None)), 1), else_=0)).label("lasting"),
+                   func.max(case((alive, Certificate.expires_at))).label("best_expiry"))
+            .where(Certificate.user_id.in_(owners))
+            .group_by(Certificate.user_id, Certificate.course_id).subquery("certified"))
+
+
 def counted(enrolment_ids):
-    """SELECT of (enrolment_id, *FIGURES) counted from the rows for each of `enrolment_ids` (a SELECT of ids or a
-    list) that has done anything (the others keep no row): what `refresh` keeps in `EnrolmentFigures`."""
+    """SELECT of (id, *KEPT) counted from the rows for each of `enrolment_ids` (a SELECT of ids or a list): what
+    `refresh` keeps on the enrolment. The final assessment's figures are read from `QuizFigures`, which must be
+    counted first."""
     viewed = (select(LessonProgress.enrolment_id, func.count(LessonProgress.id).label("n"))
               .where(LessonProgress.enrolment_id.in_(enrolment_ids))
               .group_by(LessonProgress.enrolment_id).subquery("viewed"))
@@ -132,15 +157,30 @@ def counted(enrolment_ids):
                       func.sum(per_quiz.c.passed).label("quizzes_passed"))
                .group_by(per_quiz.c.enrolment_id).subquery("quizzes"))
     assessed = assessed_counts(enrolment_ids)
+    final = final_quizzes()
+    final_row = aliased(QuizFigures, name="final_row")
+    certified = certificates_of(enrolment_ids)
     figures = (func.coalesce(viewed.c.n, 0), func.coalesce(quizzes.c.attempts, 0),
                func.coalesce(quizzes.c.score_sum, 0), func.coalesce(quizzes.c.quizzes_passed, 0),
-               func.coalesce(assessed.c.n, 0))
-    return (select(Enrolment.id, *(figure.label(name) for figure, name in zip(figures, FIGURES, strict=True)))
+               func.coalesce(assessed.c.n, 0),
+               final.c.quiz_id, func.coalesce(final_row.submitted, 0), func.coalesce(final_row.passed, 0),
+               func.coalesce(certified.c.held, 0), func.coalesce(certified.c.lasting, 0), certified.c.best_expiry)
+    return (select(Enrolment.id, *(figure.label(name) for figure, name in zip(figures, KEPT, strict=True)))
             .outerjoin(viewed, viewed.c.enrolment_id == Enrolment.id)
             .outerjoin(quizzes, quizzes.c.enrolment_id == Enrolment.id)
             .outerjoin(assessed, assessed.c.enrolment_id == Enrolment.id)
-            .where(Enrolment.id.in_(enrolment_ids),
-                   or_(viewed.c.n.is_not(None), quizzes.c.attempts.is_not(None), assessed.c.n.is_not(None))))
+            .outerjoin(final, final.c.course_id == Enrolment.course_id)
+            .outerjoin(final_row, and_(final_row.enrolment_id == Enrolment.id, final_row.quiz_id == final.c.quiz_id))
+            .outerjoin(certified, and_(certified.c.user_id == Enrolment.user_id,
+                                       certified.c.course_id == Enrolment.course_id))
+            .where(Enrolment.id.in_(enrolment_ids)))
+
+
+def keep_counted(enrolment_ids):
+    """The UPDATE that writes `counted(enrolment_ids)` onto the enrolments."""
+    rows = counted(enrolment_ids).subquery("counted")
+    return (update(Enrolment).where(Enrolment.id == rows.c.id)
+            .values({name: rows.c[name] for name in KEPT}).execution_options(synchronize_session=False))
 
 
 def _ids(enrolment_ids):
@@ -148,22 +188,83 @@ def _ids(enrolment_ids):
     return list(enrolment_ids) if isinstance(enrolment_ids, (list, tuple, set, frozenset)) else enrolment_ids
 
 
+def _statements(ids, attempts: bool) -> list:
+    """The statements of `refresh` over `ids` (a SELECT of ids, or an expanding bind parameter)."""
+    statements = []
+    if attempts:
+        statements.append(delete(QuizFigures).where(QuizFigures.enrolment_id.in_(ids))
+                          .execution_options(synchronize_session=False))
+        statements.append(insert(QuizFigures).from_select(
+            ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"], counted_quizzes(ids)))
+    statements.append(keep_counted(ids))
+    return statements
+
+
+#: Enrolments refreshed by one run of the listed statements (see `refresh`).
+LISTED_BATCH = 1000
+# Built once: a trainee's every lesson view, attempt and mark refreshes a few enrolments' figures, and building
+# these statements anew took about as long as running them (issue 25's quiz start).
+_LISTED = {attempts: _statements(bindparam("enrolment_ids", expanding=True), attempts) for attempts in (True, False)}
+
+
 def refresh(enrolment_ids, attempts: bool = True) -> None:
     """Count again the figures of `enrolment_ids` (a list of ids or a SELECT of them) from the rows they count:
-    the one writer of `EnrolmentFigures` and `QuizFigures`. Four statements whatever the number, two when the
-    attempts did not change (`attempts` False: a lesson viewed, a mark or record); the caller commits."""
+    the one writer of the enrolments' kept figures and of `QuizFigures`. Three statements whatever the number, one
+    when the attempts did not change (`attempts` False: a lesson viewed, a mark or record, a certificate); the
+    caller commits."""
     ids = _ids(enrolment_ids)
     if isinstance(ids, list) and not ids:
         return
     db.session.flush()  # the rows the caller has just added count
-    models = (QuizFigures, EnrolmentFigures) if attempts else (EnrolmentFigures,)
-    for model in models:
-        db.session.execute(delete(model).where(model.enrolment_id.in_(ids))
-                           .execution_options(synchronize_session=False))
-    if attempts:
-        db.session.execute(insert(QuizFigures).from_select(
-            ["enrolment_id", "quiz_id", "attempts", "best", "passed", "submitted"], counted_quizzes(ids)))
-    db.session.execute(insert(EnrolmentFigures).from_select(["enrolment_id", *FIGURES], counted(ids)))
+    if isinstance(ids, list):
+        # On the session's connection, as Core statements: given parameters, the ORM would take an INSERT for
+        # a bulk insert of them. Nothing loaded in the session holds these values (the columns are deferred).
+        # In batches: the list is bound once per subquery, and SQLite takes a bounded number of values a statement
+        # (a bulk enrolment makes 50,000 enrolments at once).
+        connection = db.session.connection()
+        for start in range(0, len(ids), LISTED_BATCH):
+            for statement in _LISTED[attempts]:
+                connection.execute(statement, {"enrolment_ids": ids[start:start + LISTED_BATCH]})
+        return
+    for statement in _statements(ids, attempts):
+        db.session.execute(statement)
+
+
+_CERTIFIED = keep_counted(select(Enrolment.id).where(
+    Enrolment.user_id == bindparam("holder_id"), Enrolment.course_id == bindparam("in_course_id"),
+    Enrolment.is_current.is_(True)))
+
+
+def refresh_certificates(user_id: int, course_id: int) -> None:
+    """Count again the figures kept on the trainee's current enrolment in the course, its certificates among them
+    (a certificate issued or revoked): one statement, built once; the caller commits."""
+    db.session.flush()  # the certificate just added or revoked counts
+    db.session.connection().execute(_CERTIFIED, {"holder_id": user_id, "in_course_id": course_id})
+
+
+# Built once per database, as `_LISTED`: every start of a quiz attempt runs them.
+_STARTED_KEYS = {"enrolment_id": bindparam("started_enrolment_id"), "quiz_id": bindparam("started_quiz_id")}
+_STARTED_ATTEMPT = {
+    name: dialect.insert(QuizFigures).values(attempts=1, best=None, passed=0, submitted=0, **_STARTED_KEYS)
+    .on_conflict_do_update(index_elements=[QuizFigures.enrolment_id, QuizFigures.quiz_id],
+                           set_={"attempts": QuizFigures.attempts + 1})
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_ONE_MORE_ATTEMPT = (update(Enrolment).where(Enrolment.id == bindparam("started_enrolment_id"))
+                     .values(attempts=Enrolment.attempts + 1).execution_options(synchronize_session=False))
+
+
+def count_started_attempt(enrolment_id: int, quiz_id: int) -> None:
+    """Count a quiz attempt just started (added to the session) in the enrolment's figures: one more attempt at the
+    quiz and in all. A start changes nothing else that `refresh` counts (an attempt in progress is not closed, has
+    no percent and has not passed), so adding one gives what counting again would give, in two small statements
+    instead of three that count every attempt and item of the enrolment. Each adds to what is stored under the
+    row's lock, so two starts at once both count; a start refused (another one's attempt came first) rolls back
+    with its additions. The caller commits."""
+    db.session.flush()  # the attempt first: a concurrent start's is refused here, before anything is added
+    connection = db.session.connection()
+    keys = {"started_enrolment_id": enrolment_id, "started_quiz_id": quiz_id}
+    connection.execute(_STARTED_ATTEMPT[connection.dialect.name], keys)
+    connection.execute(_ONE_MORE_ATTEMPT, keys)
 
 
 def recount(progress: Callable[[int, int], None] | None = None) -> int:
@@ -171,16 +272,16 @@ def recount(progress: Callable[[int, int], None] | None = None) -> int:
     `progress(done, total)` after each course; returns how many enrolments hold figures afterwards."""
     courses = db.session.scalars(select(Enrolment.course_id).distinct().order_by(Enrolment.course_id)).all()
     # Rows whose enrolment is gone (the key cascades, unless a repair by hand ran with foreign keys off).
-    for model in (QuizFigures, EnrolmentFigures):
-        db.session.execute(delete(model).where(model.enrolment_id.not_in(select(Enrolment.id)))
-                           .execution_options(synchronize_session=False))
+    db.session.execute(delete(QuizFigures).where(QuizFigures.enrolment_id.not_in(select(Enrolment.id)))
+                       .execution_options(synchronize_session=False))
     for done, course_id in enumerate(courses, start=1):
         refresh(select(Enrolment.id).where(Enrolment.course_id == course_id))
         db.session.commit()
         if progress is not None:
             progress(done, len(courses))
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(EnrolmentFigures))
+    return db.session.scalar(select(func.count()).select_from(Enrolment).where(
+        or_(Enrolment.lessons_viewed > 0, Enrolment.attempts > 0, Enrolment.assessed_passed > 0)))
 
 
 def retired_share():

@@ -73,6 +73,33 @@ class Enrolment(db.Model):
     # NULL: no choice, their interface language when the course has that version, else the course's own.
     content_language: Mapped[str | None] = mapped_column(String(16))
 
+    # The figures kept for the reports (`lms.learning.figures`, their one writer; issue 25): what the trainee has
+    # done, counted again whenever it changes, on the enrolment's own row so that a report reads one table. Every
+    # item counts, live or not (a report takes off the few retired items' share); the final assessment's figures
+    # are those of `final_quiz_id`, the course's final when they were counted (a report reads the quiz's own row
+    # instead where the final has changed since); the certificates are the trainee's in the course over every
+    # cycle. Deferred: the pages that load an enrolment never read them.
+    lessons_viewed: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    # Attempts, in progress or closed, at every quiz of the course.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    # The sum over the quizzes of the best percent of their closed attempts (`QuizFigures.best`, 0 for none).
+    score_sum: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0, server_default="0", deferred=True,
+                                               deferred_group="figures")
+    quizzes_passed: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    # Assignments and practical assessments passed (a current, released, passed mark or record).
+    assessed_passed: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    # No foreign key: a pointer checked when read (a report compares it with the course's final of the moment).
+    final_quiz_id: Mapped[int | None] = mapped_column(deferred=True, deferred_group="figures")
+    final_submitted: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    final_passed: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True, deferred_group="figures")
+    # The trainee's certificates in the course (every cycle): how many, 1 if one is valid and never expires, and
+    # the latest expiry of those not revoked; what `lms.reports.facts.certification` decides from.
+    certificates_held: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True,
+                                                   deferred_group="figures")
+    certificate_lasting: Mapped[int] = mapped_column(default=0, server_default="0", deferred=True,
+                                                     deferred_group="figures")
+    certificate_best_expiry: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True,
+                                                                     deferred_group="figures")
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
     run = relationship("CourseRun")
@@ -96,31 +123,8 @@ class LessonProgress(db.Model):
     last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class EnrolmentFigures(db.Model):
-    """What an enrolment's trainee has done, kept up to date when it is written (lms.learning.figures), so that a
-    report reads one row per enrolment instead of counting lesson views, attempts, marks and records again.
-
-    Derived data: `lms.learning.figures.refresh` is its one writer, and `lms reports recount` rebuilds it from the
-    rows it counts. The figures count every item, live or not: which items are live, and which quiz is a course's
-    final assessment, is decided when a report reads them (the few retired items' share taken off), so retiring,
-    restoring or moving an item changes no kept figure. An enrolment without a row has done nothing (all 0).
-    """
-
-    __tablename__ = "enrolment_figures"
-
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
-    lessons_viewed: Mapped[int] = mapped_column(default=0)
-    # Attempts, in progress or closed, at every quiz of the course.
-    attempts: Mapped[int] = mapped_column(default=0)
-    # The sum over the quizzes of the best percent of their closed attempts (`QuizFigures.best`, 0 for none).
-    score_sum: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
-    quizzes_passed: Mapped[int] = mapped_column(default=0)
-    # Assignments and practical assessments passed (a current, released, passed mark or record).
-    assessed_passed: Mapped[int] = mapped_column(default=0)
-
-
 class QuizFigures(db.Model):
-    """An enrolment's attempts at one quiz, kept as `EnrolmentFigures` is (the same writer): the reports read a
+    """An enrolment's attempts at one quiz, kept as the enrolment's figures are (the same writer): the reports read a
     course's final assessment, and the share of retired quizzes, from here. "Closed" is the attempt's status: an
     attempt still in progress past its deadline counts as closed from that moment on, which the reports add."""
 

@@ -1,12 +1,16 @@
 """Named reads of quizzes and attempts."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import bindparam, func, select
 
 from lms.catalog.items import live_items
 from lms.extensions import db
 from lms.auth.models import User
-from lms.quizzes.models import AttemptAnswer, LateAnswers, Question, Quiz, QuizAttempt, drawable
+from lms.quizzes.models import AttemptAnswer, Choice, LateAnswers, Question, Quiz, QuizAttempt, drawable
 
 # Decided late answers the queue shows below the pending ones, newest first.
 DECIDED_SHOWN = 50
@@ -26,6 +30,63 @@ def bank_size(quiz: Quiz) -> int:
     """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it."""
     total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id, drawable()))
     return min(total, quiz.draw_count) if quiz.draw_count else total
+
+
+@dataclass(frozen=True)
+class ChoiceToDraw:
+    """A choice as a draw reads it."""
+
+    id: int
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionToDraw:
+    """A drawable question as a draw reads it (`lms.quizzes.grading.snapshot`): its columns and its choices in order,
+    as plain values rather than objects the session tracks."""
+
+    id: int
+    slug: str
+    position: int
+    kind: str
+    text: str
+    points: Decimal
+    explanation: str
+    true_false_answer: bool | None
+    accepted_answers: list | None
+    numeric_answer: float | None
+    numeric_tolerance: float
+    choices: tuple[ChoiceToDraw, ...]
+
+
+# The question's columns a draw reads: the fields of QuestionToDraw but its choices, in their order.
+_QUESTION_COLUMNS = tuple(f.name for f in fields(QuestionToDraw) if f.name != "choices")
+
+
+@cache
+def _questions_to_draw():
+    # Built once; two statements whatever the number of questions. Plain rows: a start reads a final's 20 questions
+    # and their choices, and building session objects for them cost twice the reading (issue 25).
+    questions = (select(*(getattr(Question, name) for name in _QUESTION_COLUMNS))
+                 .where(Question.quiz_id == bindparam("quiz_id"), drawable()).order_by(Question.position))
+    choices = (select(Choice.question_id, Choice.id, Choice.text, Choice.correct)
+               .join(Question, Question.id == Choice.question_id)
+               .where(Question.quiz_id == bindparam("quiz_id"), drawable())
+               .order_by(Choice.question_id, Choice.position))
+    return questions, choices
+
+
+def questions_to_draw(quiz_id: int) -> list[QuestionToDraw]:
+    """The quiz's drawable questions (`drawable`: no drafts, none retired) in bank order, with their choices."""
+    questions, choices = _questions_to_draw()
+    rows = db.session.execute(questions, {"quiz_id": quiz_id}).all()
+    if not rows:
+        return []
+    by_question: dict[int, list[ChoiceToDraw]] = {}
+    for question_id, choice_id, text, correct in db.session.execute(choices, {"quiz_id": quiz_id}):
+        by_question.setdefault(question_id, []).append(ChoiceToDraw(choice_id, text, bool(correct)))
+    return [QuestionToDraw(*row, choices=tuple(by_question.get(row.id, ()))) for row in rows]
 
 
 def own_attempt(user, attempt_id: int) -> QuizAttempt | None:

@@ -17,15 +17,14 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core import clock, signals
 from lms.core.db import keep_through_commits
 from lms.extensions import db
 from lms.languages import queries as language_queries
-from lms.quizzes import grading
-from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Question, Quiz, QuizAttempt, drawable
+from lms.quizzes import grading, queries
+from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Quiz, QuizAttempt
 
 log = logging.getLogger("lms.quizzes")
 
@@ -61,17 +60,10 @@ class Tally(NamedTuple):
 
 @cache
 def _tally_statement():
-    # Built once, as the drawable questions' below: a start runs them, and building a statement costs about
-    # as much as SQLite takes to run it.
+    # Built once, as the questions to draw (lms.quizzes.queries): a start runs it, and building a statement costs
+    # about as much as SQLite takes to run it.
     return (select(func.count(QuizAttempt.id), func.max(case((QuizAttempt.status == "in_progress", QuizAttempt.id))))
             .where(QuizAttempt.enrolment_id == bindparam("enrolment_id"), QuizAttempt.quiz_id == bindparam("quiz_id")))
-
-
-@cache
-def _drawable_questions_statement():
-    # The choices come in one more statement for all the questions, not one each (a final of 20: 21 -> 2).
-    return (select(Question).where(Question.quiz_id == bindparam("quiz_id"), drawable())
-            .options(selectinload(Question.choices)).order_by(Question.position))
 
 
 def attempt_tally(enrolment_id: int, quiz_id: int) -> Tally:
@@ -115,7 +107,7 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None, langu
         try:
             # The new attempt counts in the enrolment's figures (learning keeps them); the flush it needs meets a
             # concurrent start's attempt as the commit would.
-            signals.work_changed.send(SENDER, enrolment_ids=[enrolment.id])
+            signals.attempt_started.send(SENDER, enrolment_id=enrolment.id, quiz_id=quiz.id)
             db.session.commit()
         except (IntegrityError, OperationalError):
             # IntegrityError: another request opened an attempt (or took its number) first. OperationalError:
@@ -135,7 +127,7 @@ def _new_attempt(enrolment, quiz: Quiz, rng: random.Random | None, language: str
     added to the session); AttemptError when no attempt is left or the quiz has no questions."""
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AttemptError("no_attempts_left")
-    questions = db.session.scalars(_drawable_questions_statement(), {"quiz_id": quiz.id}).all()
+    questions = queries.questions_to_draw(quiz.id)
     if not questions:
         raise AttemptError("no_questions")
     now = clock.now()

@@ -304,7 +304,8 @@ def confirm(attempt_id: int):
             # that would make the trainee think something went wrong. The review says if time ran out.
             if exc.code != "already_submitted":
                 flash(MESSAGES[exc.code](), "info")
-        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        # The id from the address: the commit expired the attempt, and reading it would load it again.
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     if attempt.status != "in_progress":
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     answers = queries.saved_answers(attempt)

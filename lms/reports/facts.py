@@ -43,9 +43,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, String, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.assignments.models import Assignment
@@ -55,13 +54,15 @@ from lms.catalog.models import Course, Lesson, Module
 from lms.core.types import UTCDateTime
 from lms.institutions.models import Institution
 from lms.learning.figures import final_quizzes, overdue_final_attempts, retired_share
-from lms.learning.models import Certificate, Enrolment, EnrolmentFigures, QuizFigures
+from lms.learning.models import Enrolment, QuizFigures
 from lms.practicals.models import Practical
 from lms.quizzes.models import Quiz
 from lms.reports.filters import CERTIFICATIONS, ReportFilters
 from lms.runs.models import CourseRun
 
 STATES = ("not_started", "in_progress", "completed", "withdrawn")
+# The enrolment statuses that decide the states "completed" and "withdrawn" whatever the enrolment's figures.
+COMPLETED, WITHDRAWN = "completed", "withdrawn"
 RECORDED = "recorded"  # the source of an enrolment completed by a recorded completion (lms.recorded)
 #: The certification of a trainee in a course, best first (see the module docstring).
 CERTIFICATION = CERTIFICATIONS
@@ -106,8 +107,9 @@ def _year_month_postgresql(element, compiler, **kw):
     return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM')"
 
 
-def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None):
-    """SELECT of the ids of the current enrolments within `scope` that pass `filters`.
+def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None, courses: bool = True):
+    """SELECT of the ids of the current enrolments within `scope` that pass `filters`, joined to their trainee
+    (`User`), the trainee's `Institution` and, with `courses` or a course filter, the `Course`.
 
     `scope` is the SQL condition on the enrolled trainee (`User`) of what the reader may see: the
     viewer's `lms.access.report_scope`, or one the caller has decided itself (a trainee's own
@@ -115,9 +117,10 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
     """
     query = (select(Enrolment.id)
              .join(User, User.id == Enrolment.user_id)
-             .join(Institution, Institution.id == User.institution_id)
-             .join(Course, Course.id == Enrolment.course_id)
-             .where(Enrolment.is_current.is_(True), User.role == "trainee", scope))
+             .join(Institution, Institution.id == User.institution_id))
+    if courses or filters.course:
+        query = query.join(Course, Course.id == Enrolment.course_id)
+    query = query.where(Enrolment.is_current.is_(True), User.role == "trainee", scope)
     if not filters.withdrawn:
         # The one place that leaves withdrawn enrolments out of the figures, lists and exports.
         query = query.where(Enrolment.status != "withdrawn")
@@ -146,7 +149,8 @@ def scoped_enrolments(scope, filters: ReportFilters, user_id: int | None = None)
 
 def certification(held, lasting, best_expiry, notice_days, now: datetime):
     """SQL: the certification (one of CERTIFICATION) from a trainee's certificates in a course, summed up
-    as `certificates_held` does (`held` NULL or 0: none), with the institution's `notice_days`.
+    as `lms.learning.figures.certificates_of` does and the enrolment keeps it (`held` NULL or 0: none), with the
+    institution's `notice_days`.
 
     The one definition: the reports, their exports, the API and the expiring certificates page use it."""
     moment = literal(now, UTCDateTime())
@@ -185,81 +189,124 @@ def assessed_totals():
             .subquery("assessed_total"))
 
 
-def certificates_held(scope):
-    """Subquery (user_id, course_id, held, lasting, best_expiry) over the certificates of the trainees within
-    `scope`, per trainee and course (every cycle): how many they hold, 1 if one is valid and never expires, and the
-    latest expiry of those not revoked (NULL if all are revoked). Found through the certificates' index on user_id."""
-    alive = Certificate.revoked_at.is_(None)
-    within = select(User.id).join(Institution, Institution.id == User.institution_id).where(scope)
-    return (select(Certificate.user_id, Certificate.course_id, func.count(Certificate.id).label("held"),
-                   func.max(case((and_(alive, Certificate.expires_at.is_(None)), 1), else_=0)).label("lasting"),
-                   func.max(case((alive, Certificate.expires_at))).label("best_expiry"))
-            .where(Certificate.user_id.in_(within))
-            .group_by(Certificate.user_id, Certificate.course_id).subquery("certification"))
+def course_figures():
+    """A subquery (course_id, lessons, quizzes, assessed, final_quiz_id) of every course: its live lessons, quizzes,
+    assignments and practical assessments, and its final assessment. One small row per course, so that the facts
+    join one thing per course instead of four."""
+    lessons_total, quizzes_total = live_item_totals()
+    assessed_total = assessed_totals()
+    final = final_quizzes()
+    return (select(Course.id.label("course_id"), func.coalesce(lessons_total.c.n, 0).label("lessons"),
+                   func.coalesce(quizzes_total.c.n, 0).label("quizzes"),
+                   func.coalesce(assessed_total.c.n, 0).label("assessed"), final.c.quiz_id.label("final_quiz_id"))
+            .outerjoin(lessons_total, lessons_total.c.course_id == Course.id)
+            .outerjoin(quizzes_total, quizzes_total.c.course_id == Course.id)
+            .outerjoin(assessed_total, assessed_total.c.course_id == Course.id)
+            .outerjoin(final, final.c.course_id == Course.id)
+            .subquery("course_figures"))
+
+
+def retired_figures():
+    """A subquery (enrolment_id, viewed, attempts, score_sum, passed, assessed) of what the kept figures count of
+    items no longer live (`lms.learning.figures.retired_share`), one row per enrolment that has any: few rows, and
+    one join for the facts instead of three."""
+    viewed, quizzes, assessed = retired_share()
+    zero = literal(0)
+    rows = union_all(
+        select(viewed.c.enrolment_id, viewed.c.n.label("viewed"), zero.label("attempts"), zero.label("score_sum"),
+               zero.label("passed"), zero.label("assessed")),
+        select(quizzes.c.enrolment_id, zero, quizzes.c.attempts, quizzes.c.score_sum, quizzes.c.quizzes_passed, zero),
+        select(assessed.c.enrolment_id, zero, zero, zero, zero, assessed.c.n)).subquery("retired_rows")
+    return (select(rows.c.enrolment_id, *(func.sum(rows.c[name]).label(name)
+                                          for name in ("viewed", "attempts", "score_sum", "passed", "assessed")))
+            .group_by(rows.c.enrolment_id).subquery("retired"))
 
 
 def facts(scope, filters: ReportFilters, now: datetime, user_id: int | None = None):
     """A CTE with one row per enrolment in scope and its figures (see the module docstring for the columns).
 
     One pass over the enrolments in scope (found through the trainees of the scope: an institution's through the
-    index on users.institution_id, then each trainee's enrolments), each joined to the figures kept for it when
+    index on users.institution_id, then each trainee's enrolments), each with the figures kept on its own row when
     its trainee worked (lms.learning.figures): its sums, less the share of items that are not live any more (few
-    rows), and its course's final assessment's row; the course's totals; the certificates of the trainees in
-    scope; and the few attempts at a final assessment still in progress past their deadline, which count as
-    submitted from that moment on."""
-    figures = EnrolmentFigures
-    final = final_quizzes()
-    final_figures = aliased(QuizFigures, name="final_figures")
-    retired_viewed, retired_quizzes, retired_assessed = retired_share()
-    lessons_total, quizzes_total = live_item_totals()
-    assessed_total = assessed_totals()
+    rows); its final assessment's figures, read from that quiz's own row only where the course's final has changed
+    since they were counted; its trainee's certificates in the course; the course's totals; and the few attempts at
+    a final assessment still in progress past their deadline, which count as submitted from that moment on."""
+    per_course = course_figures()
+    retired = retired_figures()
     overdue = overdue_final_attempts(now)
-    held = certificates_held(scope)
 
-    def kept(column, retired):
-        return func.coalesce(column, 0) - func.coalesce(retired, 0)
+    def kept(column, retired_part):
+        return column - func.coalesce(retired_part, 0)
 
-    n_lessons = func.coalesce(lessons_total.c.n, 0)
-    n_quizzes = func.coalesce(quizzes_total.c.n, 0)
-    n_viewed = kept(figures.lessons_viewed, retired_viewed.c.n)
-    n_attempts = kept(figures.attempts, retired_quizzes.c.attempts)
-    n_passed = kept(figures.quizzes_passed, retired_quizzes.c.quizzes_passed)
-    done = n_viewed + n_passed + kept(figures.assessed_passed, retired_assessed.c.n)
-    items = n_lessons + n_quizzes + func.coalesce(assessed_total.c.n, 0)
+    def final_figure(name: str):
+        # The kept figure where it was counted for the course's final of the moment; else the quiz's own row.
+        own_row = (select(getattr(QuizFigures, name)).where(QuizFigures.enrolment_id == Enrolment.id,
+                                                            QuizFigures.quiz_id == per_course.c.final_quiz_id)
+                   .scalar_subquery())
+        return case((per_course.c.final_quiz_id.is_(None), 0),
+                    (Enrolment.final_quiz_id == per_course.c.final_quiz_id, getattr(Enrolment, f"final_{name}")),
+                    else_=func.coalesce(own_row, 0))
+
+    n_quizzes = func.coalesce(per_course.c.quizzes, 0)
+    n_viewed = kept(Enrolment.lessons_viewed, retired.c.viewed)
+    n_attempts = kept(Enrolment.attempts, retired.c.attempts)
+    n_passed = kept(Enrolment.quizzes_passed, retired.c.passed)
+    done = n_viewed + n_passed + kept(Enrolment.assessed_passed, retired.c.assessed)
+    items = func.coalesce(per_course.c.lessons, 0) + n_quizzes + func.coalesce(per_course.c.assessed, 0)
     progress = progress_percent(done, items)
-    certified = certification(held.c.held, held.c.lasting, held.c.best_expiry, Institution.expiry_notice_days, now)
-    state = case((Enrolment.status == "withdrawn", literal("withdrawn")),
-                 (Enrolment.status == "completed", literal("completed")),
+    certified = certification(Enrolment.certificates_held, Enrolment.certificate_lasting,
+                              Enrolment.certificate_best_expiry, Institution.expiry_notice_days, now)
+    # The status alone decides the first two states, by the rules the charts count with (`counted`, `completed`).
+    state = case((~counted(Enrolment.status), literal("withdrawn")),
+                 (completed(Enrolment.status), literal("completed")),
                  (or_(n_viewed > 0, n_attempts > 0), literal("in_progress")), else_=literal("not_started"))
-    score = case((n_quizzes > 0, kept(figures.score_sum, retired_quizzes.c.score_sum) * 1.0 / n_quizzes))
-    final_submitted = case((overdue.c.enrolment_id.is_not(None), 1), else_=func.coalesce(final_figures.submitted, 0))
-    query = (scoped_enrolments(scope, filters, user_id)
-             .outerjoin(figures, figures.enrolment_id == Enrolment.id)
-             .outerjoin(retired_viewed, retired_viewed.c.enrolment_id == Enrolment.id)
-             .outerjoin(retired_quizzes, retired_quizzes.c.enrolment_id == Enrolment.id)
-             .outerjoin(retired_assessed, retired_assessed.c.enrolment_id == Enrolment.id)
-             .outerjoin(final, final.c.course_id == Enrolment.course_id)
-             .outerjoin(final_figures, and_(final_figures.enrolment_id == Enrolment.id,
-                                            final_figures.quiz_id == final.c.quiz_id))
-             .outerjoin(lessons_total, lessons_total.c.course_id == Enrolment.course_id)
-             .outerjoin(quizzes_total, quizzes_total.c.course_id == Enrolment.course_id)
-             .outerjoin(assessed_total, assessed_total.c.course_id == Enrolment.course_id)
+    score = case((n_quizzes > 0, kept(Enrolment.score_sum, retired.c.score_sum) * 1.0 / n_quizzes))
+    final_submitted = case((overdue.c.enrolment_id.is_not(None), 1), else_=final_figure("submitted"))
+    # The course is joined only where a filter names it: nothing else of it is read here.
+    query = (scoped_enrolments(scope, filters, user_id, courses=False)
+             .outerjoin(retired, retired.c.enrolment_id == Enrolment.id)
+             .outerjoin(per_course, per_course.c.course_id == Enrolment.course_id)
              .outerjoin(overdue, overdue.c.enrolment_id == Enrolment.id)
-             .outerjoin(held, and_(held.c.user_id == Enrolment.user_id, held.c.course_id == Enrolment.course_id))
              .with_only_columns(
                  Enrolment.id.label("enrolment_id"), Enrolment.user_id, Enrolment.course_id,
                  User.institution_id.label("institution_id"), Enrolment.enrolled_at, Enrolment.completed_at,
                  Enrolment.due_on, Enrolment.due_at, Enrolment.last_activity_at, Enrolment.withdrawn_at,
-                 Enrolment.run_id,
+                 Enrolment.run_id, Enrolment.status,
                  state.label("state"), certified.label("certification"),
                  case((Enrolment.source == RECORDED, 1), else_=0).label("recorded"),
                  n_viewed.label("lessons_viewed"), n_attempts.label("attempts"), n_passed.label("quizzes_passed"),
                  progress.label("progress"), score.label("course_score"),
                  final_submitted.label("final_submitted"),
-                 func.coalesce(final_figures.passed, 0).label("final_passed"), maintain_column_froms=True))
+                 final_figure("passed").label("final_passed"), maintain_column_froms=True))
     if filters.certification:
         query = query.where(certified == filters.certification)
     return query.cte("facts")
+
+
+def counted(status):
+    """SQL: an enrolment of this `status` (`Enrolment.status`, or a `status` column of the facts or of
+    `counted_enrolments`) counts in the report's figures: its state is not "withdrawn". Decided by the status alone,
+    as the state is for it, so that a statement that needs no other figure can count without the facts' joins."""
+    return status != WITHDRAWN
+
+
+def completed(status):
+    """SQL: an enrolment of this `status` is in the state "completed" (see `counted`)."""
+    return status == COMPLETED
+
+
+def counted_enrolments(scope, filters: ReportFilters, now: datetime):
+    """A subquery (institution_id, status, completed_at) of the current enrolments in scope that pass `filters`, for
+    the statements that count them by status alone (the charts): `scoped_enrolments`, and the facts only when the
+    certification filter needs them. Through the facts, SQLite computed every figure's joins for a chart of two
+    counts (4× a hand-written count at M); PostgreSQL left out the joins that nothing read."""
+    if filters.certification:
+        f = facts(scope, filters, now)
+        return select(f.c.institution_id, f.c.status, f.c.completed_at).subquery("counted")
+    return (scoped_enrolments(scope, filters, courses=False)
+            .with_only_columns(User.institution_id.label("institution_id"), Enrolment.status, Enrolment.completed_at,
+                               maintain_column_froms=True)
+            .subquery("counted"))
 
 
 def state_order(column):

@@ -77,7 +77,7 @@ def charts_page():
     """Completion rate per institution and completions per month, as SVG with the same figures as tables."""
     form = FilterForm(current_user, request.args)
     filters = _page_filters(form)
-    per_institution = queries.completion_by_institution(report_scope(current_user), filters)
+    per_institution = queries.completion_rates_by_institution(report_scope(current_user), filters)
     per_month = queries.completions_per_month(report_scope(current_user), filters)
     rate_chart = charts.horizontal_bars([(r.institution_code, r.completion_rate) for r in per_institution])
     month_chart = charts.vertical_bars(per_month)

@@ -12,6 +12,7 @@ from lms.availability.queries import Reason, course_availability, item_state
 from lms.availability.rules import Needs, Rules, RulesError
 from lms.availability.services import Locked, set_rules, start_attempt
 from lms.catalog.outline import course_outline
+from lms.core import when
 from lms.learning import services as learning
 from lms.learning.models import Enrolment
 from lms.quizzes import services as quiz_services
@@ -149,7 +150,7 @@ def test_after_the_run_ends_lessons_stay_open_but_no_new_attempt(world, course, 
     db.session.refresh(in_progress)
     assert in_progress.status == "expired"
     # An extension: staff move the due date past the run's end.
-    learning.set_due(enrolment, date(2027, 3, 15), learning.when.person_zone(world["trainee"]))
+    learning.set_due(enrolment, date(2027, 3, 15), when.person_zone(world["trainee"]))
     db.session.commit()
     assert start_attempt(enrolment, course, items["final"]).status == "in_progress"
 

@@ -113,7 +113,8 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
         before = table_rows(bench_db.engine)
         context = workloads.find_context(bench_app)
         chosen = [*crowd_page_workloads(context, 3, trainees=4), *quiz_web_workloads(context, 3, trainees=3),
-                  workloads.report_workload(context, 2), run_report_workload(context, 2),
+                  workloads.report_workload(context, 2), workloads.charts_workload(context, 2),
+                  run_report_workload(context, 2),
                   *workloads.export_workloads(context, 1),
                   workloads.bulk_workload(context, 1, rows=20, courses=2), reminder_workload(context, 2, mails=20),
                   gradebook_workload(context, 2, trainees=20)]
@@ -124,7 +125,8 @@ def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db,
     lines = format_table(results)
     for name in ("catalogue page", "lesson page, first view", "lesson page, repeat view", "quiz start (final, 20 questions)",
                  "quiz save (20 answers)", "quiz submit, passing (20, certificate)", "quiz submit, failing (20 questions)",
-                 "completion report, all institutions", "run report, all institutions", "CSV export, all enrolments", "XLSX export, all enrolments",
+                 "completion report, all institutions", "completion report charts, all institutions",
+                 "run report, all institutions", "CSV export, all enrolments", "XLSX export, all enrolments",
                  "bulk enrolment (40 enrolments)", "reminder mails (20), queued and sent",
                  "gradebook page (20 × 20 items)"):
         assert any(line.startswith(name) for line in lines), name

@@ -29,7 +29,11 @@ class Person:
         self.page.goto(f"{self.base}{path}")
 
     def click(self, selector: str) -> None:
+        """Click, and when that leads to another page, wait until it has loaded: a click returns once the next
+        page's navigation has committed, maybe before its deferred scripts have run, and a field filled then
+        sends its input event to no listener (an assignment's draft was never saved so)."""
         self.page.click(selector)
+        self.page.wait_for_load_state()
 
     def main(self) -> str:
         """The main part of the page as read, its white space folded."""

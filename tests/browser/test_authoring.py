@@ -4,6 +4,7 @@ preview (without JavaScript) and the course publishes. What the person sees, and
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.catalog.models import Course
@@ -42,7 +43,8 @@ def test_a_course_made_through_the_forms_publishes_after_the_fixes_the_refusal_l
     page.fill("#summary", "Checking travel documents at the first line.")
     page.fill("#estimated_hours", "3")
     page.click("text=Create the course")
-    assert page.locator("#outcomes-error").is_visible() and course_row(db) is None
+    expect(page.locator("#outcomes-error")).to_be_visible()  # waits for the answer page
+    assert course_row(db) is None
     page.fill("#outcomes", "Check a passport's security features.\nSpot an impostor.")
     page.click("text=Create the course")
     assert page.url == f"{live_server}/author/document-checks/"

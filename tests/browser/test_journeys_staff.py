@@ -51,16 +51,25 @@ class Visit:
         self.page.goto(f"{self.base}/login")
         self.page.fill("#email", user.email)
         self.page.fill("#password", PASSWORD)
-        self.page.click("main button[type=submit]")
+        self.submit("main button[type=submit]")
         assert f"Welcome, {user.name}" in self.main()
 
     def header(self, label: str) -> None:
-        """Follow a link of the header's navigation."""
+        """Follow a link of the header's navigation, to the page loaded (its scripts run: see `link`)."""
         self.page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
+        self.page.wait_for_load_state()
 
     def link(self, name: str, within: str = "main") -> None:
-        """Follow the link of that exact name in a part of the page."""
+        """Follow the link of that exact name in a part of the page, to the page loaded: a click returns once
+        the next page's navigation has committed, maybe before its deferred scripts have run."""
         self.page.locator(within).get_by_role("link", name=name, exact=True).click()
+        self.page.wait_for_load_state()
+
+    def submit(self, selector: str) -> None:
+        """Click a form's button and wait for the page it leads to, loaded: the click alone may return before
+        that page is parsed, and a list read then has no rows (the audit log's filtered table once had none)."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
 
     def main(self) -> str:
         return self.page.inner_text("main")
@@ -124,11 +133,11 @@ def test_instructor_journey(visit, db, world, course, javascript):
     added = "Compare the entry stamp with the visa's dates."
     body = page.input_value("#body")
     page.fill("#body", f"{body}\n{added}\n")
-    page.click("button[value=preview]")
+    visit.submit("button[value=preview]")
     assert added in page.inner_text("section:has(#preview-heading) article")
     assert added not in fresh(db, Lesson, Lesson.id == intro.id)[0].body
     visit.axe("lesson editor with its preview")
-    page.click("button[value=save]")
+    visit.submit("button[value=save]")
     assert "Lesson saved." in visit.main()
     assert page.input_value("#body").rstrip().endswith(added)
     assert fresh(db, Lesson, Lesson.id == intro.id)[0].body.rstrip().endswith(added)
@@ -142,7 +151,7 @@ def test_instructor_journey(visit, db, world, course, javascript):
     page.fill("#text", "A visa is a travel document.")
     page.select_option("#true_false_answer", "false")
     page.fill("#explanation", "A visa is an authorisation, placed in a travel document.")
-    page.click("text=Save question")
+    visit.submit("text=Save question")
     assert page.url == f"{visit.base}/author/sample/quizzes/check"
     main = visit.main()
     assert "Question saved." in main and "6 questions in the bank" in main
@@ -198,7 +207,7 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     page.fill("#name", "Olena Kovalenko")
     assert page.locator("#institution_id option:checked").inner_text() == "Border Academy of Ukraine (UA-ACAD)"
     visit.axe("new account form")
-    page.click("text=Create account")
+    visit.submit("text=Create account")
     assert "Set-password link for Olena Kovalenko" in page.inner_text("h1")
     assert "/set-password/" in page.input_value("#link")
     [olena] = fresh(db, User, User.email == "olena.kovalenko@example.org")
@@ -210,7 +219,7 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     page.select_option("#enrol-course", label="Sample course")
     page.fill("#enrol-due", due)
     visit.axe("enrol a trainee")
-    page.click("form[aria-labelledby=enrol-heading] button:has-text('Enrol')")
+    visit.submit("form[aria-labelledby=enrol-heading] button:has-text('Enrol')")
     assert page.url == f"{visit.base}/people/{olena.id}"
     assert "Olena Kovalenko is enrolled in Sample course." in visit.main()
     [enrolment] = fresh(db, Enrolment, Enrolment.user_id == olena.id)
@@ -221,11 +230,11 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     visit.header("Reports")
     visit.link("Enrol trainees from a file")
     page.set_input_files("#file", {"name": "officers.csv", "mimeType": "text/csv", "buffer": bulk_file(due)})
-    page.click("main button:has-text('Preview')")
+    visit.submit("main button:has-text('Preview')")
     assert "1 account will be created, 1 enrolment will be made." in " ".join(visit.main().split())
     visit.axe("bulk preview")
     assert fresh(db, User, User.email == "petro.bondar@example.org") == []  # a preview writes nothing
-    page.click("text=Confirm and apply")
+    visit.submit("text=Confirm and apply")
     assert "Enrolments applied" in page.inner_text("h1") and "Петро Бондар" in visit.main()
     [petro] = fresh(db, User, User.email == "petro.bondar@example.org")
     assert (petro.role, petro.institution_id) == ("trainee", ua.id)
@@ -235,8 +244,7 @@ def test_coordinator_journey(visit, db, world, course, javascript):
     # The completion report (their institution only), filtered, drilled into, downloaded.
     visit.link("Completion report")
     page.select_option("#course", label="Sample course")
-    with page.expect_navigation():  # the report's page, loaded whole, before it is read
-        page.click("form.filters button:has-text('Apply')")
+    visit.submit("form.filters button:has-text('Apply')")  # the report's page, loaded whole, before it is read
     assert "course=sample" in page.url
     rows = page.locator("table.report tbody tr").all_inner_texts()
     assert len(rows) == 1 and rows[0].split("\t")[:4] == ["UA-ACAD", "Sample course", "3", "2"]
@@ -287,7 +295,7 @@ def test_admin_journey(visit, db, world, course, javascript):
     page.fill("#name", "Border Police Academy of Moldova")
     page.fill("#country", "md")
     visit.axe("new institution form")
-    page.click("main button:has-text('Save')")
+    visit.submit("main button:has-text('Save')")
     assert "Institution Border Police Academy of Moldova added." in visit.main()
     assert "MD-BPA" in page.inner_text("main table")
     [moldova] = fresh(db, Institution, Institution.code == "MD-BPA")
@@ -299,7 +307,7 @@ def test_admin_journey(visit, db, world, course, javascript):
     page.fill("#name", "Ion Rusu")
     page.select_option("#role", label="Coordinator")
     page.select_option("#institution_id", label="Border Police Academy of Moldova (MD-BPA)")
-    page.click("text=Create account")
+    visit.submit("text=Create account")
     assert "Set-password link for Ion Rusu" in page.inner_text("h1")
     [ion] = fresh(db, User, User.email == "ion.rusu@example.md")
     assert (ion.role, ion.institution_id) == ("coordinator", moldova.id)
@@ -307,15 +315,14 @@ def test_admin_journey(visit, db, world, course, javascript):
     # A certificate revoked from its verification page, reached through the report.
     visit.header("Reports")
     page.select_option("#institution", label="Border Academy of Ukraine (UA-ACAD)")
-    with page.expect_navigation():  # the report's page, loaded whole, before it is read
-        page.click("form.filters button:has-text('Apply')")
+    visit.submit("form.filters button:has-text('Apply')")  # the report's page, loaded whole, before it is read
     visit.link("Sample course", "table.report")
     visit.link(code, "table.report")
     assert page.url == f"{visit.base}/verify/{code}"
     assert "This certificate is valid." in visit.main()
     visit.axe("verification page with the revoke form")
     page.fill("#reason", "Issued in error: the final assessment was retaken under supervision.")
-    page.click("main button:has-text('Revoke')")
+    visit.submit("main button:has-text('Revoke')")
     main = visit.main()
     assert "The certificate is revoked." in main and "This certificate has been revoked." in main
     [stored] = fresh(db, Certificate, Certificate.code == code)
@@ -343,7 +350,7 @@ def test_admin_journey(visit, db, world, course, javascript):
         assert done[action][2] == "Ada Admin", action
     assert code in done["certificate.revoked"][4]
     page.select_option("#action", "institution.created")
-    page.click("main form button:has-text('Filter')")
+    visit.submit("main form button:has-text('Filter')")
     rows = [row.locator("td").all_inner_texts() for row in page.locator("main table tbody tr").all()]
     assert {cells[1] for cells in rows} == {"institution.created"}  # the two of the fixtures, by the system, too
     assert "3 events" in page.inner_text("caption")

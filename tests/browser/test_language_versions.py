@@ -5,6 +5,7 @@ by side."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.catalog.models import Lesson
@@ -60,7 +61,8 @@ def test_an_instructor_translates_a_course_on_a_phone(chromium, live_server, wor
         page.click("text=Save and go to the next")
         assert page.url.endswith("/author/sample/versions/uk/lessons/second") and "Saved." in page.inner_text("main")
         page.goto(f"{live_server}/author/sample/versions/uk/questions/q-single")
-        assert "A right answer" in page.inner_text("main") and page.locator("#f-choice-2").is_visible()
+        expect(page.locator("#f-choice-2")).to_be_visible()
+        assert "A right answer" in page.inner_text("main")
         assert narrow(page) and violations(page) == []
 
         # On a laptop the original and the field stand side by side.

@@ -12,6 +12,7 @@ Passkeys are bound to a host name, never an IP address: the browser opens the si
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.mfa import services as mfa
@@ -136,7 +137,7 @@ def test_admin_sets_up_an_app_and_a_passkey_and_signs_in_with_each(browse, db, w
 
     # An authenticator app: the key read off the page, its current code typed back.
     visit.link("Set up an authenticator app")
-    assert page.locator("main img.qr").is_visible()
+    expect(page.locator("main img.qr")).to_be_visible()
     secret = page.inner_text("code[data-secret-key]").replace(" ", "")
     assert len(secret) == 32
     visit.axe("authenticator app set-up")
@@ -161,7 +162,7 @@ def test_admin_sets_up_an_app_and_a_passkey_and_signs_in_with_each(browse, db, w
     visit.add_authenticator()
     visit.axe("second-factor page with an app")
     form = page.locator("form[data-passkey=create]")
-    assert form.is_visible()
+    expect(form).to_be_visible()
     form.locator("#name").fill("Desk key")
     visit.button("Add a passkey")
     assert "Your passkey is added." in visit.main()
@@ -175,7 +176,7 @@ def test_admin_sets_up_an_app_and_a_passkey_and_signs_in_with_each(browse, db, w
     visit.sign_out()
     visit.password(admin)
     assert visit.at("/login/second-factor")
-    assert page.locator("section:has(#passkey-heading)").is_visible()
+    expect(page.locator("section:has(#passkey-heading)")).to_be_visible()
     visit.axe("sign-in's second step")
     page.fill("#code", code(secret, 1))
     visit.button("Confirm")

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.catalog.models import Course, Lesson
@@ -109,7 +110,7 @@ def test_keep_a_course_read_it_offline_and_leave_nothing_behind(app, db, world, 
                            ".startsWith('Kept on this device')", timeout=60_000)
     state = page.inner_text("#keep-offline [data-keep-state]")
     assert page.inner_text("#keep-offline [data-keep]") == "Update the copy on this device"
-    assert page.locator("#keep-offline [data-remove]").is_visible()
+    expect(page.locator("#keep-offline [data-remove]")).to_be_visible()
     assert "This site uses" in page.inner_text("#keep-offline [data-keep-usage]")
     me.axe("course page, kept")
     assert set(views(db, enrolment)) == {FIRST}, "keeping a course counted its lessons as read"

@@ -65,6 +65,7 @@ def start_check_quiz(page, live_server, db) -> tuple[int, list[dict]]:
     page.click("text=Enrol in this course")
     page.goto(f"{live_server}/courses/sample/quizzes/check")
     page.click("text=Start an attempt")
+    page.wait_for_load_state()  # the attempt page's script listens for answers once it has run
     attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
     db.session.expire_all()
     return attempt_id, db.session.get(QuizAttempt, attempt_id).draw

@@ -28,7 +28,7 @@ def _feed_count(db) -> int:
     return db.session.scalar(select(func.count()).select_from(CalendarFeed))
 
 
-def test_retention_removes_addresses_no_app_read_for_a_year(app, db, calendar_world, monkeypatch):
+def test_retention_removes_addresses_no_app_read_for_a_year(app, db, calendar_world, monkeypatch, stopped_clock):
     """The trainee's address was made 400 days ago and read 380 days ago; the other trainee's made 400 days ago
     and read yesterday; the admin's made 2 days ago and never read. `lms data prune` removes only the first."""
     urls = {}

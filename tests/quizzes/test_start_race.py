@@ -1,6 +1,7 @@
 """Starting a quiz is idempotent: many starts at once, from many signed-in browsers of the same trainee,
 all land on the same attempt, and only one attempt is in progress (no 500, no stray attempt that later
-expires graded 0 and uses up one of the trainee's attempts)."""
+expires graded 0 and uses up one of the trainee's attempts), and the attempts the enrolment's kept figures count
+(each start adds one) are the attempts made."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -13,6 +14,7 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
+from lms.learning.models import Enrolment, QuizFigures
 from lms.quizzes.models import Quiz, QuizAttempt
 from tests.helpers import PASSWORD
 
@@ -92,3 +94,10 @@ def test_parallel_starts_give_one_attempt(live_server, world, course, db):
         assert len(in_progress) == 1 and f"/attempts/{in_progress[0].id}" in locations.pop()
         assert db.session.scalar(select(func.count(QuizAttempt.id)).join(QuizAttempt.quiz)
                                  .where(Quiz.slug == quiz)) == 1  # no stray attempt, closed or not
+
+    # Each start that opened an attempt added one to the kept figures, and the refused ones added nothing.
+    [(enrolment_id, attempts)] = db.session.execute(select(Enrolment.id, Enrolment.attempts)
+                                                    .where(Enrolment.user_id == world["trainee"].id)).all()
+    per_quiz = set(db.session.execute(select(Quiz.slug, QuizFigures.attempts).join(Quiz, Quiz.id == QuizFigures.quiz_id)
+                                      .where(QuizFigures.enrolment_id == enrolment_id)).all())
+    assert (attempts, per_quiz) == (2, {("final", 1), ("check", 1)})

@@ -4,7 +4,7 @@ retired and restored, marks, a withdrawal, an anonymisation) they are what the r
 is what counting the rows gives. `lms reports recount` rebuilds them after a repair by hand."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from lms.catalog.items import live, module_of
 from lms.catalog.models import Lesson, Module
 from lms.core import clock
 from lms.learning import figures
-from lms.learning.models import Enrolment, EnrolmentFigures, LessonProgress, QuizFigures
+from lms.learning.models import Enrolment, LessonProgress, QuizFigures
 from lms.learning.services import withdraw
 from lms.privacy.services import anonymise_user
 from lms.quizzes import services as quiz_services
@@ -32,11 +32,16 @@ from tests.reports.conftest import Actions, at, import_sample
 pytestmark = pytest.mark.db
 
 
+def _plain(row) -> tuple:
+    """A row of kept figures with its numbers as Decimals and its moments in UTC, whichever database read them."""
+    return tuple(Decimal(str(v)) if isinstance(v, (Decimal, float)) else
+                 v.astimezone(UTC) if isinstance(v, datetime) else v for v in row)
+
+
 def kept(db) -> tuple[set, set]:
-    """The kept figures, as rows of plain values."""
-    enrolments = {(e, v, a, Decimal(str(s)), p, d) for e, v, a, s, p, d in db.session.execute(select(
-        EnrolmentFigures.enrolment_id, EnrolmentFigures.lessons_viewed, EnrolmentFigures.attempts,
-        EnrolmentFigures.score_sum, EnrolmentFigures.quizzes_passed, EnrolmentFigures.assessed_passed))}
+    """The kept figures, as rows of plain values: each enrolment's (id, *figures.KEPT), each quiz's."""
+    enrolments = {_plain(row) for row in db.session.execute(
+        select(Enrolment.id, *(getattr(Enrolment, name) for name in figures.KEPT)))}
     per_quiz = {(e, q, a, None if b is None else Decimal(str(b)), p, s) for e, q, a, b, p, s in db.session.execute(
         select(QuizFigures.enrolment_id, QuizFigures.quiz_id, QuizFigures.attempts, QuizFigures.best,
                QuizFigures.passed, QuizFigures.submitted))}
@@ -92,8 +97,19 @@ def check(db, world, now=None) -> None:
     db.session.expire_all()
     stored = kept(db)
     every = select(Enrolment.id)
-    counted_enrolments = {(e, v, a, Decimal(str(s)), p, d) for e, v, a, s, p, d in db.session.execute(
-        figures.counted(every))}
+    counted_enrolments = {_plain(row) for row in db.session.execute(figures.counted(every))}
+    # The final assessment's figures are kept for the quiz that was the course's final when they were counted (a
+    # new enrolment has none yet; the final may have changed since): where the kept quiz is another, the report
+    # reads the final's own row instead (checked below), and the kept pair is not compared.
+    final = figures.KEPT.index("final_quiz_id") + 1
+    counted_final = {row[0]: row[final] for row in counted_enrolments}
+    stale = {row[0] for row in stored[0] if row[final] != counted_final.get(row[0])}
+
+    def comparable(rows):
+        return {(*row[:final], "stale", None, None, *row[final + 3:]) if row[0] in stale else row for row in rows}
+
+    stored = (comparable(stored[0]), stored[1])
+    counted_enrolments = comparable(counted_enrolments)
     counted_quizzes = {(e, q, a, None if b is None else Decimal(str(b)), p, s) for e, q, a, b, p, s in
                        db.session.execute(figures.counted_quizzes(every))}
     assert stored == (counted_enrolments, counted_quizzes)
@@ -170,7 +186,7 @@ def test_recount_rebuilds_the_figures_after_a_repair_by_hand(app, db, world, cou
     before = kept(db)
     # A repair by hand behind the application's back: the view deleted, the figures lost.
     db.session.execute(delete(LessonProgress))
-    db.session.execute(delete(EnrolmentFigures))
+    db.session.execute(update(Enrolment).values({name: 0 for name in figures.FIGURES}))
     db.session.commit()
     done = app.test_cli_runner().invoke(args=["reports", "recount"])
     assert done.exit_code == 0, done.output
@@ -178,5 +194,25 @@ def test_recount_rebuilds_the_figures_after_a_repair_by_hand(app, db, world, cou
     db.session.expire_all()
     enrolments, per_quiz = kept(db)
     assert per_quiz == before[1]
-    assert [row[1:] for row in enrolments] == [(0, 1, Decimal("100"), 1, 0)]
+    assert [row[1:6] for row in enrolments] == [(0, 1, Decimal("100"), 1, 0)]
+    check(db, world)
+
+
+def test_a_refresh_of_more_enrolments_than_a_statement_can_bind_runs_in_batches(db, world, course, monkeypatch):
+    """A bulk enrolment refreshes 50,000 enrolments at once; SQLite binds a bounded number of values a statement
+    (250,000 here), and the list is bound once per subquery. The batches together keep what one statement would."""
+    act = Actions(db)
+    second = make_user("t2@example.org", "Trainee 2", "trainee", world["ua"])
+    enrolments = [act.enrol(user, course, "2024-05-01 09:00") for user in (world["trainee"], second)]
+    act.view(enrolments[0], course, "intro", "2024-05-01 10:00")
+    act.quiz(enrolments[1], course, "check", "2024-05-01 10:10", right=True)
+    before = kept(db)
+    figures.refresh(list(range(1, 60_001)))  # every id up to 60,000, the two among them
+    db.session.commit()
+    assert kept(db) == before
+    monkeypatch.setattr(figures, "LISTED_BATCH", 1)
+    db.session.execute(update(Enrolment).values({name: 0 for name in figures.FIGURES}))
+    figures.refresh([e.id for e in enrolments])
+    db.session.commit()
+    assert kept(db) == before
     check(db, world)

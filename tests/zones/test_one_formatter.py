@@ -13,7 +13,7 @@ ALLOWED = {
     "lms/reports/downloads.py": "the export file name's stamp",
     "lms/gradebook/exports.py": "the gradebook export file name's stamp",
     "lms/reports/facts.py": "SQLite's strftime('%Y-%m') in SQL, grouping by month",
-    "lms/privacy/services.py": "the personal-data file's name stamp",
+    "lms/privacy/services/download.py": "the personal-data file's name stamp",
     "lms/reports/record_files.py": "the training record file's name stamp",
     "lms/core/logs.py": "JSON log lines' time: UTC to the millisecond, for machines",
 }

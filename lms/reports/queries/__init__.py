@@ -21,7 +21,8 @@ from lms.reports.queries.common import (  # noqa: F401
 from lms.reports.queries.completion import (  # noqa: F401
     CompletionReport,
     CompletionRow,
-    completion_by_institution,
+    InstitutionRate,
+    completion_rates_by_institution,
     completion_report,
     completion_totals,
     completions_per_month,

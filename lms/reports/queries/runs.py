@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, select
 
 from lms.catalog.models import Course
 from lms.core import clock
+from lms.core.db import parallel_plans
 from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.reports.facts import scoped_enrolments
@@ -59,6 +60,10 @@ class RunRow:
         return _percent(self.completed, self.enrolled - self.waiting)
 
 
+#: The figures of a run, in the order of RunRow's fields.
+FIGURES = ("enrolled", "waiting", "completed", "on_time", "late", "overdue", "withdrawn", "attended", "held", "minutes")
+
+
 def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit: int = 1000) -> list[RunRow]:
     """The runs with enrolments in scope passing `filters`, by course and start date; one statement."""
     now = now or clock.now()
@@ -75,21 +80,28 @@ def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit
     def sum_of(column):
         return func.coalesce(func.sum(column), 0)
 
-    # The enrolments in scope (`scoped_enrolments`, which already joins the course) grouped by their run: one
-    # pass over them, no second look-up of each by its id.
+    # The enrolments in scope grouped by their run, in one pass over them, then each run's row joined to its course:
+    # the names are read once per run, not carried through the grouping with every enrolment (at XL, 2 million).
     attendance = attendance_by_enrolment(now)
-    query = (scoped_enrolments(scope, filters)
-             .join(CourseRun, CourseRun.id == Enrolment.run_id)
-             .outerjoin(attendance, attendance.c.enrolment_id == Enrolment.id)
-             .with_only_columns(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title,
-                                CourseRun.starts_on, CourseRun.ends_on, CourseRun.cancelled_at, count(active),
-                                count(waiting), count(completed), count(and_(completed, ~late)), count(late),
-                                count(overdue), count(~active), sum_of(attendance.c.attended),
-                                sum_of(attendance.c.expected) - sum_of(attendance.c.excused),
-                                sum_of(attendance.c.minutes), maintain_column_froms=True)
-             .group_by(CourseRun.id, Course.slug, Course.title)
+    figures = (scoped_enrolments(scope, filters, courses=False)
+               .where(Enrolment.run_id.is_not(None))
+               .outerjoin(attendance, attendance.c.enrolment_id == Enrolment.id)
+               .with_only_columns(Enrolment.run_id.label("run_id"), *(figure.label(name) for figure, name in zip(
+                   (count(active), count(waiting), count(completed), count(and_(completed, ~late)), count(late),
+                    count(overdue), count(~active), sum_of(attendance.c.attended),
+                    sum_of(attendance.c.expected) - sum_of(attendance.c.excused), sum_of(attendance.c.minutes)),
+                   FIGURES, strict=True)), maintain_column_froms=True)
+               .group_by(Enrolment.run_id)
+               .subquery("run_figures"))
+    query = (select(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title, CourseRun.starts_on,
+                    CourseRun.ends_on, CourseRun.cancelled_at, *(figures.c[name] for name in FIGURES))
+             .select_from(figures)
+             .join(CourseRun, CourseRun.id == figures.c.run_id)
+             .join(Course, Course.id == CourseRun.course_id)
              .order_by(Course.title, CourseRun.starts_on, CourseRun.code)
              .limit(limit))
+    with parallel_plans(db.session):
+        result = db.session.execute(query).all()
     return [RunRow(run_id, slug, title, code, run_title, starts, ends, cancelled is not None, *map(int, figures[:7]),
                    int(figures[7]), int(figures[8]), float(figures[9] or 0))
-            for run_id, slug, title, code, run_title, starts, ends, cancelled, *figures in db.session.execute(query)]
+            for run_id, slug, title, code, run_title, starts, ends, cancelled, *figures in result]

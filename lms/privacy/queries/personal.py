@@ -1,19 +1,8 @@
-"""Named reads of the privacy feature: the notice text, everything held about one person, the log of
-personal-data exports, and what a retention run would remove.
-
-`personal_data` answers a data-subject access request: every kind of record the platform holds
-about a user, as flat rows (one list per kind, so the JSON and the CSV files carry the same), in a
-fixed number of queries. It names nobody else: who else acted on the records is given as
-"you", "staff" or "system", never as an id or a name.
-"""
+"""Everything held about one person (`personal_data`, a data-subject access request), and the evidence files
+of their recorded completions that go with it in the zip download."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from pathlib import Path
-
-from flask import current_app
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import select
 
 from lms.announcements.models import Announcement
 from lms.api.models import ApiToken
@@ -21,28 +10,23 @@ from lms.attendance.models import AttendanceMark, SessionSignUp, TrainingSession
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.calendar.models import CalendarFeed
-from lms.mail.models import MailPreference, Notification, OutboxMessage
 from lms.catalog.models import Course, CourseStaff, Lesson
-from lms.core import clock, when
+from lms.core import clock
 from lms.extensions import db
-from lms.institutions.models import Institution
-from lms.privacy import assignments as assignment_privacy
-from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.gradebook.models import Override
+from lms.institutions.models import Institution
+from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
+from lms.mail.models import MailPreference, Notification, OutboxMessage
 from lms.mfa.models import RecoveryCode, SecondFactor
+from lms.privacy import assignments as assignment_privacy
+from lms.privacy import late_answers as late_data
+from lms.privacy import marks as assessed_marks
+from lms.privacy import practicals as practical_data
+from lms.privacy.queries.records import about_user
+from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 from lms.recorded.models import RecordedCompletion
 from lms.reports.models import ExportJob
 from lms.runs.models import CourseRun
-from lms.privacy import marks as assessed_marks
-from lms.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
-from lms.privacy import practicals as practical_data
-from lms.privacy import late_answers as late_data
-
-NOTICE_DIR = Path(__file__).resolve().parent / "notice"
-EXPORT_ACTION_PREFIX = "export."
-# What replaces a withdrawal reason older than the audit retention period (`lms data prune`).
-EXPIRED_REASON = "[removed after the retention period]"
-PER_PAGE = 50
 
 # The kinds of records in a personal-data download, in the order they are written.
 KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_answers", "certificates",
@@ -54,36 +38,6 @@ KINDS = ("profile", "enrolments", "lesson_progress", "quiz_attempts", "attempt_a
 # Where a recorded completion's evidence file goes in the zip of a personal-data download.
 EVIDENCE_FOLDER = "evidence"
 
-
-# --- the privacy notice ---------------------------------------------------------------------------
-
-def notice_path(locale: str | None) -> Path:
-    """The Markdown file of the notice for `locale`.
-
-    The operator's LMS_PRIVACY_NOTICE_FILE (e.g. notice.md) wins; a sibling with the language before
-    the suffix (notice.uk.md) is used for that language when it exists. Without the setting, the
-    default text shipped in lms/privacy/notice/.
-    """
-    configured = current_app.config.get("PRIVACY_NOTICE_FILE") or ""
-    base = Path(configured) if configured else NOTICE_DIR / "notice.md"
-    if locale and locale != "en":
-        translated = base.with_name(f"{base.stem}.{locale}{base.suffix}")
-        if translated.is_file():
-            return translated
-    return base
-
-
-def notice_markdown(locale: str | None) -> str:
-    """The notice's Markdown text; a missing operator file falls back to the shipped text (and says so in the log)."""
-    path = notice_path(locale)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        current_app.logger.error("privacy notice file %s cannot be read; showing the default text", path)
-        return (NOTICE_DIR / "notice.md").read_text(encoding="utf-8")
-
-
-# --- everything held about one person -------------------------------------------------------------
 
 def _by(actor_id: int | None, user_id: int) -> str:
     """Who did something, without naming anyone else."""
@@ -337,146 +291,3 @@ def evidence_files(user_id: int) -> list[tuple[str, str]]:
                               .where(Enrolment.user_id == user_id, RecordedCompletion.evidence_key.is_not(None))
                               .order_by(RecordedCompletion.enrolment_id))
     return [(evidence_file_name(r), r.evidence_key) for r in rows]
-
-
-def recorded_reasons_to_clear(before: datetime):
-    """SQL condition on `RecordedCompletion`: recorded before `before` and still holding its reason as written
-    (the reason, free text about the person, lives no longer than the audit record of who recorded it)."""
-    return and_(RecordedCompletion.recorded_at < before, RecordedCompletion.reason != EXPIRED_REASON)
-
-
-def about_user(user_id: int, enrolment_ids=(), certificate_ids=(), attempt_ids=(), feedback_ids=(), token_ids=(),
-               sign_up_ids=(), mark_ids=()):
-    """SQL condition on `AuditEvent` for the events about a user: on the account or on one of its records."""
-    targets = [("users", [user_id]), ("enrolments", enrolment_ids), ("certificates", certificate_ids),
-               ("quiz_attempts", attempt_ids), ("feedback", feedback_ids), ("api_tokens", token_ids),
-               ("session_sign_ups", sign_up_ids), ("attendance_marks", mark_ids)]
-    return or_(*[and_(AuditEvent.target_type == kind, AuditEvent.target_id.in_(list(ids)))
-                 for kind, ids in targets if ids])
-
-
-def records_of(user_id: int) -> dict[str, list[int]]:
-    """Ids of the records that belong to a user, by table (for anonymisation)."""
-    enrolments = list(db.session.scalars(select(Enrolment.id).where(Enrolment.user_id == user_id)))
-    return {
-        "enrolments": enrolments,
-        "certificates": list(db.session.scalars(select(Certificate.id).where(Certificate.user_id == user_id))),
-        "quiz_attempts": list(db.session.scalars(select(QuizAttempt.id).where(QuizAttempt.user_id == user_id))),
-        "feedback": list(db.session.scalars(select(Feedback.id).where(Feedback.enrolment_id.in_(enrolments))))
-        if enrolments else [],
-        "api_tokens": list(db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == user_id))),
-        "session_sign_ups": list(db.session.scalars(select(SessionSignUp.id).where(SessionSignUp.user_id == user_id))),
-        "attendance_marks": list(db.session.scalars(select(AttendanceMark.id)
-                                                    .where(AttendanceMark.user_id == user_id))),
-    }
-
-
-# --- the log of personal-data exports -------------------------------------------------------------
-
-@dataclass
-class ExportRow:
-    """One export in the admin's report."""
-
-    event: AuditEvent
-    actor_name: str | None
-    actor_anonymised: bool
-    subject_name: str | None
-    institution_code: str | None
-
-
-def export_log(date_from: date | None = None, date_to: date | None = None, page: int = 1, zone: tzinfo = UTC):
-    """A page of the audit events of exports (actions "export.*"), newest first, between two days (inclusive,
-    whole days in `zone`, the viewer's).
-
-    The items are `ExportRow`s: who exported (their current name), whose data when the target is an
-    account, and the institution concerned; three queries whatever the page size.
-    """
-    query = select(AuditEvent).where(AuditEvent.action.startswith(EXPORT_ACTION_PREFIX, autoescape=True))
-    start, end = when.day_range(date_from, date_to, zone)
-    if start:
-        query = query.where(AuditEvent.created_at >= start)
-    if end:
-        query = query.where(AuditEvent.created_at < end)
-    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    events = list(pagination.items)
-    user_ids = {e.actor_id for e in events if e.actor_id} | {
-        e.target_id for e in events if e.target_type == "users" and e.target_id}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
-    institution_ids = {e.institution_id for e in events if e.institution_id}
-    codes = dict(db.session.execute(select(Institution.id, Institution.code)
-                                    .where(Institution.id.in_(institution_ids))).all()) if institution_ids else {}
-    rows = []
-    for e in events:
-        actor = users.get(e.actor_id)
-        subject = users.get(e.target_id) if e.target_type == "users" else None
-        rows.append(ExportRow(e, actor.name if actor else None, bool(actor and actor.anonymised_at),
-                              subject.name if subject else None, codes.get(e.institution_id)))
-    pagination.items = rows
-    return pagination
-
-
-# --- retention -------------------------------------------------------------------------------------
-
-def expired_audit_events(before: datetime):
-    """SQL condition on `AuditEvent`: created before `before`."""
-    return AuditEvent.created_at < before
-
-
-def raw_answers_to_clear(before: datetime):
-    """SQL condition on `AttemptAnswer`: still holds a response, in an attempt that ended before `before`."""
-    ended = select(QuizAttempt.id).where(QuizAttempt.status != "in_progress", QuizAttempt.submitted_at < before)
-    return and_(AttemptAnswer.attempt_id.in_(ended), AttemptAnswer.response.is_not(None),
-                cast(AttemptAnswer.response, Text) != "null")
-
-
-def withdrawal_reasons_to_clear(before: datetime):
-    """SQL condition on `Enrolment`: withdrawn before `before` and still holding its reason as written."""
-    return and_(Enrolment.withdrawn_at < before, Enrolment.withdrawal_reason.is_not(None),
-                Enrolment.withdrawal_reason != EXPIRED_REASON)
-
-
-def sessions_to_delete(before: datetime):
-    """SQL condition on `SignInSession` for the sessions a retention run deletes: ended before `before`, or
-    started so long before it that no setting could keep them open."""
-    config = current_app.config
-    longest = timedelta(hours=max(config["SESSION_MAX_HOURS_TRAINEE"], config["SESSION_MAX_HOURS_STAFF"]))
-    return or_(SignInSession.ended_at < before, SignInSession.created_at < before - longest)
-
-
-def recovery_codes_to_delete(before: datetime):
-    """SQL condition on `RecoveryCode` for the codes a retention run deletes: used before `before` (an unused
-    code is still the person's way in)."""
-    return RecoveryCode.used_at < before
-
-
-def outbox_messages_to_delete(before: datetime):
-    """SQL condition on `OutboxMessage` for the mails a retention run deletes: sent before `before`."""
-    return (OutboxMessage.status == "sent") & (OutboxMessage.sent_at < before)
-
-
-def notifications_to_delete(before: datetime):
-    """SQL condition on `Notification` for the notifications a retention run deletes: read before `before`."""
-    return Notification.read_at < before
-
-
-def calendar_feeds_to_delete(before: datetime):
-    """SQL condition on `CalendarFeed` for the feeds a retention run deletes: not read by any calendar app since
-    `before` (a feed never read counts from when it was made)."""
-    return func.coalesce(CalendarFeed.last_used_at, CalendarFeed.created_at) < before
-
-
-def cancelled_sign_ups_to_delete(before: datetime):
-    """SQL condition on `SessionSignUp` for the sign-ups a retention run deletes: cancelled before `before` (who
-    came is in the attendance marks, which stay as figures)."""
-    return SessionSignUp.cancelled_at < before
-
-
-def count_where(model, condition) -> int:
-    """How many rows of `model` meet `condition`."""
-    return db.session.scalar(select(func.count()).select_from(model).where(condition)) or 0
-
-
-def needs_acknowledgement(user) -> bool:
-    """Whether `user` is to be sent to the privacy notice after signing in (LMS_PRIVACY_NOTICE_AT_SIGN_IN)."""
-    return bool(current_app.config.get("PRIVACY_NOTICE_AT_SIGN_IN", True) and user.privacy_acknowledged_at is None)
