@@ -120,7 +120,7 @@ def drop_command(yes: bool):
               help="Also serve with gunicorn and load with wrk on 127.0.0.1.")
 @click.option("--duration", default=5, show_default=True, type=int, help="Seconds of each wrk run.")
 @click.option("--rounds", default=3, show_default=True, type=int,
-              help="Turns of the bare route, catalogue and lesson page (ratios are taken within a round).")
+              help="Turns of the bare route and the trainee's pages (ratios are taken within a round).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the reliable results to this file (the unreliable ones listed with the reason).")
 @click.option("--loadmix/--no-loadmix", default=True, show_default=True,
@@ -143,18 +143,19 @@ def run_command(size_name: str, seed: int, repeat: int | None, only: tuple[str, 
 @bench_group.command("throughput")
 @click.option("--duration", default=5, show_default=True, type=int, help="Seconds of each wrk run.")
 @click.option("--rounds", default=3, show_default=True, type=int,
-              help="Turns of the bare route, catalogue and lesson page (ratios are taken within a round).")
+              help="Turns of the bare route and the trainee's pages (ratios are taken within a round).")
 @click.option("--connections", default=8, show_default=True, type=int)
 @with_appcontext
 def throughput_command(duration: int, rounds: int, connections: int):
-    """Serve the bench app with 2 gunicorn workers on 127.0.0.1 and load three routes with wrk."""
+    """Serve the bench app with 2 gunicorn workers on 127.0.0.1 and load the bare route and the trainee's five
+    pages with wrk."""
     _not_production()
     with _refusals():  # signing in as the bench trainee writes (last sign-in, audit events)
         require_bench_database(db.engine, "run the throughput run (its sign-ins write to the database)")
-    lesson = page_urls(find_context(current_app))["lesson page"]
+    pages = page_urls(find_context(current_app))
     environ = {"LMS_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
                "LMS_INSTANCE_PATH": current_app.config["INSTANCE_PATH"]}
-    for line in run_throughput(duration=duration, connections=connections, lesson_path=lesson,
+    for line in run_throughput(duration=duration, connections=connections, pages=pages,
                                environ=environ, rounds=rounds).lines():
         click.echo(line)
 

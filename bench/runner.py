@@ -194,10 +194,10 @@ def _load_text(load: tuple[float, float, float] | None) -> str:
 @dataclass
 class SectionSettings:
     """What an extra section of `bench run` is given: the environment for a server it starts (the bench
-    database and instance), a lesson page of the bench trainee, the run's `--duration` and `--rounds`."""
+    database and instance), the bench trainee's pages (name: path), the run's `--duration` and `--rounds`."""
 
     environ: dict[str, str]
-    lesson_path: str
+    pages: dict[str, str]
     duration: int
     rounds: int
     size: object = None  # the run's size (sizes.Size) and seed: what the load mix's own database is generated at
@@ -208,7 +208,7 @@ class SectionSettings:
 def _throughput_section(settings: SectionSettings):
     from bench.throughput import run_throughput
 
-    return run_throughput(duration=settings.duration, lesson_path=settings.lesson_path, environ=settings.environ,
+    return run_throughput(duration=settings.duration, pages=settings.pages, environ=settings.environ,
                           rounds=settings.rounds)
 
 
@@ -351,7 +351,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
         settings = SectionSettings(
             environ={"LMS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
                      "LMS_INSTANCE_PATH": app.config["INSTANCE_PATH"]},
-            lesson_path=page_urls(context)["lesson page"], duration=duration, rounds=rounds, size=size, seed=seed,
+            pages=page_urls(context), duration=duration, rounds=rounds, size=size, seed=seed,
             out=out)
         db.session.remove()
     load_workloads = load_average()

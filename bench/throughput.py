@@ -1,13 +1,13 @@
 """The throughput run: the bench app under gunicorn (2 workers) on 127.0.0.1, loaded by wrk.
 
-The bare route, the catalogue page and a lesson page (as the signed-in bench trainee) each get
-bounded wrk runs (`--duration` seconds, a few connections), only ever on the loopback address.
-The three take turns for a few rounds after a short warm-up, and each page's requests per second
-are compared with the bare route's of the same round: on a shared machine the speed of the whole
-machine drifts from one minute to the next, and a floor measured minutes apart would move the
-ratio more than the page does. The table gives the medians over the rounds and the lowest and
-highest ratio seen; a route whose round ratios spread wider than `measure.SPREAD_LIMIT` is marked
-unreliable and left out of the published JSON, as a workload is. A run with any non-2xx/3xx answer is
+The bare route and the trainee's pages (the catalogue, a course, a lesson, a quiz and "my learning", as the
+signed-in bench trainee: every page issue 25's target names) each get bounded wrk runs (`--duration` seconds,
+a few connections), only ever on the loopback address. They take turns for a few rounds after a short
+warm-up, and each page's requests per second are compared with the bare route's of the same round: on a
+shared machine the speed of the whole machine drifts from one minute to the next, and a floor measured
+minutes apart would move the ratio more than the page does. The table gives the medians over the rounds and
+the lowest and highest ratio seen; a route whose round ratios spread wider than `measure.SPREAD_LIMIT` is
+marked unreliable and left out of the published JSON, as a workload is. A run with any non-2xx/3xx answer is
 reported as failed rather than as a figure.
 """
 from __future__ import annotations
@@ -193,9 +193,10 @@ def _wrk(base: str, path: str, duration: int, connections: int, cookie: str | No
     return parse_wrk(done.stdout)
 
 
-def run_throughput(duration: int = 5, connections: int = 8, lesson_path: str | None = None,
+def run_throughput(duration: int = 5, connections: int = 8, pages: dict[str, str] | None = None,
                    environ: dict | None = None, rounds: int = 3) -> Throughput:
-    """Serve the bench app and load the bare route, the catalogue and a lesson page in turn, `rounds` times."""
+    """Serve the bench app and load the bare route and each of `pages` (name: path, the catalogue alone when
+    none are given) in turn, `rounds` times."""
     result = Throughput()
     if shutil.which("wrk") is None:
         result.skipped = "wrk is not installed: apt-get install wrk (make system-deps does it)"
@@ -214,9 +215,8 @@ def run_throughput(duration: int = 5, connections: int = 8, lesson_path: str | N
     try:
         _wait_until_up(base, process)
         cookie = _session_cookie(base)
-        targets = [("bare route", BARE_PATH, None), ("catalogue page", "/courses/", cookie)]
-        if lesson_path:
-            targets.append(("lesson page", lesson_path, cookie))
+        targets = [("bare route", BARE_PATH, None)]
+        targets += [(name, path, cookie) for name, path in (pages or {"catalogue page": "/courses/"}).items()]
         runs = [(Run(name, path), send_cookie) for name, path, send_cookie in targets]
         result.runs = [run for run, _ in runs]
         for run, send_cookie in runs:  # every worker fills its caches before anything is counted

@@ -226,3 +226,30 @@ def test_a_ukrainian_page_counts_minutes_with_the_right_plural_form(client, auth
             shown[locale, minutes] = re.search(r"<dd>(\d+ \w+)</dd>", html).group(1)
     assert [shown["uk", n] for n in (1, 3, 5, 21)] == ["1 хвилина", "3 хвилини", "5 хвилин", "21 хвилина"]
     assert [shown["en", n] for n in (1, 5)] == ["1 minute", "5 minutes"]
+
+
+def test_wtforms_own_messages_come_in_the_viewers_language_from_a_catalogue_read_once(client, auth, world, db):
+    """A field left empty is refused with WTForms' own message in the reader's language, and in another
+    reader's own: the catalogue of WTForms' messages is read once per language, not on every request
+    (lms.core.forms.Form)."""
+    from sqlalchemy import func, select
+
+    from lms.core.forms import wtforms_catalogue
+    from lms.institutions.models import Institution
+    from tests.helpers import make_user
+
+    auth.login(make_user("olha.admin@example.org", "Olha Admin", "admin", locale="uk").email)
+    wtforms_catalogue.cache_clear()
+    for _ in range(3):
+        page = auth.post("/institutions/new", {"code": "", "name": "New academy", "country": "UA"}).get_data(
+            as_text=True).replace("&#39;", "'")
+        assert "Це поле є обов'язковим." in page and "This field is required." not in page
+        assert 'value="New academy"' in page  # what was typed comes back
+    auth.logout()
+    auth.login(world["admin"].email)
+    page = auth.post("/institutions/new", {"code": "", "name": "New academy", "country": "UA"}).get_data(as_text=True)
+    page = page.replace("&#39;", "'")
+    assert "This field is required." in page and "обов'язковим" not in page
+    assert wtforms_catalogue.cache_info().misses == 2  # Ukrainian once, English once
+    stored = select(func.count()).select_from(Institution).where(Institution.name == "New academy")
+    assert db.session.scalar(stored) == 0  # nothing added on the way

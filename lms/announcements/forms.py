@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lms.announcements.services import BODY_MAX, TITLE_MAX
-from lms.core.forms import markdown_bounds, options
+from lms.core.forms import Form, markdown_bounds, options
 
 EVERYONE = 0  # the audience choice "every trainee of the course"
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     """An announcement's title and text."""
 
     title = StringField(lazy_pgettext("announcement headline", "Title"),
@@ -37,5 +36,5 @@ class AnnouncementForm(EditForm):
         self.audience.choices = options(audiences)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button that posts (withdraw): its CSRF token."""

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lms.core.forms import options
+from lms.core.forms import Form, options
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     """A new token: a name saying what it is for, and how long it lasts."""
 
     name = StringField(lazy_pgettext("name of a thing", "Name"), validators=[DataRequired(), Length(max=100)],
@@ -20,5 +19,5 @@ class TokenForm(FlaskForm):
                                            (0, _l("never"))]))
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """Revoke a token (a button; CSRF protected)."""

@@ -4,7 +4,6 @@ held-back marks, and the runs of an assessor."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -12,12 +11,12 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from lms.assessing.marking import FEEDBACK_FILE_MB
 from lms.assignments.models import MAX_FEEDBACK_TEXT
-from lms.core.forms import options
+from lms.core.forms import Form, options
 
 OUTCOME_LABELS = {"marked": _l("Marked"), "returned": _l("Return for resubmission")}
 
 
-class MarkForm(FlaskForm):
+class MarkForm(Form):
     """A mark of one submission."""
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2_000_000_000)],
@@ -34,7 +33,7 @@ class MarkForm(FlaskForm):
                                                               name="{name}", megabytes=FEEDBACK_FILE_MB)})
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button's CSRF token (release)."""
 
     run = IntegerField(validators=[Optional(), NumberRange(min=1, max=2_000_000_000)], widget=HiddenInput())
@@ -47,7 +46,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AssessorRunsForm(FlaskForm):
+class AssessorRunsForm(Form):
     """The runs given to an assessor (none: the whole course)."""
 
     runs = MultiCheckboxField(_l("Runs"), coerce=int, validate_choice=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.assignments import rubrics
 from lms.assignments.models import MAX_FILE_MB, MAX_FILES, MAX_RESUBMISSIONS
-from lms.core.forms import markdown_bounds, options
+from lms.core.forms import Form, markdown_bounds, options
 from lms.core.markdown.limits import MAX_TEXT
 from lms.core.uploads import KINDS
 
@@ -50,7 +49,7 @@ def _rubric(form, field) -> None:
         raise ValidationError(rubric_message(exc)) from None
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     """Every setting of an assignment, its rubric as text, and its due date."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -97,7 +96,7 @@ class AssignmentForm(FlaskForm):
         return getattr(self.rubric, "parsed", None)
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     """A later due date for one trainee, with the reason."""
 
     enrolment = SelectField(_l("Trainee"), coerce=int, validate_choice=True)
@@ -105,5 +104,5 @@ class ExtensionForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class RemoveExtensionForm(FlaskForm):
+class RemoveExtensionForm(Form):
     """Taking an extension back: a button (and its CSRF token)."""

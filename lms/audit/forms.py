@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from lms.core.forms import options
+from lms.core.forms import Form, options
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters (GET, no CSRF): an action (or a family of them), a period of days, and a person (an email or
     part of a name) with how they were involved: who acted, whom it concerned, or either."""
 

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.core import when
-from lms.core.forms import language_choices, options
+from lms.core.forms import Form, language_choices, options
 
 
 def zone_choices(person) -> list[tuple[str, str]]:
@@ -19,7 +18,7 @@ def zone_choices(person) -> list[tuple[str, str]]:
     return [("", label)] + [(name, name) for name in when.all_zones()]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Email and password."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)],
@@ -29,14 +28,14 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     """The address of the account whose password is forgotten."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)],
                         render_kw={"autocomplete": "username", "inputmode": "email"})
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     """A new password, typed twice."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired()],
@@ -53,7 +52,7 @@ class ChangePasswordForm(SetPasswordForm):
                             render_kw={"autocomplete": "current-password"})
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Name and interface language."""
 
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -15,7 +14,7 @@ from wtforms.validators import (
 )
 
 from lms.authoring import gift
-from lms.core.forms import markdown_bounds, options
+from lms.core.forms import Form, markdown_bounds, options
 from lms.core.images import MAX_BYTES
 from lms.core.markdown.limits import MAX_TEXT
 from lms.languages.models import LANGUAGE_RE as LANGUAGE_TAG
@@ -36,7 +35,7 @@ def short_topics(form, field) -> None:
         raise ValidationError(_("Each topic is at most %(n)d characters long.", n=MAX_TOPIC))
 
 
-class NewCourseForm(FlaskForm):
+class NewCourseForm(Form):
     """What a new course needs: every setting publishing requires that has no sensible default (the
     version starts at 1, the rules at their usual values; the course settings change them)."""
 
@@ -91,13 +90,13 @@ class CourseForm(NewCourseForm):
             raise ValidationError(_l("Give the number of sessions a trainee must attend."))
 
 
-class TitleForm(FlaskForm):
+class TitleForm(Form):
     """A module's title."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
 
 
-class LessonForm(FlaskForm):
+class LessonForm(Form):
     """A lesson: title, reading time and Markdown text."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -107,7 +106,7 @@ class LessonForm(FlaskForm):
                          description=_l("Headings start with ##; lists with -; tables with |. Use Preview to check."))
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     """An image for a lesson, uploaded from the lesson editor: the file and its alternative text.
 
     Its fields sit in the lesson's own form (one plain post, no JavaScript needed); `insert_at` is the
@@ -137,7 +136,7 @@ class ImageForm(FlaskForm):
         return int(value) if value.isdigit() and len(value) < 9 else None
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     """Every setting of the quiz engine."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -174,7 +173,7 @@ class QuizForm(FlaskForm):
                 "accept_late_answers": bool(self.accept_late_answers.data)}
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     """A question of any kind; the fields used depend on the kind."""
 
     text = TextAreaField(_l("Question (Markdown)"), validators=[DataRequired(), Length(max=MAX_QUESTION_TEXT),
@@ -206,7 +205,7 @@ def choice_fields(form_data, question=None) -> list[tuple[str, bool]]:
     return pairs
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     """Add an instructor to the staff."""
 
     user_id = SelectField(_l("Instructor"), coerce=int)
@@ -215,31 +214,31 @@ class StaffForm(FlaskForm):
                                                      ("assessor", _l("Assessor (marks assessed work only)"))]))
 
 
-class LateFileForm(FlaskForm):
+class LateFileForm(Form):
     """Upload a trainee's "Download my answers" file to the quiz's queue of late answers."""
 
     file = FileField(_l("File of answers (.json)"), validators=[DataRequired()],
                      render_kw={"accept": "application/json,.json"})
 
 
-class DecideForm(FlaskForm):
+class DecideForm(Form):
     """Accept or reject answers received late (the buttons name the decision)."""
 
 
-class GiftForm(FlaskForm):
+class GiftForm(Form):
     """GIFT text pasted or uploaded."""
 
     text = TextAreaField(_l("GIFT text"), validators=[Optional(), Length(max=gift.MAX_CHARS)], render_kw={"rows": 14})
     file = FileField(_l("…or a .gift / .txt file"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """A course package as a zip."""
 
     file = FileField(_l("Course package (.zip)"), validators=[DataRequired()])
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     """When a lesson or quiz opens: the items it waits for are checkboxes the page lists (read by
     `rules_from_form`); the courses, the date and the days after the run's start are fields."""
 
@@ -257,7 +256,7 @@ class AvailabilityForm(FlaskForm):
                                     description=_l("For trainees in no run this does not apply."))
 
 
-class VersionCreditForm(FlaskForm):
+class VersionCreditForm(Form):
     """Who translated a language version and how: shown to trainees with the version (and written into its
     package as `translation:`). The languages it may be translated from are set by the page."""
 

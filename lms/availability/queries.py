@@ -3,7 +3,7 @@
 `course_availability` answers for every item of a course at once (the outline, "continue where you left
 off"); `item_state` for one item (the lesson and quiz pages, and the writers that must refuse a locked
 item). Either reads a fixed number of statements whatever the number of items: the conditions, the
-enrolment's progress (two), the courses named by conditions (one, when any), the run (one, when any).
+enrolment's progress (one), the courses named by conditions (one, when any), the run (one, when any).
 
 The rules, in order:
 - an enrolment on its run's waiting list sees every item locked ("waiting");

@@ -1,12 +1,12 @@
 """Forms of the calendar page: buttons, each CSRF protected."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from lms.core.forms import Form
 
 
-class RenewFeedForm(FlaskForm):
+class RenewFeedForm(Form):
     """Make the calendar address, or a new one in place of the old."""
 
 
-class StopFeedForm(FlaskForm):
+class StopFeedForm(Form):
     """Remove the calendar address."""

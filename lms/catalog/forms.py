@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
+
+from lms.core.forms import Form
 
 SEARCH_MAX = 100  # characters of a search or filter value that are read
 
 
-class CatalogueForm(FlaskForm):
+class CatalogueForm(Form):
     """Search and filters (GET, no CSRF)."""
 
     class Meta:

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.checklists.services import EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES, MAX_PLACE
-from lms.core.forms import markdown_bounds
+from lms.core.forms import Form, markdown_bounds
 from lms.core.markdown.limits import MAX_TEXT
 from lms.practicals.models import MAX_COMMENT, MAX_CRITERION_TEXT
 
 
-class PracticalForm(FlaskForm):
+class PracticalForm(Form):
     """A practical's title, instructions, pass mark and whether its records are held back."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -33,7 +32,7 @@ class PracticalForm(FlaskForm):
                 "pass_mark": self.pass_mark.data, "hold_marks": bool(self.hold_marks.data)}
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     """One criterion of the checklist: what the assessor observes, and whether it must be met to pass."""
 
     text = TextAreaField(_l("Criterion"), validators=[DataRequired(), Length(max=MAX_CRITERION_TEXT)],
@@ -41,7 +40,7 @@ class CriterionForm(FlaskForm):
     critical = BooleanField(_l("Critical: must be met to pass"))
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(Form):
     """The parts of a sign-off besides each criterion's result and comment (read from `result-<id>` and
     `comment-<id>` by the view, one radio group per criterion)."""
 
@@ -63,7 +62,7 @@ class SignOffForm(FlaskForm):
     from_paper = HiddenField()
 
 
-class ReleaseForm(FlaskForm):
+class ReleaseForm(Form):
     """Release the held-back records (of the run chosen in the list)."""
 
     run = HiddenField()

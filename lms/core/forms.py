@@ -1,12 +1,36 @@
-"""Small helpers shared by the forms."""
+"""Every form's base class (`Form`) and small helpers shared by the forms."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import support
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import messages_path
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from lms.core.markdown.limits import describe, excess
+
+
+class Form(FlaskForm):
+    """Flask-WTF's form (CSRF, file fields), with WTForms' own messages in the viewer's language from a catalogue
+    read once per language and process. Flask-WTF reads that catalogue from disk again in every request that
+    builds a field without a label of its own (0.4-0.8 ms: a fifth of a course page's time)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_catalogue(str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=64)  # one entry per interface language: the locales a site offers are few
+def wtforms_catalogue(locale: str) -> support.Translations:
+    """WTForms' own messages ("This field is required.", ...) in one language, as Flask-WTF would load them."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from lms.access import visible_institutions
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.institutions.queries import institutions_by_code
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """The CSV file, the institution (admins choose; coordinators have theirs) and a default due date."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
@@ -30,7 +29,7 @@ class UploadForm(FlaskForm):
             self.institution.data = viewer.institution.code
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The previewed file (base64), its institution, default due date and the plan's fingerprint."""
 
     content = HiddenField(validators=[DataRequired()])

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.gradebook.models import MAX_REASON
 
 
@@ -18,7 +17,7 @@ def rule_choices():
                                           "then a weight per module"))])
 
 
-class GradingForm(FlaskForm):
+class GradingForm(Form):
     """The grading rule; `weight_fields` adds a weight per item and module (`w-<kind>-<id>`)."""
 
     rule = SelectField(_l("How the total is made"), validators=[InputRequired()])
@@ -47,7 +46,7 @@ def grading_form(keys, data=None, formdata=None) -> GradingForm:
     return Form(data=data) if formdata is None else Form(formdata=formdata, data=data)
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     """A result set by hand: the percentage and why."""
 
     percent = DecimalField(_l("Result (percent)"), places=2,
@@ -58,5 +57,5 @@ class OverrideForm(FlaskForm):
                            render_kw={"rows": 3})
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     """The button that removes an override: its CSRF token."""

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
 from lms.core import when
+from lms.core.forms import Form
 from lms.institutions.services import DEFAULT_EXPIRY_NOTICE_DAYS, EXPIRY_NOTICE_DAYS, is_country_code
 
 
@@ -18,7 +18,7 @@ def iso_country(_form, field) -> None:
                                  code=field.data.strip().upper()))
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(Form):
     """Code, name, country and whether it is active."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=32),

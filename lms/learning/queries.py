@@ -8,14 +8,15 @@ from functools import cache
 from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import selectinload
 
-from lms.assignments.models import Assignment, Mark, Submission
+from lms.assignments.models import Mark, Submission
 from lms.auth.models import User
-from lms.catalog.items import live, live_items, module_of
+from lms.catalog.items import live, module_of
 from lms.catalog.models import Course, Lesson, Module
+from lms.catalog.outline import course_outline
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
-from lms.practicals.models import Practical, Record
-from lms.quizzes.models import Quiz, QuizAttempt
+from lms.practicals.models import Record
+from lms.quizzes.models import QuizAttempt
 
 
 @dataclass
@@ -46,30 +47,57 @@ class Progress:
 
 
 def progress(enrolment: Enrolment | None) -> Progress:
-    """The enrolment's progress, in two queries (the quizzes' results and the assignments and practicals passed
-    in one)."""
+    """The enrolment's progress, in one query (`progresses`)."""
     if enrolment is None:
         return Progress(set(), {}, set())
-    viewed = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id)))
-    quizzes = (select(literal("quiz").label("kind"), QuizAttempt.quiz_id.label("item"),
-                      func.max(QuizAttempt.percent).label("best"),
-                      func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)).label("passed"))
-               .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.status != "in_progress")
-               .group_by(QuizAttempt.quiz_id))
-    assignments = _assignments_passed([enrolment.id], literal("assignment"), Submission.assignment_id,
-                                      cast(null(), QuizAttempt.percent.type), literal(1))
-    practicals = (select(literal("practical"), Record.practical_id, cast(null(), QuizAttempt.percent.type), literal(1))
-                  .where(Record.enrolment_id == enrolment.id, Record.counts))
-    rows = db.session.execute(union_all(quizzes, assignments, practicals)).all()
-    quiz_rows = [(q, p, passed) for kind, q, p, passed in rows if kind == "quiz"]
-    return Progress(viewed, {q: p for q, p, _ in quiz_rows}, {q for q, _, passed in quiz_rows if passed},
-                    {a for kind, a, _p, _passed in rows if kind == "assignment"},
-                    {p for kind, p, _p, _passed in rows if kind == "practical"})
+    return progresses([enrolment.id])[enrolment.id]
 
 
-def _assignments_passed(enrolment_ids: list[int], *columns):
+def progresses(enrolment_ids: list[int]) -> dict[int, Progress]:
+    """Each enrolment's progress (lessons viewed; best result and pass per quiz closed; assignments and
+    practical assessments passed), in one query whatever the number of enrolments."""
+    found = {enrolment_id: Progress(set(), {}, set()) for enrolment_id in enrolment_ids}
+    if not enrolment_ids:
+        return found
+    for kind, enrolment_id, item, best, passed in db.session.execute(_progress_statement(),
+                                                                     {"ids": list(enrolment_ids)}):
+        done = found[enrolment_id]
+        if kind == "lesson":
+            done.viewed.add(item)
+        elif kind == "quiz":
+            done.best[item] = best
+            if passed:
+                done.passed.add(item)
+        elif kind == "assignment":
+            done.assignments_passed.add(item)
+        else:
+            done.practicals_passed.add(item)
+    return found
+
+
+@cache
+def _progress_statement():
+    # Built once: every course, lesson and quiz page and "my learning" run it, and building the union costs
+    # more than running it. Rows: (kind, enrolment id, item id, best percent, passed).
+    ids = bindparam("ids", expanding=True)
+    no_percent = cast(null(), QuizAttempt.percent.type)
+    lessons = (select(literal("lesson").label("kind"), LessonProgress.enrolment_id.label("enrolment"),
+                      LessonProgress.lesson_id.label("item"), no_percent.label("best"), literal(1).label("passed"))
+               .where(LessonProgress.enrolment_id.in_(ids)))
+    quizzes = (select(literal("quiz"), QuizAttempt.enrolment_id, QuizAttempt.quiz_id, func.max(QuizAttempt.percent),
+                      func.max(func.coalesce(QuizAttempt.passed, False).cast(db.Integer)))
+               .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.status != "in_progress")
+               .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id))
+    assignments = _assignments_passed(ids, literal("assignment"), Submission.enrolment_id, Submission.assignment_id,
+                                      no_percent, literal(1))
+    practicals = (select(literal("practical"), Record.enrolment_id, Record.practical_id, no_percent, literal(1))
+                  .where(Record.enrolment_id.in_(ids), Record.counts))
+    return union_all(lessons, quizzes, assignments, practicals)
+
+
+def _assignments_passed(enrolment_ids, *columns):
     """SELECT of `columns` over the enrolments' submissions passed by a current, released mark (what completion
-    counts)."""
+    counts); `enrolment_ids` is a list or an expanding bound parameter."""
     return (select(*columns).join(Mark, Mark.submission_id == Submission.id)
             .where(Submission.enrolment_id.in_(enrolment_ids), Mark.counts))
 
@@ -90,8 +118,10 @@ class LearningRow:
 
 
 def my_learning(user: User) -> list[LearningRow]:
-    """The user's current enrolments with progress (lessons viewed + quizzes and assignments passed out of all), and
-    certificates of completed ones, in a fixed number of queries."""
+    """The user's current enrolments with progress (live lessons viewed and live quizzes, assignments and practical
+    assessments passed, out of the course's live items: what the course page counts per module), and certificates
+    of completed ones, in four queries whatever their number. The live items are the course's outline, cached
+    per course version (`lms.catalog.outline`)."""
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.is_current.is_(True))
         .options(selectinload(Enrolment.course), selectinload(Enrolment.run))
@@ -99,38 +129,15 @@ def my_learning(user: User) -> list[LearningRow]:
     if not enrolments:
         return []
     ids = [e.id for e in enrolments]
-    course_ids = [e.course_id for e in enrolments]
-    totals: dict[int, int] = {}
-    for model in (Lesson, Quiz, Assignment, Practical):
-        for course_id, n in db.session.execute(live_items(model, model.course_id, func.count(model.id))
-                                                .where(model.course_id.in_(course_ids)).group_by(model.course_id)):
-            totals[course_id] = totals.get(course_id, 0) + n
-    # Done: live lessons viewed and live quizzes passed (an item of a retired module no longer counts).
-    viewed = dict(db.session.execute(
-        live_items(Lesson, LessonProgress.enrolment_id, func.count(LessonProgress.id))
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(LessonProgress.enrolment_id.in_(ids)).group_by(LessonProgress.enrolment_id)).all())
-    passed = dict(db.session.execute(
-        live_items(Quiz, QuizAttempt.enrolment_id, func.count(func.distinct(QuizAttempt.quiz_id)))
-        .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id)
-        .where(QuizAttempt.enrolment_id.in_(ids), QuizAttempt.passed.is_(True))
-        .group_by(QuizAttempt.enrolment_id)).all())
-    handed = _assignments_passed(ids, Submission.enrolment_id, func.count(func.distinct(Submission.assignment_id)))
-    for enrolment_id, n in db.session.execute(
-            handed.join(Assignment, Assignment.id == Submission.assignment_id).join(Module, module_of(Assignment))
-            .where(live(Assignment)).group_by(Submission.enrolment_id)):
-        passed[enrolment_id] = passed.get(enrolment_id, 0) + n
-    # And live practical assessments passed: a current, released, passed record (as completion counts them).
-    assessed = dict(db.session.execute(
-        live_items(Practical, Record.enrolment_id, func.count(func.distinct(Record.practical_id)))
-        .join(Record, Record.practical_id == Practical.id)
-        .where(Record.enrolment_id.in_(ids), Record.counts)
-        .group_by(Record.enrolment_id)).all())
+    done = progresses(ids)
     certificates = {c.enrolment_id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.enrolment_id.in_(ids)))}
-    return [LearningRow(e, e.course, min(viewed.get(e.id, 0) + passed.get(e.id, 0) + assessed.get(e.id, 0),
-                                         totals.get(e.course_id, 0)),
-                        totals.get(e.course_id, 0), certificates.get(e.id)) for e in enrolments]
+    rows = []
+    for e in enrolments:
+        items = course_outline(e.course).sequence
+        rows.append(LearningRow(e, e.course, sum(1 for item in items if done[e.id].done(item)), len(items),
+                                certificates.get(e.id)))
+    return rows
 
 
 def earlier_certificates(user: User) -> list[Certificate]:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from lms.core.forms import Form
 
-class PreferencesForm(FlaskForm):
+
+class PreferencesForm(Form):
     """Which kinds of mail one receives (a box per kind, added by `preferences_form`) and the daily digest."""
 
     digest = BooleanField(_l("Send me one mail a day with the day's messages instead of each on its own"))
@@ -27,11 +28,11 @@ def preferences_form(kinds, preference) -> PreferencesForm:
     return form
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(Form):
     """Mark one notification read, or all."""
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(Form):
     """The button of the unsubscribe page: no CSRF token, the signed address is the authority (RFC 8058)."""
 
     class Meta:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from lms.core.forms import Form
 from lms.mfa.services import NAME_MAX
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The six digits of the authenticator app."""
 
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=32)],
@@ -17,7 +17,7 @@ class CodeForm(FlaskForm):
                                   "size": 10})
 
 
-class RecoveryForm(FlaskForm):
+class RecoveryForm(Form):
     """One of the ten recovery codes."""
 
     recovery_code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=64)],
@@ -25,13 +25,13 @@ class RecoveryForm(FlaskForm):
                                 description=_l("Each recovery code works once, like xxxxx-xxxxx."))
 
 
-class PasskeyAnswerForm(FlaskForm):
+class PasskeyAnswerForm(Form):
     """The browser's answer to a passkey ceremony, filled in by the page's script."""
 
     credential = HiddenField(validators=[DataRequired(), Length(max=64 * 1024)])
 
 
-class AppForm(FlaskForm):
+class AppForm(Form):
     """Enrol an authenticator app: a name for it and its first code."""
 
     name = StringField(_l("Name (optional)"), validators=[Length(max=NAME_MAX)],
@@ -47,7 +47,7 @@ class PasskeyForm(PasskeyAnswerForm):
                        description=_l("For example \"Office security key\" or \"Laptop\"."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The password again, before a change that weakens or replaces a second factor."""
 
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)],

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
 from lms.access import assignable_roles, visible_institutions
 from lms.auth.labels import ROLE_LABELS
 from lms.core import when
-from lms.core.forms import language_choices, options
+from lms.core.forms import Form, language_choices, options
 from lms.institutions.queries import institutions_in
 from lms.learning.services import WITHDRAWAL_REASON_MAX
 
@@ -19,7 +18,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Email, name, role, institution, language and active flag; choices limited to the editor's rights."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Email(message=_l("Enter a valid email address.")),
@@ -46,7 +45,7 @@ class UserForm(FlaskForm):
         self.timezone.choices = [("", _l("The institution's zone"))] + [(name, name) for name in when.all_zones()]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Filters of the people list, sent by POST so that a typed name never lands in a URL (the global
     CSRF protection checks the POST; the form itself adds no token of its own)."""
 
@@ -60,7 +59,7 @@ class SearchForm(FlaskForm):
                                                          ("inactive", lazy_pgettext("person status", "Inactive"))]))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     """Withdraw an enrolment, saying why (the trainee and the audit log read the reason)."""
 
     reason = TextAreaField(_l("Reason for withdrawal"), validators=[

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lms.catalog.queries import courses_beyond_draft
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.recorded.evidence import MAX_BYTES
 from lms.recorded.models import REASON_MAX
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     """Course, day, hours, reason, an evidence file and (admins) whether to issue a certificate. The rules are
     the service's (lms.recorded.services); the fields only bound what is read."""
 
@@ -39,7 +38,7 @@ class RecordForm(FlaskForm):
         self.course.choices = options([("", _l("Choose a course"))] + [(c.slug, c.title) for c in courses_beyond_draft()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """The CSV file of completions."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
@@ -47,7 +46,7 @@ class ImportForm(FlaskForm):
                                     "(optional) and reason. The first row names the columns."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The previewed file (base64) and the plan's fingerprint."""
 
     content = HiddenField(validators=[DataRequired()])

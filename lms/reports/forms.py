@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField
 
 from lms.access import visible_institutions
 from lms.catalog.queries import courses_beyond_draft
-from lms.core.forms import options
+from lms.core.forms import Form, options
 from lms.institutions.queries import countries_in, institutions_by_code
 from lms.reports.filters import (
     CERTIFICATIONS, EXCLUDE, EXPIRY_WINDOWS, NOT_A_CHOICE, SHOW, ExpiringFilters, ReportFilters,
@@ -55,7 +54,7 @@ def run_choices(form) -> None:
         del form.run
 
 
-class _Filters(FlaskForm):
+class _Filters(Form):
     """What the filter forms share: no CSRF token (GET), and `show`."""
 
     class Meta:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.core.forms import Form
 from lms.runs.services import CODE_MAX, TITLE_MAX, RunFields
 
 
-class RunForm(FlaskForm):
+class RunForm(Form):
     """A run's code, title, dates, enrolment window, capacity and who may enrol."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=CODE_MAX)],
@@ -34,17 +34,17 @@ class RunForm(FlaskForm):
                          open_to_all=bool(self.open_to_all.data), institution_ids=tuple(self.institutions.data or ()))
 
 
-class CancelRunForm(FlaskForm):
+class CancelRunForm(Form):
     """Cancelling a run: a button (and its CSRF token)."""
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a trainee into another run of the course (the page lists the runs)."""
 
     run = SelectField(_l("Move to"), coerce=int, validate_choice=True)
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     """Give one trainee a later due date (an extension past the run's end)."""
 
     due_on = DateField(_l("New due date"), validators=[DataRequired(message=_l("Choose the new due date."))])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
@@ -141,24 +142,32 @@ def institution_choices() -> list[tuple[int, str]]:
 def waiting_positions(user_id: int) -> dict[int, int]:
     """The places on waiting lists of a person's current enrolments that wait: {enrolment id: position from 1},
     in one statement."""
-    return _positions(Enrolment.user_id == user_id)
+    return _positions(_positions_statement("person"), user_id)
 
 
 def waiting_positions_of(enrolment_ids: list[int]) -> dict[int, int]:
     """The places on their waiting lists of these enrolments (those that wait): {enrolment id: position from 1},
     in one statement."""
-    return _positions(Enrolment.id.in_(enrolment_ids)) if enrolment_ids else {}
+    return _positions(_positions_statement("enrolments"), list(enrolment_ids)) if enrolment_ids else {}
 
 
-def _positions(condition) -> dict[int, int]:
+def _positions(statement, key) -> dict[int, int]:
+    return {enrolment_id: n + 1 for enrolment_id, n in db.session.execute(statement, {"key": key})}
+
+
+@cache
+def _positions_statement(of: str):
+    # Built once per kind of key ("person": a user id; "enrolments": a list of enrolment ids): "my learning"
+    # runs it on every view, and building it costs more than running it.
+    condition = (Enrolment.user_id == bindparam("key") if of == "person"
+                 else Enrolment.id.in_(bindparam("key", expanding=True)))
     ahead = Enrolment.__table__.alias("ahead")
     count_ahead = (select(func.count()).select_from(ahead).where(
         ahead.c.run_id == Enrolment.run_id, ahead.c.is_current.is_(True), ahead.c.status != "withdrawn",
         ahead.c.waiting_since.is_not(None),
         or_(ahead.c.waiting_since < Enrolment.waiting_since,
             and_(ahead.c.waiting_since == Enrolment.waiting_since, ahead.c.id < Enrolment.id))).scalar_subquery())
-    rows = db.session.execute(select(Enrolment.id, count_ahead).where(condition, WAITS))
-    return {enrolment_id: n + 1 for enrolment_id, n in rows}
+    return select(Enrolment.id, count_ahead).where(condition, WAITS)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.core import when
-from lms.core.forms import markdown_bounds, options
+from lms.core.forms import Form, markdown_bounds, options
 from lms.sessions.services import CUTOFF_MAX, DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, URL_MAX, SessionFields
 
 KIND_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "practical": _l("Practical")}
@@ -19,7 +18,7 @@ MARK_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("
                "late": lazy_pgettext("attendance mark", "Late")}
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """A session's kind, title, times at the place and its zone, place or link, places, trainers, description."""
 
     kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()))
@@ -61,11 +60,11 @@ class SessionForm(FlaskForm):
                              cutoff_hours=self.cutoff_hours.data, trainer_ids=tuple(self.trainers.data or ()))
 
 
-class TrainerForm(FlaskForm):
+class TrainerForm(Form):
     """Give a run a trainer."""
 
     user_id = SelectField(_l("Instructor"), coerce=int)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button that posts (sign up, cancel, remove, the register's buttons): its CSRF token."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from lms.attendance.figures import SESSION_MINUTES, hours, of_place
@@ -81,14 +82,21 @@ def _taken_and_waiting():
 def sessions_of_place(course_id: int, run_id: int | None, *, cancelled: bool = True) -> list[SessionFigures]:
     """The sessions of a run (or of a course without runs: `run_id` None) by start, each with its places taken
     and waiting, in one statement (their trainers in one more)."""
+    rows = db.session.execute(_sessions_of_place_statement(cancelled), {"course_id": course_id, "run_id": run_id})
+    return [SessionFigures(s, t, w) for s, t, w in rows.all()]
+
+
+@cache
+def _sessions_of_place_statement(cancelled: bool):
+    # Built once (one per `cancelled`): the course page runs it on every view, and building it costs more than
+    # running it.
     taken, waiting = _taken_and_waiting()
     query = (select(TrainingSession, taken, waiting).outerjoin(SessionSignUp, SessionSignUp.session_id == TrainingSession.id)
-             .where(TrainingSession.course_id == course_id, TrainingSession.run_id.is_not_distinct_from(run_id))
+             .where(TrainingSession.course_id == bindparam("course_id"),
+                    TrainingSession.run_id.is_not_distinct_from(bindparam("run_id")))
              .group_by(TrainingSession.id).order_by(TrainingSession.starts_at, TrainingSession.id)
              .options(selectinload(TrainingSession.trainers)))
-    if not cancelled:
-        query = query.where(TrainingSession.cancelled_at.is_(None))
-    return [SessionFigures(s, t, w) for s, t, w in db.session.execute(query).all()]
+    return query if cancelled else query.where(TrainingSession.cancelled_at.is_(None))
 
 
 def places_taken(session_id: int) -> int:
@@ -143,31 +151,49 @@ class PersonSession:
 def trainee_sessions(user_id: int, course_id: int, run_id: int | None) -> list[PersonSession]:
     """The sessions of an enrolment's place (cancelled ones too, to say so) with the person's live sign-up,
     for the course page; two statements."""
-    sign_ups = {s.session_id: s for s in db.session.scalars(
-        select(SessionSignUp).join(TrainingSession, TrainingSession.id == SessionSignUp.session_id)
-        .where(SessionSignUp.user_id == user_id, LIVE, TrainingSession.course_id == course_id))}
+    sign_ups = {s.session_id: s for s in db.session.scalars(_trainee_sign_ups_statement(),
+                                                            {"user_id": user_id, "course_id": course_id})}
     positions = waiting_positions(user_id) if any(s.waiting_since for s in sign_ups.values()) else {}
     return [PersonSession(f.session, sign_ups.get(f.session.id), waiting_position=positions.get(f.session.id))
             for f in sessions_of_place(course_id, run_id)]
+
+
+@cache
+def _trainee_sign_ups_statement():
+    # Built once: the course page runs it on every view.
+    return (select(SessionSignUp).join(TrainingSession, TrainingSession.id == SessionSignUp.session_id)
+            .where(SessionSignUp.user_id == bindparam("user_id"), LIVE,
+                   TrainingSession.course_id == bindparam("course_id")))
 
 
 def sessions_of_person(user_id: int, start: datetime, end: datetime) -> list[PersonSession]:
     """The sessions of a person that overlap [start, end), by start: those they have a live sign-up for (on the
     waiting list too), and those they train (as the session's or the run's trainer); cancelled sessions
     included (a calendar says they are cancelled). Two statements. The calendar and reports read this."""
-    in_range = and_(TrainingSession.starts_at < end, TrainingSession.ends_at > start)
-    signed = db.session.execute(
-        select(TrainingSession, SessionSignUp).join(SessionSignUp, SessionSignUp.session_id == TrainingSession.id)
-        .where(SessionSignUp.user_id == user_id, LIVE, in_range)
-        .options(selectinload(TrainingSession.course), selectinload(TrainingSession.run))).all()
+    values = {"user_id": user_id, "start": start, "end": end}
+    signed_up, trains = _sessions_of_person_statements()
+    signed = db.session.execute(signed_up, values).all()
+    positions = waiting_positions(user_id) if any(s.waiting_since for _t, s in signed) else {}
+    found = {t.id: PersonSession(t, s, waiting_position=positions.get(t.id)) for t, s in signed}
+    for session in db.session.scalars(trains, values):
+        found.setdefault(session.id, PersonSession(session, None, trainer=True))
+    return sorted(found.values(), key=lambda p: (p.session.starts_at, p.session.id))
+
+
+@cache
+def _sessions_of_person_statements():
+    # Built once: "my learning" and the calendar run them on every view, and building them costs more than
+    # running them. The sessions signed up for, and those trained.
+    user_id = bindparam("user_id")
+    in_range = and_(TrainingSession.starts_at < bindparam("end"), TrainingSession.ends_at > bindparam("start"))
+    signed_up = (select(TrainingSession, SessionSignUp)
+                 .join(SessionSignUp, SessionSignUp.session_id == TrainingSession.id)
+                 .where(SessionSignUp.user_id == user_id, LIVE, in_range)
+                 .options(selectinload(TrainingSession.course), selectinload(TrainingSession.run)))
     trains = select(TrainingSession).where(in_range, or_(
         TrainingSession.id.in_(select(session_trainers.c.session_id).where(session_trainers.c.user_id == user_id)),
         TrainingSession.run_id.in_(select(run_trainers.c.run_id).where(run_trainers.c.user_id == user_id))))
-    positions = waiting_positions(user_id) if any(s.waiting_since for _t, s in signed) else {}
-    found = {t.id: PersonSession(t, s, waiting_position=positions.get(t.id)) for t, s in signed}
-    for session in db.session.scalars(trains.options(selectinload(TrainingSession.course))):
-        found.setdefault(session.id, PersonSession(session, None, trainer=True))
-    return sorted(found.values(), key=lambda p: (p.session.starts_at, p.session.id))
+    return signed_up, trains.options(selectinload(TrainingSession.course))
 
 
 @dataclass(frozen=True)
@@ -256,8 +282,15 @@ def attendance_of_enrolments(enrolment_ids: list[int], now: datetime | None = No
     statement. Held = not cancelled and started before `now`; the rate's divisor leaves excused sessions out."""
     if not enrolment_ids:
         return {}
-    rows = db.session.execute(_attendance_rows(now or clock.now()).where(Enrolment.id.in_(enrolment_ids)))
+    rows = db.session.execute(_attendance_of_enrolments_statement(),
+                              {"now": now or clock.now(), "ids": list(enrolment_ids)})
     return {e: Attendance(a, x, n, float(m or 0)) for e, a, x, n, m in rows}
+
+
+@cache
+def _attendance_of_enrolments_statement():
+    # Built once: the course page runs it on every view, and building it took three times as long as running it.
+    return _attendance_rows(bindparam("now")).where(Enrolment.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)

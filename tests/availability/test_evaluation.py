@@ -231,6 +231,6 @@ def test_the_whole_course_is_read_in_a_fixed_number_of_statements(world, course,
                                                                 items[needs].id),), courses=("basics",),
                                                    opens_on=date(2027, 1, 1)), world["admin"])
     second = count()
-    # The conditions, the run, the progress (two), the courses named: whatever the number of items.
-    assert second == few == 5
+    # The conditions, the run, the progress (one), the courses named: whatever the number of items.
+    assert second == few == 4
     assert basics.id

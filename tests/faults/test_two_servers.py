@@ -99,7 +99,7 @@ class Outcome:
 
     saved: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # attempt id -> answers acknowledged
     graded: set[int] = field(default_factory=set)  # attempts whose submission was acknowledged
-    failures: list[str] = field(default_factory=list)  # answers of 500 or more: status and whether bare
+    failures: list[str] = field(default_factory=list)  # answers of 500 or more, and answers cut off ("cut")
     bare: list[str] = field(default_factory=list)  # pages that were not the platform's
 
 
@@ -117,6 +117,10 @@ class Trainee:
             try:
                 response = self.session.request(method, self.base + path, allow_redirects=False, timeout=30,
                                                 **kwargs)
+            except requests.exceptions.ChunkedEncodingError:
+                # The app server was killed after nginx had begun to pass its answer on: the page breaks off
+                # half-way and nothing can stand in for it (nginx has sent its headers). The trainee reloads.
+                self.outcome.failures.append(f"cut {method} {path}")
             except requests.RequestException as exc:  # through nginx this should never happen
                 self.outcome.bare.append(f"{method} {path}: no answer ({exc.__class__.__name__})")
             else:
@@ -246,4 +250,5 @@ def test_a_killed_app_server_and_a_database_restart_lose_nothing_acknowledged(la
     assert not bare, bare[:10]
     failures = [f for o in outcomes for f in o.failures]
     print(f"two servers: {acknowledged_saves} saves and {acknowledged_grades} submissions acknowledged and kept; "
-          f"{len(failures)} answers of 5xx (all platform pages) on the way: {sorted(set(f.split()[0] for f in failures))}")
+          f"{len(failures)} answers of 5xx (all platform pages) or cut off on the way: "
+          f"{sorted(set(f.split()[0] for f in failures))}")
