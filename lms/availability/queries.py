@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 
 from lms.availability.models import DATE_KINDS, Condition
 from lms.availability.rules import Needs, Rules
@@ -98,7 +99,7 @@ def _item_column(kind: str):
 
 def conditions_of_course(course_id: int) -> list[Condition]:
     """Every condition of a course's items, in one statement."""
-    return list(db.session.scalars(select(Condition).where(Condition.course_id == course_id).order_by(Condition.id)))
+    return list(db.session.scalars(_conditions_statement("course"), {"key": course_id}))
 
 
 def conditions_of_item(kind: str, item_id: int) -> list[Condition]:
@@ -106,7 +107,15 @@ def conditions_of_item(kind: str, item_id: int) -> list[Condition]:
     run's gates apply to them)."""
     if kind not in ("lesson", "quiz"):
         return []
-    return list(db.session.scalars(select(Condition).where(_item_column(kind) == item_id).order_by(Condition.id)))
+    return list(db.session.scalars(_conditions_statement(kind), {"key": item_id}))
+
+
+@cache
+def _conditions_statement(of: str):
+    # Built once per kind of key ("course", "lesson", "quiz"): the course, lesson and quiz pages run it on every
+    # view, and building a statement costs more than running it.
+    column = Condition.course_id if of == "course" else _item_column(of)
+    return select(Condition).where(column == bindparam("key")).order_by(Condition.id)
 
 
 def rules_from(conditions: list[Condition]) -> Rules:

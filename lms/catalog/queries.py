@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.catalog.models import EDITING_ROLES, Course, CourseAsset, CourseStaff, CourseTopic
 from lms.extensions import db
@@ -149,7 +149,13 @@ def course_by_id(course_id: int) -> Course | None:
 
 def course_by_slug(slug: str) -> Course | None:
     """The course with this slug (its topics load when a page shows them)."""
-    return db.session.scalar(select(Course).where(Course.slug == slug))
+    return db.session.scalar(_course_by_slug_statement(), {"slug": slug})
+
+
+@cache
+def _course_by_slug_statement():
+    # Built once: every course, lesson and quiz page runs it first, and building it costs more than running it.
+    return select(Course).where(Course.slug == bindparam("slug"))
 
 
 def asset(course: Course, path: str) -> CourseAsset | None:

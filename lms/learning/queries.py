@@ -223,8 +223,15 @@ def lesson_visit(user_id: int, course_slug: str, lesson_slug: str) -> LessonVisi
 
 def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
     """The user's current enrolment in the course."""
-    return db.session.scalar(select(Enrolment).where(and_(
-        Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.is_current.is_(True))))
+    return db.session.scalar(_enrolment_of_statement(), {"user_id": user_id, "course_id": course_id})
+
+
+@cache
+def _enrolment_of_statement():
+    # Built once: the course and quiz pages and every trainee's POST run it, and building it costs more than
+    # running it.
+    return select(Enrolment).where(and_(Enrolment.user_id == bindparam("user_id"),
+                                        Enrolment.course_id == bindparam("course_id"), Enrolment.is_current.is_(True)))
 
 
 def enrolment_by_id(enrolment_id: int) -> Enrolment | None:

@@ -18,7 +18,14 @@ DECIDED_SHOWN = 50
 
 def quiz_by_slug(course, slug: str) -> Quiz | None:
     """A live quiz of the course."""
-    return db.session.scalar(live_items(Quiz, Quiz).where(Quiz.course_id == course.id, Quiz.slug == slug))
+    return db.session.scalar(_quiz_by_slug_statement(), {"course_id": course.id, "slug": slug})
+
+
+@cache
+def _quiz_by_slug_statement():
+    # Built once, as the other statements of the trainee's pages below: every quiz page and POST runs them,
+    # and building a statement costs more than running it.
+    return live_items(Quiz, Quiz).where(Quiz.course_id == bindparam("course_id"), Quiz.slug == bindparam("slug"))
 
 
 def quiz_by_id(quiz_id: int) -> Quiz | None:
@@ -28,8 +35,13 @@ def quiz_by_id(quiz_id: int) -> Quiz | None:
 
 def bank_size(quiz: Quiz) -> int:
     """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it."""
-    total = db.session.scalar(select(func.count(Question.id)).where(Question.quiz_id == quiz.id, drawable()))
+    total = db.session.scalar(_bank_size_statement(), {"quiz_id": quiz.id})
     return min(total, quiz.draw_count) if quiz.draw_count else total
+
+
+@cache
+def _bank_size_statement():
+    return select(func.count(Question.id)).where(Question.quiz_id == bindparam("quiz_id"), drawable())
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,13 @@ def own_attempt(user, attempt_id: int) -> QuizAttempt | None:
 
 def attempts_at(enrolment_id: int, quiz_id: int) -> list[QuizAttempt]:
     """The enrolment's attempts at a quiz, first to last."""
-    return list(db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.quiz_id == quiz_id).order_by(QuizAttempt.number)))
+    return list(db.session.scalars(_attempts_at_statement(), {"enrolment_id": enrolment_id, "quiz_id": quiz_id}))
+
+
+@cache
+def _attempts_at_statement():
+    return (select(QuizAttempt).where(QuizAttempt.enrolment_id == bindparam("enrolment_id"),
+                                      QuizAttempt.quiz_id == bindparam("quiz_id")).order_by(QuizAttempt.number))
 
 
 def saved_answers(attempt: QuizAttempt) -> dict[str, AttemptAnswer]:

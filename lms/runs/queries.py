@@ -42,7 +42,13 @@ def run_by_id(run_id: int) -> CourseRun | None:
 
 def course_has_runs(course_id: int) -> bool:
     """Whether the course has any run (cancelled ones count: its enrolments are in runs)."""
-    return db.session.scalar(select(CourseRun.id).where(CourseRun.course_id == course_id).limit(1)) is not None
+    return db.session.scalar(_has_runs_statement(), {"course_id": course_id}) is not None
+
+
+@cache
+def _has_runs_statement():
+    # Built once: the course page runs it on every view.
+    return select(CourseRun.id).where(CourseRun.course_id == bindparam("course_id")).limit(1)
 
 
 def _figures(*conditions) -> list[RunFigures]:
