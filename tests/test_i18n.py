@@ -253,3 +253,20 @@ def test_wtforms_own_messages_come_in_the_viewers_language_from_a_catalogue_read
     assert wtforms_catalogue.cache_info().misses == 2  # Ukrainian once, English once
     stored = select(func.count()).select_from(Institution).where(Institution.name == "New academy")
     assert db.session.scalar(stored) == 0  # nothing added on the way
+
+
+def test_every_form_of_the_platform_is_built_on_the_one_form_base(app):
+    """Every form class (all imported by the app's views) is a `lms.core.forms.Form`, so none goes back to
+    reading WTForms' catalogue on every request."""
+    from flask_wtf import FlaskForm
+
+    from lms.core.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("lms.") and c is not Form]
+    assert len(ours) > 50  # the forms of every feature are imported by now
+    assert [f"{c.__module__}.{c.__name__}" for c in ours if not issubclass(c, Form)] == []
