@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import PasswordLink, SignInSession, User
 from lms.core.db import keep_through_commits
@@ -29,10 +29,10 @@ def user_by_id(user_id: str | int) -> User | None:
 @cache
 def _signed_in_user_statement():
     # Built once: every signed-in request runs it, and building a statement costs more than running
-    # it. The account and its sign-in session come in one statement (no second query per page). The
-    # institution is read only by the few pages that show it, when they do.
+    # it. The account, its sign-in session and its institution come in one statement (no second query per
+    # page): every page that shows a date reads the institution's time zone when the person has chosen none.
     return (select(User, SignInSession).join(SignInSession, SignInSession.user_id == User.id)
-            .options(lazyload(User.institution))
+            .options(joinedload(User.institution))
             .where(User.id == bindparam("user_id"), User.active.is_(True),
                    SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
 
