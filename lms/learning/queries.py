@@ -120,8 +120,9 @@ class LearningRow:
 def my_learning(user: User) -> list[LearningRow]:
     """The user's current enrolments with progress (live lessons viewed and live quizzes, assignments and practical
     assessments passed, out of the course's live items: what the course page counts per module), and certificates
-    of completed ones, in four queries whatever their number. The live items are the course's outline, cached
-    per course version (`lms.catalog.outline`)."""
+    of completed ones, in five statements whatever their number (the enrolments with their courses and runs, the
+    progress, the certificates). The live items are the course's outline, cached per course version
+    (`lms.catalog.outline`: a course's first request in a process reads it)."""
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.is_current.is_(True))
         .options(selectinload(Enrolment.course), selectinload(Enrolment.run))
