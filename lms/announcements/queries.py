@@ -6,7 +6,9 @@ place). The course page, the trainee's list and the mail all read it.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from functools import cache
+
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select
 
 from lms.announcements.models import Announcement
 from lms.auth.models import User
@@ -33,12 +35,46 @@ def audience(announcement: Announcement) -> ColumnElement[bool]:
 def for_enrolment(enrolment: Enrolment | None) -> ColumnElement[bool]:
     """SQL condition on `Announcement`: what the holder of this enrolment reads (the course's and their run's;
     nothing for a withdrawn enrolment or none)."""
-    if enrolment is None or enrolment.status == "withdrawn" or not enrolment.is_current:
+    if not _reads_announcements(enrolment):
         return false()
-    mine = Announcement.run_id.is_(None)
-    if enrolment.run_id is not None:
-        mine = or_(mine, Announcement.run_id == enrolment.run_id)
-    return and_(Announcement.course_id == enrolment.course_id, mine)
+    return _readers_of(enrolment.course_id, enrolment.run_id)
+
+
+def _reads_announcements(enrolment: Enrolment | None) -> bool:
+    return enrolment is not None and enrolment.status != "withdrawn" and enrolment.is_current
+
+
+def _readers_of(course_id, run_id) -> ColumnElement[bool]:
+    # What an enrolment in the course and run reads: the course's announcements for all its trainees, and its run's
+    # (with no run, `run_id = NULL` matches nothing). Values, or bound parameters for the statements built once.
+    return and_(Announcement.course_id == course_id, or_(Announcement.run_id.is_(None), Announcement.run_id == run_id))
+
+
+def enrolment_announcements(enrolment: Enrolment | None, limit: int) -> list[Announcement]:
+    """What the holder of this enrolment reads that is not withdrawn (`live_announcements` within
+    `for_enrolment`), newest first, at most `limit`: the course page's, in a statement built once."""
+    if not _reads_announcements(enrolment):
+        return []
+    return list(db.session.scalars(_enrolment_statements()[0], {
+        "course_id": enrolment.course_id, "run_id": enrolment.run_id, "limit": limit}))
+
+
+def count_enrolment_announcements(enrolment: Enrolment | None) -> int:
+    """How many announcements the holder of this enrolment reads that are not withdrawn."""
+    if not _reads_announcements(enrolment):
+        return 0
+    return db.session.scalar(_enrolment_statements()[1], {"course_id": enrolment.course_id,
+                                                          "run_id": enrolment.run_id})
+
+
+@cache
+def _enrolment_statements():
+    # Built once: the course page runs the first on every view by an enrolled trainee, and building it (its cache key
+    # included) cost more than running it.
+    scope = and_(_readers_of(bindparam("course_id"), bindparam("run_id")), Announcement.withdrawn_at.is_(None))
+    return (select(Announcement).where(scope).order_by(Announcement.created_at.desc(), Announcement.id.desc())
+            .limit(bindparam("limit")),
+            select(func.count()).select_from(Announcement).where(scope))
 
 
 def live_announcements(course_id: int, scope: ColumnElement[bool], limit: int | None = None) -> list[Announcement]:

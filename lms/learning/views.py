@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 
 from lms.access import (
     can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
-    can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, require, visible_users,
+    can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, is_admin, require,
+    visible_users,
 )
 from lms.announcements import queries as announcement_queries
 from lms.availability import queries as availability
@@ -83,16 +84,21 @@ def course(slug: str):
     in_place = enrolment is not None and enrolment.status != "withdrawn"
     sessions = session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id) if in_place else []
     attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if in_place else None
-    mine = announcement_queries.for_enrolment(enrolment)
-    announcements = announcement_queries.live_announcements(course.id, mine, limit=LATEST) if in_place else []
+    announcements = announcement_queries.enrolment_announcements(enrolment, limit=LATEST) if in_place else []
+    recertify = certificate is not None and certificate.lapsed(clock.now())
+    # The forms are built only where the page shows them: building one (its CSRF token, its translations) costs
+    # as much as a query, and an enrolled trainee's page, the one read most, shows neither.
+    offers_enrolment = current_user.is_authenticated and (enrolment is None or enrolment.status == "withdrawn"
+                                                          or recertify)
     return render_template("learning/course.html", course=course, outline=outline, enrolment=enrolment,
                            sessions=sessions, attendance=attendance, announcements=announcements,
-                           announcements_count=(announcement_queries.count_live(course.id, mine)
+                           announcements_count=(announcement_queries.count_enrolment_announcements(enrolment)
                                                 if len(announcements) == LATEST else len(announcements)),
                            progress=progress, module_done=module_done, certificate=certificate, feedback=feedback,
-                           availability=opened,
-                           recertify=certificate is not None and certificate.lapsed(clock.now()),
-                           enrol_form=EnrolForm(), key_form=EnrolmentKeyForm(), has_runs=has_runs, open_runs=open_runs,
+                           availability=opened, recertify=recertify,
+                           enrol_form=EnrolForm() if offers_enrolment else None,
+                           key_form=EnrolmentKeyForm() if is_admin(current_user) else None,
+                           has_runs=has_runs, open_runs=open_runs,
                            waiting_position=run_queries.waiting_position(enrolment) if enrolment else None,
                            shown=shown, texts=texts,
                            version=language_queries.version(course.id, shown.language) if shown.language else None,
