@@ -16,7 +16,7 @@ from lms.catalog.outline import course_outline
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.practicals.models import Record
-from lms.quizzes.models import QuizAttempt
+from lms.quizzes.models import Quiz, QuizAttempt
 
 
 @dataclass
@@ -224,6 +224,60 @@ def lesson_visit(user_id: int, course_slug: str, lesson_slug: str) -> LessonVisi
     row = db.session.execute(_lesson_visit_statement(), {
         "user_id": user_id, "course_slug": course_slug, "lesson_slug": lesson_slug}).first()
     return LessonVisit(*row) if row is not None else None
+
+
+@dataclass
+class CourseVisit:
+    """The course named in a URL and the visitor's current enrolment in it, read in one statement."""
+
+    course: Course
+    enrolment: Enrolment | None
+
+
+def course_visit(user_id: int | None, course_slug: str) -> CourseVisit | None:
+    """The course with this slug and the user's current enrolment in it (None: not enrolled, or no user); None
+    when there is no such course. The caller decides whether the visitor may see it (`lms.access`)."""
+    row = db.session.execute(_course_visit_statement(), {"user_id": user_id, "course_slug": course_slug}).first()
+    return CourseVisit(*row) if row is not None else None
+
+
+@cache
+def _course_visit_statement():
+    # Built once: the course page read the course, then the enrolment, in two statements.
+    return (select(Course, Enrolment)
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
+                                       Enrolment.is_current.is_(True)))
+            .where(Course.slug == bindparam("course_slug")))
+
+
+@dataclass
+class QuizVisit:
+    """The course and live quiz named in a URL and the visitor's current enrolment in the course, read in one
+    statement."""
+
+    course: Course
+    quiz: Quiz
+    enrolment: Enrolment | None
+
+
+def quiz_visit(user_id: int, course_slug: str, quiz_slug: str) -> QuizVisit | None:
+    """The course, its live quiz and the user's current enrolment (None when not enrolled); None when there is
+    no such course or live quiz. The caller decides whether the visitor may see the course (`lms.access`)."""
+    row = db.session.execute(_quiz_visit_statement(), {
+        "user_id": user_id, "course_slug": course_slug, "quiz_slug": quiz_slug}).first()
+    return QuizVisit(*row) if row is not None else None
+
+
+@cache
+def _quiz_visit_statement():
+    # Built once: the quiz page and the start of an attempt read the course, the quiz and the enrolment in three
+    # statements before.
+    return (select(Course, Quiz, Enrolment)
+            .join(Quiz, and_(Quiz.course_id == Course.id, Quiz.slug == bindparam("quiz_slug")))
+            .join(Module, and_(module_of(Quiz), live(Quiz)))
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
+                                       Enrolment.is_current.is_(True)))
+            .where(Course.slug == bindparam("course_slug")))
 
 
 def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:

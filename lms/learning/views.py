@@ -67,8 +67,10 @@ LATEST = 3
 def course(slug: str):
     """Outline, outcomes, time; the trainee's progress per module when enrolled; the enrol form when not
     enrolled, or when the certificate of the completed enrolment has expired (a new cycle)."""
-    course = course_or_404(slug)
-    enrolment = queries.enrolment_of(current_user.id, course.id) if current_user.is_authenticated else None
+    visit = queries.course_visit(current_user.id if current_user.is_authenticated else None, slug)
+    if visit is None or not can_view_course(current_user, visit.course):
+        abort(404)  # drafts are invisible to trainees: "not found" rather than "forbidden" (as course_or_404)
+    course, enrolment = visit.course, visit.enrolment
     shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     texts = language_queries.course_texts(course, shown.language)

@@ -7,25 +7,12 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, select
 
-from lms.catalog.items import live_items
 from lms.extensions import db
 from lms.auth.models import User
 from lms.quizzes.models import AttemptAnswer, Choice, LateAnswers, Question, Quiz, QuizAttempt, drawable
 
 # Decided late answers the queue shows below the pending ones, newest first.
 DECIDED_SHOWN = 50
-
-
-def quiz_by_slug(course, slug: str) -> Quiz | None:
-    """A live quiz of the course."""
-    return db.session.scalar(_quiz_by_slug_statement(), {"course_id": course.id, "slug": slug})
-
-
-@cache
-def _quiz_by_slug_statement():
-    # Built once, as the other statements of the trainee's pages below: every quiz page and POST runs them,
-    # and building a statement costs more than running it.
-    return live_items(Quiz, Quiz).where(Quiz.course_id == bindparam("course_id"), Quiz.slug == bindparam("slug"))
 
 
 def quiz_by_id(quiz_id: int) -> Quiz | None:

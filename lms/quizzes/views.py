@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from lms.access import can_edit_course, course_or_404
+from lms.access import can_edit_course, can_view_course
 from lms.availability import labels as availability_labels
 from lms.availability import queries as availability
 from lms.availability import services as availability_services
@@ -52,13 +52,20 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+def _visit(slug: str, quiz: str):
+    """The course and live quiz of the URL, and the trainee's current enrolment, in one statement: 404 when either
+    is missing or the course is not the visitor's to see (as `course_or_404`: a draft is "not found")."""
+    visit = learning_queries.quiz_visit(current_user.id, slug, quiz)
+    if visit is None or not can_view_course(current_user, visit.course):
+        abort(404)
+    return visit.course, visit.quiz, visit.enrolment
+
+
 @bp.route("/courses/<slug>/quizzes/<quiz>")
 @login_required
 def quiz(slug: str, quiz: str):
     """The quiz's rules, the trainee's attempts and results, and the button to start."""
-    course = course_or_404(slug)
-    item = queries.quiz_by_slug(course, quiz) or abort(404)
-    enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    course, item, enrolment = _visit(slug, quiz)
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("learning.course", slug=slug))
@@ -86,9 +93,7 @@ def quiz(slug: str, quiz: str):
 def start(slug: str, quiz: str):
     """Start an attempt (or continue the one in progress). A quiz locked for the trainee, or of a run that
     has ended, is refused (403, with the reasons), whatever the request says (lms.availability)."""
-    course = course_or_404(slug)
-    item = queries.quiz_by_slug(course, quiz) or abort(404)
-    enrolment = learning_queries.enrolment_of(current_user.id, course.id)
+    course, item, enrolment = _visit(slug, quiz)
     if enrolment is None:
         abort(403)
     shown = page_reading(course, enrolment, request.form.get("version"))
