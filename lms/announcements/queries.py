@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select
 from lms.announcements.models import Announcement
 from lms.auth.models import User
 from lms.catalog.models import CourseStaff
+from lms.core.reads import plain_scalar
 from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.runs.models import CourseRun, run_trainers
@@ -63,8 +64,7 @@ def count_enrolment_announcements(enrolment: Enrolment | None) -> int:
     """How many announcements the holder of this enrolment reads that are not withdrawn."""
     if not _reads_announcements(enrolment):
         return 0
-    return db.session.scalar(_enrolment_statements()[1], {"course_id": enrolment.course_id,
-                                                          "run_id": enrolment.run_id})
+    return plain_scalar(_enrolment_statements()[1], {"course_id": enrolment.course_id, "run_id": enrolment.run_id})
 
 
 @cache

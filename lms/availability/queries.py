@@ -19,6 +19,7 @@ Dates are calendar dates read in the trainee's zone (lms.core.when).
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -30,6 +31,7 @@ from lms.availability.rules import Needs, Rules
 from lms.catalog.models import Course
 from lms.catalog.outline import course_outline
 from lms.core import when
+from lms.core.reads import plain_rows
 from lms.extensions import db
 from lms.learning import queries as learning_queries
 from lms.learning.models import Enrolment
@@ -97,17 +99,25 @@ def _item_column(kind: str):
     return Condition.lesson_id if kind == "lesson" else Condition.quiz_id
 
 
-def conditions_of_course(course_id: int) -> list[Condition]:
+class StoredCondition(namedtuple("StoredCondition", [column.key for column in Condition.__table__.columns])):
+    """A condition as stored, read as a plain row (the pages only read conditions: loading them as session objects
+    cost more than the statement), with the model's `item`."""
+
+    __slots__ = ()
+    item = property(Condition.item.fget)
+
+
+def conditions_of_course(course_id: int) -> list[StoredCondition]:
     """Every condition of a course's items, in one statement."""
-    return list(db.session.scalars(_conditions_statement("course"), {"key": course_id}))
+    return [StoredCondition(*row) for row in plain_rows(_conditions_statement("course"), {"key": course_id})]
 
 
-def conditions_of_item(kind: str, item_id: int) -> list[Condition]:
+def conditions_of_item(kind: str, item_id: int) -> list[StoredCondition]:
     """The conditions of one lesson or quiz (other kinds of item, such as assignments, take none: only the
     run's gates apply to them)."""
     if kind not in ("lesson", "quiz"):
         return []
-    return list(db.session.scalars(_conditions_statement(kind), {"key": item_id}))
+    return [StoredCondition(*row) for row in plain_rows(_conditions_statement(kind), {"key": item_id})]
 
 
 @cache
@@ -115,10 +125,11 @@ def _conditions_statement(of: str):
     # Built once per kind of key ("course", "lesson", "quiz"): the course, lesson and quiz pages run it on every
     # view, and building a statement costs more than running it.
     column = Condition.course_id if of == "course" else _item_column(of)
-    return select(Condition).where(column == bindparam("key")).order_by(Condition.id)
+    # The columns in the table's order, as StoredCondition's fields.
+    return select(*Condition.__table__.columns).where(column == bindparam("key")).order_by(Condition.id)
 
 
-def rules_from(conditions: list[Condition]) -> Rules:
+def rules_from(conditions: list[StoredCondition]) -> Rules:
     """The `Rules` (items by id) the conditions of one item make."""
     items, courses, opens_on, days = [], [], None, None
     for c in conditions:
@@ -137,7 +148,7 @@ def rules_from(conditions: list[Condition]) -> Rules:
 
 def rules_by_item(course_id: int) -> dict[tuple[str, int], Rules]:
     """{(kind, item id): Rules} of every item of the course that has rules, in one statement."""
-    grouped: dict[tuple[str, int], list[Condition]] = {}
+    grouped: dict[tuple[str, int], list[StoredCondition]] = {}
     for condition in conditions_of_course(course_id):
         grouped.setdefault(condition.item, []).append(condition)
     return {item: rules_from(conditions) for item, conditions in grouped.items()}
@@ -167,7 +178,7 @@ class _Context:
     """What the evaluation of one enrolment reads once: today in the trainee's zone, the run, the progress,
     the live items of the course, the courses the conditions name."""
 
-    def __init__(self, enrolment: Enrolment, course: Course, conditions: list[Condition], progress):
+    def __init__(self, enrolment: Enrolment, course: Course, conditions: list[StoredCondition], progress):
         self.enrolment = enrolment
         self.today = when.today(when.person_zone(enrolment.user))
         self.run = enrolment.run if enrolment.run_id is not None else None
@@ -222,7 +233,7 @@ class _Context:
             opens = self.run.starts_on + timedelta(days=condition.days_after_start)
         return None if self.today >= opens else Reason("date", opens_on=opens)
 
-    def state(self, kind: str, item_id: int, conditions: list[Condition], gate: list[Reason]) -> ItemState:
+    def state(self, kind: str, item_id: int, conditions: list[StoredCondition], gate: list[Reason]) -> ItemState:
         ended = self.ended
         if self.enrolment.waiting:
             return ItemState(tuple(gate), ended)
@@ -244,7 +255,7 @@ def course_availability(enrolment: Enrolment | None, course: Course, progress=LO
         return CourseAvailability({})
     conditions = conditions_of_course(course.id)
     context = _Context(enrolment, course, conditions, progress)
-    by_item: dict[tuple[str, int], list[Condition]] = {}
+    by_item: dict[tuple[str, int], list[StoredCondition]] = {}
     for condition in conditions:
         by_item.setdefault(condition.item, []).append(condition)
     gate = context.gate()

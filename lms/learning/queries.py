@@ -13,6 +13,7 @@ from lms.auth.models import User
 from lms.catalog.items import live, module_of
 from lms.catalog.models import Course, Lesson, Module
 from lms.catalog.outline import course_outline
+from lms.core.reads import plain_rows
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, Feedback, LessonProgress
 from lms.practicals.models import Record
@@ -59,8 +60,7 @@ def progresses(enrolment_ids: list[int]) -> dict[int, Progress]:
     found = {enrolment_id: Progress(set(), {}, set()) for enrolment_id in enrolment_ids}
     if not enrolment_ids:
         return found
-    for kind, enrolment_id, item, best, passed in db.session.execute(_progress_statement(),
-                                                                     {"ids": list(enrolment_ids)}):
+    for kind, enrolment_id, item, best, passed in plain_rows(_progress_statement(), {"ids": list(enrolment_ids)}):
         done = found[enrolment_id]
         if kind == "lesson":
             done.viewed.add(item)

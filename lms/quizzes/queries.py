@@ -7,6 +7,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, select
 
+from lms.core.reads import plain_rows, plain_scalar
 from lms.extensions import db
 from lms.auth.models import User
 from lms.quizzes.models import AttemptAnswer, Choice, LateAnswers, Question, Quiz, QuizAttempt, drawable
@@ -22,7 +23,7 @@ def quiz_by_id(quiz_id: int) -> Quiz | None:
 
 def bank_size(quiz: Quiz) -> int:
     """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it."""
-    total = db.session.scalar(_bank_size_statement(), {"quiz_id": quiz.id})
+    total = plain_scalar(_bank_size_statement(), {"quiz_id": quiz.id})
     return min(total, quiz.draw_count) if quiz.draw_count else total
 
 
@@ -79,11 +80,11 @@ def _questions_to_draw():
 def questions_to_draw(quiz_id: int) -> list[QuestionToDraw]:
     """The quiz's drawable questions (`drawable`: no drafts, none retired) in bank order, with their choices."""
     questions, choices = _questions_to_draw()
-    rows = db.session.execute(questions, {"quiz_id": quiz_id}).all()
+    rows = plain_rows(questions, {"quiz_id": quiz_id})
     if not rows:
         return []
     by_question: dict[int, list[ChoiceToDraw]] = {}
-    for question_id, choice_id, text, correct in db.session.execute(choices, {"quiz_id": quiz_id}):
+    for question_id, choice_id, text, correct in plain_rows(choices, {"quiz_id": quiz_id}):
         by_question.setdefault(question_id, []).append(ChoiceToDraw(choice_id, text, bool(correct)))
     return [QuestionToDraw(*row, choices=tuple(by_question.get(row.id, ()))) for row in rows]
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core import clock, signals
 from lms.core.db import keep_through_commits
+from lms.core.reads import plain_first
 from lms.extensions import db
 from lms.languages import queries as language_queries
 from lms.quizzes import grading, queries
@@ -69,7 +70,7 @@ def _tally_statement():
 def attempt_tally(enrolment_id: int, quiz_id: int) -> Tally:
     """The enrolment's attempt in progress at the quiz and how many it has started: one statement, and one
     more to load the attempt in progress when there is one (the start button then says "Continue")."""
-    used, open_id = db.session.execute(_tally_statement(), {"enrolment_id": enrolment_id, "quiz_id": quiz_id}).one()
+    used, open_id = plain_first(_tally_statement(), {"enrolment_id": enrolment_id, "quiz_id": quiz_id})
     return Tally(db.session.get(QuizAttempt, open_id) if open_id is not None else None, used or 0)
 
 

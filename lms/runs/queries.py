@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.core.reads import plain_rows, plain_scalar
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
@@ -42,7 +43,7 @@ def run_by_id(run_id: int) -> CourseRun | None:
 
 def course_has_runs(course_id: int) -> bool:
     """Whether the course has any run (cancelled ones count: its enrolments are in runs)."""
-    return db.session.scalar(_has_runs_statement(), {"course_id": course_id}) is not None
+    return plain_scalar(_has_runs_statement(), {"course_id": course_id}) is not None
 
 
 @cache
@@ -158,7 +159,7 @@ def waiting_positions_of(enrolment_ids: list[int]) -> dict[int, int]:
 
 
 def _positions(statement, key) -> dict[int, int]:
-    return {enrolment_id: n + 1 for enrolment_id, n in db.session.execute(statement, {"key": key})}
+    return {enrolment_id: n + 1 for enrolment_id, n in plain_rows(statement, {"key": key})}
 
 
 @cache

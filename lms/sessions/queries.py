@@ -15,6 +15,7 @@ from lms.attendance.models import ATTENDED, AttendanceMark, SessionSignUp, Train
 from lms.auth.models import User
 from lms.catalog.models import CourseStaff
 from lms.core import clock
+from lms.core.reads import plain_rows
 from lms.extensions import db
 from lms.institutions.models import Institution
 from lms.learning.models import Enrolment
@@ -282,8 +283,7 @@ def attendance_of_enrolments(enrolment_ids: list[int], now: datetime | None = No
     statement. Held = not cancelled and started before `now`; the rate's divisor leaves excused sessions out."""
     if not enrolment_ids:
         return {}
-    rows = db.session.execute(_attendance_of_enrolments_statement(),
-                              {"now": now or clock.now(), "ids": list(enrolment_ids)})
+    rows = plain_rows(_attendance_of_enrolments_statement(), {"now": now or clock.now(), "ids": list(enrolment_ids)})
     return {e: Attendance(a, x, n, float(m or 0)) for e, a, x, n, m in rows}
 
 
