@@ -85,7 +85,8 @@ def course(slug: str):
                  if has_runs and current_user.is_authenticated else [])
     in_place = enrolment is not None and enrolment.status != "withdrawn"
     sessions = session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id) if in_place else []
-    attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if in_place else None
+    # Attendance is said with the sessions (none: nothing was held, and the page says nothing of it).
+    attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if sessions else None
     announcements = announcement_queries.enrolment_announcements(enrolment, limit=LATEST) if in_place else []
     recertify = certificate is not None and certificate.lapsed(clock.now())
     # The forms are built only where the page shows them: building one (its CSRF token, its translations) costs
@@ -188,8 +189,10 @@ def my_learning():
     """Courses in progress with a resume link, completed courses with their certificates."""
     rows = queries.my_learning(current_user)
     now = clock.now()
+    # Positions on a run's waiting list: read only when an enrolment waits (most trainees hold their places).
+    waiting = run_queries.waiting_positions(current_user.id) if any(r.enrolment.waiting for r in rows) else {}
     return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
-                           now=now, waiting=run_queries.waiting_positions(current_user.id),
+                           now=now, waiting=waiting,
                            sessions=session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12),
                                                                        now + timedelta(days=366)))
 

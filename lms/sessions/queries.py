@@ -151,12 +151,15 @@ class PersonSession:
 
 def trainee_sessions(user_id: int, course_id: int, run_id: int | None) -> list[PersonSession]:
     """The sessions of an enrolment's place (cancelled ones too, to say so) with the person's live sign-up,
-    for the course page; two statements."""
+    for the course page; two statements, one when the place has no session (a self-paced course)."""
+    place = sessions_of_place(course_id, run_id)
+    if not place:
+        return []
     sign_ups = {s.session_id: s for s in db.session.scalars(_trainee_sign_ups_statement(),
                                                             {"user_id": user_id, "course_id": course_id})}
     positions = waiting_positions(user_id) if any(s.waiting_since for s in sign_ups.values()) else {}
     return [PersonSession(f.session, sign_ups.get(f.session.id), waiting_position=positions.get(f.session.id))
-            for f in sessions_of_place(course_id, run_id)]
+            for f in place]
 
 
 @cache
