@@ -1,66 +1,36 @@
-"""A trainee's side of a course: the course page, enrolling, my learning, lessons, resuming, feedback,
-certificates and their public verification; and staff enrolling a trainee."""
+"""The trainee's side of a course: the course page, choosing the language version, enrolling (and the
+enrolment key an admin sets), resuming, lessons and feedback."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import (
-    can_edit_course, can_enrol_others, can_restore_enrolment, can_revoke_certificate, can_set_enrolment_key,
-    can_view_certificate, can_view_course, can_view_feedback, course_or_404, feedback_scope, is_admin, require,
-    visible_users,
+    can_edit_course, can_set_enrolment_key, can_view_course, can_view_feedback, course_or_404, feedback_scope,
+    is_admin, require,
 )
 from lms.announcements import queries as announcement_queries
 from lms.availability import queries as availability
 from lms.availability import services as availability_services
-from lms.catalog import queries as catalog_queries
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
 from lms.catalog.outline import course_outline, offered_languages, page_reading
 from lms.core import clock, when
-from lms.core.downloads import resumable
-from lms.core.forms import options
-from lms.core.headers import no_store
 from lms.core.i18n import own_name
-from lms.core.urls import external_url
 from lms.languages import queries as language_queries
 from lms.learning import queries, reading, services
-from lms.learning.certificate_pdf import CertificateDocument, render_certificate_pdf
-from lms.learning.forms import EnrolForm, EnrolmentKeyForm, EnrolTraineeForm, FeedbackForm, RevokeForm, VersionForm
-from lms.people.queries import visible_user
-from lms.reports.record import training_record
+from lms.learning.forms import EnrolForm, EnrolmentKeyForm, FeedbackForm, VersionForm
+from lms.learning.views.base import ENROL_ERRORS, RUN_ENROL_ERRORS, bp
 from lms.runs import queries as run_queries
 from lms.runs import services as run_services
 from lms.sessions import queries as session_queries
-from lms.reports.record_pdf import CERTIFICATE_STATES, STATUS_LABELS
-from lms.reports.record_files import RECORD_FORMATS, download_training_record
 
-bp = Blueprint("learning", __name__, template_folder="templates")
 
-ENROL_ERRORS = {
-    "not_published": lambda: _("This course is not open for enrolment."),
-    "no_self_enrolment": lambda: _("Trainees cannot enrol themselves in this course. Ask your coordinator."),
-    "wrong_key": lambda: _("The enrolment key is not right."),
-    "due_past": lambda: _("The due date is in the past: choose today or a later date."),
-}
-STAFF_RUN_ERRORS = {
-    "cancelled": lambda: _("This run is cancelled: choose another."),
-    "window_closed": lambda: _("Enrolment in this run is not open now."),
-    "not_open_to": lambda: _("This run is not open to the trainee's institution."),
-}
-RUN_ENROL_ERRORS = {
-    "cancelled": lambda: _("This run is cancelled: choose another."),
-    "window_closed": lambda: _("Enrolment in this run is not open now."),
-    "not_open_to": lambda: _("This run is not open to your institution."),
-}
-# Sent by the page's script when it fetches a lesson to keep on the device (lms/static/js/offline.js).
-KEEPING_HEADER = "X-LMS-Keep"
 # How many announcements the course page shows (newest first); the rest are on the course's announcements page.
 LATEST = 3
+# Sent by the page's script when it fetches a lesson to keep on the device (lms/static/js/offline.js).
+KEEPING_HEADER = "X-LMS-Keep"
 
 
 @bp.route("/courses/<slug>")
@@ -183,42 +153,6 @@ def enrolment_key(slug: str):
     return redirect(url_for("learning.course", slug=slug))
 
 
-@bp.route("/my")
-@login_required
-def my_learning():
-    """Courses in progress with a resume link, completed courses with their certificates."""
-    rows = queries.my_learning(current_user)
-    now = clock.now()
-    # Positions on a run's waiting list: read only when an enrolment waits (most trainees hold their places).
-    waiting = run_queries.waiting_positions(current_user.id) if any(r.enrolment.waiting for r in rows) else {}
-    return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
-                           now=now, waiting=waiting,
-                           sessions=session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12),
-                                                                       now + timedelta(days=366)))
-
-
-@bp.route("/my/record")
-@login_required
-def my_record():
-    """The officer's own training record: every course and cycle, certificates, and its downloads."""
-    now = clock.now()
-    return render_template("learning/my_record.html", record=training_record(current_user, now), now=now,
-                           status_labels=STATUS_LABELS, certificate_states=CERTIFICATE_STATES)
-
-
-@bp.route("/my/record.<fmt>")
-@login_required
-def my_record_file(fmt: str):
-    """Download one's own training record as PDF or CSV."""
-    if fmt not in RECORD_FORMATS:
-        abort(404)
-    file = download_training_record(current_user, fmt, current_user, clock.now(), when.viewer_zone())
-    response = current_app.response_class(file.content, mimetype=file.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/courses/<slug>/resume")
 @login_required
 def resume(slug: str):
@@ -289,129 +223,3 @@ def feedback(slug: str):
     require(can_view_feedback, course)
     return render_template("learning/feedback_summary.html", course=course,
                            summary=queries.feedback_summary(course, feedback_scope(current_user)))
-
-
-@bp.route("/certificates/<code>.pdf")
-@login_required
-def certificate_pdf(code: str):
-    """Download a certificate (its holder, admins, the holder's coordinator)."""
-    certificate = queries.certificate_by_code(code) or abort(404)
-    require(can_view_certificate, certificate)
-    course = catalog_queries.course_by_id(certificate.course_id)
-    language, title = _certificate_language(certificate, course)
-    document = CertificateDocument(
-        holder_name=certificate.holder_name, course_title=title,
-        institution_name=certificate.institution_name, issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=external_url("learning.verify", code=certificate.code), zone=when.person_zone(certificate.holder),
-        hours=certificate.attended_hours)
-    with force_locale(language):
-        pdf = render_certificate_pdf(document)
-    # The same certificate is the same PDF (its date is the issue's): a cut download resumes (lms.core.downloads).
-    return resumable(pdf, f"certificate-{certificate.code}.pdf", "application/pdf")
-
-
-def _certificate_language(certificate, course) -> tuple[str, str]:
-    """The language a certificate prints in, and the course's title in it: the holder's own language when the
-    course is written in it or has a published version in it, else the course's language when the interface
-    has it, else the viewer's. The holder's own language is their profile's; a holder without one, downloading
-    their certificate, reads the site in their browser's language, and that is theirs."""
-    own = getattr(certificate.holder, "locale", None)
-    if not own and current_user.id == certificate.user_id:
-        own = str(get_locale())
-    languages = current_app.config["LANGUAGES"]
-    if course is not None and own in languages:
-        if own == course.language:
-            return own, certificate.course_title
-        title = language_queries.published_title(course.id, own)
-        if title:
-            return own, title
-    if course is not None and course.language in languages:
-        return course.language, certificate.course_title
-    return str(get_locale() or "en"), certificate.course_title
-
-
-@bp.route("/verify/<code>", methods=["GET"])
-@no_store  # public, and shows (part of) a person's name: never kept in a shared cache
-def verify(code: str):
-    """Public check of a certificate: valid, expired, revoked or unknown; only what the certificate shows."""
-    certificate = queries.certificate_by_code(code)
-    status = certificate.status(clock.now()) if certificate else "unknown"
-    form = RevokeForm() if certificate and can_revoke_certificate(current_user, certificate) else None
-    title = language_queries.published_title(certificate.course_id, str(get_locale())) if certificate else None
-    response = render_template("learning/verify.html", certificate=certificate, status=status, revoke_form=form,
-                               holder_zone=when.person_zone(certificate.holder) if certificate else None,
-                               course_title=title or (certificate.course_title if certificate else None))
-    return response, 200 if certificate else 404
-
-
-@bp.route("/verify/<code>/revoke", methods=["POST"])
-@login_required
-def revoke(code: str):
-    """Revoke a certificate with a reason (admins)."""
-    certificate = queries.certificate_by_code(code) or abort(404)
-    require(can_revoke_certificate, certificate)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        services.revoke_certificate(certificate, form.reason.data, current_user)
-        flash(_("The certificate is revoked."), "success")
-    else:
-        flash(_("Give the reason for revoking the certificate."), "error")
-    return redirect(url_for("learning.verify", code=code))
-
-
-@bp.route("/people/<int:user_id>/enrol", methods=["GET", "POST"])
-@login_required
-def enrol_trainee(user_id: int):
-    """An admin, or the trainee's coordinator, enrols a trainee in a course (in one of its runs, when it has runs)
-    with an optional due date (a run's end by default)."""
-    trainee = visible_user(visible_users(current_user), user_id) or abort(404)
-    require(can_enrol_others, trainee)
-    form = EnrolTraineeForm()
-    targets = run_queries.enrolment_targets(catalog_queries.published_courses(), trainee.institution_id,
-                                            when.today(when.person_zone(trainee)))
-    chosen = {t.course.slug: (t.course, None) for t in targets if t.runs is None}
-    chosen.update({f"{t.course.slug}@{f.run.id}": (t.course, f.run) for t in targets if t.runs for f in t.runs})
-    form.course.choices = options((value, value) for value in chosen)
-    if form.validate_on_submit():
-        entry, run = chosen[form.course.data]
-        course = catalog_queries.course_by_slug(entry.slug) or abort(400)  # the catalogue lists entries, not courses
-        source = "admin" if current_user.role == "admin" else "coordinator"
-        existing = queries.enrolment_of(trainee.id, course.id)
-        was_withdrawn = existing is not None and existing.status == "withdrawn"
-        if was_withdrawn and not can_restore_enrolment(current_user, existing):
-            # Enrolling again restores the withdrawn cycle: the same rule as restoring it by hand.
-            flash(_("Only an admin can restore a completed enrolment."), "error")
-            return redirect(url_for("people.person", user_id=trainee.id))
-        try:
-            if run is not None:
-                enrolment, created = run_services.enrol_in_run(trainee, run, actor=current_user, source=source,
-                                                               due_on=form.due.data)
-            else:
-                enrolment, created = services.enrol(trainee, course, actor=current_user, source=source,
-                                                    due_on=form.due.data)
-        except services.EnrolmentError as exc:
-            flash(ENROL_ERRORS[str(exc)](), "error")
-        except run_services.RunError as exc:
-            flash(STAFF_RUN_ERRORS[exc.code](), "error")
-        else:
-            flash(_enrolled_message(trainee, course, enrolment, created, was_withdrawn), "success")
-            return redirect(url_for("people.person", user_id=trainee.id))
-    elif form.is_submitted() and form.course.errors:
-        form.course.errors = [_("Choose a course, or a run of a course, from the list.")]
-    return render_template("learning/enrol_trainee.html", trainee=trainee, form=form, targets=targets)
-
-
-def _enrolled_message(trainee, course, enrolment, created: bool, was_withdrawn: bool) -> str:
-    """What staff read after enrolling a trainee."""
-    if enrolment.waiting and (created or was_withdrawn):
-        return _("%(run)s is full: %(name)s is on its waiting list, position %(position)d.", run=enrolment.run.title,
-                 name=trainee.name, position=run_queries.waiting_position(enrolment))
-    if created:
-        if enrolment.run is not None:
-            return _("%(name)s is enrolled in %(title)s, run %(run)s.", name=trainee.name, title=course.title,
-                     run=enrolment.run.title)
-        return _("%(name)s is enrolled in %(title)s.", name=trainee.name, title=course.title)
-    if was_withdrawn:
-        return _("The withdrawn enrolment of %(name)s in %(title)s is restored.", name=trainee.name, title=course.title)
-    return _("%(name)s was already enrolled in %(title)s.", name=trainee.name, title=course.title)
