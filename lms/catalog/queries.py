@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 from sqlalchemy import bindparam, func, select
 
 from lms.catalog.models import EDITING_ROLES, Course, CourseAsset, CourseStaff, CourseTopic
+from lms.core.reads import plain_rows
 from lms.extensions import db
 from lms.languages.models import CourseVersion, VersionText
 
@@ -101,13 +102,12 @@ def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Cat
     Two statements whatever the filters (the courses, and their versions' titles, summaries and topics): a catalogue
     lists at most a few hundred courses, so they are matched here, where case folding works for Cyrillic,
     Georgian and Armenian alike (SQLite's lower() folds only ASCII). The plain rows are read through the
-    session's connection: they need none of the ORM's work on results, which cost more than the query.
+    session's connection (`lms.core.reads`): they need none of the ORM's work on results, which cost more than the
+    query.
     """
-    db.session.flush()  # what the session's own execute would do first (nothing, unless it holds changes)
-    connection = db.session.connection()
-    rows = tuple(map(tuple, connection.execute(_published_statement())))
+    rows = tuple(map(tuple, plain_rows(_published_statement())))
     versions = tuple((course_id, code, title, summary, tuple((data or {}).get("topics") or ()))
-                     for course_id, code, title, summary, data in connection.execute(_versions_statement()))
+                     for course_id, code, title, summary, data in plain_rows(_versions_statement()))
     catalogue = _build_catalogue(rows, versions)
     needle = " ".join(text.split()).casefold()
     if not (needle or language or topic):

@@ -205,14 +205,20 @@ class LessonVisit:
     progress: LessonProgress | None
 
 
+def _visitor_enrolment():
+    # The ON clause of the visit statements: the current enrolment of the visitor (`user_id`, NULL for nobody) in the
+    # course of the URL.
+    return and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
+                Enrolment.is_current.is_(True))
+
+
 @cache
 def _lesson_visit_statement():
     # Built once (the lesson page is the most requested page): building it took a third of the read.
     return (select(Course, Lesson, Enrolment, LessonProgress)
             .join(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson_slug")))
             .join(Module, and_(module_of(Lesson), live(Lesson)))
-            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
-                                       Enrolment.is_current.is_(True)))
+            .outerjoin(Enrolment, _visitor_enrolment())
             .outerjoin(LessonProgress, and_(LessonProgress.enrolment_id == Enrolment.id,
                                             LessonProgress.lesson_id == Lesson.id))
             .where(Course.slug == bindparam("course_slug")))
@@ -245,8 +251,7 @@ def course_visit(user_id: int | None, course_slug: str) -> CourseVisit | None:
 def _course_visit_statement():
     # Built once: the course page read the course, then the enrolment, in two statements.
     return (select(Course, Enrolment)
-            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
-                                       Enrolment.is_current.is_(True)))
+            .outerjoin(Enrolment, _visitor_enrolment())
             .where(Course.slug == bindparam("course_slug")))
 
 
@@ -275,8 +280,7 @@ def _quiz_visit_statement():
     return (select(Course, Quiz, Enrolment)
             .join(Quiz, and_(Quiz.course_id == Course.id, Quiz.slug == bindparam("quiz_slug")))
             .join(Module, and_(module_of(Quiz), live(Quiz)))
-            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
-                                       Enrolment.is_current.is_(True)))
+            .outerjoin(Enrolment, _visitor_enrolment())
             .where(Course.slug == bindparam("course_slug")))
 
 

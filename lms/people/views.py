@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -36,6 +35,7 @@ from lms.auth import sessions
 from lms.auth.services import issue_password_link
 from lms.catalog.queries import published_courses
 from lms.core import clock, when
+from lms.core.downloads import attachment
 from lms.core.urls import external_url
 from lms.learning import services as learning_services
 from lms.learning.queries import enrolment_of_person
@@ -236,10 +236,7 @@ def record(user_id: int, fmt: str):
     if fmt not in RECORD_FORMATS:
         abort(404)
     file = download_training_record(person, fmt, current_user, clock.now(), when.viewer_zone())
-    response = current_app.response_class(file.content, mimetype=file.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(file.content, file.filename, file.mimetype)
 
 
 def _enrolment_or_404(person, enrolment_id: int):

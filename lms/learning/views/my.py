@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, render_template
+from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from lms.core import clock, when
+from lms.core.downloads import attachment
 from lms.learning import queries
 from lms.learning.views.base import bp
 from lms.reports.record import training_record
@@ -46,7 +47,4 @@ def my_record_file(fmt: str):
     if fmt not in RECORD_FORMATS:
         abort(404)
     file = download_training_record(current_user, fmt, current_user, clock.now(), when.viewer_zone())
-    response = current_app.response_class(file.content, mimetype=file.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(file.content, file.filename, file.mimetype)
