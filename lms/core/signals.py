@@ -77,7 +77,12 @@ attempt_started = _signals.signal("attempt-started", doc="""A quiz attempt was s
 flushed). Keyword arguments: `enrolment_id`, `quiz_id`. Learning counts it in the enrolment's kept figures, in the
 same transaction: one more attempt, and nothing else (an attempt in progress has no score and closes nothing).""")
 
+attempt_closed = _signals.signal("attempt-closed", doc="""A quiz attempt in progress was closed and graded (submitted, or
+closed at its deadline), in the session's transaction. Keyword arguments: `enrolment_id`, `quiz_id`, `percent` (None
+when nothing could be graded), `passed`. Learning counts it in the enrolment's kept figures, in the same transaction:
+the quiz's best percent and pass, and nothing else (the attempt was counted when it started).""")
+
 work_changed = _signals.signal("work-changed", doc="""Rows that an enrolment's kept figures count were written by a
-feature below learning: an attempt started, closed or graded again (quizzes), marks superseded (assignments).
+feature below learning: an attempt graded again (quizzes), marks superseded (assignments).
 Keyword argument: `enrolment_ids` (a list; the rows need not be flushed yet). Learning counts their figures again
 (lms.learning.figures), in the same transaction.""")

@@ -10,9 +10,11 @@ quizzes' rows, one UPDATE of the enrolments). The writers of those rows call it 
 own (a lesson viewed, a certificate issued or revoked, a new cycle) directly, the features below learning (an
 attempt started, closed or graded again; a mark given, superseded or released; a practical record signed off or
 released) through `lms.core.signals.work_changed`, and the features above it directly. `recount` rebuilds them all,
-a course at a time (`lms reports recount`, after a repair by hand). One change is counted by adding instead of
-counting again: a quiz attempt started (`count_started_attempt`, through `lms.core.signals.attempt_started`) adds
-one attempt and changes no other figure, so two small writes do exactly what the three statements would.
+a course at a time (`lms reports recount`, after a repair by hand). The three changes of every quiz taken are counted
+by adding instead of counting again, each in a few small writes that do exactly what the three statements would: a
+quiz attempt started (`count_started_attempt`, through `lms.core.signals.attempt_started`) adds one attempt; one
+closed and graded (`count_closed_attempt`, through `attempt_closed`) moves its quiz's best score and pass; a
+certificate issued (`count_issued_certificate`) adds one held.
 
 The kept figures count every item, live or not: what is live is decided by the report that reads them
 (`retired_share`), from the few retired items, so retiring or restoring an item writes nothing here. The final
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,6 +38,7 @@ from sqlalchemy.orm import aliased
 from lms.assignments.models import Assignment, Mark, Submission
 from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Lesson, Module
+from lms.core.types import UTCDateTime
 from lms.extensions import db
 from lms.learning.models import Certificate, Enrolment, LessonProgress, QuizFigures
 from lms.practicals.models import Practical, Record
@@ -265,6 +269,72 @@ def count_started_attempt(enrolment_id: int, quiz_id: int) -> None:
     keys = {"started_enrolment_id": enrolment_id, "started_quiz_id": quiz_id}
     connection.execute(_STARTED_ATTEMPT[connection.dialect.name], keys)
     connection.execute(_ONE_MORE_ATTEMPT, keys)
+
+
+# Built once, as `_STARTED_ATTEMPT`: every submission of a quiz runs them.
+_QUIZ_ROW_KEYS = (QuizFigures.enrolment_id == bindparam("closed_enrolment_id"),
+                  QuizFigures.quiz_id == bindparam("closed_quiz_id"))
+_QUIZ_ROW = select(QuizFigures.best, QuizFigures.passed).where(*_QUIZ_ROW_KEYS).with_for_update()
+_CLOSED_QUIZ_ROW = (update(QuizFigures).where(*_QUIZ_ROW_KEYS)
+                    .values(best=bindparam("new_best"), passed=bindparam("new_passed"), submitted=1)
+                    .execution_options(synchronize_session=False))
+_closed_is_final = Enrolment.final_quiz_id == bindparam("closed_quiz_id")
+_CLOSED_ON_ENROLMENT = (update(Enrolment).where(Enrolment.id == bindparam("closed_enrolment_id"))
+                        .values(score_sum=Enrolment.score_sum + bindparam("score_added"),
+                                quizzes_passed=Enrolment.quizzes_passed + bindparam("passes_added"),
+                                final_submitted=case((_closed_is_final, 1), else_=Enrolment.final_submitted),
+                                final_passed=case((_closed_is_final, bindparam("new_passed")),
+                                                  else_=Enrolment.final_passed))
+                        .execution_options(synchronize_session=False))
+
+
+def count_closed_attempt(enrolment_id: int, quiz_id: int, percent, passed: bool) -> None:
+    """Count a quiz attempt just closed and graded (submitted, or closed at its deadline) in the enrolment's figures,
+    as `count_started_attempt` counts a start: the quiz's best percent (`percent`, 0 when None), its pass and "closed"
+    on the quiz's row, and the enrolment's score sum, quizzes passed and final assessment's figures moved by as much.
+    Closing one attempt changes nothing else that `refresh` counts (the attempt was counted when it started), so
+    this gives what counting again would give, in three small statements instead of three that count every attempt
+    and item of the enrolment. The quiz's row is read under its lock (PostgreSQL: FOR UPDATE; SQLite: the
+    transaction already writes), so two attempts closed at once count each other. Where the row is missing (figures
+    of before they were kept, repaired by hand), the enrolment is counted again instead. The caller commits."""
+    db.session.flush()
+    connection = db.session.connection()
+    keys = {"closed_enrolment_id": enrolment_id, "closed_quiz_id": quiz_id}
+    row = connection.execute(_QUIZ_ROW, keys).first()
+    if row is None:
+        refresh([enrolment_id])
+        return
+    old_best, old_passed = row
+    percent = Decimal(str(percent or 0))
+    best = percent if old_best is None else max(Decimal(str(old_best)), percent)
+    now_passed = 1 if (passed or old_passed) else 0
+    values = {**keys, "new_best": best, "new_passed": now_passed, "passes_added": now_passed - (old_passed or 0),
+              "score_added": best - (Decimal(str(old_best)) if old_best is not None else 0)}
+    connection.execute(_CLOSED_QUIZ_ROW, values)
+    connection.execute(_CLOSED_ON_ENROLMENT, values)
+
+
+_ISSUED_FOR = update(Enrolment).where(Enrolment.user_id == bindparam("holder_id"),
+                                      Enrolment.course_id == bindparam("in_course_id"), Enrolment.is_current.is_(True))
+_issued_expiry = bindparam("issued_expiry", type_=UTCDateTime())
+# Two statements, one for a certificate that never expires and one for a certificate with an expiry: no NULL
+# parameter for the database to guess the type of.
+_ISSUED_ON_ENROLMENT = {
+    False: _ISSUED_FOR.values(certificates_held=Enrolment.certificates_held + 1, certificate_lasting=1)
+    .execution_options(synchronize_session=False),
+    True: _ISSUED_FOR.values(certificates_held=Enrolment.certificates_held + 1, certificate_best_expiry=case(
+        (or_(Enrolment.certificate_best_expiry.is_(None), Enrolment.certificate_best_expiry < _issued_expiry),
+         _issued_expiry), else_=Enrolment.certificate_best_expiry)).execution_options(synchronize_session=False)}
+
+
+def count_issued_certificate(user_id: int, course_id: int, expires_at: datetime | None) -> None:
+    """Count a certificate just issued (added to the session) in the figures kept on the trainee's current enrolment
+    in the course: one more held, lasting if it never expires, the latest expiry if it is later. One small UPDATE
+    that adds to what is stored under the row's lock, where `refresh_certificates` counts every certificate again
+    (a revocation does that). The caller commits."""
+    db.session.flush()  # the certificate first: a second one for the same enrolment is refused here
+    db.session.connection().execute(_ISSUED_ON_ENROLMENT[expires_at is not None],
+                                    {"holder_id": user_id, "in_course_id": course_id, "issued_expiry": expires_at})
 
 
 def recount(progress: Callable[[int, int], None] | None = None) -> int:

@@ -280,7 +280,8 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     set_committed_value(attempt, "submitted_at", when)
     if status == "submitted":
         signals.activity.send(SENDER, enrolment_id=attempt.enrolment_id, when=when)
-    signals.work_changed.send(SENDER, enrolment_ids=[attempt.enrolment_id])
+    signals.attempt_closed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id,
+                                percent=result["percent"], passed=bool(result["passed"]))
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
     # neither the lessons viewed nor the quizzes passed.
     if result["passed"]:

@@ -216,3 +216,55 @@ def test_a_refresh_of_more_enrolments_than_a_statement_can_bind_runs_in_batches(
     db.session.commit()
     assert kept(db) == before
     check(db, world)
+
+
+def test_a_quiz_closed_and_a_certificate_issued_are_counted_by_adding_as_counting_would(db, world, course):
+    """Submitting an attempt and issuing a certificate add to the kept figures (`count_closed_attempt`,
+    `count_issued_certificate`) instead of counting every row again: after completions with and without an expiry,
+    a failed final passed later, a revocation (counted again) and a quiz row lost by hand (counted again), the
+    figures are what the rows count."""
+    from lms.catalog.models import Course
+    from lms.learning.models import Certificate
+    from lms.learning.services import revoke_certificate
+
+    act = Actions(db)
+    people = [world["trainee"], *(make_user(f"t{n}@example.org", f"Trainee {n}", "trainee", world["ua"])
+                                  for n in (2, 3, 4))]
+    first, second, third, fourth = (act.enrol(person, course, "2024-05-01 09:00") for person in people)
+    db.session.execute(update(Course).where(Course.id == course.id).values(certificate_validity_months=None))
+    db.session.commit()
+    act.complete_course(first, course, "2024-05-01 10:00", "2024-05-01 11:00")  # never expires
+    db.session.execute(update(Course).where(Course.id == course.id).values(certificate_validity_months=12))
+    db.session.commit()
+    act.view(second, course, "intro", "2024-05-01 10:00")
+    act.view(second, course, "second", "2024-05-01 10:00")
+    act.quiz(second, course, "check", "2024-05-01 10:05", right=False)
+    act.quiz(second, course, "final", "2024-05-01 10:10", right=False)  # the final failed: closed, not passed
+    check(db, world)
+    act.quiz(second, course, "final", "2024-05-02 10:05", right=True)  # the final passed later
+    act.quiz(second, course, "check", "2024-05-02 10:10", right=True)  # completes: expires in 12 months
+    act.complete_course(third, course, "2024-06-01 10:00", "2024-06-01 11:00")
+    check(db, world)
+    stored = {row[0]: row for row in kept(db)[0]}
+    held, lasting, best = (figures.KEPT.index(name) + 1 for name in
+                           ("certificates_held", "certificate_lasting", "certificate_best_expiry"))
+    assert (stored[first.id][held], stored[first.id][lasting], stored[first.id][best]) == (1, 1, None)
+    assert (stored[second.id][held], stored[second.id][lasting]) == (1, 0)
+    assert stored[second.id][best] == at("2025-05-02 10:10")
+    assert stored[second.id][figures.KEPT.index("final_passed") + 1] == 1
+
+    revoked = db.session.scalar(select(Certificate).where(Certificate.enrolment_id == third.id))
+    revoke_certificate(revoked, "Issued in error", world["admin"])
+    check(db, world)
+
+    # The fourth's quiz row lost by hand: closing the attempt counts the enrolment again instead of adding.
+    started = act.quiz(fourth, course, "check", "2024-05-03 10:00", submit=False)
+    db.session.execute(delete(QuizFigures).where(QuizFigures.enrolment_id == fourth.id))
+    db.session.commit()
+    clock.freeze(at("2024-05-03 10:02"))
+    try:
+        attempt = db.session.get(QuizAttempt, started.id)
+        quiz_services.submit_attempt(attempt, {})
+    finally:
+        clock.freeze(None)
+    check(db, world)

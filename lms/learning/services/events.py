@@ -1,5 +1,5 @@
 """Learning's answers to the events of the features below (lms.core.signals): activity noted, completion decided,
-figures kept (an attempt started: added), due dates moved; `connect_signals` connects them."""
+figures kept (an attempt started or closed: added), due dates moved; `connect_signals` connects them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,6 +31,10 @@ def _on_attempt_started(_sender, *, enrolment_id: int, quiz_id: int) -> None:
     figures.count_started_attempt(enrolment_id, quiz_id)
 
 
+def _on_attempt_closed(_sender, *, enrolment_id: int, quiz_id: int, percent, passed: bool) -> None:
+    figures.count_closed_attempt(enrolment_id, quiz_id, percent, passed)
+
+
 def _on_zone_changed(_sender, *, user_ids: list[int] | None = None, institution_id: int | None = None) -> None:
     recompute_due(user_ids=user_ids, institution_id=institution_id)
 
@@ -44,3 +48,4 @@ def connect_signals() -> None:
     signals.zone_changed.connect(_on_zone_changed)
     signals.work_changed.connect(_on_work_changed)
     signals.attempt_started.connect(_on_attempt_started)
+    signals.attempt_closed.connect(_on_attempt_closed)
