@@ -314,6 +314,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
     from bench.generator import generate
     from bench.marker import is_empty, read_marker, require_bench_database
     from bench.workloads import find_context, page_urls
+    from lms.core.startup import settle
     from lms.extensions import db
 
     unknown = [name for name in sections if name not in SECTIONS]
@@ -332,6 +333,7 @@ def run_all(size, seed: int = 1, repeat: int | None = None, only: tuple[str, ...
             load_start = load_average()  # the load the measurements start under, not the generation's
         context = find_context(app)
         counts = data_summary(engine)
+        settle()  # this process measured as a served worker runs: its start-up objects frozen, as wsgi.py does
         version = engine.dialect.server_version_info
         out(f"database: {url} ({engine.dialect.name} {'.'.join(map(str, version or ()))})")
         marker = read_marker(engine)

@@ -12,9 +12,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-activity = _signals.signal("activity", doc="""A trainee worked on a course: started a quiz attempt, saved answers,
-submitted an attempt. Keyword arguments: `enrolment_id`, `when` (aware UTC). Learning notes it on
-the enrolment as its first and last activity.""")
+activity = _signals.signal("activity", doc="""A trainee worked on a course: saved answers (a quiz attempt's start and
+submission carry their moment in `attempt_started` and `attempt_closed` instead). Keyword arguments: `enrolment_id`,
+`when` (aware UTC). Learning notes it on the enrolment as its first and last activity.""")
 
 quiz_passed = _signals.signal("quiz-passed", doc="""A quiz attempt was graded as passed (submitted, or closed at its
 deadline). Keyword arguments: `enrolment_id`, `quiz_id`. Learning decides whether the enrolment
@@ -74,13 +74,16 @@ LateAnswers, decided, flushed), `attempt` (regraded when accepted). Messages tel
 transaction.""")
 
 attempt_started = _signals.signal("attempt-started", doc="""A quiz attempt was started (added to the session, not yet
-flushed). Keyword arguments: `enrolment_id`, `quiz_id`. Learning counts it in the enrolment's kept figures, in the
-same transaction: one more attempt, and nothing else (an attempt in progress has no score and closes nothing).""")
+flushed). Keyword arguments: `enrolment_id`, `quiz_id`, `when`. Learning counts it in the enrolment's kept figures and
+notes the trainee's activity at `when` (no `activity` is sent for it), in the same transaction: one more attempt, and
+nothing else (an attempt in progress has no score and closes nothing).""")
 
 attempt_closed = _signals.signal("attempt-closed", doc="""A quiz attempt in progress was closed and graded (submitted, or
 closed at its deadline), in the session's transaction. Keyword arguments: `enrolment_id`, `quiz_id`, `percent` (None
-when nothing could be graded), `passed`. Learning counts it in the enrolment's kept figures, in the same transaction:
-the quiz's best percent and pass, and nothing else (the attempt was counted when it started).""")
+when nothing could be graded), `passed`, `active_at` (a submission's moment, the trainee's activity, for which no
+`activity` is sent; None for an attempt closed at its deadline). Learning counts it in the enrolment's kept figures,
+in the same transaction: the quiz's best percent and pass, and nothing else (the attempt was counted when it
+started).""")
 
 work_changed = _signals.signal("work-changed", doc="""Rows that an enrolment's kept figures count were written by a
 feature below learning: an attempt graded again (quizzes), marks superseded (assignments).

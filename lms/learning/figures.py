@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, true, union_all, update
+from sqlalchemy import (Integer, Numeric, and_, bindparam, case, delete, func, insert, literal, or_, select, true,
+                        union_all, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -40,6 +40,7 @@ from lms.catalog.items import live, live_items, module_of
 from lms.catalog.models import Lesson, Module
 from lms.core.types import UTCDateTime
 from lms.extensions import db
+from lms.learning.activity import activity_values, note_in_session
 from lms.learning.models import Certificate, Enrolment, LessonProgress, QuizFigures
 from lms.practicals.models import Practical, Record
 from lms.quizzes.models import GRACE_SECONDS, Quiz, QuizAttempt
@@ -253,88 +254,115 @@ _STARTED_ATTEMPT = {
     .on_conflict_do_update(index_elements=[QuizFigures.enrolment_id, QuizFigures.quiz_id],
                            set_={"attempts": QuizFigures.attempts + 1})
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_started_at = bindparam("started_active_at", type_=UTCDateTime())
 _ONE_MORE_ATTEMPT = (update(Enrolment).where(Enrolment.id == bindparam("started_enrolment_id"))
-                     .values(attempts=Enrolment.attempts + 1).execution_options(synchronize_session=False))
+                     .values(attempts=Enrolment.attempts + 1, **activity_values(_started_at))
+                     .execution_options(synchronize_session=False))
 
 
-def count_started_attempt(enrolment_id: int, quiz_id: int) -> None:
-    """Count a quiz attempt just started (added to the session) in the enrolment's figures: one more attempt at the
-    quiz and in all. A start changes nothing else that `refresh` counts (an attempt in progress is not closed, has
-    no percent and has not passed), so adding one gives what counting again would give, in two small statements
+def count_started_attempt(enrolment_id: int, quiz_id: int, when: datetime) -> None:
+    """Count a quiz attempt just started (added to the session) at `when` in the enrolment's figures: one more attempt
+    at the quiz and in all, and the trainee's activity noted (`lms.learning.activity`) in the same UPDATE of the
+    enrolment. A start changes nothing else that `refresh` counts (an attempt in progress is not closed, has no
+    percent and has not passed), so adding one gives what counting again would give, in two small statements
     instead of three that count every attempt and item of the enrolment. Each adds to what is stored under the
     row's lock, so two starts at once both count; a start refused (another one's attempt came first) rolls back
     with its additions. The caller commits."""
     db.session.flush()  # the attempt first: a concurrent start's is refused here, before anything is added
     connection = db.session.connection()
-    keys = {"started_enrolment_id": enrolment_id, "started_quiz_id": quiz_id}
+    keys = {"started_enrolment_id": enrolment_id, "started_quiz_id": quiz_id, "started_active_at": when}
     connection.execute(_STARTED_ATTEMPT[connection.dialect.name], keys)
     connection.execute(_ONE_MORE_ATTEMPT, keys)
+    note_in_session(enrolment_id, when)
 
 
-# Built once, as `_STARTED_ATTEMPT`: every submission of a quiz runs them.
+# Built once, as `_STARTED_ATTEMPT`: every submission of a quiz runs them. The quiz's row as it was (`_old`) is read
+# by the enrolment's UPDATE, which runs first; the row's own UPDATE then moves it.
 _QUIZ_ROW_KEYS = (QuizFigures.enrolment_id == bindparam("closed_enrolment_id"),
                   QuizFigures.quiz_id == bindparam("closed_quiz_id"))
-_QUIZ_ROW = select(QuizFigures.best, QuizFigures.passed).where(*_QUIZ_ROW_KEYS).with_for_update()
-_CLOSED_QUIZ_ROW = (update(QuizFigures).where(*_QUIZ_ROW_KEYS)
-                    .values(best=bindparam("new_best"), passed=bindparam("new_passed"), submitted=1)
-                    .execution_options(synchronize_session=False))
+_closed_percent = bindparam("closed_percent", type_=Numeric(5, 2))
+_closed_passed = bindparam("closed_passed", type_=Integer())
+_closed_at = bindparam("closed_active_at", type_=UTCDateTime())
+
+
+def _old(column):
+    return select(column).where(*_QUIZ_ROW_KEYS).scalar_subquery()
+
+
+def _new_best(best):
+    """The quiz's best percent once the closed attempt's counts: its percent where there was none or less."""
+    return case((or_(best.is_(None), best < _closed_percent), _closed_percent), else_=best)
+
+
 _closed_is_final = Enrolment.final_quiz_id == bindparam("closed_quiz_id")
-_CLOSED_ON_ENROLMENT = (update(Enrolment).where(Enrolment.id == bindparam("closed_enrolment_id"))
-                        .values(score_sum=Enrolment.score_sum + bindparam("score_added"),
-                                quizzes_passed=Enrolment.quizzes_passed + bindparam("passes_added"),
-                                final_submitted=case((_closed_is_final, 1), else_=Enrolment.final_submitted),
-                                final_passed=case((_closed_is_final, bindparam("new_passed")),
-                                                  else_=Enrolment.final_passed))
-                        .execution_options(synchronize_session=False))
+_CLOSED_FIGURES = {
+    "score_sum": Enrolment.score_sum + (_new_best(_old(QuizFigures.best)) - func.coalesce(_old(QuizFigures.best), 0)),
+    "quizzes_passed": Enrolment.quizzes_passed + case(
+        (and_(_closed_passed == 1, func.coalesce(_old(QuizFigures.passed), 0) == 0), 1), else_=0),
+    "final_submitted": case((_closed_is_final, 1), else_=Enrolment.final_submitted),
+    "final_passed": case((_closed_is_final, case((or_(_closed_passed == 1, _old(QuizFigures.passed) == 1), 1),
+                                                 else_=0)), else_=Enrolment.final_passed)}
+# With and without the trainee's activity noted (a submission notes it; an attempt closed at its deadline does not).
+_CLOSED_ON_ENROLMENT = {
+    noted: update(Enrolment).where(Enrolment.id == bindparam("closed_enrolment_id"))
+    .values(**_CLOSED_FIGURES, **(activity_values(_closed_at) if noted else {}))
+    .execution_options(synchronize_session=False) for noted in (False, True)}
+_CLOSED_QUIZ_ROW = (update(QuizFigures).where(*_QUIZ_ROW_KEYS)
+                    .values(best=_new_best(QuizFigures.best),
+                            passed=case((_closed_passed == 1, 1), else_=QuizFigures.passed), submitted=1)
+                    .execution_options(synchronize_session=False))
 
 
-def count_closed_attempt(enrolment_id: int, quiz_id: int, percent, passed: bool) -> None:
+def count_closed_attempt(enrolment_id: int, quiz_id: int, percent, passed: bool, active_at: datetime | None) -> None:
     """Count a quiz attempt just closed and graded (submitted, or closed at its deadline) in the enrolment's figures,
     as `count_started_attempt` counts a start: the quiz's best percent (`percent`, 0 when None), its pass and "closed"
-    on the quiz's row, and the enrolment's score sum, quizzes passed and final assessment's figures moved by as much.
-    Closing one attempt changes nothing else that `refresh` counts (the attempt was counted when it started), so
-    this gives what counting again would give, in three small statements instead of three that count every attempt
-    and item of the enrolment. The quiz's row is read under its lock (PostgreSQL: FOR UPDATE; SQLite: the
-    transaction already writes), so two attempts closed at once count each other. Where the row is missing (figures
-    of before they were kept, repaired by hand), the enrolment is counted again instead. The caller commits."""
+    on the quiz's row, and the enrolment's score sum, quizzes passed and final assessment's figures moved by as much,
+    with the trainee's activity at `active_at` (None: none to note) in the same UPDATE. Closing one attempt changes
+    nothing else that `refresh` counts (the attempt was counted when it started), so two small statements give what
+    counting again would give, where three counted every attempt and item of the enrolment.
+
+    Each statement moves what is stored under the row's lock, and the enrolment's reads the quiz's row as it was
+    before this attempt: another attempt of the same enrolment closed at the same moment is at another quiz (one
+    attempt at a time is in progress per quiz), so the two count each other. Where the quiz's row is missing
+    (figures of before they were kept, a repair by hand), the enrolment is counted again instead. The caller
+    commits."""
     db.session.flush()
     connection = db.session.connection()
-    keys = {"closed_enrolment_id": enrolment_id, "closed_quiz_id": quiz_id}
-    row = connection.execute(_QUIZ_ROW, keys).first()
-    if row is None:
+    values = {"closed_enrolment_id": enrolment_id, "closed_quiz_id": quiz_id, "closed_active_at": active_at,
+              "closed_percent": percent or 0, "closed_passed": 1 if passed else 0}
+    connection.execute(_CLOSED_ON_ENROLMENT[active_at is not None], values)
+    if connection.execute(_CLOSED_QUIZ_ROW, values).rowcount != 1:
         refresh([enrolment_id])
+    if active_at is not None:
+        note_in_session(enrolment_id, active_at)
+
+
+def _issued_values(expires_at: datetime | None) -> dict:
+    """The kept certificate figures of an enrolment once a certificate expiring at `expires_at` (None: never) counts:
+    one more held, lasting if it never expires, the latest expiry if it is later."""
+    if expires_at is None:
+        return {"certificates_held": Enrolment.certificates_held + 1, "certificate_lasting": 1}
+    expiry = literal(expires_at, UTCDateTime())
+    return {"certificates_held": Enrolment.certificates_held + 1, "certificate_best_expiry": case(
+        (or_(Enrolment.certificate_best_expiry.is_(None), Enrolment.certificate_best_expiry < expiry), expiry),
+        else_=Enrolment.certificate_best_expiry)}
+
+
+def count_issued_certificate(enrolment: Enrolment, expires_at: datetime | None) -> None:
+    """Count a certificate of `enrolment` just issued (added to the session) in the figures kept on its trainee's
+    current enrolment in the course, by adding to what is stored under the row's lock, where `refresh_certificates`
+    counts every certificate again (a revocation does that). When `enrolment` is the current one (a completion),
+    the additions are given to the object: they are written in the UPDATE that marks it completed. The caller
+    commits."""
+    if enrolment.is_current:
+        for name, value in _issued_values(expires_at).items():
+            setattr(enrolment, name, value)  # SQL expressions, evaluated by the database when the session flushes
         return
-    old_best, old_passed = row
-    percent = Decimal(str(percent or 0))
-    best = percent if old_best is None else max(Decimal(str(old_best)), percent)
-    now_passed = 1 if (passed or old_passed) else 0
-    values = {**keys, "new_best": best, "new_passed": now_passed, "passes_added": now_passed - (old_passed or 0),
-              "score_added": best - (Decimal(str(old_best)) if old_best is not None else 0)}
-    connection.execute(_CLOSED_QUIZ_ROW, values)
-    connection.execute(_CLOSED_ON_ENROLMENT, values)
-
-
-_ISSUED_FOR = update(Enrolment).where(Enrolment.user_id == bindparam("holder_id"),
-                                      Enrolment.course_id == bindparam("in_course_id"), Enrolment.is_current.is_(True))
-_issued_expiry = bindparam("issued_expiry", type_=UTCDateTime())
-# Two statements, one for a certificate that never expires and one for a certificate with an expiry: no NULL
-# parameter for the database to guess the type of.
-_ISSUED_ON_ENROLMENT = {
-    False: _ISSUED_FOR.values(certificates_held=Enrolment.certificates_held + 1, certificate_lasting=1)
-    .execution_options(synchronize_session=False),
-    True: _ISSUED_FOR.values(certificates_held=Enrolment.certificates_held + 1, certificate_best_expiry=case(
-        (or_(Enrolment.certificate_best_expiry.is_(None), Enrolment.certificate_best_expiry < _issued_expiry),
-         _issued_expiry), else_=Enrolment.certificate_best_expiry)).execution_options(synchronize_session=False)}
-
-
-def count_issued_certificate(user_id: int, course_id: int, expires_at: datetime | None) -> None:
-    """Count a certificate just issued (added to the session) in the figures kept on the trainee's current enrolment
-    in the course: one more held, lasting if it never expires, the latest expiry if it is later. One small UPDATE
-    that adds to what is stored under the row's lock, where `refresh_certificates` counts every certificate again
-    (a revocation does that). The caller commits."""
     db.session.flush()  # the certificate first: a second one for the same enrolment is refused here
-    db.session.connection().execute(_ISSUED_ON_ENROLMENT[expires_at is not None],
-                                    {"holder_id": user_id, "in_course_id": course_id, "issued_expiry": expires_at})
+    db.session.execute(update(Enrolment).where(Enrolment.user_id == enrolment.user_id,
+                                               Enrolment.course_id == enrolment.course_id,
+                                               Enrolment.is_current.is_(True))
+                       .values(_issued_values(expires_at)).execution_options(synchronize_session=False))
 
 
 def recount(progress: Callable[[int, int], None] | None = None) -> int:

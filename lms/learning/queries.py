@@ -284,6 +284,33 @@ def _quiz_visit_statement():
             .where(Course.slug == bindparam("course_slug")))
 
 
+@dataclass
+class AttemptVisit:
+    """A quiz attempt named in a URL with its quiz, enrolment and course, read in one statement."""
+
+    attempt: QuizAttempt
+    quiz: Quiz
+    enrolment: Enrolment
+    course: Course
+
+
+def attempt_visit(user_id: int, attempt_id: int) -> AttemptVisit | None:
+    """The attempt if it is the user's (anyone else's is "not found", None), with its quiz, its enrolment (whether it
+    is withdrawn) and its course (the page's title, and completion when the attempt passes)."""
+    row = db.session.execute(_attempt_visit_statement(), {"user_id": user_id, "attempt_id": attempt_id}).first()
+    return AttemptVisit(*row) if row is not None else None
+
+
+@cache
+def _attempt_visit_statement():
+    # Built once: the attempt's pages and its saves and submission read the attempt, then its quiz, its enrolment's
+    # status and, on a pass, the enrolment and course again, in up to five statements before.
+    return (select(QuizAttempt, Quiz, Enrolment, Course)
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Enrolment, Enrolment.id == QuizAttempt.enrolment_id)
+            .join(Course, Course.id == Quiz.course_id)
+            .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")))
+
+
 def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
     """The user's current enrolment in the course."""
     return db.session.scalar(_enrolment_of_statement(), {"user_id": user_id, "course_id": course_id})
@@ -308,7 +335,3 @@ def enrolment_of_person(user_id: int, enrolment_id: int) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id, Enrolment.user_id == user_id)
                              .options(selectinload(Enrolment.course), selectinload(Enrolment.user)))
 
-
-def enrolment_withdrawn(enrolment_id: int) -> bool:
-    """Whether the enrolment (of a quiz attempt, say) is withdrawn."""
-    return db.session.scalar(select(Enrolment.status).where(Enrolment.id == enrolment_id)) == "withdrawn"

@@ -89,13 +89,6 @@ def questions_to_draw(quiz_id: int) -> list[QuestionToDraw]:
     return [QuestionToDraw(*row, choices=tuple(by_question.get(row.id, ()))) for row in rows]
 
 
-def own_attempt(user, attempt_id: int) -> QuizAttempt | None:
-    """The attempt if it belongs to `user` (anyone else's is "not found")."""
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id))
-
-
 def attempts_at(enrolment_id: int, quiz_id: int) -> list[QuizAttempt]:
     """The enrolment's attempts at a quiz, first to last."""
     return list(db.session.scalars(_attempts_at_statement(), {"enrolment_id": enrolment_id, "quiz_id": quiz_id}))

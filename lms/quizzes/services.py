@@ -104,11 +104,10 @@ def start_attempt(enrolment, quiz: Quiz, rng: random.Random | None = None, langu
         attempt = _new_attempt(enrolment, quiz, rng, language, tally.used)
         db.session.add(attempt)
         keep_through_commits(db.session, attempt)
-        signals.activity.send(SENDER, enrolment_id=enrolment.id, when=attempt.started_at)
         try:
-            # The new attempt counts in the enrolment's figures (learning keeps them); the flush it needs meets a
-            # concurrent start's attempt as the commit would.
-            signals.attempt_started.send(SENDER, enrolment_id=enrolment.id, quiz_id=quiz.id)
+            # The new attempt counts in the enrolment's figures, with the trainee's activity (learning keeps them);
+            # the flush it needs meets a concurrent start's attempt as the commit would.
+            signals.attempt_started.send(SENDER, enrolment_id=enrolment.id, quiz_id=quiz.id, when=attempt.started_at)
             db.session.commit()
         except (IntegrityError, OperationalError):
             # IntegrityError: another request opened an attempt (or took its number) first. OperationalError:
@@ -278,10 +277,10 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     _store_grades(connection, attempt, saved, responses or {}, result, when)
     set_committed_value(attempt, "status", status)
     set_committed_value(attempt, "submitted_at", when)
-    if status == "submitted":
-        signals.activity.send(SENDER, enrolment_id=attempt.enrolment_id, when=when)
+    # Counted in the enrolment's figures, with the trainee's activity when it is a submission (learning keeps them).
     signals.attempt_closed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id,
-                                percent=result["percent"], passed=bool(result["passed"]))
+                                percent=result["percent"], passed=bool(result["passed"]),
+                                active_at=when if status == "submitted" else None)
     # Only a passed quiz can newly meet a completion rule: a failed or expired attempt changes
     # neither the lessons viewed nor the quizzes passed.
     if result["passed"]:

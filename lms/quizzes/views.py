@@ -128,8 +128,15 @@ def outline_title(outline, kind: str, item) -> str:
 
 
 def _load(attempt_id: int):
-    attempt = queries.own_attempt(current_user, attempt_id) or abort(404)
-    return attempt, queries.quiz_by_id(attempt.quiz_id)
+    """The visitor's attempt with its quiz, enrolment and course (anyone else's attempt is "not found"). The view
+    holds the visit until it returns: the session keeps only the objects something holds, and the page and
+    completion find the enrolment and the course there."""
+    return learning_queries.attempt_visit(current_user.id, attempt_id) or abort(404)
+
+
+def _withdrawn(visit) -> bool:
+    """Whether the attempt is in progress and its enrolment withdrawn (no more answers then)."""
+    return visit.attempt.status == "in_progress" and visit.enrolment.status == "withdrawn"
 
 
 def _page_items(attempt, quiz, page: int) -> tuple[list[dict], int, int]:
@@ -156,13 +163,14 @@ def attempt(attempt_id: int):
         found = queries.attempt_by_id(attempt_id)
         if found is not None and found.user_id != current_user.id:
             return jsonify(saved=False, other_person=True, message=MESSAGES["other_person"]()), 403
-    attempt, quiz = _load(attempt_id)
+    visit = _load(attempt_id)
+    attempt, quiz = visit.attempt, visit.quiz
     try:
         seq, device_at = read_seq(request.form.get("seq")), read_device_time(request.form.get("saved_at"))
     except ValueError:
         return _bad_save()
     services.close_if_expired(attempt)
-    if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
+    if _withdrawn(visit):
         return _refuse_withdrawn(attempt, quiz)
     if attempt.status == "expired" and request.method == "POST" and seq is not None and device_at is not None:
         return _late(attempt, seq, device_at)
@@ -296,9 +304,10 @@ def _answer_page(attempt, quiz, page: int, typed: dict | None = None, problems: 
 @login_required
 def confirm(attempt_id: int):
     """Confirm and submit: shows how many questions are unanswered first."""
-    attempt, quiz = _load(attempt_id)
+    visit = _load(attempt_id)
+    attempt, quiz = visit.attempt, visit.quiz
     services.close_if_expired(attempt)
-    if attempt.status == "in_progress" and learning_queries.enrolment_withdrawn(attempt.enrolment_id):
+    if _withdrawn(visit):
         return _refuse_withdrawn(attempt, quiz)
     if request.method == "POST":
         try:
@@ -325,7 +334,8 @@ def confirm(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """The result, and as the quiz allows, each question's result, the right answer and the explanation."""
-    attempt, quiz = _load(attempt_id)
+    visit = _load(attempt_id)
+    attempt, quiz = visit.attempt, visit.quiz
     services.close_if_expired(attempt)
     if attempt.status == "in_progress":
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))

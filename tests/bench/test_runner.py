@@ -98,6 +98,22 @@ def test_measure_alternates_workload_and_floor_and_counts_queries(db):
     assert result.peak_bytes is not None and result.ratio is not None
 
 
+def test_the_warm_up_pairs_run_and_are_checked_but_not_timed(db):
+    """A workload of requests may ask for untimed pairs first (a process's first request of a kind compiles its
+    statements): they run and are checked like the others, and no figure holds them."""
+    calls, checked = [], []
+
+    def work():
+        calls.append("w")
+        return len(calls)
+
+    result = measure(Workload("w", work, lambda: calls.append("f"), "f", repeat=3, warm_up=2,
+                              check=lambda value, _floor: checked.append(value)), db.engine)
+    assert result.error is None
+    assert calls == ["w", "f"] * 5 and len(checked) == 5
+    assert len(result.times) == len(result.floor_times) == len(result.queries) == 3
+
+
 def test_every_workload_runs_on_tiny_data_and_leaves_it_unchanged(bench_app, db, generated):
     from bench import workloads
     from bench.generator import table_rows

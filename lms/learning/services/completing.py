@@ -59,7 +59,7 @@ def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime,
                         if course.certificate_states_hours else None),
     )
     db.session.add(certificate)
-    figures.count_issued_certificate(user.id, course.id, certificate.expires_at)
+    figures.count_issued_certificate(enrolment, certificate.expires_at)
     return certificate
 
 

@@ -27,12 +27,13 @@ def _on_work_changed(_sender, *, enrolment_ids: list[int]) -> None:
     figures.refresh(enrolment_ids)
 
 
-def _on_attempt_started(_sender, *, enrolment_id: int, quiz_id: int) -> None:
-    figures.count_started_attempt(enrolment_id, quiz_id)
+def _on_attempt_started(_sender, *, enrolment_id: int, quiz_id: int, when: datetime) -> None:
+    figures.count_started_attempt(enrolment_id, quiz_id, when)
 
 
-def _on_attempt_closed(_sender, *, enrolment_id: int, quiz_id: int, percent, passed: bool) -> None:
-    figures.count_closed_attempt(enrolment_id, quiz_id, percent, passed)
+def _on_attempt_closed(_sender, *, enrolment_id: int, quiz_id: int, percent, passed: bool,
+                       active_at: datetime | None) -> None:
+    figures.count_closed_attempt(enrolment_id, quiz_id, percent, passed, active_at)
 
 
 def _on_zone_changed(_sender, *, user_ids: list[int] | None = None, institution_id: int | None = None) -> None:

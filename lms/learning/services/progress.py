@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import Course
 from lms.core import clock
 from lms.extensions import db
-from lms.learning import figures
+from lms.learning import activity, figures
 from lms.learning.models import Enrolment, LessonProgress
 from lms.learning.services.completing import check_completion
 
@@ -21,26 +20,22 @@ LOOK_UP = object()  # record_lesson_view: "read the progress row yourself"
 
 
 def touch(enrolment_id: int, now: datetime) -> None:
-    """Note activity on an enrolment: its first (if none yet) and last activity become `now`.
+    """Note activity on an enrolment: its first (if none yet) and last activity become `now`
+    (`lms.learning.activity`).
 
     One UPDATE on the session's connection and transaction, without loading the enrolment (a quiz
     answer saved needs nothing else of it); an enrolment object already in the session is given the
     same values, so what it says stays true. The caller commits.
     """
     db.session.connection().execute(_touch_statement(), {"enrolment_id": enrolment_id, "now": now})
-    enrolment = db.session.identity_map.get(db.session.identity_key(Enrolment, enrolment_id))
-    if enrolment is not None:
-        if enrolment.started_at is None:
-            set_committed_value(enrolment, "started_at", now)
-        set_committed_value(enrolment, "last_activity_at", now)
+    activity.note_in_session(enrolment_id, now)
 
 
 @cache
 def _touch_statement():
     table = Enrolment.__table__
     now = bindparam("now", type_=table.c.last_activity_at.type)
-    return update(table).where(table.c.id == bindparam("enrolment_id")).values(
-        started_at=func.coalesce(table.c.started_at, now), last_activity_at=now)
+    return update(table).where(table.c.id == bindparam("enrolment_id")).values(activity.activity_values(now))
 
 
 def record_lesson_view(enrolment: Enrolment, lesson, course: Course, progress=LOOK_UP) -> None:
