@@ -45,4 +45,7 @@ def record_many(events: list[dict], what: str) -> None:
 
 def _insert(events: list[dict]) -> None:
     # created_at: the column's default, per event. Core, not the ORM: nothing reads an event back here.
-    db.session.execute(insert(AuditEvent.__table__), events)
+    db.session.execute(_INSERT, events)
+
+
+_INSERT = insert(AuditEvent.__table__)  # built once: a completion, a sign-in and most admin actions write one

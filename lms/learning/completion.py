@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import and_, bindparam, false, func, literal, select
+from sqlalchemy import and_, bindparam, false, func, literal, select, true
 
 from lms.assignments.models import Assignment, Mark, Submission
 from lms.attendance import figures as attendance
@@ -120,18 +120,48 @@ def content_met(course: Course, enrolment_ids: list[int]) -> list[int]:
 def _single_statement(rule: tuple[str, str, str, str]):
     """For one enrolment (the case of every lesson view, passed quiz and released mark): the one statement giving
     what the rule requires of each part, then what the enrolment did of each, and how many parts; None when the
-    rule requires nothing. Built once per kind of rule, with the course and the enrolment bound when run: building
-    it took as long as running it."""
-    course_id, enrolment = bindparam("rule_course_id"), [bindparam("rule_enrolment_id")]
-    parts = [(required, done) for required, done in zip(
-        _required_items(course_id, rule), _DONE) if required is not None]
+    rule requires nothing. Each part is one aggregate over its required items, with what the enrolment did of them
+    joined (`_SINGLE_DONE`), so the required items are read once (twice until 2026-12-07). Built once per kind of
+    rule, with the course and the enrolment bound when run: building it took as long as running it."""
+    course_id, enrolment_id = bindparam("rule_course_id"), bindparam("rule_enrolment_id")
+    parts = [(required.subquery(f"required_{n}"), done) for n, (required, done) in enumerate(zip(
+        _required_items(course_id, rule), _SINGLE_DONE)) if required is not None]
     if not parts:
         return None
-    statement = select(
-        *(_count(required).scalar_subquery() for required, _done in parts),
-        *(select(func.coalesce(func.sum(done(enrolment, required).subquery().c[1]), 0)).scalar_subquery()
-          for required, done in parts))
+    counted = []
+    for n, (required, done) in enumerate(parts):
+        did = done(enrolment_id).subquery(f"did_{n}")
+        counted.append(select(func.count(required.c.id).label("need"), func.count(did.c.item_id).label("done"))
+                       .select_from(required.outerjoin(did, did.c.item_id == required.c.id)).subquery(f"part_{n}"))
+    joined = counted[0]
+    for part in counted[1:]:
+        joined = joined.join(part, true())  # each part is one row: the join is that row beside the other
+    statement = select(*(part.c.need for part in counted), *(part.c.done for part in counted)).select_from(joined)
     return statement, len(parts)
+
+
+def _lessons_viewed_by(enrolment_id):
+    return select(LessonProgress.lesson_id.label("item_id")).where(LessonProgress.enrolment_id == enrolment_id)
+
+
+def _quizzes_passed_by(enrolment_id):
+    return (select(QuizAttempt.quiz_id.label("item_id"))
+            .where(QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.passed.is_(True)).distinct())
+
+
+def _assignments_passed_by(enrolment_id):
+    return (select(Submission.assignment_id.label("item_id")).join(Mark, Mark.submission_id == Submission.id)
+            .where(Submission.enrolment_id == enrolment_id, Mark.counts).distinct())
+
+
+def _practicals_passed_by(enrolment_id):
+    return (select(Record.practical_id.label("item_id"))
+            .where(Record.enrolment_id == enrolment_id, Record.counts).distinct())
+
+
+#: The items of each part of the rule one enrolment has done (viewed or passed: each at most once), in the order of
+#: `_PARTS`.
+_SINGLE_DONE = (_lessons_viewed_by, _quizzes_passed_by, _assignments_passed_by, _practicals_passed_by)
 
 
 def _count(required):

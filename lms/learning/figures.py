@@ -337,23 +337,27 @@ def count_closed_attempt(enrolment_id: int, quiz_id: int, percent, passed: bool,
         note_in_session(enrolment_id, active_at)
 
 
-def _issued_values(expires_at: datetime | None) -> dict:
-    """The kept certificate figures of an enrolment once a certificate expiring at `expires_at` (None: never) counts:
-    one more held, lasting if it never expires, the latest expiry if it is later."""
-    if expires_at is None:
+def issued_values(expiry) -> dict:
+    """The kept certificate figures of an enrolment once a certificate expiring at `expiry` (an SQL expression of
+    the moment, a bound parameter or a literal; None: it never expires) counts: one more held, lasting if it never
+    expires, the latest expiry if it is later. For an UPDATE of the enrolment's row, which adds under its lock."""
+    if expiry is None:
         return {"certificates_held": Enrolment.certificates_held + 1, "certificate_lasting": 1}
-    expiry = literal(expires_at, UTCDateTime())
     return {"certificates_held": Enrolment.certificates_held + 1, "certificate_best_expiry": case(
         (or_(Enrolment.certificate_best_expiry.is_(None), Enrolment.certificate_best_expiry < expiry), expiry),
         else_=Enrolment.certificate_best_expiry)}
 
 
+def _issued_values(expires_at: datetime | None) -> dict:
+    return issued_values(None if expires_at is None else literal(expires_at, UTCDateTime()))
+
+
 def count_issued_certificate(enrolment: Enrolment, expires_at: datetime | None) -> None:
     """Count a certificate of `enrolment` just issued (added to the session) in the figures kept on its trainee's
-    current enrolment in the course, by adding to what is stored under the row's lock, where `refresh_certificates`
-    counts every certificate again (a revocation does that). When `enrolment` is the current one (a completion),
-    the additions are given to the object: they are written in the UPDATE that marks it completed. The caller
-    commits."""
+    current enrolment in the course, by adding to what is stored under the row's lock (`issued_values`), where
+    `refresh_certificates` counts every certificate again (a revocation does that). When `enrolment` is the current
+    one, the additions are given to the object: they are written in the next UPDATE of its row. (A completion
+    writes them in its own UPDATE: `lms.learning.services.completing`.) The caller commits."""
     if enrolment.is_current:
         for name, value in _issued_values(expires_at).items():
             setattr(enrolment, name, value)  # SQL expressions, evaluated by the database when the session flushes

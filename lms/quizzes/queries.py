@@ -66,27 +66,30 @@ _QUESTION_COLUMNS = tuple(f.name for f in fields(QuestionToDraw) if f.name != "c
 
 @cache
 def _questions_to_draw():
-    # Built once; two statements whatever the number of questions. Plain rows: a start reads a final's 20 questions
-    # and their choices, and building session objects for them cost twice the reading (issue 25).
-    questions = (select(*(getattr(Question, name) for name in _QUESTION_COLUMNS))
-                 .where(Question.quiz_id == bindparam("quiz_id"), drawable()).order_by(Question.position))
-    choices = (select(Choice.question_id, Choice.id, Choice.text, Choice.correct)
-               .join(Question, Question.id == Choice.question_id)
-               .where(Question.quiz_id == bindparam("quiz_id"), drawable())
-               .order_by(Choice.question_id, Choice.position))
-    return questions, choices
+    # Built once; one statement whatever the number of questions: each question with its choices in order (a row per
+    # choice, one with none for a question without). Plain rows: a start reads a final's 20 questions and their
+    # choices, and building session objects for them cost twice the reading (issue 25); the choices were a second
+    # statement until 2026-12-07.
+    return (select(*(getattr(Question, name) for name in _QUESTION_COLUMNS),
+                   Choice.id.label("choice_id"), Choice.text.label("choice_text"), Choice.correct)
+            .outerjoin(Choice, Choice.question_id == Question.id)
+            .where(Question.quiz_id == bindparam("quiz_id"), drawable())
+            .order_by(Question.position, Question.id, Choice.position, Choice.id))
 
 
 def questions_to_draw(quiz_id: int) -> list[QuestionToDraw]:
     """The quiz's drawable questions (`drawable`: no drafts, none retired) in bank order, with their choices."""
-    questions, choices = _questions_to_draw()
-    rows = plain_rows(questions, {"quiz_id": quiz_id})
-    if not rows:
-        return []
-    by_question: dict[int, list[ChoiceToDraw]] = {}
-    for question_id, choice_id, text, correct in plain_rows(choices, {"quiz_id": quiz_id}):
-        by_question.setdefault(question_id, []).append(ChoiceToDraw(choice_id, text, bool(correct)))
-    return [QuestionToDraw(*row, choices=tuple(by_question.get(row.id, ()))) for row in rows]
+    questions: dict[int, tuple] = {}
+    choices: dict[int, list[ChoiceToDraw]] = {}
+    width = len(_QUESTION_COLUMNS)
+    for row in plain_rows(_questions_to_draw(), {"quiz_id": quiz_id}):
+        question_id, (choice_id, text, correct) = row[0], row[width:]
+        if question_id not in questions:
+            questions[question_id], choices[question_id] = tuple(row[:width]), []
+        if choice_id is not None:
+            choices[question_id].append(ChoiceToDraw(choice_id, text, bool(correct)))
+    return [QuestionToDraw(*columns, choices=tuple(choices[question_id]))
+            for question_id, columns in questions.items()]
 
 
 def attempts_at(enrolment_id: int, quiz_id: int) -> list[QuizAttempt]:

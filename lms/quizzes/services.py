@@ -370,9 +370,20 @@ def _write_answers(connection, attempt: QuizAttempt, saved: dict, responses: dic
         else:
             graded_only.append(dict(graded, answer_id=saved[slug][0]))
     if new:
-        connection.execute(insert(table), new)
+        connection.execute(_new_answers_statement(), new)
     for rows in (answered_again, graded_only):
         if rows:
-            columns = [key for key in rows[0] if key != "answer_id"]
-            connection.execute(update(table).where(table.c.id == bindparam("answer_id"))
-                               .values({key: bindparam(key) for key in columns}), rows)
+            connection.execute(_graded_answers_statement(tuple(key for key in rows[0] if key != "answer_id")), rows)
+
+
+@cache
+def _new_answers_statement():
+    return insert(AttemptAnswer.__table__)
+
+
+@cache
+def _graded_answers_statement(columns: tuple[str, ...]):
+    """The UPDATE of saved answers by id, setting `columns` (two kinds: the points, or the points and a new
+    response): built once each, as every submission runs them."""
+    table = AttemptAnswer.__table__
+    return update(table).where(table.c.id == bindparam("answer_id")).values({key: bindparam(key) for key in columns})

@@ -6,9 +6,11 @@ import calendar
 import logging
 import secrets
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.attendance import figures as attendance
 from lms.audit import services as audit
@@ -36,18 +38,40 @@ def new_certificate_code() -> str:
 
 
 def complete_enrolment(enrolment: Enrolment, course: Course, when: datetime | None = None) -> Certificate:
-    """Mark an enrolment completed (once) and issue its certificate. The caller commits."""
+    """Mark an enrolment completed (once) and issue its certificate. The caller commits.
+
+    The enrolment of a completion is its trainee's current one: one UPDATE of its row marks it completed and counts
+    the certificate in its kept figures (`lms.learning.figures.issued_values`), built once per kind of certificate
+    (expiring or not), and the object is given the same values."""
     when = when or clock.now()
-    enrolment.status, enrolment.completed_at = "completed", when
-    certificate = issue_certificate(enrolment, course, when, when)
+    certificate = issue_certificate(enrolment, course, when, when, counted=enrolment.is_current)
+    if enrolment.is_current:
+        db.session.connection().execute(_completed_statement(certificate.expires_at is not None), {
+            "completed_id": enrolment.id, "completed_at": when, "issued_expiry": certificate.expires_at})
+        set_committed_value(enrolment, "status", "completed")
+        set_committed_value(enrolment, "completed_at", when)
+    else:
+        enrolment.status, enrolment.completed_at = "completed", when
     audit.record("enrolment.completed", target=enrolment, institution_id=enrolment.user.institution_id,
                  course=course.slug)
     return certificate
 
 
-def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime, valid_from: datetime) -> Certificate:
+@cache
+def _completed_statement(expires: bool):
+    table = Enrolment.__table__
+    expiry = bindparam("issued_expiry", type_=table.c.certificate_best_expiry.type) if expires else None
+    return (update(Enrolment).where(Enrolment.id == bindparam("completed_id"))
+            .values(status="completed", completed_at=bindparam("completed_at", type_=table.c.completed_at.type),
+                    **figures.issued_values(expiry))
+            .execution_options(synchronize_session=False))
+
+
+def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime, valid_from: datetime,
+                      counted: bool = False) -> Certificate:
     """The certificate of a completed enrolment, added to the session: issued at `issued_at`, valid for the
-    course's validity from `valid_from` (the completion). The one writer of certificates. The caller commits."""
+    course's validity from `valid_from` (the completion), and counted in the kept figures unless the caller
+    `counted` it. The one writer of certificates. The caller commits."""
     user = enrolment.user
     months = course.certificate_validity_months
     certificate = Certificate(
@@ -59,7 +83,8 @@ def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime,
                         if course.certificate_states_hours else None),
     )
     db.session.add(certificate)
-    figures.count_issued_certificate(enrolment, certificate.expires_at)
+    if not counted:
+        figures.count_issued_certificate(enrolment, certificate.expires_at)
     return certificate
 
 
