@@ -101,7 +101,7 @@ def test_no_request_reads_the_signed_in_account_twice(client, auth, world, cours
 # enrolment's figures with the trainee's activity (one UPDATE since 2026-12-07, two before): 8, whatever the number
 # of questions (it was 17).
 # Submitting adds the closed attempt to the enrolment's figures that the reports read, with the trainee's activity
-# (`lms.learning.figures.count_closed_attempt`: one UPDATE of the enrolment, one of the quiz's row): 12 (14 when the
+# (`lms.learning.adding.count_closed_attempt`: one UPDATE of the enrolment, one of the quiz's row): 12 (14 when the
 # activity had an UPDATE of its own and the figures were counted again from every attempt; submitting no longer
 # reads the attempt again for its redirect: the address holds its id). Since the attempt comes with its quiz,
 # enrolment and course in one statement (`lms.learning.queries.attempt_visit`: the quiz and the enrolment's status

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,7 +25,7 @@ from lms.core.db import keep_through_commits
 from lms.core.reads import plain_first
 from lms.extensions import db
 from lms.languages import queries as language_queries
-from lms.quizzes import grading, queries
+from lms.quizzes import grading, queries, stored
 from lms.quizzes.models import GRACE_SECONDS, AttemptAnswer, Quiz, QuizAttempt, new_attempt_token
 
 log = logging.getLogger("lms.quizzes")
@@ -291,9 +291,9 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
     # The statements run on the session's connection and transaction: none of them loads or changes an
     # ORM object, so the ORM's execution steps would only add time (a third of a submission on SQLite).
     connection = db.session.connection()
-    saved, result = _grade(connection, attempt, responses or {})
+    saved, result = stored.grade_saved(connection, attempt, responses or {})
     try:
-        claimed = connection.execute(_claim_statement(), dict(_outcome(result), attempt_id=attempt.id,
+        claimed = connection.execute(stored.claim_statement(), dict(stored.outcome(result), attempt_id=attempt.id,
                                                               status=status, submitted_at=when)).rowcount
     except OperationalError:
         claimed = 0  # SQLite: another writer got there first
@@ -301,7 +301,7 @@ def _close(attempt: QuizAttempt, status: str, when: datetime, responses: dict | 
         db.session.rollback()
         db.session.refresh(attempt)
         raise AttemptError("already_submitted", attempt)
-    _store_grades(connection, attempt, saved, responses or {}, result, when)
+    stored.store_grades(connection, attempt, saved, responses or {}, result, when)
     set_committed_value(attempt, "status", status)
     set_committed_value(attempt, "submitted_at", when)
     # Counted in the enrolment's figures, with the trainee's activity when it is a submission (learning keeps them).
@@ -324,93 +324,9 @@ def grade(attempt: QuizAttempt) -> None:
     submission's is, so the trainee may complete the course. The caller commits."""
     db.session.flush()  # the corrected draw
     connection = db.session.connection()
-    saved, result = _grade(connection, attempt, {})
-    connection.execute(_result_statement(), dict(_outcome(result), attempt_id=attempt.id))
-    _store_grades(connection, attempt, saved, {}, result, attempt.submitted_at)
+    saved, result = stored.grade_saved(connection, attempt, {})
+    connection.execute(stored.result_statement(), dict(stored.outcome(result), attempt_id=attempt.id))
+    stored.store_grades(connection, attempt, saved, {}, result, attempt.submitted_at)
     signals.work_changed.send(SENDER, enrolment_ids=[attempt.enrolment_id])
     if result["passed"]:
         signals.quiz_passed.send(SENDER, enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id)
-
-
-def _grade(connection, attempt: QuizAttempt, responses: dict) -> tuple[dict, dict]:
-    """The attempt's saved answers ({slug: (answer id, response)}) and its result when `responses`
-    override them (`grading.grade_draw`)."""
-    saved = {slug: (answer_id, response) for answer_id, slug, response in connection.execute(
-        _saved_answers_statement(), {"attempt_id": attempt.id})}
-    merged = {slug: response for slug, (_, response) in saved.items()} | responses
-    # The quiz is usually in the session already (the page that submits loaded it): no statement then.
-    return saved, grading.grade_draw(attempt.draw, merged, db.session.get(Quiz, attempt.quiz_id).pass_mark)
-
-
-def _outcome(result: dict) -> dict:
-    """The attempt's columns of a result."""
-    return {key: result[key] for key in ("score", "max_score", "percent", "passed")}
-
-
-def _store_grades(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
-                  when: datetime) -> None:
-    """Store every drawn question's answer with its points (`_write_answers`), and the result on the
-    attempt object as the UPDATE already stored it in the database."""
-    _write_answers(connection, attempt, saved, responses, result, when)
-    for key, value in _outcome(result).items():
-        set_committed_value(attempt, key, value)
-
-
-@cache
-def _saved_answers_statement():
-    table = AttemptAnswer.__table__
-    return select(table.c.id, table.c.question_slug, table.c.response).where(
-        table.c.attempt_id == bindparam("attempt_id"))
-
-
-@cache
-def _claim_statement():
-    """Close an attempt still in progress and store its result; 0 rows when another request closed it."""
-    table = QuizAttempt.__table__
-    return update(table).where(table.c.id == bindparam("attempt_id"), table.c.status == "in_progress").values(
-        {key: bindparam(key) for key in ("status", "submitted_at", "score", "max_score", "percent", "passed")})
-
-
-@cache
-def _result_statement():
-    """Store a closed attempt's result again (regrading)."""
-    table = QuizAttempt.__table__
-    return update(table).where(table.c.id == bindparam("attempt_id")).values(
-        {key: bindparam(key) for key in ("score", "max_score", "percent", "passed")})
-
-
-def _write_answers(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
-                   when: datetime) -> None:
-    """Store every drawn question's answer with its points, without ORM objects or reading back:
-    one executemany of the new rows, one of the saved rows given a new response, one of the other
-    saved rows (points only)."""
-    table = AttemptAnswer.__table__
-    new, answered_again, graded_only = [], [], []
-    for item in attempt.draw:
-        slug = item["slug"]
-        graded = {"points": result["points"][slug], "correct": result["correct"][slug]}
-        if slug not in saved:
-            new.append(dict(graded, attempt_id=attempt.id, question_id=item["question_id"], question_slug=slug,
-                            response=responses.get(slug), saved_at=when))
-        elif slug in responses:
-            answered_again.append(dict(graded, answer_id=saved[slug][0], response=responses[slug], saved_at=when))
-        else:
-            graded_only.append(dict(graded, answer_id=saved[slug][0]))
-    if new:
-        connection.execute(_new_answers_statement(), new)
-    for rows in (answered_again, graded_only):
-        if rows:
-            connection.execute(_graded_answers_statement(tuple(key for key in rows[0] if key != "answer_id")), rows)
-
-
-@cache
-def _new_answers_statement():
-    return insert(AttemptAnswer.__table__)
-
-
-@cache
-def _graded_answers_statement(columns: tuple[str, ...]):
-    """The UPDATE of saved answers by id, setting `columns` (two kinds: the points, or the points and a new
-    response): built once each, as every submission runs them."""
-    table = AttemptAnswer.__table__
-    return update(table).where(table.c.id == bindparam("answer_id")).values({key: bindparam(key) for key in columns})

@@ -17,7 +17,7 @@ from lms.audit import services as audit
 from lms.catalog.models import Course
 from lms.core import clock
 from lms.extensions import db
-from lms.learning import completion, figures
+from lms.learning import adding, completion, figures
 from lms.learning.models import Certificate, Enrolment, Feedback
 from lms.learning.services.common import EnrolmentError
 
@@ -41,7 +41,7 @@ def complete_enrolment(enrolment: Enrolment, course: Course, when: datetime | No
     """Mark an enrolment completed (once) and issue its certificate. The caller commits.
 
     The enrolment of a completion is its trainee's current one: one UPDATE of its row marks it completed and counts
-    the certificate in its kept figures (`lms.learning.figures.issued_values`), built once per kind of certificate
+    the certificate in its kept figures (`lms.learning.adding.issued_values`), built once per kind of certificate
     (expiring or not), and the object is given the same values."""
     when = when or clock.now()
     certificate = issue_certificate(enrolment, course, when, when, counted=enrolment.is_current)
@@ -63,7 +63,7 @@ def _completed_statement(expires: bool):
     expiry = bindparam("issued_expiry", type_=table.c.certificate_best_expiry.type) if expires else None
     return (update(Enrolment).where(Enrolment.id == bindparam("completed_id"))
             .values(status="completed", completed_at=bindparam("completed_at", type_=table.c.completed_at.type),
-                    **figures.issued_values(expiry))
+                    **adding.issued_values(expiry))
             .execution_options(synchronize_session=False))
 
 
@@ -84,7 +84,7 @@ def issue_certificate(enrolment: Enrolment, course: Course, issued_at: datetime,
     )
     db.session.add(certificate)
     if not counted:
-        figures.count_issued_certificate(enrolment, certificate.expires_at)
+        adding.count_issued_certificate(enrolment, certificate.expires_at)
     return certificate
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from lms.catalog.models import Course
 from lms.core import signals
 from lms.extensions import db
-from lms.learning import figures
+from lms.learning import adding, figures
 from lms.learning.models import Enrolment
 from lms.learning.services.completing import check_completion
 from lms.learning.services.enrolling import recompute_due
@@ -28,12 +28,12 @@ def _on_work_changed(_sender, *, enrolment_ids: list[int]) -> None:
 
 
 def _on_attempt_started(_sender, *, enrolment_id: int, quiz_id: int, when: datetime) -> None:
-    figures.count_started_attempt(enrolment_id, quiz_id, when)
+    adding.count_started_attempt(enrolment_id, quiz_id, when)
 
 
 def _on_attempt_closed(_sender, *, enrolment_id: int, quiz_id: int, percent, passed: bool,
                        active_at: datetime | None) -> None:
-    figures.count_closed_attempt(enrolment_id, quiz_id, percent, passed, active_at)
+    adding.count_closed_attempt(enrolment_id, quiz_id, percent, passed, active_at)
 
 
 def _on_zone_changed(_sender, *, user_ids: list[int] | None = None, institution_id: int | None = None) -> None:
