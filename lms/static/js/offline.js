@@ -139,7 +139,7 @@
   function sendQueued() {
     if (sending) { return sending; }
     sending = store.all("queue").then(function (items) {
-      var result = { sent: 0, left: 0, others: 0 };
+      var result = { sent: 0, left: 0, others: 0, answers: [] };
       if (!items.length) { return result; }
       return currentSession().then(function (session) {
         if (!session || session.user === null) { result.left = items.length; return result; }
@@ -154,7 +154,9 @@
             if (result.offline || stopped[key]) { result.left += 1; return; }
             return post(item, session.csrf).then(function (answer) {
               var code = answer.status;
-              document.dispatchEvent(new CustomEvent("lms:sent", { detail: { item: item, status: code, body: answer.body } }));
+              var detail = { item: item, status: code, body: answer.body };
+              result.answers.push(detail);
+              document.dispatchEvent(new CustomEvent("lms:sent", { detail: detail }));
               if (answer.type === "opaqueredirect" || code === 0 || code >= 500 || code === 401 ||
                   (code === 403 && item.kind === "answer")) {
                 // The session ended, the server failed, or (answers) another person is signed in: kept.
@@ -182,8 +184,22 @@
   // Send, say what was sent, and try again a little later while work is left and the browser thinks it is
   // online (the "online" event comes before a weak link carries anything, and a server may fail for a moment).
   var retries = 0, RETRY_DELAYS = [3000, 10000, 30000, 60000, 120000];
+  // Every open tab sends the queue when the connection returns, and the one that reads it first sends it all: the
+  // others hear what was sent (an attempt page says its saves arrived) over a channel between the site's tabs.
+  var channel = ("BroadcastChannel" in window) ? new BroadcastChannel("lms-sent") : null;
+  if (channel) {
+    channel.onmessage = function (event) {
+      var answers = Array.isArray(event.data) ? event.data : [];
+      answers.forEach(function (detail) { document.dispatchEvent(new CustomEvent("lms:sent", { detail: detail })); });
+      if (answers.length && owner) {
+        queued(owner).then(function (left) { if (!left.length) { say(text(status, "sent")); } });
+      }
+    };
+  }
+
   function sendAndSay() {
     return sendQueued().then(function (result) {
+      if (channel && result.answers && result.answers.length) { channel.postMessage(result.answers); }
       if (result.sent && !result.left) { say(text(status, "sent")); }
       else if (result.others && !result.left) { say(text(status, "other")); }
       if (result.left && navigator.onLine && retries < RETRY_DELAYS.length) {
