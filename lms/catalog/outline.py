@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from flask_babel import get_locale
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from lms.catalog import items as item_kinds
-from lms.catalog.models import Course, Module, new_outline_stamp
+from lms.catalog.models import Course, CourseTopic, Module, new_outline_stamp
 from lms.extensions import db
 from lms.languages import queries as language_queries
 from lms.languages.choice import Reading
@@ -93,6 +93,18 @@ def offered_languages(course: Course) -> tuple[str, ...]:
     return _offered(course.id, course.outline_stamp)
 
 
+def course_topics(course: Course) -> tuple[str, ...]:
+    """The course's own topic names in order, read once per outline stamp (a topic added or taken away renews
+    it): the course page shows them, and reading the course's topics was a statement of its own."""
+    return _topics(course.id, course.outline_stamp)
+
+
+@lru_cache(maxsize=512)
+def _topics(course_id: int, stamp: str) -> tuple[str, ...]:
+    return tuple(db.session.scalars(select(CourseTopic.topic).where(CourseTopic.course_id == course_id)
+                                    .order_by(CourseTopic.topic)))
+
+
 def page_reading(course: Course, enrolment=None, asked: str | None = None) -> Reading:
     """The version a page of `course` shows its reader, among its published versions: `asked` (the page's
     `?version=`), else the enrolment's kept choice, else the interface language (lms.languages.choice)."""
@@ -139,13 +151,18 @@ def watch_outline_changes() -> None:
 
 
 def _renew_outline_stamps(session: Session, _context, _instances) -> None:
-    """Give a course a new outline stamp when one of its modules or items, or a text of a version, changes."""
-    watched = (Module, CourseVersion, VersionText, *(kind.model for kind in item_kinds.kinds()))
+    """Give a course a new outline stamp when one of its modules or items, a text of a version, or its topics
+    change."""
+    watched = (Module, CourseVersion, VersionText, CourseTopic, *(kind.model for kind in item_kinds.kinds()))
     course_ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, watched) and (
                 obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False)):
             course_ids.add(obj.course_id)
+        elif isinstance(obj, Course) and inspect(obj).attrs.topics.history.has_changes():
+            # Topics added to or taken from the course's list: the rows get their course (or are deleted as
+            # orphans) only during the flush.
+            course_ids.add(obj.id)
     course_ids.discard(None)
     if course_ids:
         stamp = new_outline_stamp()

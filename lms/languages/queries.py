@@ -84,11 +84,13 @@ class CourseTexts:
     topics: list
 
 
-def course_texts(course, language: str | None) -> CourseTexts:
-    """The course's title, summary, outcomes and topics in the version `language` (None: the original's)."""
+def course_texts(course, language: str | None, topics=None) -> CourseTexts:
+    """The course's title, summary, outcomes and topics in the version `language` (None: the original's).
+    `topics`: the course's own topic names when the caller has them (`lms.catalog.outline.course_topics`)."""
     found = text_of("course", course.id, language) if language else None
     if found is None:
-        return CourseTexts(course.title, course.summary, list(course.outcomes or []), list(course.topic_names))
+        return CourseTexts(course.title, course.summary, list(course.outcomes or []),
+                           list(course.topic_names if topics is None else topics))
     data = found.data or {}
     return CourseTexts(found.title or course.title, found.body or course.summary,
                        list(data.get("outcomes") or course.outcomes or []), list(data.get("topics") or []))

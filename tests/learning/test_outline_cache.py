@@ -64,3 +64,43 @@ def test_an_unchanged_outline_is_read_once(reader, app, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert statements and not [s for s in statements if "FROM modules" in s]
+
+
+def _topics_shown(client) -> str:
+    page = client.get("/courses/sample").get_data(as_text=True)
+    return page.split("<dt>Topics</dt><dd>", 1)[1].split("</dd>", 1)[0] if "<dt>Topics</dt>" in page else ""
+
+
+def test_topics_are_read_once_and_their_changes_show_at_once(reader, world, course, db):
+    """The course page's topics come with the outline's stamp: no statement of their own on a repeat view, and a
+    topic added or taken away, by another session or through authoring, shows on the next view."""
+    from sqlalchemy import event
+
+    from lms.authoring import services
+    from lms.catalog.models import CourseTopic
+
+    assert _topics_shown(reader) == "strategy, testing"
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert _topics_shown(reader) == "strategy, testing"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements and not [s for s in statements if "FROM course_topics" in s]
+
+    with Session(db.engine) as other:  # another process adds a topic row directly
+        course_id = other.scalar(select(Course.id).where(Course.slug == "sample"))
+        other.add(CourseTopic(course_id=course_id, topic="analysis"))
+        other.commit()
+    assert _topics_shown(reader) == "analysis, strategy, testing"
+
+    # Through the authoring service (the settings form's writer): a topic added, then two taken away.
+    sample = db.session.scalar(select(Course).where(Course.slug == "sample"))
+    services.update_course(sample, world["instructor"], topics=["analysis", "strategy", "testing", "risk"])
+    assert _topics_shown(reader) == "analysis, risk, strategy, testing"
+    services.update_course(sample, world["instructor"], topics=["risk", "testing"])
+    assert _topics_shown(reader) == "risk, testing"

@@ -15,7 +15,7 @@ from lms.availability import queries as availability
 from lms.availability import services as availability_services
 from lms.catalog.assets import lesson_html
 from lms.catalog.items import item_url
-from lms.catalog.outline import course_outline, offered_languages, page_reading
+from lms.catalog.outline import course_outline, course_topics, offered_languages, page_reading
 from lms.core import clock, when
 from lms.core.i18n import own_name
 from lms.languages import queries as language_queries
@@ -43,7 +43,7 @@ def course(slug: str):
     course, enrolment = visit.course, visit.enrolment
     shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
-    texts = language_queries.course_texts(course, shown.language)
+    texts = language_queries.course_texts(course, shown.language, topics=course_topics(course))
     progress = queries.progress(enrolment)
     certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
     feedback = queries.feedback_of(enrolment) if certificate else None
