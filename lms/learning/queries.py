@@ -147,9 +147,15 @@ def _my_enrolments_statement():
 
 def earlier_certificates(user: User) -> list[Certificate]:
     """Certificates of the user's earlier cycles (recertification history)."""
-    return list(db.session.scalars(
-        select(Certificate).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
-        .where(Certificate.user_id == user.id, Enrolment.is_current.is_(False)).order_by(Certificate.issued_at.desc())))
+    return list(db.session.scalars(_earlier_certificates_statement(), {"user_id": user.id}))
+
+
+@cache
+def _earlier_certificates_statement():
+    # Built once: "my learning" runs it on every view, and building it cost more than running it.
+    return (select(Certificate).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+            .where(Certificate.user_id == bindparam("user_id"), Enrolment.is_current.is_(False))
+            .order_by(Certificate.issued_at.desc()))
 
 
 def certificate_by_code(code: str) -> Certificate | None:
