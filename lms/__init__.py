@@ -37,6 +37,7 @@ from lms.catalog.views import bp as catalog_bp
 from lms.commands import COMMANDS
 from lms.core.compression import init_compression
 from lms.core.counters import init_counters
+from lms.core.csrf_tokens import csrf_token
 from lms.core.db import (
     configure_sqlite, end_read_only_requests_with_commit, init_kept_objects, ping_idle_connections, plan_without_jit,
     read_outside_transactions,
@@ -232,11 +233,14 @@ def register_template_helpers(app: Flask) -> None:
         format_datetime=format_datetime, format_time=format_time, iso=iso, viewer_zone=viewer_zone,
         zone_label=zone_label, format_month=format_month, weekday_name=weekday_name,
         lock_texts=reason_texts, ended_text=ended_text, mail_waiting=admin_warning_count,
-        upload_limit_mb=upload_limit_mb, low_data_mode=low_data_mode, script_stylesheet=script_stylesheet)
+        upload_limit_mb=upload_limit_mb, low_data_mode=low_data_mode, script_stylesheet=script_stylesheet,
+        csrf_token=csrf_token)  # in place of Flask-WTF's: signed once per session (lms.core.csrf_tokens)
 
     @app.context_processor
     def layout_context():
-        return {"current_locale": str(get_locale() or "en"), **template_translators(get_translations())}
+        # Flask-WTF's own context processor gives templates its `csrf_token`; this one, registered after it, wins.
+        return {"current_locale": str(get_locale() or "en"), "csrf_token": csrf_token,
+                **template_translators(get_translations())}
 
 
 def register_transfers(app: Flask) -> None:

@@ -12,15 +12,27 @@ from flask_wtf.i18n import messages_path
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from lms.core.csrf_tokens import csrf_token
 from lms.core.markdown.limits import describe, excess
+
+
+class SessionCSRF(FlaskForm.Meta.csrf_class):
+    """Flask-WTF's CSRF field, whose token is the one the page's layout shows (`lms.core.csrf_tokens`): a form built
+    in a view, before its page renders, would otherwise sign the session's token once more."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        return csrf_token()  # no form of the site sets a secret or field name of its own
 
 
 class Form(FlaskForm):
     """Flask-WTF's form (CSRF, file fields), with WTForms' own messages in the viewer's language from a catalogue
     read once per language and process. Flask-WTF reads that catalogue from disk again in every request that
-    builds a field without a label of its own (0.4-0.8 ms: a fifth of a course page's time)."""
+    builds a field without a label of its own (0.4-0.8 ms: a fifth of a course page's time). Its CSRF token is the
+    page's (`SessionCSRF`)."""
 
     class Meta(FlaskForm.Meta):
+        csrf_class = SessionCSRF
+
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
