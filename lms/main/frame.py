@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from flask import render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -36,6 +37,33 @@ FRAME_RIGHTS = (
 )
 
 
+class LayoutTexts(NamedTuple):
+    """The layout's fixed texts in one language (base.html shows them on every page): translated once per frame,
+    not at every page (a dozen lookups and formattings)."""
+
+    site: Markup
+    skip: Markup
+    main_menu: Markup
+    notifications: Markup
+    unread: Markup
+    sign_out: Markup
+    language: Markup
+    change: Markup
+    footer: Markup
+    low_data_on: Markup
+    low_data_off: Markup
+    turn_on: Markup
+    turn_off: Markup
+
+
+def layout_texts() -> LayoutTexts:
+    """The layout's fixed texts in the request's language, marked safe as a template's own translations are."""
+    return LayoutTexts(*(Markup(text) for text in (
+        _("IBM Training"), _("Skip to main content"), _("Main"), _("Notifications"), _("unread"), _("Sign out"),
+        _("Language"), _("Change"), _("Distance learning for Integrated Border Management."),
+        _("Low-data mode: on"), _("Low-data mode: off"), _("Turn on"), _("Turn off"))))
+
+
 class Frame(NamedTuple):
     """Rendered pieces of the page frame."""
 
@@ -53,6 +81,8 @@ class Frame(NamedTuple):
     script_stylesheet_url: str  # the web font of a script the visitor's machine may lack, or ""
     manifest_url: str  # the web app's manifest (lms.offline)
     offline_script_url: str  # courses kept on the device, work done offline (lms/static/js/offline.js)
+    low_data_url: str
+    texts: LayoutTexts
 
 
 # Scripts a trainee's machine may have no font for: their languages load the script's web font (a subset of
@@ -81,4 +111,5 @@ def _frame(signed_in: bool, rights: frozenset[str], locale: str, script_root: st
                  url_for("main.home"), url_for("auth.logout"), url_for("main.language"),
                  url_for("static", filename="favicon.svg"), url_for("main.favicon"), url_for("mail.notifications"),
                  script_stylesheet(locale),
-                 url_for("offline.manifest"), url_for("static", filename="js/offline.js"))
+                 url_for("offline.manifest"), url_for("static", filename="js/offline.js"), url_for("main.low_data"),
+                 layout_texts())
