@@ -15,8 +15,8 @@ nothing of the request (lms.reports.downloads). This module decides *which* resp
   encrypted response then tells an attacker who can make a victim's browser ask for chosen addresses, and
   can see the traffic, whether a guess shares characters with the token: the token can be read a few
   characters at a time. Flask-WTF's token does not vary per response (the signed part is the same secret
-  for the whole session, the timestamp and signature change once a second), and masking it per response
-  would protect the token but not the other personal data a signed-in page shows. Pages are small (a
+  for the whole session, and each process shows one signature of it: lms.core.csrf_tokens), and masking it
+  per response would protect the token but not the other personal data a signed-in page shows. Pages are small (a
   lesson's HTML is about 7.5 KB) and never cached, and everything around them (style sheet, scripts,
   images) is cached for a year, so leaving them uncompressed is the safe default: docs/security.md and
   docs/performance.md.
