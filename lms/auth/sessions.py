@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 
 from lms.audit import services as audit
 from lms.auth.models import SignInSession, User
-from lms.auth.queries import open_sessions
+from lms.auth.queries import SignInSeen, open_sessions
 from lms.core import clock
 from lms.core.security import hash_token, new_token
 from lms.extensions import db
@@ -42,9 +42,9 @@ def limits(role: str) -> tuple[timedelta, timedelta]:
             timedelta(hours=config[f"SESSION_MAX_HOURS_{kind}"]))
 
 
-def refusal(user: User, session: SignInSession, now: datetime) -> str | None:
+def refusal(user: User, session: SignInSession | SignInSeen, now: datetime) -> str | None:
     """Why this open session may not be used at `now`: "idle" (no request for too long), "expired" (signed in
-    too long ago), or None if it may."""
+    too long ago), or None if it may. `session`: the row, or what a request read of it."""
     idle, absolute = limits(user.role)
     if now - session.created_at >= absolute:
         return "expired"
@@ -53,7 +53,7 @@ def refusal(user: User, session: SignInSession, now: datetime) -> str | None:
     return None
 
 
-def due_for_touch(session: SignInSession, now: datetime) -> bool:
+def due_for_touch(session: SignInSession | SignInSeen, now: datetime) -> bool:
     """Whether the stored last use is stale enough to be written again."""
     return now - session.last_used_at >= TOUCH_EVERY
 
