@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, select
 
 from lms.catalog.models import Course
 from lms.core import clock
-from lms.core.db import parallel_plans
+from lms.core.db import not_by_index, parallel_plans
 from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.reports.facts import scoped_enrolments
@@ -82,16 +82,18 @@ def run_report(scope, filters: ReportFilters, now: datetime | None = None, limit
 
     # The enrolments in scope grouped by their run, in one pass over them, then each run's row joined to its course:
     # the names are read once per run, not carried through the grouping with every enrolment (at XL, 2 million).
-    attendance = attendance_by_enrolment(now)
+    # The run as SQLite's planner cannot read it from its index (`not_by_index`): the scan in the table's order is
+    # twice as fast as walking the index and fetching each enrolment.
+    attendance, run = attendance_by_enrolment(now), not_by_index(Enrolment.run_id)
     figures = (scoped_enrolments(scope, filters, courses=False)
-               .where(Enrolment.run_id.is_not(None))
+               .where(run.is_not(None))
                .outerjoin(attendance, attendance.c.enrolment_id == Enrolment.id)
-               .with_only_columns(Enrolment.run_id.label("run_id"), *(figure.label(name) for figure, name in zip(
+               .with_only_columns(run.label("run_id"), *(figure.label(name) for figure, name in zip(
                    (count(active), count(waiting), count(completed), count(and_(completed, ~late)), count(late),
                     count(overdue), count(~active), sum_of(attendance.c.attended),
                     sum_of(attendance.c.expected) - sum_of(attendance.c.excused), sum_of(attendance.c.minutes)),
                    FIGURES, strict=True)), maintain_column_froms=True)
-               .group_by(Enrolment.run_id)
+               .group_by(run)
                .subquery("run_figures"))
     query = (select(CourseRun.id, Course.slug, Course.title, CourseRun.code, CourseRun.title, CourseRun.starts_on,
                     CourseRun.ends_on, CourseRun.cancelled_at, *(figures.c[name] for name in FIGURES))
