@@ -37,24 +37,30 @@ class SignInSeen(NamedTuple):
     last_used_at: datetime
 
 
-def _institution_model():
-    # The account's institution by its relationship: its feature sits beside this one, not below it.
-    return User.institution.property.mapper.class_
+class _SignedInRead(NamedTuple):
+    """The signed-in account's statement and where each part of its row starts."""
+
+    statement: object
+    institution: type  # the account's institution's model
+    institution_from: int  # where its columns start in a row
+    session_from: int  # where the sign-in session's columns start
 
 
 @cache
-def _signed_in_user_statement():
+def _signed_in_read() -> _SignedInRead:
     # Built once: every signed-in request runs it, and building a statement costs more than running it. The
     # account, its institution and its sign-in session come in one statement (no second query per page): every
     # page that shows a date reads the institution's time zone when the person has chosen none. Plain columns,
     # made into the account's objects by `as_object`: the ORM's loading of this row cost half the account's read.
-    institution = _institution_model()
-    return (select(*table_columns(User), *table_columns(institution), SignInSession.id, SignInSession.created_at,
-                   SignInSession.last_used_at)
-            .join(SignInSession, SignInSession.user_id == User.id)
-            .outerjoin(institution, institution.id == User.institution_id)
-            .where(User.id == bindparam("user_id"), User.active.is_(True),
-                   SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
+    # The institution by the account's relationship: its feature sits beside this one, not below it.
+    institution = User.institution.property.mapper.class_
+    users, places = table_columns(User), table_columns(institution)
+    statement = (select(*users, *places, SignInSession.id, SignInSession.created_at, SignInSession.last_used_at)
+                 .join(SignInSession, SignInSession.user_id == User.id)
+                 .outerjoin(institution, institution.id == User.institution_id)
+                 .where(User.id == bindparam("user_id"), User.active.is_(True),
+                        SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
+    return _SignedInRead(statement, institution, len(users), len(users) + len(places))
 
 
 def signed_in_user(user_id: str | int, token: str | None) -> tuple[User, SignInSeen] | None:
@@ -68,16 +74,16 @@ def signed_in_user(user_id: str | int, token: str | None) -> tuple[User, SignInS
     user_id = _as_id(user_id)
     if user_id is None or not token:
         return None
-    row = plain_first(_signed_in_user_statement(), {"user_id": user_id, "token_hash": hash_token(token)})
+    read = _signed_in_read()
+    row = plain_first(read.statement, {"user_id": user_id, "token_hash": hash_token(token)})
     if row is None:
         return None
-    user_width, institution_width = len(table_columns(User)), len(table_columns(_institution_model()))
-    user = as_object(User, row[:user_width])
-    institution = row[user_width:user_width + institution_width]
+    user = as_object(User, row[:read.institution_from])
+    institution = row[read.institution_from:read.session_from]
     set_committed_value(user, "institution",
-                        None if institution[0] is None else as_object(_institution_model(), institution))
+                        None if institution[0] is None else as_object(read.institution, institution))
     keep_through_commits(db.session, user)
-    return user, SignInSeen(*row[user_width + institution_width:])
+    return user, SignInSeen(*row[read.session_from:])
 
 
 def open_sessions(user_id: int) -> list[SignInSession]:

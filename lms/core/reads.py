@@ -70,7 +70,7 @@ def as_object(model, values: Sequence[Any]):
     (lazily) unless the caller sets them (`set_committed_value`).
     """
     session = db.session()
-    columns, keys = _columns(model)
+    keys = _columns(model)[1]
     instance = inspect(model).class_manager.new_instance()
     instance.__dict__.update(zip(keys, values))
     make_transient_to_detached(instance)

@@ -33,7 +33,7 @@ def outcome(result: dict) -> dict:
 
 
 def store_grades(connection, attempt: QuizAttempt, saved: dict, responses: dict, result: dict,
-                  when: datetime) -> None:
+                 when: datetime) -> None:
     """Store every drawn question's answer with its points (`_write_answers`), and the result on the
     attempt object as the UPDATE already stored it in the database."""
     _write_answers(connection, attempt, saved, responses, result, when)
