@@ -250,7 +250,9 @@ class PeakRss:
         if self.base is None:
             return None
         peak = _status_kib("VmHWM")
-        return None if peak is None else (peak - self.base) * 1024
+        # Never below the mark read at the reset on Linux; a kernel that emulates /proc (a sandbox's) may not
+        # keep to that, and a peak below the start is no growth.
+        return None if peak is None else max(0, peak - self.base) * 1024
 
 
 def _status_kib(field: str) -> int | None:
