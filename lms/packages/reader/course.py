@@ -11,11 +11,11 @@ from lms.core.markdown.limits import MAX_TEXT, excess
 from lms.core.markdown.limits import problem as bound_problem
 from lms.gradebook.models import GRADING_RULES
 from lms.packages import yamlfile
-from lms.packages.availability import check_course as check_availability
 from lms.packages.availability import read_available
 from lms.packages.assignmentfile import read_assignment
 from lms.packages.fields import LANGUAGE_RE, SLUG_RE, FileReader, slug_in
 from lms.packages.practicalfile import read_practical
+from lms.packages.reader.checks import check_course_wide
 from lms.packages.quizfile import read_quiz
 from lms.packages.spec import (
     AssetSpec, AssignmentSpec, CourseSpec, LessonSpec, ModuleSpec, PracticalSpec, Problem, QuizSpec,
@@ -84,7 +84,8 @@ class PackageReader:
         if course is None:
             return None, self.problems
         course.modules = self._modules()
-        self._check_course_wide(course)
+        check_course_wide(self, course)
+        course.assets = self._assets(course)
         return course, self.problems
 
     def expected_slug(self) -> str:
@@ -344,56 +345,6 @@ class PackageReader:
         return None if data is None else read_quiz(self.problems, self.rel(path), data, number, file_slug)
 
     # whole course ------------------------------------------------------------------------------
-    def _check_course_wide(self, course: CourseSpec) -> None:
-        seen: dict[tuple[str, str], str] = {}
-
-        def unique(kind: str, slug: str, where, line: int | None = None) -> None:
-            key = (kind, slug)
-            where = where if isinstance(where, str) else self.rel(where)
-            if slug and key in seen:
-                self.problems.append(Problem(where, line, f"duplicate {kind} slug '{slug}' (also in {seen[key]})",
-                                             code="duplicate_slug", subject=kind, slug=slug, field="slug"))
-            else:
-                seen[key] = where + (f":{line}" if line else "")
-
-        finals = []
-        for module in course.modules:
-            folder = self.module_folder(module)
-            unique("module", module.slug, folder)
-            for lesson in module.lessons:
-                unique("lesson", lesson.slug, lesson.file)
-            for assignment in module.assignments:
-                unique("assignment", assignment.slug, assignment.file)
-            for practical in module.practicals:
-                unique("practical", practical.slug, practical.file)
-            for quiz in module.quizzes:
-                unique("quiz", quiz.slug, quiz.file)
-                for question in quiz.questions:
-                    unique("question", question.slug, question.file, question.line)
-                if quiz.final:
-                    finals.append((module, quiz))
-        if len(finals) > 1:
-            self.problem(self.folder, f"a course has at most one final assessment; found {len(finals)}",
-                         code="several_finals", subject="course", slug=course.slug, count=len(finals),
-                         quizzes=[quiz.slug for _module, quiz in finals])
-        if finals:
-            module, quiz = finals[0]
-            final = {"subject": "quiz", "slug": quiz.slug, "field": "final", "module": module.slug}
-            if module is not course.modules[-1]:
-                self.problem(self.module_folder(module), "the final assessment must be in the course's last module",
-                             code="final_not_last", **final)
-            elif module.lessons or len(module.quizzes) > 1:
-                self.problem(self.module_folder(module), "the final assessment sits alone in its module",
-                             code="final_not_alone", **final)
-        elif course.completion_quizzes == "final":
-            self.problem(self.folder / "course.yaml", "completion needs the final assessment, but there is none",
-                         code="no_final", subject="course", slug=course.slug, field="completion.quizzes")
-        check_availability(course, self.problems)
-        if not any(m.lessons or m.quizzes or m.assignments or m.practicals for m in course.modules):
-            self.problem(self.folder, "the course has no lessons and no quizzes", code="no_content", subject="course",
-                         slug=course.slug)
-        course.assets = self._assets(course)
-
     def module_folder(self, module: ModuleSpec) -> Path:
         if self._folders is None:  # read once: looked up for each module, a package of many would be quadratic
             self._folders = {}
