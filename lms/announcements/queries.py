@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, func, or_, select
 
 from lms.announcements.models import Announcement
 from lms.auth.models import User
-from lms.catalog.models import CourseStaff
+from lms.catalog.models import Course, CourseStaff
 from lms.core.reads import plain_scalar
 from lms.extensions import db
 from lms.learning.models import Enrolment
@@ -49,6 +49,15 @@ def _readers_of(course_id, run_id) -> ColumnElement[bool]:
     # What an enrolment in the course and run reads: the course's announcements for all its trainees, and its run's
     # (with no run, `run_id = NULL` matches nothing). Values, or bound parameters for the statements built once.
     return and_(Announcement.course_id == course_id, or_(Announcement.run_id.is_(None), Announcement.run_id == run_id))
+
+
+@cache
+def course_has_announcements_column():
+    """Whether the course has any announcement not withdrawn (for all its trainees or for one of its runs), as a
+    column correlated with `Course`: the course page asks it in its own statement (`lms.learning.queries.
+    course_visit`) and reads an enrolment's announcements only when the answer is yes. Built once."""
+    return exists().where(Announcement.course_id == Course.id, Announcement.withdrawn_at.is_(None)).label(
+        "has_announcements")
 
 
 def enrolment_announcements(enrolment: Enrolment | None, limit: int) -> list[Announcement]:

@@ -112,6 +112,14 @@ def conditions_of_course(course_id: int) -> list[StoredCondition]:
     return [StoredCondition(*row) for row in plain_rows(_conditions_statement("course"), {"key": course_id})]
 
 
+@cache
+def course_has_conditions_column():
+    """Whether any item of the course has a condition, as a column correlated with `Course`: the course page asks
+    it in its own statement (`lms.learning.queries.course_visit`) and reads the conditions only when the answer is
+    yes. Built once."""
+    return exists().where(Condition.course_id == Course.id).label("has_conditions")
+
+
 def conditions_of_item(kind: str, item_id: int) -> list[StoredCondition]:
     """The conditions of one lesson or quiz (other kinds of item, such as assignments, take none: only the
     run's gates apply to them)."""
@@ -247,13 +255,15 @@ class _Context:
         return ItemState(tuple(reasons), ended)
 
 
-def course_availability(enrolment: Enrolment | None, course: Course, progress=LOOK_UP) -> CourseAvailability:
+def course_availability(enrolment: Enrolment | None, course: Course, progress=LOOK_UP,
+                        has_conditions: bool = True) -> CourseAvailability:
     """The state of every live item of the course for the enrolment (None, a reader who is not enrolled:
     everything open), in a fixed number of statements. `progress` is the enrolment's
-    (`learning.queries.progress`) when the caller has read it already."""
+    (`learning.queries.progress`) when the caller has read it already; `has_conditions` False when the caller
+    knows the course has none (`course_has_conditions_column`), which are then not read."""
     if enrolment is None:
         return CourseAvailability({})
-    conditions = conditions_of_course(course.id)
+    conditions = conditions_of_course(course.id) if has_conditions else []
     context = _Context(enrolment, course, conditions, progress)
     by_item: dict[tuple[str, int], list[StoredCondition]] = {}
     for condition in conditions:

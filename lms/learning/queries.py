@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
@@ -240,23 +240,33 @@ def lesson_visit(user_id: int, course_slug: str, lesson_slug: str) -> LessonVisi
 
 @dataclass
 class CourseVisit:
-    """The course named in a URL and the visitor's current enrolment in it, read in one statement."""
+    """The course named in a URL and the visitor's current enrolment in it, read in one statement, with the
+    answers to the questions asked beside them (`has`, in the order of `also`)."""
 
     course: Course
     enrolment: Enrolment | None
+    has: tuple[bool, ...] = ()
 
 
-def course_visit(user_id: int | None, course_slug: str) -> CourseVisit | None:
+def course_visit(user_id: int | None, course_slug: str, also: tuple = ()) -> CourseVisit | None:
     """The course with this slug and the user's current enrolment in it (None: not enrolled, or no user); None
-    when there is no such course. The caller decides whether the visitor may see it (`lms.access`)."""
-    row = db.session.execute(_course_visit_statement(), {"user_id": user_id, "course_slug": course_slug}).first()
-    return CourseVisit(*row) if row is not None else None
+    when there is no such course. The caller decides whether the visitor may see it (`lms.access`).
+
+    `also` are yes-or-no questions about the course, each a column correlated with `Course` (an EXISTS) that the
+    feature it concerns gives, as `lms.runs.queries.course_has_runs_column`: the course page learns in this one
+    statement which of its parts the course has none of, and reads nothing more for those. Each feature builds its
+    column once, so the statement is built once per set of questions."""
+    row = db.session.execute(_course_visit_statement(also), {"user_id": user_id, "course_slug": course_slug}).first()
+    if row is None:
+        return None
+    return CourseVisit(row[0], row[1], tuple(bool(answer) for answer in row[2:]))
 
 
-@cache
-def _course_visit_statement():
-    # Built once: the course page read the course, then the enrolment, in two statements.
-    return (select(Course, Enrolment)
+@lru_cache(maxsize=16)
+def _course_visit_statement(also: tuple):
+    # Built once per set of questions (the course page asks one): the course page read the course, then the
+    # enrolment, in two statements, and then asked of the runs, sessions, announcements and conditions one by one.
+    return (select(Course, Enrolment, *also)
             .outerjoin(Enrolment, _visitor_enrolment())
             .where(Course.slug == bindparam("course_slug")))
 

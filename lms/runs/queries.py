@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.catalog.models import Course
 from lms.core.reads import plain_rows, plain_scalar
 from lms.extensions import db
 from lms.institutions.models import Institution
@@ -48,8 +49,15 @@ def course_has_runs(course_id: int) -> bool:
 
 @cache
 def _has_runs_statement():
-    # Built once: the course page runs it on every view.
+    # Built once: the enrolment pages run it.
     return select(CourseRun.id).where(CourseRun.course_id == bindparam("course_id")).limit(1)
+
+
+@cache
+def course_has_runs_column():
+    """`course_has_runs` as a column correlated with `Course`, asked in the course page's own statement
+    (`lms.learning.queries.course_visit`); built once."""
+    return exists().where(CourseRun.course_id == Course.id).label("has_runs")
 
 
 def _figures(*conditions) -> list[RunFigures]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from lms.attendance.figures import SESSION_MINUTES, hours, of_place
 from lms.attendance.models import ATTENDED, AttendanceMark, SessionSignUp, TrainingSession, session_trainers
 from lms.auth.models import User
-from lms.catalog.models import CourseStaff
+from lms.catalog.models import Course, CourseStaff
 from lms.core import clock
 from lms.core.reads import plain_rows
 from lms.extensions import db
@@ -147,6 +147,14 @@ class PersonSession:
     sign_up: SessionSignUp | None
     trainer: bool = False
     waiting_position: int | None = None
+
+
+@cache
+def course_has_sessions_column():
+    """Whether the course has any session, in any of its places (cancelled ones count: the course page says so), as a
+    column correlated with `Course`: the course page asks it in its own statement (`lms.learning.queries.
+    course_visit`) and reads a place's sessions (`trainee_sessions`) only when the answer is yes. Built once."""
+    return exists().where(TrainingSession.course_id == Course.id).label("has_sessions")
 
 
 def trainee_sessions(user_id: int, course_id: int, run_id: int | None) -> list[PersonSession]:

@@ -33,14 +33,22 @@ LATEST = 3
 KEEPING_HEADER = "X-LMS-Keep"
 
 
+def _course_questions() -> tuple:
+    # What the course page asks in the course's own statement, in the order it unpacks the answers: a course
+    # without runs, sessions, announcements or conditions (a self-paced course) costs no statement for each.
+    return (run_queries.course_has_runs_column(), session_queries.course_has_sessions_column(),
+            announcement_queries.course_has_announcements_column(), availability.course_has_conditions_column())
+
+
 @bp.route("/courses/<slug>")
 def course(slug: str):
     """Outline, outcomes, time; the trainee's progress per module when enrolled; the enrol form when not
     enrolled, or when the certificate of the completed enrolment has expired (a new cycle)."""
-    visit = queries.course_visit(current_user.id if current_user.is_authenticated else None, slug)
+    visit = queries.course_visit(current_user.id if current_user.is_authenticated else None, slug, _course_questions())
     if visit is None or not can_view_course(current_user, visit.course):
         abort(404)  # drafts are invisible to trainees: "not found" rather than "forbidden" (as course_or_404)
     course, enrolment = visit.course, visit.enrolment
+    has_runs, has_sessions, has_announcements, has_conditions = visit.has
     shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     texts = language_queries.course_texts(course, shown.language, topics=course_topics(course))
@@ -48,16 +56,17 @@ def course(slug: str):
     certificate = queries.certificate_of(enrolment) if enrolment and enrolment.status == "completed" else None
     feedback = queries.feedback_of(enrolment) if certificate else None
     module_done = {m.module.id: sum(1 for item in m.items if progress.done(item)) for m in outline.modules}
-    opened = availability.course_availability(enrolment, course, progress=progress)
-    has_runs = run_queries.course_has_runs(course.id)
+    opened = availability.course_availability(enrolment, course, progress=progress, has_conditions=has_conditions)
     open_runs = (run_queries.enrollable_runs(course.id, current_user.institution_id,
                                              when.today(when.person_zone(current_user)))
                  if has_runs and current_user.is_authenticated else [])
     in_place = enrolment is not None and enrolment.status != "withdrawn"
-    sessions = session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id) if in_place else []
+    sessions = (session_queries.trainee_sessions(current_user.id, course.id, enrolment.run_id)
+                if in_place and has_sessions else [])
     # Attendance is said with the sessions (none: nothing was held, and the page says nothing of it).
     attendance = session_queries.attendance_of_enrolments([enrolment.id]).get(enrolment.id) if sessions else None
-    announcements = announcement_queries.enrolment_announcements(enrolment, limit=LATEST) if in_place else []
+    announcements = (announcement_queries.enrolment_announcements(enrolment, limit=LATEST)
+                     if in_place and has_announcements else [])
     recertify = certificate is not None and certificate.lapsed(clock.now())
     # The forms are built only where the page shows them: building one (its CSRF token, its translations) costs
     # as much as a query, and an enrolled trainee's page, the one read most, shows neither.
