@@ -96,10 +96,11 @@ def test_no_request_reads_the_signed_in_account_twice(client, auth, world, cours
 # The statements of the quiz's POSTs in the journey above (the sample course's check quiz, five questions),
 # on each database (the five new answers of a save are inserted in one statement on PostgreSQL, one each on
 # SQLite). Starting: the account, the course with the quiz and the enrolment (one statement since 2026-12-07, three
-# before), the tally of its attempts, the quiz's conditions, the questions with their choices (one statement since
-# 2026-12-07, one per question's choices before issue 25, then two), the attempt, the quiz's row of kept figures, the
-# enrolment's figures with the trainee's activity (one UPDATE since 2026-12-07, two before): 8, whatever the number
-# of questions (it was 17).
+# before), the tally of its attempts, the questions with their choices (one statement since 2026-12-07, one per
+# question's choices before issue 25, then two), the attempt, the quiz's row of kept figures, the enrolment's figures
+# with the trainee's activity (one UPDATE since 2026-12-07, two before): 7, whatever the number of questions (it was
+# 17); whether the quiz has conditions is asked in the course's statement since 2026-12-08 (a statement of its own
+# before, 8), and the conditions are read only when it has some.
 # Submitting adds the closed attempt to the enrolment's figures that the reports read, with the trainee's activity
 # (`lms.learning.adding.count_closed_attempt`: one UPDATE of the enrolment, one of the quiz's row): 12 (14 when the
 # activity had an UPDATE of its own and the figures were counted again from every attempt; submitting no longer
@@ -109,9 +110,9 @@ def test_no_request_reads_the_signed_in_account_twice(client, auth, world, cours
 # Enrolling keeps the new enrolment's figures from the start (its course's final, earlier cycles' certificates): 18
 # (19 until the account's institution came with the account: enrolling reads the trainee's time zone).
 PINNED_POSTS = {
-    "sqlite": {"POST /courses/sample/enrol": 18, "POST /courses/sample/quizzes/check/start": 8,
+    "sqlite": {"POST /courses/sample/enrol": 18, "POST /courses/sample/quizzes/check/start": 7,
                "POST /attempts/1": 10, "POST /attempts/1/submit": 8},
-    "postgresql": {"POST /courses/sample/enrol": 18, "POST /courses/sample/quizzes/check/start": 8,
+    "postgresql": {"POST /courses/sample/enrol": 18, "POST /courses/sample/quizzes/check/start": 7,
                    "POST /attempts/1": 6, "POST /attempts/1/submit": 8},
 }
 

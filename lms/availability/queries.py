@@ -35,6 +35,7 @@ from lms.core.reads import plain_rows
 from lms.extensions import db
 from lms.learning import queries as learning_queries
 from lms.learning.models import Enrolment
+from lms.quizzes.models import Quiz
 
 LOOK_UP = object()  # "read the enrolment's progress yourself"
 
@@ -118,6 +119,14 @@ def course_has_conditions_column():
     it in its own statement (`lms.learning.queries.course_visit`) and reads the conditions only when the answer is
     yes. Built once."""
     return exists().where(Condition.course_id == Course.id).label("has_conditions")
+
+
+@cache
+def quiz_has_conditions_column():
+    """Whether the quiz has a condition, as a column correlated with `Quiz`: the quiz page and the start of an
+    attempt ask it in their own statement (`lms.learning.queries.quiz_visit`), and `item_state` reads the
+    conditions only when the answer is yes. Built once."""
+    return exists().where(Condition.quiz_id == Quiz.id).label("has_conditions")
 
 
 def conditions_of_item(kind: str, item_id: int) -> list[StoredCondition]:
@@ -273,13 +282,15 @@ def course_availability(enrolment: Enrolment | None, course: Course, progress=LO
     return CourseAvailability(states, context.ended)
 
 
-def item_state(enrolment: Enrolment | None, course: Course, kind: str, item_id: int, progress=LOOK_UP) -> ItemState:
+def item_state(enrolment: Enrolment | None, course: Course, kind: str, item_id: int, progress=LOOK_UP,
+               has_conditions: bool = True) -> ItemState:
     """The state of one lesson or quiz for the enrolment (None: open), the check of the pages and writers.
 
-    An item without conditions, of an enrolment in no run and not waiting, costs one statement."""
+    An item without conditions, of an enrolment in no run and not waiting, costs one statement, and none when the
+    caller knows it has no conditions (`has_conditions` False, from `quiz_has_conditions_column`)."""
     if enrolment is None:
         return OPEN
-    conditions = conditions_of_item(kind, item_id)
+    conditions = conditions_of_item(kind, item_id) if has_conditions else []
     if not conditions and enrolment.run_id is None:
         return OPEN
     context = _Context(enrolment, course, conditions, progress)

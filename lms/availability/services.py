@@ -120,17 +120,18 @@ def replace_course_rules(course: Course, rules: dict[tuple[str, int], Rules]) ->
 
 
 # The writers a locked item must not reach ------------------------------------------------------------
-def start_attempt(enrolment, course: Course, quiz: Quiz, language: str | None = None):
+def start_attempt(enrolment, course: Course, quiz: Quiz, language: str | None = None, has_conditions: bool = True):
     """Start an attempt at the quiz (or continue the one in progress), unless the quiz is locked for the
     enrolment or its run has ended: `Locked`. An attempt in progress goes on whatever happened since it
     started (it may still be submitted within its time). The quiz engine's own refusals (withdrawn, no
-    attempts left...) are its AttemptError. `language`: the language version to take it in (None: the original)."""
+    attempts left...) are its AttemptError. `language`: the language version to take it in (None: the original).
+    `has_conditions` False when the caller knows the quiz has none (`queries.quiz_has_conditions_column`)."""
     tally = None
     if enrolment.status != "withdrawn":
         tally = quiz_services.attempt_tally(enrolment.id, quiz.id)
         current = tally.open
         if current is None or quiz_services.close_if_expired(current):
-            state = queries.item_state(enrolment, course, "quiz", quiz.id)
+            state = queries.item_state(enrolment, course, "quiz", quiz.id, has_conditions=has_conditions)
             if not state.startable:
                 log.info("attempt refused at quiz %s for enrolment %s: %s", quiz.id, enrolment.id,
                          "locked" if state.locked else "run ended")

@@ -274,26 +274,30 @@ def _course_visit_statement(also: tuple):
 @dataclass
 class QuizVisit:
     """The course and live quiz named in a URL and the visitor's current enrolment in the course, read in one
-    statement."""
+    statement, with the answers to the questions asked beside them (`answers`, in the order of `also`)."""
 
     course: Course
     quiz: Quiz
     enrolment: Enrolment | None
+    answers: tuple = ()
 
 
-def quiz_visit(user_id: int, course_slug: str, quiz_slug: str) -> QuizVisit | None:
+def quiz_visit(user_id: int, course_slug: str, quiz_slug: str, also: tuple = ()) -> QuizVisit | None:
     """The course, its live quiz and the user's current enrolment (None when not enrolled); None when there is
-    no such course or live quiz. The caller decides whether the visitor may see the course (`lms.access`)."""
-    row = db.session.execute(_quiz_visit_statement(), {
+    no such course or live quiz. The caller decides whether the visitor may see the course (`lms.access`).
+
+    `also` are columns correlated with `Quiz` that other features give (whether the quiz has availability
+    conditions, the size of its bank), read in this statement, as `course_visit`'s."""
+    row = db.session.execute(_quiz_visit_statement(also), {
         "user_id": user_id, "course_slug": course_slug, "quiz_slug": quiz_slug}).first()
-    return QuizVisit(*row) if row is not None else None
+    return QuizVisit(row[0], row[1], row[2], tuple(row[3:])) if row is not None else None
 
 
-@cache
-def _quiz_visit_statement():
-    # Built once: the quiz page and the start of an attempt read the course, the quiz and the enrolment in three
-    # statements before.
-    return (select(Course, Quiz, Enrolment)
+@lru_cache(maxsize=16)
+def _quiz_visit_statement(also: tuple):
+    # Built once per set of questions: the quiz page and the start of an attempt read the course, the quiz and the
+    # enrolment in three statements before, and then asked of the quiz's conditions and bank one by one.
+    return (select(Course, Quiz, Enrolment, *also)
             .join(Quiz, and_(Quiz.course_id == Course.id, Quiz.slug == bindparam("quiz_slug")))
             .join(Module, and_(module_of(Quiz), live(Quiz)))
             .outerjoin(Enrolment, _visitor_enrolment())

@@ -21,10 +21,19 @@ def quiz_by_id(quiz_id: int) -> Quiz | None:
     return db.session.get(Quiz, quiz_id)
 
 
-def bank_size(quiz: Quiz) -> int:
-    """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it."""
-    total = plain_scalar(_bank_size_statement(), {"quiz_id": quiz.id})
+def bank_size(quiz: Quiz, drawable_total: int | None = None) -> int:
+    """How many questions an attempt at the quiz draws: the drawable bank (no drafts), or `draw_count` of it.
+    `drawable_total` is the bank's size when the caller read it already (`bank_total_column`)."""
+    total = plain_scalar(_bank_size_statement(), {"quiz_id": quiz.id}) if drawable_total is None else drawable_total
     return min(total, quiz.draw_count) if quiz.draw_count else total
+
+
+@cache
+def bank_total_column():
+    """The quiz's drawable bank's size (as `bank_size` counts it), as a column correlated with `Quiz`, read in the
+    quiz page's own statement (`lms.learning.queries.quiz_visit`); built once."""
+    return (select(func.count(Question.id)).where(Question.quiz_id == Quiz.id, drawable())
+            .scalar_subquery().label("bank_total"))
 
 
 @cache

@@ -52,20 +52,22 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _visit(slug: str, quiz: str):
-    """The course and live quiz of the URL, and the trainee's current enrolment, in one statement: 404 when either
-    is missing or the course is not the visitor's to see (as `course_or_404`: a draft is "not found")."""
-    visit = learning_queries.quiz_visit(current_user.id, slug, quiz)
+def _visit(slug: str, quiz: str, bank: bool = False):
+    """The course and live quiz of the URL, the trainee's current enrolment and whether the quiz has availability
+    conditions, in one statement (with `bank`, the drawable bank's size too, else None): 404 when the course or
+    quiz is missing or the course is not the visitor's to see (as `course_or_404`: a draft is "not found")."""
+    also = (availability.quiz_has_conditions_column(), *((queries.bank_total_column(),) if bank else ()))
+    visit = learning_queries.quiz_visit(current_user.id, slug, quiz, also)
     if visit is None or not can_view_course(current_user, visit.course):
         abort(404)
-    return visit.course, visit.quiz, visit.enrolment
+    return visit.course, visit.quiz, visit.enrolment, bool(visit.answers[0]), (visit.answers[1] if bank else None)
 
 
 @bp.route("/courses/<slug>/quizzes/<quiz>")
 @login_required
 def quiz(slug: str, quiz: str):
     """The quiz's rules, the trainee's attempts and results, and the button to start."""
-    course, item, enrolment = _visit(slug, quiz)
+    course, item, enrolment, has_conditions, bank_total = _visit(slug, quiz, bank=True)
     if enrolment is None and not can_edit_course(current_user, course):
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("learning.course", slug=slug))
@@ -78,12 +80,12 @@ def quiz(slug: str, quiz: str):
     shown = page_reading(course, enrolment, request.args.get("version"))
     outline = course_outline(course, shown.language)
     previous, following = outline.neighbours("quiz", item.id)
-    state = availability.item_state(enrolment, course, "quiz", item.id)
+    state = availability.item_state(enrolment, course, "quiz", item.id, has_conditions=has_conditions)
     return render_template("quizzes/quiz.html", course=course, quiz=item, enrolment=enrolment, attempts=attempts,
                            state=state,
                            best=best, passed=any(a.passed for a in closed), remaining=remaining,
                            open_attempt=next((a for a in attempts if a.status == "in_progress"), None),
-                           question_count=queries.bank_size(item), previous=previous, following=following,
+                           question_count=queries.bank_size(item, bank_total), previous=previous, following=following,
                            shown=shown, title=outline_title(outline, "quiz", item), course_title=outline.course_title
                            or course.title)
 
@@ -93,12 +95,13 @@ def quiz(slug: str, quiz: str):
 def start(slug: str, quiz: str):
     """Start an attempt (or continue the one in progress). A quiz locked for the trainee, or of a run that
     has ended, is refused (403, with the reasons), whatever the request says (lms.availability)."""
-    course, item, enrolment = _visit(slug, quiz)
+    course, item, enrolment, has_conditions, _bank_total = _visit(slug, quiz)
     if enrolment is None:
         abort(403)
     shown = page_reading(course, enrolment, request.form.get("version"))
     try:
-        attempt = availability_services.start_attempt(enrolment, course, item, shown.language)
+        attempt = availability_services.start_attempt(enrolment, course, item, shown.language,
+                                                      has_conditions=has_conditions)
     except availability_services.Locked as exc:
         reasons = availability_labels.reason_texts(exc.state) or [availability_labels.ended_text()]
         return render_template("errors/error.html", code=403, title=_("This quiz is not open to you yet")

@@ -14,6 +14,7 @@ from lms.catalog.models import Lesson
 from lms.extensions import db as the_db
 from lms.learning.queries import course_visit
 from lms.learning.views.course import _course_questions
+from tests.helpers import csrf_token
 from tests.sessions.helpers import a_run, a_session, trainees_in
 
 pytestmark = pytest.mark.db
@@ -79,3 +80,30 @@ def test_a_withdrawn_announcement_or_one_of_another_course_is_not_a_reason_to_re
     assert course_visit(None, "sample", _course_questions()).has[2] is True
     announcements.withdraw(posted, world["admin"])
     assert course_visit(None, "sample", _course_questions()).has == (False, False, False, False)
+
+
+def test_the_quiz_page_counts_its_bank_and_locks_by_its_conditions_from_its_own_statement(client, auth, world,
+                                                                                           course, db):
+    from lms.learning import services as learning
+    from lms.quizzes.models import Quiz
+
+    learning.enrol(world["trainee"], course, actor=world["admin"], source="admin")
+    check = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == "check"))
+    intro = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == "intro"))
+    auth.login(world["trainee"].email)
+    page = client.get("/courses/sample/quizzes/check").get_data(as_text=True)
+    assert "<dt>Questions</dt><dd>5</dd>" in page and 'class="badge badge-lock"' not in page
+
+    check.draw_count = 3
+    db.session.commit()
+    set_rules(course, "quiz", check, Rules(items=(Needs("lesson", intro.id),)), world["admin"])
+    page = client.get("/courses/sample/quizzes/check").get_data(as_text=True)
+    assert "<dt>Questions</dt><dd>3</dd>" in page  # what an attempt draws
+    assert 'class="badge badge-lock"' in page and "Introduction" in page
+    token = csrf_token(page)  # the layout's forms carry it too
+    assert client.post("/courses/sample/quizzes/check/start", data={"csrf_token": token}).status_code == 403
+
+    set_rules(course, "quiz", check, Rules(), world["admin"])
+    page = client.get("/courses/sample/quizzes/check").get_data(as_text=True)
+    assert 'class="badge badge-lock"' not in page
+    assert client.post("/courses/sample/quizzes/check/start", data={"csrf_token": token}).status_code == 302
