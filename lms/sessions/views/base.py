@@ -46,15 +46,6 @@ SESSION_ERRORS = {
 }
 
 
-@bp.app_context_processor
-def session_helpers() -> dict:
-    """For every template: `session_time(session)`, the times in the viewer's zone, and at the place when its zone
-    is another (through lms.core.when, the one formatter); `session_kind_label` (a session's kind in words);
-    `sign_up_closes(session)`, the cut-off; `now_utc()`."""
-    return {"session_time": session_time, "session_kind_label": kind_label, "sign_up_closes": signups.cutoff,
-            "now_utc": clock.now}
-
-
 def _span(session: TrainingSession, where) -> str:
     start, end = session.starts_at, session.ends_at
     same_day = when.format_date(start, where=where) == when.format_date(end, where=where)
@@ -77,3 +68,14 @@ def kind_label(kind: str) -> str:
     """A session's kind in words."""
     labels = {"in_person": _("In person"), "online": _("Online"), "practical": _("Practical")}
     return labels.get(kind, kind)
+
+
+# For every template, the macros imported without the page's context too (`sessions/_trainee.html`): the session's
+# times in the viewer's zone, and at the place when its zone is another (through lms.core.when, the one formatter);
+# a session's kind in words; the sign-up cut-off; the time now. Globals rather than a context processor's values:
+# they are the same functions on every page, and a macro file imported "with context" is run again on every page
+# that imports it, its macros left in reference cycles with the page's context for the collector to free.
+bp.add_app_template_global(session_time, "session_time")
+bp.add_app_template_global(kind_label, "session_kind_label")
+bp.add_app_template_global(signups.cutoff, "sign_up_closes")
+bp.add_app_template_global(clock.now, "now_utc")
