@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, bindparam, cast, exists, func, literal, null, select, union_all
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from lms.assignments.models import Mark, Submission
 from lms.auth.models import User
@@ -117,29 +118,52 @@ class LearningRow:
         return int(self.done * 100 / self.total) if self.total else 0
 
 
+class MyLearning(NamedTuple):
+    """"My learning" as read: its rows, and what was asked beside them of the person (None for each when the
+    person has no current enrolment, so that no row brought an answer)."""
+
+    rows: list[LearningRow]
+    has_earlier_certificates: bool | None
+    answers: tuple | None
+
+
 def my_learning(user: User) -> list[LearningRow]:
     """The user's current enrolments with progress (live lessons viewed and live quizzes, assignments and practical
     assessments passed, out of the course's live items: what the course page counts per module), and certificates
     of completed ones, in two statements whatever their number (the enrolments with their courses, runs and
     certificates; the progress). The live items are the course's outline, cached per course version
     (`lms.catalog.outline`: a course's first request in a process reads it)."""
-    found = db.session.execute(_my_enrolments_statement(), {"user_id": user.id}).all()
+    return my_learning_read(user).rows
+
+
+def my_learning_read(user: User, also: tuple = ()) -> MyLearning:
+    """`my_learning`, with whether the person holds certificates of earlier cycles and the answers to `also`, asked
+    in the enrolments' statement: yes-or-no columns about the person whose id is the statement's `user_id` that
+    other features give (`lms.sessions.queries.person_has_sessions_column`). A question PostgreSQL and SQLite
+    answer once per statement (it names no column of the rows): the page then reads nothing for a "no"."""
+    found = db.session.execute(_my_enrolments_statement(also), {"user_id": user.id}).all()
     if not found:
-        return []
-    done = progresses([e.id for e, _certificate in found])
+        return MyLearning([], None, None)
+    done = progresses([row[0].id for row in found])
     rows = []
-    for e, certificate in found:
+    for e, certificate, *_answers in found:
         items = course_outline(e.course).sequence
         rows.append(LearningRow(e, e.course, sum(1 for item in items if done[e.id].done(item)), len(items),
                                 certificate))
-    return rows
+    first = found[0]
+    return MyLearning(rows, bool(first[2]), tuple(bool(answer) for answer in first[3:]))
 
 
-@cache
-def _my_enrolments_statement():
-    # Built once, one statement: a person has a handful of current enrolments, each with one course, at most one
-    # run and one certificate, so joining them repeats nothing (three statements more before issue 25).
-    return (select(Enrolment, Certificate).outerjoin(Certificate, Certificate.enrolment_id == Enrolment.id)
+@lru_cache(maxsize=16)
+def _my_enrolments_statement(also: tuple = ()):
+    # Built once per set of questions, one statement: a person has a handful of current enrolments, each with one
+    # course, at most one run and one certificate, so joining them repeats nothing (three statements more before
+    # issue 25). The earlier cycles' certificates and the questions asked are the person's, the same on every row.
+    past, held = aliased(Enrolment), aliased(Certificate)  # not the rows' own: nothing to correlate with
+    earlier = exists().where(held.user_id == bindparam("user_id"), held.enrolment_id == past.id,
+                             past.is_current.is_(False)).label("has_earlier_certificates")
+    return (select(Enrolment, Certificate, earlier, *also)
+            .outerjoin(Certificate, Certificate.enrolment_id == Enrolment.id)
             .options(joinedload(Enrolment.course, innerjoin=True), joinedload(Enrolment.run))
             .where(Enrolment.user_id == bindparam("user_id"), Enrolment.is_current.is_(True))
             .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()))

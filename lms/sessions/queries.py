@@ -178,6 +178,17 @@ def _trainee_sign_ups_statement():
                    TrainingSession.course_id == bindparam("course_id")))
 
 
+@cache
+def person_has_sessions_column():
+    """Whether the person whose id is the statement's `user_id` has a live sign-up for any session, or trains any
+    session or run: when not, `sessions_of_person` finds nothing at any dates. A column for "my learning" to ask in
+    its own statement (`lms.learning.queries.my_learning_read`); built once."""
+    user_id = bindparam("user_id")
+    return or_(exists().where(SessionSignUp.user_id == user_id, LIVE),
+               exists().where(session_trainers.c.user_id == user_id),
+               exists().where(run_trainers.c.user_id == user_id)).label("has_sessions")
+
+
 def sessions_of_person(user_id: int, start: datetime, end: datetime) -> list[PersonSession]:
     """The sessions of a person that overlap [start, end), by start: those they have a live sign-up for (on the
     waiting list too), and those they train (as the session's or the run's trainer); cancelled sessions

@@ -107,3 +107,28 @@ def test_the_quiz_page_counts_its_bank_and_locks_by_its_conditions_from_its_own_
     page = client.get("/courses/sample/quizzes/check").get_data(as_text=True)
     assert 'class="badge badge-lock"' not in page
     assert client.post("/courses/sample/quizzes/check/start", data={"csrf_token": token}).status_code == 302
+
+
+def test_my_learning_asks_whether_the_person_has_sessions_and_shows_a_trainers(client, auth, world, course, db):
+    from lms.learning import services as learning
+    from lms.learning.queries import my_learning_read
+    from lms.sessions.queries import person_has_sessions_column
+    from tests.announcements.helpers import a_trainer
+
+    run = a_run(course, world["admin"], "2027-A")
+    [trainee] = trainees_in(run, world, 1)
+    trainer = a_trainer(run, world)
+    learning.enrol(trainer, course, actor=world["admin"], source="admin")  # a trainer who also learns
+    asked = (person_has_sessions_column(),)
+    assert my_learning_read(trainer, asked).answers == (True,)  # trains a run, sessions or not
+    assert my_learning_read(trainee, asked).answers == (False,)
+    assert my_learning_read(world["other_trainee"], asked) == ([], None, None)  # no enrolment: nothing answered
+
+    a_session(course, run, world["admin"], title="Night patrol briefing")
+    auth.login(trainer.email)
+    page = client.get("/my").get_data(as_text=True)
+    assert "Your sessions" in page and "Night patrol briefing" in page and "Attendance register" in page
+    auth.logout()
+    auth.login(trainee.email)
+    page = client.get("/my").get_data(as_text=True)
+    assert "Intake 2027-A" in page and "Your sessions" not in page  # not signed up: on the course page only

@@ -21,14 +21,16 @@ from lms.sessions import queries as session_queries
 @login_required
 def my_learning():
     """Courses in progress with a resume link, completed courses with their certificates."""
-    rows = queries.my_learning(current_user)
+    found = queries.my_learning_read(current_user, (session_queries.person_has_sessions_column(),))
+    rows = found.rows
     now = clock.now()
     # Positions on a run's waiting list: read only when an enrolment waits (most trainees hold their places).
     waiting = run_queries.waiting_positions(current_user.id) if any(r.enrolment.waiting for r in rows) else {}
-    return render_template("learning/my.html", rows=rows, history=queries.earlier_certificates(current_user),
-                           now=now, waiting=waiting,
-                           sessions=session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12),
-                                                                       now + timedelta(days=366)))
+    # What the enrolments' statement said the person has none of is not read (nothing was said without enrolments).
+    history = queries.earlier_certificates(current_user) if found.has_earlier_certificates is not False else []
+    sessions = (session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12), now + timedelta(days=366))
+                if found.answers != (False,) else [])
+    return render_template("learning/my.html", rows=rows, history=history, now=now, waiting=waiting, sessions=sessions)
 
 
 @bp.route("/my/record")
