@@ -92,8 +92,9 @@ def _catalogue_statement():
                 .join(Course, Course.id == VersionText.course_id)
                 .where(VersionText.kind == "course", VersionText.item_id == VersionText.course_id,
                        CourseVersion.status == "published", Course.status == "published"))
-    both = union_all(courses, versions).subquery()
-    return select(both).order_by(both.c.part, both.c.order_title, both.c.id, both.c.order_name)
+    both = union_all(courses, versions)
+    order = both.selected_columns
+    return both.order_by(order.part, order.order_title, order.id, order.order_name)
 
 
 def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Catalogue:
@@ -108,11 +109,12 @@ def search_catalogue(text: str = "", language: str = "", topic: str = "") -> Cat
     query.
     """
     rows, versions = [], []
-    for row in plain_rows(_catalogue_statement()):
-        if row.part == 0:  # id, slug, title, summary, language, hours, topic
-            rows.append(tuple(row[1:8]))
+    for part, *row in plain_rows(_catalogue_statement()):
+        if part == 0:  # id, slug, title, summary, language, hours, topic
+            rows.append(tuple(row[:7]))
         else:  # course id, the version's language, its title, summary and topics
-            versions.append((row.id, row.language, row.title, row.summary, tuple((row.data or {}).get("topics") or ())))
+            course_id, _slug, title, summary, code, _hours, _topic, data, *_order = row
+            versions.append((course_id, code, title, summary, tuple((data or {}).get("topics") or ())))
     rows, versions = tuple(rows), tuple(versions)
     catalogue = _build_catalogue(rows, versions)
     needle = " ".join(text.split()).casefold()
