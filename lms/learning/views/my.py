@@ -28,7 +28,8 @@ def my_learning():
     waiting = run_queries.waiting_positions(current_user.id) if any(r.enrolment.waiting for r in rows) else {}
     # What the enrolments' statement said the person has none of is not read (nothing was said without enrolments).
     history = queries.earlier_certificates(current_user) if found.has_earlier_certificates is not False else []
-    sessions = (session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12), now + timedelta(days=366))
+    sessions = (session_queries.sessions_of_person(current_user.id, now - timedelta(hours=12),
+                                                   now + timedelta(days=366))
                 if found.answers != (False,) else [])
     return render_template("learning/my.html", rows=rows, history=history, now=now, waiting=waiting, sessions=sessions)
 
