@@ -119,8 +119,8 @@ class LearningRow:
 
 
 class MyLearning(NamedTuple):
-    """"My learning" as read: its rows, and what was asked beside them of the person (None for each when the
-    person has no current enrolment, so that no row brought an answer)."""
+    """The page "my learning" as read: its rows, and what was asked beside them of the person (None for each when
+    the person has no current enrolment, so that no row brought an answer)."""
 
     rows: list[LearningRow]
     has_earlier_certificates: bool | None

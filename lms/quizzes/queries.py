@@ -32,13 +32,17 @@ def bank_size(quiz: Quiz, drawable_total: int | None = None) -> int:
 def bank_total_column():
     """The quiz's drawable bank's size (as `bank_size` counts it), as a column correlated with `Quiz`, read in the
     quiz page's own statement (`lms.learning.queries.quiz_visit`); built once."""
-    return (select(func.count(Question.id)).where(Question.quiz_id == Quiz.id, drawable())
-            .scalar_subquery().label("bank_total"))
+    return _drawable_count(Quiz.id).scalar_subquery().label("bank_total")
 
 
 @cache
 def _bank_size_statement():
-    return select(func.count(Question.id)).where(Question.quiz_id == bindparam("quiz_id"), drawable())
+    return _drawable_count(bindparam("quiz_id"))
+
+
+def _drawable_count(quiz_id):
+    # The one count of a quiz's drawable bank, of the quiz `quiz_id` names (a bound id, or the outer query's quiz).
+    return select(func.count(Question.id)).where(Question.quiz_id == quiz_id, drawable())
 
 
 @dataclass(frozen=True)
